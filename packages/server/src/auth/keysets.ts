@@ -1,0 +1,87 @@
+import { RosterError } from '../errors.ts';
+
+/** Per-keyset limits (decisions.md "Limits"); every one can be overridden in the config file. */
+export interface KeysetLimits {
+  maxStatusLength: number;
+  maxTypeLength: number;
+  maxIdBytes: number;
+  maxRecordBytes: number;
+  maxPatchItems: number;
+  maxMembershipsPerUser: number;
+  maxMembersPerChannel: number;
+}
+
+export interface Keyset {
+  publishKey: string;
+  subscribeKey: string;
+  secretKey?: string;
+  /** Memberships need both ends to exist; deleting either end deletes its memberships. */
+  referentialIntegrity: boolean;
+  accessManager: boolean;
+  disallowGetAllUuids: boolean;
+  disallowGetAllChannels: boolean;
+  userEvents: boolean;
+  channelEvents: boolean;
+  membershipEvents: boolean;
+  /** uuid events also go to every channel the user is a member of. */
+  userEventsToMemberChannels: boolean;
+  limits: KeysetLimits;
+}
+
+export const DEFAULT_LIMITS: KeysetLimits = {
+  maxStatusLength: 50,
+  maxTypeLength: 50,
+  maxIdBytes: 92,
+  maxRecordBytes: 32 * 1024,
+  maxPatchItems: 100,
+  maxMembershipsPerUser: 50_000,
+  maxMembersPerChannel: 5_000,
+};
+
+export type KeysetInput = Partial<Omit<Keyset, 'limits'>> & {
+  publishKey: string;
+  subscribeKey: string;
+  limits?: Partial<KeysetLimits>;
+};
+
+export function keysetFrom(input: KeysetInput): Keyset {
+  return {
+    referentialIntegrity: false,
+    accessManager: false,
+    disallowGetAllUuids: false,
+    disallowGetAllChannels: false,
+    userEvents: true,
+    channelEvents: true,
+    membershipEvents: true,
+    userEventsToMemberChannels: true,
+    ...input,
+    limits: { ...DEFAULT_LIMITS, ...input.limits },
+  };
+}
+
+/** The keysets this node serves, looked up by subscribe or publish key. */
+export class Keysets {
+  readonly #bySubscribeKey = new Map<string, Keyset>();
+
+  constructor(keysets: readonly Keyset[]) {
+    for (const keyset of keysets) this.#bySubscribeKey.set(keyset.subscribeKey, keyset);
+  }
+
+  all(): Keyset[] {
+    return [...this.#bySubscribeKey.values()];
+  }
+
+  /** The keyset of a subscribe key, or the 400 PubNub answers for an unknown one. */
+  bySubscribeKey(subscribeKey: string): Keyset {
+    const keyset = this.#bySubscribeKey.get(subscribeKey);
+    if (!keyset) throw new RosterError('INVALID_SUBSCRIBE_KEY', 'Invalid subscribe key');
+    return keyset;
+  }
+
+  /** The keyset of a publish/subscribe key pair; both must belong to one keyset. */
+  byKeyPair(publishKey: string, subscribeKey: string): Keyset {
+    const keyset = this.bySubscribeKey(subscribeKey);
+    if (keyset.publishKey !== publishKey) throw new RosterError('INVALID_PUBLISH_KEY', 'Invalid publish key');
+    return keyset;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Every failure the server answers with is a `RosterError`: a closed code, an HTTP status and,
+ * where one field is at fault, where it sits. `http/error-envelope.ts` is the only place that
+ * turns one into the wire envelope.
+ */
+export const ERROR_STATUS = {
+  INVALID_INPUT: 400,
+  INVALID_FILTER: 400,
+  INVALID_CURSOR: 400,
+  INVALID_SUBSCRIBE_KEY: 400,
+  INVALID_PUBLISH_KEY: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type LocationType = 'body' | 'query' | 'path' | 'header';
+
+export interface ErrorDetail {
+  message: string;
+  location: string;
+  locationType: LocationType;
+}
+
+export class RosterError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[];
+  /** Extra data some envelopes carry, e.g. the channels an Access Manager refusal names. */
+  readonly payload: unknown;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = [], payload?: unknown) {
+    super(message);
+    this.name = 'RosterError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+    this.payload = payload;
+  }
+}
+
+/** A 400 naming one offending field. */
+export function invalid(location: string, locationType: LocationType, message: string): RosterError {
+  return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
+    { message, location, locationType },
+  ]);
+}
+
+export function notFound(): RosterError {
+  return new RosterError('NOT_FOUND', 'Requested object was not found.');
+}
+
+export function isRosterError(value: unknown): value is RosterError {
+  return value instanceof RosterError;
+}

@@ -1,0 +1,105 @@
+import cors from '@fastify/cors';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createServer } from 'node:http';
+import { RosterError } from '../errors.ts';
+import type { AppContext } from './context.ts';
+import { asRosterError, toWireError, type Service } from './error-envelope.ts';
+import { membershipRoutes } from './memberships.ts';
+import { metadataRoutes } from './metadata.ts';
+import { parseQueryString } from './query-string.ts';
+import { realtimeRoutes } from './realtime.ts';
+
+/** PubNub's documented URI ceiling; longer requests get its 414. */
+const MAX_URL_BYTES = 32 * 1024;
+/** A membership PATCH may carry 100 items of up to 32 KiB each. */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+/** Paths whose other methods are a 405 rather than a 404. */
+const ALLOWED_METHODS: Record<string, readonly string[]> = {
+  '/v2/objects/:subKey/uuids': ['GET'],
+  '/v2/objects/:subKey/channels': ['GET'],
+  '/v2/objects/:subKey/uuids/:id': ['GET', 'PATCH', 'DELETE'],
+  '/v2/objects/:subKey/channels/:id': ['GET', 'PATCH', 'DELETE'],
+  '/v2/objects/:subKey/uuids/:id/channels': ['GET', 'PATCH'],
+  '/v2/objects/:subKey/channels/:id/uuids': ['GET', 'PATCH'],
+};
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function serviceOf(request: FastifyRequest): Service {
+  const configured = request.routeOptions.config?.service;
+  if (configured) return configured;
+  const path = request.url;
+  if (path.startsWith('/v2/objects/')) return 'objects';
+  if (path.startsWith('/publish/')) return 'publish';
+  if (path.startsWith('/v2/presence/')) return 'presence';
+  if (path.startsWith('/v3/pam/')) return 'access-manager';
+  return path.startsWith('/time/') ? 'time' : 'subscribe';
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: RosterError): FastifyReply {
+  const wire = toWireError(error, serviceOf(request));
+  return reply.status(wire.status).type(wire.contentType).send(JSON.stringify(wire.body));
+}
+
+/** The HTTP application: parsing, CORS, routes and the one error path. */
+export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstance {
+  const app = Fastify({
+    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_URL_BYTES + 16 * 1024 }, handler),
+    logger: { level: logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 4096, querystringParser: parseQueryString },
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'malformed JSON';
+      done(new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
+        { message: `The body is not valid JSON: ${message}`, location: 'body', locationType: 'body' },
+      ]));
+    }
+  });
+
+  void app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge'],
+    exposedHeaders: '*',
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (Buffer.byteLength(request.url) > MAX_URL_BYTES) {
+      return reply.status(414).type('application/json').send({ message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 });
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const rosterError = asRosterError(error);
+    if (rosterError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, rosterError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new RosterError('NOT_FOUND', 'Not found.')));
+
+  metadataRoutes(app, context);
+  membershipRoutes(app, context);
+  realtimeRoutes(app, context);
+  for (const [url, allowed] of Object.entries(ALLOWED_METHODS)) {
+    const method = ALL_METHODS.filter((m) => !allowed.includes(m));
+    app.route({
+      method,
+      url,
+      handler: async (request, reply) => {
+        void reply.header('Allow', allowed.join(', '));
+        return sendError(request, reply, new RosterError('METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')} on this path.`));
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,69 @@
+import { RosterError, type ErrorCode } from '../errors.ts';
+
+/** Which family of PubNub endpoints answers: they use different error shapes. */
+export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time';
+
+export interface WireError {
+  status: number;
+  contentType: string;
+  body: unknown;
+}
+
+const JSON_TYPE = 'application/json';
+const JS_TYPE = 'text/javascript; charset="UTF-8"';
+
+/** Errors thrown by the HTTP framework itself, by status. */
+const FRAMEWORK_ERRORS: Record<number, [ErrorCode, string]> = {
+  404: ['NOT_FOUND', 'Not found.'],
+  405: ['METHOD_NOT_ALLOWED', 'Method not allowed.'],
+  413: ['PAYLOAD_TOO_LARGE', 'Request payload is too large.'],
+  414: ['URI_TOO_LONG', 'Request URI Too Long'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Request payload must be in JSON format.'],
+};
+
+/** Normalizes anything thrown into a RosterError; unknown failures become a 500. */
+export function asRosterError(error: unknown): RosterError {
+  if (error instanceof RosterError) return error;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = FRAMEWORK_ERRORS[status];
+    if (known) return new RosterError(known[0], known[1]);
+    const message = error instanceof Error ? error.message : 'Bad request.';
+    return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
+      { message, location: 'body', locationType: 'body' },
+    ]);
+  }
+  return new RosterError('INTERNAL', 'An unexpected error occurred while processing the request.');
+}
+
+/** The one place a RosterError becomes PubNub's wire envelope for the answering service. */
+export function toWireError(error: RosterError, service: Service): WireError {
+  if (service === 'objects') {
+    const details = error.details.length > 0 ? { details: error.details } : {};
+    return {
+      status: error.status,
+      contentType: JSON_TYPE,
+      body: { status: error.status, error: { message: error.message, source: 'objects', ...details } },
+    };
+  }
+  if (service === 'publish' && error.status < 500 && error.status !== 403) {
+    return { status: error.status, contentType: JS_TYPE, body: [0, error.message, ...error.details.map((d) => d.message)] };
+  }
+  const payload = error.payload === undefined ? {} : { payload: error.payload };
+  return {
+    status: error.status,
+    contentType: JS_TYPE,
+    body: { message: error.message, ...payload, error: true, service: serviceName(service), status: error.status },
+  };
+}
+
+function serviceName(service: Service): string {
+  switch (service) {
+    case 'presence':
+      return 'Presence';
+    case 'access-manager':
+      return 'Access Manager';
+    default:
+      return service === 'time' ? 'Time' : service === 'publish' ? 'Publish' : 'Subscribe';
+  }
+}

@@ -1,0 +1,73 @@
+import type { Keyset } from '../auth/keysets.ts';
+import type { MembershipChange } from '../store/store.ts';
+import { toWire } from './clock.ts';
+import type { ChannelRecord, MembershipRecord, ObjectKind, UuidRecord } from './records.ts';
+
+/** An App Context event (`e: 2` on the wire) and the channels it is published on. */
+export interface ObjectEvent {
+  channels: string[];
+  payload: {
+    source: 'objects';
+    version: '2.0';
+    event: 'set' | 'delete';
+    type: 'uuid' | 'channel' | 'membership';
+    data: Record<string, unknown>;
+  };
+}
+
+/** Where committed changes are announced; the real-time layer implements it. */
+export interface ObjectEventSink {
+  publish(subKey: string, events: ObjectEvent[]): void;
+}
+
+const event = (kind: ObjectEvent['payload']['event'], type: ObjectEvent['payload']['type'], data: Record<string, unknown>) =>
+  ({ source: 'objects', version: '2.0', event: kind, type, data }) as const;
+
+function objectChannels(keyset: Keyset, kind: ObjectKind, id: string, memberOf: string[]): string[] {
+  if (kind === 'channel' || !keyset.userEventsToMemberChannels) return [id];
+  return [id, ...memberOf.filter((channel) => channel !== id)];
+}
+
+function enabled(keyset: Keyset, type: ObjectEvent['payload']['type']): boolean {
+  return type === 'uuid' ? keyset.userEvents : type === 'channel' ? keyset.channelEvents : keyset.membershipEvents;
+}
+
+/** A uuid/channel set event: ids, `updated`, `eTag` and every field the request carried. */
+export function objectSetEvents(
+  keyset: Keyset,
+  kind: ObjectKind,
+  record: UuidRecord | ChannelRecord,
+  sentFields: readonly string[],
+  memberOf: string[],
+): ObjectEvent[] {
+  if (!enabled(keyset, kind)) return [];
+  const data: Record<string, unknown> = { id: record.id };
+  for (const field of sentFields) data[field] = (record as unknown as Record<string, unknown>)[field];
+  data['updated'] = toWire(record.updated);
+  data['eTag'] = record.eTag;
+  return [{ channels: objectChannels(keyset, kind, record.id, memberOf), payload: event('set', kind, data) }];
+}
+
+export function objectDeleteEvents(keyset: Keyset, kind: ObjectKind, id: string, memberOf: string[]): ObjectEvent[] {
+  if (!enabled(keyset, kind)) return [];
+  return [{ channels: objectChannels(keyset, kind, id, memberOf), payload: event('delete', kind, { id }) }];
+}
+
+/** One event per changed link, on the channel's channel and the user's channel. */
+export function membershipEvents(keyset: Keyset, changes: MembershipChange[], sentFields: (record: MembershipRecord) => readonly string[]): ObjectEvent[] {
+  if (!enabled(keyset, 'membership')) return [];
+  return changes.map(({ kind, record }) => {
+    const ids = { uuid: { id: record.uuidId }, channel: { id: record.channelId } };
+    const data: Record<string, unknown> =
+      kind === 'delete'
+        ? ids
+        : {
+            ...ids,
+            ...Object.fromEntries(sentFields(record).map((field) => [field, record[field as 'status' | 'type' | 'custom']])),
+            updated: toWire(record.updated),
+            eTag: record.eTag,
+          };
+    const channels = record.uuidId === record.channelId ? [record.channelId] : [record.channelId, record.uuidId];
+    return { channels, payload: event(kind, 'membership', data) };
+  });
+}

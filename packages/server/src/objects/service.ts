@@ -1,0 +1,144 @@
+import type { Keyset } from '../auth/keysets.ts';
+import { notFound } from '../errors.ts';
+import { encodeCursor } from '../query/cursor.ts';
+import type { ListPage, ListQuery, MembershipSide, Store } from '../store/store.ts';
+import { checkPrecondition, decideMembership, decideObject, type WriteRules } from './apply.ts';
+import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEventSink } from './events.ts';
+import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from './records.ts';
+import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
+import type { MembershipBody } from './validate.ts';
+
+/** A validated list request: the store query plus how to shape and page the answer. */
+export interface ListCommand {
+  query: ListQuery;
+  include: Include;
+  /** Fingerprint of list, sort and filter that the page cursors carry. */
+  print: string;
+}
+
+export interface ListEnvelope {
+  status: 200;
+  data: Record<string, unknown>[];
+  totalCount?: number;
+  next?: string;
+  prev?: string;
+}
+
+function envelope<T>(page: ListPage<T>, command: ListCommand, toWire: (row: T) => Record<string, unknown>): ListEnvelope {
+  const body: ListEnvelope = { status: 200, data: page.rows.map(toWire) };
+  if (page.totalCount !== undefined) body.totalCount = page.totalCount;
+  // As PubNub: `next` whenever the page has rows (clients stop on an empty page), `prev` past the first page.
+  if (page.last) body.next = encodeCursor('next', page.last, command.print);
+  if (page.first && page.hasPrevious) body.prev = encodeCursor('prev', page.first, command.print);
+  return body;
+}
+
+const sentFields = (patch: object) => Object.keys(patch);
+
+/**
+ * The App Context operations: apply the domain rules through the store, shape the answer,
+ * and announce what changed.
+ */
+export class ObjectsService {
+  readonly #store: Store;
+  readonly #events: ObjectEventSink;
+
+  constructor(store: Store, events: ObjectEventSink) {
+    this.#store = store;
+    this.#events = events;
+  }
+
+  #objects(kind: ObjectKind) {
+    return kind === 'uuid' ? this.#store.uuids : this.#store.channels;
+  }
+
+  #toWire(kind: ObjectKind, include: ObjectFields) {
+    return (record: UuidRecord | ChannelRecord) =>
+      kind === 'uuid' ? uuidToWire(record as UuidRecord, include) : channelToWire(record as ChannelRecord, include);
+  }
+
+  async get(kind: ObjectKind, keyset: Keyset, id: string, include: ObjectFields): Promise<Record<string, unknown>> {
+    const record = await this.#objects(kind).get(keyset.subscribeKey, id);
+    if (!record) throw notFound();
+    return this.#toWire(kind, include)(record);
+  }
+
+  async list(kind: ObjectKind, command: ListCommand): Promise<ListEnvelope> {
+    const page = await this.#objects(kind).list(command.query);
+    return envelope<UuidRecord | ChannelRecord>(page, command, this.#toWire(kind, command.include));
+  }
+
+  async set(
+    kind: ObjectKind,
+    keyset: Keyset,
+    id: string,
+    patch: UuidPatch | ChannelPatch,
+    rules: Omit<WriteRules, 'limits'>,
+    include: ObjectFields,
+  ): Promise<Record<string, unknown>> {
+    const store = this.#objects(kind) as Store['uuids'] | Store['channels'];
+    const decide = decideObject(kind, id, patch as Partial<UuidRecord & ChannelRecord>, { ...rules, limits: keyset.limits });
+    const outcome = await (store.write as (s: string, i: string, d: typeof decide) => ReturnType<typeof store.write>)(keyset.subscribeKey, id, decide);
+    if (outcome.changed) this.#events.publish(keyset.subscribeKey, objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
+    return this.#toWire(kind, include)(outcome.record);
+  }
+
+  async remove(kind: ObjectKind, keyset: Keyset, id: string, ifMatch: string | undefined): Promise<null> {
+    const removal = await this.#objects(kind).remove(keyset.subscribeKey, id, {
+      check: (current) => checkPrecondition(kind, 'delete', current, ifMatch),
+      cascade: keyset.referentialIntegrity,
+    });
+    if (removal.removed) {
+      const cascaded = removal.cascaded.map((record) => ({ kind: 'delete' as const, record }));
+      this.#events.publish(keyset.subscribeKey, [
+        ...objectDeleteEvents(keyset, kind, id, removal.memberOf),
+        ...membershipEvents(keyset, cascaded, () => []),
+      ]);
+    }
+    return null;
+  }
+
+  async listMemberships(side: MembershipSide, command: ListCommand): Promise<ListEnvelope> {
+    const page = await this.#store.memberships.list(command.query);
+    const key = side === 'uuid' ? 'channel' : 'uuid';
+    return envelope<MembershipRow>(page, command, (row) => membershipToWire(row, key, command.include));
+  }
+
+  /** Applies a set/delete batch, then answers with the owner's list after the change. */
+  async patchMemberships(
+    side: MembershipSide,
+    keyset: Keyset,
+    ownerId: string,
+    body: MembershipBody,
+    merge: boolean,
+    command: ListCommand,
+  ): Promise<ListEnvelope> {
+    const pair = (otherId: string) => (side === 'uuid' ? [ownerId, otherId] : [otherId, ownerId]) as [string, string];
+    const fieldsByOther = new Map(body.set.map((item) => [item.otherId, sentFields(item.patch)]));
+    const changes = await this.#store.memberships.apply({
+      subKey: keyset.subscribeKey,
+      side,
+      ownerId,
+      set: body.set.map((item, index) => ({
+        otherId: item.otherId,
+        decide: decideMembership(...pair(item.otherId), item.patch, {
+          ifMatch: undefined,
+          merge,
+          limits: keyset.limits,
+          location: `set[${index}]`,
+        }),
+      })),
+      delete: body.delete,
+      limits: {
+        maxPerUser: keyset.limits.maxMembershipsPerUser,
+        maxPerChannel: keyset.limits.maxMembersPerChannel,
+        requireObjects: keyset.referentialIntegrity,
+      },
+    });
+    this.#events.publish(
+      keyset.subscribeKey,
+      membershipEvents(keyset, changes, (record) => fieldsByOther.get(side === 'uuid' ? record.channelId : record.uuidId) ?? []),
+    );
+    return this.listMemberships(side, command);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Table } from './fields.ts';
+
+/**
+ * What a SQL backend supplies so that filters and sorts compile to its SQL: how to name a
+ * column, read a `custom` key, fold case and bind a parameter. Values are always bound, never
+ * spliced into the text.
+ */
+export interface SqlDialect {
+  /** A fresh parameter list for one statement. */
+  params(): SqlParams;
+  /** `alias.column` for a stored column of a logical table. */
+  column(table: Table, column: string): string;
+  /** The SQL value of `custom[key]` (NULL when missing or JSON null), the key bound as a parameter. */
+  customValue(table: Table, key: string, params: SqlParams): string;
+  /**
+   * The JSON type of `custom[key]` as one of 'text' | 'number' | 'true' | 'false' | 'null',
+   * or NULL when the key is missing.
+   */
+  customType(table: Table, key: string, params: SqlParams): string;
+  /** Case folding used by LIKE and by string sorts (the same function in both places). */
+  fold(expr: string): string;
+  /** `expr LIKE pattern` where the pattern uses `%`/`_` with `\` as its escape character. */
+  like(expr: string, pattern: string): string;
+}
+
+export interface SqlParams {
+  /** Binds a value and returns its placeholder. */
+  add(value: string | number | null): string;
+  readonly values: (string | number | null)[];
+}

@@ -1,0 +1,205 @@
+import { invalidFilter, type Condition, type FilterNode, type FilterValue, type Operator } from './ast.ts';
+import { IDENTIFIER, Lexer, type Punctuation, type Token } from './lexer.ts';
+
+/** Longest filter accepted, in UTF-16 code units (what `String.length` counts). */
+export const MAX_FILTER_LENGTH = 4096;
+/** Deepest nesting of `(` and `!` accepted; bounds the parser's recursion. */
+export const MAX_FILTER_DEPTH = 64;
+
+/**
+ * Parses an App Context filter (wire-protocol.md §8.1) into its AST. Precedence is
+ * `!` > `&&` > `||`; `!` applies to the next condition or group. Any malformed input is an
+ * INVALID_FILTER 400 whose detail names the 0-based character position.
+ */
+export function parseFilter(text: string): FilterNode {
+  if (text.length > MAX_FILTER_LENGTH) {
+    throw invalidFilter(`The filter is ${text.length} characters long; at most ${MAX_FILTER_LENGTH} are allowed`);
+  }
+  if (text.trim() === '') throw invalidFilter('The filter is empty');
+  return new Parser(text).parse();
+}
+
+/** A field path as it would be written in a filter: `custom["a b"]`, `channel.name`. */
+export function formatPath(path: readonly string[]): string {
+  return path
+    .map((segment, index) => {
+      if (!IDENTIFIER.test(segment)) return `[${JSON.stringify(segment)}]`;
+      return index === 0 ? segment : `.${segment}`;
+    })
+    .join('');
+}
+
+/** How a token is named in a message. */
+function describe(token: Token): string {
+  if (token.kind === 'end') return 'the end of the filter';
+  const text = token.text.length > 24 ? `${token.text.slice(0, 24)}…` : token.text;
+  return token.kind === 'string' ? text : `'${text}'`;
+}
+
+function isPunctuation(token: Token, text: Punctuation): boolean {
+  return token.kind === 'punctuation' && token.text === text;
+}
+
+class Parser {
+  readonly #lexer: Lexer;
+  #token: Token;
+  #depth = 0;
+
+  constructor(text: string) {
+    this.#lexer = new Lexer(text);
+    this.#token = this.#lexer.next();
+  }
+
+  parse(): FilterNode {
+    const node = this.#or();
+    const token = this.#token;
+    if (token.kind === 'end') return node;
+    if (isPunctuation(token, ')')) throw invalidFilter(`Unmatched ')' at position ${token.position}`);
+    throw invalidFilter(
+      `Unexpected ${describe(token)} at position ${token.position}; expected '&&', '||' or the end of the filter`,
+    );
+  }
+
+  #advance(): Token {
+    const token = this.#token;
+    this.#token = this.#lexer.next();
+    return token;
+  }
+
+  #or(): FilterNode {
+    let left = this.#and();
+    while (isPunctuation(this.#token, '||')) {
+      this.#advance();
+      left = { type: 'or', left, right: this.#and() };
+    }
+    return left;
+  }
+
+  #and(): FilterNode {
+    let left = this.#unary();
+    while (isPunctuation(this.#token, '&&')) {
+      this.#advance();
+      left = { type: 'and', left, right: this.#unary() };
+    }
+    return left;
+  }
+
+  #unary(): FilterNode {
+    const token = this.#token;
+    if (isPunctuation(token, '!')) {
+      this.#enter(token);
+      this.#advance();
+      const expr = this.#unary();
+      this.#depth -= 1;
+      return { type: 'not', expr };
+    }
+    if (isPunctuation(token, '(')) {
+      this.#enter(token);
+      this.#advance();
+      const expr = this.#or();
+      const close = this.#token;
+      if (!isPunctuation(close, ')')) {
+        throw invalidFilter(
+          `Expected ')' at position ${close.position} to close the '(' at position ${token.position}, found ${describe(close)}`,
+        );
+      }
+      this.#advance();
+      this.#depth -= 1;
+      return expr;
+    }
+    return this.#condition();
+  }
+
+  #enter(token: Token): void {
+    this.#depth += 1;
+    if (this.#depth > MAX_FILTER_DEPTH) {
+      throw invalidFilter(`The filter nests deeper than ${MAX_FILTER_DEPTH} levels at position ${token.position}`);
+    }
+  }
+
+  #condition(): Condition {
+    const position = this.#token.position;
+    const path = this.#path();
+    const operatorToken = this.#token;
+    const operator = this.#operator(path);
+    const valueToken = this.#token;
+    const valuePosition = valueToken.position;
+    if (operator === 'like') {
+      if (valueToken.kind !== 'string') {
+        throw invalidFilter(`LIKE needs a string pattern at position ${valuePosition}, found ${describe(valueToken)}`);
+      }
+      this.#advance();
+      return { type: 'condition', path, operator, value: valueToken.value, position, valuePosition, pattern: valueToken.runs };
+    }
+    const value = this.#value(operatorToken);
+    return { type: 'condition', path, operator, value, position, valuePosition };
+  }
+
+  #path(): string[] {
+    const first = this.#token;
+    if (first.kind === 'identifier') {
+      this.#advance();
+    } else if (!isPunctuation(first, '[')) {
+      throw invalidFilter(`Expected a field name at position ${first.position}, found ${describe(first)}`);
+    }
+    const path = first.kind === 'identifier' ? [first.text] : [];
+    for (;;) {
+      const token = this.#token;
+      if (isPunctuation(token, '[')) {
+        path.push(this.#bracketSegment());
+      } else if (isPunctuation(token, '.')) {
+        this.#advance();
+        const name = this.#advance();
+        if (name.kind !== 'identifier') {
+          throw invalidFilter(`Expected a field name after '.' at position ${name.position}, found ${describe(name)}`);
+        }
+        path.push(name.text);
+      } else {
+        return path;
+      }
+    }
+  }
+
+  /** `["key"]` or `['key']`: a segment that may hold any text. */
+  #bracketSegment(): string {
+    const open = this.#advance();
+    const name = this.#advance();
+    if (name.kind !== 'string') {
+      throw invalidFilter(`Expected a quoted field name after '[' at position ${name.position}, found ${describe(name)}`);
+    }
+    const close = this.#advance();
+    if (!isPunctuation(close, ']')) {
+      throw invalidFilter(
+        `Expected ']' at position ${close.position} to close the '[' at position ${open.position}, found ${describe(close)}`,
+      );
+    }
+    return name.value;
+  }
+
+  #operator(path: readonly string[]): Operator {
+    const token = this.#advance();
+    if (token.kind === 'operator') return token.text;
+    if (token.kind === 'identifier' && token.text.toLowerCase() === 'like') return 'like';
+    throw invalidFilter(
+      `Expected an operator (==, !=, <, <=, >, >=, LIKE) after '${formatPath(path)}' at position ${token.position}, found ${describe(token)}`,
+    );
+  }
+
+  #value(operator: Token): FilterValue {
+    const token = this.#advance();
+    switch (token.kind) {
+      case 'string':
+      case 'number':
+        return token.value;
+      case 'identifier':
+        if (token.text === 'true') return true;
+        if (token.text === 'false') return false;
+        if (token.text === 'null') return null;
+        throw invalidFilter(
+          `Expected a value after '${operator.text}' at position ${token.position}, found ${describe(token)} (strings need quotes)`,
+        );
+      default:
+        throw invalidFilter(`Expected a value after '${operator.text}' at position ${token.position}, found ${describe(token)}`);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import type { ListPage, ListQuery } from '../store.ts';
+import type { ListStatement } from './list-sql.ts';
+import type { SqlRow } from './rows.ts';
+
+const keysOf = (row: SqlRow, count: number) => Array.from({ length: count }, (_, i) => row[`k${i}`] ?? null);
+
+/** Turns the rows of a list statement (one extra fetched) into a page with its boundary keys. */
+export function readPage<T>(rows: SqlRow[], statement: ListStatement, query: ListQuery, fromRow: (row: SqlRow) => T): ListPage<T> {
+  const more = rows.length > query.limit;
+  const kept = more ? rows.slice(0, query.limit) : rows;
+  if (statement.reversed) kept.reverse();
+  const first = kept[0];
+  const last = kept.at(-1);
+  return {
+    rows: kept.map(fromRow),
+    ...(first ? { first: keysOf(first, statement.componentCount) } : {}),
+    ...(last ? { last: keysOf(last, statement.componentCount) } : {}),
+    hasPrevious: statement.reversed ? more : query.cursor !== undefined,
+  };
+}
