@@ -1,0 +1,513 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { RosterError } from '../../errors.ts';
+import { sqliteDialect } from '../../store/sqlite/dialect.ts';
+import type { Resource } from '../fields.ts';
+import type { FilterNode } from './ast.ts';
+import { compileFilter } from './compile.ts';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter } from './parser.ts';
+
+/** The detail message of the INVALID_FILTER error `run` throws. */
+function filterError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RosterError);
+    const roster = error as RosterError;
+    expect(roster.code).toBe('INVALID_FILTER');
+    expect(roster.status).toBe(400);
+    expect(roster.message).toBe('Invalid filter expression.');
+    expect(roster.details).toHaveLength(1);
+    expect(roster.details[0]).toMatchObject({ location: 'filter', locationType: 'query' });
+    return roster.details[0]!.message;
+  }
+  throw new Error('expected an INVALID_FILTER error');
+}
+
+const parseError = (text: string): string => filterError(() => parseFilter(text));
+
+/** The AST without source offsets, to compare two spellings of one filter. */
+function stripPositions(node: FilterNode): unknown {
+  return JSON.parse(JSON.stringify(node, (key, value: unknown) => (key === 'position' || key === 'valuePosition' ? undefined : value)));
+}
+
+function cond(path: string[], operator: string, value: unknown): Record<string, unknown> {
+  return { type: 'condition', path, operator, value };
+}
+
+describe('parseFilter: structure', () => {
+  it('parses one condition with its position', () => {
+    expect(parseFilter('  name == "Alice"')).toEqual({
+      type: 'condition',
+      path: ['name'],
+      operator: '==',
+      value: 'Alice',
+      position: 2,
+      valuePosition: 10,
+    });
+  });
+
+  it('binds ! tighter than && and && tighter than ||', () => {
+    expect(parseFilter('a == 1 || b == 2 && c == 3')).toMatchObject({
+      type: 'or',
+      left: cond(['a'], '==', 1),
+      right: { type: 'and', left: cond(['b'], '==', 2), right: cond(['c'], '==', 3) },
+    });
+    expect(parseFilter('!a == 1 && b == 2')).toMatchObject({
+      type: 'and',
+      left: { type: 'not', expr: cond(['a'], '==', 1) },
+      right: cond(['b'], '==', 2),
+    });
+  });
+
+  it('groups with parentheses and chains left to right', () => {
+    expect(parseFilter('(a == 1 || b == 2) && c == 3')).toMatchObject({
+      type: 'and',
+      left: { type: 'or', left: cond(['a'], '==', 1), right: cond(['b'], '==', 2) },
+    });
+    expect(parseFilter('a == 1 && b == 2 && c == 3')).toMatchObject({
+      type: 'and',
+      left: { type: 'and', left: cond(['a'], '==', 1), right: cond(['b'], '==', 2) },
+      right: cond(['c'], '==', 3),
+    });
+    expect(parseFilter('!!(a == 1)')).toMatchObject({ type: 'not', expr: { type: 'not', expr: cond(['a'], '==', 1) } });
+    expect(parseFilter('!(name == "Alice")')).toMatchObject({ type: 'not', expr: cond(['name'], '==', 'Alice') });
+  });
+
+  it('reads every operator, LIKE in any case', () => {
+    for (const op of ['==', '!=', '<', '<=', '>', '>=']) {
+      expect(parseFilter(`id ${op} "250"`)).toMatchObject(cond(['id'], op, '250'));
+    }
+    for (const like of ['LIKE', 'like', 'Like']) {
+      expect(parseFilter(`email ${like} '*@pubnub.com'`)).toMatchObject(cond(['email'], 'like', '*@pubnub.com'));
+    }
+  });
+
+  it('allows any whitespace between tokens, and none', () => {
+    const dense = parseFilter('name=="x"&&id!=\'y\'');
+    const spaced = parseFilter(' name \t==\n"x"  &&\r\n  id  !=  \'y\' ');
+    expect(spaced).toMatchObject({ type: 'and', left: { position: 1, valuePosition: 10 }, right: { position: 21 } });
+    expect(stripPositions(spaced)).toEqual(stripPositions(dense));
+    expect(parseFilter('description  LIKE "x*"')).toMatchObject(cond(['description'], 'like', 'x*'));
+    expect(parseFilter('custom [ "a" ] == 1')).toMatchObject(cond(['custom', 'a'], '==', 1));
+  });
+});
+
+describe('parseFilter: paths', () => {
+  it('reads dotted and bracket segments in both quote styles', () => {
+    expect(parseFilter('channel.custom.x == 1')).toMatchObject({ path: ['channel', 'custom', 'x'] });
+    expect(parseFilter('custom["key with space"] == 1')).toMatchObject({ path: ['custom', 'key with space'] });
+    expect(parseFilter("['description'] LIKE \"*support*\"")).toMatchObject({ path: ['description'] });
+    expect(parseFilter('custom["employment-status"] == "valid"')).toMatchObject({ path: ['custom', 'employment-status'] });
+    expect(parseFilter('channel["custom"].x == 1')).toMatchObject({ path: ['channel', 'custom', 'x'] });
+  });
+
+  it('accepts Unicode letters, $ and _ in identifiers, and keywords as field names', () => {
+    expect(parseFilter('custom.ñandú_2 == 1')).toMatchObject({ path: ['custom', 'ñandú_2'] });
+    expect(parseFilter('custom.$x == 1')).toMatchObject({ path: ['custom', '$x'] });
+    expect(parseFilter('custom._Ωμέγα == 1')).toMatchObject({ path: ['custom', '_Ωμέγα'] });
+    expect(parseFilter('custom.like like "x"')).toMatchObject(cond(['custom', 'like'], 'like', 'x'));
+    expect(parseFilter('custom.null == null')).toMatchObject(cond(['custom', 'null'], '==', null));
+  });
+});
+
+describe('parseFilter: values', () => {
+  it('reads numbers in decimal and scientific form', () => {
+    const values: [string, number][] = [['-42', -42], ['3.14159', 3.14159], ['6.022e23', 6.022e23], ['1E-3', 0.001], ['0', 0], ['2e+2', 200]];
+    for (const [text, value] of values) expect(parseFilter(`custom.n > ${text}`)).toMatchObject({ value });
+  });
+
+  it('reads true, false and null', () => {
+    expect(parseFilter('custom.a == true')).toMatchObject({ value: true });
+    expect(parseFilter('custom.a != false')).toMatchObject({ value: false });
+    expect(parseFilter('name == null')).toMatchObject({ value: null });
+  });
+
+  it('decodes escapes in both quote styles', () => {
+    expect(parseFilter(String.raw`name == "say \"hi\" \\ \/ \t"`)).toMatchObject({ value: 'say "hi" \\ / \t' });
+    expect(parseFilter(String.raw`name == 'it\'s "fine"'`)).toMatchObject({ value: `it's "fine"` });
+    expect(parseFilter(String.raw`name == "\b\f\n\r"`)).toMatchObject({ value: '\b\f\n\r' });
+    expect(parseFilter(String.raw`name == "\u00c9mile \uD83D\uDE00"`)).toMatchObject({ value: 'Émile 😀' });
+    expect(parseFilter('name == "Zoë 😀"')).toMatchObject({ value: 'Zoë 😀' });
+  });
+
+  it('keeps literal \\* apart from the * wildcard in LIKE patterns', () => {
+    expect(parseFilter(String.raw`name LIKE "*\**"`)).toMatchObject({ value: '***', pattern: ['', '*', ''] });
+    expect(parseFilter('name LIKE "John*"')).toMatchObject({ pattern: ['John', ''] });
+    expect(parseFilter(String.raw`name == "a\*b"`)).toMatchObject({ value: 'a*b' });
+  });
+});
+
+describe('parseFilter: errors name what broke and where (0-based)', () => {
+  it.each([
+    ['', 'The filter is empty'],
+    [' \t ', 'The filter is empty'],
+    ['name ==', "Expected a value after '==' at position 7, found the end of the filter"],
+    ['name == )', "Expected a value after '==' at position 8, found ')'"],
+    ['name == Alice', "Expected a value after '==' at position 8, found 'Alice' (strings need quotes)"],
+    ['name = "x"', "Unexpected '=' at position 5; compare with '=='"],
+    ['name "x"', `Expected an operator (==, !=, <, <=, >, >=, LIKE) after 'name' at position 5, found "x"`],
+    ['name LIKES "x"', "after 'name' at position 5, found 'LIKES'"],
+    ['(name == "x"', "Expected ')' at position 12 to close the '(' at position 0, found the end of the filter"],
+    ['name == "x")', "Unmatched ')' at position 11"],
+    ['name == "x" &&', 'Expected a field name at position 14, found the end of the filter'],
+    ['name == "x" id == "y"', "Unexpected 'id' at position 12; expected '&&', '||' or the end of the filter"],
+    ['name == "x" & id == "y"', "Unexpected '&' at position 12; use '&&'"],
+    ['name == "x" | id == "y"', "Unexpected '|' at position 12; use '||'"],
+    ['name == "abc', 'Unterminated string starting at position 8'],
+    [String.raw`name == "a\qb"`, String.raw`Invalid escape '\q' at position 10`],
+    [String.raw`name == "\u12"`, String.raw`Invalid \u escape at position 9`],
+    [String.raw`name == "\uD800"`, 'Unpaired UTF-16 surrogate in the string at position 8'],
+    ['name LIKE 5', 'LIKE needs a string pattern at position 10, found \'5\''],
+    ['name like null', 'LIKE needs a string pattern at position 10'],
+    ['custom.n == 1.', 'Invalid number at position 12'],
+    ['custom.n == 12abc', 'Invalid number at position 12'],
+    ['custom.n == -x', 'Invalid number at position 12'],
+    ['custom.n == .5', "Expected a value after '==' at position 12, found '.'"],
+    ['custom.n == 1e999', 'Number out of range at position 12'],
+    ['custom. == 1', "Expected a field name after '.' at position 8, found '=='"],
+    ['custom[x] == 1', "Expected a quoted field name after '[' at position 7, found 'x'"],
+    ['custom["x" == 1', "Expected ']' at position 11 to close the '[' at position 6, found '=='"],
+    ['== 1', "Expected a field name at position 0, found '=='"],
+    ['name == "x" # 1', "Unexpected character '#' at position 12"],
+    ['name == True', "found 'True' (strings need quotes)"],
+  ])('%j → %s', (text, message) => {
+    expect(parseError(text)).toContain(message);
+  });
+
+  it('reports the first error in reading order', () => {
+    expect(parseError('name = "x" && #')).toContain('position 5');
+  });
+});
+
+describe('parseFilter: bounds', () => {
+  it(`rejects text longer than ${MAX_FILTER_LENGTH} characters`, () => {
+    const fits = `name == "${'x'.repeat(MAX_FILTER_LENGTH - 10)}"`;
+    expect(fits).toHaveLength(MAX_FILTER_LENGTH);
+    expect(parseFilter(fits)).toMatchObject({ type: 'condition' });
+    expect(parseError(`${fits} `)).toBe('The filter is 4097 characters long; at most 4096 are allowed');
+  });
+
+  it(`allows ${MAX_FILTER_DEPTH} levels of ( and ! but not one more`, () => {
+    const nested = (depth: number): string => `${'('.repeat(depth)}a == 1${')'.repeat(depth)}`;
+    expect(parseFilter(nested(MAX_FILTER_DEPTH))).toMatchObject(cond(['a'], '==', 1));
+    expect(parseError(nested(MAX_FILTER_DEPTH + 1))).toBe('The filter nests deeper than 64 levels at position 64');
+    expect(parseFilter(`${'!'.repeat(MAX_FILTER_DEPTH)}a == 1`)).toMatchObject({ type: 'not' });
+    expect(parseError(`${'!('.repeat(40)}a == 1${')'.repeat(40)}`)).toContain('nests deeper than 64 levels');
+  });
+
+  it('never overflows the stack, whatever the input', () => {
+    expect(parseError('('.repeat(MAX_FILTER_LENGTH))).toContain('nests deeper');
+    expect(parseError('!'.repeat(100_000))).toContain('at most 4096');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Compiled SQL, run against a real SQLite database.
+
+interface Row {
+  id: string;
+  name?: string | null;
+  externalId?: string | null;
+  email?: string | null;
+  status?: string | null;
+  custom?: Record<string, unknown> | null;
+  updated: string;
+}
+
+const USERS: Row[] = [
+  {
+    id: 'u1',
+    name: 'Alice',
+    email: 'alice@example.com',
+    status: 'active',
+    custom: { age: 30, verified: true, city: 'Paris', 'key with space': 'yes', nick: null },
+    updated: '2024-01-15T10:00:00.000000Z',
+  },
+  {
+    id: 'u2',
+    name: 'alice',
+    email: 'ALICE@EXAMPLE.ORG',
+    status: 'inactive',
+    custom: { age: 25, verified: false, city: 'paris', score: '30', nick: 'Al' },
+    updated: '2024-01-15T10:00:00.500000Z',
+  },
+  { id: 'u3', name: 'Bob*', status: null, custom: null, updated: '2023-06-01T00:00:00.000000Z' },
+  {
+    id: 'u4',
+    name: 'Émile',
+    status: 'active',
+    custom: { age: 30.5, city: 'Évry', 'quote"d': 1, 'back\\slash': 2, '100%_done': 'x' },
+    updated: '2024-03-07T08:49:07.011608Z',
+  },
+  { id: 'u5', name: null, custom: {}, updated: '2025-01-01T00:00:00.000000Z' },
+  { id: 'u6', name: 'Bo%b_', externalId: 'C:\\temp', custom: { verified: 'true' }, updated: '2024-12-31T23:59:59.999999Z' },
+];
+const ALL = USERS.map((user) => user.id);
+
+function openDatabase(): Database.Database {
+  const db = new Database(':memory:');
+  db.function('fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  db.exec(`
+    CREATE TABLE uuids (sub_key TEXT, id TEXT, name TEXT, external_id TEXT, profile_url TEXT, email TEXT,
+      status TEXT, type TEXT, custom TEXT, updated TEXT NOT NULL, etag TEXT);
+    CREATE TABLE channels (sub_key TEXT, id TEXT, name TEXT, description TEXT, status TEXT, type TEXT,
+      custom TEXT, updated TEXT NOT NULL, etag TEXT);
+    CREATE TABLE memberships (sub_key TEXT, uuid_id TEXT, channel_id TEXT, status TEXT, type TEXT,
+      custom TEXT, updated TEXT NOT NULL, etag TEXT);
+  `);
+  const insert = db.prepare(
+    `INSERT INTO uuids (sub_key, id, name, external_id, email, status, custom, updated, etag)
+     VALUES ('sub-c', ?, ?, ?, ?, ?, ?, ?, 'e')`,
+  );
+  for (const u of USERS) {
+    insert.run(u.id, u.name ?? null, u.externalId ?? null, u.email ?? null, u.status ?? null, u.custom ? JSON.stringify(u.custom) : null, u.updated);
+  }
+  return db;
+}
+
+const db = openDatabase();
+
+function compile(filter: string, resource: Resource = 'uuids'): { sql: string; values: (string | number | null)[] } {
+  const params = sqliteDialect.params();
+  const sql = compileFilter(parseFilter(filter), resource, sqliteDialect, params);
+  return { sql, values: params.values };
+}
+
+/** The ids of the users a filter selects, checking on the way that it is never NULL for any row. */
+function users(filter: string): string[] {
+  const { sql, values } = compile(filter);
+  const nulls = db.prepare(`SELECT count(*) FROM uuids u WHERE (${sql}) IS NULL`).pluck().get(...values);
+  expect(nulls, `${filter} is NULL for some row`).toBe(0);
+  return db.prepare(`SELECT u.id FROM uuids u WHERE ${sql} ORDER BY u.id`).pluck().all(...values) as string[];
+}
+
+const without = (...ids: string[]): string[] => ALL.filter((id) => !ids.includes(id));
+const compileError = (filter: string, resource: Resource = 'uuids'): string => filterError(() => compile(filter, resource));
+
+describe('compileFilter: string fields', () => {
+  it('compares exactly, in code point order', () => {
+    expect(users('name == "Alice"')).toEqual(['u1']);
+    expect(users("name == 'alice'")).toEqual(['u2']);
+    expect(users('name != "Alice"')).toEqual(['u2', 'u3', 'u4', 'u6']); // u5 has no name
+    expect(users('name < "B"')).toEqual(['u1']); // 'a' (0x61) sorts after 'B'
+    expect(users('name <= "Bob*"')).toEqual(['u1', 'u3', 'u6']);
+    expect(users('name > "Bob*"')).toEqual(['u2', 'u4']);
+    expect(users('name >= "alice"')).toEqual(['u2', 'u4']); // É is U+00C9
+    expect(users('id > "u4"')).toEqual(['u5', 'u6']);
+  });
+
+  it('matches unset fields with == null and set ones with != null', () => {
+    expect(users('name == null')).toEqual(['u5']);
+    expect(users('name != null')).toEqual(without('u5'));
+    expect(users('email == null')).toEqual(['u3', 'u4', 'u5', 'u6']);
+    expect(users('name < null')).toEqual([]);
+  });
+
+  it('treats a number or boolean literal on a string field as false', () => {
+    expect(users('name == 1')).toEqual([]);
+    expect(users('name != true')).toEqual([]);
+    expect(users('!(name == 1)')).toEqual(ALL);
+  });
+});
+
+describe('compileFilter: LIKE', () => {
+  it('uses * as a wildcard anywhere and matches the whole value', () => {
+    expect(users('name LIKE "Ali*"')).toEqual(['u1', 'u2']);
+    expect(users('name LIKE "*ce"')).toEqual(['u1', 'u2']);
+    expect(users('name LIKE "a*e"')).toEqual(['u1', 'u2']);
+    expect(users('name LIKE "*li*"')).toEqual(['u1', 'u2']);
+    expect(users('name LIKE "*mil*"')).toEqual(['u4']);
+    expect(users('name LIKE "alic"')).toEqual([]);
+    expect(users('name LIKE "*"')).toEqual(without('u5'));
+    expect(users('email LIKE "*@example.*"')).toEqual(['u1', 'u2']);
+  });
+
+  it('ignores case, also beyond ASCII', () => {
+    expect(users('name like "ALICE"')).toEqual(['u1', 'u2']);
+    expect(users('name LIKE "émile"')).toEqual(['u4']);
+    expect(users('name LIKE "É*"')).toEqual(['u4']);
+    expect(users('name == "émile"')).toEqual([]);
+  });
+
+  it('reads \\* as a literal asterisk and % _ \\ as plain characters', () => {
+    expect(users(String.raw`name LIKE "*\**"`)).toEqual(['u3']);
+    expect(users(String.raw`name LIKE "Bob\*"`)).toEqual(['u3']);
+    expect(users('name LIKE "Bo*"')).toEqual(['u3', 'u6']);
+    expect(users('name LIKE "Bo%*"')).toEqual(['u6']);
+    expect(users('name LIKE "Bo_b*"')).toEqual([]);
+    expect(users('name LIKE "*_"')).toEqual(['u6']);
+    expect(users(String.raw`externalId LIKE "c:\\*"`)).toEqual(['u6']);
+  });
+});
+
+describe('compileFilter: &&, || and !', () => {
+  it('combines with the right precedence', () => {
+    expect(users('status == "active" || status == "inactive" && name == "Alice"')).toEqual(['u1', 'u4']);
+    expect(users('(status == "active" || status == "inactive") && name == "alice"')).toEqual(['u2']);
+    expect(users('name LIKE "a*" && !(name == "Alice")')).toEqual(['u2']);
+  });
+
+  it('makes ! over a missing field or a mismatch true', () => {
+    expect(users('!(status == "active")')).toEqual(['u2', 'u3', 'u5', 'u6']);
+    expect(users('!status == "active"')).toEqual(['u2', 'u3', 'u5', 'u6']);
+    expect(users('!(custom.age > 26)')).toEqual(['u2', 'u3', 'u5', 'u6']);
+    expect(users('!!(custom.age > 26)')).toEqual(['u1', 'u4']);
+    expect(users('!(name != "Alice")')).toEqual(['u1', 'u5']);
+  });
+});
+
+describe('compileFilter: dates', () => {
+  it('compares instants whatever the literal precision or zone', () => {
+    expect(users('updated >= "2024-01-15T10:00:00Z"')).toEqual(['u1', 'u2', 'u4', 'u5', 'u6']);
+    expect(users('updated > "2024-01-15T10:00:00Z"')).toEqual(['u2', 'u4', 'u5', 'u6']);
+    expect(users('updated < "2024-01-15T10:00:00.4Z"')).toEqual(['u1', 'u3']);
+    expect(users('updated == "2024-01-15T11:00:00+01:00"')).toEqual(['u1']);
+    expect(users('updated == "2024-03-07T08:49:07.011608Z"')).toEqual(['u4']);
+    expect(users('updated == "2024-03-07T08:49:07.0116Z"')).toEqual([]);
+    expect(users('updated < "2024-01-01"')).toEqual(['u3']);
+    expect(users('updated >= "2024-12-31T23:59:59.999999Z" && updated < "2025-01-01T00:00:00Z"')).toEqual(['u6']);
+    expect(users('updated == null')).toEqual([]);
+  });
+
+  it('rejects literals that are not dates, and LIKE', () => {
+    expect(compileError('name == "x" && updated > "yesterday"')).toBe(
+      `Expected an ISO 8601 date to compare with 'updated' at position 25, found "yesterday"`,
+    );
+    expect(compileError('updated > "2024-02-30"')).toContain('Expected an ISO 8601 date');
+    expect(compileError('updated > 5')).toContain("compare with 'updated' at position 10, found 5");
+    expect(compileError('updated LIKE "2024*"')).toBe("LIKE cannot be used on the date field 'updated' at position 0");
+  });
+});
+
+describe('compileFilter: custom fields', () => {
+  it('compares numbers with numbers', () => {
+    expect(users('custom.age == 30')).toEqual(['u1']);
+    expect(users('custom.age >= 30')).toEqual(['u1', 'u4']);
+    expect(users('custom.age < 30')).toEqual(['u2']);
+    expect(users('custom.age != 30')).toEqual(['u2', 'u4']);
+    expect(users('custom.age > 3e1')).toEqual(['u4']);
+  });
+
+  it('compares strings with strings, exactly, and LIKE without case', () => {
+    expect(users('custom.city == "Paris"')).toEqual(['u1']);
+    expect(users('custom.city > "P"')).toEqual(['u1', 'u2', 'u4']); // 'É' (U+00C9) > 'P'
+    expect(users('custom.city < "Q"')).toEqual(['u1']);
+    expect(users('custom.city LIKE "paris"')).toEqual(['u1', 'u2']);
+    expect(users('custom.city LIKE "é*"')).toEqual(['u4']);
+    expect(users('custom.age LIKE "3*"')).toEqual([]);
+  });
+
+  it('is false on a type mismatch', () => {
+    expect(users('custom.age == "30"')).toEqual([]);
+    expect(users('custom.score == "30"')).toEqual(['u2']);
+    expect(users('custom.score == 30')).toEqual([]);
+    expect(users('!(custom.score == 30)')).toEqual(ALL);
+  });
+
+  it('matches booleans by JSON type', () => {
+    expect(users('custom.verified == true')).toEqual(['u1']);
+    expect(users('custom.verified == false')).toEqual(['u2']);
+    expect(users('custom.verified != true')).toEqual(['u2']);
+    expect(users('custom.verified != false')).toEqual(['u1']);
+    expect(users('custom.verified == "true"')).toEqual(['u6']);
+    expect(users('custom.verified > false')).toEqual([]);
+  });
+
+  it('matches missing keys and JSON null with == null', () => {
+    expect(users('custom.nick == null')).toEqual(without('u2'));
+    expect(users('custom.nick != null')).toEqual(['u2']);
+    expect(users('custom.age != null')).toEqual(['u1', 'u2', 'u4']);
+    expect(users('custom.age > null')).toEqual([]);
+  });
+
+  it('reads keys of any text through brackets', () => {
+    expect(users('custom["key with space"] == "yes"')).toEqual(['u1']);
+    expect(users(`custom['quote"d'] == 1`)).toEqual(['u4']);
+    expect(users(String.raw`custom["back\\slash"] == 2`)).toEqual(['u4']);
+    expect(users('custom["100%_done"] LIKE "X"')).toEqual(['u4']);
+  });
+});
+
+describe('compileFilter: fields and safety', () => {
+  it('rejects unknown fields by name and position', () => {
+    expect(compileError('nope == 1')).toBe("Unknown field 'nope' at position 0");
+    expect(compileError('name == "x" && custom.a.b == 1')).toBe("Unknown field 'custom.a.b' at position 15");
+    expect(compileError('channel.name == "x"')).toBe("Unknown field 'channel.name' at position 0");
+    expect(compileError('["two words"] == 1')).toBe(`Unknown field '["two words"]' at position 0`);
+  });
+
+  it('binds every value, so an injection attempt is just a string', () => {
+    expect(users(`name == "x' OR 1=1 --"`)).toEqual([]);
+    expect(users(`name == 'x" OR 1=1 --'`)).toEqual([]);
+    expect(users(`custom["x') OR 1=1 --"] == 1`)).toEqual([]);
+    const { sql, values } = compile(`name == "x' OR 1=1 --" || custom["a'b"] LIKE "%'" || custom.n > 42`);
+    expect(sql).not.toMatch(/OR 1=1|a'b|42|%'/);
+    expect(values).toEqual(expect.arrayContaining([`x' OR 1=1 --`, '$."a\'b"', "\\%'", 42]));
+  });
+
+  it('keeps a filter of maximum length shallow enough for SQLite', () => {
+    const chain = Array.from({ length: 280 }, (_, i) => `name=="${i}"`).join('||');
+    expect(chain.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
+    expect(users(`${chain}||name == "Alice"`)).toEqual(['u1']);
+    const ands = Array.from({ length: 500 }, () => 'id>"a"').join('&&');
+    expect(ands.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
+    expect(users(ands)).toEqual(ALL);
+  });
+
+  it('compiles a hand-built LIKE without a pattern, counting every * as a wildcard', () => {
+    const node: FilterNode = { type: 'condition', path: ['name'], operator: 'like', value: 'B*', position: 0 };
+    const params = sqliteDialect.params();
+    const sql = compileFilter(node, 'uuids', sqliteDialect, params);
+    expect(db.prepare(`SELECT u.id FROM uuids u WHERE ${sql} ORDER BY u.id`).pluck().all(...params.values)).toEqual(['u3', 'u6']);
+  });
+});
+
+describe('compileFilter: memberships', () => {
+  const membershipDb = openDatabase();
+  membershipDb.exec(`
+    INSERT INTO channels (sub_key, id, name, custom, updated, etag) VALUES
+      ('sub-c', 'ch-a', 'General', '{"topic":"news","x":1}', '2024-05-01T00:00:00.000000Z', 'e'),
+      ('sub-c', 'ch-b', 'Random', '{"x":2}', '2023-05-01T00:00:00.000000Z', 'e'),
+      ('sub-d', 'ch-c', 'Other keyset', '{"x":3}', '2023-05-01T00:00:00.000000Z', 'e');
+    INSERT INTO memberships (sub_key, uuid_id, channel_id, status, custom, updated, etag) VALUES
+      ('sub-c', 'u1', 'ch-a', 'admin', '{"x":"own"}', '2024-06-01T00:00:00.000000Z', 'e'),
+      ('sub-c', 'u1', 'ch-b', 'member', NULL, '2024-06-02T00:00:00.000000Z', 'e'),
+      ('sub-c', 'u1', 'ch-c', NULL, NULL, '2024-06-03T00:00:00.000000Z', 'e'),
+      ('sub-c', 'u2', 'ch-a', 'member', NULL, '2024-06-04T00:00:00.000000Z', 'e');
+  `);
+
+  /** The channel ids of u1's memberships that a filter selects; ch-c has no channel metadata. */
+  function channels(filter: string): string[] {
+    const params = sqliteDialect.params();
+    const scope = `m.sub_key = ${params.add('sub-c')} AND m.uuid_id = ${params.add('u1')}`;
+    const sql = compileFilter(parseFilter(filter), 'memberships', sqliteDialect, params);
+    return membershipDb
+      .prepare(
+        `SELECT m.channel_id FROM memberships m LEFT JOIN channels c ON c.sub_key = m.sub_key AND c.id = m.channel_id
+         WHERE ${scope} AND ${sql} ORDER BY m.channel_id`,
+      )
+      .pluck()
+      .all(...params.values) as string[];
+  }
+
+  it('filters on the related channel, the membership, and both', () => {
+    expect(channels('channel.name LIKE "gen*"')).toEqual(['ch-a']);
+    expect(channels('channel.id == "ch-c"')).toEqual(['ch-c']);
+    expect(channels("channel.id != 'ch-a'")).toEqual(['ch-b', 'ch-c']);
+    expect(channels('status == "admin"')).toEqual(['ch-a']);
+    expect(channels('status == null')).toEqual(['ch-c']);
+    expect(channels('channel.custom.x > 1')).toEqual(['ch-b']);
+    expect(channels('custom.x == "own"')).toEqual(['ch-a']);
+    expect(channels('channel.custom.topic == "news" && custom.x == "own"')).toEqual(['ch-a']);
+    expect(channels('!(channel.name == "General")')).toEqual(['ch-b', 'ch-c']);
+    expect(channels('channel.updated < "2024-01-01T00:00:00Z"')).toEqual(['ch-b']);
+    expect(channels('updated > "2024-06-01T12:00:00Z"')).toEqual(['ch-b', 'ch-c']);
+    expect(channels('space.name == "Random"')).toEqual(['ch-b']);
+  });
+
+  it('rejects fields of the other side', () => {
+    expect(compileError('uuid.name == "x"', 'memberships')).toBe("Unknown field 'uuid.name' at position 0");
+    expect(compileError('id == "x"', 'memberships')).toBe("Unknown field 'id' at position 0");
+  });
+});

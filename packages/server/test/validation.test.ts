@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './fixture.ts';
+import { objectsClient, type ObjectsClient } from './http.ts';
+
+let server: RunningServer;
+let api: ObjectsClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = objectsClient(server);
+});
+afterAll(() => server.close());
+
+/** Asserts a 400 in the objects envelope whose first detail names `location`. */
+async function expectInvalid(reply: Promise<{ status: number; body: any }>, location: string) {
+  const { status, body } = await reply;
+  expect(status).toBe(400);
+  expect(body).toMatchObject({ status: 400, error: { source: 'objects', message: 'Request payload contained invalid input.' } });
+  expect(body.error.details[0]).toMatchObject({ location });
+}
+
+describe('field rules', () => {
+  it('names the field of a wrong type', async () => {
+    await expectInvalid(api.patch('uuids/v1', { name: 5 }), 'name');
+    await expectInvalid(api.patch('uuids/v1', { email: ['a'] }), 'email');
+    await expectInvalid(api.patch('channels/v1', { description: { x: 1 } }), 'description');
+    await expectInvalid(api.patch('uuids/v1', { custom: 'text' }), 'custom');
+  });
+
+  it('allows only scalar custom values', async () => {
+    await expectInvalid(api.patch('uuids/v1', { custom: { ok: 1, deep: { no: true } } }), 'custom.deep');
+    await expectInvalid(api.patch('uuids/v1', { custom: { list: [1, 2] } }), 'custom.list');
+    expect((await api.patch('uuids/v1', { custom: { s: 's', n: 1.5, b: false, z: null } })).status).toBe(200);
+  });
+
+  it('limits status and type to 50 characters', async () => {
+    await expectInvalid(api.patch('uuids/v1', { status: 'x'.repeat(51) }), 'status');
+    await expectInvalid(api.patch('channels/v1', { type: 'é'.repeat(51) }), 'type');
+    expect((await api.patch('uuids/v1', { status: 'é'.repeat(50) })).status).toBe(200);
+  });
+
+  it('limits ids to 92 UTF-8 bytes and refuses control characters', async () => {
+    await expectInvalid(api.get(`uuids/${'x'.repeat(93)}`), 'uuid');
+    await expectInvalid(api.patch(`channels/${encodeURIComponent('ü'.repeat(47))}`, { name: 'n' }), 'channel');
+    await expectInvalid(api.get('uuids/a%0Ab'), 'uuid');
+    expect((await api.patch(`uuids/${'x'.repeat(92)}`, {})).status).toBe(200);
+  });
+
+  it('limits one record to 32 KiB', async () => {
+    const reply = await api.patch('uuids/big', { custom: { blob: 'x'.repeat(33 * 1024) } });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.details[0].message).toContain('at most 32768');
+    expect((await api.get('uuids/big')).status).toBe(404);
+  });
+
+  it('ignores unknown body fields', async () => {
+    const reply = await api.patch('uuids/v2', { name: 'n', shoeSize: 44 }, { query: { include: 'custom' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).not.toHaveProperty('shoeSize');
+  });
+});
+
+describe('membership bodies', () => {
+  it('names the broken item', async () => {
+    await expectInvalid(api.patch('uuids/v1/channels', { set: 'x' }), 'set');
+    await expectInvalid(api.patch('uuids/v1/channels', { set: [{ channel: 'c1' }] }), 'set[0].channel.id');
+    await expectInvalid(api.patch('uuids/v1/channels', { set: [{ channel: { id: 'c1' } }, { channel: { id: 'c2' }, status: 1 }] }), 'set[1].status');
+    await expectInvalid(api.patch('channels/c/uuids', { delete: [{ channel: { id: 'c1' } }] }), 'delete[0].uuid.id');
+    await expectInvalid(api.patch('uuids/v1/channels', { set: [{ channel: { id: 'a' } }], delete: [{ channel: { id: 'a' } }] }), 'delete[0].channel.id');
+  });
+
+  it('takes at most 100 items in one PATCH', async () => {
+    const items = (n: number) => Array.from({ length: n }, (_, i) => ({ channel: { id: `c${i}` } }));
+    await expectInvalid(api.patch('uuids/v1/channels', { set: items(60), delete: items(41).map((item, i) => ({ channel: { id: `d${i}` } })) }), 'set');
+    expect((await api.patch('uuids/v1/channels', { set: items(100) })).status).toBe(200);
+  });
+});
+
+describe('malformed requests', () => {
+  it('answers broken JSON, non-object bodies and empty bodies with a 400', async () => {
+    await expectInvalid(api.send('PATCH', 'uuids/v1', { rawBody: '{"name":', headers: { 'content-type': 'application/json' } }), 'body');
+    await expectInvalid(api.patch('uuids/v1', [1, 2]), 'body');
+    await expectInvalid(api.patch('uuids/v1', 'text'), 'body');
+    await expectInvalid(api.send('PATCH', 'uuids/v1', { rawBody: '', headers: { 'content-type': 'application/json' } }), 'body');
+  });
+
+  it('answers a non-JSON content type with 415 and an oversize body with 413', async () => {
+    const text = await api.send('PATCH', 'uuids/v1', { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(text).toMatchObject({ status: 415, body: { status: 415, error: { message: 'Request payload must be in JSON format.', source: 'objects' } } });
+    const huge = await api.send('PATCH', 'uuids/v1', { rawBody: JSON.stringify({ name: 'x'.repeat(5 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.source).toBe('objects');
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, both as JSON', async () => {
+    const unknown = await api.get('/v2/objects/demo/widgets');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/json/);
+    const post = await api.send('POST', 'uuids/v1', { body: {} });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, PATCH, DELETE');
+    expect((await api.send('DELETE', 'uuids/v1/channels')).status).toBe(405);
+    expect((await api.get('/nothing/here')).status).toBe(404);
+  });
+
+  it('answers a URI over 32 KiB with PubNub’s 414', async () => {
+    const reply = await api.get('uuids', { query: { filter: `name == "${'x'.repeat(33 * 1024)}"` } });
+    expect(reply).toMatchObject({ status: 414, body: { status: 414, message: 'Request URI Too Long', error: true } });
+  });
+
+  it('answers CORS preflights for browsers', async () => {
+    const response = await fetch(`${server.url}/v2/objects/demo/uuids/x`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'content-type,if-match' },
+    });
+    expect(response.status).toBeLessThan(300);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-methods')).toContain('PATCH');
+  });
+
+  it('is still healthy after all of that', async () => {
+    expect((await api.get('uuids/v1')).status).toBe(200);
+  });
+});
