@@ -41,6 +41,19 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: RosterEr
   return reply.status(wire.status).type(wire.contentType).send(JSON.stringify(wire.body));
 }
 
+function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(text));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'malformed JSON';
+    done(new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
+      { message: `The body is not valid JSON: ${message}`, location: 'body', locationType: 'body' },
+    ]));
+  }
+}
+
 /** The HTTP application: parsing, CORS, routes and the one error path. */
 export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstance {
   const app = Fastify({
@@ -53,17 +66,11 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : 'malformed JSON';
-      done(new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-        { message: `The body is not valid JSON: ${message}`, location: 'body', locationType: 'body' },
-      ]));
-    }
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  // Python's SDK has sent PATCH bodies with no Content-Type, and PubNub took them as JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if (request.headers['content-type'] === undefined) return parseJsonBody(request, body, done);
+    return done(new RosterError('UNSUPPORTED_MEDIA_TYPE', 'Request payload must be in JSON format.'));
   });
 
   void app.register(cors, {

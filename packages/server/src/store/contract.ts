@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../auth/keysets.ts';
 import { decideMembership, decideObject } from '../objects/apply.ts';
-import type { UuidRecord } from '../objects/records.ts';
+import type { ChannelRecord, UuidRecord } from '../objects/records.ts';
 import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
@@ -154,8 +154,8 @@ export function runStoreContract({ name, create }: ContractOptions): void {
     });
 
     it('lists memberships with their related objects, filtered and sorted on them', async () => {
-      await store.channels.write(SUB, 'c1', decideObject('channel', 'c1', { name: 'Zeta' }, rules));
-      await store.channels.write(SUB, 'c2', decideObject('channel', 'c2', { name: 'alpha' }, rules));
+      await store.channels.write(SUB, 'c1', decideObject<ChannelRecord>('channel', 'c1', { name: 'Zeta' }, rules));
+      await store.channels.write(SUB, 'c2', decideObject<ChannelRecord>('channel', 'c2', { name: 'alpha' }, rules));
       await store.memberships.apply(batch('uuid', 'alice', { c1: { type: 'x' }, c2: {}, c3: {} }));
       const page = await store.memberships.list(query('memberships', { ownerId: 'alice', sort: ['channel.name:asc'] }));
       expect(page.rows.map((r) => [r.channelId, r.channel?.name ?? null])).toEqual([['c3', null], ['c2', 'alpha'], ['c1', 'Zeta']]);

@@ -11,9 +11,12 @@ export interface ConnectionOptions {
   synchronous: 'normal' | 'full';
 }
 
-/** Case folding shared by LIKE, string sorts and the indexes behind them. */
+/**
+ * Case folding shared by LIKE, string sorts and the indexes behind them. Upper case, so that
+ * `_` sorts after letters as in PubNub's recorded orders (`somechannelid` < `somechannel_x`).
+ */
 function fold(value: unknown): unknown {
-  return typeof value === 'string' ? value.toLowerCase() : value;
+  return typeof value === 'string' ? value.toUpperCase() : value;
 }
 
 /**

@@ -24,7 +24,7 @@ export const sqliteDialect: SqlDialect = {
   customType: (table, key, params) =>
     `(CASE json_type(${ALIAS[table]}.custom, ${params.add(jsonKeyPath(key))})` +
     ` WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' ELSE json_type(${ALIAS[table]}.custom, ${params.add(jsonKeyPath(key))}) END)`,
-  // `fold` is registered on every connection (see connection.ts): Unicode-aware lower case.
+  // `fold` is registered on every connection (see connection.ts): Unicode-aware upper case.
   fold: (expr) => `fold(${expr})`,
   like: (expr, pattern) => `${expr} LIKE ${pattern} ESCAPE '\\'`,
 };

@@ -27,12 +27,15 @@ const RELATED: Record<Resource, 'uuid' | 'channel' | undefined> = {
   members: 'uuid',
 };
 
-function isNonNull(resource: Resource, table: Table, column: string): boolean {
-  if (table !== MAIN_TABLE[resource]) return false;
-  return ['id', 'updated', 'uuid_id', 'channel_id'].includes(column);
+/** Key columns are never NULL, and neither is `updated`; a LEFT JOINed related row may be missing. */
+function isNonNull(resource: Resource, table: Table): boolean {
+  return table === MAIN_TABLE[resource];
 }
 
-/** The ORDER BY terms one sort key expands to: nulls first, then case-folded, then exact. */
+/**
+ * The ORDER BY terms one sort key expands to. Text columns sort on their generated key column
+ * (nulls first, case-folded, then exact; see schema.ts); custom values by type, then value.
+ */
 function sortComponents(resource: Resource, key: SortKey): Component[] {
   const { field, direction } = key;
   if (field.kind === 'custom') {
@@ -44,18 +47,9 @@ function sortComponents(resource: Resource, key: SortKey): Component[] {
       { sql: (p) => `COALESCE(${value(p)}, '')`, direction },
     ];
   }
-  const column = dialect.column(field.table, field.column);
-  const folded = field.type === 'string';
-  if (isNonNull(resource, field.table, field.column)) {
-    return folded
-      ? [{ sql: () => dialect.fold(column), direction }, { sql: () => column, direction }]
-      : [{ sql: () => column, direction }];
-  }
-  return [
-    { sql: () => `(${column} IS NOT NULL)`, direction },
-    ...(folded ? [{ sql: () => `COALESCE(${dialect.fold(column)}, '')`, direction }] : []),
-    { sql: () => `COALESCE(${column}, '')`, direction },
-  ];
+  const column = dialect.column(field.table, field.type === 'string' ? `${field.column}_key` : field.column);
+  const sql = isNonNull(resource, field.table) ? column : `COALESCE(${column}, '')`;
+  return [{ sql: () => sql, direction }];
 }
 
 export function orderComponents(query: ListQuery): Component[] {
@@ -63,7 +57,9 @@ export function orderComponents(query: ListQuery): Component[] {
   const identity = identityField(query.resource) as Extract<FieldRef, { kind: 'column' }>;
   const identitySql = dialect.column(identity.table, identity.column);
   const probe = dialect.params();
-  if (components.at(-1)?.sql(probe) !== identitySql) components.push({ sql: () => identitySql, direction: 'asc' });
+  const last = components.at(-1);
+  // The id breaks ties in the direction of the last key, so a single-key sort is one index scan.
+  if (last?.sql(probe) !== identitySql) components.push({ sql: () => identitySql, direction: last?.direction ?? 'asc' });
   return components;
 }
 
@@ -90,7 +86,8 @@ function filterClause(query: ListQuery, params: SqlParams): string {
 
 /**
  * Rows strictly after (or before) the cursor in the lexicographic order of the components.
- * The leading bound on the first component lets SQLite seek into the index instead of scanning.
+ * The leading run of components sharing one direction is compared as a row value, which SQLite
+ * turns into an index seek; only mixed-direction sorts need the OR-expanded remainder.
  */
 function keysetClause(components: Component[], query: ListQuery, params: SqlParams): string {
   const cursor = query.cursor;
@@ -99,14 +96,22 @@ function keysetClause(components: Component[], query: ListQuery, params: SqlPara
     throw invalid(cursor.direction === 'next' ? 'start' : 'end', 'query', 'The cursor does not match this sort.');
   }
   const after = (direction: Direction) => (direction === 'asc') === (cursor.direction === 'next');
-  const first = components[0]!;
-  const lead = `${first.sql(params)} ${after(first.direction) ? '>=' : '<='} ${params.add(cursor.values[0]!)}`;
+  const rowValue = (count: number, operator: string) => {
+    const left = components.slice(0, count).map((c) => c.sql(params));
+    const right = cursor.values.slice(0, count).map((v) => params.add(v));
+    return `(${left.join(', ')}) ${operator} (${right.join(', ')})`;
+  };
+  const leading = components.findIndex((c) => c.direction !== components[0]!.direction);
+  const forward = after(components[0]!.direction);
+  if (leading < 0) return ` AND ${rowValue(components.length, forward ? '>' : '<')}`;
+  // Positional parameters: build the SQL strictly in the order it reads.
+  const bound = rowValue(leading, forward ? '>=' : '<=');
   const alternatives = components.map((component, index) => {
     const equal = components.slice(0, index).map((c, i) => `${c.sql(params)} = ${params.add(cursor.values[i]!)}`);
     const strict = `${component.sql(params)} ${after(component.direction) ? '>' : '<'} ${params.add(cursor.values[index]!)}`;
     return `(${[...equal, strict].join(' AND ')})`;
   });
-  return ` AND ${lead} AND (${alternatives.join(' OR ')})`;
+  return ` AND ${bound} AND (${alternatives.join(' OR ')})`;
 }
 
 export interface ListStatement {

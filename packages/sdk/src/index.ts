@@ -1,0 +1,111 @@
+// The client
+export { Roster } from './client.ts';
+export type { RosterConfig, ResolvedConfig, RetryOptions, ReconnectOptions, FetchLike } from './config.ts';
+export { SDK_VERSION } from './version.ts';
+
+// Models
+export { PNSortKey, PNSortKeyValue, type PNSortDirection } from './models/sort.ts';
+export { PNPage, PNNextPage, PNPreviousPage } from './models/page.ts';
+export {
+  MembershipIncludes,
+  MemberIncludes,
+  ChannelIncludeEndpoint,
+  UUIDIncludeEndpoint,
+  type MembershipIncludesOptions,
+  type MemberIncludesOptions,
+} from './models/includes.ts';
+export { PNChannelMembership, PNUUID, RelationInput, type RelationFields } from './models/relation-input.ts';
+export type { CustomData, CustomValue, UUIDMetadata, ChannelMetadata, Membership, Member, Related } from './models/objects.ts';
+
+// Outcomes and errors
+export { PNStatus, type PNErrorData, type PNErrorDetail, type PNClientRequest, type PNStatusInit } from './models/status.ts';
+export { PNStatusCategory } from './models/status-category.ts';
+export { PNOperationType } from './models/operation.ts';
+export { PubNubException, isPubNubException } from './models/exception.ts';
+export type {
+  Envelope,
+  PNCallback,
+  PNObjectResult,
+  PNListResult,
+  PNStatusOnlyResult,
+  PNGetAllUUIDMetadataResult,
+  PNGetUUIDMetadataResult,
+  PNSetUUIDMetadataResult,
+  PNRemoveUUIDMetadataResult,
+  PNGetAllChannelMetadataResult,
+  PNGetChannelMetadataResult,
+  PNSetChannelMetadataResult,
+  PNRemoveChannelMetadataResult,
+  PNGetMembershipsResult,
+  PNSetMembershipsResult,
+  PNRemoveMembershipsResult,
+  PNManageMembershipsResult,
+  PNGetChannelMembersResult,
+  PNSetChannelMembersResult,
+  PNRemoveChannelMembersResult,
+  PNManageChannelMembersResult,
+  PNPublishResult,
+  PNTimeResult,
+} from './models/results.ts';
+
+// Real-time events
+export type {
+  Listener,
+  PNEventOrigin,
+  PNMessageEvent,
+  PNObjectsEvent,
+  PNObjectsEventPayload,
+  PNSignalEvent,
+  MembershipEventData,
+} from './models/events.ts';
+
+// Builders (returned by the client; exported for their types)
+export { Endpoint } from './endpoints/endpoint.ts';
+export type { ListOptions } from './endpoints/shared/list-endpoint.ts';
+export type { MetadataIncludeOptions, SetMetadataOptions } from './endpoints/metadata/metadata-endpoints.ts';
+export {
+  GetAllUUIDMetadata,
+  GetUUIDMetadata,
+  SetUUIDMetadata,
+  RemoveUUIDMetadata,
+  type GetAllUUIDMetadataOptions,
+  type GetUUIDMetadataOptions,
+  type SetUUIDMetadataOptions,
+  type RemoveUUIDMetadataOptions,
+} from './endpoints/metadata/uuid-metadata.ts';
+export {
+  GetAllChannelMetadata,
+  GetChannelMetadata,
+  SetChannelMetadata,
+  RemoveChannelMetadata,
+  type GetAllChannelMetadataOptions,
+  type GetChannelMetadataOptions,
+  type SetChannelMetadataOptions,
+  type RemoveChannelMetadataOptions,
+} from './endpoints/metadata/channel-metadata.ts';
+export {
+  GetMemberships,
+  SetMemberships,
+  RemoveMemberships,
+  ManageMemberships,
+  type MembershipsOptions,
+  type SetMembershipsOptions,
+  type RemoveMembershipsOptions,
+  type ManageMembershipsOptions,
+  type ChannelMembershipInput,
+} from './endpoints/relations/memberships.ts';
+export {
+  GetChannelMembers,
+  SetChannelMembers,
+  RemoveChannelMembers,
+  ManageChannelMembers,
+  type MembersOptions,
+  type SetChannelMembersOptions,
+  type RemoveChannelMembersOptions,
+  type ManageChannelMembersOptions,
+  type UUIDInput,
+} from './endpoints/relations/members.ts';
+export type { RelationListOptions } from './endpoints/relations/relation-endpoint.ts';
+export { Publish, type PublishOptions } from './endpoints/realtime/publish.ts';
+export { Time } from './endpoints/realtime/time.ts';
+export { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';

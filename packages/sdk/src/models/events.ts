@@ -1,0 +1,75 @@
+import type { ChannelMetadata, CustomData, UUIDMetadata } from './objects.ts';
+import type { PNStatus } from './status.ts';
+
+/** Where an event arrived: the channel, the subscription that matched it and its timetoken. */
+export interface PNEventOrigin {
+  /** The channel the event was published on. */
+  readonly channel: string;
+  /** The name you subscribed with that matched (the channel itself, for plain channel subscriptions). */
+  readonly subscription: string;
+  /** The publish timetoken, a 17-digit string. */
+  readonly timetoken: string;
+}
+
+/** A message published with `publish()`. */
+export interface PNMessageEvent<TMessage = unknown> extends PNEventOrigin {
+  readonly message: TMessage;
+  /** The publisher's user id. */
+  readonly publisher: string | undefined;
+  /** The `meta` the publisher attached, if any. */
+  readonly userMetadata: unknown;
+}
+
+/** A membership as it appears in an event: ids of both sides plus the fields that were written. */
+export interface MembershipEventData<TCustom = CustomData> {
+  readonly uuid: { readonly id: string };
+  readonly channel: { readonly id: string };
+  readonly custom?: TCustom | null;
+  readonly status?: string | null;
+  readonly type?: string | null;
+  readonly updated?: string;
+  readonly eTag?: string;
+}
+
+/**
+ * What changed. A `set` carries `id`, `updated`, `eTag` and only the fields the write touched,
+ * so merge it into what you hold instead of replacing; a `delete` carries just the ids.
+ */
+export type PNObjectsEventPayload<TCustom = CustomData> = { readonly source: 'objects'; readonly version: string } & (
+  | { readonly event: 'set'; readonly type: 'uuid'; readonly data: Partial<UUIDMetadata<TCustom>> & { readonly id: string } }
+  | { readonly event: 'delete'; readonly type: 'uuid'; readonly data: { readonly id: string } }
+  | { readonly event: 'set'; readonly type: 'channel'; readonly data: Partial<ChannelMetadata<TCustom>> & { readonly id: string } }
+  | { readonly event: 'delete'; readonly type: 'channel'; readonly data: { readonly id: string } }
+  | { readonly event: 'set' | 'delete'; readonly type: 'membership'; readonly data: MembershipEventData<TCustom> }
+);
+
+/**
+ * An App Context change: a user, channel or membership was set or deleted. Users' events
+ * arrive on the channel named after the user id, channels' and memberships' on the channel
+ * named after the channel id (memberships also on the user's).
+ */
+export interface PNObjectsEvent<TCustom = CustomData> extends PNEventOrigin {
+  readonly message: PNObjectsEventPayload<TCustom>;
+}
+
+/** A signal (a small, unstored message). */
+export interface PNSignalEvent<TMessage = unknown> extends PNEventOrigin {
+  readonly message: TMessage;
+  readonly publisher: string | undefined;
+}
+
+/**
+ * Callbacks for real-time events; give any subset to `addListener`.
+ * @example
+ * client.addListener({
+ *   objects: (event) => console.log(event.message.type, event.message.event, event.message.data),
+ *   status: (status) => { if (status.category === PNStatusCategory.PNConnectedCategory) ready(); },
+ * });
+ */
+export interface Listener {
+  message?(event: PNMessageEvent): void;
+  objects?(event: PNObjectsEvent): void;
+  signal?(event: PNSignalEvent): void;
+  /** Connection changes of the subscribe loop: connected, reconnected, disconnected, errors. */
+  status?(status: PNStatus): void;
+}

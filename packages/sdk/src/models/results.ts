@@ -1,0 +1,69 @@
+import type { ChannelMetadata, CustomData, Member, Membership, UUIDMetadata } from './objects.ts';
+import type { PNNextPage, PNPreviousPage } from './page.ts';
+import type { PNStatus } from './status.ts';
+
+/** What `.sync()` resolves to and what awaiting a builder gives: the call's result and its status. */
+export interface Envelope<TResult> {
+  readonly result: TResult;
+  readonly status: PNStatus;
+}
+
+/** The `.pnAsync()` callback: `result` is `null` exactly when `status.isError()`. */
+export type PNCallback<TResult> = (result: TResult | null, status: PNStatus) => void;
+
+/** A result holding one object. */
+export interface PNObjectResult<TData> {
+  readonly data: TData;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** A result holding one page of a list. */
+export interface PNListResult<TItem> {
+  readonly data: readonly TItem[];
+  /** Number of matching items across all pages, when `includeTotalCount` was set; otherwise `null`. */
+  readonly totalCount: number | null;
+  /** Pass to `.page()` for the following page; `null` when the server sent no cursor. */
+  readonly next: PNNextPage | null;
+  /** Pass to `.page()` for the preceding page; `null` on the first page. */
+  readonly prev: PNPreviousPage | null;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** A result with nothing but its status (the remove calls). */
+export interface PNStatusOnlyResult {
+  readonly status: PNStatus;
+}
+
+export type PNGetAllUUIDMetadataResult<TCustom = CustomData> = PNListResult<UUIDMetadata<TCustom>>;
+export type PNGetUUIDMetadataResult<TCustom = CustomData> = PNObjectResult<UUIDMetadata<TCustom>>;
+export type PNSetUUIDMetadataResult<TCustom = CustomData> = PNObjectResult<UUIDMetadata<TCustom>>;
+export type PNRemoveUUIDMetadataResult = PNStatusOnlyResult;
+
+export type PNGetAllChannelMetadataResult<TCustom = CustomData> = PNListResult<ChannelMetadata<TCustom>>;
+export type PNGetChannelMetadataResult<TCustom = CustomData> = PNObjectResult<ChannelMetadata<TCustom>>;
+export type PNSetChannelMetadataResult<TCustom = CustomData> = PNObjectResult<ChannelMetadata<TCustom>>;
+export type PNRemoveChannelMetadataResult = PNStatusOnlyResult;
+
+export type PNGetMembershipsResult<TCustom = CustomData, TChannelCustom = CustomData> = PNListResult<Membership<TCustom, TChannelCustom>>;
+export type PNSetMembershipsResult<TCustom = CustomData, TChannelCustom = CustomData> = PNListResult<Membership<TCustom, TChannelCustom>>;
+export type PNRemoveMembershipsResult<TCustom = CustomData, TChannelCustom = CustomData> = PNListResult<Membership<TCustom, TChannelCustom>>;
+export type PNManageMembershipsResult<TCustom = CustomData, TChannelCustom = CustomData> = PNListResult<Membership<TCustom, TChannelCustom>>;
+
+export type PNGetChannelMembersResult<TCustom = CustomData, TUUIDCustom = CustomData> = PNListResult<Member<TCustom, TUUIDCustom>>;
+export type PNSetChannelMembersResult<TCustom = CustomData, TUUIDCustom = CustomData> = PNListResult<Member<TCustom, TUUIDCustom>>;
+export type PNRemoveChannelMembersResult<TCustom = CustomData, TUUIDCustom = CustomData> = PNListResult<Member<TCustom, TUUIDCustom>>;
+export type PNManageChannelMembersResult<TCustom = CustomData, TUUIDCustom = CustomData> = PNListResult<Member<TCustom, TUUIDCustom>>;
+
+/** `publish()`: the timetoken the message was stored under, as a 17-digit string. */
+export interface PNPublishResult {
+  readonly timetoken: string;
+}
+
+/** `time()`: the server's current timetoken (100 ns units since the Unix epoch), as a string. */
+export interface PNTimeResult {
+  readonly timetoken: string;
+  /** The timetoken as a `Date` (millisecond precision). */
+  toDate(): Date;
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { PNOperationType } from '../../models/operation.ts';
+import { PNStatusCategory } from '../../models/status-category.ts';
+import { PNStatus } from '../../models/status.ts';
+import { reconnectDelay, transition, UNSUBSCRIBED, type Cursor, type SubscribeEvent, type SubscribeState } from './state-machine.ts';
+
+const policy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 250 };
+const cursor: Cursor = { timetoken: '17000000000000001', region: 1 };
+const later: Cursor = { timetoken: '17000000000000009', region: 1 };
+
+function failure(category: PNStatusCategory, statusCode = 0): PNStatus {
+  return new PNStatus({ category, operation: PNOperationType.PNSubscribeOperation, statusCode });
+}
+
+const network = failure(PNStatusCategory.PNNetworkIssuesCategory);
+
+/** Feeds events in order and returns every transition. */
+function run(state: SubscribeState, ...events: SubscribeEvent[]) {
+  const steps = [];
+  for (const event of events) {
+    const step = transition(state, event, policy);
+    steps.push(step);
+    state = step.state;
+  }
+  return { state, steps };
+}
+
+describe('subscribe state machine', () => {
+  it('subscribing handshakes, then receives from the handshake cursor and reports connected', () => {
+    const start = transition(UNSUBSCRIBED, { type: 'subscriptionChanged', channels: ['a'] }, policy);
+    expect(start.state).toMatchObject({ kind: 'handshaking', channels: ['a'], attempt: 0 });
+    expect(start.effects).toContainEqual({ type: 'handshake', channels: ['a'], delayMs: 0 });
+    const connected = transition(start.state, { type: 'handshakeSucceeded', cursor }, policy);
+    expect(connected.state).toEqual({ kind: 'receiving', channels: ['a'], cursor, attempt: 0 });
+    expect(connected.effects).toEqual([
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNConnectedCategory, channels: ['a'] } },
+      { type: 'receive', channels: ['a'], cursor, delayMs: 0 },
+    ]);
+  });
+
+  it('a receive moves the cursor forward and emits the messages', () => {
+    const messages = [{ c: 'a', d: 1, p: { t: later.timetoken } }];
+    const { state, effects } = transition({ kind: 'receiving', channels: ['a'], cursor, attempt: 0 }, { type: 'receiveSucceeded', cursor: later, messages }, policy);
+    expect(state).toMatchObject({ cursor: later });
+    expect(effects).toEqual([
+      { type: 'emitMessages', messages },
+      { type: 'receive', channels: ['a'], cursor: later, delayMs: 0 },
+    ]);
+  });
+
+  it('after a network error it retries from the same cursor with growing delays, then reports reconnected', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 0 };
+    const { state, steps } = run(receiving, { type: 'receiveFailed', status: network }, { type: 'receiveFailed', status: network }, { type: 'receiveSucceeded', cursor: later, messages: [] });
+    expect(steps[0]?.effects).toEqual([
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNNetworkIssuesCategory, channels: ['a'], cause: network } },
+      { type: 'receive', channels: ['a'], cursor, delayMs: 100 },
+    ]);
+    // The trouble is reported once, not on every attempt.
+    expect(steps[1]?.effects).toEqual([{ type: 'receive', channels: ['a'], cursor, delayMs: 200 }]);
+    expect(steps[2]?.effects[0]).toEqual({ type: 'emitStatus', status: { category: PNStatusCategory.PNReconnectedCategory, channels: ['a'] } });
+    expect(state).toEqual({ kind: 'receiving', channels: ['a'], cursor: later, attempt: 0 });
+  });
+
+  it('delays double up to the cap', () => {
+    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, policy))).toEqual([100, 200, 250, 250]);
+  });
+
+  it('gives up after maxAttempts, keeping channels and cursor for reconnect()', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 0 };
+    const failed = { type: 'receiveFailed', status: network } as const;
+    const { state, steps } = run(receiving, failed, failed, failed, failed);
+    expect(state).toEqual({ kind: 'stopped', channels: ['a'], cursor });
+    expect(steps[3]?.effects).toEqual([{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: ['a'], cause: network } }]);
+    const resumed = transition(state, { type: 'reconnect' }, policy);
+    expect(resumed.state).toEqual({ kind: 'receiving', channels: ['a'], cursor, attempt: 0 });
+    expect(resumed.effects).toContainEqual({ type: 'receive', channels: ['a'], cursor, delayMs: 0 });
+  });
+
+  it('does not retry a 4xx: it stops at once', () => {
+    const forbidden = failure(PNStatusCategory.PNAccessDeniedCategory, 403);
+    const { state, effects } = transition({ kind: 'handshaking', channels: ['a'], restore: null, attempt: 0, wasConnected: false }, { type: 'handshakeFailed', status: forbidden }, policy);
+    expect(state).toEqual({ kind: 'stopped', channels: ['a'], cursor: null });
+    expect(effects).toEqual([{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: ['a'], cause: forbidden } }]);
+  });
+
+  it('adding a channel while receiving keeps the cursor; removing one sends a leave', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a', 'b'], cursor, attempt: 0 };
+    const { state, effects } = transition(receiving, { type: 'subscriptionChanged', channels: ['b', 'c'] }, policy);
+    expect(state).toEqual({ kind: 'receiving', channels: ['b', 'c'], cursor, attempt: 0 });
+    expect(effects).toEqual([
+      { type: 'cancel' },
+      { type: 'leave', channels: ['a'] },
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNSubscriptionChangedCategory, channels: ['b', 'c'] } },
+      { type: 'receive', channels: ['b', 'c'], cursor, delayMs: 0 },
+    ]);
+  });
+
+  it('withTimetoken handshakes and then receives from the given timetoken', () => {
+    const { state } = run(UNSUBSCRIBED, { type: 'subscriptionChanged', channels: ['a'], timetoken: '16000000000000000' }, { type: 'handshakeSucceeded', cursor });
+    expect(state).toEqual({ kind: 'receiving', channels: ['a'], cursor: { timetoken: '16000000000000000', region: 1 }, attempt: 0 });
+  });
+
+  it('unsubscribing from everything cancels, leaves and reports disconnected', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 2 };
+    for (const event of [{ type: 'unsubscribeAll' }, { type: 'subscriptionChanged', channels: [] }] as const) {
+      const { state, effects } = transition(receiving, event, policy);
+      expect(state).toBe(UNSUBSCRIBED);
+      expect(effects).toEqual([
+        { type: 'cancel' },
+        { type: 'leave', channels: ['a'] },
+        { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, channels: ['a'] } },
+      ]);
+    }
+  });
+
+  it('disconnect stops and keeps the cursor; stale results are ignored', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 0 };
+    const { state } = transition(receiving, { type: 'disconnect' }, policy);
+    expect(state).toEqual({ kind: 'stopped', channels: ['a'], cursor });
+    expect(transition(state, { type: 'receiveSucceeded', cursor: later, messages: [] }, policy)).toEqual({ state, effects: [] });
+    expect(transition(UNSUBSCRIBED, { type: 'handshakeSucceeded', cursor }, policy)).toEqual({ state: UNSUBSCRIBED, effects: [] });
+  });
+
+  it('a subscribe after giving up resumes from the kept cursor', () => {
+    const stopped: SubscribeState = { kind: 'stopped', channels: ['a'], cursor };
+    const { state } = transition(stopped, { type: 'subscriptionChanged', channels: ['a', 'b'] }, policy);
+    expect(state).toEqual({ kind: 'receiving', channels: ['a', 'b'], cursor, attempt: 0 });
+  });
+});

@@ -1,0 +1,484 @@
+/**
+ * For each call, the official `pubnub` SDK (v11, the reference client) and ours are given the
+ * same inputs and send to a local recording server; method, path, decoded query and body
+ * must match. `requestid` (random) and `pnsdk` (the SDK's name) are ignored. `include` is
+ * compared after dropping repeated tokens: the official SDK repeats `status` on
+ * setMemberships when asked for it (and `type` on setChannelMembers); we send each token once,
+ * which the server treats the same (wire-protocol §3.1).
+ *
+ * Deliberate differences, each pinned by a test in "documented defaults" below:
+ * - getUUIDMetadata/getChannelMetadata: custom is not included unless asked
+ *   (documented default `include_custom=False`; the official JS SDK includes it).
+ * - setUUIDMetadata/setChannelMetadata: nothing is included unless asked (documented
+ *   defaults `include_custom/status/type=False`; the official JS SDK sends status,type,custom).
+ * - getAllChannelMetadata: `count` is sent only when includeTotalCount is given, as for
+ *   getAllUUIDMetadata (the official SDK sends `count=false` for channels only).
+ * - manageMemberships/manageChannelMembers have no official JS counterpart; their body
+ *   carries both `set` and `delete`, as Python's manage calls send.
+ */
+import PubNub from 'pubnub';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ChannelIncludeEndpoint,
+  MemberIncludes,
+  MembershipIncludes,
+  PNChannelMembership,
+  PNPage,
+  PNSortKey,
+  PNSortKeyValue,
+  PNUUID,
+  Roster,
+  UUIDIncludeEndpoint,
+} from '../src/index.ts';
+import { stringToSign, signatureV2 } from '../src/transport/sign.ts';
+import { decodeQuery, rawQueryValues, startRecordingServer, type RecordedRequest, type RecordingServer } from './helpers/recording-server.ts';
+
+let server: RecordingServer;
+let official: PubNub;
+let ours: Roster;
+
+beforeAll(async () => {
+  server = await startRecordingServer();
+  official = new PubNub({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false });
+  ours = new Roster({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.url, retry: false });
+});
+
+afterAll(async () => {
+  official.destroy(true);
+  await server.close();
+});
+
+beforeEach(() => server.reset());
+
+interface Comparable {
+  method: string;
+  path: string;
+  query: Record<string, string[]>;
+  body: unknown;
+  ifMatch: string | undefined;
+}
+
+function comparable(request: RecordedRequest): Comparable {
+  const query = decodeQuery(request.rawQuery);
+  delete query['requestid'];
+  delete query['pnsdk'];
+  if (query['include']) query['include'] = query['include'].map((value) => [...new Set(value.split(','))].join(','));
+  return {
+    method: request.method,
+    path: request.path,
+    query,
+    body: request.body === '' ? undefined : (JSON.parse(request.body) as unknown),
+    ifMatch: request.headers['if-match'] as string | undefined,
+  };
+}
+
+/** Runs `call`, ignoring its outcome, and returns the one request it sent. */
+async function capture(call: () => Promise<unknown>): Promise<RecordedRequest> {
+  server.reset();
+  await call().catch(() => undefined);
+  expect(server.requests).toHaveLength(1);
+  return server.requests[0]!;
+}
+
+async function expectSameRequest(officialCall: () => Promise<unknown>, ourCall: () => PromiseLike<unknown>): Promise<Comparable> {
+  const theirs = comparable(await capture(officialCall));
+  const mine = comparable(await capture(async () => ourCall()));
+  expect(mine).toEqual(theirs);
+  return mine;
+}
+
+const special = 'user/with space+ü&x';
+const sorted = { id: 'asc', updated: 'desc' } as const;
+
+describe('users: the same request as the official SDK', () => {
+  it('getAllUUIDMetadata (fluent, every parameter)', async () => {
+    const sent = await expectSameRequest(
+      () =>
+        official.objects.getAllUUIDMetadata({
+          include: { customFields: true, totalCount: true },
+          filter: "name like 'x*'",
+          limit: 5,
+          sort: sorted,
+          page: { next: 'MTA' },
+        }),
+      () =>
+        ours
+          .getAllUUIDMetadata()
+          .includeCustom(true)
+          .includeTotalCount(true)
+          .filter("name like 'x*'")
+          .limit(5)
+          .sort(PNSortKey.asc(PNSortKeyValue.ID), PNSortKey.desc(PNSortKeyValue.UPDATED))
+          .page(new PNPage.Next('MTA')),
+    );
+    expect(sent.query['sort']).toEqual(['id:asc', 'updated:desc']);
+  });
+
+  it('getAllUUIDMetadata (named, defaults, prev page)', async () => {
+    await expectSameRequest(
+      () => official.objects.getAllUUIDMetadata({ page: { prev: 'MTA' } }),
+      () => ours.getAllUUIDMetadata({ page: new PNPage.Previous('MTA') }),
+    );
+    await expectSameRequest(
+      () => official.objects.getAllUUIDMetadata({ include: { totalCount: false }, limit: 10, sort: { name: 'asc' } }),
+      () => ours.getAllUUIDMetadata({ includeTotalCount: false, limit: 10, sort: [PNSortKey.asc(PNSortKeyValue.NAME)] }),
+    );
+  });
+
+  it('getUUIDMetadata, also of the configured user and of an id needing encoding', async () => {
+    await expectSameRequest(
+      () => official.objects.getUUIDMetadata({ include: { customFields: true } }),
+      () => ours.getUUIDMetadata().includeCustom(true),
+    );
+    const sent = await expectSameRequest(
+      () => official.objects.getUUIDMetadata({ uuid: special, include: { customFields: false } }),
+      () => ours.getUUIDMetadata({ uuid: special }),
+    );
+    expect(sent.path).toBe('/v2/objects/demo/uuids/user%2Fwith%20space%2B%C3%BC%26x');
+  });
+
+  it('setUUIDMetadata with every field and ifMatchesEtag', async () => {
+    const data = { name: 'x', email: 'a@b.c', externalId: 'ext', profileUrl: 'http://p', custom: { a: 1, b: 'two', c: true }, status: 'active', type: 'admin' };
+    const sent = await expectSameRequest(
+      () => official.objects.setUUIDMetadata({ uuid: 'u2', data, include: { customFields: true }, ifMatchesEtag: 'AbC123' }),
+      () =>
+        ours
+          .setUUIDMetadata()
+          .uuid('u2')
+          .setName('x')
+          .email('a@b.c')
+          .externalId('ext')
+          .profileUrl('http://p')
+          .custom({ a: 1, b: 'two', c: true })
+          .setStatus('active')
+          .setType('admin')
+          .includeCustom(true)
+          .includeStatus(true)
+          .includeType(true)
+          .ifMatchesEtag('AbC123'),
+    );
+    expect(sent.ifMatch).toBe('AbC123');
+    await expectSameRequest(
+      () => official.objects.setUUIDMetadata({ data: { name: 'only name' }, include: { customFields: false } }),
+      () => ours.setUUIDMetadata({ name: 'only name', includeStatus: true, includeType: true }),
+    );
+  });
+
+  it('removeUUIDMetadata', async () => {
+    await expectSameRequest(() => official.objects.removeUUIDMetadata({ uuid: 'u2' }), () => ours.removeUUIDMetadata().uuid('u2'));
+    await expectSameRequest(() => official.objects.removeUUIDMetadata(), () => ours.removeUUIDMetadata());
+  });
+});
+
+describe('channels: the same request as the official SDK', () => {
+  it('getAllChannelMetadata', async () => {
+    await expectSameRequest(
+      () => official.objects.getAllChannelMetadata({ include: { customFields: true, totalCount: true }, filter: 'custom.x == 1', limit: 10, sort: sorted }),
+      () =>
+        ours.getAllChannelMetadata({
+          includeCustom: true,
+          includeTotalCount: true,
+          filter: 'custom.x == 1',
+          limit: 10,
+          sort: [PNSortKey.asc(PNSortKeyValue.ID), PNSortKey.desc(PNSortKeyValue.UPDATED)],
+        }),
+    );
+  });
+
+  it('getChannelMetadata', async () => {
+    await expectSameRequest(
+      () => official.objects.getChannelMetadata({ channel: 'ch.with:colon', include: { customFields: true } }),
+      () => ours.getChannelMetadata().channel('ch.with:colon').includeCustom(true),
+    );
+  });
+
+  it('setChannelMetadata', async () => {
+    const data = { name: 'Lobby', description: 'Say hi', status: 'open', type: 'public', custom: { k: 'v' } };
+    await expectSameRequest(
+      () => official.objects.setChannelMetadata({ channel: 'c1', data, include: { customFields: true }, ifMatchesEtag: 'e1' }),
+      () => ours.setChannelMetadata({ channel: 'c1', ...data, includeCustom: true, includeStatus: true, includeType: true, ifMatchesEtag: 'e1' }),
+    );
+  });
+
+  it('removeChannelMetadata', async () => {
+    await expectSameRequest(() => official.objects.removeChannelMetadata({ channel: 'c1' }), () => ours.removeChannelMetadata({ channel: 'c1' }));
+  });
+});
+
+describe('memberships: the same request as the official SDK', () => {
+  it('getMemberships with includes, filter, sort and limit', async () => {
+    await expectSameRequest(
+      () =>
+        official.objects.getMemberships({
+          uuid: 'u1',
+          include: { customFields: true, channelFields: true, customChannelFields: true, totalCount: true },
+          filter: "channel.name like 'C*'",
+          limit: 50,
+          sort: { 'channel.name': 'asc', updated: 'desc' },
+        }),
+      () =>
+        ours
+          .getMemberships()
+          .uuid('u1')
+          .include(new MembershipIncludes({ custom: true, channel: true, channelCustom: true, totalCount: true }))
+          .filter("channel.name like 'C*'")
+          .limit(50)
+          .sort(PNSortKey.asc(PNSortKeyValue.CHANNEL_NAME), PNSortKey.desc(PNSortKeyValue.UPDATED)),
+    );
+  });
+
+  it('getMemberships with every include flag, and of the configured user', async () => {
+    await expectSameRequest(
+      () =>
+        official.objects.getMemberships({
+          include: { statusField: true, typeField: true, customFields: true, channelFields: true, channelStatusField: true, channelTypeField: true, customChannelFields: true },
+        }),
+      () =>
+        ours.getMemberships({
+          include: new MembershipIncludes({ status: true, type: true, custom: true, channel: true, channelStatus: true, channelType: true, channelCustom: true }),
+        }),
+    );
+    await expectSameRequest(() => official.objects.getMemberships(), () => ours.getMemberships());
+  });
+
+  it('getMemberships with the flat flags of remove_memberships', async () => {
+    await expectSameRequest(
+      () => official.objects.getMemberships({ include: { customFields: true, channelFields: true, customChannelFields: true, totalCount: true } }),
+      () => ours.getMemberships().includeCustom(true).includeChannel(ChannelIncludeEndpoint.CHANNEL_WITH_CUSTOM).includeTotalCount(true),
+    );
+  });
+
+  it('setMemberships', async () => {
+    const sent = await expectSameRequest(
+      () => official.objects.setMemberships({ uuid: 'u1', channels: ['c1', { id: 'c2', custom: { a: 1 } }] }),
+      () => ours.setMemberships({ uuid: 'u1', channelMemberships: [PNChannelMembership.channel('c1'), PNChannelMembership.channelWithCustom('c2', { a: 1 })] }),
+    );
+    expect(sent.body).toEqual({ set: [{ channel: { id: 'c1' } }, { channel: { id: 'c2' }, custom: { a: 1 } }] });
+    await expectSameRequest(
+      () =>
+        official.objects.setMemberships({
+          channels: [{ id: 'c3', status: 'active', type: 'm', custom: { a: 1 } }],
+          include: { totalCount: true, statusField: true, customFields: true, channelFields: true, customChannelFields: true },
+        }),
+      () =>
+        ours
+          .setMemberships()
+          .channelMemberships([PNChannelMembership.channelWithCustom('c3', { a: 1 }, { status: 'active', type: 'm' })])
+          .include(new MembershipIncludes({ totalCount: true, status: true, custom: true, channel: true, channelCustom: true })),
+    );
+  });
+
+  it('removeMemberships', async () => {
+    const sent = await expectSameRequest(
+      () => official.objects.removeMemberships({ uuid: 'u1', channels: ['c1', 'c2'], include: { customFields: true, channelFields: true } }),
+      () =>
+        ours
+          .removeMemberships()
+          .uuid('u1')
+          .channelMemberships([PNChannelMembership.channel('c1'), 'c2'])
+          .includeCustom(true)
+          .includeChannel(ChannelIncludeEndpoint.CHANNEL),
+    );
+    expect(sent.body).toEqual({ delete: [{ channel: { id: 'c1' } }, { channel: { id: 'c2' } }] });
+  });
+});
+
+describe('members: the same request as the official SDK', () => {
+  it('getChannelMembers', async () => {
+    await expectSameRequest(
+      () => official.objects.getChannelMembers({ channel: 'c1', include: { customFields: true, UUIDFields: true, customUUIDFields: true, totalCount: true }, limit: 20 }),
+      () => ours.getChannelMembers().channel('c1').include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true })).limit(20),
+    );
+    await expectSameRequest(
+      () =>
+        official.objects.getChannelMembers({
+          channel: 'c1',
+          include: { statusField: true, typeField: true, UUIDFields: true, UUIDStatusField: true, UUIDTypeField: true },
+          sort: { 'uuid.name': 'desc' },
+        }),
+      () =>
+        ours.getChannelMembers({
+          channel: 'c1',
+          include: new MemberIncludes({ status: true, type: true, user: true, userStatus: true, userType: true }),
+          sort: PNSortKey.desc(PNSortKeyValue.UUID_NAME),
+        }),
+    );
+  });
+
+  it('setChannelMembers', async () => {
+    const sent = await expectSameRequest(
+      () => official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1', { id: 'u2', status: 'active', type: 'x', custom: { role: 'admin' } }] }),
+      () => ours.setChannelMembers().channel('c1').uuids([PNUUID.uuid('u1'), PNUUID.uuidWithCustom('u2', { role: 'admin' }, { status: 'active', type: 'x' })]),
+    );
+    expect(sent.query['include']).toEqual(['uuid.status,uuid.type,type']);
+  });
+
+  it('removeChannelMembers', async () => {
+    await expectSameRequest(
+      () => official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u2'], include: { customFields: true, UUIDFields: true, customUUIDFields: true } }),
+      () =>
+        ours.removeChannelMembers({ channel: 'c1', uuids: [PNUUID.uuid('u2')], includeCustom: true, includeUUID: UUIDIncludeEndpoint.UUID_WITH_CUSTOM }),
+    );
+  });
+});
+
+describe('publish and time: the same request as the official SDK', () => {
+  it('publish', async () => {
+    await expectSameRequest(() => official.publish({ channel: 'c1', message: { hi: 1 } }), () => ours.publish().channel('c1').message({ hi: 1 }));
+    await expectSameRequest(
+      () => official.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, storeInHistory: false, ttl: 2 }),
+      () => ours.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, shouldStore: false, ttl: 2 }),
+    );
+  });
+
+  it('time', async () => {
+    const sent = await expectSameRequest(() => official.time(), () => ours.time());
+    expect(sent.path).toBe('/time/0');
+  });
+});
+
+describe('subscribe: the same requests as the official SDK', () => {
+  /** The handshake and the first long-poll a subscription sends, then what stopping it sends. */
+  async function subscribeRequests(start: () => void, stop: () => void): Promise<{ polls: Comparable[]; leaves: Comparable[] }> {
+    server.reset();
+    start();
+    const deadline = Date.now() + 5000;
+    const polls = () => server.requests.filter((request) => request.path.startsWith('/v2/subscribe/'));
+    while (polls().length < 2 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
+    stop();
+    // Let the fire-and-forget leave arrive, so it is not counted in the next test.
+    await new Promise((done) => setTimeout(done, 200));
+    const leaves = server.requests.filter((request) => request.path.endsWith('/leave')).map(comparable);
+    return { polls: polls().slice(0, 2).map(comparable), leaves };
+  }
+
+  it('handshake without tt, then a long-poll with tt and tr, channels sorted and comma-joined', async () => {
+    const subscriber = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false });
+    const theirs = await subscribeRequests(
+      () => subscriber.subscribe({ channels: ['room b', 'a'] }),
+      () => subscriber.unsubscribeAll(),
+    );
+    subscriber.destroy(true);
+    const mine = await subscribeRequests(
+      () => ours.subscribe().channels(['room b', 'a']).execute(),
+      () => ours.unsubscribeAll(),
+    );
+    expect(theirs.polls).toHaveLength(2);
+    expect(mine.polls).toEqual(theirs.polls);
+    expect(mine.polls[0]?.path).toBe('/v2/subscribe/demo/a,room%20b/0');
+    expect(mine.polls[1]?.query).toMatchObject({ ee: [''], tt: ['17000000000000001'], tr: ['1'] });
+    expect(mine.leaves).toEqual(theirs.leaves);
+    expect(mine.leaves.map((leave) => leave.path)).toEqual(['/v2/presence/sub-key/demo/channel/a,room%20b/leave']);
+  });
+});
+
+describe('encoding, auth and signing match the official SDK byte for byte', () => {
+  it('percent-encodes query values identically', async () => {
+    const filter = `name like "a b*" && custom.x != '(!~*)' || id == "ü+&="`;
+    const theirs = await capture(() => official.objects.getAllUUIDMetadata({ filter }));
+    const mine = await capture(() => ours.getAllUUIDMetadata({ filter }).sync());
+    expect(rawQueryValues(mine.rawQuery)['filter']).toEqual(rawQueryValues(theirs.rawQuery)['filter']);
+    expect(rawQueryValues(mine.rawQuery)['filter']?.[0]).not.toContain('+');
+  });
+
+  it('sends the token from setToken as auth, ahead of an authKey', async () => {
+    const officialAuth = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
+    const oursAuth = new Roster({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
+    try {
+      await expectSameRequest(() => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }), () => oursAuth.getUUIDMetadata());
+      officialAuth.setToken('p0F2AkF0Gmc');
+      oursAuth.setToken('p0F2AkF0Gmc');
+      const sent = await expectSameRequest(() => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }), () => oursAuth.getUUIDMetadata());
+      expect(sent.query['auth']).toEqual(['p0F2AkF0Gmc']);
+    } finally {
+      officialAuth.destroy(true);
+    }
+  });
+
+  it('computes the same v2 signature as the official SDK', async () => {
+    const signing = new PubNub({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: server.origin, ssl: false });
+    try {
+      for (const call of [
+        () => signing.objects.setUUIDMetadata({ uuid: special, data: { name: 'x y' } }),
+        () => signing.objects.getAllUUIDMetadata({ filter: "name like 'x*'", sort: sorted }),
+        () => signing.objects.removeChannelMetadata({ channel: 'c1' }),
+        () => signing.publish({ channel: 'c1', message: { hi: 1 } }),
+      ]) {
+        const request = await capture(call);
+        const pairs = request.rawQuery.split('&').map((pair) => {
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), decodeURIComponent(pair.slice(at + 1))] as const;
+        });
+        const signature = pairs.find(([key]) => key === 'signature')?.[1];
+        const query = pairs.filter(([key]) => key !== 'signature');
+        const input = { method: request.method as 'GET', publishKey: 'pub', path: request.path, query, body: request.body };
+        expect(signature).toMatch(/^v2\./);
+        expect(await signatureV2('sec-key', input), stringToSign(input)).toBe(signature);
+      }
+    } finally {
+      signing.destroy(true);
+    }
+  });
+
+  it('signs its own requests with the parameters it sends', async () => {
+    const signed = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: server.url });
+    const request = await capture(() => signed.setUUIDMetadata({ uuid: special, name: 'x y' }).sync());
+    const pairs = request.rawQuery.split('&').map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at), decodeURIComponent(pair.slice(at + 1))] as const;
+    });
+    const query = pairs.filter(([key]) => key !== 'signature');
+    expect(query.map(([key]) => key)).toContain('timestamp');
+    const expected = await signatureV2('sec-key', { method: 'PATCH', publishKey: 'pub', path: request.path, query, body: request.body });
+    expect(pairs.find(([key]) => key === 'signature')?.[1]).toBe(expected);
+  });
+});
+
+describe('documented defaults that deliberately differ from the official JS SDK', () => {
+  it('getUUIDMetadata/getChannelMetadata leave custom out unless asked (include_custom defaults to False)', async () => {
+    const theirs = comparable(await capture(() => official.objects.getUUIDMetadata()));
+    const mine = comparable(await capture(() => ours.getUUIDMetadata().sync()));
+    expect(theirs.query['include']).toEqual(['status,type,custom']);
+    expect(mine.query['include']).toEqual(['status,type']);
+    expect({ ...mine, query: { ...mine.query, include: theirs.query['include'] } }).toEqual(theirs);
+    const channel = comparable(await capture(() => ours.getChannelMetadata({ channel: 'c1' }).sync()));
+    expect(channel.query['include']).toEqual(['status,type']);
+  });
+
+  it('set calls include nothing unless asked (include_custom/status/type default to False)', async () => {
+    const theirs = comparable(await capture(() => official.objects.setUUIDMetadata({ data: { name: 'x' } })));
+    const mine = comparable(await capture(() => ours.setUUIDMetadata({ name: 'x' }).sync()));
+    expect(theirs.query['include']).toEqual(['status,type,custom']);
+    expect(mine.query['include']).toBeUndefined();
+    const { include: _ignored, ...theirRest } = theirs.query;
+    expect({ ...mine, query: mine.query }).toEqual({ ...theirs, query: theirRest });
+  });
+
+  it('getAllChannelMetadata sends count only when includeTotalCount is given', async () => {
+    const theirs = comparable(await capture(() => official.objects.getAllChannelMetadata()));
+    const mine = comparable(await capture(() => ours.getAllChannelMetadata().sync()));
+    expect(theirs.query['count']).toEqual(['false']);
+    expect(mine.query['count']).toBeUndefined();
+    const { count: _ignored, ...theirRest } = theirs.query;
+    expect(mine).toEqual({ ...theirs, query: theirRest });
+  });
+
+  it('manage calls send set and delete together (no official JS counterpart)', async () => {
+    const memberships = comparable(
+      await capture(() => ours.manageMemberships().set([PNChannelMembership.channel('a')]).remove([PNChannelMembership.channel('b')]).sync()),
+    );
+    expect(memberships).toMatchObject({
+      method: 'PATCH',
+      path: '/v2/objects/demo/uuids/u1/channels',
+      query: { count: ['false'], include: ['channel.status,channel.type,status'], limit: ['100'], uuid: ['u1'] },
+      body: { set: [{ channel: { id: 'a' } }], delete: [{ channel: { id: 'b' } }] },
+    });
+    const members = comparable(await capture(() => ours.manageChannelMembers({ channel: 'c1', set: [PNUUID.uuid('a')], remove: ['b'] }).sync()));
+    expect(members).toMatchObject({
+      method: 'PATCH',
+      path: '/v2/objects/demo/channels/c1/uuids',
+      query: { count: ['false'], include: ['uuid.status,uuid.type,type'], limit: ['100'] },
+      body: { set: [{ uuid: { id: 'a' } }], delete: [{ uuid: { id: 'b' } }] },
+    });
+  });
+});

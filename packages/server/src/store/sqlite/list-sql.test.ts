@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { Resource } from '../../query/fields.ts';
+import { parseSort } from '../../query/sort.ts';
+import type { ListQuery } from '../store.ts';
+import { SqliteStore } from './index.ts';
+import { listStatement, selectColumns } from './list-sql.ts';
+
+const store = new SqliteStore({ path: ':memory:', synchronous: 'normal' });
+
+/** The plan SQLite picks for a page that starts after a cursor. */
+function planOf(resource: Resource, sort: string[], ownerId?: string): string {
+  const query: ListQuery = { subKey: 'k', resource, ownerId, sort: parseSort(resource, sort), limit: 100, count: false, withRelated: true };
+  const width = listStatement(query, selectColumns(resource)).componentCount;
+  const paged = { ...query, cursor: { direction: 'next' as const, values: Array<string>(width).fill('x') } };
+  const statement = listStatement(paged, selectColumns(resource));
+  const rows = store.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[];
+  return rows.map((row) => row.detail).join('; ');
+}
+
+describe('keyset pages are index range scans', () => {
+  for (const resource of ['uuids', 'channels'] as const) {
+    for (const key of ['id', 'name', 'updated', 'status', 'type']) {
+      for (const direction of ['asc', 'desc']) {
+        it(`${resource} sorted by ${key}:${direction} seek into an index and need no sort`, () => {
+          const plan = planOf(resource, [`${key}:${direction}`]);
+          expect(plan).toMatch(new RegExp(`SEARCH \\w USING INDEX ${resource}_by_${key} \\(sub_key=\\? AND`));
+          expect(plan).not.toContain('TEMP B-TREE');
+        });
+      }
+    }
+  }
+
+  it('a user’s memberships and a channel’s members in their default order', () => {
+    expect(planOf('memberships', [], 'u')).toContain('USING INDEX memberships_by_user (sub_key=? AND uuid_id=? AND');
+    expect(planOf('members', [], 'c')).toContain('USING INDEX memberships_by_channel (sub_key=? AND channel_id=? AND');
+    expect(planOf('memberships', ['updated:desc'], 'u')).not.toContain('TEMP B-TREE');
+  });
+});
