@@ -76,9 +76,12 @@ export class ObjectsService {
     rules: Omit<WriteRules, 'limits'>,
     include: ObjectFields,
   ): Promise<Record<string, unknown>> {
-    const store = this.#objects(kind) as Store['uuids'] | Store['channels'];
-    const decide = decideObject(kind, id, patch as Partial<UuidRecord & ChannelRecord>, { ...rules, limits: keyset.limits });
-    const outcome = await (store.write as (s: string, i: string, d: typeof decide) => ReturnType<typeof store.write>)(keyset.subscribeKey, id, decide);
+    const write = { ...rules, limits: keyset.limits };
+    // The route parsed `patch` for this same `kind`.
+    const outcome =
+      kind === 'uuid'
+        ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write))
+        : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write));
     if (outcome.changed) this.#events.publish(keyset.subscribeKey, objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
     return this.#toWire(kind, include)(outcome.record);
   }

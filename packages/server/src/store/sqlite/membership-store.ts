@@ -1,9 +1,9 @@
-import { invalid, RosterError } from '../../errors.ts';
+import { invalid } from '../../errors.ts';
 import type { MembershipRecord, MembershipRow } from '../../objects/records.ts';
 import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipStore } from '../store.ts';
 import type { Connection } from './connection.ts';
-import { countStatement, listStatement, MEMBERSHIP_COLUMNS, selectColumns } from './list-sql.ts';
-import { readPage } from './page.ts';
+import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
+import { listPage } from './page.ts';
 import { customText, membershipFromRow, membershipRowFrom, type SqlRow } from './rows.ts';
 import type { StatementCache } from './statements.ts';
 
@@ -31,14 +31,7 @@ export class SqliteMembershipStore implements MembershipStore {
 
   async list(query: ListQuery): Promise<ListPage<MembershipRow>> {
     const related = query.resource === 'memberships' ? 'channel' : 'uuid';
-    const statement = listStatement(query, selectColumns(query.resource));
-    const rows = this.#statements.get(statement.sql).all(...statement.params) as SqlRow[];
-    const page = readPage(rows, statement, query, (row) => membershipRowFrom(row, related));
-    if (query.count) {
-      const count = countStatement(query);
-      page.totalCount = (this.#statements.get(count.sql).get(...count.params) as { n: number }).n;
-    }
-    return page;
+    return listPage(this.#statements, query, (row) => membershipRowFrom(row, related));
   }
 
   async apply(batch: MembershipBatch): Promise<MembershipChange[]> {
@@ -99,16 +92,12 @@ export class SqliteMembershipStore implements MembershipStore {
     const channels = new Set(changes.filter((c) => c.kind === 'set').map((c) => c.record.channelId));
     for (const user of users) {
       if (count(SQL.countOfUser, user) > batch.limits.maxPerUser) {
-        throw new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-          { message: `User '${user}' would exceed ${batch.limits.maxPerUser} memberships.`, location: 'set', locationType: 'body' },
-        ]);
+        throw invalid('set', 'body', `User '${user}' would exceed ${batch.limits.maxPerUser} memberships.`);
       }
     }
     for (const channel of channels) {
       if (count(SQL.countOfChannel, channel) > batch.limits.maxPerChannel) {
-        throw new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-          { message: `Channel '${channel}' would exceed ${batch.limits.maxPerChannel} members.`, location: 'set', locationType: 'body' },
-        ]);
+        throw invalid('set', 'body', `Channel '${channel}' would exceed ${batch.limits.maxPerChannel} members.`);
       }
     }
   }

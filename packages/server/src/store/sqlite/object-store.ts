@@ -1,10 +1,10 @@
 import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
 import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { Connection } from './connection.ts';
-import { OBJECT_COLUMNS, countStatement, listStatement, selectColumns } from './list-sql.ts';
+import { OBJECT_COLUMNS } from './list-sql.ts';
 import { channelFromRow, customText, membershipFromRow, uuidFromRow, type SqlRow } from './rows.ts';
 import type { StatementCache } from './statements.ts';
-import { readPage } from './page.ts';
+import { listPage } from './page.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
 
@@ -70,14 +70,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
-    const statement = listStatement(query, selectColumns(query.resource));
-    const rows = this.#statements.get(statement.sql).all(...statement.params) as SqlRow[];
-    const page = readPage(rows, statement, query, this.#table.fromRow);
-    if (query.count) {
-      const count = countStatement(query);
-      page.totalCount = (this.#statements.get(count.sql).get(...count.params) as { n: number }).n;
-    }
-    return page;
+    return listPage(this.#statements, query, this.#table.fromRow);
   }
 
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {

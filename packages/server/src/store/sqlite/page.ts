@@ -1,11 +1,12 @@
 import type { ListPage, ListQuery } from '../store.ts';
-import type { ListStatement } from './list-sql.ts';
+import { countStatement, listStatement, selectColumns, type ListStatement } from './list-sql.ts';
 import type { SqlRow } from './rows.ts';
+import type { StatementCache } from './statements.ts';
 
 const keysOf = (row: SqlRow, count: number) => Array.from({ length: count }, (_, i) => row[`k${i}`] ?? null);
 
 /** Turns the rows of a list statement (one extra fetched) into a page with its boundary keys. */
-export function readPage<T>(rows: SqlRow[], statement: ListStatement, query: ListQuery, fromRow: (row: SqlRow) => T): ListPage<T> {
+function readPage<T>(rows: SqlRow[], statement: ListStatement, query: ListQuery, fromRow: (row: SqlRow) => T): ListPage<T> {
   const more = rows.length > query.limit;
   const kept = more ? rows.slice(0, query.limit) : rows;
   if (statement.reversed) kept.reverse();
@@ -17,4 +18,16 @@ export function readPage<T>(rows: SqlRow[], statement: ListStatement, query: Lis
     ...(last ? { last: keysOf(last, statement.componentCount) } : {}),
     hasPrevious: statement.reversed ? more : query.cursor !== undefined,
   };
+}
+
+/** Runs one list query: the page (one row extra, to know what lies beyond) and, if asked, the count. */
+export function listPage<T>(statements: StatementCache, query: ListQuery, fromRow: (row: SqlRow) => T): ListPage<T> {
+  const statement = listStatement(query, selectColumns(query.resource));
+  const rows = statements.get(statement.sql).all(...statement.params) as SqlRow[];
+  const page = readPage(rows, statement, query, fromRow);
+  if (query.count) {
+    const count = countStatement(query);
+    page.totalCount = (statements.get(count.sql).get(...count.params) as { n: number }).n;
+  }
+  return page;
 }
