@@ -10,6 +10,12 @@ export interface Config {
   /** SQLite `synchronous`: NORMAL survives a process crash; FULL also survives power loss. */
   synchronous: 'normal' | 'full';
   logLevel: string;
+  /** How long a subscribe long-poll waits for messages before answering empty. */
+  subscribeHoldSeconds: number;
+  /** Messages each channel keeps for subscribers that reconnect with their last timetoken. */
+  channelLogSize: number;
+  /** How long each channel keeps its messages, in seconds. */
+  channelLogSeconds: number;
 }
 
 export interface ConfigSources {
@@ -18,6 +24,9 @@ export interface ConfigSources {
   db?: string | undefined;
   config?: string | undefined;
   synchronous?: string | undefined;
+  subscribeHold?: string | undefined;
+  channelLogSize?: string | undefined;
+  channelLogSeconds?: string | undefined;
 }
 
 interface ConfigFile {
@@ -25,6 +34,9 @@ interface ConfigFile {
   port?: number;
   db?: string;
   synchronous?: 'normal' | 'full';
+  subscribeHoldSeconds?: number;
+  channelLogSize?: number;
+  channelLogSeconds?: number;
   keysets?: KeysetInput[];
 }
 
@@ -44,7 +56,25 @@ export function loadConfig(flags: ConfigSources, env: NodeJS.ProcessEnv = proces
     keysets: (file.keysets ?? [DEFAULT_KEYSET]).map(keysetFrom),
     synchronous,
     logLevel: env['ROSTER_LOG_LEVEL'] ?? 'info',
+    subscribeHoldSeconds: holdSeconds(flags.subscribeHold ?? env['ROSTER_SUBSCRIBE_HOLD'] ?? file.subscribeHoldSeconds ?? 280),
+    channelLogSize: Math.ceil(positive('channel log size', flags.channelLogSize ?? env['ROSTER_CHANNEL_LOG_SIZE'] ?? file.channelLogSize ?? 100)),
+    channelLogSeconds: positive('channel log seconds', flags.channelLogSeconds ?? env['ROSTER_CHANNEL_LOG_SECONDS'] ?? file.channelLogSeconds ?? 600),
   };
+}
+
+function positive(name: string, value: string | number): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`Invalid ${name}: ${String(value)}`);
+  return number;
+}
+
+/** PubNub clients give up on a subscribe after 310 s, so a hold must end well before that. */
+const MAX_HOLD_SECONDS = 300;
+
+function holdSeconds(value: string | number): number {
+  const seconds = positive('subscribe hold', value);
+  if (seconds > MAX_HOLD_SECONDS) throw new Error(`Invalid subscribe hold: at most ${MAX_HOLD_SECONDS} seconds (clients time out at 310)`);
+  return seconds;
 }
 
 function readConfigFile(path: string): ConfigFile {

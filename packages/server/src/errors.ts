@@ -52,6 +52,14 @@ export function invalid(location: string, locationType: LocationType, message: s
   ]);
 }
 
+/**
+ * A 400 whose message says what is wrong: for the publish, subscribe and presence envelopes,
+ * which show only the message (the objects envelope shows `details` too).
+ */
+export function badRequest(location: string, locationType: LocationType, message: string): RosterError {
+  return new RosterError('INVALID_INPUT', message, [{ message, location, locationType }]);
+}
+
 export function notFound(): RosterError {
   return new RosterError('NOT_FOUND', 'Requested object was not found.');
 }

@@ -45,6 +45,9 @@ export type KeysetInput = Partial<Omit<Keyset, 'limits'>> & {
 };
 
 export function keysetFrom(input: KeysetInput): Keyset {
+  if (input.accessManager === true && !input.secretKey) {
+    throw new Error(`keyset ${input.subscribeKey}: accessManager needs a secretKey to sign and check tokens`);
+  }
   return {
     referentialIntegrity: false,
     accessManager: false,
@@ -69,6 +72,10 @@ export class Keysets {
 
   all(): Keyset[] {
     return [...this.#bySubscribeKey.values()];
+  }
+
+  find(subscribeKey: string): Keyset | undefined {
+    return this.#bySubscribeKey.get(subscribeKey);
   }
 
   /** The keyset of a subscribe key, or the 400 PubNub answers for an unknown one. */

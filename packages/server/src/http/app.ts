@@ -1,12 +1,15 @@
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer } from 'node:http';
+import { verifyRequestSignature } from '../auth/authorize.ts';
 import { RosterError } from '../errors.ts';
+import { accessRoutes } from './access.ts';
 import type { AppContext } from './context.ts';
 import { asRosterError, toWireError, type Service } from './error-envelope.ts';
 import { membershipRoutes } from './memberships.ts';
 import { metadataRoutes } from './metadata.ts';
 import { parseQueryString } from './query-string.ts';
+import { keepRawBody } from './raw-body.ts';
 import { realtimeRoutes } from './realtime.ts';
 
 /** PubNub's documented URI ceiling; longer requests get its 414. */
@@ -41,8 +44,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: RosterEr
   return reply.status(wire.status).type(wire.contentType).send(JSON.stringify(wire.body));
 }
 
-function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
+function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
+  keepRawBody(request, text);
   if (text.trim() === '') return done(null, undefined);
   try {
     done(null, JSON.parse(text));
@@ -61,7 +65,7 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
     logger: { level: logLevel },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    routerOptions: { maxParamLength: 4096, querystringParser: parseQueryString },
+    routerOptions: { maxParamLength: MAX_URL_BYTES, querystringParser: parseQueryString },
     return503OnClosing: true,
   });
 
@@ -94,7 +98,11 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new RosterError('NOT_FOUND', 'Not found.')));
 
+  // Signed requests are checked before any route runs; a valid one has full access.
+  app.addHook('preHandler', async (request) => verifyRequestSignature(context, request));
+
   metadataRoutes(app, context);
+  accessRoutes(app, context);
   membershipRoutes(app, context);
   realtimeRoutes(app, context);
   for (const [url, allowed] of Object.entries(ALLOWED_METHODS)) {

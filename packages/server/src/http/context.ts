@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Keyset, Keysets } from '../auth/keysets.ts';
+import type { Revocations } from '../auth/revocations.ts';
 import type { ObjectsService } from '../objects/service.ts';
+import type { RealtimeHub } from '../realtime/hub.ts';
 import type { Store } from '../store/store.ts';
 import type { Service } from './error-envelope.ts';
 import type { QueryValues } from './query-string.ts';
@@ -10,6 +12,10 @@ export interface AppContext {
   keysets: Keysets;
   store: Store;
   objects: ObjectsService;
+  /** Revoked Access Manager tokens (auth/revocations.ts). */
+  revocations: Revocations;
+  /** Real-time: timetokens, channel logs, publish and held subscribes. */
+  realtime: RealtimeHub;
 }
 
 declare module 'fastify' {

@@ -10,7 +10,8 @@ export interface WireError {
 }
 
 const JSON_TYPE = 'application/json';
-const JS_TYPE = 'text/javascript; charset="UTF-8"';
+/** What PubNub's publish, subscribe, presence and time endpoints answer with. */
+export const JS_TYPE = 'text/javascript; charset="UTF-8"';
 
 /** Errors thrown by the HTTP framework itself, by status. */
 const FRAMEWORK_ERRORS: Record<number, [ErrorCode, string]> = {
@@ -49,11 +50,19 @@ export function toWireError(error: RosterError, service: Service): WireError {
   if (service === 'publish' && error.status < 500 && error.status !== 403) {
     return { status: error.status, contentType: JS_TYPE, body: [0, error.message, ...error.details.map((d) => d.message)] };
   }
+  if (service === 'access-manager' && error.status === 400 && error.details.length > 0) {
+    // Grant validation, as in cassette pam/grant_token_invalid_ttl.json.
+    const body = { error: { message: error.message, source: 'grant', details: error.details }, service: 'Access Manager', status: 400 };
+    return { status: 400, contentType: JS_TYPE, body };
+  }
   const payload = error.payload === undefined ? {} : { payload: error.payload };
+  // Refusals come from Access Manager whichever service was asked; those naming resources say "Forbidden".
+  const refused = error.code === 'FORBIDDEN';
+  const message = refused && error.payload !== undefined ? 'Forbidden' : error.message;
   return {
     status: error.status,
     contentType: JS_TYPE,
-    body: { message: error.message, ...payload, error: true, service: serviceName(service), status: error.status },
+    body: { message, ...payload, error: true, service: refused ? 'Access Manager' : serviceName(service), status: error.status },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, authorizeListing, need } from '../auth/authorize.ts';
 import type { ObjectKind } from '../objects/records.ts';
 import { checkId, parseObjectPatch } from '../objects/validate.ts';
 import { header, keysetOf, queryOf, type AppContext } from './context.ts';
@@ -19,18 +20,22 @@ export function metadataRoutes(app: FastifyInstance, context: AppContext): void 
 
     app.get(collection, async (request) => {
       const keyset = keysetOf(context, request);
+      await authorizeListing(context, request, keyset, kind);
       return context.objects.list(kind, parseListCommand(queryOf(request), keyset, COLLECTION[kind]));
     });
 
     app.get(item, async (request) => {
       const keyset = keysetOf(context, request);
-      const data = await context.objects.get(kind, keyset, idOf(request, keyset.limits), objectFields(queryOf(request)));
+      const id = idOf(request, keyset.limits);
+      await authorize(context, request, keyset, [need('get', kind, id)]);
+      const data = await context.objects.get(kind, keyset, id, objectFields(queryOf(request)));
       return { status: 200, data };
     });
 
     app.patch(item, async (request) => {
       const keyset = keysetOf(context, request);
       const id = idOf(request, keyset.limits);
+      await authorize(context, request, keyset, [need('update', kind, id)]);
       const patch = kind === 'uuid' ? parseObjectPatch('uuid', request.body, keyset.limits) : parseObjectPatch('channel', request.body, keyset.limits);
       const rules = { ifMatch: header(request, 'if-match'), merge: customMerge(request) };
       const data = await context.objects.set(kind, keyset, id, patch, rules, objectFields(queryOf(request)));
@@ -39,7 +44,9 @@ export function metadataRoutes(app: FastifyInstance, context: AppContext): void 
 
     app.delete(item, async (request) => {
       const keyset = keysetOf(context, request);
-      const data = await context.objects.remove(kind, keyset, idOf(request, keyset.limits), header(request, 'if-match'));
+      const id = idOf(request, keyset.limits);
+      await authorize(context, request, keyset, [need('delete', kind, id)]);
+      const data = await context.objects.remove(kind, keyset, id, header(request, 'if-match'));
       return { status: 200, data };
     });
   }

@@ -1,5 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
+import { presenceRoutes } from './presence.ts';
+import { publishRoutes } from './publish.ts';
+import { subscribeRoutes } from './subscribe.ts';
+import { timeRoutes } from './time.ts';
 
-/** Subscribe, publish, time and presence routes (the real-time layer registers them here). */
-export function realtimeRoutes(_app: FastifyInstance, _context: AppContext): void {}
+/** Subscribe, publish, time and presence routes. */
+export function realtimeRoutes(app: FastifyInstance, context: AppContext): void {
+  subscribeRoutes(app, context);
+  publishRoutes(app, context);
+  presenceRoutes(app, context);
+  timeRoutes(app, context);
+  // Held long-polls answer at once when the node shuts down, so SIGTERM never waits on them.
+  app.addHook('preClose', async () => context.realtime.close());
+}

@@ -73,6 +73,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memberships_by_user_updated ON memberships (sub_key, uuid_id, updated, channel_id);
   CREATE INDEX memberships_by_channel_updated ON memberships (sub_key, channel_id, updated, uuid_id);
   `,
+  // 2: revoked Access Manager tokens, by the token's signature (auth/revocations.ts).
+  `
+  CREATE TABLE revoked_tokens (
+    sub_key TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (sub_key, signature)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 function objectIndexes(table: string): string {

@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import PubNub from 'pubnub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSignature, pubnubEncode, signatureV1, signatureV2, sortedQuery, type SignedParts } from './signature.ts';
+
+const KEYS = { publishKey: 'pub-c-test', subscribeKey: 'sub-c-test', secretKey: 'sec-c-secret' };
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Requests exactly as the official SDK sends them, captured by a bare HTTP server. */
+const captured: SignedParts[] = [];
+const capture = createServer((request: IncomingMessage, response) => {
+  let body = '';
+  request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+  request.on('end', () => {
+    captured.push({ method: request.method ?? 'GET', rawUrl: request.url ?? '/', body });
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":200,"data":null}');
+  });
+});
+
+let sdk: PubNub;
+beforeAll(async () => {
+  await new Promise<void>((done) => capture.listen(0, '127.0.0.1', done));
+  const { port } = capture.address() as AddressInfo;
+  sdk = new PubNub({ ...KEYS, userId: 'admin', origin: `127.0.0.1:${port}`, ssl: false, logVerbosity: false });
+  const calls: Promise<unknown>[] = [
+    sdk.objects.setUUIDMetadata({ uuid: 'u1', data: { name: 'x', custom: { a: 'ü ~*' } } }),
+    sdk.objects.getUUIDMetadata({ uuid: 'user/with space+ü&x' }),
+    sdk.objects.getAllChannelMetadata({ filter: "name LIKE 'a*' && status == \"on line\"", sort: { name: 'asc', updated: 'desc' } }),
+    sdk.objects.setMemberships({ uuid: 'u 1', channels: ['c1', { id: 'c2', custom: { k: 1 } }] }),
+    sdk.objects.removeChannelMetadata({ channel: 'ch.with:colon' }),
+  ];
+  await Promise.allSettled(calls);
+});
+afterAll(async () => {
+  sdk.destroy();
+  await new Promise((done) => capture.close(done));
+});
+
+describe('signature v2 as the official JS SDK computes it', () => {
+  it('accepts every request the SDK signed', () => {
+    expect(captured.length).toBe(5);
+    for (const parts of captured) expect(checkSignature(parts, KEYS, now()), parts.rawUrl).toBe('valid');
+  });
+
+  it('refuses a wrong secret, a changed parameter, an added parameter and a changed body', () => {
+    for (const parts of captured) {
+      expect(checkSignature(parts, { ...KEYS, secretKey: 'other' }, now())).toBe('invalid');
+      expect(checkSignature(parts, { ...KEYS, publishKey: 'pub-c-other' }, now())).toBe('invalid');
+      expect(checkSignature({ ...parts, rawUrl: parts.rawUrl.replace('uuid=', 'uuid=x') }, KEYS, now())).toBe('invalid');
+      expect(checkSignature({ ...parts, rawUrl: `${parts.rawUrl}&extra=1` }, KEYS, now())).toBe('invalid');
+      expect(checkSignature({ ...parts, method: parts.method === 'GET' ? 'DELETE' : 'GET' }, KEYS, now())).toBe('invalid');
+    }
+    const patch = captured.find((parts) => parts.method === 'PATCH')!;
+    expect(checkSignature({ ...patch, body: patch.body.replace('"x"', '"y"') }, KEYS, now())).toBe('invalid');
+  });
+
+  it('refuses a timestamp more than 60 s away, and a missing one', () => {
+    const parts = captured[0]!;
+    expect(checkSignature(parts, KEYS, now() + 61)).toBe('stale');
+    expect(checkSignature(parts, KEYS, now() - 61)).toBe('stale');
+    expect(checkSignature({ ...parts, rawUrl: parts.rawUrl.replace(/timestamp=\d+&?/, '') }, KEYS, now())).toBe('stale');
+  });
+
+  it('treats a request without signature as unsigned', () => {
+    expect(checkSignature({ method: 'GET', rawUrl: '/v2/objects/sub-c-test/uuids?uuid=a', body: '' }, KEYS, now())).toBe('unsigned');
+  });
+});
+
+describe('signature variants', () => {
+  const stamp = String(now());
+
+  it('accepts a path signed decoded, as Python signs ids with reserved characters', () => {
+    const query = sortedQuery([['uuid', 'a'], ['timestamp', stamp]]);
+    const signature = signatureV2(KEYS, 'GET', '/v2/objects/sub-c-test/uuids/a b', query, '');
+    const rawUrl = `/v2/objects/sub-c-test/uuids/a%20b?uuid=a&timestamp=${stamp}&signature=${signature}`;
+    expect(checkSignature({ method: 'GET', rawUrl, body: '' }, KEYS, now())).toBe('valid');
+  });
+
+  it('signs /publish as GET and accepts v1 only for POST publish', () => {
+    const path = '/publish/pub-c-test/sub-c-test/0/ch/0';
+    const query = sortedQuery([['uuid', 'a'], ['timestamp', stamp]]);
+    const v2 = signatureV2(KEYS, 'POST', path, query, '"hi"');
+    expect(checkSignature({ method: 'POST', rawUrl: `${path}?uuid=a&timestamp=${stamp}&signature=${v2}`, body: '"hi"' }, KEYS, now())).toBe('valid');
+    const v1 = signatureV1(KEYS, path, query);
+    expect(checkSignature({ method: 'POST', rawUrl: `${path}?uuid=a&timestamp=${stamp}&signature=${v1}`, body: '"hi"' }, KEYS, now())).toBe('valid');
+    const objects = '/v2/objects/sub-c-test/uuids';
+    const v1Elsewhere = signatureV1(KEYS, objects, query);
+    expect(checkSignature({ method: 'GET', rawUrl: `${objects}?uuid=a&timestamp=${stamp}&signature=${v1Elsewhere}`, body: '' }, KEYS, now())).toBe('invalid');
+  });
+
+  it('encodes values the PubNub way', () => {
+    expect(pubnubEncode("a b~*!'()+/ü-_.")).toBe('a%20b%7E%2A%21%27%28%29%2B%2F%C3%BC-_.');
+    expect(sortedQuery([['b', '2'], ['a', 'z'], ['a', 'y'], ['signature', 'x']])).toBe('a=y&a=z&b=2');
+  });
+});

@@ -1,0 +1,40 @@
+import type { FastifyRequest } from 'fastify';
+import { badRequest } from '../errors.ts';
+
+/**
+ * The path's segments as sent, still percent-encoded. Channel lists and published messages are
+ * read from here rather than from decoded route parameters: a name may hold an encoded `,` or
+ * `/` (wire-protocol.md §1.1: split first, then decode each piece).
+ */
+export function rawSegments(request: FastifyRequest): string[] {
+  const url = request.raw.url ?? request.url;
+  const end = url.indexOf('?');
+  return (end < 0 ? url : url.slice(0, end)).split('/').slice(1);
+}
+
+export function decodeSegment(text: string, location: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw badRequest(location, 'path', `${location} is not validly percent-encoded.`);
+  }
+}
+
+/**
+ * A `{channels}` path segment: names joined by `,`, each percent-encoded. A lone `,` (what SDKs
+ * send when they subscribe to channel groups only) is an empty list. Names must be non-empty;
+ * repeats count once.
+ */
+export function parseChannelList(segment: string, maxNameBytes: number): string[] {
+  if (segment === ',') return [];
+  const channels = new Set<string>();
+  for (const part of segment.split(',')) {
+    const channel = decodeSegment(part, 'channels');
+    if (channel === '') throw badRequest('channels', 'path', 'A channel name in the list is empty.');
+    if (Buffer.byteLength(channel) > maxNameBytes) {
+      throw badRequest('channels', 'path', `Channel names are at most ${maxNameBytes} bytes.`);
+    }
+    channels.add(channel);
+  }
+  return [...channels];
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badRequest, RosterError } from '../errors.ts';
+import type { MessageInput } from '../realtime/hub.ts';
+import { decodeSegment, rawSegments } from './channel-list.ts';
+import { queryOf, type AppContext } from './context.ts';
+import { JS_TYPE } from './error-envelope.ts';
+import { inflateBody } from './inflate.ts';
+import { single } from './query-string.ts';
+import { keepRawBody } from './raw-body.ts';
+
+/** PubNub's limit on one message (payload and meta together). */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+/** Bodies larger than this are refused before they are read; smaller ones are checked exactly. */
+const MAX_POST_BYTES = 1024 * 1024;
+/** PubNub's rule for `custom_message_type`: 3–50 of these characters, not starting with `-`/`_` or `pn-`/`pn_`. */
+const CUSTOM_MESSAGE_TYPE = /^(?!pn[-_])[A-Za-z0-9][A-Za-z0-9_-]{2,49}$/i;
+
+function parseJson(text: string, location: string, locationType: 'path' | 'query' | 'body'): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `${location} is not valid JSON.`, location, locationType }]);
+  }
+}
+
+function parseMeta(text: string | undefined): unknown {
+  if (text === undefined || text === '' || text === 'null') return undefined;
+  const meta = parseJson(text, 'meta', 'query');
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badRequest('meta', 'query', 'meta must be a JSON object.');
+  return meta;
+}
+
+function parseChannel(segment: string, maxBytes: number): string {
+  const channel = decodeSegment(segment, 'channel');
+  if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
+  if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
+  if (Buffer.byteLength(channel) > maxBytes) throw badRequest('channel', 'path', `Channel names are at most ${maxBytes} bytes.`);
+  return channel;
+}
+
+/** Validates a publish and hands the message to the hub; answers PubNub's `[1,"Sent","<tt>"]`. */
+function publish(context: AppContext, request: FastifyRequest, messageText: string): string {
+  // ['publish', pubKey, subKey, signature, channel, callback, ...]
+  const segments = rawSegments(request);
+  const keyset = context.keysets.byKeyPair(decodeSegment(segments[1]!, 'pubKey'), decodeSegment(segments[2]!, 'subKey'));
+  const channel = parseChannel(segments[4]!, keyset.limits.maxIdBytes);
+  const query = queryOf(request);
+  const metaText = single(query, 'meta');
+  const bytes = Buffer.byteLength(messageText) + (metaText ? Buffer.byteLength(metaText) : 0);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new RosterError('PAYLOAD_TOO_LARGE', 'Message Too Large', [
+      { message: `The message and its meta are ${bytes} bytes; at most ${MAX_MESSAGE_BYTES} are allowed.`, location: 'message', locationType: 'body' },
+    ]);
+  }
+  const customMessageType = single(query, 'custom_message_type') || undefined;
+  if (customMessageType !== undefined && !CUSTOM_MESSAGE_TYPE.test(customMessageType)) {
+    throw badRequest('custom_message_type', 'query', 'custom_message_type is 3 to 50 letters, digits, - or _, and may not start with pn- or pn_.');
+  }
+  if (messageText.trim() === '') throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
+  const message: MessageInput = {
+    payload: parseJson(messageText, 'message', 'body'),
+    meta: parseMeta(metaText),
+    publisher: single(query, 'uuid') || undefined,
+    customMessageType,
+  };
+  // `store`, `ttl`, `norep` and `seqn` are accepted and ignored: this server keeps no history.
+  return `[1,"Sent","${context.realtime.publishMessage(keyset.subscribeKey, channel, message)}"]`;
+}
+
+/** `GET /publish/{pub}/{sub}/0/{channel}/0/{message}` and `POST /publish/{pub}/{sub}/0/{channel}/0`. */
+export function publishRoutes(app: FastifyInstance, context: AppContext): void {
+  app.get('/publish/:pubKey/:subKey/:signature/:channel/:callback/*', { config: { service: 'publish' } }, async (request, reply) => {
+    const segments = rawSegments(request);
+    const messageText = decodeSegment(segments.slice(6).join('/'), 'message');
+    void reply.type(JS_TYPE);
+    return publish(context, request, messageText);
+  });
+
+  // POST bodies are JSON text, possibly compressed, whatever the Content-Type says.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_POST_BYTES }, (request, body, done) => {
+      try {
+        const encoding = request.headers['content-encoding'];
+        const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+        const text = inflateBody(raw, Array.isArray(encoding) ? encoding[0] : encoding, MAX_POST_BYTES).toString('utf8');
+        keepRawBody(request, text);
+        done(null, text);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    scope.post('/publish/:pubKey/:subKey/:signature/:channel/:callback', { config: { service: 'publish' } }, async (request, reply) => {
+      void reply.type(JS_TYPE);
+      return publish(context, request, typeof request.body === 'string' ? request.body : '');
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ChannelLog, type LoggedMessage } from './channel-log.ts';
+
+const entry = (timetoken: bigint): LoggedMessage => ({ timetoken, json: `{"t":${timetoken}}`, subject: undefined });
+
+describe('ChannelLog', () => {
+  it('answers what came after a timetoken, oldest first, and nothing at or before it', () => {
+    const log = new ChannelLog(10);
+    for (const timetoken of [10n, 20n, 30n, 40n]) log.append(entry(timetoken));
+    expect(log.after(20n).map((e) => e.timetoken)).toEqual([30n, 40n]);
+    expect(log.after(25n).map((e) => e.timetoken)).toEqual([30n, 40n]);
+    expect(log.after(0n).map((e) => e.timetoken)).toEqual([10n, 20n, 30n, 40n]);
+    expect(log.after(40n)).toEqual([]);
+    expect(log.newest()).toBe(40n);
+  });
+
+  it('keeps at most its capacity, dropping the oldest', () => {
+    const log = new ChannelLog(3);
+    for (let timetoken = 1n; timetoken <= 5n; timetoken++) log.append(entry(timetoken));
+    expect(log.size).toBe(3);
+    expect(log.after(0n).map((e) => e.timetoken)).toEqual([3n, 4n, 5n]);
+  });
+
+  it('forgets envelopes older than a cutoff', () => {
+    const log = new ChannelLog(10);
+    for (const timetoken of [10n, 20n, 30n]) log.append(entry(timetoken));
+    log.dropBefore(20n);
+    expect(log.after(0n).map((e) => e.timetoken)).toEqual([20n, 30n]);
+    log.dropBefore(100n);
+    expect(log.size).toBe(0);
+    expect(log.newest()).toBeUndefined();
+  });
+});

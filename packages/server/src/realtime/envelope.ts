@@ -1,0 +1,59 @@
+/**
+ * Subscribe envelopes (the items of a subscribe answer's `m`) and the answer itself, written as
+ * JSON text directly: an envelope is serialized once and then sent to every subscriber, and
+ * timetokens stay strings (see wire-protocol.md §9.1).
+ */
+
+/** Where and when an envelope was published. */
+export interface EnvelopeOrigin {
+  subKey: string;
+  channel: string;
+  /** 17-digit timetoken text. */
+  timetoken: string;
+  region: number;
+}
+
+/** A message published with `/publish`, as it goes into the envelope. */
+export interface PublishedMessage {
+  /** The message as JSON text. */
+  payloadJson: string;
+  /** `meta` as JSON text. */
+  metaJson?: string | undefined;
+  publisher?: string | undefined;
+  customMessageType?: string | undefined;
+}
+
+/** PubNub's shard field; clients ignore it but some parsers expect a string there. */
+const SHARD = '"1"';
+
+/** The fields every envelope opens with, then `extra` (`e` or `i`). */
+function head(extra: string): string {
+  return `{"a":${SHARD},"f":0${extra}`;
+}
+
+function timetokenField(origin: EnvelopeOrigin): string {
+  return `"p":{"t":"${origin.timetoken}","r":${origin.region}},"k":${JSON.stringify(origin.subKey)}`;
+}
+
+/**
+ * An App Context event: `e` is the number 2 (the JS SDK compares with `===`), `d` the event
+ * object, and `b` the channel, which is the name the client subscribed with.
+ */
+export function appContextEnvelope(origin: EnvelopeOrigin, payloadJson: string): string {
+  const channel = JSON.stringify(origin.channel);
+  return `${head(',"e":2')},${timetokenField(origin)},"c":${channel},"d":${payloadJson},"b":${channel}}`;
+}
+
+/** A plain message: no `e`, `i` the publisher, `u` the meta and `cmt` the custom message type when given. */
+export function messageEnvelope(origin: EnvelopeOrigin, message: PublishedMessage): string {
+  const channel = JSON.stringify(origin.channel);
+  const publisher = message.publisher === undefined ? '' : `,"i":${JSON.stringify(message.publisher)}`;
+  const meta = message.metaJson === undefined ? '' : `,"u":${message.metaJson}`;
+  const type = message.customMessageType === undefined ? '' : `,"cmt":${JSON.stringify(message.customMessageType)}`;
+  return `${head(publisher)},${timetokenField(origin)},"c":${channel}${meta},"d":${message.payloadJson}${type},"b":${channel}}`;
+}
+
+/** A subscribe answer: the cursor to poll from next, and the envelopes. */
+export function subscribeBody(timetoken: string, region: number, envelopes: readonly string[] = []): string {
+  return `{"t":{"t":"${timetoken}","r":${region}},"m":[${envelopes.join(',')}]}`;
+}

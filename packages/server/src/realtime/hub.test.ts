@@ -1,0 +1,222 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ObjectEvent } from '../objects/events.ts';
+import { RealtimeHub, type HubOptions, type SubscribeQuery } from './hub.ts';
+import { parseMessageFilter } from './message-filter.ts';
+import { TimetokenClock } from './timetoken.ts';
+
+interface Answer {
+  t: { t: string; r: number };
+  m: Record<string, any>[];
+}
+
+const hubs: RealtimeHub[] = [];
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+});
+
+function makeHub(options: Partial<HubOptions> = {}, millis?: () => number, clock?: TimetokenClock) {
+  const hub = new RealtimeHub(options, clock, millis);
+  hubs.push(hub);
+  return hub;
+}
+
+/** Subscribes and collects answers: `answers` fills in when the hub answers. */
+function poll(hub: RealtimeHub, query: Partial<SubscribeQuery> & { channels: string[] }) {
+  const answers: Answer[] = [];
+  const held = hub.subscribe({ subKey: 'demo', after: undefined, filter: undefined, ...query }, (body) => answers.push(JSON.parse(body) as Answer));
+  return { answers, held };
+}
+
+const say = (hub: RealtimeHub, channel: string, payload: unknown, meta?: unknown) =>
+  hub.publishMessage('demo', channel, { payload, meta, publisher: 'alice', customMessageType: undefined });
+
+const uuidSet = (id: string, channels: string[]): ObjectEvent => ({
+  channels,
+  payload: { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id, name: 'N', updated: 'x', eTag: 'e' } },
+});
+
+describe('RealtimeHub: handshake and catch-up', () => {
+  it('answers a handshake at once with the current timetoken and a non-zero region', () => {
+    const hub = makeHub();
+    const { answers, held } = poll(hub, { channels: ['a'] });
+    expect(held).toBeUndefined();
+    expect(answers[0]!.m).toEqual([]);
+    expect(answers[0]!.t.t).toMatch(/^\d{17}$/);
+    expect(answers[0]!.t.r).toBe(1);
+  });
+
+  it('answers at once with what came after the client timetoken, and nothing before', () => {
+    const hub = makeHub();
+    const first = say(hub, 'a', 1);
+    const second = say(hub, 'a', { n: 2 });
+    say(hub, 'other', 3);
+    const { answers, held } = poll(hub, { channels: ['a'], after: BigInt(first) });
+    expect(held).toBeUndefined();
+    expect(answers[0]!.m).toEqual([
+      { a: '1', f: 0, i: 'alice', p: { t: second, r: 1 }, k: 'demo', c: 'a', d: { n: 2 }, b: 'a' },
+    ]);
+    expect(answers[0]!.t.t).toBe(second);
+  });
+
+  it('merges several channels in timetoken order', () => {
+    const hub = makeHub();
+    const start = hub.now();
+    say(hub, 'b', 1);
+    say(hub, 'a', 2);
+    say(hub, 'b', 3);
+    const { answers } = poll(hub, { channels: ['a', 'b'], after: start });
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual([1, 2, 3]);
+  });
+
+  it('caps an answer and continues from its cursor with no gap and no repeat', () => {
+    const hub = makeHub({ maxMessagesPerAnswer: 3, channelLogSize: 100 });
+    const start = hub.now();
+    for (let n = 0; n < 8; n++) say(hub, n % 2 === 0 ? 'a' : 'b', n);
+    const seen: unknown[] = [];
+    let after = start;
+    for (let round = 0; round < 3; round++) {
+      const { answers } = poll(hub, { channels: ['a', 'b'], after });
+      seen.push(...answers[0]!.m.map((m) => m['d']));
+      after = BigInt(answers[0]!.t.t);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('treats a timetoken from the future as now', () => {
+    const hub = makeHub();
+    const { held, answers } = poll(hub, { channels: ['a'], after: hub.now() + 10_000_000_000n });
+    expect(held).toBeDefined();
+    say(hub, 'a', 'later');
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual(['later']);
+  });
+});
+
+describe('RealtimeHub: held long-polls', () => {
+  it('wakes a held poll on the first envelope on any of its channels, and not for other channels', () => {
+    const hub = makeHub();
+    const { answers, held } = poll(hub, { channels: ['a', 'b'], after: hub.now() });
+    expect(held).toBeDefined();
+    say(hub, 'c', 'elsewhere');
+    expect(answers).toEqual([]);
+    const timetoken = say(hub, 'b', 'here');
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual(['here']);
+    expect(answers[0]!.t.t).toBe(timetoken);
+    expect(hub.stats()).toMatchObject({ held: 0, waitedChannels: 0 });
+  });
+
+  it('delivers App Context events on each of their channels with e: 2 and b equal to the channel', () => {
+    const hub = makeHub();
+    const onUser = poll(hub, { channels: ['alice'], after: hub.now() });
+    const onRoom = poll(hub, { channels: ['room'], after: hub.now() });
+    hub.publish('demo', [uuidSet('alice', ['alice', 'room'])]);
+    const [userEnvelope] = onUser.answers[0]!.m;
+    const [roomEnvelope] = onRoom.answers[0]!.m;
+    expect(userEnvelope).toMatchObject({ e: 2, c: 'alice', b: 'alice', k: 'demo', d: { source: 'objects', type: 'uuid', event: 'set' } });
+    expect(roomEnvelope).toMatchObject({ e: 2, c: 'room', b: 'room' });
+    expect(userEnvelope!['i']).toBeUndefined();
+    expect(userEnvelope!['p'].t).not.toBe(roomEnvelope!['p'].t);
+  });
+
+  it('answers a batch of events in one answer', () => {
+    const hub = makeHub();
+    const { answers } = poll(hub, { channels: ['room'], after: hub.now() });
+    hub.publish('demo', [uuidSet('u1', ['room']), uuidSet('u2', ['room'])]);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.m.map((m) => m['d'].data.id)).toEqual(['u1', 'u2']);
+  });
+
+  it('keeps keysets apart', () => {
+    const hub = makeHub();
+    const { answers } = poll(hub, { subKey: 'other', channels: ['a'], after: hub.now() });
+    say(hub, 'a', 'demo only');
+    expect(answers).toEqual([]);
+  });
+
+  it('applies filter-expr to messages, moving the cursor past filtered ones, and not to App Context events', () => {
+    const hub = makeHub();
+    const filter = parseMessageFilter('meta.kind == "keep"');
+    const before = hub.now();
+    const dropped = say(hub, 'a', 'drop me', { kind: 'drop' });
+    const { answers, held } = poll(hub, { channels: ['a'], after: before, filter });
+    expect(held).toBeDefined();
+    say(hub, 'a', 'still not', { kind: 'other' });
+    expect(answers).toEqual([]);
+    say(hub, 'a', 'kept', { kind: 'keep' });
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual(['kept']);
+    expect(answers[0]!.m[0]!['u']).toEqual({ kind: 'keep' });
+    expect(BigInt(answers[0]!.t.t)).toBeGreaterThan(BigInt(dropped));
+
+    const events = poll(hub, { channels: ['a'], after: BigInt(answers[0]!.t.t), filter });
+    hub.publish('demo', [uuidSet('a', ['a'])]);
+    expect(events.answers[0]!.m[0]).toMatchObject({ e: 2 });
+  });
+
+  it('answers empty when the hold runs out, from one sweep', () => {
+    let now = 1_000;
+    const hub = makeHub({ holdSeconds: 10 }, () => now);
+    const early = poll(hub, { channels: ['a'], after: hub.now() });
+    now += 5_000;
+    const late = poll(hub, { channels: ['b'], after: hub.now() });
+    now += 5_000;
+    hub.sweep();
+    expect(early.answers).toHaveLength(1);
+    expect(early.answers[0]!.m).toEqual([]);
+    expect(late.answers).toEqual([]);
+    now += 5_000;
+    hub.sweep();
+    expect(late.answers).toHaveLength(1);
+    expect(hub.stats().held).toBe(0);
+  });
+
+  it('forgets a cancelled poll without answering it', () => {
+    const hub = makeHub();
+    const { answers, held } = poll(hub, { channels: ['a', 'b'], after: hub.now() });
+    hub.cancel(held!);
+    say(hub, 'a', 'x');
+    expect(answers).toEqual([]);
+    expect(hub.stats()).toMatchObject({ held: 0, waitedChannels: 0 });
+  });
+
+  it('answers every held poll at once on close, and handshakes after it', () => {
+    const hub = makeHub();
+    const polls = [poll(hub, { channels: ['a'], after: hub.now() }), poll(hub, { channels: ['b'], after: hub.now() })];
+    hub.close();
+    for (const { answers } of polls) expect(answers[0]!.m).toEqual([]);
+    const after = poll(hub, { channels: ['a'], after: hub.now() });
+    expect(after.held).toBeUndefined();
+  });
+
+  it('wakes ten thousand polls on one channel with one publish', () => {
+    const hub = makeHub();
+    const start = hub.now();
+    const polls = Array.from({ length: 10_000 }, () => poll(hub, { channels: ['crowd'], after: start }));
+    expect(hub.stats().held).toBe(10_000);
+    say(hub, 'crowd', 'hello all');
+    expect(polls.every(({ answers }) => answers.length === 1 && answers[0]!.m[0]!['d'] === 'hello all')).toBe(true);
+    expect(hub.stats().held).toBe(0);
+  });
+});
+
+describe('RealtimeHub: channel logs', () => {
+  it('keeps the last N envelopes of a channel', () => {
+    const hub = makeHub({ channelLogSize: 2 });
+    const start = hub.now();
+    for (const n of [1, 2, 3]) say(hub, 'a', n);
+    const { answers } = poll(hub, { channels: ['a'], after: start });
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual([2, 3]);
+  });
+
+  it('drops logs past their retention', () => {
+    let wall = 17_000_000_000_000_000n;
+    const hub = makeHub({ channelLogSeconds: 60 }, undefined, new TimetokenClock(() => wall));
+    say(hub, 'old', 1);
+    wall += 30n * 10_000_000n;
+    say(hub, 'recent', 2);
+    wall += 45n * 10_000_000n;
+    hub.sweep();
+    expect(hub.stats().channels).toBe(1);
+    const { answers } = poll(hub, { channels: ['old', 'recent'], after: 0n });
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual([2]);
+  });
+});

@@ -1,0 +1,297 @@
+import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
+import { ChannelLog, type FilterSubject, type LoggedMessage } from './channel-log.ts';
+import { appContextEnvelope, messageEnvelope, subscribeBody, type EnvelopeOrigin } from './envelope.ts';
+import type { MessageFilter } from './message-filter.ts';
+import { TimetokenClock, type Timetoken } from './timetoken.ts';
+
+/** How a node's real-time layer behaves; each has a CLI flag and an env var (see config.ts). */
+export interface HubOptions {
+  /** Non-zero region id sent with every timetoken (the JS SDK stalls on `r: 0`). @default 1 */
+  region: number;
+  /** How long a long-poll with nothing to deliver is held before it answers empty. @default 280 */
+  holdSeconds: number;
+  /** Envelopes kept per channel for reconnecting subscribers. @default 100 */
+  channelLogSize: number;
+  /** How long a channel's envelopes are kept. @default 600 */
+  channelLogSeconds: number;
+  /** Envelopes in one subscribe answer; the client polls again at once for the rest. @default 100 */
+  maxMessagesPerAnswer: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  region: 1,
+  holdSeconds: 280,
+  channelLogSize: 100,
+  channelLogSeconds: 600,
+  maxMessagesPerAnswer: 100,
+};
+
+/** A subscribe long-poll, validated. */
+export interface SubscribeQuery {
+  subKey: string;
+  /** Distinct channel names; each is also the subscription name (`b`). */
+  channels: readonly string[];
+  /** The client's last timetoken; `undefined` for a handshake. */
+  after: Timetoken | undefined;
+  filter: MessageFilter | undefined;
+}
+
+/** A message from `/publish`. */
+export interface MessageInput {
+  payload: unknown;
+  meta: unknown;
+  publisher: string | undefined;
+  customMessageType: string | undefined;
+}
+
+/** A long-poll waiting for envelopes; hand it back to `cancel` when its client goes away. */
+export interface HeldSubscribe {
+  readonly space: KeysetChannels;
+  readonly channels: readonly string[];
+  after: Timetoken;
+  readonly filter: MessageFilter | undefined;
+  /** `Date.now()` at which it answers empty. */
+  readonly deadline: number;
+  readonly answer: (body: string) => void;
+}
+
+/** One keyset's channels: recent envelopes, and who waits on each channel. */
+class KeysetChannels {
+  /** Ordered by last append, oldest first, so expired logs are dropped from the front. */
+  readonly logs = new Map<string, ChannelLog>();
+  readonly waiters = new Map<string, Set<HeldSubscribe>>();
+
+  constructor(readonly subKey: string) {}
+}
+
+const byTimetoken = (a: LoggedMessage, b: LoggedMessage) => (a.timetoken < b.timetoken ? -1 : a.timetoken > b.timetoken ? 1 : 0);
+
+function passes(filter: MessageFilter | undefined, subject: FilterSubject | undefined): boolean {
+  if (!filter || !subject) return true;
+  try {
+    return filter(subject);
+  } catch {
+    return false; // a filter never fails a publish
+  }
+}
+
+/**
+ * The node's real-time core: it timestamps and logs every envelope (App Context events from the
+ * domain, messages from `/publish`) and answers held subscribe long-polls.
+ *
+ * Idle long-polls cost no timer each: they sit in an index of channel → Set of waiters, and
+ * one sweep timer answers those whose hold time has run out (waiters are kept in deadline
+ * order, so a sweep stops at the first one still in time).
+ *
+ * @example
+ * const hub = new RealtimeHub({ holdSeconds: 30 });
+ * const objects = new ObjectsService(store, hub); // App Context events flow into the hub
+ * hub.publishMessage('demo', 'room', { payload: 'hi', meta: undefined, publisher: 'u1', customMessageType: undefined });
+ */
+export class RealtimeHub implements ObjectEventSink {
+  readonly options: HubOptions;
+  readonly #clock: TimetokenClock;
+  readonly #millis: () => number;
+  readonly #spaces = new Map<string, KeysetChannels>();
+  /** Every held long-poll, in deadline order (all share one hold time). */
+  readonly #held = new Set<HeldSubscribe>();
+  readonly #sweep: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: Partial<HubOptions> = {}, clock = new TimetokenClock(), millis: () => number = Date.now) {
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    this.#clock = clock;
+    this.#millis = millis;
+    const every = Math.min(1000, Math.max(20, (this.options.holdSeconds * 1000) / 10));
+    this.#sweep = setInterval(() => this.sweep(), every);
+    this.#sweep.unref();
+  }
+
+  /** The current timetoken (for `/time/0` and empty answers). */
+  now(): Timetoken {
+    return this.#clock.now();
+  }
+
+  /** App Context events, called by the domain right after each committed change. */
+  publish(subKey: string, events: ObjectEvent[]): void {
+    if (events.length === 0) return;
+    const space = this.#space(subKey);
+    const woken = new Set<HeldSubscribe>();
+    for (const event of events) {
+      const payloadJson = JSON.stringify(event.payload);
+      for (const channel of new Set(event.channels)) {
+        this.#append(space, channel, woken, undefined, (origin) => appContextEnvelope(origin, payloadJson));
+      }
+    }
+    this.#wake(woken);
+  }
+
+  /** A published message; answers its timetoken. */
+  publishMessage(subKey: string, channel: string, message: MessageInput): string {
+    const space = this.#space(subKey);
+    const woken = new Set<HeldSubscribe>();
+    const published = {
+      payloadJson: JSON.stringify(message.payload),
+      metaJson: message.meta === undefined ? undefined : JSON.stringify(message.meta),
+      publisher: message.publisher,
+      customMessageType: message.customMessageType,
+    };
+    const subject: FilterSubject = { meta: message.meta, data: message.payload, publisher: message.publisher };
+    const timetoken = this.#append(space, channel, woken, subject, (origin) => messageEnvelope(origin, published));
+    this.#wake(woken);
+    return timetoken;
+  }
+
+  /**
+   * Answers a subscribe at once (handshake, or envelopes already after the client's timetoken)
+   * by calling `answer`, or holds it and answers later; a held one is returned for `cancel`.
+   */
+  subscribe(query: SubscribeQuery, answer: (body: string) => void): HeldSubscribe | undefined {
+    const now = this.#clock.now();
+    if (query.after === undefined || this.#closed) {
+      answer(subscribeBody(now.toString(), this.options.region));
+      return undefined;
+    }
+    // A timetoken from the future (another clock, or a restart after the clock stepped back)
+    // would hide messages published here until this clock caught up: nothing newer than `now`
+    // exists, so waiting from `now` loses nothing.
+    let after = query.after > now ? now : query.after;
+    const space = this.#space(query.subKey);
+    const found = this.#collect(space, query.channels, after, query.filter);
+    if (found.envelopes.length > 0) {
+      answer(subscribeBody(found.cursor!.toString(), this.options.region, found.envelopes));
+      return undefined;
+    }
+    if (found.cursor !== undefined) after = found.cursor; // everything up to here was filtered out
+    const held: HeldSubscribe = {
+      space,
+      channels: query.channels,
+      after,
+      filter: query.filter,
+      deadline: this.#millis() + this.options.holdSeconds * 1000,
+      answer,
+    };
+    this.#held.add(held);
+    for (const channel of query.channels) {
+      let waiting = space.waiters.get(channel);
+      if (!waiting) space.waiters.set(channel, (waiting = new Set()));
+      waiting.add(held);
+    }
+    return held;
+  }
+
+  /** Forgets a held long-poll whose client went away; it is not answered. */
+  cancel(held: HeldSubscribe): void {
+    this.#release(held);
+  }
+
+  /** Answers long-polls whose hold time ran out, and drops channel logs past their retention. */
+  sweep(): void {
+    const now = this.#millis();
+    for (const held of this.#held) {
+      if (held.deadline > now) break;
+      this.#answerEmpty(held);
+    }
+    const cutoff = this.#cutoff();
+    for (const space of this.#spaces.values()) {
+      for (const [channel, log] of space.logs) {
+        if ((log.newest() ?? 0n) >= cutoff) break;
+        space.logs.delete(channel);
+      }
+    }
+  }
+
+  /** Answers every held long-poll now (empty, with the current timetoken) and stops the sweep. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    for (const held of this.#held) this.#answerEmpty(held);
+  }
+
+  /** Counts for tests and benchmarks. */
+  stats(): { held: number; channels: number; waitedChannels: number } {
+    let channels = 0;
+    let waitedChannels = 0;
+    for (const space of this.#spaces.values()) {
+      channels += space.logs.size;
+      waitedChannels += space.waiters.size;
+    }
+    return { held: this.#held.size, channels, waitedChannels };
+  }
+
+  #space(subKey: string): KeysetChannels {
+    let space = this.#spaces.get(subKey);
+    if (!space) this.#spaces.set(subKey, (space = new KeysetChannels(subKey)));
+    return space;
+  }
+
+  #cutoff(): Timetoken {
+    return this.#clock.now() - BigInt(Math.round(this.options.channelLogSeconds * 10_000_000));
+  }
+
+  #append(
+    space: KeysetChannels,
+    channel: string,
+    woken: Set<HeldSubscribe>,
+    subject: FilterSubject | undefined,
+    envelope: (origin: EnvelopeOrigin) => string,
+  ): string {
+    const timetoken = this.#clock.next();
+    const text = timetoken.toString();
+    const json = envelope({ subKey: space.subKey, channel, timetoken: text, region: this.options.region });
+    let log = space.logs.get(channel);
+    if (log) space.logs.delete(channel);
+    else log = new ChannelLog(this.options.channelLogSize);
+    space.logs.set(channel, log); // moved to the end: the most recently written
+    log.dropBefore(this.#cutoff());
+    log.append({ timetoken, json, subject });
+    const waiting = space.waiters.get(channel);
+    if (waiting) for (const held of waiting) if (passes(held.filter, subject)) woken.add(held);
+    return text;
+  }
+
+  /** Envelopes after `after` on `channels`, oldest first, and the cursor of the last one looked at. */
+  #collect(space: KeysetChannels, channels: readonly string[], after: Timetoken, filter: MessageFilter | undefined) {
+    let candidates: LoggedMessage[] = [];
+    let sources = 0;
+    for (const channel of channels) {
+      const found = space.logs.get(channel)?.after(after);
+      if (!found || found.length === 0) continue;
+      candidates = sources === 0 ? found : candidates.concat(found);
+      sources++;
+    }
+    if (sources > 1) candidates.sort(byTimetoken);
+    const envelopes: string[] = [];
+    let cursor: Timetoken | undefined;
+    for (const entry of candidates) {
+      if (envelopes.length === this.options.maxMessagesPerAnswer) break;
+      cursor = entry.timetoken;
+      if (passes(filter, entry.subject)) envelopes.push(entry.json);
+    }
+    return { envelopes, cursor };
+  }
+
+  #wake(woken: Set<HeldSubscribe>): void {
+    for (const held of woken) {
+      this.#release(held);
+      const found = this.#collect(held.space, held.channels, held.after, held.filter);
+      const cursor = found.cursor ?? this.#clock.now();
+      held.answer(subscribeBody(cursor.toString(), this.options.region, found.envelopes));
+    }
+  }
+
+  #answerEmpty(held: HeldSubscribe): void {
+    this.#release(held);
+    held.answer(subscribeBody(this.#clock.now().toString(), this.options.region));
+  }
+
+  #release(held: HeldSubscribe): void {
+    if (!this.#held.delete(held)) return;
+    for (const channel of held.channels) {
+      const waiting = held.space.waiters.get(channel);
+      if (!waiting) continue;
+      waiting.delete(held);
+      if (waiting.size === 0) held.space.waiters.delete(channel);
+    }
+  }
+}

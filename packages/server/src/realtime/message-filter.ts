@@ -1,0 +1,303 @@
+import { RosterError } from '../errors.ts';
+import type { FilterSubject } from './channel-log.ts';
+
+/**
+ * Subscribe filters (`filter-expr`): a small expression language over a published message's
+ * `meta`, its payload and its publisher, evaluated on the server for each subscriber.
+ *
+ * Grammar (`||` binds looser than `&&`, `!` tighter):
+ *   expr       := and ('||' and)*
+ *   and        := unary ('&&' unary)*
+ *   unary      := '!' unary | '(' expr ')' | comparison
+ *   comparison := operand ('==' | '!=' | '<' | '<=' | '>' | '>=' | LIKE | CONTAINS) operand
+ *   operand    := path | string | number | true | false | null
+ *   path       := name ('.' name | '[' string ']')*
+ * A path starts at `meta.` or `data.` (the payload); a bare name reads `meta` (PubNub's original
+ * form), except a bare `uuid` with no `meta.uuid`, which is the publisher's uuid.
+ */
+export type MessageFilter = (subject: FilterSubject) => boolean;
+
+type Operand = (subject: FilterSubject) => unknown;
+
+interface Token {
+  kind: 'op' | 'string' | 'number' | 'name';
+  /** The value (a string's unescaped content). */
+  text: string;
+  /** A string's content as written, escapes included. */
+  raw?: string;
+  position: number;
+}
+
+const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '[', ']', '.'];
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'LIKE', 'CONTAINS']);
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/;
+const NAME = /^[A-Za-z_$][\w$]*/;
+
+function fail(message: string, position: number): never {
+  throw new RosterError('INVALID_FILTER', `Invalid filter expression: ${message} at position ${position + 1}.`);
+}
+
+/** A quoted string: its value, its text between the quotes (escapes kept, for LIKE), and where it ends. */
+function readString(text: string, start: number): { value: string; raw: string; end: number } {
+  const quote = text[start];
+  let value = '';
+  for (let index = start + 1; index < text.length; index++) {
+    const char = text[index]!;
+    if (char === quote) return { value, raw: text.slice(start + 1, index), end: index + 1 };
+    if (char === '\\' && index + 1 < text.length) value += text[++index]!;
+    else value += char;
+  }
+  return fail('unterminated string', start);
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let index = 0;
+  while (index < text.length) {
+    const char = text[index]!;
+    if (/\s/.test(char)) {
+      index++;
+      continue;
+    }
+    const rest = text.slice(index);
+    if (char === '"' || char === "'") {
+      const { value, raw, end } = readString(text, index);
+      tokens.push({ kind: 'string', text: value, raw, position: index });
+      index = end;
+      continue;
+    }
+    const number = NUMBER.exec(rest);
+    if (number) {
+      tokens.push({ kind: 'number', text: number[0], position: index });
+      index += number[0].length;
+      continue;
+    }
+    const name = NAME.exec(rest);
+    if (name) {
+      tokens.push({ kind: 'name', text: name[0], position: index });
+      index += name[0].length;
+      continue;
+    }
+    const operator = OPERATORS.find((op) => rest.startsWith(op));
+    if (!operator) fail(`unexpected '${char}'`, index);
+    tokens.push({ kind: 'op', text: operator, position: index });
+    index += operator.length;
+  }
+  return tokens;
+}
+
+/** Numbers compare as numbers, also when one side is a numeric string (meta values often are). */
+function asNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+function bothNumbers(left: unknown, right: unknown): [number, number] | undefined {
+  if (typeof left !== 'number' && typeof right !== 'number') return undefined;
+  const a = asNumber(left);
+  const b = asNumber(right);
+  return a === undefined || b === undefined ? undefined : [a, b];
+}
+
+function equal(left: unknown, right: unknown): boolean | undefined {
+  if (left === undefined || right === undefined) return undefined;
+  const numbers = bothNumbers(left, right);
+  if (numbers) return numbers[0] === numbers[1];
+  if (typeof left !== typeof right) return undefined;
+  return left === right;
+}
+
+function order(left: unknown, right: unknown): number | undefined {
+  const numbers = bothNumbers(left, right);
+  if (numbers) return numbers[0] - numbers[1];
+  if (typeof left === 'string' && typeof right === 'string') return left < right ? -1 : left > right ? 1 : 0;
+  return undefined;
+}
+
+/**
+ * A LIKE pattern as a regular expression: `*` matches any run of characters, `\*` is a literal
+ * asterisk, and matching ignores case (as the App Context filter does, decisions.md).
+ */
+function likeRegex(pattern: string, escapes: boolean): RegExp {
+  const parts = escapes ? pattern.split(/(\\.|\*)/s) : pattern.split(/(\*)/);
+  const source = parts
+    .map((part) => {
+      if (part === '*') return '.*';
+      const literal = escapes && part.startsWith('\\') && part.length === 2 ? part.slice(1) : part;
+      return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return new RegExp(`^${source}$`, 'isu');
+}
+
+function like(value: unknown, pattern: RegExp): boolean {
+  const text = typeof value === 'number' ? String(value) : value;
+  return typeof text === 'string' && pattern.test(text);
+}
+
+function compare(operator: string, left: unknown, right: unknown): boolean {
+  switch (operator) {
+    case '==':
+      if (right === null) return left === null || left === undefined;
+      return equal(left, right) === true;
+    case '!=':
+      if (right === null) return left !== null && left !== undefined;
+      return equal(left, right) === false;
+    case 'LIKE':
+      return typeof right === 'string' && like(left, likeRegex(right, false));
+    case 'CONTAINS':
+      if (typeof left === 'string') return typeof right === 'string' && left.includes(right);
+      return Array.isArray(left) && left.some((item) => equal(item, right) === true);
+    default: {
+      const sign = order(left, right);
+      if (sign === undefined || Number.isNaN(sign)) return false;
+      return operator === '<' ? sign < 0 : operator === '<=' ? sign <= 0 : operator === '>' ? sign > 0 : sign >= 0;
+    }
+  }
+}
+
+function field(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+class Parser {
+  readonly #tokens: Token[];
+  readonly #end: number;
+  #index = 0;
+
+  constructor(tokens: Token[], length: number) {
+    this.#tokens = tokens;
+    this.#end = length;
+  }
+
+  parse(): MessageFilter {
+    if (this.#tokens.length === 0) fail('empty expression', 0);
+    const filter = this.#or();
+    const extra = this.#peek();
+    if (extra) fail(`unexpected '${extra.text}'`, extra.position);
+    return filter;
+  }
+
+  #peek(): Token | undefined {
+    return this.#tokens[this.#index];
+  }
+
+  #take(): Token {
+    const token = this.#tokens[this.#index++];
+    return token ?? fail('unexpected end', this.#end);
+  }
+
+  #accept(text: string): boolean {
+    const token = this.#peek();
+    if (token?.kind !== 'op' || token.text !== text) return false;
+    this.#index++;
+    return true;
+  }
+
+  #or(): MessageFilter {
+    const parts = [this.#and()];
+    while (this.#accept('||')) parts.push(this.#and());
+    return parts.length === 1 ? parts[0]! : (subject) => parts.some((part) => part(subject));
+  }
+
+  #and(): MessageFilter {
+    const parts = [this.#unary()];
+    while (this.#accept('&&')) parts.push(this.#unary());
+    return parts.length === 1 ? parts[0]! : (subject) => parts.every((part) => part(subject));
+  }
+
+  #unary(): MessageFilter {
+    if (this.#accept('!')) {
+      const inner = this.#unary();
+      return (subject) => !inner(subject);
+    }
+    if (this.#accept('(')) {
+      const inner = this.#or();
+      const close = this.#take();
+      if (close.text !== ')' || close.kind !== 'op') fail(`expected ')' but found '${close.text}'`, close.position);
+      return inner;
+    }
+    return this.#comparison();
+  }
+
+  #comparison(): MessageFilter {
+    const left = this.#operand();
+    const token = this.#take();
+    const operator = token.kind === 'name' ? token.text.toUpperCase() : token.kind === 'op' ? token.text : '';
+    if (!COMPARISONS.has(operator)) fail(`expected a comparison operator but found '${token.text}'`, token.position);
+    const literal = this.#peek();
+    const right = this.#operand();
+    if (operator === 'LIKE' && literal?.kind === 'string') {
+      const pattern = likeRegex(literal.raw ?? literal.text, true);
+      return (subject) => like(left(subject), pattern);
+    }
+    return (subject) => compare(operator, left(subject), right(subject));
+  }
+
+  #operand(): Operand {
+    const token = this.#take();
+    if (token.kind === 'string') return () => token.text;
+    if (token.kind === 'number') {
+      const value = Number(token.text);
+      return () => value;
+    }
+    if (token.kind !== 'name') return fail(`expected a field or a value but found '${token.text}'`, token.position);
+    const lower = token.text.toLowerCase();
+    if (lower === 'true' || lower === 'false') return () => lower === 'true';
+    if (lower === 'null') return () => null;
+    return this.#path(token);
+  }
+
+  #path(first: Token): Operand {
+    const keys: string[] = [];
+    for (;;) {
+      if (this.#accept('.')) {
+        const name = this.#take();
+        if (name.kind !== 'name') fail(`expected a field name after '.'`, name.position);
+        keys.push(name.text);
+      } else if (this.#accept('[')) {
+        const key = this.#take();
+        if (key.kind !== 'string') fail('expected a quoted key inside [ ]', key.position);
+        const close = this.#take();
+        if (close.text !== ']') fail(`expected ']'`, close.position);
+        keys.push(key.text);
+      } else break;
+    }
+    const root = first.text;
+    const read = (start: unknown) => keys.reduce<unknown>((value, key) => field(value, key), start);
+    if (root === 'meta' && keys.length > 0) return (subject) => read(subject.meta);
+    if (root === 'data' && keys.length > 0) return (subject) => read(subject.data);
+    if (root === 'uuid' && keys.length === 0) {
+      return (subject) => field(subject.meta, 'uuid') ?? subject.publisher;
+    }
+    return (subject) => read(field(subject.meta, root));
+  }
+}
+
+/** Parses an expression into a predicate; a 400 naming the position when it is not valid. */
+export function parseMessageFilter(text: string): MessageFilter {
+  return new Parser(tokenize(text), text.length).parse();
+}
+
+/** Parsed filters by expression text: each distinct expression is parsed once. */
+export class MessageFilterCache {
+  readonly #filters = new Map<string, MessageFilter>();
+  readonly #capacity: number;
+
+  /** @param capacity distinct expressions kept; the oldest is dropped past it. @default 1000 */
+  constructor(capacity = 1000) {
+    this.#capacity = capacity;
+  }
+
+  get(text: string): MessageFilter {
+    let filter = this.#filters.get(text);
+    if (!filter) {
+      filter = parseMessageFilter(text);
+      if (this.#filters.size >= this.#capacity) this.#filters.delete(this.#filters.keys().next().value!);
+      this.#filters.set(text, filter);
+    }
+    return filter;
+  }
+}

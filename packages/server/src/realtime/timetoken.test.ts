@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseTimetoken, TimetokenClock } from './timetoken.ts';
+
+describe('TimetokenClock', () => {
+  it('issues 17-digit timetokens close to the wall clock', () => {
+    const clock = new TimetokenClock();
+    const timetoken = clock.next();
+    expect(String(timetoken)).toMatch(/^\d{17}$/);
+    expect(Number(timetoken / 10_000n)).toBeGreaterThanOrEqual(Date.now() - 1000);
+  });
+
+  it('is strictly increasing even when the wall clock stands still or steps back', () => {
+    let wall = 17_000_000_000_000_000n;
+    const clock = new TimetokenClock(() => wall);
+    const first = clock.next();
+    const second = clock.next();
+    wall -= 1_000_000n;
+    const third = clock.next();
+    expect(second).toBeGreaterThan(first);
+    expect(third).toBeGreaterThan(second);
+  });
+
+  it('never issues a timetoken at or below one it reported as now', () => {
+    const wall = 17_000_000_000_000_000n;
+    const clock = new TimetokenClock(() => wall);
+    const reported = clock.now();
+    expect(clock.next()).toBeGreaterThan(reported);
+    expect(clock.now()).toBeGreaterThanOrEqual(reported);
+  });
+
+  it('issues a million distinct timetokens in a tight loop', () => {
+    const clock = new TimetokenClock();
+    let last = 0n;
+    for (let index = 0; index < 1_000_000; index++) {
+      const next = clock.next();
+      if (next <= last) throw new Error(`not increasing at ${index}`);
+      last = next;
+    }
+  });
+});
+
+describe('parseTimetoken', () => {
+  it('accepts digits only', () => {
+    expect(parseTimetoken('17379929965457610')).toBe(17379929965457610n);
+    expect(parseTimetoken('1')).toBe(1n);
+    for (const bad of ['', '-1', '1.5', '1e17', 'abc', '12345678901234567890']) expect(parseTimetoken(bad)).toBeUndefined();
+  });
+});
