@@ -5,8 +5,9 @@
  *
  *   node --import tsx bench/realtime.ts
  *
- * Loopback only. Counts adapt to `ulimit -n`: every held long-poll costs one file descriptor in
- * this process and one in the server.
+ * Loopback only. Every held long-poll costs one file descriptor here and one in the server. Node
+ * raises its own soft `ulimit -n` to the hard limit at start-up, so the hard limit is what counts:
+ * below about 11,000 the script measures fewer subscribers and says so in its first line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type ServerResponse } from 'node:http';
@@ -28,6 +29,10 @@ function runBaselineServer(): void {
     const parts = path.split('/');
     if (parts[1] === 'subscribe') {
       const channel = parts[2] ?? '';
+      if (query === 'tt=0') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(`{"t":{"t":"${counter}","r":1},"m":[]}`);
+        return;
+      }
       let set = waiting.get(channel);
       if (!set) waiting.set(channel, (set = new Set()));
       set.add(res);
@@ -44,7 +49,6 @@ function runBaselineServer(): void {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(`[1,"Sent","${timetoken}"]`);
       return;
     }
-    void query;
     res.writeHead(404).end();
   });
   server.listen(0, '127.0.0.1', () => {
@@ -64,9 +68,11 @@ interface Target {
   stop(): Promise<void>;
 }
 
+/** The open-file limit children of this process get (Node has already raised the soft limit to the hard one). */
 function fileLimit(): number {
   try {
-    return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()) || 1024;
+    const text = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+    return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text) || 1024;
   } catch {
     return 1024;
   }
@@ -123,15 +129,18 @@ interface Latency {
 }
 
 /**
- * `SUBSCRIBERS` clients long-poll one channel as SDKs do (re-polling with the cursor they got);
+ * `subscribers` clients long-poll one channel as SDKs do (re-polling with the cursor they got);
  * each round fires `trigger` and records, per subscriber, the time until its answer arrived.
  */
-async function deliveryLatency(target: Target, channel: string, trigger: (round: number) => Promise<void>): Promise<Latency> {
+async function deliveryLatency(
+  target: Target,
+  { channel, subscribers, trigger }: { channel: string; subscribers: number; trigger: (round: number) => Promise<void> },
+): Promise<Latency> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const handshake = JSON.parse(await get(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
-  const cursors = new Array<string>(SUBSCRIBERS).fill(handshake.t.t);
+  const cursors = new Array<string>(subscribers).fill(handshake.t.t);
   const samples: number[] = [];
-  let polls = Array.from({ length: SUBSCRIBERS }, (_, index) => open(agent, `${target.url}${target.subscribePath(channel, cursors[index]!)}`));
+  let polls = Array.from({ length: subscribers }, (_, index) => open(agent, `${target.url}${target.subscribePath(channel, cursors[index]!)}`));
   await Promise.all(polls.map((poll) => poll.connected));
   for (let round = 0; round < ROUNDS; round++) {
     await new Promise((done) => setTimeout(done, 100)); // every poll is held again
@@ -187,7 +196,7 @@ async function startBaseline(): Promise<Target> {
     name: 'bare node:http long-poll',
     url,
     pid: child.pid ?? 0,
-    subscribePath: (channel) => `/subscribe/${channel}`,
+    subscribePath: (channel, tt) => `/subscribe/${channel}?tt=${tt}`,
     publishPath: (channel, message) => `/publish/${channel}/${encodeURIComponent(message)}`,
     stop: async () => {
       child.kill('SIGTERM');
@@ -209,8 +218,9 @@ async function startRoster(): Promise<Target> {
 
 async function main(): Promise<void> {
   const limit = fileLimit();
-  const idleCount = Math.max(100, Math.min(IDLE_WANTED, limit - 512));
-  console.log(`ulimit -n ${limit}: ${SUBSCRIBERS} subscribers for latency, ${idleCount} idle long-polls for memory (${ROUNDS - 1} measured rounds)`);
+  const subscribers = Math.max(10, Math.min(SUBSCRIBERS, limit - 256));
+  const idleCount = Math.max(10, Math.min(IDLE_WANTED, limit - 512));
+  console.log(`Node ${process.version}, ulimit -n ${limit}: ${subscribers} subscribers for latency, ${idleCount} idle long-polls for memory (${ROUNDS - 1} measured rounds)`);
 
   const baseline = await startBaseline();
   const roster = await startRoster();
@@ -231,24 +241,26 @@ async function main(): Promise<void> {
   };
 
   try {
-    const bare = await deliveryLatency(baseline, 'room', publishTo(baseline, 'room'));
-    const published = await deliveryLatency(roster, 'room', publishTo(roster, 'room'));
-    const set = await deliveryLatency(roster, 'lobby', setOn('lobby'));
+    // Memory first, on fresh servers, so earlier phases' garbage does not blur the growth.
     const bareMemory = await idleMemory(baseline, idleCount);
     const rosterMemory = await idleMemory(roster, idleCount);
+    const bare = await deliveryLatency(baseline, { channel: 'room', subscribers, trigger: publishTo(baseline, 'room') });
+    const published = await deliveryLatency(roster, { channel: 'room', subscribers, trigger: publishTo(roster, 'room') });
+    const set = await deliveryLatency(roster, { channel: 'lobby', subscribers, trigger: setOn('lobby') });
 
     const ms = (value: number) => `${value.toFixed(2)} ms`;
     console.log('');
-    console.log(`delivery latency to ${SUBSCRIBERS} long-polling subscribers (trigger sent → answer received), ${set.samples} samples each`);
-    console.log(`  baseline: publish → deliver, ${baseline.name}:   p50 ${ms(bare.p50)}   p99 ${ms(bare.p99)}`);
-    console.log(`  Roster: publish → deliver:                         p50 ${ms(published.p50)}   p99 ${ms(published.p99)}`);
-    console.log(`  Roster: set (channel PATCH) → App Context event:    p50 ${ms(set.p50)}   p99 ${ms(set.p99)}`);
+    console.log(`delivery latency to ${subscribers} long-polling subscribers (trigger sent → answer received), ${set.samples} samples each`);
+    const row = (label: string, latency: Latency) => console.log(`  ${label.padEnd(52)} p50 ${ms(latency.p50).padStart(9)}   p99 ${ms(latency.p99).padStart(9)}`);
+    row(`baseline (${baseline.name}): publish → deliver`, bare);
+    row('Roster: publish → deliver', published);
+    row('Roster: set (channel PATCH) → App Context event', set);
     console.log(`  ratio Roster publish / baseline:  p50 ${(published.p50 / bare.p50).toFixed(2)}x   p99 ${(published.p99 / bare.p99).toFixed(2)}x`);
     console.log(`  ratio Roster set / Roster publish: p50 ${(set.p50 / published.p50).toFixed(2)}x   p99 ${(set.p99 / published.p99).toFixed(2)}x`);
     console.log('');
     console.log(`memory per idle subscriber (server RSS growth over ${idleCount} held long-polls)`);
-    console.log(`  baseline, ${baseline.name}: ${(bareMemory / 1024).toFixed(1)} KiB`);
-    console.log(`  Roster:                             ${(rosterMemory / 1024).toFixed(1)} KiB`);
+    console.log(`  ${`baseline (${baseline.name})`.padEnd(52)} ${(bareMemory / 1024).toFixed(1)} KiB`);
+    console.log(`  ${'Roster'.padEnd(52)} ${(rosterMemory / 1024).toFixed(1)} KiB`);
     console.log(`  ratio Roster / baseline: ${(rosterMemory / bareMemory).toFixed(2)}x`);
   } finally {
     publisher.destroy();

@@ -194,7 +194,7 @@ describe('publish by POST', () => {
   it.each(bodies)('%s', async (_name, body, headers) => {
     const channel = `post-${_name.replace(/\W+/g, '-')}`;
     const tt = await handshake([channel]);
-    const reply = await get(`/publish/demo/demo/0/${channel}/0?uuid=poster`, { method: 'POST', body, headers });
+    const reply = await get(`/publish/demo/demo/0/${channel}/0?uuid=poster`, { method: 'POST', body: new Uint8Array(body), headers });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual([1, 'Sent', expect.stringMatching(/^\d{17}$/)]);
     const answer = await subscribe([channel], tt);
@@ -257,5 +257,33 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
   it('subscribe errors use the subscribe envelope', async () => {
     const reply = await get('/v2/subscribe/demo/,/0?channel-group=g1');
     expect(reply.body).toEqual({ message: 'Channel groups are not supported by this server.', error: true, service: 'Subscribe', status: 400 });
+  });
+});
+
+describe('Access Manager on publish and subscribe', () => {
+  let locked: RunningServer;
+  beforeAll(async () => {
+    locked = await startServer({ keysets: [{ publishKey: 'pub-locked', subscribeKey: 'sub-locked', secretKey: 'sec-locked', accessManager: true }] });
+  });
+  afterAll(async () => locked?.close());
+
+  it('refuses a subscribe without a token, naming the channels, in Access Manager’s shape', async () => {
+    const response = await fetch(`${locked.url}/v2/subscribe/sub-locked/a,b/0?uuid=u1`);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Forbidden', payload: { channels: ['a', 'b'] }, error: true, service: 'Access Manager', status: 403 });
+  });
+
+  it('refuses a publish without a token', async () => {
+    const response = await fetch(`${locked.url}/publish/pub-locked/sub-locked/0/a/0/1?uuid=u1`);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: true, service: 'Access Manager', status: 403 });
+  });
+});
+
+describe('channel groups', () => {
+  it('channel registration answers a clear 400', async () => {
+    const reply = await get('/v1/channel-registration/sub-key/demo/channel-group/g1?add=a');
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ message: 'Channel groups are not supported by this server.', error: true, status: 400 });
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { MessageInput } from '../realtime/hub.ts';
 import { decodeSegment, rawSegments } from './channel-list.ts';
@@ -39,11 +40,12 @@ function parseChannel(segment: string, maxBytes: number): string {
 }
 
 /** Validates a publish and hands the message to the hub; answers PubNub's `[1,"Sent","<tt>"]`. */
-function publish(context: AppContext, request: FastifyRequest, messageText: string): string {
+async function publish(context: AppContext, request: FastifyRequest, messageText: string): Promise<string> {
   // ['publish', pubKey, subKey, signature, channel, callback, ...]
   const segments = rawSegments(request);
   const keyset = context.keysets.byKeyPair(decodeSegment(segments[1]!, 'pubKey'), decodeSegment(segments[2]!, 'subKey'));
   const channel = parseChannel(segments[4]!, keyset.limits.maxIdBytes);
+  await authorize(context, request, keyset, publishNeeds(channel));
   const query = queryOf(request);
   const metaText = single(query, 'meta');
   const bytes = Buffer.byteLength(messageText) + (metaText ? Buffer.byteLength(metaText) : 0);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { RosterError } from '../errors.ts';
 import type { AppContext } from './context.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
@@ -11,6 +12,9 @@ export function realtimeRoutes(app: FastifyInstance, context: AppContext): void 
   publishRoutes(app, context);
   presenceRoutes(app, context);
   timeRoutes(app, context);
+  app.all('/v1/channel-registration/*', { config: { service: 'subscribe' } }, async () => {
+    throw new RosterError('INVALID_INPUT', 'Channel groups are not supported by this server.');
+  });
   // Held long-polls answer at once when the node shuts down, so SIGTERM never waits on them.
   app.addHook('preClose', async () => context.realtime.close());
 }

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, subscribeNeeds } from '../auth/authorize.ts';
+import type { Keyset } from '../auth/keysets.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { SubscribeQuery } from '../realtime/hub.ts';
 import { MessageFilterCache } from '../realtime/message-filter.ts';
@@ -16,7 +18,7 @@ function parseAfter(text: string | undefined): SubscribeQuery['after'] {
   return timetoken;
 }
 
-function parseSubscribe(context: AppContext, filters: MessageFilterCache, request: FastifyRequest): SubscribeQuery {
+function parseSubscribe(context: AppContext, filters: MessageFilterCache, request: FastifyRequest): { keyset: Keyset; query: SubscribeQuery } {
   // ['v2', 'subscribe', subKey, channels, callback]
   const segments = rawSegments(request);
   if (segments.length !== 5) throw new RosterError('NOT_FOUND', 'Not found.');
@@ -32,12 +34,13 @@ function parseSubscribe(context: AppContext, filters: MessageFilterCache, reques
   const wildcard = channels.find((channel) => channel.endsWith('.*'));
   if (wildcard) throw badRequest('channels', 'path', `Wildcard subscribe ('${wildcard}') is not supported by this server.`);
   const filterText = single(query, 'filter-expr');
-  return {
+  const subscribe: SubscribeQuery = {
     subKey: keyset.subscribeKey,
     channels,
     after: parseAfter(single(query, 'tt')),
     filter: filterText ? filters.get(filterText) : undefined,
   };
+  return { keyset, query: subscribe };
 }
 
 /**
@@ -47,7 +50,8 @@ function parseSubscribe(context: AppContext, filters: MessageFilterCache, reques
 export function subscribeRoutes(app: FastifyInstance, context: AppContext): void {
   const filters = new MessageFilterCache();
   app.get('/v2/subscribe/:subKey/*', { config: { service: 'subscribe' } }, async (request, reply) => {
-    const query = parseSubscribe(context, filters, request);
+    const { keyset, query } = parseSubscribe(context, filters, request);
+    await authorize(context, request, keyset, subscribeNeeds(query.channels));
     void reply.type(JS_TYPE);
     return new Promise<string>((resolve) => {
       const held = context.realtime.subscribe(query, resolve);

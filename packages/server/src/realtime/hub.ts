@@ -48,7 +48,8 @@ export interface MessageInput {
 export interface HeldSubscribe {
   readonly space: KeysetChannels;
   readonly channels: readonly string[];
-  after: Timetoken;
+  /** Envelopes after this timetoken are what it waits for. */
+  readonly after: Timetoken;
   readonly filter: MessageFilter | undefined;
   /** `Date.now()` at which it answers empty. */
   readonly deadline: number;
@@ -60,8 +61,11 @@ class KeysetChannels {
   /** Ordered by last append, oldest first, so expired logs are dropped from the front. */
   readonly logs = new Map<string, ChannelLog>();
   readonly waiters = new Map<string, Set<HeldSubscribe>>();
+  readonly subKey: string;
 
-  constructor(readonly subKey: string) {}
+  constructor(subKey: string) {
+    this.subKey = subKey;
+  }
 }
 
 const byTimetoken = (a: LoggedMessage, b: LoggedMessage) => (a.timetoken < b.timetoken ? -1 : a.timetoken > b.timetoken ? 1 : 0);

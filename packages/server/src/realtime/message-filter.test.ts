@@ -89,6 +89,18 @@ describe('filter-expr: errors', () => {
   );
 });
 
+describe('filter-expr: bounds', () => {
+  it('refuses deep nesting and very long expressions with a 400, not a stack overflow', () => {
+    for (const expression of ['('.repeat(10_000) + 'meta.a == 1' + ')'.repeat(10_000), '!'.repeat(10_000) + 'meta.a == 1', 'meta.a == 1 || '.repeat(400) + 'meta.a == 1']) {
+      expect(() => parseMessageFilter(expression)).toThrow(/^Invalid filter expression: (nesting deeper|longer than)/);
+    }
+  });
+
+  it('accepts nesting within the bound', () => {
+    expect(parseMessageFilter('('.repeat(30) + 'meta.a == 1' + ')'.repeat(30))(subject({ a: 1 }))).toBe(true);
+  });
+});
+
 describe('MessageFilterCache', () => {
   it('parses each distinct expression once and stays bounded', () => {
     const cache = new MessageFilterCache(2);

@@ -30,8 +30,11 @@ interface Token {
 
 const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '[', ']', '.'];
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'LIKE', 'CONTAINS']);
-const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/;
-const NAME = /^[A-Za-z_$][\w$]*/;
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const NAME = /[A-Za-z_$][\w$]*/y;
+/** Longer expressions and deeper nesting are refused: a filter is parsed per distinct text, and recursion has a bound. */
+const MAX_LENGTH = 4096;
+const MAX_DEPTH = 64;
 
 function fail(message: string, position: number): never {
   throw new RosterError('INVALID_FILTER', `Invalid filter expression: ${message} at position ${position + 1}.`);
@@ -59,26 +62,27 @@ function tokenize(text: string): Token[] {
       index++;
       continue;
     }
-    const rest = text.slice(index);
     if (char === '"' || char === "'") {
       const { value, raw, end } = readString(text, index);
       tokens.push({ kind: 'string', text: value, raw, position: index });
       index = end;
       continue;
     }
-    const number = NUMBER.exec(rest);
+    NUMBER.lastIndex = index;
+    const number = NUMBER.exec(text);
     if (number) {
       tokens.push({ kind: 'number', text: number[0], position: index });
       index += number[0].length;
       continue;
     }
-    const name = NAME.exec(rest);
+    NAME.lastIndex = index;
+    const name = NAME.exec(text);
     if (name) {
       tokens.push({ kind: 'name', text: name[0], position: index });
       index += name[0].length;
       continue;
     }
-    const operator = OPERATORS.find((op) => rest.startsWith(op));
+    const operator = OPERATORS.find((op) => text.startsWith(op, index));
     if (!operator) fail(`unexpected '${char}'`, index);
     tokens.push({ kind: 'op', text: operator, position: index });
     index += operator.length;
@@ -166,6 +170,7 @@ class Parser {
   readonly #tokens: Token[];
   readonly #end: number;
   #index = 0;
+  #depth = 0;
 
   constructor(tokens: Token[], length: number) {
     this.#tokens = tokens;
@@ -209,6 +214,16 @@ class Parser {
   }
 
   #unary(): MessageFilter {
+    const token = this.#peek();
+    if (++this.#depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, token?.position ?? this.#end);
+    try {
+      return this.#nested();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #nested(): MessageFilter {
     if (this.#accept('!')) {
       const inner = this.#unary();
       return (subject) => !inner(subject);
@@ -278,6 +293,7 @@ class Parser {
 
 /** Parses an expression into a predicate; a 400 naming the position when it is not valid. */
 export function parseMessageFilter(text: string): MessageFilter {
+  if (text.length > MAX_LENGTH) fail(`longer than ${MAX_LENGTH} characters`, MAX_LENGTH);
   return new Parser(tokenize(text), text.length).parse();
 }
 
