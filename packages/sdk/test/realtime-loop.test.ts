@@ -1,25 +1,25 @@
 /**
- * The real-time client over real HTTP long-polls, against a minimal PubNub-style server
- * (helpers/fake-realtime.ts). events.test.ts runs the same scenarios against Roster itself.
+ * The subscribe loop's states over real HTTP long-polls against a Roster server: delivery,
+ * outage and recovery, catching up from a timetoken, pausing and unsubscribing.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PNStatusCategory, Roster, type PNMessageEvent, type PNObjectsEvent, type PNStatus } from '../src/index.ts';
-import { startFakeRealtime, type FakeRealtime } from './helpers/fake-realtime.ts';
+import { PNChannelMembership, PNStatusCategory, Roster, type PNMessageEvent, type PNObjectsEvent, type PNStatus } from '../src/index.ts';
+import { startRoster, type RunningServer } from './helpers/roster.ts';
 import { startFaultyProxy } from './helpers/faulty-proxy.ts';
 import { nextStatus, waitFor } from './helpers/wait.ts';
 
-let fake: FakeRealtime;
+let server: RunningServer;
 const clients: Roster[] = [];
 
 beforeAll(async () => {
-  fake = await startFakeRealtime();
+  server = await startRoster();
 });
 afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
 });
-afterAll(() => fake.close());
+afterAll(() => server.close());
 
-function client(origin = fake.url): Roster {
+function client(origin = server.url): Roster {
   const created = new Roster({ subscribeKey: 'demo', publishKey: 'demo', userId: 'watcher', origin, reconnect: { baseDelayMs: 20, maxDelayMs: 100 } });
   clients.push(created);
   return created;
@@ -33,10 +33,12 @@ function collect(target: Roster) {
   return { objects, messages, statuses };
 }
 
-const membershipEvent = (channel: string, uuid: string) => ({
-  e: 2,
-  d: { source: 'objects', version: '2.0', event: 'set', type: 'membership', data: { channel: { id: channel }, uuid: { id: uuid }, custom: { role: 'admin' }, eTag: 'x', updated: '2026-01-01T00:00:00.123456789Z' } },
-});
+/** Publishes over plain HTTP, so only the subscriber under test uses the SDK. */
+async function push(channel: string, message: unknown): Promise<string> {
+  const path = `/publish/demo/demo/0/${encodeURIComponent(channel)}/0/${encodeURIComponent(JSON.stringify(message))}`;
+  const reply = (await (await fetch(`${server.url}${path}`)).json()) as [number, string, string];
+  return reply[2];
+}
 
 describe('subscribe loop over HTTP long-polls', () => {
   it('routes messages and App Context events to listeners, with exact timetokens', async () => {
@@ -46,27 +48,28 @@ describe('subscribe loop over HTTP long-polls', () => {
     subscriberClient.subscribe().channels(['room', 'ann']).execute();
     await connected;
     const { result } = await client().publish().channel('room').message({ text: 'hi' }).sync();
-    const pushed = fake.push('ann', membershipEvent('room', 'ann'));
-    await waitFor('a message and an event', () => messages.length === 1 && objects.length === 1);
+    await client().setMemberships().uuid('ann').channelMemberships([PNChannelMembership.channelWithCustom('room', { role: 'admin' })]).sync();
+    await waitFor('a message and the membership event on both channels', () => messages.length === 1 && objects.length === 2);
     expect(messages[0]).toMatchObject({ channel: 'room', subscription: 'room', message: { text: 'hi' }, timetoken: result.timetoken });
-    expect(objects[0]).toMatchObject({ channel: 'ann', timetoken: pushed, message: { type: 'membership', event: 'set', data: { uuid: { id: 'ann' } } } });
-    expect(fake.subscribes[0]).toMatch(/^\/v2\/subscribe\/demo\/ann,room\/0\?ee=&uuid=watcher/);
+    expect(objects.map((event) => event.channel).sort()).toEqual(['ann', 'room']);
+    expect(objects[0]).toMatchObject({ message: { type: 'membership', event: 'set', data: { uuid: { id: 'ann' }, channel: { id: 'room' }, custom: { role: 'admin' } } } });
+    expect(BigInt(objects[0]!.timetoken)).toBeGreaterThan(BigInt(result.timetoken));
   });
 
   it('resumes from its last timetoken after an outage and reports it', async () => {
-    const proxy = await startFaultyProxy(fake.url);
+    const proxy = await startFaultyProxy(server.url);
     try {
       const subscriberClient = client(proxy.url);
       const { messages, statuses } = collect(subscriberClient);
       const connected = nextStatus(subscriberClient, PNStatusCategory.PNConnectedCategory);
       subscriberClient.subscribe().channels('flaky').execute();
       await connected;
-      fake.push('flaky', { d: 'before' });
+      await push('flaky', 'before');
       await waitFor('the first message', () => messages.length === 1);
       const trouble = nextStatus(subscriberClient, PNStatusCategory.PNNetworkIssuesCategory);
       proxy.cut();
       await trouble;
-      fake.push('flaky', { d: 'during' });
+      await push('flaky', 'during');
       const back = nextStatus(subscriberClient, PNStatusCategory.PNReconnectedCategory);
       proxy.heal();
       await back;
@@ -84,7 +87,7 @@ describe('subscribe loop over HTTP long-polls', () => {
 
   it('withTimetoken catches up on what was published before subscribing', async () => {
     const { result: start } = await client().time().sync();
-    fake.push('history', { d: 'old' });
+    await push('history', 'old');
     const late = client();
     const { messages } = collect(late);
     late.subscribe().channels(['history']).withTimetoken(start.timetoken).execute();
@@ -101,7 +104,7 @@ describe('subscribe loop over HTTP long-polls', () => {
     subscriberClient.unsubscribe().channels('y').execute();
     expect(subscriberClient.getSubscribedChannels()).toEqual(['x']);
     subscriberClient.disconnect();
-    fake.push('x', { d: 'while paused' });
+    await push('x', 'while paused');
     subscriberClient.reconnect();
     await waitFor('the message from the pause', () => messages.length === 1);
     expect(messages[0]?.message).toBe('while paused');
