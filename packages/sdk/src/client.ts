@@ -48,6 +48,8 @@ import type { CustomData } from './models/objects.ts';
 import { Listeners } from './transport/listeners.ts';
 import { SubscribeLoop } from './transport/subscribe/subscribe-loop.ts';
 import { createFetchTransport } from './transport/transport.ts';
+import { GrantToken, RevokeToken, type GrantTokenOptions } from './endpoints/access/grant-token.ts';
+import { parseToken, type PNToken } from './models/token.ts';
 
 /**
  * A Roster (or PubNub) client. Every App Context call returns a builder: chain the
@@ -176,6 +178,21 @@ export class Roster {
   /** Sends a message to a channel. */
   publish(options?: PublishOptions): Publish {
     return new Publish(this.context, options);
+  }
+
+  /** Mints an Access Manager token (needs the `secretKey`: server side only). */
+  grantToken(options?: GrantTokenOptions): GrantToken {
+    return new GrantToken(this.context, options);
+  }
+
+  /** Withdraws a token before it expires (needs the `secretKey`). */
+  revokeToken(token: string): RevokeToken {
+    return new RevokeToken(this.context, token);
+  }
+
+  /** Reads a token's grants, lifetime and authorized uuid, without verifying it. */
+  parseToken(token: string): PNToken {
+    return parseToken(token);
   }
 
   /** The server's current timetoken. */

@@ -108,4 +108,6 @@ export {
 export type { RelationListOptions } from './endpoints/relations/relation-endpoint.ts';
 export { Publish, type PublishOptions } from './endpoints/realtime/publish.ts';
 export { Time } from './endpoints/realtime/time.ts';
+export { GrantToken, RevokeToken, type GrantTokenOptions, type PNGrantTokenResult } from './endpoints/access/grant-token.ts';
+export { parseToken, type PNToken, type PNPermissions, type PNTokenResources } from './models/token.ts';
 export { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';

@@ -21,6 +21,8 @@ export const PNOperationType = {
   PNManageChannelMembersOperation: 'PNManageChannelMembersOperation',
   PNPublishOperation: 'PNPublishOperation',
   PNTimeOperation: 'PNTimeOperation',
+  PNAccessManagerGrantToken: 'PNAccessManagerGrantToken',
+  PNAccessManagerRevokeToken: 'PNAccessManagerRevokeToken',
   PNSubscribeOperation: 'PNSubscribeOperation',
   PNUnsubscribeOperation: 'PNUnsubscribeOperation',
 } as const;
