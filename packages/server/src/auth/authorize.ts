@@ -69,6 +69,7 @@ export function subscribeKeyInPath(path: string): string | undefined {
  * route). A wrong or stale signature is a 403; a valid one marks the request as fully trusted.
  */
 export async function verifyRequestSignature(context: AccessContext, request: FastifyRequest): Promise<void> {
+  if (!context.keysets.anySecretKey) return;
   const rawUrl = request.raw.url ?? request.url;
   if (rawUrl.startsWith('/time')) return;
   const subKey = subscribeKeyInPath(rawUrl);
@@ -88,10 +89,28 @@ function refusal(message: string, location: string, detail: string, locationType
 }
 
 /** The token a request carries, checked: signature, expiry, revocation and authorized uuid. */
-async function tokenOf(context: AccessContext, keyset: Keyset, query: QueryValues, auth: string): Promise<Token> {
+/**
+ * Tokens whose signature was already verified, per keyset: a client sends the same token on
+ * every request, so decoding and HMAC run once. Expiry, revocation and uuid are still checked
+ * each time.
+ */
+const verifiedTokens = new Map<string, Token>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
+function verifiedToken(keyset: Keyset, auth: string): Token | undefined {
+  const key = `${keyset.subscribeKey}\n${auth}`;
+  const known = verifiedTokens.get(key);
+  if (known) return known;
   const reading = keyset.secretKey === undefined ? undefined : readToken(auth, keyset.secretKey);
-  if (!reading?.ok) throw refusal('Invalid token', 'auth', 'The token is malformed or was not issued for this keyset.');
-  const { token } = reading;
+  if (!reading?.ok) return undefined;
+  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  verifiedTokens.set(key, reading.token);
+  return reading.token;
+}
+
+async function tokenOf(context: AccessContext, keyset: Keyset, query: QueryValues, auth: string): Promise<Token> {
+  const token = verifiedToken(keyset, auth);
+  if (!token) throw refusal('Invalid token', 'auth', 'The token is malformed or was not issued for this keyset.');
   if (nowSeconds() >= tokenExpiresAt(token)) throw refusal('Token is expired', 'auth', 'The token has expired.');
   if (await context.revocations.isRevoked(keyset.subscribeKey, token.signature)) {
     throw refusal('Token is revoked', 'auth', 'The token has been revoked.');

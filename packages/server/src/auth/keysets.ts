@@ -65,9 +65,12 @@ export function keysetFrom(input: KeysetInput): Keyset {
 /** The keysets this node serves, looked up by subscribe or publish key. */
 export class Keysets {
   readonly #bySubscribeKey = new Map<string, Keyset>();
+  /** Whether any keyset has a secret key, i.e. whether signatures can matter at all. */
+  readonly anySecretKey: boolean;
 
   constructor(keysets: readonly Keyset[]) {
     for (const keyset of keysets) this.#bySubscribeKey.set(keyset.subscribeKey, keyset);
+    this.anySecretKey = keysets.some((keyset) => keyset.secretKey !== undefined);
   }
 
   all(): Keyset[] {
