@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { BoundedMap } from '../bounded-map.ts';
 import { RosterError, type ErrorDetail, type LocationType } from '../errors.ts';
 import { single, type QueryValues } from '../http/query-string.ts';
 import { rawBodyOf } from '../http/raw-body.ts';
@@ -88,14 +89,12 @@ function refusal(message: string, location: string, detail: string, locationType
   return new RosterError('FORBIDDEN', message, [{ message: detail, location, locationType }]);
 }
 
-/** The token a request carries, checked: signature, expiry, revocation and authorized uuid. */
 /**
  * Tokens whose signature was already verified, per keyset: a client sends the same token on
  * every request, so decoding and HMAC run once. Expiry, revocation and uuid are still checked
  * each time.
  */
-const verifiedTokens = new Map<string, Token>();
-const MAX_VERIFIED_TOKENS = 10_000;
+const verifiedTokens = new BoundedMap<string, Token>(10_000);
 
 function verifiedToken(keyset: Keyset, auth: string): Token | undefined {
   const key = `${keyset.subscribeKey}\n${auth}`;
@@ -103,11 +102,11 @@ function verifiedToken(keyset: Keyset, auth: string): Token | undefined {
   if (known) return known;
   const reading = keyset.secretKey === undefined ? undefined : readToken(auth, keyset.secretKey);
   if (!reading?.ok) return undefined;
-  if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
   verifiedTokens.set(key, reading.token);
   return reading.token;
 }
 
+/** The token a request carries, checked: signature, expiry, revocation and authorized uuid. */
 async function tokenOf(context: AccessContext, keyset: Keyset, query: QueryValues, auth: string): Promise<Token> {
   const token = verifiedToken(keyset, auth);
   if (!token) throw refusal('Invalid token', 'auth', 'The token is malformed or was not issued for this keyset.');

@@ -1,8 +1,9 @@
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type ConnectionError, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { verifyRequestSignature } from '../auth/authorize.ts';
-import { RosterError } from '../errors.ts';
+import { badRequest, RosterError } from '../errors.ts';
 import { accessRoutes } from './access.ts';
 import type { AppContext } from './context.ts';
 import { asRosterError, toWireError, type Service } from './error-envelope.ts';
@@ -14,6 +15,8 @@ import { realtimeRoutes } from './realtime.ts';
 
 /** PubNub's documented URI ceiling; longer requests get its 414. */
 const MAX_URL_BYTES = 32 * 1024;
+/** What PubNub's balancer answers to a longer one. */
+const URI_TOO_LONG = { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 };
 /** A membership PATCH may carry 100 items of up to 32 KiB each. */
 const BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -44,6 +47,27 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: RosterEr
   return reply.status(wire.status).type(wire.contentType).send(JSON.stringify(wire.body));
 }
 
+/** The router's refusals: a path that does not percent-decode, or a parameter over the URI ceiling. */
+function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).type('application/json').send(URI_TOO_LONG);
+  return sendError(request, reply, badRequest('path', 'path', 'The path is not validly percent-encoded.'));
+}
+
+/**
+ * Requests the HTTP parser refuses before any route sees them (raw non-ASCII bytes in the URL,
+ * oversize headers, a timeout): answered as PubNub's balancer would, not in Fastify's shape.
+ */
+function answerClientError(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ message, error: true, service: 'Balancer', status });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${message}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   keepRawBody(request, text);
@@ -64,9 +88,15 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
     serverFactory: (handler) => createServer({ maxHeaderSize: MAX_URL_BYTES + 16 * 1024 }, handler),
     logger: { level: logLevel },
     logController: new LogController({ disableRequestLogging: true }),
+    // Requests are not logged, so a child logger per request would be built only to be dropped.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_URL_BYTES, querystringParser: parseQueryString },
     return503OnClosing: true,
+    // The router's own refusals (a path that does not percent-decode, an over-long parameter)
+    // would otherwise answer in Fastify's error shape rather than PubNub's.
+    frameworkErrors: answerRouterError,
+    clientErrorHandler: answerClientError,
   });
 
   app.removeAllContentTypeParsers();
@@ -84,22 +114,24 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
     exposedHeaders: '*',
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (Buffer.byteLength(request.url) > MAX_URL_BYTES) {
-      return reply.status(414).type('application/json').send({ message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.url.length > MAX_URL_BYTES / 3 && Buffer.byteLength(request.url) > MAX_URL_BYTES) {
+      void reply.status(414).type('application/json').send(URI_TOO_LONG);
+      return;
     }
-    return undefined;
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const rosterError = asRosterError(error);
-    if (rosterError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (rosterError.status >= 500) request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     return sendError(request, reply, rosterError);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new RosterError('NOT_FOUND', 'Not found.')));
 
-  // Signed requests are checked before any route runs; a valid one has full access.
-  app.addHook('preHandler', async (request) => verifyRequestSignature(context, request));
+  // Signed requests are checked before any route runs; a valid one has full access. Keysets are
+  // fixed for the node's life, so a node without secret keys skips the hook altogether.
+  if (context.keysets.anySecretKey) app.addHook('preHandler', async (request) => verifyRequestSignature(context, request));
 
   metadataRoutes(app, context);
   accessRoutes(app, context);

@@ -7,6 +7,7 @@ import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
 import type { Cursor } from '../store/store.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import { all, single, type QueryValues } from './query-string.ts';
 
 export const MAX_LIMIT = 100;
@@ -24,7 +25,15 @@ const RELATION_PREFIXES: Record<Resource, readonly string[]> = {
  * related object in full.
  */
 export function parseInclude(query: QueryValues, resource: Resource): Include {
-  const tokens = new Set(all(query, 'include').flatMap((value) => value.split(',').map((t) => t.trim())));
+  const values = all(query, 'include');
+  return includes.remember(`${resource}\n${values.join('\n')}`, () => Object.freeze(includeOf(values, resource)));
+}
+
+/** Clients send the same few `include` lists on every call: each is parsed once. */
+const includes = new BoundedMap<string, Include>(256);
+
+function includeOf(values: string[], resource: Resource): Include {
+  const tokens = new Set(values.flatMap((value) => value.split(',').map((t) => t.trim())));
   const include: Include = {
     custom: tokens.has('custom'),
     status: tokens.has('status'),
@@ -48,8 +57,7 @@ export function parseInclude(query: QueryValues, resource: Resource): Include {
 }
 
 export function objectFields(query: QueryValues): ObjectFields {
-  const { custom, status, type } = parseInclude(query, 'uuids');
-  return { custom, status, type };
+  return parseInclude(query, 'uuids');
 }
 
 function parseLimit(query: QueryValues): number {

@@ -45,11 +45,11 @@ export function channelToWire(record: ChannelRecord, include: ObjectFields): Rec
 }
 
 function optional(record: { type: string | null; status: string | null; custom: unknown }, include: ObjectFields) {
-  return {
-    ...(include.type ? { type: record.type } : {}),
-    ...(include.status ? { status: record.status } : {}),
-    ...(include.custom ? { custom: record.custom } : {}),
-  };
+  const fields: { type?: string | null; status?: string | null; custom?: unknown } = {};
+  if (include.type) fields.type = record.type;
+  if (include.status) fields.status = record.status;
+  if (include.custom) fields.custom = record.custom;
+  return fields;
 }
 
 /**

@@ -19,6 +19,13 @@ export interface SqlDialect {
   customType(table: Table, key: string, params: SqlParams): string;
   /** Case folding used by LIKE and by string sorts (the same function in both places). */
   fold(expr: string): string;
+  /** `fold` applied in JavaScript to a bound literal: the same result as the SQL `fold`. */
+  foldText(text: string): string;
+  /**
+   * The indexed sort-key column of a text column, whose value is the folded text, `char(1)`,
+   * then the exact text ('' for NULL), or undefined where the backend keeps none.
+   */
+  sortKey(table: Table, column: string): string | undefined;
   /** `expr LIKE pattern` where the pattern uses `%`/`_` with `\` as its escape character. */
   like(expr: string, pattern: string): string;
 }

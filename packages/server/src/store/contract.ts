@@ -52,6 +52,8 @@ export function runStoreContract({ name, create }: ContractOptions): void {
     let store: Store;
     const setUser = (id: string, patch: Partial<UuidRecord>, subKey = SUB) =>
       store.uuids.write(subKey, id, decideObject<UuidRecord>('uuid', id, patch, rules));
+    const setChannel = (id: string, patch: Partial<ChannelRecord>) =>
+      store.channels.write(SUB, id, decideObject<ChannelRecord>('channel', id, patch, rules));
 
     beforeEach(async () => {
       store = await create();
@@ -80,6 +82,16 @@ export function runStoreContract({ name, create }: ContractOptions): void {
       expect((await store.uuids.get(SUB, 'alice'))?.name).toBe('Alice');
     });
 
+    it('reads every write back, also after reading the object while it was missing', async () => {
+      expect(await store.channels.get(SUB, 'room')).toBeUndefined();
+      await setChannel('room', { name: 'Room' });
+      expect((await store.channels.get(SUB, 'room'))?.name).toBe('Room');
+      await setChannel('room', { name: 'Renamed' });
+      expect((await store.channels.get(SUB, 'room'))?.name).toBe('Renamed');
+      await store.channels.remove(SUB, 'room', { check: () => {}, cascade: true });
+      expect(await store.channels.get(SUB, 'room')).toBeUndefined();
+    });
+
     it('keeps subscribe keys apart', async () => {
       await setUser('alice', { name: 'in a' });
       await setUser('alice', { name: 'in b' }, 'sub-b');
@@ -96,6 +108,7 @@ export function runStoreContract({ name, create }: ContractOptions): void {
       const kept = await store.uuids.remove(SUB, 'bob', { check: () => {}, cascade: false });
       expect(kept.removed?.id).toBe('bob');
       expect(kept.memberOf).toEqual(['c1']);
+      expect(await store.uuids.get(SUB, 'bob')).toBeUndefined();
       expect((await store.memberships.list(query('members', { ownerId: 'c1' }))).rows).toHaveLength(2);
       const cascaded = await store.uuids.remove(SUB, 'alice', { check: () => {}, cascade: true });
       expect(cascaded.cascaded.map((m) => m.channelId).sort()).toEqual(['c1', 'c2']);
@@ -154,8 +167,8 @@ export function runStoreContract({ name, create }: ContractOptions): void {
     });
 
     it('lists memberships with their related objects, filtered and sorted on them', async () => {
-      await store.channels.write(SUB, 'c1', decideObject<ChannelRecord>('channel', 'c1', { name: 'Zeta' }, rules));
-      await store.channels.write(SUB, 'c2', decideObject<ChannelRecord>('channel', 'c2', { name: 'alpha' }, rules));
+      await setChannel('c1', { name: 'Zeta' });
+      await setChannel('c2', { name: 'alpha' });
       await store.memberships.apply(batch('uuid', 'alice', { c1: { type: 'x' }, c2: {}, c3: {} }));
       const page = await store.memberships.list(query('memberships', { ownerId: 'alice', sort: ['channel.name:asc'] }));
       expect(page.rows.map((r) => [r.channelId, r.channel?.name ?? null])).toEqual([['c3', null], ['c2', 'alpha'], ['c1', 'Zeta']]);

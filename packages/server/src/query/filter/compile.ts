@@ -85,7 +85,12 @@ function compileString(condition: Condition, operator: Comparison, field: Column
   const { value } = condition;
   if (value === null) return nullTest(column, operator);
   if (typeof value !== 'string') return NEVER;
-  return `(${column} IS NOT NULL AND ${column} ${SQL_OPERATOR[operator]} ${params.add(value)})`;
+  const comparison = () => `(${column} IS NOT NULL AND ${column} ${SQL_OPERATOR[operator]} ${params.add(value)})`;
+  const key = dialect.sortKey(field.table, field.column);
+  if (operator !== '==' || !key) return comparison();
+  // Equal texts have equal sort keys: the key's index finds the candidates, the column decides.
+  const keyTest = `${key} = ${params.add(`${dialect.foldText(value)}\u0001${value}`)}`;
+  return `(${keyTest} AND ${comparison()})`;
 }
 
 /** Dates compare as instants: the literal is normalized to the stored fixed-width text. */
@@ -135,8 +140,33 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
       `LIKE cannot be used on the date field '${formatPath(condition.path)}' at position ${condition.position}`,
     );
   }
+  const range = prefixRange(condition, field, dialect, params);
   const column = dialect.column(field.table, field.column);
-  return `(${column} IS NOT NULL AND ${dialect.like(dialect.fold(column), dialect.fold(params.add(pattern)))})`;
+  const like = `(${column} IS NOT NULL AND ${dialect.like(dialect.fold(column), dialect.fold(params.add(pattern)))})`;
+  return range ? `(${range} AND ${like})` : like;
+}
+
+/**
+ * A pattern that starts with literal text only matches values whose folded text starts with it,
+ * so their sort keys lie in one range, which an index can seek to; the LIKE still decides.
+ */
+function prefixRange(condition: Condition, field: ColumnField, dialect: SqlDialect, params: SqlParams): string | undefined {
+  const key = dialect.sortKey(field.table, field.column);
+  const prefix = dialect.foldText((condition.pattern ?? String(condition.value).split('*'))[0] ?? '');
+  if (!key || prefix === '') return undefined;
+  const above = successor(prefix);
+  const low = `${key} >= ${params.add(prefix)}`;
+  return above === undefined ? `(${low})` : `(${low} AND ${key} < ${params.add(above)})`;
+}
+
+/** The least text greater than every text that starts with `prefix` (in code point order, as UTF-8 bytes sort). */
+function successor(prefix: string): string | undefined {
+  const points = [...prefix].map((char) => char.codePointAt(0)!);
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) return String.fromCodePoint(...points, last + 1 === 0xd800 ? 0xe000 : last + 1);
+  }
+  return undefined;
 }
 
 /** The filter's `*` wildcards become `%`; `%`, `_` and `\` of the text are escaped with `\`. */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../../errors.ts';
+import { openConnection } from '../../store/sqlite/connection.ts';
 import { sqliteDialect } from '../../store/sqlite/dialect.ts';
 import type { Resource } from '../fields.ts';
 import type { FilterNode } from './ast.ts';
@@ -245,17 +246,9 @@ const USERS: Row[] = [
 ];
 const ALL = USERS.map((user) => user.id);
 
+/** The real schema (sort-key columns, the `fold` function), in memory. */
 function openDatabase(): Database.Database {
-  const db = new Database(':memory:');
-  db.function('fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-  db.exec(`
-    CREATE TABLE uuids (sub_key TEXT, id TEXT, name TEXT, external_id TEXT, profile_url TEXT, email TEXT,
-      status TEXT, type TEXT, custom TEXT, updated TEXT NOT NULL, etag TEXT);
-    CREATE TABLE channels (sub_key TEXT, id TEXT, name TEXT, description TEXT, status TEXT, type TEXT,
-      custom TEXT, updated TEXT NOT NULL, etag TEXT);
-    CREATE TABLE memberships (sub_key TEXT, uuid_id TEXT, channel_id TEXT, status TEXT, type TEXT,
-      custom TEXT, updated TEXT NOT NULL, etag TEXT);
-  `);
+  const db = openConnection({ path: ':memory:', synchronous: 'normal' });
   const insert = db.prepare(
     `INSERT INTO uuids (sub_key, id, name, external_id, email, status, custom, updated, etag)
      VALUES ('sub-c', ?, ?, ?, ?, ?, ?, ?, 'e')`,
@@ -328,6 +321,19 @@ describe('compileFilter: LIKE', () => {
     expect(users('name LIKE "émile"')).toEqual(['u4']);
     expect(users('name LIKE "É*"')).toEqual(['u4']);
     expect(users('name == "émile"')).toEqual([]);
+    expect(users('name == "Émile"')).toEqual(['u4']);
+  });
+
+  it('narrows a pattern with a literal start to a range of sort keys, without changing what matches', () => {
+    const { sql } = compile('name like "al*"');
+    expect(sql).toContain('u.name_key >= ? AND u.name_key < ?');
+    expect(compile('name like "al*"').values.slice(0, 2)).toEqual(['AL', 'AM']);
+    expect(users('name like "al*"')).toEqual(['u1', 'u2']);
+    expect(users('name like "AL*CE"')).toEqual(['u1', 'u2']);
+    expect(users('name like "émi*"')).toEqual(['u4']);
+    expect(users('name like "Bob\\**"')).toEqual(['u3']);
+    expect(compile('name like "*ice"').sql).not.toContain('name_key');
+    expect(compile('name like "\u{10FFFF}*"').values.slice(0, 1)).toEqual(['\u{10FFFF}']);
   });
 
   it('reads \\* as a literal asterisk and % _ \\ as plain characters', () => {

@@ -15,8 +15,12 @@ export interface ConnectionOptions {
  * Case folding shared by LIKE, string sorts and the indexes behind them. Upper case, so that
  * `_` sorts after letters as in PubNub's recorded orders (`somechannelid` < `somechannel_x`).
  */
+export function foldText(text: string): string {
+  return text.toUpperCase();
+}
+
 function fold(value: unknown): unknown {
-  return typeof value === 'string' ? value.toUpperCase() : value;
+  return typeof value === 'string' ? foldText(value) : value;
 }
 
 /**
@@ -30,6 +34,8 @@ export function openConnection(options: ConnectionOptions): Connection {
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // 64 MiB of pages (negative: KiB), so the working set of indexes is read from disk once.
+  db.pragma('cache_size = -65536');
   db.function('fold', { deterministic: true }, fold);
   migrate(db);
   return db;

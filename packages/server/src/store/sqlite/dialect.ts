@@ -1,5 +1,6 @@
 import type { SqlDialect, SqlParams } from '../../query/dialect.ts';
 import type { Table } from '../../query/fields.ts';
+import { foldText } from './connection.ts';
 
 /** Table aliases every SQLite list statement uses. */
 export const ALIAS: Record<Table, string> = { uuid: 'u', channel: 'c', membership: 'm' };
@@ -12,9 +13,12 @@ class PositionalParams implements SqlParams {
   }
 }
 
-/** A JSON path naming one top-level key, quoted so any key text is safe. */
+/**
+ * A JSON path naming one top-level key, quoted so any key text is safe. NUL is written as an
+ * escape: SQLite reads the path as a C string, so a raw NUL would cut it short ('bad JSON path').
+ */
 export function jsonKeyPath(key: string): string {
-  return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\u0000', '\\u0000')}"`;
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -26,5 +30,7 @@ export const sqliteDialect: SqlDialect = {
     ` WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' ELSE json_type(${ALIAS[table]}.custom, ${params.add(jsonKeyPath(key))}) END)`,
   // `fold` is registered on every connection (see connection.ts): Unicode-aware upper case.
   fold: (expr) => `fold(${expr})`,
+  foldText,
+  sortKey: (table, column) => `${ALIAS[table]}.${column}_key`,
   like: (expr, pattern) => `${expr} LIKE ${pattern} ESCAPE '\\'`,
 };

@@ -3,6 +3,8 @@ import type { Store } from '../store.ts';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
 import { SqliteMembershipStore } from './membership-store.ts';
 import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { GroupCommit } from './group-commit.ts';
 import { StatementCache } from './statements.ts';
 
 /** The embedded store: one SQLite file in WAL mode. */
@@ -12,15 +14,20 @@ export class SqliteStore implements Store {
   readonly memberships: SqliteMembershipStore;
   readonly db: Connection;
 
+  readonly #checkpointer: Checkpointer | undefined;
+
   constructor(options: ConnectionOptions) {
     this.db = openConnection(options);
+    this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path);
     const statements = new StatementCache(this.db);
-    this.uuids = new SqliteObjectStore(this.db, statements, UUID_TABLE);
-    this.channels = new SqliteObjectStore(this.db, statements, CHANNEL_TABLE);
-    this.memberships = new SqliteMembershipStore(this.db, statements);
+    const writes = new GroupCommit(this.db);
+    this.uuids = new SqliteObjectStore(this.db, statements, writes, UUID_TABLE);
+    this.channels = new SqliteObjectStore(this.db, statements, writes, CHANNEL_TABLE);
+    this.memberships = new SqliteMembershipStore(statements, writes);
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../auth/keysets.ts';
+import { decideObject } from '../../objects/apply.ts';
+import type { UuidRecord } from '../../objects/records.ts';
 import type { Resource } from '../../query/fields.ts';
+import { parseFilter } from '../../query/filter/parser.ts';
 import { parseSort } from '../../query/sort.ts';
 import type { ListQuery } from '../store.ts';
 import { SqliteStore } from './index.ts';
@@ -8,8 +12,17 @@ import { listStatement, selectColumns } from './list-sql.ts';
 const store = new SqliteStore({ path: ':memory:', synchronous: 'normal' });
 
 /** The plan SQLite picks for a page that starts after a cursor. */
-function planOf(resource: Resource, sort: string[], ownerId?: string): string {
-  const query: ListQuery = { subKey: 'k', resource, ownerId, sort: parseSort(resource, sort), limit: 100, count: false, withRelated: true };
+function planOf(resource: Resource, sort: string[], ownerId?: string, filter?: string): string {
+  const query: ListQuery = {
+    subKey: 'k',
+    resource,
+    ownerId,
+    filter: filter === undefined ? undefined : parseFilter(filter),
+    sort: parseSort(resource, sort),
+    limit: 100,
+    count: false,
+    withRelated: true,
+  };
   const width = listStatement(query, selectColumns(resource)).componentCount;
   const paged = { ...query, cursor: { direction: 'next' as const, values: Array<string>(width).fill('x') } };
   const statement = listStatement(paged, selectColumns(resource));
@@ -34,5 +47,25 @@ describe('keyset pages are index range scans', () => {
     expect(planOf('memberships', [], 'u')).toContain('USING INDEX memberships_by_user (sub_key=? AND uuid_id=? AND');
     expect(planOf('members', [], 'c')).toContain('USING INDEX memberships_by_channel (sub_key=? AND channel_id=? AND');
     expect(planOf('memberships', ['updated:desc'], 'u')).not.toContain('TEMP B-TREE');
+  });
+
+  it('a LIKE with a literal start seeks into the index of its field', () => {
+    expect(planOf('uuids', ['name:desc'], undefined, 'name like "ann*"')).toContain(
+      'USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)',
+    );
+  });
+});
+
+describe('custom keys in the SQL', () => {
+  it('a key holding NUL filters and sorts instead of failing with "bad JSON path"', async () => {
+    const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
+    for (const [id, value] of [['nul-1', 2], ['nul-2', 1]] as const) {
+      await store.uuids.write('nul', id, decideObject<UuidRecord>('uuid', id, { custom: { 'a\u0000b': value } }, rules));
+    }
+    const list = (filter: string, sort: string[]) =>
+      store.uuids.list({ subKey: 'nul', resource: 'uuids', filter: parseFilter(filter), sort: parseSort('uuids', sort), limit: 10, count: false, withRelated: false });
+    expect((await list('custom["a\\u0000b"] == 1', [])).rows.map((row) => row.id)).toEqual(['nul-2']);
+    expect((await list('custom["\\u0000"] == 1', ['custom.\u0000:desc'])).rows).toEqual([]);
+    expect((await list('id LIKE "nul*"', ['custom.a\u0000b'])).rows.map((row) => row.id)).toEqual(['nul-2', 'nul-1']);
   });
 });

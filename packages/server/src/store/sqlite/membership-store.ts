@@ -1,7 +1,7 @@
 import { invalid } from '../../errors.ts';
 import type { MembershipRecord, MembershipRow } from '../../objects/records.ts';
 import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipStore } from '../store.ts';
-import type { Connection } from './connection.ts';
+import type { GroupCommit } from './group-commit.ts';
 import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
 import { listPage } from './page.ts';
 import { customText, membershipFromRow, membershipRowFrom, type SqlRow } from './rows.ts';
@@ -21,12 +21,12 @@ const SQL = {
 };
 
 export class SqliteMembershipStore implements MembershipStore {
-  readonly #db: Connection;
   readonly #statements: StatementCache;
+  readonly #writes: GroupCommit;
 
-  constructor(db: Connection, statements: StatementCache) {
-    this.#db = db;
+  constructor(statements: StatementCache, writes: GroupCommit) {
     this.#statements = statements;
+    this.#writes = writes;
   }
 
   async list(query: ListQuery): Promise<ListPage<MembershipRow>> {
@@ -35,7 +35,7 @@ export class SqliteMembershipStore implements MembershipStore {
   }
 
   async apply(batch: MembershipBatch): Promise<MembershipChange[]> {
-    return this.#db.transaction(() => this.#apply(batch)).immediate();
+    return this.#writes.run(() => this.#apply(batch));
   }
 
   #apply(batch: MembershipBatch): MembershipChange[] {

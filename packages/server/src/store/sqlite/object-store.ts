@@ -3,8 +3,10 @@ import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectW
 import type { Connection } from './connection.ts';
 import { OBJECT_COLUMNS } from './list-sql.ts';
 import { channelFromRow, customText, membershipFromRow, uuidFromRow, type SqlRow } from './rows.ts';
+import type { GroupCommit } from './group-commit.ts';
 import type { StatementCache } from './statements.ts';
 import { listPage } from './page.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
 
@@ -29,25 +31,36 @@ export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
   toRow: (r) => [r.id, r.name, r.description, r.status, r.type, customText(r.custom), r.updated, r.eTag],
 };
 
+/**
+ * Records kept in memory per table, most recently written or read. This process is the only
+ * writer of the file (its sort keys need our `fold()`), so every change passes through `write`
+ * and `remove`, which refresh the entry after their transaction commits.
+ */
+export const RECORD_CACHE_SIZE = 10_000;
+
 /** Users or channels in SQLite: one table, keyed by (sub_key, id). */
 export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   readonly #db: Connection;
   readonly #statements: StatementCache;
   readonly #table: ObjectTable<T>;
-  readonly #sql: { get: string; upsert: string; delete: string; memberOf: string; cascade: string };
+  readonly #cache: BoundedMap<string, T | null>;
+  readonly #writes: GroupCommit;
+  readonly #sql: { get: string; insert: string; delete: string; memberOf: string; cascade: string };
+  readonly #columns: readonly string[];
 
-  constructor(db: Connection, statements: StatementCache, table: ObjectTable<T>) {
+  constructor(db: Connection, statements: StatementCache, writes: GroupCommit, table: ObjectTable<T>, cacheSize = RECORD_CACHE_SIZE) {
+    this.#cache = new BoundedMap(cacheSize);
+    this.#writes = writes;
     this.#db = db;
     this.#statements = statements;
     this.#table = table;
     const columns = OBJECT_COLUMNS[table.kind];
+    this.#columns = columns;
     const ownColumn = table.kind === 'uuid' ? 'uuid_id' : 'channel_id';
     const otherColumn = table.kind === 'uuid' ? 'channel_id' : 'uuid_id';
     this.#sql = {
       get: `SELECT ${columns.join(', ')} FROM ${table.table} WHERE sub_key = ? AND id = ?`,
-      upsert:
-        `INSERT INTO ${table.table} (sub_key, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})` +
-        ` ON CONFLICT (sub_key, id) DO UPDATE SET ${columns.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`,
+      insert: `INSERT INTO ${table.table} (sub_key, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`,
       delete: `DELETE FROM ${table.table} WHERE sub_key = ? AND id = ?`,
       memberOf: `SELECT ${otherColumn} AS id FROM memberships WHERE sub_key = ? AND ${ownColumn} = ?`,
       cascade: `DELETE FROM memberships WHERE sub_key = ? AND ${ownColumn} = ? RETURNING *`,
@@ -66,7 +79,26 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   async get(subKey: string, id: string): Promise<T | undefined> {
-    return this.#get(subKey, id);
+    if (this.#cache.capacity === 0) return this.#get(subKey, id);
+    const key = `${subKey}\n${id}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const record = this.#get(subKey, id);
+    this.#remember(key, record);
+    return record;
+  }
+
+  /** After a write: inside a caller's transaction nothing is committed yet, so the entry is only dropped. */
+  #refresh(key: string, record: T | undefined): void {
+    if (this.#db.inTransaction) this.#cache.delete(key);
+    else this.#remember(key, record);
+  }
+
+  /** Caches what the table now holds for `key` (null: no such record); records are frozen, as callers share them. */
+  #remember(key: string, record: T | undefined): void {
+    if (this.#cache.capacity === 0) return;
+    if (record?.custom) Object.freeze(record.custom);
+    this.#cache.set(key, record ? Object.freeze(record) : null);
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
@@ -74,30 +106,48 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {
-    return this.#db
-      .transaction((): ObjectWrite<T> => {
-        const current = this.#get(subKey, id);
-        const decision = decide(current);
-        if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
-        this.#statements.get(this.#sql.upsert).run(subKey, ...this.#table.toRow(decision.record));
-        return { record: decision.record, changed: true, memberOf: this.#memberOf(subKey, id) };
-      })
-      .immediate();
+    const written = await this.#writes.run((): ObjectWrite<T> => {
+      const current = this.#get(subKey, id);
+      const decision = decide(current);
+      if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
+      this.#store(subKey, current, decision.record);
+      return { record: decision.record, changed: true, memberOf: this.#memberOf(subKey, id) };
+    });
+    if (written.changed) this.#refresh(`${subKey}\n${id}`, written.record);
+    return written;
+  }
+
+  /**
+   * Inserts a new record, or updates only the columns that changed: SQLite rewrites the index
+   * entries of every column an UPDATE assigns, so leaving the others out keeps each commit to
+   * the few pages that really change.
+   */
+  #store(subKey: string, current: T | undefined, record: T): void {
+    const values = this.#table.toRow(record);
+    if (!current) {
+      this.#statements.get(this.#sql.insert).run(subKey, ...values);
+      return;
+    }
+    const before = this.#table.toRow(current);
+    const changed = this.#columns.flatMap((column, index) => (values[index] !== before[index] ? [index] : []));
+    const assignments = changed.map((index) => `${this.#columns[index]} = ?`).join(', ');
+    const sql = `UPDATE ${this.#table.table} SET ${assignments} WHERE sub_key = ? AND id = ?`;
+    this.#statements.get(sql).run(...changed.map((index) => values[index]), subKey, record.id);
   }
 
   async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {
-    return this.#db
-      .transaction((): ObjectRemoval<T> => {
-        const current = this.#get(subKey, id);
-        options.check(current);
-        if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
-        const memberOf = this.#memberOf(subKey, id);
-        this.#statements.get(this.#sql.delete).run(subKey, id);
-        const cascaded = options.cascade
-          ? (this.#statements.get(this.#sql.cascade).all(subKey, id) as SqlRow[]).map((row) => membershipFromRow(row))
-          : [];
-        return { removed: current, memberOf, cascaded };
-      })
-      .immediate();
+    const removal = await this.#writes.run((): ObjectRemoval<T> => {
+      const current = this.#get(subKey, id);
+      options.check(current);
+      if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
+      const memberOf = this.#memberOf(subKey, id);
+      this.#statements.get(this.#sql.delete).run(subKey, id);
+      const cascaded = options.cascade
+        ? (this.#statements.get(this.#sql.cascade).all(subKey, id) as SqlRow[]).map((row) => membershipFromRow(row))
+        : [];
+      return { removed: current, memberOf, cascaded };
+    });
+    if (removal.removed) this.#refresh(`${subKey}\n${id}`, undefined);
+    return removal;
   }
 }

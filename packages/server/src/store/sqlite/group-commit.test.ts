@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openConnection } from './connection.ts';
+import { GroupCommit } from './group-commit.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-group-commit-'));
+const path = join(dir, 'roster.db');
+const db = openConnection({ path, synchronous: 'normal' });
+db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+const reader = new Database(path, { readonly: true });
+const writes = new GroupCommit(db);
+const insert = db.prepare('INSERT INTO notes (id, text) VALUES (?, ?)');
+const visibleToOthers = (id: number) => reader.prepare('SELECT text FROM notes WHERE id = ?').pluck().get(id);
+
+afterAll(() => {
+  reader.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('GroupCommit', () => {
+  it('commits the writes of one turn together and answers each after the commit', async () => {
+    const seenDuringGroup: unknown[] = [];
+    const answered = await Promise.all(
+      [1, 2, 3].map((id) =>
+        writes
+          .run(() => {
+            if (id > 1) seenDuringGroup.push(visibleToOthers(id - 1));
+            insert.run(id, `note ${id}`);
+            return id;
+          })
+          .then((value) => ({ value, seen: visibleToOthers(id) })),
+      ),
+    );
+    // Each write ran while the one before it was still uncommitted: one transaction for all three.
+    expect(seenDuringGroup).toEqual([undefined, undefined]);
+    expect(answered).toEqual([1, 2, 3].map((id) => ({ value: id, seen: `note ${id}` })));
+  });
+
+  it('rolls back only the write that throws', async () => {
+    const results = await Promise.allSettled([
+      writes.run(() => insert.run(10, 'kept')),
+      writes.run(() => {
+        insert.run(11, 'half done');
+        throw new Error('refused');
+      }),
+      writes.run(() => insert.run(12, 'also kept')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect([visibleToOthers(10), visibleToOthers(11), visibleToOthers(12)]).toEqual(['kept', undefined, 'also kept']);
+  });
+});
