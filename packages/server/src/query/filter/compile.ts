@@ -88,9 +88,10 @@ function compileString(condition: Condition, operator: Comparison, field: Column
   const comparison = () => `(${column} IS NOT NULL AND ${column} ${SQL_OPERATOR[operator]} ${params.add(value)})`;
   const key = dialect.sortKey(field.table, field.column);
   if (operator !== '==' || !key) return comparison();
-  // Equal texts have equal sort keys: the key's index finds the candidates, the column decides.
-  const keyTest = `${key} = ${params.add(`${dialect.foldText(value)}\u0001${value}`)}`;
-  return `(${keyTest} AND ${comparison()})`;
+  // Equal texts have equal sort keys, so the key's index can find the candidates; the plain
+  // comparison comes first because it is cheaper to test on a row than the generated key.
+  const plain = comparison();
+  return `(${plain} AND ${key} = ${params.add(`${dialect.foldText(value)}\u0001${value}`)})`;
 }
 
 /** Dates compare as instants: the literal is normalized to the stored fixed-width text. */
@@ -141,6 +142,9 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
     );
   }
   const range = prefixRange(condition, field, dialect, params);
+  const runs = condition.pattern ?? String(condition.value).split('*');
+  // `text*`: the range holds exactly the values that start with the text; no LIKE left to test.
+  if (range && runs.length === 2 && runs[1] === '' && !runs[0]!.includes('\u0001')) return range;
   const column = dialect.column(field.table, field.column);
   const like = `(${column} IS NOT NULL AND ${dialect.like(dialect.fold(column), dialect.fold(params.add(pattern)))})`;
   return range ? `(${range} AND ${like})` : like;
@@ -148,7 +152,7 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
 
 /**
  * A pattern that starts with literal text only matches values whose folded text starts with it,
- * so their sort keys lie in one range, which an index can seek to; the LIKE still decides.
+ * so their sort keys (folded text, char(1), text) lie in one range, which an index can seek to.
  */
 function prefixRange(condition: Condition, field: ColumnField, dialect: SqlDialect, params: SqlParams): string | undefined {
   const key = dialect.sortKey(field.table, field.column);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../../errors.ts';
 import { openConnection } from '../../store/sqlite/connection.ts';
@@ -344,6 +345,35 @@ describe('compileFilter: LIKE', () => {
     expect(users('name LIKE "Bo_b*"')).toEqual([]);
     expect(users('name LIKE "*_"')).toEqual(['u6']);
     expect(users(String.raw`externalId LIKE "c:\\*"`)).toEqual(['u6']);
+  });
+});
+
+describe('compileFilter: index-friendly forms mean the same as the plain ones', () => {
+  const alphabet = fc.constantFrom('a', 'A', 'b', 'ß', 'S', 'é', 'É', 'ǅ', ' ', '_', '%', '\\', '\u0001', '\u{10FFFF}', '\u{1F600}');
+  const text = fc.array(alphabet, { maxLength: 5 }).map((chars) => chars.join(''));
+  const quoted = (value: string) => JSON.stringify(value.replaceAll('*', ''));
+
+  it('`field like "text*"` and `field == "text"` select what LIKE and = select', () => {
+    const probe = openConnection({ path: ':memory:', synchronous: 'normal' });
+    const insert = probe.prepare(`INSERT INTO uuids (sub_key, id, name, updated, etag) VALUES ('s', ?, ?, '0', 'e')`);
+    fc.assert(
+      fc.property(fc.uniqueArray(text, { maxLength: 12 }), text, (names, literal) => {
+        probe.exec('DELETE FROM uuids');
+        names.forEach((name, index) => insert.run(String(index), name));
+        const select = (filter: string) => {
+          const params = sqliteDialect.params();
+          const where = compileFilter(parseFilter(filter), 'uuids', sqliteDialect, params);
+          return probe.prepare(`SELECT name FROM uuids u WHERE ${where} ORDER BY id`).pluck().all(...params.values);
+        };
+        const plain = literal.replaceAll('*', '');
+        const folded = plain.toUpperCase();
+        expect(select(`name like ${quoted(plain)}*`.replace(/"\*$/, '*"'))).toEqual(names.filter((name) => name.toUpperCase().startsWith(folded)));
+        expect(select(`name == ${quoted(plain)}`)).toEqual(names.filter((name) => name === plain));
+      }),
+      // The sort key is the folded text, char(1), the text: a literal holding char(1) must not match across it.
+      { numRuns: 300, examples: [[['a', 'ab'], 'A\u0001']] },
+    );
+    probe.close();
   });
 });
 
