@@ -4,7 +4,7 @@ import type { ListPage, ListQuery, MembershipBatch, MembershipChange, Membership
 import type { GroupCommit } from './group-commit.ts';
 import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
 import { listPage } from './page.ts';
-import { customText, membershipFromRow, membershipRowFrom, type SqlRow } from './rows.ts';
+import { customText, membershipFromValues, membershipRowFrom, type SqlValues } from './rows.ts';
 import type { StatementCache } from './statements.ts';
 
 const SQL = {
@@ -68,8 +68,8 @@ export class SqliteMembershipStore implements MembershipStore {
   }
 
   #get(subKey: string, uuidId: string, channelId: string): MembershipRecord | undefined {
-    const row = this.#statements.get(SQL.get).get(subKey, uuidId, channelId) as SqlRow | undefined;
-    return row ? membershipFromRow(row) : undefined;
+    const row = this.#statements.values(SQL.get).get(subKey, uuidId, channelId) as SqlValues | undefined;
+    return row ? membershipFromValues(row) : undefined;
   }
 
   #requireObjects(batch: MembershipBatch, index: number, uuidId: string, channelId: string): void {

@@ -1,8 +1,8 @@
 import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
 import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { Connection } from './connection.ts';
-import { OBJECT_COLUMNS } from './list-sql.ts';
-import { channelFromRow, customText, membershipFromRow, uuidFromRow, type SqlRow } from './rows.ts';
+import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from './list-sql.ts';
+import { channelFromValues, customText, membershipFromValues, uuidFromValues, type SqlValues } from './rows.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { StatementCache } from './statements.ts';
 import { listPage } from './page.ts';
@@ -13,21 +13,21 @@ type AnyObject = UuidRecord | ChannelRecord;
 interface ObjectTable<T extends AnyObject> {
   kind: 'uuid' | 'channel';
   table: 'uuids' | 'channels';
-  fromRow: (row: SqlRow) => T;
+  fromRow: (row: SqlValues) => T;
   toRow: (record: T) => (string | null)[];
 }
 
 export const UUID_TABLE: ObjectTable<UuidRecord> = {
   kind: 'uuid',
   table: 'uuids',
-  fromRow: (row) => uuidFromRow(row),
+  fromRow: (row) => uuidFromValues(row),
   toRow: (r) => [r.id, r.name, r.externalId, r.profileUrl, r.email, r.status, r.type, customText(r.custom), r.updated, r.eTag],
 };
 
 export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
   kind: 'channel',
   table: 'channels',
-  fromRow: (row) => channelFromRow(row),
+  fromRow: (row) => channelFromValues(row),
   toRow: (r) => [r.id, r.name, r.description, r.status, r.type, customText(r.custom), r.updated, r.eTag],
 };
 
@@ -63,12 +63,12 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       insert: `INSERT INTO ${table.table} (sub_key, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`,
       delete: `DELETE FROM ${table.table} WHERE sub_key = ? AND id = ?`,
       memberOf: `SELECT ${otherColumn} AS id FROM memberships WHERE sub_key = ? AND ${ownColumn} = ?`,
-      cascade: `DELETE FROM memberships WHERE sub_key = ? AND ${ownColumn} = ? RETURNING *`,
+      cascade: `DELETE FROM memberships WHERE sub_key = ? AND ${ownColumn} = ? RETURNING ${MEMBERSHIP_COLUMNS.join(', ')}`,
     };
   }
 
   #get(subKey: string, id: string): T | undefined {
-    const row = this.#statements.get(this.#sql.get).get(subKey, id) as SqlRow | undefined;
+    const row = this.#statements.values(this.#sql.get).get(subKey, id) as SqlValues | undefined;
     return row ? this.#table.fromRow(row) : undefined;
   }
 
@@ -143,7 +143,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       const memberOf = this.#memberOf(subKey, id);
       this.#statements.get(this.#sql.delete).run(subKey, id);
       const cascaded = options.cascade
-        ? (this.#statements.get(this.#sql.cascade).all(subKey, id) as SqlRow[]).map((row) => membershipFromRow(row))
+        ? (this.#statements.values(this.#sql.cascade).all(subKey, id) as SqlValues[]).map((row) => membershipFromValues(row))
         : [];
       return { removed: current, memberOf, cascaded };
     });

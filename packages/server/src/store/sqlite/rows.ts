@@ -1,7 +1,12 @@
 import type { ChannelRecord, Custom, MembershipRecord, MembershipRow, UuidRecord } from '../../objects/records.ts';
+import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
 
-/** A row as better-sqlite3 returns it: column name → SQLite value. */
-export type SqlRow = Record<string, string | number | null>;
+/**
+ * A row as better-sqlite3 returns it in raw mode: the selected values in order. Reading rows as
+ * arrays spares building an object per row, which shows on 100-row pages.
+ */
+export type SqlValues = (string | number | null)[];
+
 
 const text = (value: string | number | null | undefined): string | null =>
   value === null || value === undefined ? null : String(value);
@@ -10,51 +15,55 @@ function custom(value: string | number | null | undefined): Custom | null {
   return typeof value === 'string' ? (JSON.parse(value) as Custom) : null; // written by us as a JSON object
 }
 
-export function uuidFromRow(row: SqlRow, prefix = ''): UuidRecord {
+/** In the order of `OBJECT_COLUMNS.uuid`: id, name, external_id, profile_url, email, status, type, custom, updated, etag */
+export function uuidFromValues(v: SqlValues, at = 0): UuidRecord {
   return {
-    id: String(row[`${prefix}id`]),
-    name: text(row[`${prefix}name`]),
-    externalId: text(row[`${prefix}external_id`]),
-    profileUrl: text(row[`${prefix}profile_url`]),
-    email: text(row[`${prefix}email`]),
-    status: text(row[`${prefix}status`]),
-    type: text(row[`${prefix}type`]),
-    custom: custom(row[`${prefix}custom`]),
-    updated: String(row[`${prefix}updated`]),
-    eTag: String(row[`${prefix}etag`]),
+    id: String(v[at]),
+    name: text(v[at + 1]),
+    externalId: text(v[at + 2]),
+    profileUrl: text(v[at + 3]),
+    email: text(v[at + 4]),
+    status: text(v[at + 5]),
+    type: text(v[at + 6]),
+    custom: custom(v[at + 7]),
+    updated: String(v[at + 8]),
+    eTag: String(v[at + 9]),
   };
 }
 
-export function channelFromRow(row: SqlRow, prefix = ''): ChannelRecord {
+/** In the order of `OBJECT_COLUMNS.channel`: id, name, description, status, type, custom, updated, etag */
+export function channelFromValues(v: SqlValues, at = 0): ChannelRecord {
   return {
-    id: String(row[`${prefix}id`]),
-    name: text(row[`${prefix}name`]),
-    description: text(row[`${prefix}description`]),
-    status: text(row[`${prefix}status`]),
-    type: text(row[`${prefix}type`]),
-    custom: custom(row[`${prefix}custom`]),
-    updated: String(row[`${prefix}updated`]),
-    eTag: String(row[`${prefix}etag`]),
+    id: String(v[at]),
+    name: text(v[at + 1]),
+    description: text(v[at + 2]),
+    status: text(v[at + 3]),
+    type: text(v[at + 4]),
+    custom: custom(v[at + 5]),
+    updated: String(v[at + 6]),
+    eTag: String(v[at + 7]),
   };
 }
 
-export function membershipFromRow(row: SqlRow, prefix = ''): MembershipRecord {
+/** In the order of `MEMBERSHIP_COLUMNS`: uuid_id, channel_id, status, type, custom, updated, etag */
+export function membershipFromValues(v: SqlValues, at = 0): MembershipRecord {
   return {
-    uuidId: String(row[`${prefix}uuid_id`]),
-    channelId: String(row[`${prefix}channel_id`]),
-    status: text(row[`${prefix}status`]),
-    type: text(row[`${prefix}type`]),
-    custom: custom(row[`${prefix}custom`]),
-    updated: String(row[`${prefix}updated`]),
-    eTag: String(row[`${prefix}etag`]),
+    uuidId: String(v[at]),
+    channelId: String(v[at + 1]),
+    status: text(v[at + 2]),
+    type: text(v[at + 3]),
+    custom: custom(v[at + 4]),
+    updated: String(v[at + 5]),
+    eTag: String(v[at + 6]),
   };
 }
 
-/** A membership row with its related object (`r_` columns), NULL when that object has no metadata. */
-export function membershipRowFrom(row: SqlRow, related: 'uuid' | 'channel'): MembershipRow {
-  const membership: MembershipRow = membershipFromRow(row, 'm_');
-  if (related === 'channel') membership.channel = row['r_id'] === null ? null : channelFromRow(row, 'r_');
-  else membership.uuid = row['r_id'] === null ? null : uuidFromRow(row, 'r_');
+/** A membership followed by its related object's columns, all NULL when that object has no metadata. */
+export function membershipRowFrom(v: SqlValues, related: 'uuid' | 'channel'): MembershipRow {
+  const membership: MembershipRow = membershipFromValues(v);
+  const at = MEMBERSHIP_COLUMNS.length;
+  if (related === 'channel') membership.channel = v[at] === null ? null : channelFromValues(v, at);
+  else membership.uuid = v[at] === null ? null : uuidFromValues(v, at);
   return membership;
 }
 

@@ -16,14 +16,23 @@ export class StatementCache {
   }
 
   get(sql: string): Statement {
-    let statement = this.#cache.get(sql);
+    return this.#prepared(sql, () => this.#db.prepare(sql));
+  }
+
+  /** The statement in raw mode: rows come back as arrays of values (see rows.ts). */
+  values(sql: string): Statement {
+    return this.#prepared(`raw\n${sql}`, () => this.#db.prepare(sql).raw(true));
+  }
+
+  #prepared(key: string, prepare: () => Statement): Statement {
+    let statement = this.#cache.get(key);
     if (statement) {
-      this.#cache.delete(sql);
+      this.#cache.delete(key);
     } else {
-      statement = this.#db.prepare(sql);
+      statement = prepare();
       if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
     }
-    this.#cache.set(sql, statement);
+    this.#cache.set(key, statement);
     return statement;
   }
 }
