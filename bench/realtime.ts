@@ -3,59 +3,17 @@
  * subscriber, for a Roster node and, as the baseline measured in the same run, a bare
  * `node:http` long-poll server that does nothing but hold requests and answer them on publish.
  *
- *   node --import tsx bench/realtime.ts
- *
  * Loopback only. Every held long-poll costs one file descriptor here and one in the server. Node
  * raises its own soft `ulimit -n` to the hard limit at start-up, so the hard limit is what counts:
  * below about 11,000 the script measures fewer subscribers and says so in its first line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { Agent, createServer, request, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../packages/server/test/fixture.ts';
+import { residentBytes } from './lib/processes.ts';
+import { check, type Check } from './lib/report.ts';
 
-const SUBSCRIBERS = 1_000;
-const ROUNDS = 30;
-const IDLE_WANTED = 10_000;
-
-// ---- the baseline: a bare long-poll server (runs as a child process of this script) ----
-
-function runBaselineServer(): void {
-  const waiting = new Map<string, Set<ServerResponse>>();
-  let counter = 17_000_000_000_000_000n;
-  const server = createServer((req, res) => {
-    const [path = '', query = ''] = (req.url ?? '').split('?');
-    const parts = path.split('/');
-    if (parts[1] === 'subscribe') {
-      const channel = parts[2] ?? '';
-      if (query === 'tt=0') {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(`{"t":{"t":"${counter}","r":1},"m":[]}`);
-        return;
-      }
-      let set = waiting.get(channel);
-      if (!set) waiting.set(channel, (set = new Set()));
-      set.add(res);
-      res.once('close', () => set.delete(res));
-      return;
-    }
-    if (parts[1] === 'publish') {
-      const channel = parts[2] ?? '';
-      const timetoken = String(++counter);
-      const body = `{"t":{"t":"${timetoken}","r":1},"m":[{"c":"${channel}","p":{"t":"${timetoken}","r":1},"d":${decodeURIComponent(parts[3] ?? 'null')}}]}`;
-      const set = waiting.get(channel);
-      waiting.delete(channel);
-      for (const held of set ?? []) held.writeHead(200, { 'content-type': 'text/javascript' }).end(body);
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`[1,"Sent","${timetoken}"]`);
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-  });
-}
 
 // ---- measurement helpers ----
 
@@ -75,16 +33,6 @@ function fileLimit(): number {
     return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text) || 1024;
   } catch {
     return 1024;
-  }
-}
-
-/** Resident memory of a process, in bytes (Linux /proc; 0 elsewhere). */
-function residentBytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
   }
 }
 
@@ -122,7 +70,7 @@ function open(agent: Agent, url: string): { connected: Promise<void>; answered: 
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-interface Latency {
+export interface Latency {
   p50: number;
   p99: number;
   samples: number;
@@ -134,7 +82,7 @@ interface Latency {
  */
 async function deliveryLatency(
   target: Target,
-  { channel, subscribers, trigger }: { channel: string; subscribers: number; trigger: (round: number) => Promise<void> },
+  { channel, subscribers, rounds, trigger }: { channel: string; subscribers: number; rounds: number; trigger: (round: number) => Promise<void> },
 ): Promise<Latency> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const handshake = JSON.parse(await get(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
@@ -142,7 +90,7 @@ async function deliveryLatency(
   const samples: number[] = [];
   let polls = Array.from({ length: subscribers }, (_, index) => open(agent, `${target.url}${target.subscribePath(channel, cursors[index]!)}`));
   await Promise.all(polls.map((poll) => poll.connected));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     await new Promise((done) => setTimeout(done, 100)); // every poll is held again
     const started = performance.now();
     const arrivals = polls.map((poll) => poll.answered.then((body) => ({ body, at: performance.now() })));
@@ -182,7 +130,8 @@ async function idleMemory(target: Target, count: number): Promise<number> {
 }
 
 async function startBaseline(): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'baseline-server'], {
+  const script = fileURLToPath(new URL('./lib/long-poll-baseline.ts', import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -216,12 +165,28 @@ async function startRoster(): Promise<Target> {
   };
 }
 
-async function main(): Promise<void> {
-  const limit = fileLimit();
-  const subscribers = Math.max(10, Math.min(SUBSCRIBERS, limit - 256));
-  const idleCount = Math.max(10, Math.min(IDLE_WANTED, limit - 512));
-  console.log(`Node ${process.version}, ulimit -n ${limit}: ${subscribers} subscribers for latency, ${idleCount} idle long-polls for memory (${ROUNDS - 1} measured rounds)`);
+export interface RealtimeOptions {
+  subscribers: number;
+  rounds: number;
+  idle: number;
+}
 
+export interface RealtimeResult {
+  /** Subscribers and idle polls actually used (the open-file limit may lower them). */
+  subscribers: number;
+  idle: number;
+  baselinePublish: Latency;
+  rosterPublish: Latency;
+  rosterSet: Latency;
+  check: Check;
+  /** Resident bytes per idle long-poll. */
+  memory: { baseline: number; roster: number };
+}
+
+export async function runRealtime(options: RealtimeOptions): Promise<RealtimeResult> {
+  const limit = fileLimit();
+  const subscribers = Math.max(10, Math.min(options.subscribers, limit - 256));
+  const idle = Math.max(10, Math.min(options.idle, limit - 512));
   const baseline = await startBaseline();
   const roster = await startRoster();
   const publisher = new Agent({ keepAlive: true });
@@ -239,35 +204,18 @@ async function main(): Promise<void> {
       req.end(body);
     });
   };
-
+  const rounds = options.rounds;
   try {
     // Memory first, on fresh servers, so earlier phases' garbage does not blur the growth.
-    const bareMemory = await idleMemory(baseline, idleCount);
-    const rosterMemory = await idleMemory(roster, idleCount);
-    const bare = await deliveryLatency(baseline, { channel: 'room', subscribers, trigger: publishTo(baseline, 'room') });
-    const published = await deliveryLatency(roster, { channel: 'room', subscribers, trigger: publishTo(roster, 'room') });
-    const set = await deliveryLatency(roster, { channel: 'lobby', subscribers, trigger: setOn('lobby') });
-
-    const ms = (value: number) => `${value.toFixed(2)} ms`;
-    console.log('');
-    console.log(`delivery latency to ${subscribers} long-polling subscribers (trigger sent → answer received), ${set.samples} samples each`);
-    const row = (label: string, latency: Latency) => console.log(`  ${label.padEnd(52)} p50 ${ms(latency.p50).padStart(9)}   p99 ${ms(latency.p99).padStart(9)}`);
-    row(`baseline (${baseline.name}): publish → deliver`, bare);
-    row('Roster: publish → deliver', published);
-    row('Roster: set (channel PATCH) → App Context event', set);
-    console.log(`  ratio Roster publish / baseline:  p50 ${(published.p50 / bare.p50).toFixed(2)}x   p99 ${(published.p99 / bare.p99).toFixed(2)}x`);
-    console.log(`  ratio Roster set / Roster publish: p50 ${(set.p50 / published.p50).toFixed(2)}x   p99 ${(set.p99 / published.p99).toFixed(2)}x`);
-    console.log('');
-    console.log(`memory per idle subscriber (server RSS growth over ${idleCount} held long-polls)`);
-    console.log(`  ${`baseline (${baseline.name})`.padEnd(52)} ${(bareMemory / 1024).toFixed(1)} KiB`);
-    console.log(`  ${'Roster'.padEnd(52)} ${(rosterMemory / 1024).toFixed(1)} KiB`);
-    console.log(`  ratio Roster / baseline: ${(rosterMemory / bareMemory).toFixed(2)}x`);
+    const memory = { baseline: await idleMemory(baseline, idle), roster: await idleMemory(roster, idle) };
+    const baselinePublish = await deliveryLatency(baseline, { channel: 'room', subscribers, rounds, trigger: publishTo(baseline, 'room') });
+    const rosterPublish = await deliveryLatency(roster, { channel: 'room', subscribers, rounds, trigger: publishTo(roster, 'room') });
+    const rosterSet = await deliveryLatency(roster, { channel: 'lobby', subscribers, rounds, trigger: setOn('lobby') });
+    const goal = { measure: `set → event p99 with ${subscribers} subscribers`, atMost: 20, unit: 'ms' as const };
+    return { subscribers, idle, baselinePublish, rosterPublish, rosterSet, memory, check: check(goal, rosterSet.p99) };
   } finally {
     publisher.destroy();
     await roster.stop();
     await baseline.stop();
   }
 }
-
-if (process.argv[2] === 'baseline-server') runBaselineServer();
-else await main();

@@ -21,6 +21,8 @@ export interface StartOptions {
   dir?: string;
   /** Extra CLI arguments. */
   args?: string[];
+  /** Extra Node.js options, such as `--cpu-prof` (env ROSTER_NODE_OPTIONS adds to them). */
+  nodeOptions?: string[];
 }
 
 /** A real Roster process on a free loopback port with its own database. */
@@ -45,7 +47,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   writeFileSync(config, JSON.stringify({ keysets: options.keysets ?? [{ publishKey: 'demo', subscribeKey: 'demo' }] }));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--db', join(dir, 'roster.db'), '--config', config, ...(options.args ?? [])],
+    [...nodeOptions(options), '--import', 'tsx', MAIN, 'serve', '--port', '0', '--db', join(dir, 'roster.db'), '--config', config, ...(options.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROSTER_LOG_LEVEL: process.env['ROSTER_LOG_LEVEL'] ?? 'warn' } },
   );
   const url = await listeningUrl(child);
@@ -69,6 +71,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function nodeOptions(options: StartOptions): string[] {
+  const fromEnv = process.env['ROSTER_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
+  return [...(options.nodeOptions ?? []), ...fromEnv];
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {

@@ -5,6 +5,7 @@
 export type QueryValues = Record<string, string | string[]>;
 
 function decode(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {

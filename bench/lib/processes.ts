@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startServer, type RunningServer, type StartOptions } from '../../packages/server/test/fixture.ts';
+
+/** A server under test: its base URL and process id, for RSS readings. */
+export interface Target {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The bare `node:http` baseline (see `baseline-server.ts`), in its own process as Roster is. */
+export async function startBaseline(): Promise<Target> {
+  const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /listening on (\S+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return {
+    url,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A Roster node on its own database, as `startServer` in the server's tests starts it. */
+export async function startRoster(options: StartOptions = {}): Promise<Target & { server: RunningServer }> {
+  const server = await startServer(options);
+  return { url: server.url, pid: server.process.pid ?? 0, server, stop: () => server.close() };
+}
+
+/** Resident memory of a process, in bytes (Linux /proc; 0 elsewhere). */
+export function residentBytes(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used, in µs, from /proc (NaN where that is missing). */
+export function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Linux reports process times in clock ticks, 100 per second on every mainstream build. */
+const CLOCK_TICKS = 100;

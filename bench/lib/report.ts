@@ -1,0 +1,63 @@
+import type { LoadResult } from './load.ts';
+
+/** A target from the issue: a figure must be at least (or at most) a value. */
+export interface Target {
+  /** What is compared, in words: "rate vs bare node:http". */
+  measure: string;
+  atLeast?: number;
+  atMost?: number;
+  /** How the bound is written: a share (50%), a factor (1.3×) or milliseconds. */
+  unit: 'share' | 'factor' | 'ms';
+}
+
+export interface Check {
+  target: Target;
+  value: number;
+  met: boolean;
+}
+
+export function check(target: Target, value: number): Check {
+  const met = (target.atLeast === undefined || value >= target.atLeast) && (target.atMost === undefined || value <= target.atMost);
+  return { target, value, met };
+}
+
+/** One HTTP scenario: Roster and the bare baseline under the same load. */
+export interface HttpScenario {
+  name: string;
+  request: string;
+  responseBytes: number;
+  roster: LoadResult;
+  baseline: LoadResult;
+  /** Roster's rate over the baseline's. */
+  ratio: number;
+  check?: Check;
+}
+
+export const fixed = (value: number, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
+
+export const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+
+export function verdict(result: Check | undefined): string {
+  if (!result) return '';
+  const { atLeast, atMost } = result.target;
+  const bound = (atLeast ?? atMost)!;
+  const written = { share: percent(bound), factor: `${bound}×`, ms: `${bound} ms` }[result.target.unit];
+  const goal = `${atLeast !== undefined ? '≥' : '≤'} ${written}`;
+  return `${result.met ? 'met' : 'MISSED'} (target ${goal})`;
+}
+
+/** Prints rows of cells as an aligned plain-text table. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+/** Fails loudly when a run had errors: a benchmark of failing requests measures nothing. */
+export function assertClean(label: string, result: LoadResult): void {
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`${label}: ${result.errors} connection errors and ${result.non2xx} non-2xx answers out of ${result.requests}`);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Runs the benchmarks and reports each figure with its baseline from the same run.
+ *
+ *   npm run bench                    full run; rewrites the results in docs/benchmarks.md
+ *   npm run bench:smoke              seconds-long version for CI; writes nothing
+ *   npm run bench -- --only http,sdk  some scenarios (http, pagination, realtime, sdk)
+ *
+ * Loopback only. Each server runs in its own process; autocannon drives them from this one.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { runHttpScenarios } from './http.ts';
+import { barChart, type Bar } from './lib/chart.ts';
+import { resultsMarkdown } from './lib/markdown.ts';
+import { percent } from './lib/report.ts';
+import { machine, type BenchResults } from './lib/results.ts';
+import { runPagination } from './pagination.ts';
+import { runRealtime } from './realtime.ts';
+import { runSdkCalls } from './sdk-cpu.ts';
+
+const SIZES = {
+  full: {
+    http: { seconds: 10, users: 10_000, connections: 50 },
+    pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50 },
+    realtime: { subscribers: 1_000, rounds: 30, idle: 10_000 },
+    sdk: { calls: 3_000 },
+  },
+  smoke: {
+    http: { seconds: 2, users: 3_000, connections: 20 },
+    pagination: { users: 20_000, page: 150, seconds: 2, connections: 20 },
+    realtime: { subscribers: 200, rounds: 6, idle: 500 },
+    sdk: { calls: 200 },
+  },
+};
+
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+const START = '<!-- bench:results -->';
+const END = '<!-- /bench:results -->';
+
+function chart(results: BenchResults): string {
+  const bars: Bar[] = (results.http ?? []).map((s) => ({ label: s.name, value: s.ratio, target: s.check?.target.atLeast, met: s.check?.met, text: percent(s.ratio) }));
+  if (results.pagination) {
+    const cold = results.pagination.coldGet;
+    bars.push({ label: `get one of ${results.pagination.users.toLocaleString('en-US')} (cache miss)`, value: cold.ratio, text: percent(cold.ratio) });
+  }
+  return barChart('Roster request rate as a share of bare node:http', 'Same-size JSON bodies, same load, same run; dashed: the target', bars, 1);
+}
+
+/** Rewrites the generated section of docs/benchmarks.md and saves the raw figures and the chart. */
+function writeDocs(results: BenchResults): void {
+  mkdirSync(`${DOCS}benchmarks`, { recursive: true });
+  writeFileSync(`${DOCS}benchmarks/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${DOCS}benchmarks/request-rate.svg`, chart(results));
+  const path = `${DOCS}benchmarks.md`;
+  const doc = readFileSync(path, 'utf8');
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${path} lacks the ${START} … ${END} markers`);
+  writeFileSync(path, `${doc.slice(0, start + START.length)}\n${resultsMarkdown(results)}\n${doc.slice(end)}`);
+  console.log(`\nwrote ${path}, benchmarks/results.json and benchmarks/request-rate.svg`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const mode = values.smoke ? 'smoke' : 'full';
+  const size = SIZES[mode];
+  const only = new Set(values.only?.split(',') ?? ['http', 'pagination', 'realtime', 'sdk']);
+  const results: BenchResults = { mode, date: new Date().toISOString(), machine: machine() };
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!only.has(name)) return undefined;
+    const started = Date.now();
+    console.log(`▶ ${name}`);
+    const result = await run();
+    console.log(`  done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return result;
+  };
+  results.http = await step('http', () => runHttpScenarios(size.http));
+  results.pagination = await step('pagination', () => runPagination(size.pagination));
+  results.realtime = await step('realtime', () => runRealtime(size.realtime));
+  results.sdk = await step('sdk', () => runSdkCalls(size.sdk));
+  console.log(`\n${resultsMarkdown(results)}`);
+  if (mode === 'full' && only.size === 4) writeDocs(results);
+}
+
+await main();
