@@ -232,6 +232,9 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['publish: invalid meta', `/publish/demo/demo/0/a/0/1?meta=${encode('[1]')}`, undefined, 400],
     ['publish: a comma in the channel', '/publish/demo/demo/0/a%2Cb/0/1', undefined, 400],
     ['publish: bad custom_message_type', '/publish/demo/demo/0/a/0/1?custom_message_type=pn-x', undefined, 400],
+    ['publish: a message nested 5,000 deep (GET)', `/publish/demo/demo/0/a/0/${'['.repeat(5000)}${']'.repeat(5000)}`, undefined, 400],
+    ['publish: a message nested 16,000 deep (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: `${'['.repeat(16_000)}${']'.repeat(16_000)}` }, 400],
+    ['publish: meta nested 5,000 deep', `/publish/demo/demo/0/a/0/1?meta=${encode(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`)}`, undefined, 400],
     ['publish: oversize message (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: JSON.stringify(big), headers: { 'content-type': 'application/json' } }, 413],
     ['publish: oversize message (deflated POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: deflateSync(JSON.stringify(big)), headers: { 'content-encoding': 'deflate' } }, 413],
     ['publish: oversize message (GET)', `/publish/demo/demo/0/a/0/${encode(JSON.stringify(big))}`, undefined, 414],
@@ -252,6 +255,13 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     expect(reply.body).toEqual([0, 'Invalid JSON', expect.any(String)]);
     const large = await get('/publish/demo/demo/0/a/0', { method: 'POST', body: JSON.stringify(big) });
     expect(large.body).toEqual([0, 'Message Too Large', expect.any(String)]);
+  });
+
+  it('takes messages nested up to the depth limit, and refuses deeper ones', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect((await get('/publish/demo/demo/0/a/0', { method: 'POST', body: nested(1000) })).status).toBe(200);
+    const deeper = await get('/publish/demo/demo/0/a/0', { method: 'POST', body: nested(1001) });
+    expect(deeper.body).toEqual([0, 'Invalid JSON', 'message nests arrays and objects deeper than 1000 levels.']);
   });
 
   it('subscribe errors use the subscribe envelope', async () => {

@@ -130,6 +130,32 @@ describe('malformed requests', () => {
     expect(reply).toMatchObject({ status: 414, body: { status: 414, message: 'Request URI Too Long', error: true } });
   });
 
+  it('answers a path that does not percent-decode with a 400 in each service’s envelope, not Fastify’s', async () => {
+    const objects = await api.get('/v2/objects/demo/uuids/%');
+    expect(objects).toMatchObject({ status: 400, body: { status: 400, error: { source: 'objects', details: [{ location: 'path', locationType: 'path' }] } } });
+    const subscribe = await api.get('/v2/subscribe/demo/%C3%28,%/0');
+    expect(subscribe).toMatchObject({ status: 400, body: { status: 400, error: true, service: 'Subscribe' } });
+    const publish = await api.get('/publish/demo/demo/0/%zz/0/1');
+    expect(publish.status).toBe(400);
+    expect(publish.body.slice(0, 2)).toEqual([0, 'The path is not validly percent-encoded.']);
+  });
+
+  it('answers a request line with raw non-ASCII bytes, which the HTTP parser refuses, with a JSON 400', async () => {
+    const reply = await new Promise<{ status: number; body: string }>((done, fail) => {
+      // Node sends the path as Latin-1: é goes out as the single byte 0xE9, which is not valid UTF-8.
+      const { hostname, port } = new URL(server.url);
+      const request = httpRequest({ hostname, port, path: '/v2/objects/demo/uuids/\u00e9' }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => done({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', fail);
+      request.end();
+    });
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ message: 'Bad Request', error: true, service: 'Balancer', status: 400 });
+  });
+
   it('answers CORS preflights for browsers', async () => {
     const response = await fetch(`${server.url}/v2/objects/demo/uuids/x`, {
       method: 'OPTIONS',

@@ -16,12 +16,35 @@ const MAX_POST_BYTES = 1024 * 1024;
 /** PubNub's rule for `custom_message_type`: 3–50 of these characters, not starting with `-`/`_` or `pn-`/`pn_`. */
 const CUSTOM_MESSAGE_TYPE = /^(?!pn[-_])[A-Za-z0-9][A-Za-z0-9_-]{2,49}$/i;
 
+/**
+ * Deepest nesting of arrays and objects a message or its meta may have. The hub serializes both
+ * again with JSON.stringify, which recurses: about 5,000 levels (well under 32 KiB) overflow it.
+ */
+const MAX_JSON_DEPTH = 1000;
+
+/** Whether a parsed JSON value nests arrays and objects deeper than `limit`; walks without recursion. */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [current, depth] = item;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function parseJson(text: string, location: string, locationType: 'path' | 'query' | 'body'): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `${location} is not valid JSON.`, location, locationType }]);
   }
+  if (nestsDeeper(value, MAX_JSON_DEPTH)) {
+    throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `${location} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, location, locationType }]);
+  }
+  return value;
 }
 
 function parseMeta(text: string | undefined): unknown {

@@ -159,7 +159,9 @@ function prefixRange(condition: Condition, field: ColumnField, dialect: SqlDiale
   const prefix = dialect.foldText((condition.pattern ?? String(condition.value).split('*'))[0] ?? '');
   if (!key || prefix === '') return undefined;
   const above = successor(prefix);
-  const low = `${key} >= ${params.add(prefix)}`;
+  // The related object of a membership may not exist (LEFT JOIN): its key is NULL, and the range
+  // must then be false, not NULL, or `!(… LIKE …)` would drop that row too.
+  const low = `${key} IS NOT NULL AND ${key} >= ${params.add(prefix)}`;
   return above === undefined ? `(${low})` : `(${low} AND ${key} < ${params.add(above)})`;
 }
 

@@ -537,6 +537,8 @@ describe('compileFilter: memberships', () => {
     expect(channels('custom.x == "own"')).toEqual(['ch-a']);
     expect(channels('channel.custom.topic == "news" && custom.x == "own"')).toEqual(['ch-a']);
     expect(channels('!(channel.name == "General")')).toEqual(['ch-b', 'ch-c']);
+    expect(channels('!(channel.name LIKE "gen*")')).toEqual(['ch-b', 'ch-c']);
+    expect(channels('!(channel.name LIKE "gen*al")')).toEqual(['ch-b', 'ch-c']);
     expect(channels('channel.updated < "2024-01-01T00:00:00Z"')).toEqual(['ch-b']);
     expect(channels('updated > "2024-06-01T12:00:00Z"')).toEqual(['ch-b', 'ch-c']);
     expect(channels('space.name == "Random"')).toEqual(['ch-b']);
