@@ -2,10 +2,11 @@
  * Request-rate scenarios: one user read, a filtered and sorted list of 100, one user written
  * (last, as its writes rename users the list selects by name).
  * Each runs against a Roster node and against the bare `node:http` route answering a body of the
- * same size (`lib/baseline-server.ts`), under the same autocannon load, in this same run.
+ * same size (`lib/baseline-server.ts`), under the same autocannon load, in this same run; and,
+ * to tell framework cost from Roster's own, against that route on bare Fastify.
  */
 import { load, type LoadOptions } from './lib/load.ts';
-import { startBaseline, startRoster, type Target } from './lib/processes.ts';
+import { startBaseline, startFastifyFloor, startRoster, type Target } from './lib/processes.ts';
 import { assertClean, check, type HttpScenario, type Target as Goal } from './lib/report.ts';
 import { seedUsers, send } from './lib/seed.ts';
 
@@ -61,7 +62,13 @@ export function scenarios(users: number): Scenario[] {
   ];
 }
 
-async function runScenario(scenario: Scenario, roster: Target, baseline: Target, options: HttpOptions): Promise<HttpScenario> {
+interface Servers {
+  roster: Target;
+  baseline: Target;
+  floor: Target;
+}
+
+async function runScenario(scenario: Scenario, { roster, baseline, floor }: Servers, options: HttpOptions): Promise<HttpScenario> {
   const { method, path, body } = scenario.sample;
   const sample = await send(undefined, `${roster.url}${path}`, method, body);
   const items = (JSON.parse(sample) as { data: unknown[] }).data.length;
@@ -69,30 +76,34 @@ async function runScenario(scenario: Scenario, roster: Target, baseline: Target,
   const responseBytes = Buffer.byteLength(sample);
   const common = { seconds: options.seconds, connections: options.connections };
   const rosterResult = await load({ ...common, ...scenario.roster, url: `${roster.url}${path}`, pid: roster.pid });
-  const baselineResult = await load({
-    ...common,
-    url: `${baseline.url}/bytes/${responseBytes}`,
-    method: scenario.roster.method,
-    headers: scenario.roster.headers,
-    body,
-    pid: baseline.pid,
-  });
+  const sameSize = (target: Target) =>
+    load({ ...common, url: `${target.url}/bytes/${responseBytes}`, method: scenario.roster.method, headers: scenario.roster.headers, body, pid: target.pid });
+  const baselineResult = await sameSize(baseline);
+  const floorResult = await sameSize(floor);
   assertClean(`Roster: ${scenario.name}`, rosterResult);
   assertClean(`baseline: ${scenario.name}`, baselineResult);
+  assertClean(`Fastify floor: ${scenario.name}`, floorResult);
   const ratio = rosterResult.requestsPerSecond / baselineResult.requestsPerSecond;
-  return { name: scenario.name, request: `${method} ${path}`, responseBytes, roster: rosterResult, baseline: baselineResult, ratio, check: check(scenario.goal, ratio) };
+  return {
+    name: scenario.name,
+    request: `${method} ${path}`,
+    responseBytes,
+    roster: rosterResult,
+    baseline: baselineResult,
+    floor: floorResult,
+    ratio,
+    check: check(scenario.goal, ratio),
+  };
 }
 
 export async function runHttpScenarios(options: HttpOptions): Promise<HttpScenario[]> {
-  const baseline = await startBaseline();
-  const roster = await startRoster();
+  const servers = { baseline: await startBaseline(), floor: await startFastifyFloor(), roster: await startRoster() };
   try {
-    await seedUsers(roster.url, options.users);
+    await seedUsers(servers.roster.url, options.users);
     const results: HttpScenario[] = [];
-    for (const scenario of scenarios(options.users)) results.push(await runScenario(scenario, roster, baseline, options));
+    for (const scenario of scenarios(options.users)) results.push(await runScenario(scenario, servers, options));
     return results;
   } finally {
-    await roster.stop();
-    await baseline.stop();
+    for (const server of Object.values(servers)) await server.stop();
   }
 }

@@ -6,14 +6,10 @@
  *   node --import tsx bench/lib/baseline-server.ts   → prints `listening on http://127.0.0.1:PORT`
  */
 import { createServer } from 'node:http';
+import { jsonOfSize } from './json-of-size.ts';
 
 const bodies = new Map<number, Buffer>();
 
-/** A JSON object of exactly `size` bytes (at least the bytes of its empty shape). */
-export function jsonOfSize(size: number): Buffer {
-  const shape = (pad: string) => `{"status":200,"data":{"id":"baseline","pad":"${pad}"}}`;
-  return Buffer.from(shape('x'.repeat(Math.max(0, size - shape('').length))));
-}
 
 function bodyOfSize(size: number): Buffer {
   let body = bodies.get(size);

@@ -3,6 +3,8 @@ export interface Bar {
   label: string;
   value: number;
   target?: number;
+  /** Drawn as a pale bar behind the value: what the framework alone reaches. */
+  ceiling?: number;
   /** How the value is written at the end of its bar. */
   text: string;
   met?: boolean;
@@ -12,7 +14,8 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
 
 /**
  * A horizontal bar chart as SVG: one bar per row, scaled to `max`, with a dashed mark where the
- * row's target lies. Bars that meet their target are green, the others orange.
+ * row's target lies and a pale bar for its ceiling. Bars that meet their target are green, the
+ * others orange.
  */
 export function barChart(title: string, subtitle: string, bars: Bar[], max: number): string {
   const width = 760;
@@ -29,8 +32,11 @@ export function barChart(title: string, subtitle: string, bars: Bar[], max: numb
       bar.target === undefined
         ? ''
         : `<line x1="${x(bar.target)}" x2="${x(bar.target)}" y1="${y - 4}" y2="${y + 22}" stroke="#222" stroke-dasharray="3 2"/>`;
+    const ceiling =
+      bar.ceiling === undefined ? '' : `<rect x="${labelWidth}" y="${y}" width="${x(bar.ceiling) - labelWidth}" height="18" fill="#d9d9d9"/>`;
     return [
       `<text x="${labelWidth - 10}" y="${y + 13}" text-anchor="end">${escape(bar.label)}</text>`,
+      ceiling,
       `<rect x="${labelWidth}" y="${y}" width="${Math.max(1, x(bar.value) - labelWidth)}" height="18" fill="${color}"/>`,
       target,
       `<text x="${x(bar.value) + 6}" y="${y + 13}">${escape(bar.text)}</text>`,

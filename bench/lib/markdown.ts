@@ -10,15 +10,26 @@ const table = (header: string[], rows: string[][]) =>
 
 function httpTable(scenarios: HttpScenario[]): string {
   return table(
-    ['scenario', 'Roster req/s', 'bare node:http req/s', 'Roster / bare', 'target', 'Roster p50 / p99 ms', 'server CPU µs/req (Roster / bare)', 'body bytes'],
+    [
+      'scenario',
+      'Roster req/s',
+      'bare node:http req/s',
+      'Roster / bare',
+      'target',
+      'bare Fastify / bare',
+      'Roster p50 / p99 ms',
+      'server CPU µs/req: Roster / Fastify / bare',
+      'body bytes',
+    ],
     scenarios.map((s) => [
       s.name,
       fixed(s.roster.requestsPerSecond),
       fixed(s.baseline.requestsPerSecond),
       `**${percent(s.ratio)}**`,
       verdict(s.check),
+      percent(s.floor.requestsPerSecond / s.baseline.requestsPerSecond),
       `${s.roster.p50} / ${s.roster.p99}`,
-      `${fixed(s.roster.cpuMicrosPerRequest)} / ${fixed(s.baseline.cpuMicrosPerRequest)}`,
+      [s.roster, s.floor, s.baseline].map((result) => fixed(result.cpuMicrosPerRequest)).join(' / '),
       fixed(s.responseBytes),
     ]),
   );

@@ -11,15 +11,25 @@ export interface Target {
 }
 
 /** The bare `node:http` baseline (see `baseline-server.ts`), in its own process as Roster is. */
-export async function startBaseline(): Promise<Target> {
-  const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url));
+export function startBaseline(): Promise<Target> {
+  return startScript('./baseline-server.ts');
+}
+
+/** The same route on bare Fastify (see `fastify-floor-server.ts`). */
+export function startFastifyFloor(): Promise<Target> {
+  return startScript('./fastify-floor-server.ts');
+}
+
+/** Runs a server script of this folder in its own process; it prints `listening on URL`. */
+async function startScript(relative: string): Promise<Target> {
+  const script = fileURLToPath(new URL(relative, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       const match = /listening on (\S+)/.exec(chunk.toString());
       if (match) resolve(match[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${relative} exited with ${code}`)));
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return {

@@ -28,6 +28,8 @@ export interface HttpScenario {
   responseBytes: number;
   roster: LoadResult;
   baseline: LoadResult;
+  /** The same-size route on bare Fastify: the most any Fastify app can do here. */
+  floor: LoadResult;
   /** Roster's rate over the baseline's. */
   ratio: number;
   check?: Check;
