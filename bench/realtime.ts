@@ -12,6 +12,7 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../packages/server/test/fixture.ts';
 import { residentBytes } from './lib/processes.ts';
+import { RawPoller } from './lib/raw-poll.ts';
 import { check, type Check } from './lib/report.ts';
 
 
@@ -78,33 +79,29 @@ export interface Latency {
 
 /**
  * `subscribers` clients long-poll one channel as SDKs do (re-polling with the cursor they got);
- * each round fires `trigger` and records, per subscriber, the time until its answer arrived.
+ * each round fires `trigger` and records, per subscriber, the time until the first byte of its
+ * answer arrived.
  */
 async function deliveryLatency(
   target: Target,
   { channel, subscribers, rounds, trigger }: { channel: string; subscribers: number; rounds: number; trigger: (round: number) => Promise<void> },
 ): Promise<Latency> {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const agent = new Agent({ keepAlive: true });
   const handshake = JSON.parse(await get(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
+  agent.destroy();
+  const pollers = await Promise.all(Array.from({ length: subscribers }, () => RawPoller.open(target.url)));
   const cursors = new Array<string>(subscribers).fill(handshake.t.t);
   const samples: number[] = [];
-  let polls = Array.from({ length: subscribers }, (_, index) => open(agent, `${target.url}${target.subscribePath(channel, cursors[index]!)}`));
-  await Promise.all(polls.map((poll) => poll.connected));
   for (let round = 0; round < rounds; round++) {
+    const polls = pollers.map((poller, index) => poller.poll(target.subscribePath(channel, cursors[index]!)));
     await new Promise((done) => setTimeout(done, 100)); // every poll is held again
     const started = performance.now();
-    const arrivals = polls.map((poll) => poll.answered.then((body) => ({ body, at: performance.now() })));
     await trigger(round);
-    const answers = await Promise.all(arrivals);
+    const answers = await Promise.all(polls);
     if (round > 0) for (const { at } of answers) samples.push(at - started); // round 0 warms up
-    polls = answers.map(({ body }, index) => {
-      cursors[index] = (JSON.parse(body) as { t: { t: string } }).t.t;
-      return open(agent, `${target.url}${target.subscribePath(channel, cursors[index]!)}`);
-    });
-    await Promise.all(polls.map((poll) => poll.connected));
+    answers.forEach(({ body }, index) => (cursors[index] = (JSON.parse(body) as { t: { t: string } }).t.t));
   }
-  agent.destroy();
-  await Promise.allSettled(polls.map((poll) => poll.answered));
+  for (const poller of pollers) poller.close();
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
 }

@@ -6,6 +6,11 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 
+/** Sized answers, as Roster sends them (keep-alive clients then need no chunked decoding). */
+function answer(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
 function serve(): void {
   const waiting = new Map<string, Set<ServerResponse>>();
   let counter = 17_000_000_000_000_000n;
@@ -15,7 +20,7 @@ function serve(): void {
     if (parts[1] === 'subscribe') {
       const channel = parts[2] ?? '';
       if (query === 'tt=0') {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(`{"t":{"t":"${counter}","r":1},"m":[]}`);
+        answer(res, `{"t":{"t":"${counter}","r":1},"m":[]}`);
         return;
       }
       let set = waiting.get(channel);
@@ -30,8 +35,8 @@ function serve(): void {
       const body = `{"t":{"t":"${timetoken}","r":1},"m":[{"c":"${channel}","p":{"t":"${timetoken}","r":1},"d":${decodeURIComponent(parts[3] ?? 'null')}}]}`;
       const set = waiting.get(channel);
       waiting.delete(channel);
-      for (const held of set ?? []) held.writeHead(200, { 'content-type': 'text/javascript' }).end(body);
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`[1,"Sent","${timetoken}"]`);
+      for (const held of set ?? []) answer(held, body);
+      answer(res, `[1,"Sent","${timetoken}"]`);
       return;
     }
     res.writeHead(404).end();
