@@ -32,9 +32,9 @@ export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
 };
 
 /**
- * Records kept in memory per table, most recently written or read. This process is the only
- * writer of the file (its sort keys need our `fold()`), so every change passes through `write`
- * and `remove`, which refresh the entry after their transaction commits.
+ * Records kept in memory per table (the oldest entry goes first when full). This process is the
+ * only writer of the file (its sort keys need our `fold()`), so every change passes through
+ * `write` and `remove`, which refresh the entry after their transaction commits.
  */
 export const RECORD_CACHE_SIZE = 10_000;
 
