@@ -16,6 +16,8 @@ export interface Config {
   channelLogSize: number;
   /** How long each channel keeps its messages, in seconds. */
   channelLogSeconds: number;
+  /** MiB of message text all channel logs together may hold. */
+  channelLogMiB: number;
 }
 
 export interface ConfigSources {
@@ -27,6 +29,7 @@ export interface ConfigSources {
   subscribeHold?: string | undefined;
   channelLogSize?: string | undefined;
   channelLogSeconds?: string | undefined;
+  channelLogMib?: string | undefined;
 }
 
 interface ConfigFile {
@@ -37,6 +40,7 @@ interface ConfigFile {
   subscribeHoldSeconds?: number;
   channelLogSize?: number;
   channelLogSeconds?: number;
+  channelLogMiB?: number;
   keysets?: KeysetInput[];
 }
 
@@ -59,6 +63,7 @@ export function loadConfig(flags: ConfigSources, env: NodeJS.ProcessEnv = proces
     subscribeHoldSeconds: holdSeconds(flags.subscribeHold ?? env['ROSTER_SUBSCRIBE_HOLD'] ?? file.subscribeHoldSeconds ?? 280),
     channelLogSize: Math.ceil(positive('channel log size', flags.channelLogSize ?? env['ROSTER_CHANNEL_LOG_SIZE'] ?? file.channelLogSize ?? 100)),
     channelLogSeconds: positive('channel log seconds', flags.channelLogSeconds ?? env['ROSTER_CHANNEL_LOG_SECONDS'] ?? file.channelLogSeconds ?? 600),
+    channelLogMiB: positive('channel log MiB', flags.channelLogMib ?? env['ROSTER_CHANNEL_LOG_MIB'] ?? file.channelLogMiB ?? 256),
   };
 }
 

@@ -15,6 +15,7 @@ program
   .option('--subscribe-hold <seconds>', 'how long a subscribe long-poll waits for messages (ROSTER_SUBSCRIBE_HOLD, default 280)')
   .option('--channel-log-size <count>', 'messages each channel keeps for reconnecting subscribers (ROSTER_CHANNEL_LOG_SIZE, default 100)')
   .option('--channel-log-seconds <seconds>', 'how long each channel keeps them (ROSTER_CHANNEL_LOG_SECONDS, default 600)')
+  .option('--channel-log-mib <mib>', 'message text all channels keep together, oldest channels dropped first (ROSTER_CHANNEL_LOG_MIB, default 256)')
   .option('--synchronous <mode>', 'normal: writes survive a crash; full: also power loss (ROSTER_SYNCHRONOUS)')
   .action(async (flags: Record<string, string | undefined>) => {
     let node: Awaited<ReturnType<typeof startNode>> | undefined;

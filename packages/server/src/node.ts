@@ -21,6 +21,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
     holdSeconds: config.subscribeHoldSeconds,
     channelLogSize: config.channelLogSize,
     channelLogSeconds: config.channelLogSeconds,
+    channelLogMiB: config.channelLogMiB,
   });
   const objects = new ObjectsService(store, realtime);
   const context = { keysets: new Keysets(config.keysets), store, objects, revocations: new SqliteRevocations(store.db), realtime };

@@ -297,3 +297,23 @@ describe('channel groups', () => {
     expect(reply.body).toMatchObject({ message: 'Channel groups are not supported by this server.', error: true, status: 400 });
   });
 });
+
+describe('channel logs share a node-wide budget (--channel-log-mib)', () => {
+  it('drops the logs of the channels written to longest ago, and keeps the newest', async () => {
+    const small = await startServer({ args: ['--subscribe-hold', '1', '--channel-log-mib', '1'] });
+    try {
+      const poll = async (channel: string, tt: string) =>
+        ((await (await fetch(`${small.url}/v2/subscribe/demo/${channel}/0?uuid=t&tt=${tt}&tr=1`)).json()) as SubscribeAnswer).m;
+      const start = ((await (await fetch(`${small.url}/v2/subscribe/demo/room-0/0?uuid=t`)).json()) as SubscribeAnswer).t.t;
+      const bulky = JSON.stringify({ text: 'x'.repeat(30_000) });
+      for (let n = 0; n < 40; n++) {
+        const reply = await fetch(`${small.url}/publish/demo/demo/0/room-${n}/0?uuid=p`, { method: 'POST', body: bulky, headers: { 'content-type': 'application/json' } });
+        expect(reply.status).toBe(200);
+      }
+      expect(await poll('room-0', start)).toEqual([]); // 40 × 30 KB is past 1 MiB: the oldest log went
+      expect((await poll('room-39', start)).map((m) => m.c)).toEqual(['room-39']);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -27,6 +27,7 @@ export interface LoggedMessage {
 export class ChannelLog {
   readonly #entries: LoggedMessage[] = [];
   readonly #maxMessages: number;
+  #bytes = 0;
 
   /** @param maxMessages envelopes kept; the oldest goes first. */
   constructor(maxMessages: number) {
@@ -36,14 +37,15 @@ export class ChannelLog {
   /** Adds an envelope; its timetoken must be greater than every one already kept. */
   append(entry: LoggedMessage): void {
     this.#entries.push(entry);
-    if (this.#entries.length > this.#maxMessages) this.#entries.shift();
+    this.#bytes += entry.json.length;
+    if (this.#entries.length > this.#maxMessages) this.#bytes -= this.#entries.shift()!.json.length;
   }
 
   /** Forgets envelopes older than `cutoff`. */
   dropBefore(cutoff: Timetoken): void {
     let count = 0;
     while (count < this.#entries.length && this.#entries[count]!.timetoken < cutoff) count++;
-    if (count > 0) this.#entries.splice(0, count);
+    for (const dropped of this.#entries.splice(0, count)) this.#bytes -= dropped.json.length;
   }
 
   /** The kept envelopes with a timetoken greater than `timetoken`, oldest first. */
@@ -65,5 +67,10 @@ export class ChannelLog {
 
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** The kept envelopes' JSON, in UTF-16 code units: about their size in memory. */
+  get bytes(): number {
+    return this.#bytes;
   }
 }

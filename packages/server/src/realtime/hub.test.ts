@@ -219,4 +219,17 @@ describe('RealtimeHub: channel logs', () => {
     const { answers } = poll(hub, { channels: ['old', 'recent'], after: 0n });
     expect(answers[0]!.m.map((m) => m['d'])).toEqual([2]);
   });
+
+  it('keeps all channel logs within the node-wide budget, dropping those written longest ago', () => {
+    const hub = makeHub({ channelLogMiB: 1 });
+    const bulky = 'x'.repeat(64 * 1024);
+    for (let n = 0; n < 40; n++) say(hub, `room-${n}`, bulky); // about 2.5 MiB in all
+    const kept = hub.stats().channels;
+    expect(kept).toBeGreaterThan(10);
+    expect(kept).toBeLessThan(17);
+    const { answers } = poll(hub, { channels: ['room-0', 'room-39'], after: 0n });
+    expect(answers[0]!.m.map((m) => m['c'])).toEqual(['room-39']);
+    say(hub, 'room-39', 'small');
+    expect(hub.stats().channels).toBe(kept); // rewriting a kept channel drops nothing
+  });
 });

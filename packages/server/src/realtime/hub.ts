@@ -14,6 +14,11 @@ export interface HubOptions {
   channelLogSize: number;
   /** How long a channel's envelopes are kept. @default 600 */
   channelLogSeconds: number;
+  /**
+   * Envelope text all channel logs of the node may hold together, in MiB; past it, the logs
+   * written longest ago are dropped whole. @default 256
+   */
+  channelLogMiB: number;
   /** Envelopes in one subscribe answer; the client polls again at once for the rest. @default 100 */
   maxMessagesPerAnswer: number;
 }
@@ -23,6 +28,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   holdSeconds: 280,
   channelLogSize: 100,
   channelLogSeconds: 600,
+  channelLogMiB: 256,
   maxMessagesPerAnswer: 100,
 };
 
@@ -100,6 +106,8 @@ export class RealtimeHub implements ObjectEventSink {
   /** Every held long-poll, in deadline order (all share one hold time). */
   readonly #held = new Set<HeldSubscribe>();
   readonly #sweep: NodeJS.Timeout;
+  /** Envelope text held by every channel log of the node (see `ChannelLog.bytes`). */
+  #logBytes = 0;
   #closed = false;
 
   constructor(options: Partial<HubOptions> = {}, clock = new TimetokenClock(), millis: () => number = Date.now) {
@@ -200,7 +208,7 @@ export class RealtimeHub implements ObjectEventSink {
     for (const space of this.#spaces.values()) {
       for (const [channel, log] of space.logs) {
         if ((log.newest() ?? 0n) >= cutoff) break;
-        space.logs.delete(channel);
+        this.#dropLog(space, channel, log);
       }
     }
   }
@@ -247,11 +255,34 @@ export class RealtimeHub implements ObjectEventSink {
     if (log) space.logs.delete(channel);
     else log = new ChannelLog(this.options.channelLogSize);
     space.logs.set(channel, log); // moved to the end: the most recently written
+    const before = log.bytes;
     log.dropBefore(this.#cutoff());
     log.append({ timetoken, json, subject });
+    this.#logBytes += log.bytes - before;
+    this.#keepLogsWithinBudget(space, channel);
     const waiting = space.waiters.get(channel);
     if (waiting) for (const held of waiting) if (passes(held.filter, subject)) woken.add(held);
     return text;
+  }
+
+  #dropLog(space: KeysetChannels, channel: string, log: ChannelLog): void {
+    space.logs.delete(channel);
+    this.#logBytes -= log.bytes;
+  }
+
+  /**
+   * Past the node-wide budget, drops the logs written longest ago, this keyset's first (its
+   * map is in write order), then other keysets'; the log just written to is kept.
+   */
+  #keepLogsWithinBudget(current: KeysetChannels, written: string): void {
+    const budget = this.options.channelLogMiB * 1024 * 1024;
+    if (this.#logBytes <= budget) return;
+    for (const space of [current, ...this.#spaces.values()]) {
+      for (const [channel, log] of space.logs) {
+        if (this.#logBytes <= budget) return;
+        if (space !== current || channel !== written) this.#dropLog(space, channel, log);
+      }
+    }
   }
 
   /** Envelopes after `after` on `channels`, oldest first, and the cursor of the last one looked at. */
