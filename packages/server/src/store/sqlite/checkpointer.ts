@@ -37,19 +37,29 @@ parentPort.on('message', () => {
  */
 export class Checkpointer {
   readonly #worker: Worker;
+  readonly #exited: Promise<void>;
+  #running = true;
 
   constructor(db: Connection, path: string) {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver, path, intervalMs: INTERVAL_MS } });
     this.#worker.unref();
+    this.#exited = new Promise<void>((done) => this.#worker.once('exit', () => done()));
+    // A thread that fails hands checkpointing back to the writer, at SQLite's default interval.
+    this.#worker.on('error', (error) => {
+      console.error('WAL checkpoint thread failed; the writer checkpoints from now on:', error);
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+    });
+    void this.#exited.then(() => (this.#running = false));
   }
 
   /** Stops the thread after its current checkpoint; resolves once it has closed its connection. */
   async stop(): Promise<void> {
-    const exited = new Promise<void>((done) => this.#worker.once('exit', () => done()));
-    this.#worker.ref(); // keep the process alive until the thread is done
-    this.#worker.postMessage('stop');
-    await exited;
+    if (this.#running) {
+      this.#worker.ref(); // keep the process alive until the thread is done
+      this.#worker.postMessage('stop');
+    }
+    await this.#exited;
   }
 }
