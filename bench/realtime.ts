@@ -10,10 +10,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../packages/server/test/fixture.ts';
-import { residentBytes } from './lib/processes.ts';
+import { residentBytes, startServer } from '../packages/server/test/fixture.ts';
 import { RawPoller } from './lib/raw-poll.ts';
 import { check, type Check } from './lib/report.ts';
+import { send } from './lib/seed.ts';
 
 
 // ---- measurement helpers ----
@@ -35,20 +35,6 @@ function fileLimit(): number {
   } catch {
     return 1024;
   }
-}
-
-function get(agent: Agent, url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(body));
-      response.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** Opens a request and resolves once its socket is connected (the request is then on its way). */
@@ -87,7 +73,7 @@ async function deliveryLatency(
   { channel, subscribers, rounds, trigger }: { channel: string; subscribers: number; rounds: number; trigger: (round: number) => Promise<void> },
 ): Promise<Latency> {
   const agent = new Agent({ keepAlive: true });
-  const handshake = JSON.parse(await get(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
+  const handshake = JSON.parse(await send(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
   agent.destroy();
   const pollers = await Promise.all(Array.from({ length: subscribers }, () => RawPoller.open(target.url)));
   const cursors = new Array<string>(subscribers).fill(handshake.t.t);
@@ -109,7 +95,7 @@ async function deliveryLatency(
 /** Resident bytes per idle long-poll: RSS with `count` held polls minus RSS before, over `count`. */
 async function idleMemory(target: Target, count: number): Promise<number> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const warm = await get(agent, `${target.url}${target.subscribePath('idle-0', '0')}`);
+  const warm = await send(agent, `${target.url}${target.subscribePath('idle-0', '0')}`);
   const tt = (JSON.parse(warm) as { t: { t: string } }).t.t;
   await new Promise((done) => setTimeout(done, 500));
   const before = residentBytes(target.pid);
@@ -188,7 +174,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<RealtimeRes
   const roster = await startRoster();
   const publisher = new Agent({ keepAlive: true });
   const publishTo = (target: Target, channel: string) => async (round: number) => {
-    await get(publisher, `${target.url}${target.publishPath(channel, JSON.stringify({ round }))}`);
+    await send(publisher, `${target.url}${target.publishPath(channel, JSON.stringify({ round }))}`);
   };
   const setOn = (channel: string) => async (round: number) => {
     await new Promise<void>((resolve, reject) => {

@@ -48,16 +48,6 @@ export async function startRoster(options: StartOptions = {}): Promise<Target & 
   return { url: server.url, pid: server.process.pid ?? 0, server, stop: () => server.close() };
 }
 
-/** Resident memory of a process, in bytes (Linux /proc; 0 elsewhere). */
-export function residentBytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU time (user + system) a process has used, in µs, from /proc (NaN where that is missing). */
 export function cpuMicros(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;

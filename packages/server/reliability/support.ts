@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { residentBytes } from '../test/fixture.ts';
 import type { ObjectsClient } from '../test/http.ts';
 
 /** A user or channel as the objects API answers it (the fields the reliability tests read). */
@@ -68,13 +68,6 @@ export async function seedUsers(api: ObjectsClient, count: number): Promise<void
     const reply = await api.patch(`uuids/${id}`, { name: id, email: `${id}@example.com`, custom: { seq: 0, group: index % 10 } });
     if (reply.status !== 200) throw new Error(`seeding ${id}: ${reply.status} ${JSON.stringify(reply.body)}`);
   });
-}
-
-/** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS). */
-export function residentBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]) * 1024;
 }
 
 /** Samples a process's RSS every `intervalMs` until `stop()`, which returns the samples in bytes. */

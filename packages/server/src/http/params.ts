@@ -1,4 +1,5 @@
 import type { Keyset } from '../auth/keysets.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import { invalid } from '../errors.ts';
 import type { ListCommand } from '../objects/service.ts';
 import type { Include, ObjectFields } from '../objects/shape.ts';
@@ -7,7 +8,6 @@ import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
 import type { Cursor } from '../store/store.ts';
-import { BoundedMap } from '../bounded-map.ts';
 import { all, single, type QueryValues } from './query-string.ts';
 
 export const MAX_LIMIT = 100;

@@ -130,6 +130,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     }
     const before = this.#table.toRow(current);
     const changed = this.#columns.flatMap((column, index) => (values[index] !== before[index] ? [index] : []));
+    if (changed.length === 0) return;
     const assignments = changed.map((index) => `${this.#columns[index]} = ?`).join(', ');
     const sql = `UPDATE ${this.#table.table} SET ${assignments} WHERE sub_key = ? AND id = ?`;
     this.#statements.get(sql).run(...changed.map((index) => values[index]), subKey, record.id);
