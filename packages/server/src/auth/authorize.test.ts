@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { authorize, authorizeListing, need, subscribeKeyInPath } from './authorize.ts';
+import { authorize, authorizeListing, isSignedRequest, need, publishNeeds, routeKeyset, verifyRequestSignature } from './authorize.ts';
 import { parseGrantRequest } from './grant-request.ts';
-import { keysetFrom, Keysets } from './keysets.ts';
+import { keysetFrom, Keysets, type Keyset } from './keysets.ts';
 import { MemoryRevocations } from './revocations.ts';
+import { signatureV2, sortedQuery } from './signature.ts';
 import { mintToken, readToken, tokenExpiresAt } from './token.ts';
 
 const keyset = keysetFrom({ publishKey: 'pub', subscribeKey: 'sub', secretKey: 'sec', accessManager: true, disallowGetAllUuids: true });
@@ -73,13 +74,62 @@ describe('authorize', () => {
   });
 });
 
-describe('subscribeKeyInPath', () => {
-  it('finds the key in every endpoint family', () => {
-    expect(subscribeKeyInPath('/v2/objects/sub/uuids/x?a=1')).toBe('sub');
-    expect(subscribeKeyInPath('/v3/pam/sub/grant')).toBe('sub');
-    expect(subscribeKeyInPath('/publish/pub/sub/0/ch/0/%22x%22')).toBe('sub');
-    expect(subscribeKeyInPath('/v2/subscribe/sub/ch/0')).toBe('sub');
-    expect(subscribeKeyInPath('/v2/presence/sub-key/sub/channel/ch/leave')).toBe('sub');
-    expect(subscribeKeyInPath('/time/0')).toBeUndefined();
+/** Two locked-down keysets on one node; whoever holds B's secret must get nothing on A. */
+const keysetA = keysetFrom({ publishKey: 'pub-a', subscribeKey: 'sub-a', secretKey: 'sec-a', accessManager: true });
+const keysetB = keysetFrom({ publishKey: 'pub-b', subscribeKey: 'sub-b', secretKey: 'sec-b', accessManager: true });
+const twoKeysets = () => ({ keysets: new Keysets([keysetA, keysetB]), revocations: new MemoryRevocations() });
+
+/** A request as the preHandler sees it: route parameters, the URL as sent, signed with `signer`'s secret. */
+function signedRequest(params: Record<string, string>, path: string, signer: Keyset): FastifyRequest {
+  const query: [string, string][] = [['uuid', 'u'], ['timestamp', String(nowSeconds)]];
+  const keys = { publishKey: signer.publishKey, subscribeKey: signer.subscribeKey, secretKey: signer.secretKey! };
+  const signature = signatureV2(keys, 'GET', path, sortedQuery(query), '');
+  const url = `${path}?uuid=u&timestamp=${nowSeconds}&signature=${signature}`;
+  return { params, method: 'GET', url, raw: { url }, query: { uuid: 'u' } } as unknown as FastifyRequest;
+}
+
+describe('verifyRequestSignature', () => {
+  const forged = '/publish/pub-a/sub-a/0/sub-key/sub-b/%22x%22';
+
+  it('checks the signature with the secret of the keyset the route names, whatever the path holds', async () => {
+    const context = twoKeysets();
+    await expect(verifyRequestSignature(context, signedRequest({ subKey: 'sub-a' }, forged, keysetB))).rejects.toMatchObject({
+      status: 403,
+      message: 'Signature does not match',
+    });
+    const genuine = signedRequest({ subKey: 'sub-a' }, forged, keysetA);
+    await verifyRequestSignature(context, genuine);
+    expect(isSignedRequest(genuine, keysetA)).toBe(true);
+    expect(isSignedRequest(genuine, keysetB)).toBe(false);
+    await authorize(context, genuine, keysetA, publishNeeds('sub-key'));
+    await expect(authorize(context, genuine, keysetB, publishNeeds('sub-key'))).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('grants nothing to a request whose route names no keyset, or an unknown one', async () => {
+    const context = twoKeysets();
+    for (const params of [{}, { '*': 'sub-key/sub-b' }, { subKey: 'sub-unknown' }] as Record<string, string>[]) {
+      const request = signedRequest(params, '/v2/nothing/sub-key/sub-b', keysetB);
+      await verifyRequestSignature(context, request);
+      expect(isSignedRequest(request, keysetA) || isSignedRequest(request, keysetB)).toBe(false);
+    }
+  });
+
+  it('finds the keyset in the route parameters only', () => {
+    const keysets = new Keysets([keysetA, keysetB]);
+    const route = (params: unknown) => routeKeyset(keysets, { params } as FastifyRequest);
+    expect(route({ subKey: 'sub-b' })).toBe(keysetB);
+    expect(route({ subKey: 'sub-c' })).toBeUndefined();
+    expect(route({ '*': 'sub-key/sub-b' })).toBeUndefined();
+    expect(route(undefined)).toBeUndefined();
+  });
+});
+
+describe('tokens', () => {
+  it('from one keyset never authorize on another, even once verified and cached', async () => {
+    const context = twoKeysets();
+    const fromB = mintToken(parseGrantRequest({ ttl: 10, permissions: { resources: { channels: { c: 3 } } } }, nowSeconds), 'sec-b');
+    const request = requestWith({ auth: fromB, uuid: 'u' });
+    await authorize(context, request, keysetB, publishNeeds('c'));
+    await expect(authorize(context, request, keysetA, publishNeeds('c'))).rejects.toMatchObject({ status: 403, message: 'Invalid token' });
   });
 });

@@ -43,42 +43,44 @@ export const subscribeNeeds = (channels: readonly string[], groups: readonly str
   ...groups.map((group) => need('read', 'group', group, { location: 'channel-group', locationType: 'query' })),
 ];
 
-/** Requests whose signature was verified with the keyset's secret key: they have full access. */
-const signedRequests = new WeakSet<FastifyRequest>();
+/**
+ * Requests whose signature was verified, with the keyset whose secret key verified it: such a
+ * request has full access to that keyset and to no other.
+ */
+const signedRequests = new WeakMap<FastifyRequest, Keyset>();
 
-export const isSignedRequest = (request: FastifyRequest): boolean => signedRequests.has(request);
+/** Whether `request` carries a valid signature made with `keyset`'s secret key. */
+export const isSignedRequest = (request: FastifyRequest, keyset: Keyset): boolean => signedRequests.get(request)?.subscribeKey === keyset.subscribeKey;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** The subscribe key a PubNub path names, wherever that family of endpoints puts it. */
-export function subscribeKeyInPath(path: string): string | undefined {
-  const segments = path.split('?', 1)[0]!.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment;
-    }
-  });
-  const marker = segments.findIndex((segment) => segment === 'sub-key' || segment === 'sub_key');
-  if (marker > 0) return segments[marker + 1];
-  // /publish/{pub}/{sub}/…, /signal/{pub}/{sub}/…, /v2/objects/{sub}/…, /v2/subscribe/{sub}/…, /v3/pam/{sub}/…
-  return ['publish', 'signal', 'v1', 'v2', 'v3'].includes(segments[1] ?? '') ? segments[3] : undefined;
+/**
+ * The keyset the matched route serves: its `:subKey` parameter (decoded by the router), or
+ * undefined for routes without one (`/time/…`, `/v1/channel-registration/…`, the 404 handler)
+ * and for unknown keys (the route answers those with its own 400).
+ */
+export function routeKeyset(keysets: Keysets, request: FastifyRequest): Keyset | undefined {
+  const params: unknown = request.params;
+  if (typeof params !== 'object' || params === null || !('subKey' in params)) return undefined;
+  const subKey = params.subKey;
+  return typeof subKey === 'string' ? keysets.find(subKey) : undefined;
 }
 
 /**
- * Verifies a request's `signature` when its keyset has a secret key (a `preHandler` for every
- * route). A wrong or stale signature is a 403; a valid one marks the request as fully trusted.
+ * Verifies a request's `signature` (a `preHandler` for every route) against the secret key of
+ * the keyset its route serves, and only that one. A wrong or stale signature is a 403; a valid
+ * one gives full access to that keyset. A request whose route names no keyset, or one without a
+ * secret key, is not checked and gains nothing from its signature: a signed request to a path
+ * no route serves is an ordinary 404.
  */
 export async function verifyRequestSignature(context: AccessContext, request: FastifyRequest): Promise<void> {
   if (!context.keysets.anySecretKey) return;
-  const rawUrl = request.raw.url ?? request.url;
-  if (rawUrl.startsWith('/time')) return;
-  const subKey = subscribeKeyInPath(rawUrl);
-  const keyset = subKey === undefined ? undefined : context.keysets.find(subKey);
-  if (!keyset?.secretKey) return;
+  const keyset = routeKeyset(context.keysets, request);
+  if (keyset?.secretKey === undefined) return;
   const keys = { publishKey: keyset.publishKey, subscribeKey: keyset.subscribeKey, secretKey: keyset.secretKey };
+  const rawUrl = request.raw.url ?? request.url;
   const check = checkSignature({ method: request.method, rawUrl, body: rawBodyOf(request) }, keys, nowSeconds());
-  if (check === 'valid') signedRequests.add(request);
+  if (check === 'valid') signedRequests.set(request, keyset);
   else if (check === 'invalid') throw refusal('Signature does not match', 'signature', 'The request signature does not match.');
   else if (check === 'stale') {
     throw refusal('Request timestamp is not valid', 'timestamp', 'timestamp must be unix seconds within 60 seconds of the server clock.');
@@ -143,7 +145,7 @@ export function permissionRefusal(missing: readonly Need[]): RosterError {
  * with the secret key, or when its `auth` token is valid and grants every need. Throws a 403.
  */
 export async function authorize(context: AccessContext, request: FastifyRequest, keyset: Keyset, needs: readonly Need[]): Promise<void> {
-  if (!keyset.accessManager || isSignedRequest(request)) return;
+  if (!keyset.accessManager || isSignedRequest(request, keyset)) return;
   const query = request.query as QueryValues; // parsed by parseQueryString for every route
   const auth = single(query, 'auth');
   if (auth === undefined || auth === '') {
@@ -161,7 +163,7 @@ export async function authorize(context: AccessContext, request: FastifyRequest,
 /** Get-all users or channels: open to every client unless the keyset disallows it. */
 export async function authorizeListing(context: AccessContext, request: FastifyRequest, keyset: Keyset, kind: 'uuid' | 'channel'): Promise<void> {
   const disallowed = kind === 'uuid' ? keyset.disallowGetAllUuids : keyset.disallowGetAllChannels;
-  if (keyset.accessManager && disallowed && !isSignedRequest(request)) {
+  if (keyset.accessManager && disallowed && !isSignedRequest(request, keyset)) {
     throw new RosterError('FORBIDDEN', DENIED, [
       { message: `Listing all ${kind}s is disallowed on this keyset`, location: kind === 'uuid' ? 'uuids' : 'channels', locationType: 'path' },
     ]);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import PubNub from 'pubnub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkSignature, pubnubEncode, signatureV1, signatureV2, sortedQuery, type SignedParts } from './signature.ts';
+import { checkSignature, pubnubEncode, pythonSignedPath, signatureV1, signatureV2, sortedQuery, type SignedParts } from './signature.ts';
 
 const KEYS = { publishKey: 'pub-c-test', subscribeKey: 'sub-c-test', secretKey: 'sec-c-secret' };
 const now = () => Math.floor(Date.now() / 1000);
@@ -73,11 +73,34 @@ describe('signature v2 as the official JS SDK computes it', () => {
 describe('signature variants', () => {
   const stamp = String(now());
 
-  it('accepts a path signed decoded, as Python signs ids with reserved characters', () => {
-    const query = sortedQuery([['uuid', 'a'], ['timestamp', stamp]]);
-    const signature = signatureV2(KEYS, 'GET', '/v2/objects/sub-c-test/uuids/a b', query, '');
-    const rawUrl = `/v2/objects/sub-c-test/uuids/a%20b?uuid=a&timestamp=${stamp}&signature=${signature}`;
-    expect(checkSignature({ method: 'GET', rawUrl, body: '' }, KEYS, now())).toBe('valid');
+  const signedGet = (signedPath: string, sentPath: string) => {
+    const signature = signatureV2(KEYS, 'GET', signedPath, sortedQuery([['uuid', 'a'], ['timestamp', stamp]]), '');
+    return checkSignature({ method: 'GET', rawUrl: `${sentPath}?uuid=a&timestamp=${stamp}&signature=${signature}`, body: '' }, KEYS, now());
+  };
+
+  it('accepts an App Context path signed with ids unescaped, as Python signs them', () => {
+    expect(signedGet('/v2/objects/sub-c-test/uuids/a b', '/v2/objects/sub-c-test/uuids/a%20b')).toBe('valid');
+    expect(signedGet('/v2/objects/sub-c-test/channels/ü "x"/uuids', '/v2/objects/sub-c-test/channels/%C3%BC%20%22x%22/uuids')).toBe('valid');
+  });
+
+  it('refuses the unescaped form where it would address another resource or route', () => {
+    // Made for the user `a/b`; replayed, the decoded form would act on the user `a%2Fb`.
+    expect(signedGet('/v2/objects/sub-c-test/uuids/a%2Fb', '/v2/objects/sub-c-test/uuids/a%252Fb')).toBe('invalid');
+    expect(signedGet('/v2/objects/sub-c-test/uuids/a/b/channels', '/v2/objects/sub-c-test/uuids/a%2Fb/channels')).toBe('invalid');
+    expect(signedGet('/v2/objects/sub-c-test/uuids/a?b', '/v2/objects/sub-c-test/uuids/a%3Fb')).toBe('invalid');
+    expect(signedGet('/v2/objects/sub-c-test/uuids/a#b', '/v2/objects/sub-c-test/uuids/a%23b')).toBe('invalid');
+    // Python escapes publish paths itself: they are only ever signed as sent.
+    expect(signedGet('/publish/pub-c-test/sub-c-test/0/a b/0/1', '/publish/pub-c-test/sub-c-test/0/a%20b/0/1')).toBe('invalid');
+    expect(signedGet('/publish/pub-c-test/sub-c-test/0/a%20b/0/1', '/publish/pub-c-test/sub-c-test/0/a%20b/0/1')).toBe('valid');
+  });
+
+  it('derives Python’s signed path segment by segment', () => {
+    expect(pythonSignedPath('/v2/objects/s/uuids/a%20b%2B')).toBe('/v2/objects/s/uuids/a b+');
+    expect(pythonSignedPath('/v2/objects/s/uuids/plain')).toBeUndefined();
+    for (const refused of ['a%2Fb', 'a%252F', 'a%3F', 'a%23', '%E0%80', 'a%zz']) {
+      expect(pythonSignedPath(`/v2/objects/s/uuids/${refused}`), refused).toBeUndefined();
+    }
+    expect(pythonSignedPath('/v2/subscribe/s/a%20b/0')).toBeUndefined();
   });
 
   it('signs /publish as GET and accepts v1 only for POST publish', () => {

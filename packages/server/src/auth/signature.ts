@@ -88,9 +88,48 @@ function sameText(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** One path segment percent-decoded, or undefined when its escapes are not valid UTF-8. */
+function strictDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decoded segment holding one of these would split the path, re-escape to another id, or cut it. */
+const RESOURCE_CHANGING = /[/%?#]/;
+
 /**
- * Checks a request's `signature` against the keyset's secret key: path as sent, then decoded
- * (Python signs unescaped ids); `timestamp` must be within ±60 s of `nowSeconds`.
+ * The path as PubNub's Python SDK signs an App Context request, when that differs from the path
+ * as sent; undefined when Python never signs such a path, or when decoding could change which
+ * resource or route the path addresses.
+ *
+ * Python (pubnub/python `pubnub/utils.py` `sign_request`) signs `endpoint.get_path()`, and its
+ * objects_v2 endpoints build that path with the uuid or channel id unescaped (e.g. `GetUuid`:
+ * `"/v2/objects/%s/uuids/%s" % (subscribe_key, uuid)`); its httpx transport then percent-encodes
+ * the path on the wire (`httpx._urlparse.quote`: all but unreserved characters, `!$&'()*+,;=:@/`
+ * and valid `%XX`). So the id `a b` is sent as `/uuids/a%20b` but signed as `/uuids/a b`. Its
+ * publish, signal, subscribe, presence and revoke paths escape names first (`utils.url_encode`)
+ * and are signed as sent, as are all the JS SDK's. No recorded request shows it: the Python
+ * cassettes drop `signature`, and none has an id that needs escaping.
+ *
+ * Each segment is decoded on its own and none may decode to `/`, `%`, `?` or `#`: then the
+ * decoded segments are exactly the route parameters the router hands the handler, and the
+ * signature covers the resources the request acts on. (Without that rule a signature for
+ * `uuids/a%2Fb` would pass on `uuids/a%252Fb`, a different user.)
+ */
+export function pythonSignedPath(rawPath: string): string | undefined {
+  if (!rawPath.startsWith('/v2/objects/') || !rawPath.includes('%')) return undefined;
+  const segments = rawPath.split('/').map(strictDecode);
+  if (segments.some((segment) => segment === undefined || RESOURCE_CHANGING.test(segment))) return undefined;
+  return segments.join('/');
+}
+
+/**
+ * Checks a request's `signature` against the keyset's secret key: over the path as sent, or
+ * over Python's unescaped form where {@link pythonSignedPath} allows one; `timestamp` must be
+ * within ±60 s of `nowSeconds`.
  */
 export function checkSignature(parts: SignedParts, keys: SigningKeys, nowSeconds: number): SignatureCheck {
   const questionMark = parts.rawUrl.indexOf('?');
@@ -105,8 +144,8 @@ export function checkSignature(parts: SignedParts, keys: SigningKeys, nowSeconds
 
   const given = signatures[0]!;
   const query = sortedQuery(pairs);
-  const decodedPath = decode(rawPath);
-  const paths = decodedPath === rawPath ? [rawPath] : [rawPath, decodedPath];
+  const unescaped = pythonSignedPath(rawPath);
+  const paths = unescaped === undefined ? [rawPath] : [rawPath, unescaped];
   const isV2 = given.startsWith('v2.');
   // v1 covers neither method nor body, so it is taken only where Python uses it: POST publish.
   if (!isV2 && !(parts.method.toUpperCase() === 'POST' && rawPath.startsWith('/publish/'))) return 'invalid';

@@ -14,7 +14,7 @@ function secretKeyOf(request: FastifyRequest, keyset: Keyset): string {
   if (keyset.secretKey === undefined) {
     throw new RosterError('FORBIDDEN', 'Access Manager needs a secret key on this keyset');
   }
-  if (!isSignedRequest(request)) throw new RosterError('FORBIDDEN', 'Signature is required: sign the request with the secret key');
+  if (!isSignedRequest(request, keyset)) throw new RosterError('FORBIDDEN', 'Signature is required: sign the request with the secret key');
   return keyset.secretKey;
 }
 
