@@ -17,16 +17,18 @@ export interface SqlDialect {
    * or NULL when the key is missing.
    */
   customType(table: Table, key: string, params: SqlParams): string;
-  /** Case folding used by LIKE and by string sorts (the same function in both places). */
+  /** Case folding used by LIKE (upper case; sorts use the collation's keys, not this). */
   fold(expr: string): string;
-  /** `fold` applied in JavaScript to a bound literal: the same result as the SQL `fold`. */
-  foldText(text: string): string;
   /**
-   * The indexed sort-key column of a text column, whose value is the folded text, `char(1)`,
-   * then the exact text ('' for NULL), or undefined where the backend keeps none.
+   * The indexed sort-key column of a text column, holding `sortKey` of query/collation.ts ('' for
+   * NULL) and compared bytewise, or undefined where the backend keeps none.
    */
   sortKey(table: Table, column: string): string | undefined;
-  /** `expr LIKE pattern` where the pattern uses `%`/`_` with `\` as its escape character. */
+  /**
+   * `expr LIKE pattern` ignoring case as `fold` does, true or false (never NULL), in time
+   * linear in the text. `%` is the pattern's only wildcard and `\` makes the next character
+   * literal (`%`, `_` and `\` of the filter's text come escaped).
+   */
   like(expr: string, pattern: string): string;
 }
 

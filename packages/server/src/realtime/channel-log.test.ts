@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelLog, type LoggedMessage } from './channel-log.ts';
+import { ChannelLog, entryBytes, type LoggedMessage } from './channel-log.ts';
 
-const entry = (timetoken: bigint): LoggedMessage => ({ timetoken, json: `{"t":${timetoken}}`, subject: undefined });
+const entry = (timetoken: bigint): LoggedMessage => {
+  const json = `{"t":${timetoken}}`;
+  return { timetoken, json, filtered: false, bytes: entryBytes(json) };
+};
 
 describe('ChannelLog', () => {
   it('answers what came after a timetoken, oldest first, and nothing at or before it', () => {

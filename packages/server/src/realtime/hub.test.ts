@@ -1,5 +1,8 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ObjectEvent } from '../objects/events.ts';
+import { ENTRY_OVERHEAD_BYTES, LOG_OVERHEAD_BYTES, type FilterSubject } from './channel-log.ts';
 import { RealtimeHub, type HubOptions, type SubscribeQuery } from './hub.ts';
 import { parseMessageFilter } from './message-filter.ts';
 import { TimetokenClock } from './timetoken.ts';
@@ -231,5 +234,104 @@ describe('RealtimeHub: channel logs', () => {
     expect(answers[0]!.m.map((m) => m['c'])).toEqual(['room-39']);
     say(hub, 'room-39', 'small');
     expect(hub.stats().channels).toBe(kept); // rewriting a kept channel drops nothing
+  });
+});
+
+/** A filter that counts its evaluations (a `MessageFilter` is any predicate over the subject). */
+function countingFilter(verdict: (subject: FilterSubject) => boolean) {
+  const counter = { calls: 0, filter: (subject: FilterSubject) => (counter.calls++, verdict(subject)) };
+  return counter;
+}
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+describe('RealtimeHub: what one publish costs', () => {
+  it('evaluates each distinct filter once per publish, however many polls hold it', () => {
+    const hub = makeHub();
+    const counter = countingFilter(() => true);
+    const polls = Array.from({ length: 100 }, () => poll(hub, { channels: ['room'], after: hub.now(), filter: counter.filter }));
+    say(hub, 'room', 'hello');
+    expect(counter.calls).toBe(1);
+    expect(polls.every(({ answers }) => answers[0]!.m[0]!['d'] === 'hello')).toBe(true);
+  });
+
+  it('examines each message once for a held poll whose filter refuses most of them', () => {
+    const hub = makeHub();
+    const counter = countingFilter((subject) => subject.data === 'wanted');
+    const { answers } = poll(hub, { channels: ['room'], after: hub.now(), filter: counter.filter });
+    for (let n = 0; n < 50; n++) say(hub, 'room', n);
+    const wanted = say(hub, 'room', 'wanted');
+    expect(counter.calls).toBe(51);
+    expect(answers[0]!.m.map((m) => m['d'])).toEqual(['wanted']);
+    expect(answers[0]!.t.t).toBe(wanted);
+  });
+
+  it('keeps no parsed payload: kept messages are text, parsed again for a filter that needs them', async () => {
+    const hub = makeHub();
+    let payload: { x: string; padding: object[] } | undefined = { x: 'kept', padding: Array.from({ length: 1000 }, () => ({})) };
+    const parsed = new WeakRef(payload);
+    const before = hub.now();
+    say(hub, 'room', payload, { kind: 'note' });
+    payload = undefined;
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job ends
+    collectGarbage();
+    expect(parsed.deref()).toBeUndefined();
+    const { answers } = poll(hub, { channels: ['room'], after: before, filter: parseMessageFilter('data.x == "kept" && meta.kind == "note" && uuid == "alice"') });
+    expect(answers[0]!.m.map((m) => m['d'].x)).toEqual(['kept']);
+  });
+
+  it('parses at most about 1 MiB of kept text per answer when catching up through a filter, and loses nothing', () => {
+    const hub = makeHub({ channelLogSize: 200 });
+    const start = hub.now();
+    const bulky = 'x'.repeat(40 * 1024);
+    for (let n = 0; n < 100; n++) say(hub, 'room', { n, bulky }, { keep: n % 30 === 0 });
+    const filter = parseMessageFilter('meta.keep == true');
+    const seen: unknown[] = [];
+    let after = start;
+    let answers = 0;
+    for (; answers < 20 && after < BigInt(hub.now()); answers++) {
+      const { answers: got, held } = poll(hub, { channels: ['room'], after, filter });
+      if (held) {
+        hub.cancel(held);
+        break;
+      }
+      seen.push(...got[0]!.m.map((m) => m['d'].n));
+      after = BigInt(got[0]!.t.t);
+    }
+    expect(seen).toEqual([0, 30, 60, 90]);
+    expect(answers).toBeGreaterThanOrEqual(4); // 4 MiB of text, 1 MiB an answer
+    // Without a filter nothing is parsed: one answer takes what it may hold.
+    expect(poll(hub, { channels: ['room'], after: start }).answers[0]!.m).toHaveLength(100);
+  });
+});
+
+describe('RealtimeHub: what the channel logs count', () => {
+  const empty = (hub: RealtimeHub) => hub.stats().logBytes;
+
+  it('counts each envelope’s text, two bytes a character beyond U+00FF, plus fixed overheads', () => {
+    const hub = makeHub();
+    say(hub, 'latin', 'é'.repeat(1000));
+    const latin = empty(hub);
+    say(hub, 'cyrillic', 'ж'.repeat(1000));
+    const cyrillic = empty(hub) - latin;
+    expect(latin).toBeGreaterThan(1000 + ENTRY_OVERHEAD_BYTES + LOG_OVERHEAD_BYTES);
+    expect(latin).toBeLessThan(1300 + ENTRY_OVERHEAD_BYTES + LOG_OVERHEAD_BYTES);
+    expect(cyrillic).toBeGreaterThan(2000 + ENTRY_OVERHEAD_BYTES + LOG_OVERHEAD_BYTES);
+  });
+
+  it('holds a flood of small-object payloads within its budget, in counted bytes and in heap', () => {
+    const budget = 4;
+    const hub = makeHub({ channelLogMiB: budget });
+    const payload = JSON.parse(`[${Array(10_000).fill('{}').join(',')}]`) as unknown; // 30 KiB of text, ~20x that parsed
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let n = 0; n < 400; n++) say(hub, `room-${n % 100}`, payload, { n });
+    collectGarbage();
+    const grown = process.memoryUsage().heapUsed - heapBefore;
+    expect(hub.stats().logBytes).toBeLessThanOrEqual(budget * 1024 * 1024);
+    expect(hub.stats().logBytes).toBeGreaterThan(budget * 1024 * 1024 * 0.9);
+    // Kept parsed payloads would be ~20x the budget here.
+    expect(grown).toBeLessThan(budget * 1024 * 1024 * 1.5);
   });
 });

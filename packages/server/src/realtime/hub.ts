@@ -1,5 +1,5 @@
 import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
-import { ChannelLog, type FilterSubject, type LoggedMessage } from './channel-log.ts';
+import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, subjectOf, textBytes, type FilterSubject, type LoggedMessage } from './channel-log.ts';
 import { appContextEnvelope, messageEnvelope, subscribeBody, type EnvelopeOrigin } from './envelope.ts';
 import type { MessageFilter } from './message-filter.ts';
 import { TimetokenClock, type Timetoken } from './timetoken.ts';
@@ -15,8 +15,10 @@ export interface HubOptions {
   /** How long a channel's envelopes are kept. @default 600 */
   channelLogSeconds: number;
   /**
-   * Envelope text all channel logs of the node may hold together, in MiB; past it, the logs
-   * written longest ago are dropped whole. @default 256
+   * Memory all channel logs of the node may hold together, in MiB; past it, the logs written
+   * longest ago are dropped whole. Counted: each envelope's text (1 byte a character, 2 when it
+   * holds one beyond U+00FF) plus `ENTRY_OVERHEAD_BYTES`, and each log's name plus
+   * `LOG_OVERHEAD_BYTES` (channel-log.ts). @default 256
    */
   channelLogMiB: number;
   /** Envelopes in one subscribe answer; the client polls again at once for the rest. @default 100 */
@@ -54,8 +56,11 @@ export interface MessageInput {
 export interface HeldSubscribe {
   readonly space: KeysetChannels;
   readonly channels: readonly string[];
-  /** Envelopes after this timetoken are what it waits for. */
-  readonly after: Timetoken;
+  /**
+   * Envelopes after this timetoken are what it waits for. The hub moves it past each message
+   * its filter refuses, so that waking it examines only what has just been published.
+   */
+  after: Timetoken;
   readonly filter: MessageFilter | undefined;
   /** `Date.now()` at which it answers empty. */
   readonly deadline: number;
@@ -76,13 +81,25 @@ class KeysetChannels {
 
 const byTimetoken = (a: LoggedMessage, b: LoggedMessage) => (a.timetoken < b.timetoken ? -1 : a.timetoken > b.timetoken ? 1 : 0);
 
-function passes(filter: MessageFilter | undefined, subject: FilterSubject | undefined): boolean {
-  if (!filter || !subject) return true;
+/**
+ * Envelope text one subscribe answer may parse again to run its filter over kept messages
+ * (a reconnect catching up); past it, the answer goes out with what it has and its cursor, and
+ * the client's next poll goes on from there.
+ */
+export const CATCH_UP_PARSE_CHARS = 1024 * 1024;
+
+function evaluate(filter: MessageFilter, subject: FilterSubject): boolean {
   try {
     return filter(subject);
   } catch {
     return false; // a filter never fails a publish
   }
+}
+
+/** A message being published: its parsed form, and each distinct filter's verdict on it (one evaluation each). */
+interface Fresh {
+  subject: FilterSubject;
+  verdicts: Map<MessageFilter, boolean>;
 }
 
 /**
@@ -106,8 +123,10 @@ export class RealtimeHub implements ObjectEventSink {
   /** Every held long-poll, in deadline order (all share one hold time). */
   readonly #held = new Set<HeldSubscribe>();
   readonly #sweep: NodeJS.Timeout;
-  /** Envelope text held by every channel log of the node (see `ChannelLog.bytes`). */
+  /** Memory held by every channel log of the node (see `ChannelLog.bytes`). */
   #logBytes = 0;
+  /** The messages of the publish under way; emptied when it has been delivered. */
+  readonly #fresh = new Map<LoggedMessage, Fresh>();
   #closed = false;
 
   constructor(options: Partial<HubOptions> = {}, clock = new TimetokenClock(), millis: () => number = Date.now) {
@@ -135,7 +154,7 @@ export class RealtimeHub implements ObjectEventSink {
         this.#append(space, channel, woken, undefined, (origin) => appContextEnvelope(origin, payloadJson));
       }
     }
-    this.#wake(woken);
+    this.#deliver(woken);
   }
 
   /** A published message; answers its timetoken. */
@@ -150,7 +169,7 @@ export class RealtimeHub implements ObjectEventSink {
     };
     const subject: FilterSubject = { meta: message.meta, data: message.payload, publisher: message.publisher };
     const timetoken = this.#append(space, channel, woken, subject, (origin) => messageEnvelope(origin, published));
-    this.#wake(woken);
+    this.#deliver(woken);
     return timetoken;
   }
 
@@ -170,7 +189,7 @@ export class RealtimeHub implements ObjectEventSink {
     let after = query.after > now ? now : query.after;
     const space = this.#space(query.subKey);
     const found = this.#collect(space, query.channels, after, query.filter);
-    if (found.envelopes.length > 0) {
+    if (found.envelopes.length > 0 || found.unexamined) {
       answer(subscribeBody(found.cursor!.toString(), this.options.region, found.envelopes));
       return undefined;
     }
@@ -220,15 +239,15 @@ export class RealtimeHub implements ObjectEventSink {
     for (const held of this.#held) this.#answerEmpty(held);
   }
 
-  /** Counts for tests and benchmarks. */
-  stats(): { held: number; channels: number; waitedChannels: number } {
+  /** Counts for tests and benchmarks; `logBytes` is what the channel logs count against `channelLogMiB`. */
+  stats(): { held: number; channels: number; waitedChannels: number; logBytes: number } {
     let channels = 0;
     let waitedChannels = 0;
     for (const space of this.#spaces.values()) {
       channels += space.logs.size;
       waitedChannels += space.waiters.size;
     }
-    return { held: this.#held.size, channels, waitedChannels };
+    return { held: this.#held.size, channels, waitedChannels, logBytes: this.#logBytes };
   }
 
   #space(subKey: string): KeysetChannels {
@@ -252,17 +271,43 @@ export class RealtimeHub implements ObjectEventSink {
     const text = timetoken.toString();
     const json = envelope({ subKey: space.subKey, channel, timetoken: text, region: this.options.region });
     let log = space.logs.get(channel);
-    if (log) space.logs.delete(channel);
-    else log = new ChannelLog(this.options.channelLogSize);
+    let before = 0;
+    if (log) {
+      space.logs.delete(channel);
+      before = log.bytes;
+    } else {
+      log = new ChannelLog(this.options.channelLogSize, LOG_OVERHEAD_BYTES + textBytes(channel));
+    }
     space.logs.set(channel, log); // moved to the end: the most recently written
-    const before = log.bytes;
     log.dropBefore(this.#cutoff());
-    log.append({ timetoken, json, subject });
+    const entry: LoggedMessage = { timetoken, json, filtered: subject !== undefined, bytes: entryBytes(json) };
+    log.append(entry);
     this.#logBytes += log.bytes - before;
     this.#keepLogsWithinBudget(space, channel);
+    if (subject) this.#fresh.set(entry, { subject, verdicts: new Map() });
     const waiting = space.waiters.get(channel);
-    if (waiting) for (const held of waiting) if (passes(held.filter, subject)) woken.add(held);
+    if (!waiting) return text;
+    for (const held of waiting) {
+      if (this.#passes(held.filter, entry)) woken.add(held);
+      else if (!woken.has(held)) held.after = timetoken; // all it waits on up to here was refused
+    }
     return text;
+  }
+
+  /**
+   * Whether `filter` lets `entry` through. A message being published is evaluated once per
+   * distinct filter; a kept one is parsed again from its text (counted in `parsed`).
+   */
+  #passes(filter: MessageFilter | undefined, entry: LoggedMessage, parsed?: { chars: number }): boolean {
+    if (!filter || !entry.filtered) return true;
+    const fresh = this.#fresh.get(entry);
+    if (!fresh) {
+      if (parsed) parsed.chars += entry.json.length;
+      return evaluate(filter, subjectOf(entry));
+    }
+    let verdict = fresh.verdicts.get(filter);
+    if (verdict === undefined) fresh.verdicts.set(filter, (verdict = evaluate(filter, fresh.subject)));
+    return verdict;
   }
 
   #dropLog(space: KeysetChannels, channel: string, log: ChannelLog): void {
@@ -285,7 +330,10 @@ export class RealtimeHub implements ObjectEventSink {
     }
   }
 
-  /** Envelopes after `after` on `channels`, oldest first, and the cursor of the last one looked at. */
+  /**
+   * Envelopes after `after` on `channels`, oldest first, the cursor of the last one looked at,
+   * and whether some were left unexamined because the answer is full or parsed enough.
+   */
   #collect(space: KeysetChannels, channels: readonly string[], after: Timetoken, filter: MessageFilter | undefined) {
     let candidates: LoggedMessage[] = [];
     let sources = 0;
@@ -297,21 +345,29 @@ export class RealtimeHub implements ObjectEventSink {
     }
     if (sources > 1) candidates.sort(byTimetoken);
     const envelopes: string[] = [];
+    const parsed = { chars: 0 };
     let cursor: Timetoken | undefined;
+    let examined = 0;
     for (const entry of candidates) {
-      if (envelopes.length === this.options.maxMessagesPerAnswer) break;
+      if (envelopes.length === this.options.maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS) break;
+      examined++;
       cursor = entry.timetoken;
-      if (passes(filter, entry.subject)) envelopes.push(entry.json);
+      if (this.#passes(filter, entry, parsed)) envelopes.push(entry.json);
     }
-    return { envelopes, cursor };
+    return { envelopes, cursor, unexamined: examined < candidates.length };
   }
 
-  #wake(woken: Set<HeldSubscribe>): void {
-    for (const held of woken) {
-      this.#release(held);
-      const found = this.#collect(held.space, held.channels, held.after, held.filter);
-      const cursor = found.cursor ?? this.#clock.now();
-      held.answer(subscribeBody(cursor.toString(), this.options.region, found.envelopes));
+  /** Answers the long-polls a publish woke, then forgets its messages' parsed forms. */
+  #deliver(woken: Set<HeldSubscribe>): void {
+    try {
+      for (const held of woken) {
+        this.#release(held);
+        const found = this.#collect(held.space, held.channels, held.after, held.filter);
+        const cursor = found.cursor ?? this.#clock.now();
+        held.answer(subscribeBody(cursor.toString(), this.options.region, found.envelopes));
+      }
+    } finally {
+      this.#fresh.clear();
     }
   }
 

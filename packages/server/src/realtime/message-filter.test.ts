@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.ts';
 import type { FilterSubject } from './channel-log.ts';
-import { MessageFilterCache, parseMessageFilter } from './message-filter.ts';
+import { MAX_COMPARISONS, MAX_FILTER_EXPR_LENGTH, MessageFilterCache, parseMessageFilter } from './message-filter.ts';
 
 const subject = (meta: unknown, data: unknown = 'hello', publisher: string | undefined = 'alice'): FilterSubject => ({ meta, data, publisher });
 const matches = (expression: string, on: FilterSubject) => parseMessageFilter(expression)(on);
@@ -109,5 +110,89 @@ describe('MessageFilterCache', () => {
     cache.get('meta.b == 1');
     cache.get('meta.c == 1');
     expect(cache.get('meta.a == 1')).not.toBe(first);
+  });
+});
+
+/** The matcher subscribe filters used before: a backtracking regular expression, kept as the oracle for small inputs. */
+function regexLike(raw: string, text: string): boolean {
+  const source = raw
+    .split(/(\\.|\*)/s)
+    .map((part) => (part === '*' ? '.*' : (part.startsWith('\\') && part.length === 2 ? part.slice(1) : part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 'isu').test(text);
+}
+
+/** Milliseconds `run` takes. */
+function timed(run: () => unknown): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+const a = (count: number) => 'a'.repeat(count);
+
+describe('filter-expr: LIKE and CONTAINS take time linear in the message', () => {
+  // Before, LIKE became a backtracking regular expression: the first case blocked the node for
+  // over a minute, the others for longer. The bound is generous for a loaded machine.
+  const shapes: [string, string, Record<string, unknown>][] = [
+    ['the issue: 16 stars, 36 a and no b', `data.x LIKE "${'*a'.repeat(16)}*b"`, { x: a(36) }],
+    ['many stars over a long text', `data.x LIKE "${'*a'.repeat(400)}*b"`, { x: a(30_000) }],
+    ['alternating runs', `data.x LIKE "${'*ab'.repeat(300)}*c"`, { x: 'ab'.repeat(15_000) }],
+    ['escaped stars', `data.x LIKE "${'*\\*'.repeat(300)}*b"`, { x: '*'.repeat(30_000) }],
+    ['case variants', `data.x LIKE "${'*A*a'.repeat(200)}*B"`, { x: 'aA'.repeat(15_000) }],
+    ['beyond ASCII', `data.x LIKE "${'*é'.repeat(300)}*b"`, { x: 'É'.repeat(30_000) }],
+    ['one long run that nearly matches everywhere', `data.x LIKE "*${a(1500)}b${a(1500)}*"`, { x: a(30_000) }],
+    ['a pattern read from the message', 'data.x LIKE data.p', { x: a(30_000), p: `${'*a'.repeat(5000)}*b` }],
+    ['on meta', `meta.x LIKE "${'*a'.repeat(16)}*b"`, { x: a(36) }],
+    ['CONTAINS a needle that nearly matches everywhere', `data.x CONTAINS "${a(2000)}b${a(2000)}"`, { x: a(30_000) }],
+  ];
+
+  it.each(shapes)('%s', (_name, expression, fields) => {
+    const filter = parseMessageFilter(expression);
+    let result = true;
+    expect(timed(() => (result = filter({ meta: fields, data: fields, publisher: 'alice' })))).toBeLessThan(500);
+    expect(result).toBe(false);
+  });
+
+  it('matches as the regular expression did: case ignored beyond ASCII, \\* literal, any character', () => {
+    const char = fc.constantFrom('a', 'A', 'é', 'É', 'ß', 'ſ', 's', 'S', '\u212a', 'k', 'ı', 'I', 'i', 'σ', 'ς', 'Σ', '😀', '.', '\n');
+    const text = fc.array(char, { maxLength: 10 }).map((chars) => chars.join(''));
+    const patternPiece = fc.oneof(char, fc.constantFrom('*', '\\*', '\\\\', '\\a'));
+    const pattern = fc.array(patternPiece, { maxLength: 7 }).map((pieces) => pieces.join(''));
+    fc.assert(
+      fc.property(pattern, text, (raw, value) => {
+        const filter = parseMessageFilter(`data.x LIKE "${raw}"`);
+        expect(filter({ meta: {}, data: { x: value }, publisher: undefined })).toBe(regexLike(raw, value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('matches a pattern read from the message with every * a wildcard and no escapes', () => {
+    const on = (p: string, x: string) => parseMessageFilter('data.x LIKE data.p')({ meta: {}, data: { x, p }, publisher: undefined });
+    expect(on('a\\*', 'a\\bc')).toBe(true);
+    expect(on('A*Z', 'abcz')).toBe(true);
+    expect(on('a*', 'b')).toBe(false);
+  });
+});
+
+describe('filter-expr: what one expression may cost', () => {
+  it(`refuses more than ${MAX_COMPARISONS} comparisons with a 400 naming filter-expr`, () => {
+    const many = (count: number) => Array.from({ length: count }, (_, n) => `x == ${n}`).join(' || ');
+    expect(() => parseMessageFilter(many(MAX_COMPARISONS))).not.toThrow();
+    let error: RosterError | undefined;
+    try {
+      parseMessageFilter(many(MAX_COMPARISONS + 1));
+    } catch (caught) {
+      error = caught as RosterError;
+    }
+    expect(error).toBeInstanceOf(RosterError);
+    expect(error!.status).toBe(400);
+    expect(error!.message).toMatch(/^Invalid filter expression: filter-expr holds more than 64 comparisons at position \d+\.$/);
+    expect(error!.details).toEqual([{ message: error!.message, location: 'filter-expr', locationType: 'query' }]);
+  });
+
+  it(`refuses expressions longer than ${MAX_FILTER_EXPR_LENGTH} characters`, () => {
+    expect(() => parseMessageFilter(`data.x LIKE "${'*'.repeat(MAX_FILTER_EXPR_LENGTH)}"`)).toThrow(/longer than 4096 characters/);
   });
 });

@@ -1,4 +1,5 @@
 import { RosterError } from '../errors.ts';
+import { containsText, foldCase, LikePattern } from '../query/filter/like.ts';
 import type { FilterSubject } from './channel-log.ts';
 
 /**
@@ -14,6 +15,10 @@ import type { FilterSubject } from './channel-log.ts';
  *   path       := name ('.' name | '[' string ']')*
  * A path starts at `meta.` or `data.` (the payload); a bare name reads `meta` (PubNub's original
  * form), except a bare `uuid` with no `meta.uuid`, which is the publisher's uuid.
+ *
+ * Cost: every comparison takes time linear in the values it reads (LIKE and CONTAINS included,
+ * see query/filter/like.ts), and an expression holds at most `MAX_COMPARISONS` of them, so one
+ * evaluation costs at most that many passes over the message.
  */
 export type MessageFilter = (subject: FilterSubject) => boolean;
 
@@ -33,11 +38,15 @@ const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'LIKE', 'CONTAINS
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const NAME = /[A-Za-z_$][\w$]*/y;
 /** Longer expressions and deeper nesting are refused: a filter is parsed per distinct text, and recursion has a bound. */
-const MAX_LENGTH = 4096;
+export const MAX_FILTER_EXPR_LENGTH = 4096;
 const MAX_DEPTH = 64;
+/** Comparisons one expression may hold: what one publish may cost per distinct filter is this many passes over the message. */
+export const MAX_COMPARISONS = 64;
 
+/** A 400 naming the `filter-expr` query parameter (the subscribe envelope shows only the message). */
 function fail(message: string, position: number): never {
-  throw new RosterError('INVALID_FILTER', `Invalid filter expression: ${message} at position ${position + 1}.`);
+  const text = `Invalid filter expression: ${message} at position ${position + 1}.`;
+  throw new RosterError('INVALID_FILTER', text, [{ message: text, location: 'filter-expr', locationType: 'query' }]);
 }
 
 /** A quoted string: its value, its text between the quotes (escapes kept, for LIKE), and where it ends. */
@@ -120,24 +129,35 @@ function order(left: unknown, right: unknown): number | undefined {
 }
 
 /**
- * A LIKE pattern as a regular expression: `*` matches any run of characters, `\*` is a literal
- * asterisk, and matching ignores case (as the App Context filter does, decisions.md).
+ * A LIKE pattern: `*` matches any run of characters, `\*` (when `escapes`, as in a quoted
+ * literal) a literal asterisk, and matching ignores case (decisions.md). Linear in the text.
  */
-function likeRegex(pattern: string, escapes: boolean): RegExp {
-  const parts = escapes ? pattern.split(/(\\.|\*)/s) : pattern.split(/(\*)/);
-  const source = parts
-    .map((part) => {
-      if (part === '*') return '.*';
-      const literal = escapes && part.startsWith('\\') && part.length === 2 ? part.slice(1) : part;
-      return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return new RegExp(`^${source}$`, 'isu');
+function likePattern(pattern: string, escapes: boolean): LikePattern {
+  const runs: string[] = [];
+  let run = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]!;
+    if (escapes && char === '\\' && index + 1 < pattern.length) run += pattern[++index]!;
+    else if (char === '*') {
+      runs.push(foldCase(run));
+      run = '';
+    } else run += char;
+  }
+  runs.push(foldCase(run));
+  return new LikePattern(runs);
 }
 
-function like(value: unknown, pattern: RegExp): boolean {
+/** The last text folded and its folded form: the filters of one publish often read one field. */
+let lastFolded: { text: string; folded: string } | undefined;
+
+function foldedOnce(text: string): string {
+  if (lastFolded?.text !== text) lastFolded = { text, folded: foldCase(text) };
+  return lastFolded.folded;
+}
+
+function like(value: unknown, pattern: LikePattern): boolean {
   const text = typeof value === 'number' ? String(value) : value;
-  return typeof text === 'string' && pattern.test(text);
+  return typeof text === 'string' && pattern.matches(foldedOnce(text));
 }
 
 function compare(operator: string, left: unknown, right: unknown): boolean {
@@ -149,9 +169,9 @@ function compare(operator: string, left: unknown, right: unknown): boolean {
       if (right === null) return left !== null && left !== undefined;
       return equal(left, right) === false;
     case 'LIKE':
-      return typeof right === 'string' && like(left, likeRegex(right, false));
+      return typeof right === 'string' && like(left, likePattern(right, false));
     case 'CONTAINS':
-      if (typeof left === 'string') return typeof right === 'string' && left.includes(right);
+      if (typeof left === 'string') return typeof right === 'string' && containsText(left, right);
       return Array.isArray(left) && left.some((item) => equal(item, right) === true);
     default: {
       const sign = order(left, right);
@@ -171,6 +191,7 @@ class Parser {
   readonly #end: number;
   #index = 0;
   #depth = 0;
+  #comparisons = 0;
 
   constructor(tokens: Token[], length: number) {
     this.#tokens = tokens;
@@ -242,10 +263,11 @@ class Parser {
     const token = this.#take();
     const operator = token.kind === 'name' ? token.text.toUpperCase() : token.kind === 'op' ? token.text : '';
     if (!COMPARISONS.has(operator)) fail(`expected a comparison operator but found '${token.text}'`, token.position);
+    if (++this.#comparisons > MAX_COMPARISONS) fail(`filter-expr holds more than ${MAX_COMPARISONS} comparisons`, token.position);
     const literal = this.#peek();
     const right = this.#operand();
     if (operator === 'LIKE' && literal?.kind === 'string') {
-      const pattern = likeRegex(literal.raw ?? literal.text, true);
+      const pattern = likePattern(literal.raw ?? literal.text, true);
       return (subject) => like(left(subject), pattern);
     }
     return (subject) => compare(operator, left(subject), right(subject));
@@ -293,7 +315,7 @@ class Parser {
 
 /** Parses an expression into a predicate; a 400 naming the position when it is not valid. */
 export function parseMessageFilter(text: string): MessageFilter {
-  if (text.length > MAX_LENGTH) fail(`longer than ${MAX_LENGTH} characters`, MAX_LENGTH);
+  if (text.length > MAX_FILTER_EXPR_LENGTH) fail(`longer than ${MAX_FILTER_EXPR_LENGTH} characters`, MAX_FILTER_EXPR_LENGTH);
   return new Parser(tokenize(text), text.length).parse();
 }
 

@@ -1,4 +1,5 @@
 import { toStored } from '../../objects/clock.ts';
+import { baseLetters, sortKey } from '../collation.ts';
 import type { SqlDialect, SqlParams } from '../dialect.ts';
 import { resolveField, type FieldRef, type Resource } from '../fields.ts';
 import { invalidFilter, type Condition, type FilterNode, type Junction } from './ast.ts';
@@ -91,7 +92,7 @@ function compileString(condition: Condition, operator: Comparison, field: Column
   // Equal texts have equal sort keys, so the key's index can find the candidates; the plain
   // comparison comes first because it is cheaper to test on a row than the generated key.
   const plain = comparison();
-  return `(${plain} AND ${key} = ${params.add(`${dialect.foldText(value)}\u0001${value}`)})`;
+  return `(${plain} AND ${key} = ${params.add(sortKey(value))})`;
 }
 
 /** Dates compare as instants: the literal is normalized to the stored fixed-width text. */
@@ -133,7 +134,7 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
   if (field.kind === 'custom') {
     const typeSql = dialect.customType(field.table, field.key, params);
     const valueSql = dialect.customValue(field.table, field.key, params);
-    const like = dialect.like(dialect.fold(valueSql), dialect.fold(params.add(pattern)));
+    const like = dialect.like(valueSql, params.add(pattern));
     return `(COALESCE(${typeSql}, '') = 'text' AND ${like})`;
   }
   if (field.type === 'date') {
@@ -142,21 +143,20 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
     );
   }
   const range = prefixRange(condition, field, dialect, params);
-  const runs = condition.pattern ?? String(condition.value).split('*');
-  // `text*`: the range holds exactly the values that start with the text; no LIKE left to test.
-  if (range && runs.length === 2 && runs[1] === '' && !runs[0]!.includes('\u0001')) return range;
   const column = dialect.column(field.table, field.column);
-  const like = `(${column} IS NOT NULL AND ${dialect.like(dialect.fold(column), dialect.fold(params.add(pattern)))})`;
+  const like = `(${column} IS NOT NULL AND ${dialect.like(column, params.add(pattern))})`;
   return range ? `(${range} AND ${like})` : like;
 }
 
 /**
- * A pattern that starts with literal text only matches values whose folded text starts with it,
- * so their sort keys (folded text, char(1), text) lie in one range, which an index can seek to.
+ * A pattern that starts with literal text only matches values whose upper case starts with the
+ * text's, and their sort keys start with the text's base letters (query/collation.ts): they lie
+ * in one range, which an index can seek to. The range also holds other accents, so LIKE still
+ * decides.
  */
 function prefixRange(condition: Condition, field: ColumnField, dialect: SqlDialect, params: SqlParams): string | undefined {
   const key = dialect.sortKey(field.table, field.column);
-  const prefix = dialect.foldText((condition.pattern ?? String(condition.value).split('*'))[0] ?? '');
+  const prefix = baseLetters((condition.pattern ?? String(condition.value).split('*'))[0] ?? '');
   if (!key || prefix === '') return undefined;
   const above = successor(prefix);
   // The related object of a membership may not exist (LEFT JOIN): its key is NULL, and the range
