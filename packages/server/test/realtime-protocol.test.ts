@@ -222,7 +222,7 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['trailing comma in the channel list', '/v2/subscribe/demo/a,/0?tt=1', undefined, 400],
     ['only a comma and no channel group', '/v2/subscribe/demo/,/0', undefined, 400],
     ['a malformed escape in a channel name', '/v2/subscribe/demo/a%zz/0', undefined, 400],
-    ['a channel name over 92 bytes', `/v2/subscribe/demo/${'c'.repeat(93)}/0`, undefined, 400],
+    ['a channel name over 92 characters', `/v2/subscribe/demo/${'c'.repeat(93)}/0`, undefined, 400],
     ['channel groups', '/v2/subscribe/demo/,/0?channel-group=g1', undefined, 400],
     ['wildcard subscribe', '/v2/subscribe/demo/news.*/0', undefined, 400],
     ['a non-numeric tt', '/v2/subscribe/demo/a/0?tt=yesterday', undefined, 400],

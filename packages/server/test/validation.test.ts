@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { CONFORMANCE_DIR, loadSwiftFixture } from './cassettes.ts';
 import { startServer, type RunningServer } from './fixture.ts';
 import { objectsClient, type ObjectsClient } from './http.ts';
 
@@ -42,30 +44,83 @@ async function expectInvalid(reply: Promise<{ status: number; body: any }>, loca
 }
 
 describe('field rules', () => {
-  it('names the field of a wrong type', async () => {
-    await expectInvalid(api.patch('uuids/v1', { name: 5 }), 'name');
-    await expectInvalid(api.patch('uuids/v1', { email: ['a'] }), 'email');
-    await expectInvalid(api.patch('channels/v1', { description: { x: 1 } }), 'description');
-    await expectInvalid(api.patch('uuids/v1', { custom: 'text' }), 'custom');
+  it('names the field of a wrong type as PubNub does (`user.email`, `channel.description`)', async () => {
+    await expectInvalid(api.patch('uuids/v1', { name: 5 }), 'user.name');
+    await expectInvalid(api.patch('uuids/v1', { email: ['a'] }), 'user.email');
+    await expectInvalid(api.patch('channels/v1', { description: { x: 1 } }), 'channel.description');
+    await expectInvalid(api.patch('uuids/v1', { custom: 'text' }), 'user.custom');
   });
 
   it('allows only scalar custom values', async () => {
-    await expectInvalid(api.patch('uuids/v1', { custom: { ok: 1, deep: { no: true } } }), 'custom.deep');
-    await expectInvalid(api.patch('uuids/v1', { custom: { list: [1, 2] } }), 'custom.list');
+    await expectInvalid(api.patch('uuids/v1', { custom: { ok: 1, deep: { no: true } } }), 'user.custom.deep');
+    await expectInvalid(api.patch('channels/v1', { custom: { list: [1, 2] } }), 'channel.custom.list');
     expect((await api.patch('uuids/v1', { custom: { s: 's', n: 1.5, b: false, z: null } })).status).toBe(200);
   });
 
-  it('limits status and type to 50 characters', async () => {
-    await expectInvalid(api.patch('uuids/v1', { status: 'x'.repeat(51) }), 'status');
-    await expectInvalid(api.patch('channels/v1', { type: 'é'.repeat(51) }), 'type');
-    expect((await api.patch('uuids/v1', { status: 'é'.repeat(50) })).status).toBe(200);
+  it('limits status and type to 50 characters, counting code points', async () => {
+    await expectInvalid(api.patch('uuids/v1', { status: 'x'.repeat(51) }), 'user.status');
+    await expectInvalid(api.patch('channels/v1', { type: 'é'.repeat(51) }), 'channel.type');
+    expect((await api.patch('uuids/v1', { status: 'é'.repeat(50), type: '😀'.repeat(50) })).status).toBe(200);
   });
 
-  it('limits ids to 92 UTF-8 bytes and refuses control characters', async () => {
+  it('refuses an empty or blank name and one over 2,048 characters, for users and channels', async () => {
+    for (const name of ['', ' ', '\t\n', '\u3000\u00a0']) {
+      const reply = await api.patch('uuids/v1', { name });
+      await expectInvalid(Promise.resolve(reply), 'user.name');
+      expect(reply.body.error.details[0].message).toBe('User name must not be empty or whitespace only.');
+    }
+    await expectInvalid(api.patch('channels/v1', { name: ' ' }), 'channel.name');
+    await expectInvalid(api.patch('uuids/v1', { name: 'n'.repeat(2049) }), 'user.name');
+    await expectInvalid(api.patch('channels/v1', { name: '名'.repeat(2049) }), 'channel.name');
+    expect((await api.patch('channels/v1', { name: '😀'.repeat(2048) })).status).toBe(200);
+  });
+
+  it('limits a channel description to 2,048 characters', async () => {
+    await expectInvalid(api.patch('channels/v1', { description: 'd'.repeat(2049) }), 'channel.description');
+    expect((await api.patch('channels/v1', { description: 'é'.repeat(2048) })).status).toBe(200);
+    expect((await api.patch('channels/v1', { description: '' })).status).toBe(200);
+  });
+
+  it.skipIf(!existsSync(CONFORMANCE_DIR))('answers an invalid email exactly as PubNub’s recorded answer (Swift fixture)', async () => {
+    const recorded = loadSwiftFixture('Objects/objects_error_400.json');
+    const reply = await api.patch('uuids/v1', { email: 'not an address' });
+    expect(reply.status).toBe(recorded.code);
+    expect(reply.body).toEqual(recorded.body);
+  });
+
+  it('refuses what is not an email address', async () => {
+    for (const email of ['a@', '@example.com', 'a b@example.com', 'two@@example.com', `${'a'.repeat(250)}@b.cd`]) {
+      await expectInvalid(api.patch('uuids/v1', { email }), 'user.email');
+    }
+  });
+
+  it('accepts the addresses PubNub accepted, international ones, and null to clear', async () => {
+    for (const email of ['example@127.0.0.1', 'b@x', 'first.last+tag@example.co.uk', 'josé@exämple.com', '用户@例子.广告']) {
+      const reply = await api.patch('uuids/v3', { email });
+      expect(reply.status, email).toBe(200);
+      expect(reply.body.data.email).toBe(email);
+    }
+    expect((await api.patch('uuids/v3', { email: null })).body.data.email).toBeNull();
+  });
+
+  it('requires profileUrl to be a URL (RFC 3986, or RFC 3987 with non-ASCII)', async () => {
+    for (const profileUrl of ['not a url', 'example.com/me', 'http://a b/', 'https://x/%zz', '']) {
+      const reply = await api.patch('uuids/v1', { profileUrl });
+      await expectInvalid(Promise.resolve(reply), 'user.profileUrl');
+      expect(reply.body.error.details[0].message).toBe('User profileUrl must be a valid URL.');
+    }
+    for (const profileUrl of ['https://127.0.0.1', 'http://example.com/a?b=c#d', 'https://例え.jp/ü', 'data:image/png;base64,AAAA']) {
+      expect((await api.patch('uuids/v3', { profileUrl })).status, profileUrl).toBe(200);
+    }
+    expect((await api.patch('uuids/v3', { profileUrl: null })).body.data.profileUrl).toBeNull();
+  });
+
+  it('limits ids to 92 characters (code points, not bytes) and refuses control characters', async () => {
     await expectInvalid(api.get(`uuids/${'x'.repeat(93)}`), 'uuid');
-    await expectInvalid(api.patch(`channels/${encodeURIComponent('ü'.repeat(47))}`, { name: 'n' }), 'channel');
+    await expectInvalid(api.patch(`channels/${encodeURIComponent('ü'.repeat(93))}`, { name: 'n' }), 'channel');
     await expectInvalid(api.get('uuids/a%0Ab'), 'uuid');
     expect((await api.patch(`uuids/${'x'.repeat(92)}`, {})).status).toBe(200);
+    expect((await api.patch(`channels/${encodeURIComponent('ü'.repeat(92))}`, { name: 'n' })).status).toBe(200);
   });
 
   it('limits one record to 32 KiB', async () => {
@@ -79,6 +134,54 @@ describe('field rules', () => {
     const reply = await api.patch('uuids/v2', { name: 'n', shoeSize: 44 }, { query: { include: 'custom' } });
     expect(reply.status).toBe(200);
     expect(reply.body.data).not.toHaveProperty('shoeSize');
+  });
+});
+
+describe('what is acknowledged is what is stored', () => {
+  /** A raw JSON body: JSON.stringify cannot write 1e999, and writes lone surrogates as escapes anyway. */
+  const patchRaw = (path: string, json: string) => api.send('PATCH', path, { rawBody: json, headers: { 'content-type': 'application/json' } });
+
+  it('refuses lone surrogates in every text field, custom key and value, and id in a body', async () => {
+    await expectInvalid(patchRaw('uuids/s1', '{"name":"x\\ud800y"}'), 'user.name');
+    await expectInvalid(patchRaw('uuids/s1', '{"externalId":"\\udfff"}'), 'user.externalId');
+    await expectInvalid(patchRaw('channels/s1', '{"description":"a\\udc00\\ud800b"}'), 'channel.description');
+    await expectInvalid(patchRaw('channels/s1', '{"status":"\\ud83d"}'), 'channel.status');
+    await expectInvalid(patchRaw('uuids/s1', '{"custom":{"a":"\\ud800"}}'), 'user.custom.a');
+    const key = await patchRaw('uuids/s1', '{"custom":{"k\\ud800":1}}');
+    expect(key.status).toBe(400);
+    expect(key.body.error.details[0].location).toBe('user.custom.k\ud800');
+    await expectInvalid(patchRaw('uuids/s1/channels', '{"set":[{"channel":{"id":"c\\ud800"}}]}'), 'set[0].channel.id');
+    await expectInvalid(patchRaw('channels/s1/uuids', '{"set":[{"uuid":{"id":"u"},"type":"\\udbff"}]}'), 'set[0].type');
+    await expectInvalid(patchRaw('channels/s1/uuids', '{"set":[{"uuid":{"id":"u"},"custom":{"x":"\\ud800"}}]}'), 'set[0].custom.x');
+    expect((await api.get('uuids/s1')).status).toBe(404);
+    expect((await api.get('channels/s1')).status).toBe(404);
+    expect((await api.get('uuids/s1/channels')).body.data).toEqual([]);
+  });
+
+  it('keeps well-formed astral characters (surrogate pairs) as sent', async () => {
+    const reply = await patchRaw('uuids/s2', '{"name":"\\ud83d\\ude00 \\u{1F600}","custom":{"\\ud83d\\ude00":"\\ud83d\\ude00"}}'.replace('\\u{1F600}', '😀'));
+    expect(reply.status).toBe(200);
+    expect((await api.get('uuids/s2', { query: { include: 'custom' } })).body.data).toMatchObject({ name: '😀 😀', custom: { '😀': '😀' } });
+  });
+
+  it('refuses numbers JSON cannot hold (1e999 parses as Infinity and would be stored as null)', async () => {
+    await expectInvalid(patchRaw('uuids/n1', '{"custom":{"a":1e999}}'), 'user.custom.a');
+    await expectInvalid(patchRaw('uuids/n1', '{"custom":{"ok":1,"b":-1e400}}'), 'user.custom.b');
+    await expectInvalid(patchRaw('uuids/n1/channels', '{"set":[{"channel":{"id":"c"},"custom":{"big":2e308}}]}'), 'set[0].custom.big');
+    expect((await api.get('uuids/n1')).status).toBe(404);
+    const reply = await patchRaw('uuids/n1', '{"custom":{"max":1.7976931348623157e308,"tiny":5e-324,"negativeZero":-0}}');
+    expect(reply.status).toBe(200);
+    const stored = (await api.get('uuids/n1', { query: { include: 'custom' } })).body.data.custom;
+    expect(stored).toEqual({ max: Number.MAX_VALUE, tiny: Number.MIN_VALUE, negativeZero: 0 });
+  });
+
+  it('keeps a custom key named __proto__ when custom is merged', async () => {
+    const headers = { 'content-type': 'application/json', 'roster-custom-merge': 'true' };
+    const reply = await api.send('PATCH', 'uuids/p1', { rawBody: '{"custom":{"__proto__":"x","a":1}}', headers, query: { include: 'custom' } });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.data.custom)).toEqual(['__proto__', 'a']);
+    const read = await api.get('uuids/p1', { query: { include: 'custom' } });
+    expect(read.body.data.custom).toEqual(reply.body.data.custom);
   });
 });
 

@@ -1,10 +1,18 @@
 import { RosterError } from '../errors.ts';
 
-/** Per-keyset limits (decisions.md "Limits"); every one can be overridden in the config file. */
+/**
+ * Per-keyset limits (decisions.md "Limits"); every one can be overridden in the config file.
+ * `…Length` limits count characters (Unicode code points), `…Bytes` limits UTF-8 bytes.
+ */
 export interface KeysetLimits {
   maxStatusLength: number;
   maxTypeLength: number;
-  maxIdBytes: number;
+  /** User and channel ids and channel names, wherever they appear (objects, publish, subscribe, presence). */
+  maxIdLength: number;
+  /** User and channel `name`. */
+  maxNameLength: number;
+  /** Channel `description`. */
+  maxDescriptionLength: number;
   maxRecordBytes: number;
   maxPatchItems: number;
   maxMembershipsPerUser: number;
@@ -31,7 +39,9 @@ export interface Keyset {
 export const DEFAULT_LIMITS: KeysetLimits = {
   maxStatusLength: 50,
   maxTypeLength: 50,
-  maxIdBytes: 92,
+  maxIdLength: 92,
+  maxNameLength: 2048,
+  maxDescriptionLength: 2048,
   maxRecordBytes: 32 * 1024,
   maxPatchItems: 100,
   maxMembershipsPerUser: 50_000,

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.ts';
+import { codePointLength } from '../objects/validate.ts';
 
 /**
  * The path's segments as sent, still percent-encoded. Channel lists and published messages are
@@ -25,16 +26,22 @@ export function decodeSegment(text: string, location: string): string {
  * send when they subscribe to channel groups only) is an empty list. Names must be non-empty;
  * repeats count once.
  */
-export function parseChannelList(segment: string, maxNameBytes: number): string[] {
+export function parseChannelList(segment: string, maxNameLength: number): string[] {
   if (segment === ',') return [];
   const channels = new Set<string>();
   for (const part of segment.split(',')) {
     const channel = decodeSegment(part, 'channels');
     if (channel === '') throw badRequest('channels', 'path', 'A channel name in the list is empty.');
-    if (Buffer.byteLength(channel) > maxNameBytes) {
-      throw badRequest('channels', 'path', `Channel names are at most ${maxNameBytes} bytes.`);
-    }
+    checkNameLength(channel, 'channels', maxNameLength);
     channels.add(channel);
   }
   return [...channels];
+}
+
+/** A channel name's length in characters (code points, as PubNub counts them), or a 400. */
+export function checkNameLength(channel: string, location: string, maxNameLength: number): void {
+  // A name of at most `maxNameLength` UTF-16 units has at most that many code points.
+  if (channel.length <= maxNameLength) return;
+  const length = codePointLength(channel);
+  if (length > maxNameLength) throw badRequest(location, 'path', `Channel names are at most ${maxNameLength} characters; one has ${length}.`);
 }

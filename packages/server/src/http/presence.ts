@@ -18,7 +18,7 @@ function presenceAction(context: AppContext, request: FastifyRequest): keyof typ
     throw new RosterError('NOT_FOUND', 'Presence is not supported by this server; only heartbeat and leave are accepted.');
   }
   const keyset = context.keysets.bySubscribeKey(decodeSegment(segments[3]!, 'subKey'));
-  parseChannelList(segments[5]!, keyset.limits.maxIdBytes);
+  parseChannelList(segments[5]!, keyset.limits.maxIdLength);
   return action;
 }
 

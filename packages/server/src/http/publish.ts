@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authorize, publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { MessageInput } from '../realtime/hub.ts';
-import { decodeSegment, rawSegments } from './channel-list.ts';
+import { checkNameLength, decodeSegment, rawSegments } from './channel-list.ts';
 import { queryOf, type AppContext } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
 import { inflateBody } from './inflate.ts';
@@ -54,11 +54,11 @@ function parseMeta(text: string | undefined): unknown {
   return meta;
 }
 
-function parseChannel(segment: string, maxBytes: number): string {
+function parseChannel(segment: string, maxLength: number): string {
   const channel = decodeSegment(segment, 'channel');
   if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
   if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
-  if (Buffer.byteLength(channel) > maxBytes) throw badRequest('channel', 'path', `Channel names are at most ${maxBytes} bytes.`);
+  checkNameLength(channel, 'channel', maxLength);
   return channel;
 }
 
@@ -67,7 +67,7 @@ async function publish(context: AppContext, request: FastifyRequest, messageText
   // ['publish', pubKey, subKey, signature, channel, callback, ...]
   const segments = rawSegments(request);
   const keyset = context.keysets.byKeyPair(decodeSegment(segments[1]!, 'pubKey'), decodeSegment(segments[2]!, 'subKey'));
-  const channel = parseChannel(segments[4]!, keyset.limits.maxIdBytes);
+  const channel = parseChannel(segments[4]!, keyset.limits.maxIdLength);
   await authorize(context, request, keyset, publishNeeds(channel));
   const query = queryOf(request);
   const metaText = single(query, 'meta');

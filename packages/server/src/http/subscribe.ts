@@ -29,7 +29,7 @@ function parseSubscribe(context: AppContext, filters: MessageFilterCache, reques
       { message: 'Subscribe to channels by name instead.', location: 'channel-group', locationType: 'query' },
     ]);
   }
-  const channels = parseChannelList(segments[3]!, keyset.limits.maxIdBytes);
+  const channels = parseChannelList(segments[3]!, keyset.limits.maxIdLength);
   if (channels.length === 0) throw badRequest('channels', 'path', 'Name at least one channel to subscribe to.');
   const wildcard = channels.find((channel) => channel.endsWith('.*'));
   if (wildcard) throw badRequest('channels', 'path', `Wildcard subscribe ('${wildcard}') is not supported by this server.`);

@@ -34,12 +34,13 @@ const membershipEtag = (body: string, updated: string) =>
 /** `custom` after a write: replaced whole (PubNub), or merged key by key (`Roster-Custom-Merge`). */
 function nextCustom(current: Custom | null, incoming: Custom | null, merge: boolean): Custom | null {
   if (!merge || incoming === null) return incoming;
-  const merged: Custom = { ...current };
+  const merged = new Map(Object.entries(current ?? {}));
   for (const [key, value] of Object.entries(incoming)) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
+    if (value === null) merged.delete(key);
+    else merged.set(key, value);
   }
-  return merged;
+  // fromEntries defines own keys: assigning `__proto__` would set the prototype and drop the key.
+  return Object.fromEntries(merged);
 }
 
 export interface WriteRules {

@@ -1,3 +1,4 @@
+import { Format } from 'typebox/format';
 import type { KeysetLimits } from '../auth/keysets.ts';
 import { invalid, RosterError } from '../errors.ts';
 import {
@@ -13,17 +14,50 @@ import {
 
 /**
  * Field rules: request bodies and ids become typed patches, or a 400 naming the field.
- * Unknown body fields are ignored, as PubNub does.
+ * Unknown body fields are ignored, as PubNub does. Nothing is accepted that the store would keep
+ * differently from how it was sent: text must be well-formed Unicode (SQLite would turn a lone
+ * surrogate into U+FFFD) and numbers finite (JSON has no Infinity; it would come back as null).
  */
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const NOT_UNICODE = 'is not valid Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF)';
+/** The longest address SMTP can carry (RFC 5321 §4.5.3.1, with its erratum). */
+const MAX_EMAIL_LENGTH = 254;
 
-export function checkId(id: string, location: string, limits: KeysetLimits): string {
-  const bytes = Buffer.byteLength(id, 'utf8');
-  if (bytes === 0) throw invalid(location, 'path', `The ${location} id must not be empty.`);
-  if (bytes > limits.maxIdBytes) {
-    throw invalid(location, 'path', `The ${location} id is ${bytes} bytes long; at most ${limits.maxIdBytes} are allowed.`);
+/** Whether `text` holds no lone surrogate: Node 20's String.prototype.isWellFormed (ES2024, not in our lib). */
+export const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** How many characters (Unicode code points) `text` holds: a surrogate pair counts once. */
+export function codePointLength(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdbff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      pairs++;
+      i++;
+    }
   }
-  if (CONTROL_CHARACTERS.test(id)) throw invalid(location, 'path', `The ${location} id must not contain control characters.`);
+  return text.length - pairs;
+}
+
+/**
+ * Why `id` is no valid user id, channel id or channel name (decisions.md "Limits"): empty, not
+ * valid Unicode, over `maxLength` characters, or holding a control character. Undefined when valid.
+ */
+export function idProblem(id: string, maxLength: number): string | undefined {
+  if (id === '') return 'must not be empty';
+  if (!isWellFormed(id)) return NOT_UNICODE;
+  const length = codePointLength(id);
+  if (length > maxLength) return `is ${length} characters long; at most ${maxLength} are allowed`;
+  if (CONTROL_CHARACTERS.test(id)) return 'must not contain control characters';
+  return undefined;
+}
+
+/** An id from the path (`uuid` or `channel` is the location), or a 400 saying what is wrong with it. */
+export function checkId(id: string, location: string, limits: KeysetLimits): string {
+  const problem = idProblem(id, limits.maxIdLength);
+  if (problem !== undefined) throw invalid(location, 'path', `The ${location} id ${problem}.`);
   return id;
 }
 
@@ -31,45 +65,80 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkCustom(value: unknown, location: string): Custom | null {
-  if (value === null) return null;
-  if (!isPlainObject(value)) throw invalid(location, 'body', `${location} must be an object of string, number or boolean values.`);
-  for (const [key, item] of Object.entries(value)) {
-    const scalar = item === null || ['string', 'number', 'boolean'].includes(typeof item);
-    if (!scalar) {
-      throw invalid(`${location}.${key}`, 'body', `${location}.${key} must be a string, number, boolean or null; arrays and objects are not allowed.`);
-    }
-  }
-  return value as Custom; // every value checked to be a scalar above
+/**
+ * Where a field sits (`user.email`, `set[0].status`) and how a message names it (`User email`);
+ * for a part of a body, the prefixes its fields' names start with (`user.` and `User `).
+ */
+interface FieldName {
+  location: string;
+  label: string;
 }
 
-function checkText(value: unknown, location: string, maxLength?: number): string | null {
+const longerThan = (text: string, max: number): string | undefined => {
+  const length = codePointLength(text);
+  return length > max ? `is ${length} characters long; at most ${max} are allowed` : undefined;
+};
+
+const isEmail = (text: string): boolean => codePointLength(text) <= MAX_EMAIL_LENGTH && (Format.IsEmail(text) || Format.IsIdnEmail(text));
+/** RFC 3986, or RFC 3987 for URLs with non-ASCII characters (`https://例え.jp/ü`). */
+const isUrl = (text: string): boolean => Format.IsUri(text) || Format.IsIri(text);
+
+/** The rules of text fields beyond being a well-formed string, as PubNub documents them. */
+const TEXT_RULES: Record<string, (text: string, limits: KeysetLimits) => string | undefined> = {
+  name: (text, limits) => (text.trim() === '' ? 'must not be empty or whitespace only' : longerThan(text, limits.maxNameLength)),
+  description: (text, limits) => longerThan(text, limits.maxDescriptionLength),
+  email: (text) => (isEmail(text) ? undefined : 'must be a valid email address'),
+  profileUrl: (text) => (isUrl(text) ? undefined : 'must be a valid URL'),
+  status: (text, limits) => longerThan(text, limits.maxStatusLength),
+  type: (text, limits) => longerThan(text, limits.maxTypeLength),
+};
+
+function checkText(value: unknown, field: string, name: FieldName, limits: KeysetLimits): string | null {
   if (value === null) return null;
-  if (typeof value !== 'string') throw invalid(location, 'body', `${location} must be a string or null.`);
-  if (maxLength !== undefined && [...value].length > maxLength) {
-    throw invalid(location, 'body', `${location} is longer than ${maxLength} characters.`);
+  const problem = typeof value !== 'string' ? 'must be a string or null' : !isWellFormed(value) ? NOT_UNICODE : TEXT_RULES[field]?.(value, limits);
+  if (problem !== undefined) throw invalid(name.location, 'body', `${name.label} ${problem}.`);
+  return value as string; // a string: `problem` is set for anything else
+}
+
+function customValueProblem(value: unknown): string | undefined {
+  if (value === null || typeof value === 'boolean') return undefined;
+  if (typeof value === 'string') return isWellFormed(value) ? undefined : NOT_UNICODE;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'is a number out of range: numbers must be finite (at most about 1.8e308)';
+  return 'must be a string, number, boolean or null; arrays and objects are not allowed';
+}
+
+function checkCustom(value: unknown, name: FieldName): Custom | null {
+  if (value === null) return null;
+  if (!isPlainObject(value)) throw invalid(name.location, 'body', `${name.label} must be an object of string, number, boolean or null values.`);
+  for (const [key, item] of Object.entries(value)) {
+    const location = `${name.location}.${key}`;
+    if (!isWellFormed(key)) throw invalid(location, 'body', `${name.label} has a key that ${NOT_UNICODE}.`);
+    const problem = customValueProblem(item);
+    if (problem !== undefined) throw invalid(location, 'body', `${name.label}.${key} ${problem}.`);
   }
-  return value;
+  return value as Custom; // every value checked to be a storable scalar above
 }
 
 function checkFields<F extends string>(
   body: Record<string, unknown>,
   fields: readonly F[],
-  prefix: string,
+  scope: FieldName,
   limits: KeysetLimits,
 ): Partial<Record<F, string | Custom | null>> {
   const patch: Partial<Record<F, string | Custom | null>> = {};
   for (const field of fields) {
     if (!Object.hasOwn(body, field) || body[field] === undefined) continue;
-    const location = `${prefix}${field}`;
-    const value = body[field];
-    patch[field] =
-      field === 'custom'
-        ? checkCustom(value, location)
-        : checkText(value, location, field === 'status' ? limits.maxStatusLength : field === 'type' ? limits.maxTypeLength : undefined);
+    const name = { location: `${scope.location}${field}`, label: `${scope.label}${field}` };
+    patch[field] = field === 'custom' ? checkCustom(body[field], name) : checkText(body[field], field, name, limits);
   }
   return patch;
 }
+
+/** PubNub names a user's fields `user.email` ("User email must be a valid email address."). */
+const OBJECT_SCOPE: Record<ObjectKind, FieldName> = {
+  uuid: { location: 'user.', label: 'User ' },
+  channel: { location: 'channel.', label: 'Channel ' },
+};
 
 export function requireObjectBody(body: unknown): Record<string, unknown> {
   if (!isPlainObject(body)) throw invalid('body', 'body', 'The request body must be a JSON object.');
@@ -80,7 +149,7 @@ export function parseObjectPatch(kind: 'uuid', body: unknown, limits: KeysetLimi
 export function parseObjectPatch(kind: 'channel', body: unknown, limits: KeysetLimits): ChannelPatch;
 export function parseObjectPatch(kind: ObjectKind, body: unknown, limits: KeysetLimits): UuidPatch | ChannelPatch {
   // checkFields gives `custom` an object and every other field a string or null
-  return checkFields(requireObjectBody(body), kind === 'uuid' ? UUID_FIELDS : CHANNEL_FIELDS, '', limits) as UuidPatch | ChannelPatch;
+  return checkFields(requireObjectBody(body), kind === 'uuid' ? UUID_FIELDS : CHANNEL_FIELDS, OBJECT_SCOPE[kind], limits) as UuidPatch | ChannelPatch;
 }
 
 export interface MembershipItem {
@@ -101,7 +170,7 @@ export function parseMembershipBody(itemKey: 'channel' | 'uuid', body: unknown, 
   const object = requireObjectBody(body);
   const set = listOf(object, 'set').map((item, index) => {
     const location = `set[${index}]`;
-    return { otherId: itemId(item, itemKey, location, limits), patch: checkFields(item, MEMBERSHIP_FIELDS, `${location}.`, limits) as MembershipPatch };
+    return { otherId: itemId(item, itemKey, location, limits), patch: checkFields(item, MEMBERSHIP_FIELDS, { location: `${location}.`, label: `${location}.` }, limits) as MembershipPatch };
   });
   const removed = listOf(object, 'delete').map((item, index) => itemId(item, itemKey, `delete[${index}]`, limits));
   if (set.length + removed.length > limits.maxPatchItems) {

@@ -18,7 +18,7 @@ export interface SetUUIDMetadataOptions<TCustom = CustomData> extends UUIDTarget
   externalId?: string | null;
   /** URL of the user's picture; `null` clears it. */
   profileUrl?: string | null;
-  /** Not validated; `null` clears it. */
+  /** A valid email address (the server answers 400 at `user.email` otherwise); `null` clears it. */
   email?: string | null;
 }
 
@@ -71,7 +71,7 @@ export class SetUUIDMetadata<TCustom = CustomData> extends SetMetadata<UUIDMetad
     return this.field('profileUrl', profileUrl);
   }
 
-  /** The user's email address (not validated); `null` clears it. */
+  /** The user's email address, which must be valid (the server answers 400 at `user.email` otherwise); `null` clears it. */
   email(email: string | null): this {
     return this.field('email', email);
   }
