@@ -17,6 +17,10 @@ export const ERROR_STATUS = {
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
+  /** The machine's storage failed (an I/O error, a read-only file system): try again later. */
+  STORAGE_UNAVAILABLE: 503,
+  /** The disk is full: the write was not applied; reads still work. */
+  INSUFFICIENT_STORAGE: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,7 +1,10 @@
 import { RosterError, type ErrorCode } from '../errors.ts';
 
-/** Which family of PubNub endpoints answers: they use different error shapes. */
-export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time';
+/**
+ * Which family of PubNub endpoints answers: they use different error shapes. `plain` is for paths
+ * of no family: `{"status":404,"error":true,"message":"…"}`.
+ */
+export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'plain';
 
 export interface WireError {
   status: number;
@@ -22,9 +25,26 @@ const FRAMEWORK_ERRORS: Record<number, [ErrorCode, string]> = {
   415: ['UNSUPPORTED_MEDIA_TYPE', 'Request payload must be in JSON format.'],
 };
 
-/** Normalizes anything thrown into a RosterError; unknown failures become a 500. */
+/**
+ * Failures of the machine, not of the request, by SQLite's result code (better-sqlite3 puts it
+ * in `code`): a full disk is a 507, any other failure to read or write the files a 503. SQLite
+ * rolls back what failed, so neither leaves a write half applied.
+ */
+function storageError(error: unknown): RosterError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (code === 'SQLITE_FULL') return new RosterError('INSUFFICIENT_STORAGE', 'The server is out of disk space: the request was not applied.');
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+    return new RosterError('STORAGE_UNAVAILABLE', 'The server cannot use its storage right now: the request was not applied.');
+  }
+  return undefined;
+}
+
+/** Normalizes anything thrown into a RosterError; storage failures become a 507 or 503, unknown ones a 500. */
 export function asRosterError(error: unknown): RosterError {
   if (error instanceof RosterError) return error;
+  const storage = storageError(error);
+  if (storage) return storage;
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const known = FRAMEWORK_ERRORS[status];
@@ -39,6 +59,7 @@ export function asRosterError(error: unknown): RosterError {
 
 /** The one place a RosterError becomes PubNub's wire envelope for the answering service. */
 export function toWireError(error: RosterError, service: Service): WireError {
+  if (service === 'plain') return { status: error.status, contentType: JSON_TYPE, body: { status: error.status, error: true, message: error.message } };
   if (service === 'objects') {
     const details = error.details.length > 0 ? { details: error.details } : {};
     return {

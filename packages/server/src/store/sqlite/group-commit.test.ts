@@ -52,4 +52,35 @@ describe('GroupCommit', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect([visibleToOthers(10), visibleToOthers(11), visibleToOthers(12)]).toEqual(['kept', undefined, 'also kept']);
   });
+
+  it('fails every write of a group whose commit fails, and leaves the connection ready for the next group', async () => {
+    // A deferred foreign key is checked only at COMMIT: a stand-in for a disk that fills as the group commits.
+    db.exec('CREATE TABLE IF NOT EXISTS refs (id INTEGER PRIMARY KEY, note INTEGER REFERENCES notes (id) DEFERRABLE INITIALLY DEFERRED)');
+    const results = await Promise.allSettled([
+      writes.run(() => insert.run(30, 'in a failed group')),
+      writes.run(() => db.prepare('INSERT INTO refs (id, note) VALUES (1, 999)').run()),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(results.map((result) => (result as PromiseRejectedResult).reason.code)).toEqual(['SQLITE_CONSTRAINT_FOREIGNKEY', 'SQLITE_CONSTRAINT_FOREIGNKEY']);
+    expect(db.inTransaction).toBe(false);
+    expect(visibleToOthers(30)).toBeUndefined();
+    await writes.run(() => insert.run(31, 'next group'));
+    expect(visibleToOthers(31)).toBe('next group');
+  });
+
+  it('on a full database (SQLITE_FULL, which ends the transaction) fails the whole group with it, and writes again once there is room', async () => {
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`); // no page to grow into, as on a full disk
+    const results = await Promise.allSettled([
+      writes.run(() => insert.run(41, 'small')),
+      writes.run(() => insert.run(40, 'x'.repeat(64 * 1024))),
+      writes.run(() => insert.run(42, 'small')),
+    ]);
+    expect(results.map((result) => (result as PromiseRejectedResult).reason?.code)).toEqual(['SQLITE_FULL', 'SQLITE_FULL', 'SQLITE_FULL']);
+    expect(db.inTransaction).toBe(false);
+    expect([visibleToOthers(40), visibleToOthers(41), visibleToOthers(42)]).toEqual([undefined, undefined, undefined]);
+    db.pragma('max_page_count = 1073741823');
+    await writes.run(() => insert.run(40, 'x'.repeat(64 * 1024)));
+    expect(visibleToOthers(40)).toHaveLength(64 * 1024);
+  });
 });

@@ -12,7 +12,10 @@ interface Pending {
  * transaction has committed. A commit costs the same for one write or fifty, so under
  * concurrent load the cost is shared; a lone write waits for nothing but the current turn.
  *
- * A unit of work that throws rolls back its own savepoint and fails alone.
+ * A unit of work that throws rolls back its own savepoint and fails alone. When the commit
+ * fails (a full disk: SQLITE_FULL), or SQLite gives up the whole transaction (it may on
+ * SQLITE_FULL or an I/O error), every write of the group fails with that error: none of them
+ * is applied, and the connection is left out of any transaction, ready for the next group.
  */
 export class GroupCommit {
   readonly #db: Connection;
@@ -51,7 +54,7 @@ export class GroupCommit {
       for (const { work } of group) outcomes.push(this.#attempt(work));
       if (own) this.#commit.run();
     } catch (error) {
-      if (own && this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#abandon(own);
       for (const { reject } of group) reject(error);
       return;
     }
@@ -69,9 +72,32 @@ export class GroupCommit {
       this.#release.run();
       return { ok: true, value };
     } catch (error) {
+      this.#undo(error);
+      return { ok: false, value: error };
+    }
+  }
+
+  /**
+   * Rolls back the savepoint of a unit that threw. When SQLite has already rolled back the
+   * whole transaction (it may on SQLITE_FULL or an I/O error), there is no savepoint left: the
+   * unit's own error then fails the group.
+   */
+  #undo(error: unknown): void {
+    try {
       this.#rollbackTo.run();
       this.#release.run();
-      return { ok: false, value: error };
+    } catch {
+      throw error;
+    }
+  }
+
+  /** After a failed group: rolls back our transaction if SQLite has not already done so. */
+  #abandon(own: boolean): void {
+    if (!own || !this.#db.inTransaction) return;
+    try {
+      this.#db.exec('ROLLBACK');
+    } catch {
+      // In WAL mode a rollback only drops pages from memory; the group's own error is the one to report.
     }
   }
 }

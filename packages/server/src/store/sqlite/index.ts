@@ -4,10 +4,17 @@ import { openConnection, type Connection, type ConnectionOptions } from './conne
 import { SqliteMembershipStore } from './membership-store.ts';
 import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { prepareDatabasePath } from './directory.ts';
 import { GroupCommit } from './group-commit.ts';
+import { DatabaseLock } from './lock.ts';
 import { StatementCache } from './statements.ts';
 
-/** The embedded store: one SQLite file in WAL mode. */
+/**
+ * The embedded store: one SQLite file in WAL mode, written by this process alone (the record
+ * cache relies on it). A file database is locked while the store is open (lock.ts): opening
+ * one that another store holds throws `DatabaseInUseError`, and a path that cannot be written
+ * throws `DatabasePathError` (directory.ts).
+ */
 export class SqliteStore implements Store {
   readonly uuids: SqliteObjectStore<UuidRecord>;
   readonly channels: SqliteObjectStore<ChannelRecord>;
@@ -15,9 +22,19 @@ export class SqliteStore implements Store {
   readonly db: Connection;
 
   readonly #checkpointer: Checkpointer | undefined;
+  readonly #lock: DatabaseLock | undefined;
 
   constructor(options: ConnectionOptions) {
-    this.db = openConnection(options);
+    if (options.path !== ':memory:') {
+      prepareDatabasePath(options.path);
+      this.#lock = DatabaseLock.acquire(options.path);
+    }
+    try {
+      this.db = openConnection(options);
+    } catch (error) {
+      this.#lock?.release();
+      throw error;
+    }
     this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path);
     const statements = new StatementCache(this.db);
     const writes = new GroupCommit(this.db);
@@ -29,5 +46,6 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.#checkpointer?.stop();
     if (this.db.open) this.db.close();
+    this.#lock?.release();
   }
 }
