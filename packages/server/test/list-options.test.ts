@@ -166,3 +166,68 @@ describe('cursor pages', () => {
     expect(reply.body).toEqual({ status: 200, data: [] });
   });
 });
+
+describe('text order: base letters first, then accents, then the exact text', () => {
+  /** Channel id → name, listed in the order a name sort must answer. */
+  const IN_ORDER: [string, string][] = [
+    ['t-10', '10'], // digit by digit, not by value
+    ['t-9', '9'],
+    ['t-adam', 'Adam'],
+    ['t-aesir', 'Æsir'], // æ is filed as AE
+    ['t-angstrom', 'Ångström'], // with the A's
+    ['t-anna', 'Anna'],
+    ['t-emile', 'emile'], // without accent before with
+    ['t-emile-acute', 'émile'],
+    ['t-emilie', 'Émilie'], // the base letters decide first: EMILE < EMILIE < EVE
+    ['t-eve', 'Eve'],
+    ['t-item-dash', 'item-2'],
+    ['t-item-under', 'item_2'], // `_` after the letters and '-', as PubNub orders
+    ['t-strasse', 'Strasse'],
+    ['t-strasse-eszett', 'Straße'], // ß is filed as SS; the exact text breaks the tie
+    ['t-zoe-upper', 'ZOE'], // equal but for case: upper case first
+    ['t-zoe-title', 'Zoe'],
+    ['t-zoe-lower', 'zoe'],
+    ['t-cjk', '中文'],
+  ];
+  const ids = IN_ORDER.map(([id]) => id);
+  const channelIds = (reply: Reply) => reply.body.data.map((item: { id?: string; channel?: { id: string } }) => item.channel?.id ?? item.id);
+
+  beforeAll(async () => {
+    for (const [id, name] of [...IN_ORDER].reverse()) {
+      expect((await api.patch(`channels/${id}`, { name, custom: { nick: name } })).status).toBe(200);
+    }
+    const set = IN_ORDER.map(([id]) => ({ channel: { id } }));
+    expect((await api.patch('uuids/reader/channels', { set })).status).toBe(200);
+  });
+
+  it('sorts channels by name ascending and descending, page by page', async () => {
+    expect(channelIds(await api.get('channels', { query: { sort: 'name' } }))).toEqual(ids);
+    expect(channelIds(await api.get('channels', { query: { sort: 'name:desc' } }))).toEqual([...ids].reverse());
+    const paged: string[] = [];
+    let start: string | undefined;
+    for (let guard = 0; guard < 10; guard += 1) {
+      const page = await api.get('channels', { query: { sort: 'name', limit: 4, ...(start ? { start } : {}) } });
+      paged.push(...channelIds(page));
+      start = page.body.next;
+      if (page.body.data.length < 4) break;
+    }
+    expect(paged).toEqual(ids);
+  });
+
+  it('sorts text custom values and related names the same way', async () => {
+    expect(channelIds(await api.get('channels', { query: { sort: 'custom.nick' } }))).toEqual(ids);
+    const memberships = await api.get('uuids/reader/channels', { query: { sort: 'channel.name', include: 'channel' } });
+    expect(channelIds(memberships)).toEqual(ids);
+  });
+
+  it('keeps LIKE case-insensitive and accent-sensitive, and == exact', async () => {
+    const matching = async (filter: string) => channelIds(await api.get('channels', { query: { filter, sort: 'name' } }));
+    expect(await matching('name LIKE "é*"')).toEqual(['t-emile-acute', 't-emilie']);
+    expect(await matching('name LIKE "E*"')).toEqual(['t-emile', 't-eve']);
+    expect(await matching('name LIKE "ZOE"')).toEqual(['t-zoe-upper', 't-zoe-title', 't-zoe-lower']);
+    expect(await matching('name LIKE "strasse"')).toEqual(['t-strasse', 't-strasse-eszett']); // ß upper-cases to SS
+    expect(await matching('name LIKE "*ström"')).toEqual(['t-angstrom']);
+    expect(await matching('name == "Zoe"')).toEqual(['t-zoe-title']);
+    expect(await matching('name == "émile"')).toEqual(['t-emile-acute']);
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { invalid } from '../errors.ts';
 import type { Cursor } from '../store/store.ts';
+import { COLLATION_VERSION } from './collation.ts';
 
 /**
  * Opaque page cursors. A cursor holds the sort values of the row a page starts after (`next`)
@@ -9,8 +10,12 @@ import type { Cursor } from '../store/store.ts';
  */
 export type CursorValue = string | number | null;
 
+/**
+ * A short hash of the query a cursor belongs to. The collation's version is part of it: a
+ * cursor holds sort keys, which mean nothing to another version of the collation.
+ */
 export function fingerprint(parts: readonly (string | undefined)[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 11);
+  return createHash('sha256').update(JSON.stringify([COLLATION_VERSION, ...parts])).digest('base64url').slice(0, 11);
 }
 
 export function encodeCursor(direction: Cursor['direction'], values: readonly CursorValue[], print: string): string {

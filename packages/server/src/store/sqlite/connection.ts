@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { migrate } from './schema.ts';
+import { sortKey } from '../../query/collation.ts';
+import { sqlLikeFunction } from '../../query/filter/like.ts';
+import { migrate, SORT_KEY_FUNCTION } from './schema.ts';
 
 export type Connection = Database.Database;
 
@@ -12,8 +14,8 @@ export interface ConnectionOptions {
 }
 
 /**
- * Case folding shared by LIKE, string sorts and the indexes behind them. Upper case, so that
- * `_` sorts after letters as in PubNub's recorded orders (`somechannelid` < `somechannel_x`).
+ * The case folding of LIKE: upper case, so LIKE ignores case (also beyond ASCII) but not
+ * accents. Sorts use query/collation.ts instead (the `sort_key` function).
  */
 export function foldText(text: string): string {
   return text.toUpperCase();
@@ -21,6 +23,11 @@ export function foldText(text: string): string {
 
 function fold(value: unknown): unknown {
   return typeof value === 'string' ? foldText(value) : value;
+}
+
+/** `sortKey` for SQL: NULL gets '', a number (not stored in key columns) is read as text. */
+function sqlSortKey(value: unknown): string {
+  return value === null || value === undefined ? sortKey(null) : sortKey(typeof value === 'string' ? value : String(value));
 }
 
 /**
@@ -37,6 +44,9 @@ export function openConnection(options: ConnectionOptions): Connection {
   // 64 MiB of pages (negative: KiB), so the working set of indexes is read from disk once.
   db.pragma('cache_size = -65536');
   db.function('fold', { deterministic: true }, fold);
+  // LIKE in linear time (dialect.ts): SQLite's own LIKE costs up to O(text × pattern) per row.
+  db.function('like_match', { deterministic: true }, sqlLikeFunction(foldText));
+  db.function(SORT_KEY_FUNCTION, { deterministic: true }, sqlSortKey);
   migrate(db);
   return db;
 }

@@ -1,6 +1,6 @@
 import type { SqlDialect, SqlParams } from '../../query/dialect.ts';
 import type { Table } from '../../query/fields.ts';
-import { foldText } from './connection.ts';
+import { SORT_KEY_FUNCTION } from './schema.ts';
 
 /** Table aliases every SQLite list statement uses. */
 export const ALIAS: Record<Table, string> = { uuid: 'u', channel: 'c', membership: 'm' };
@@ -21,6 +21,11 @@ export function jsonKeyPath(key: string): string {
   return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\u0000', '\\u0000')}"`;
 }
 
+/** The collation's sort key of a text expression, computed in SQL (NULL gives ''). */
+export function sortKeyOf(expr: string): string {
+  return `${SORT_KEY_FUNCTION}(${expr})`;
+}
+
 export const sqliteDialect: SqlDialect = {
   params: () => new PositionalParams(),
   column: (table, column) => `${ALIAS[table]}.${column}`,
@@ -28,9 +33,11 @@ export const sqliteDialect: SqlDialect = {
   customType: (table, key, params) =>
     `(CASE json_type(${ALIAS[table]}.custom, ${params.add(jsonKeyPath(key))})` +
     ` WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' ELSE json_type(${ALIAS[table]}.custom, ${params.add(jsonKeyPath(key))}) END)`,
-  // `fold` is registered on every connection (see connection.ts): Unicode-aware upper case.
+  // `fold` is registered on every connection (see connection.ts): Unicode-aware upper case, for LIKE.
   fold: (expr) => `fold(${expr})`,
-  foldText,
+  // The generated `<column>_key` columns of schema.ts.
   sortKey: (table, column) => `${ALIAS[table]}.${column}_key`,
-  like: (expr, pattern) => `${expr} LIKE ${pattern} ESCAPE '\\'`,
+  // `like_match` (connection.ts) folds case as `fold` does and runs in time linear in the text;
+  // SQLite's LIKE can take text × pattern steps per row, seconds for a crafted pattern.
+  like: (expr, pattern) => `like_match(${expr}, ${pattern})`,
 };

@@ -54,6 +54,15 @@ describe('keyset pages are index range scans', () => {
       'USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)',
     );
   });
+
+  it('a LIKE starting with an accented letter seeks the keys of its base letters', () => {
+    expect(planOf('uuids', ['name'], undefined, 'name like "Émi*"')).toContain(
+      'USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)',
+    );
+    expect(planOf('channels', ['id'], undefined, 'name like "ß*" && id like "été*"')).toContain(
+      'USING INDEX channels_by_id (sub_key=? AND id_key>? AND id_key<?)',
+    );
+  });
 });
 
 describe('custom keys in the SQL', () => {

@@ -5,7 +5,7 @@ import { identityField } from '../../query/fields.ts';
 import { compileFilter } from '../../query/filter/compile.ts';
 import type { Direction, SortKey } from '../../query/sort.ts';
 import type { ListQuery } from '../store.ts';
-import { ALIAS, sqliteDialect as dialect } from './dialect.ts';
+import { ALIAS, sortKeyOf, sqliteDialect as dialect } from './dialect.ts';
 
 /** One ORDER BY term; `sql` is rebuilt at each use because it may bind parameters. */
 interface Component {
@@ -34,7 +34,8 @@ function isNonNull(resource: Resource, table: Table): boolean {
 
 /**
  * The ORDER BY terms one sort key expands to. Text columns sort on their generated key column
- * (nulls first, case-folded, then exact; see schema.ts); custom values by type, then value.
+ * (nulls first, then in the collation of query/collation.ts); custom values by type (missing or
+ * null, booleans, numbers, texts), then by value, texts by their collation key.
  */
 function sortComponents(resource: Resource, key: SortKey): Component[] {
   const { field, direction } = key;
@@ -43,8 +44,7 @@ function sortComponents(resource: Resource, key: SortKey): Component[] {
     const value = (p: SqlParams) => dialect.customValue(field.table, field.key, p);
     return [
       { sql: (p) => `(CASE ${type(p)} WHEN 'text' THEN 3 WHEN 'number' THEN 2 WHEN 'true' THEN 1 WHEN 'false' THEN 1 ELSE 0 END)`, direction },
-      { sql: (p) => `COALESCE(CASE WHEN ${type(p)} = 'text' THEN ${dialect.fold(value(p))} ELSE ${value(p)} END, '')`, direction },
-      { sql: (p) => `COALESCE(${value(p)}, '')`, direction },
+      { sql: (p) => `COALESCE(CASE WHEN ${type(p)} = 'text' THEN ${sortKeyOf(value(p))} ELSE ${value(p)} END, '')`, direction },
     ];
   }
   const column = dialect.column(field.table, field.type === 'string' ? `${field.column}_key` : field.column);

@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
+import { COLLATION_STAMP } from '../../query/collation.ts';
 
 /**
  * Versioned migrations, applied in order inside one transaction each; `user_version` records
- * how far a database has come.
+ * how far a database has come. Migrations are history: a database made by an older release
+ * runs the ones it lacks, so their text never changes once released.
  *
- * Every sortable text column has a generated `<column>_key` (see `sortKey`): one plain column
- * whose byte order is the collation we answer in, so an index on (key, id) serves keyset pages
- * as a row-value seek wherever the page starts.
+ * Every sortable text column has a generated `<column>_key`: one plain column whose byte order
+ * is the collation we answer in (query/collation.ts), so an index on (key, id) serves keyset
+ * pages as a row-value seek wherever the page starts.
  */
 export const SORT_KEY_COLUMNS = {
   uuids: ['id', 'name', 'external_id', 'profile_url', 'email', 'status', 'type'],
@@ -14,15 +16,43 @@ export const SORT_KEY_COLUMNS = {
   memberships: ['uuid_id', 'channel_id', 'status', 'type'],
 } as const;
 
+type KeyedTable = keyof typeof SORT_KEY_COLUMNS;
+
 /**
- * NULL sorts first (''), then by the case-folded text, then by the exact text; char(1) keeps
- * "abc" before "abcd" and both before "abc_x".
+ * The SQL function (registered by connection.ts) computing `sortKey` of query/collation.ts:
+ * '' for NULL, below every text's key.
  */
-function sortKey(column: string): string {
+export const SORT_KEY_FUNCTION = 'sort_key';
+
+/** The key column as migration 3 defines it. */
+function keyColumn(column: string): string {
+  return `${column}_key TEXT GENERATED ALWAYS AS (${SORT_KEY_FUNCTION}(${column})) VIRTUAL`;
+}
+
+/**
+ * The key column of migration 1: '' for NULL, else the upper-cased text, char(1), the text.
+ * Migration 3 replaces it.
+ */
+function foldedKeyColumn(column: string): string {
   return `${column}_key TEXT GENERATED ALWAYS AS (CASE WHEN ${column} IS NULL THEN '' ELSE fold(${column}) || char(1) || ${column} END) VIRTUAL`;
 }
 
-const keys = (table: keyof typeof SORT_KEY_COLUMNS) => SORT_KEY_COLUMNS[table].map((c) => `,\n    ${sortKey(c)}`).join('');
+const foldedKeys = (table: KeyedTable) => SORT_KEY_COLUMNS[table].map((c) => `,\n    ${foldedKeyColumn(c)}`).join('');
+
+/** Every index holding sort keys: each must be rebuilt when the keys' function changes. */
+export const KEY_INDEXES: readonly { name: string; on: string }[] = [
+  ...(['uuids', 'channels'] as const).flatMap((table) =>
+    ['id', 'name', 'status', 'type'].map((column) => ({ name: `${table}_by_${column}`, on: `${table} (sub_key, ${column}_key, id)` })),
+  ),
+  { name: 'memberships_by_user', on: 'memberships (sub_key, uuid_id, channel_id_key, channel_id)' },
+  { name: 'memberships_by_channel', on: 'memberships (sub_key, channel_id, uuid_id_key, uuid_id)' },
+];
+
+const createKeyIndexes = (): string => KEY_INDEXES.map(({ name, on }) => `CREATE INDEX ${name} ON ${on};`).join('\n');
+
+/** Where the stamp of the collation the stored keys were computed with is kept. */
+const META_TABLE = 'roster_meta';
+const COLLATION_ENTRY = 'collation';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -37,7 +67,7 @@ const MIGRATIONS: readonly string[] = [
     type TEXT,
     custom TEXT,
     updated TEXT NOT NULL,
-    etag TEXT NOT NULL${keys('uuids')},
+    etag TEXT NOT NULL${foldedKeys('uuids')},
     PRIMARY KEY (sub_key, id)
   ) WITHOUT ROWID;
 
@@ -50,7 +80,7 @@ const MIGRATIONS: readonly string[] = [
     type TEXT,
     custom TEXT,
     updated TEXT NOT NULL,
-    etag TEXT NOT NULL${keys('channels')},
+    etag TEXT NOT NULL${foldedKeys('channels')},
     PRIMARY KEY (sub_key, id)
   ) WITHOUT ROWID;
 
@@ -62,14 +92,13 @@ const MIGRATIONS: readonly string[] = [
     type TEXT,
     custom TEXT,
     updated TEXT NOT NULL,
-    etag TEXT NOT NULL${keys('memberships')},
+    etag TEXT NOT NULL${foldedKeys('memberships')},
     PRIMARY KEY (sub_key, uuid_id, channel_id)
   ) WITHOUT ROWID;
 
-  ${['uuids', 'channels'].map(objectIndexes).join('\n')}
-
-  CREATE INDEX memberships_by_user ON memberships (sub_key, uuid_id, channel_id_key, channel_id);
-  CREATE INDEX memberships_by_channel ON memberships (sub_key, channel_id, uuid_id_key, uuid_id);
+  ${createKeyIndexes()}
+  CREATE INDEX uuids_by_updated ON uuids (sub_key, updated, id);
+  CREATE INDEX channels_by_updated ON channels (sub_key, updated, id);
   CREATE INDEX memberships_by_user_updated ON memberships (sub_key, uuid_id, updated, channel_id);
   CREATE INDEX memberships_by_channel_updated ON memberships (sub_key, channel_id, updated, uuid_id);
   `,
@@ -82,15 +111,23 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sub_key, signature)
   ) WITHOUT ROWID;
   `,
+  // 3: sort keys in the collation of query/collation.ts (accents and case below the base letter).
+  `
+  ${KEY_INDEXES.map(({ name }) => `DROP INDEX ${name};`).join('\n')}
+  ${Object.entries(SORT_KEY_COLUMNS)
+    .flatMap(([table, columns]) => columns.map((c) => `ALTER TABLE ${table} DROP COLUMN ${c}_key;\nALTER TABLE ${table} ADD COLUMN ${keyColumn(c)};`))
+    .join('\n')}
+  ${createKeyIndexes()}
+  CREATE TABLE ${META_TABLE} (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  INSERT INTO ${META_TABLE} (name, value) VALUES ('${COLLATION_ENTRY}', '${COLLATION_STAMP.replaceAll("'", "''")}');
+  `,
 ];
 
-function objectIndexes(table: string): string {
-  return ['id', 'name', 'status', 'type']
-    .map((column) => `CREATE INDEX ${table}_by_${column} ON ${table} (sub_key, ${column}_key, id);`)
-    .concat(`CREATE INDEX ${table}_by_updated ON ${table} (sub_key, updated, id);`)
-    .join('\n');
-}
-
+/**
+ * Brings a database to the current schema, then makes sure its sort keys were computed with
+ * this collation and this build's Unicode data (`COLLATION_STAMP`); if not, it rebuilds every
+ * index holding them, in one transaction. Needs the `fold` and `sort_key` functions registered.
+ */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number; // SQLite answers an integer
   for (const [index, sql] of MIGRATIONS.entries()) {
@@ -100,4 +137,17 @@ export function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${index + 1}`);
     }).immediate();
   }
+  refreshSortKeys(db);
+}
+
+function refreshSortKeys(db: Database.Database): void {
+  const stamp = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).pluck().get(COLLATION_ENTRY);
+  if (stamp === COLLATION_STAMP) return;
+  db.transaction(() => {
+    for (const { name } of KEY_INDEXES) db.exec(`REINDEX ${name}`);
+    db.prepare(`INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(
+      COLLATION_ENTRY,
+      COLLATION_STAMP,
+    );
+  }).immediate();
 }
