@@ -111,7 +111,7 @@ function parseJson(text: string): unknown {
 // ---------------------------------------------------------------------------------------------
 // What every answer must look like
 
-type Service = 'objects' | 'publish' | 'presence' | 'access-manager' | 'time' | 'subscribe';
+type Service = 'objects' | 'publish' | 'presence' | 'access-manager' | 'time' | 'subscribe' | 'plain';
 
 /** Which envelope the server answers a path with, as app.ts decides for unmatched routes. */
 function serviceOf(path: string): Service {
@@ -119,7 +119,8 @@ function serviceOf(path: string): Service {
   if (path.startsWith('/publish/')) return 'publish';
   if (path.startsWith('/v2/presence/')) return 'presence';
   if (path.startsWith('/v3/pam/')) return 'access-manager';
-  return path.startsWith('/time/') ? 'time' : 'subscribe';
+  if (path.startsWith('/time/')) return 'time';
+  return path.startsWith('/v2/subscribe/') || path.startsWith('/v1/channel-registration/') ? 'subscribe' : 'plain';
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -141,6 +142,10 @@ function isFlatEnvelope(body: unknown, status: number, service?: string): boolea
   return isObject(body) && typeof body['message'] === 'string' && body['error'] === true && typeof body['service'] === 'string' && body['status'] === status && (service === undefined || body['service'] === service);
 }
 
+/** `{status, error: true, message}`: paths outside every PubNub family. */
+const isPlainEnvelope = (body: unknown, status: number): boolean =>
+  isObject(body) && body['status'] === status && body['error'] === true && typeof body['message'] === 'string' && body['service'] === undefined;
+
 /** `[0, message, ...details]` */
 const isPublishEnvelope = (body: unknown): boolean => Array.isArray(body) && body.length >= 2 && body[0] === 0 && body.slice(1).every((item) => typeof item === 'string');
 
@@ -161,6 +166,8 @@ function isErrorEnvelope(path: string, status: number, body: unknown): boolean {
       return status === 403 ? isFlatEnvelope(body, status, 'Access Manager') : isPublishEnvelope(body);
     case 'access-manager':
       return isFlatEnvelope(body, status) || (status === 400 && isGrantEnvelope(body));
+    case 'plain':
+      return isPlainEnvelope(body, status);
     default:
       return isFlatEnvelope(body, status, status === 403 ? 'Access Manager' : undefined);
   }

@@ -1,97 +1,71 @@
-import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { keysetFrom, type Keyset, type KeysetInput } from './auth/keysets.ts';
+import { ConfigError } from './config/config-error.ts';
+import { readConfigFile, type ConfigFile } from './config/file.ts';
+import { flagName, namedOptions, parseText, type FlagValues, type OptionKey, type OptionSpec, type Settings, type SettingKey } from './config/options.ts';
 
-/** Everything a node needs to start, from flags, env vars and the config file (in that priority). */
-export interface Config {
-  host: string;
-  port: number;
-  db: string;
+export { ConfigError } from './config/config-error.ts';
+export { unknownEnvWarnings, type FlagValues } from './config/options.ts';
+
+/** Everything a node needs to start, from flags, env vars, the config file and defaults (in that priority). */
+export interface Config extends Settings {
   keysets: Keyset[];
-  /** SQLite `synchronous`: NORMAL survives a process crash; FULL also survives power loss. */
-  synchronous: 'normal' | 'full';
-  logLevel: string;
-  /** How long a subscribe long-poll waits for messages before answering empty. */
-  subscribeHoldSeconds: number;
-  /** Messages each channel keeps for subscribers that reconnect with their last timetoken. */
-  channelLogSize: number;
-  /** How long each channel keeps its messages, in seconds. */
-  channelLogSeconds: number;
-  /** MiB of message text all channel logs together may hold. */
-  channelLogMiB: number;
+  /** Absolute path of the config file read, or undefined when none was given. */
+  configFile: string | undefined;
+  /** Whether the node serves the built-in open `demo` keyset: only when no keysets are declared. */
+  demoKeyset: boolean;
 }
 
-export interface ConfigSources {
-  host?: string | undefined;
-  port?: string | undefined;
-  db?: string | undefined;
-  config?: string | undefined;
-  synchronous?: string | undefined;
-  subscribeHold?: string | undefined;
-  channelLogSize?: string | undefined;
-  channelLogSeconds?: string | undefined;
-  channelLogMib?: string | undefined;
-}
-
-interface ConfigFile {
-  host?: string;
-  port?: number;
-  db?: string;
-  synchronous?: 'normal' | 'full';
-  subscribeHoldSeconds?: number;
-  channelLogSize?: number;
-  channelLogSeconds?: number;
-  channelLogMiB?: number;
-  keysets?: KeysetInput[];
-}
-
+/** Served when no config file declares keysets: anyone can read and write it. */
 export const DEFAULT_KEYSET: KeysetInput = { publishKey: 'demo', subscribeKey: 'demo' };
 
-export function loadConfig(flags: ConfigSources, env: NodeJS.ProcessEnv = process.env): Config {
-  const path = flags.config ?? env['ROSTER_CONFIG'];
-  const file = path ? readConfigFile(path) : {};
-  const port = Number(flags.port ?? env['ROSTER_PORT'] ?? file.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${String(port)}`);
-  const synchronous = flags.synchronous ?? env['ROSTER_SYNCHRONOUS'] ?? file.synchronous ?? 'normal';
-  if (synchronous !== 'normal' && synchronous !== 'full') throw new Error(`--synchronous must be normal or full`);
+/**
+ * Merges and checks every source of settings. Each flag and each set `ROSTER_*` variable is checked
+ * even when a higher-priority source overrides it; an empty variable counts as unset.
+ * @throws ConfigError listing every problem found, each naming its flag, variable or file and JSON path.
+ */
+export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const fromFlags = parsed(flags, (spec, text) => `${flagName(spec)} ${text}`, problems);
+  const variables = Object.fromEntries(namedOptions().map(([key, spec]) => [key, env[spec.env] || undefined]));
+  const fromEnv = parsed(variables, (spec, text) => `${spec.env}=${text}`, problems);
+  const path = (fromFlags.get('config') ?? fromEnv.get('config')) as string | undefined;
+  const file = path === undefined ? NO_FILE : checkedFile(path, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const settings = {} as Record<SettingKey, unknown>;
+  for (const [key, spec] of namedOptions()) {
+    if (key !== 'config') settings[key] = fromFlags.get(key) ?? fromEnv.get(key) ?? file.settings[key] ?? spec.default;
+  }
   return {
-    host: flags.host ?? env['ROSTER_HOST'] ?? file.host ?? '127.0.0.1',
-    port,
-    db: flags.db ?? env['ROSTER_DB'] ?? file.db ?? './data/roster.db',
+    ...(settings as Settings),
     keysets: (file.keysets ?? [DEFAULT_KEYSET]).map(keysetFrom),
-    synchronous,
-    logLevel: env['ROSTER_LOG_LEVEL'] ?? 'info',
-    subscribeHoldSeconds: holdSeconds(flags.subscribeHold ?? env['ROSTER_SUBSCRIBE_HOLD'] ?? file.subscribeHoldSeconds ?? 280),
-    channelLogSize: Math.ceil(positive('channel log size', flags.channelLogSize ?? env['ROSTER_CHANNEL_LOG_SIZE'] ?? file.channelLogSize ?? 100)),
-    channelLogSeconds: positive('channel log seconds', flags.channelLogSeconds ?? env['ROSTER_CHANNEL_LOG_SECONDS'] ?? file.channelLogSeconds ?? 600),
-    channelLogMiB: positive('channel log MiB', flags.channelLogMib ?? env['ROSTER_CHANNEL_LOG_MIB'] ?? file.channelLogMiB ?? 256),
+    configFile: path === undefined ? undefined : resolve(path),
+    demoKeyset: file.keysets === undefined,
   };
 }
 
-function positive(name: string, value: string | number): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new Error(`Invalid ${name}: ${String(value)}`);
-  return number;
+const NO_FILE: ConfigFile = { settings: {}, keysets: undefined };
+
+/** The options given as text, converted and checked; each bad one adds a problem named by `source`. */
+function parsed(texts: FlagValues, source: (spec: OptionSpec, text: string) => string, problems: string[]): Map<OptionKey, unknown> {
+  const values = new Map<OptionKey, unknown>();
+  for (const [key, spec] of namedOptions()) {
+    const text = texts[key];
+    if (text === undefined) continue;
+    const result = parseText(spec, text, source(spec, text));
+    if ('problem' in result) problems.push(result.problem);
+    else values.set(key, result.value);
+  }
+  return values;
 }
 
-/** PubNub clients give up on a subscribe after 310 s, so a hold must end well before that. */
-const MAX_HOLD_SECONDS = 300;
-
-function holdSeconds(value: string | number): number {
-  const seconds = positive('subscribe hold', value);
-  if (seconds > MAX_HOLD_SECONDS) throw new Error(`Invalid subscribe hold: at most ${MAX_HOLD_SECONDS} seconds (clients time out at 310)`);
-  return seconds;
-}
-
-function readConfigFile(path: string): ConfigFile {
-  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${path}: the config file must hold a JSON object`);
+function checkedFile(path: string, problems: string[]): ConfigFile {
+  try {
+    return readConfigFile(path);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return NO_FILE;
   }
-  const file = parsed as ConfigFile; // shape checked field by field below
-  for (const [index, keyset] of (file.keysets ?? []).entries()) {
-    if (typeof keyset?.publishKey !== 'string' || typeof keyset.subscribeKey !== 'string') {
-      throw new Error(`${path}: keysets[${index}] needs string publishKey and subscribeKey`);
-    }
-  }
-  return file;
 }

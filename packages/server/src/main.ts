@@ -1,23 +1,31 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { newKeyset } from './auth/new-keyset.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, unknownEnvWarnings, type Config, type FlagValues } from './config.ts';
+import { addOptions, CONFIG_FILE, flagValues } from './config/options.ts';
+import { configSummary } from './config/summary.ts';
 import { startNode } from './node.ts';
+import { VERSION } from './version.ts';
 
-const program = new Command('roster').description('Roster: a self-hostable App Context server speaking PubNub’s protocol');
+const program = new Command('roster')
+  .description('Roster: a self-hostable App Context server speaking PubNub’s protocol')
+  .version(VERSION, '-V, --version', 'print the version');
 
-program
-  .command('serve')
-  .description('serve the REST and real-time API')
-  .option('--host <host>', 'address to listen on (ROSTER_HOST, default 127.0.0.1)')
-  .option('--port <port>', 'port to listen on, 0 for any free port (ROSTER_PORT, default 8080)')
-  .option('--db <path>', 'SQLite database file (ROSTER_DB, default ./data/roster.db)')
-  .option('--config <file>', 'JSON config file declaring keysets (ROSTER_CONFIG)')
-  .option('--subscribe-hold <seconds>', 'how long a subscribe long-poll waits for messages (ROSTER_SUBSCRIBE_HOLD, default 280)')
-  .option('--channel-log-size <count>', 'messages each channel keeps for reconnecting subscribers (ROSTER_CHANNEL_LOG_SIZE, default 100)')
-  .option('--channel-log-seconds <seconds>', 'how long each channel keeps them (ROSTER_CHANNEL_LOG_SECONDS, default 600)')
-  .option('--channel-log-mib <mib>', 'message text all channels keep together, oldest channels dropped first (ROSTER_CHANNEL_LOG_MIB, default 256)')
-  .option('--synchronous <mode>', 'normal: writes survive a crash; full: also power loss (ROSTER_SYNCHRONOUS)')
-  .action(async (flags: Record<string, string | undefined>) => {
+/** Loads the configuration, warning on stderr of unknown `ROSTER_*` variables first. */
+function configFrom(flags: FlagValues): Config {
+  for (const warning of unknownEnvWarnings(process.env)) console.error(warning);
+  return loadConfig(flags);
+}
+
+/** What the node serves, on stdout. */
+function report(config: Config): void {
+  console.log(`Roster ${VERSION}`);
+  for (const line of configSummary(config)) console.log(line);
+}
+
+addOptions(program.command('serve').description('serve the REST and real-time API'))
+  .action(async (_options: unknown, command: Command) => {
+    const config = configFrom(flagValues(command));
+    report(config);
     let node: Awaited<ReturnType<typeof startNode>> | undefined;
     let stopping = false;
     // Handlers first: a signal that arrives while the node starts must still stop it cleanly.
@@ -35,7 +43,7 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    node = await startNode(loadConfig(flags));
+    node = await startNode(config);
     if (stopping) await node.close();
     else console.log(`Roster listening on ${node.url}`);
   });
@@ -44,9 +52,21 @@ program
   .command('keys')
   .description('keyset tools')
   .command('new')
-  .description('print a fresh keyset (publish, subscribe and secret key) to paste into the config file')
+  .description('print a fresh locked-down keyset (publish, subscribe and secret key, Access Manager on) to paste into the config file')
   .action(() => {
     console.log(JSON.stringify(newKeyset(), null, 2));
+  });
+
+program
+  .command('config')
+  .description('configuration tools')
+  .command('check [file]')
+  .description('check a config file (default: --config or ROSTER_CONFIG) and the ROSTER_* variables, and print what a node would serve; exits 1 on any problem')
+  .addOption(new Option(CONFIG_FILE.flag, CONFIG_FILE.description))
+  .action((file: string | undefined, options: { config?: string }) => {
+    const path = file ?? options.config;
+    report(configFrom(path === undefined ? {} : { config: path }));
+    console.log('configuration OK');
   });
 
 program.parseAsync().catch((error: unknown) => {

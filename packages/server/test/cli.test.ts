@@ -1,11 +1,36 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(fileURLToPath(new URL('../bin/roster.js', import.meta.url)));
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const execute = promisify(execFile);
+
+/** Runs `roster ...args` to completion: its exit code and output. */
+async function roster(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const configDir = mkdtempSync(join(tmpdir(), 'roster-cli-config-'));
+afterAll(() => rmSync(configDir, { recursive: true, force: true }));
+
+function configFile(name: string, content: unknown): string {
+  const path = join(configDir, name);
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+const LOCKED = { publishKey: 'pub-c-hidden', subscribeKey: 'sub-c-locked', secretKey: 'sec-c-hidden', accessManager: true, disallowGetAllUuids: true, disallowGetAllChannels: true };
 
 /** Runs `roster serve` in a fresh directory with the given env, as a user would. */
 function serve(env: Record<string, string>, args: string[] = []) {
@@ -33,6 +58,8 @@ describe('roster serve', () => {
     try {
       const url = await run.listening;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(run.output()).toContain(`Roster ${VERSION}\nconfig file: none\nkeyset demo: signatures off, Access Manager off`);
+      expect(run.output()).toContain('demo keyset: served, open to anyone (no config file declares keysets)');
       expect(existsSync(join(run.cwd, 'data', 'roster.db'))).toBe(true);
       const reply = await fetch(`${url}/v2/objects/demo/uuids/me`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"Me"}' });
       expect(reply.status).toBe(200);
@@ -59,7 +86,84 @@ describe('roster serve', () => {
   it('fails with a clear message on a bad config file', async () => {
     const run = serve({}, ['--port', '0', '--config', 'missing.json']);
     expect(await run.exited).toBe(1);
-    expect(run.output()).toContain('missing.json');
+    expect(run.output()).toContain('missing.json: cannot read the config file: no such file');
     run.cleanup();
+  });
+
+  it('prints the config file, each keyset’s security settings and that demo is not served, never a secret', async () => {
+    const path = configFile('locked.json', { keysets: [LOCKED] });
+    const run = serve({ ROSTER_PROT: '1' }, ['--port', '0', '--config', path]);
+    try {
+      await run.listening;
+      expect(run.output()).toContain(
+        [
+          `config file: ${path}`,
+          'keyset sub-c-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
+          'demo keyset: not served (the config file declares the keysets)',
+        ].join('\n'),
+      );
+      expect(run.output()).toContain('warning: ROSTER_PROT is not a Roster setting and is ignored (did you mean ROSTER_PORT?)');
+      expect(run.output()).not.toContain('hidden');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('refuses to start on a misspelt config key rather than serving an open keyset', async () => {
+    const path = configFile('typo.json', { keySets: [LOCKED] });
+    const run = serve({}, ['--port', '0', '--config', path]);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`${path}: keySets: unknown key (did you mean keysets?)`);
+    expect(run.output()).not.toContain('listening');
+    run.cleanup();
+  });
+
+  it('refuses a bad variable or flag, naming it and what it expects', async () => {
+    const run = serve({ ROSTER_PORT: 'abc', ROSTER_LOG_LEVEL: 'loud' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('ROSTER_PORT=abc: expected an integer from 0 to 65535');
+    expect(run.output()).toContain('ROSTER_LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent');
+    run.cleanup();
+  });
+
+  it('refuses a bad flag the same way', async () => {
+    const flag = await roster(['serve', '--subscribe-hold', '400']);
+    expect(flag).toMatchObject({ code: 1, stderr: expect.stringContaining('--subscribe-hold 400: expected a number above 0 and at most 300') });
+  });
+});
+
+describe('roster config check', () => {
+  it('prints what a node would serve and exits 0 for a good file', async () => {
+    const path = configFile('good.json', { port: 9000, keysets: [LOCKED, { publishKey: 'p', subscribeKey: 'open' }] });
+    const result = await roster(['config', 'check', path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `Roster ${VERSION}`,
+        `config file: ${path}`,
+        'keyset sub-c-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
+        'keyset open: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
+        'demo keyset: not served (the config file declares the keysets)',
+        'configuration OK',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('exits 1 naming every problem of a bad file, taken from ROSTER_CONFIG when no file is given', async () => {
+    const path = configFile('bad.json', { keysets: [{ ...LOCKED, acessManager: true, limits: { maxMembersPerChannel: 'lots' } }] });
+    const result = await roster(['config', 'check'], { ROSTER_CONFIG: path });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path}: keysets[0].acessManager: unknown key (did you mean accessManager?)`);
+    expect(result.stderr).toContain(`${path}: keysets[0].limits.maxMembersPerChannel: expected an integer of at least 1, got "lots"`);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('roster --version', () => {
+  it('prints the version of packages/server/package.json', async () => {
+    expect(await roster(['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
   });
 });

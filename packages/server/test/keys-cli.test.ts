@@ -18,9 +18,26 @@ describe('roster keys new', () => {
       subscribeKey: expect.stringMatching(/^sub-c-[0-9a-f-]{36}$/),
       secretKey: expect.stringMatching(/^sec-c-[A-Za-z0-9_-]{48}$/),
       accessManager: true,
+      disallowGetAllUuids: true,
+      disallowGetAllChannels: true,
     });
     expect(JSON.parse(second.stdout)).not.toEqual(keyset);
   });
+
+  it('prints a keyset a config file takes as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-keys-'));
+    try {
+      const keyset = JSON.parse((await run(process.execPath, [BIN, 'keys', 'new'])).stdout) as { subscribeKey: string; secretKey: string };
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ keysets: [keyset] }));
+      const check = await run(process.execPath, [BIN, 'config', 'check', join(dir, 'config.json')]);
+      expect(check.stdout).toContain(
+        `keyset ${keyset.subscribeKey}: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients`,
+      );
+      expect(check.stdout).not.toContain(keyset.secretKey);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000); // two CLI runs one after the other
 
   it('refuses a config with Access Manager but no secret key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roster-keys-'));

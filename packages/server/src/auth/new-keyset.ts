@@ -1,18 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+/** A keyset as `roster keys new` prints it: locked down, ready for the config file's `keysets`. */
 export interface NewKeyset {
   publishKey: string;
   subscribeKey: string;
   secretKey: string;
-  accessManager: boolean;
+  accessManager: true;
+  disallowGetAllUuids: true;
+  disallowGetAllChannels: true;
 }
 
-/** A fresh keyset for the config file, keys shaped like PubNub's (`pub-c-…`, `sub-c-…`, `sec-c-…`). */
+/**
+ * A fresh keyset, keys shaped like PubNub's (`pub-c-…`, `sub-c-…`, `sec-c-…`), secure by default:
+ * Access Manager on, and listing all users or all channels only for requests signed with the secret key.
+ */
 export function newKeyset(): NewKeyset {
   return {
     publishKey: `pub-c-${randomUUID()}`,
     subscribeKey: `sub-c-${randomUUID()}`,
     secretKey: `sec-c-${randomBytes(36).toString('base64url')}`,
     accessManager: true,
+    disallowGetAllUuids: true,
+    disallowGetAllChannels: true,
   };
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { verifyRequestSignature } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
+import { SERVER_HEADER } from '../version.ts';
 import { accessRoutes } from './access.ts';
 import type { AppContext } from './context.ts';
 import { asRosterError, toWireError, type Service } from './error-envelope.ts';
@@ -31,15 +32,32 @@ const ALLOWED_METHODS: Record<string, readonly string[]> = {
 };
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** Path prefixes of PubNub's endpoint families, for answers given before a route matched. */
+const FAMILIES: readonly (readonly [string, Service])[] = [
+  ['/v2/objects/', 'objects'],
+  ['/publish/', 'publish'],
+  ['/v2/presence/', 'presence'],
+  ['/v3/pam/', 'access-manager'],
+  ['/time/', 'time'],
+  ['/v2/subscribe/', 'subscribe'],
+  ['/v1/channel-registration/', 'subscribe'],
+];
+
 function serviceOf(request: FastifyRequest): Service {
   const configured = request.routeOptions.config?.service;
   if (configured) return configured;
   const path = request.url;
-  if (path.startsWith('/v2/objects/')) return 'objects';
-  if (path.startsWith('/publish/')) return 'publish';
-  if (path.startsWith('/v2/presence/')) return 'presence';
-  if (path.startsWith('/v3/pam/')) return 'access-manager';
-  return path.startsWith('/time/') ? 'time' : 'subscribe';
+  return FAMILIES.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'plain';
+}
+
+/** Longest path a 404 echoes; a path may be long, and the query is never echoed (it may hold auth). */
+const MAX_ECHOED_PATH = 100;
+
+/** A 404 naming what was asked for: `Not found: GET /x`. */
+function notFound(request: FastifyRequest): RosterError {
+  const path = request.url.split('?', 1)[0]!;
+  const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+  return new RosterError('NOT_FOUND', `Not found: ${request.method} ${shown}`);
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: RosterError): FastifyReply {
@@ -85,7 +103,12 @@ function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (er
 /** The HTTP application: parsing, CORS, routes and the one error path. */
 export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstance {
   const app = Fastify({
-    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_URL_BYTES + 16 * 1024 }, handler),
+    // Every answer names the server and its version, set here once rather than per reply.
+    serverFactory: (handler) =>
+      createServer({ maxHeaderSize: MAX_URL_BYTES + 16 * 1024 }, (request, response) => {
+        response.setHeader('Server', SERVER_HEADER);
+        handler(request, response);
+      }),
     logger: { level: logLevel },
     logController: new LogController({ disableRequestLogging: true }),
     // Requests are not logged, so a child logger per request would be built only to be dropped.
@@ -127,7 +150,7 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
     if (rosterError.status >= 500) request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     return sendError(request, reply, rosterError);
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new RosterError('NOT_FOUND', 'Not found.')));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 
   // Signed requests are checked before any route runs; a valid one has full access. Keysets are
   // fixed for the node's life, so a node without secret keys skips the hook altogether.

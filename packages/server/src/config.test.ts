@@ -1,0 +1,243 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from './auth/keysets.ts';
+import { newKeyset } from './auth/new-keyset.ts';
+import { ConfigError, loadConfig, unknownEnvWarnings, type Config } from './config.ts';
+import { nearest } from './config/did-you-mean.ts';
+import { optionsTable } from './config/options.ts';
+import { configSummary } from './config/summary.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+/** Writes `content` (JSON-encoded unless a string) to a fresh file and returns its path. */
+function configFile(content: unknown): string {
+  const path = join(dir, `config-${++files}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+/** The problems `loadConfig` refuses with (fails the test if it accepts). */
+function problems(load: () => Config): readonly string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+const fileProblems = (content: unknown) => {
+  const path = configFile(content);
+  return { path, problems: problems(() => loadConfig({ config: path }, {})) };
+};
+
+const KEYSET = { publishKey: 'pub', subscribeKey: 'sub' };
+
+describe('loadConfig: sources and defaults', () => {
+  it('without a config file serves the open demo keyset with every default', () => {
+    const config = loadConfig({}, {});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, db: './data/roster.db', synchronous: 'normal', logLevel: 'info', subscribeHoldSeconds: 280 });
+    expect(config).toMatchObject({ channelLogSize: 100, channelLogSeconds: 600, channelLogMiB: 256, configFile: undefined, demoKeyset: true });
+    expect(config.keysets).toEqual([expect.objectContaining({ publishKey: 'demo', subscribeKey: 'demo', accessManager: false })]);
+  });
+
+  it('takes flags over variables over the config file over defaults', () => {
+    const path = configFile({ port: 1, host: '0.0.0.0', db: 'file.db', logLevel: 'debug', keysets: [KEYSET] });
+    const config = loadConfig({ config: path, port: '3' }, { ROSTER_PORT: '2', ROSTER_HOST: '::1' });
+    expect(config).toMatchObject({ port: 3, host: '::1', db: 'file.db', logLevel: 'debug', channelLogSize: 100, configFile: path, demoKeyset: false });
+    expect(config.keysets.map((keyset) => keyset.subscribeKey)).toEqual(['sub']);
+  });
+
+  it('reads the config file named by ROSTER_CONFIG and counts an empty variable as unset', () => {
+    const path = configFile({ keysets: [KEYSET] });
+    expect(loadConfig({}, { ROSTER_CONFIG: path, ROSTER_PORT: '' })).toMatchObject({ configFile: path, port: 8080 });
+  });
+
+  it('serves the demo keyset when a config file declares no keysets, and only then', () => {
+    expect(loadConfig({ config: configFile({ port: 9000 }) }, {})).toMatchObject({ demoKeyset: true, port: 9000 });
+    expect(loadConfig({ config: configFile({ keysets: [{ publishKey: 'demo', subscribeKey: 'demo' }] }) }, {}).demoKeyset).toBe(false);
+  });
+
+  it('accepts every keyset option and every limit, and applies them', () => {
+    const limits = Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((name) => [name, 7]));
+    const keyset = {
+      ...KEYSET,
+      secretKey: 'sec',
+      referentialIntegrity: true,
+      accessManager: true,
+      disallowGetAllUuids: true,
+      disallowGetAllChannels: true,
+      userEvents: false,
+      channelEvents: false,
+      membershipEvents: false,
+      userEventsToMemberChannels: false,
+      limits,
+    };
+    expect(loadConfig({ config: configFile({ keysets: [keyset] }) }, {}).keysets).toEqual([keyset]);
+  });
+
+  it('accepts what `roster keys new` prints', () => {
+    expect(loadConfig({ config: configFile({ keysets: [newKeyset()] }) }, {}).keysets[0]).toMatchObject({ accessManager: true, disallowGetAllUuids: true });
+  });
+});
+
+describe('loadConfig: a config file that fails closed', () => {
+  it('refuses an unknown top-level key, naming the file and the nearest known key', () => {
+    const { path, problems } = fileProblems({ keySets: [KEYSET] });
+    expect(problems).toEqual([`${path}: keySets: unknown key (did you mean keysets?)`]);
+  });
+
+  it('refuses a misspelt keyset option instead of starting the keyset without it', () => {
+    const { path, problems } = fileProblems({ keysets: [{ ...KEYSET, secretKey: 's', acessManager: true }] });
+    expect(problems).toEqual([`${path}: keysets[0].acessManager: unknown key (did you mean accessManager?)`]);
+  });
+
+  it('lists the known keys when nothing is close', () => {
+    const { problems } = fileProblems({ keysets: [{ ...KEYSET, limits: { bananas: 1 } }] });
+    expect(problems[0]).toMatch(/keysets\[0\]\.limits\.bananas: unknown key; known keys: maxStatusLength, .*maxMembersPerChannel$/);
+  });
+
+  it('says where a keyset option written at the top level belongs', () => {
+    expect(fileProblems({ accessManager: true }).problems[0]).toContain('accessManager: unknown key at the top level; it is a keyset option and goes inside an entry of "keysets"');
+  });
+
+  it('checks every type and range, reporting every problem at once', () => {
+    const { path, problems } = fileProblems({
+      port: 70000,
+      synchronous: 'half',
+      subscribeHoldSeconds: 301,
+      keysets: [{ ...KEYSET, referentialIntegrity: 'yes', limits: { maxMembersPerChannel: 'lots', maxPatchItems: 0 } }, { publishKey: '' }],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        `${path}: port: expected an integer from 0 to 65535, got 70000`,
+        `${path}: synchronous: expected one of normal, full, got "half"`,
+        `${path}: subscribeHoldSeconds: expected a number above 0 and at most 300, got 301`,
+        `${path}: keysets[0].referentialIntegrity: expected true or false, got "yes"`,
+        `${path}: keysets[0].limits.maxMembersPerChannel: expected an integer of at least 1, got "lots"`,
+        `${path}: keysets[0].limits.maxPatchItems: expected an integer of at least 1, got 0`,
+        `${path}: keysets[1].publishKey: expected a non-empty string, got an empty string`,
+        `${path}: keysets[1].subscribeKey: missing (expected a non-empty string)`,
+      ]),
+    );
+    expect(problems).toHaveLength(8);
+  });
+
+  it('refuses a file that is not an object, or declares an empty keysets list', () => {
+    expect(fileProblems([KEYSET]).problems).toEqual([expect.stringContaining('(top level): expected an object, got an array')]);
+    expect(fileProblems({ keysets: [] }).problems).toEqual([expect.stringContaining('keysets: expected a non-empty array, got an array')]);
+  });
+
+  it('refuses keyset settings that would leave a keyset open while it looks locked', () => {
+    const { path, problems } = fileProblems({
+      keysets: [
+        { ...KEYSET, accessManager: true },
+        { publishKey: 'p2', subscribeKey: 's2', disallowGetAllUuids: true },
+      ],
+    });
+    expect(problems).toEqual([
+      `${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`roster keys new\` prints a keyset with one)`,
+      `${path}: keysets[1].disallowGetAllUuids: takes effect only with "accessManager": true; turn Access Manager on or remove it`,
+    ]);
+  });
+
+  it('refuses two keysets with one subscribe key', () => {
+    expect(fileProblems({ keysets: [KEYSET, { ...KEYSET, publishKey: 'other' }] }).problems).toEqual([
+      expect.stringContaining('keysets[1].subscribeKey: "sub" is already the subscribe key of keysets[0]'),
+    ]);
+  });
+
+  it('never echoes a secret or publish key it refuses', () => {
+    const { problems } = fileProblems({ keysets: [{ publishKey: ['pub-c-hidden'], subscribeKey: 'sub', secretKey: { value: 'sec-c-hidden' } }] });
+    expect(problems.join('\n')).not.toContain('hidden');
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('keysets[0].secretKey: expected a non-empty string, got an object')]));
+  });
+
+  it('names the file, line and column of bad JSON without quoting the file', () => {
+    const { path, problems } = fileProblems('{\n  "keysets": [\n    { "publishKey": "p", "secretKey": "sec-c-hidden" }\n  ],\n}\n');
+    expect(problems).toEqual([`${path}: not valid JSON at line 5, column 1: Expected double-quoted property name`]);
+    expect(fileProblems('{"port": }').problems).toEqual([expect.stringMatching(/not valid JSON at line 1, column 10: Unexpected token/)]);
+    expect(fileProblems('').problems).toEqual([expect.stringContaining('not valid JSON at line 1, column 1: Unexpected end of JSON input')]);
+    expect(fileProblems('{"port": }').problems[0]).not.toContain('"port"');
+  });
+
+  it('names a config file it cannot read', () => {
+    expect(problems(() => loadConfig({ config: join(dir, 'missing.json') }, {}))).toEqual([`${join(dir, 'missing.json')}: cannot read the config file: no such file`]);
+  });
+});
+
+describe('loadConfig: flags and environment variables', () => {
+  it('names the variable or flag and what it expects', () => {
+    expect(problems(() => loadConfig({}, { ROSTER_PORT: 'abc' }))).toEqual(['ROSTER_PORT=abc: expected an integer from 0 to 65535']);
+    expect(problems(() => loadConfig({ port: '8080x' }, {}))).toEqual(['--port 8080x: expected an integer from 0 to 65535']);
+    expect(problems(() => loadConfig({}, { ROSTER_LOG_LEVEL: 'loud' }))).toEqual(['ROSTER_LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent']);
+    expect(problems(() => loadConfig({ subscribeHoldSeconds: '0' }, {}))).toEqual(['--subscribe-hold 0: expected a number above 0 and at most 300']);
+    expect(problems(() => loadConfig({ channelLogSize: '1.5' }, {}))).toEqual(['--channel-log-size 1.5: expected an integer of at least 1']);
+  });
+
+  it('checks a variable even when a flag overrides it, and reports file problems with it', () => {
+    const path = configFile({ prot: 1 });
+    expect(problems(() => loadConfig({ config: path, port: '1' }, { ROSTER_PORT: 'abc' }))).toEqual([
+      'ROSTER_PORT=abc: expected an integer from 0 to 65535',
+      `${path}: prot: unknown key (did you mean port?)`,
+    ]);
+  });
+
+  it('converts numbers from text', () => {
+    expect(loadConfig({ subscribeHoldSeconds: '0.5', channelLogMiB: '1e1' }, { ROSTER_CHANNEL_LOG_SIZE: '20' })).toMatchObject({
+      subscribeHoldSeconds: 0.5,
+      channelLogMiB: 10,
+      channelLogSize: 20,
+    });
+  });
+
+  it('warns of ROSTER_* variables that are not settings, with the nearest one', () => {
+    expect(unknownEnvWarnings({ ROSTER_PROT: '1', ROSTER_PORT: '2', HOME: '/' })).toEqual(['warning: ROSTER_PROT is not a Roster setting and is ignored (did you mean ROSTER_PORT?)']);
+    expect(unknownEnvWarnings({ ROSTER_SOMETHING_ELSE: '1' })).toEqual(['warning: ROSTER_SOMETHING_ELSE is not a Roster setting and is ignored']);
+  });
+});
+
+describe('configSummary', () => {
+  it('shows keysets by subscribe key with their security settings, never their other keys', () => {
+    const locked = { publishKey: 'pub-c-hidden', subscribeKey: 'sub-locked', secretKey: 'sec-c-hidden', accessManager: true, disallowGetAllUuids: true };
+    const path = configFile({ keysets: [locked, { publishKey: 'pub-hidden', subscribeKey: 'sub-open', secretKey: 'sec-hidden' }] });
+    const lines = configSummary(loadConfig({ config: path }, {}));
+    expect(lines).toEqual([
+      `config file: ${path}`,
+      'keyset sub-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels allowed to unsigned clients',
+      'keyset sub-open: signatures on, Access Manager off (open: anyone with the subscribe key can read and write)',
+      'demo keyset: not served (the config file declares the keysets)',
+    ]);
+    expect(lines.join('\n')).not.toContain('hidden');
+  });
+
+  it('says when the open demo keyset is served', () => {
+    expect(configSummary(loadConfig({}, {}))).toEqual([
+      'config file: none',
+      'keyset demo: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
+      'demo keyset: served, open to anyone (no config file declares keysets)',
+    ]);
+  });
+});
+
+describe('did you mean', () => {
+  it('suggests the nearest known name within a few edits, ignoring case', () => {
+    expect(nearest('keySets', ['host', 'keysets'])).toBe('keysets');
+    expect(nearest('maxMembersPerChanel', Object.keys(DEFAULT_LIMITS))).toBe('maxMembersPerChannel');
+    expect(nearest('colour', ['host', 'port'])).toBeUndefined();
+  });
+});
+
+describe('the README', () => {
+  it('shows the options table the code defines', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const table = /<!-- options table: .*? -->\n([\s\S]*?)\n<!-- end of options table -->/.exec(readme)?.[1];
+    expect(table, 'README.md must hold the options table between its markers').toBeDefined();
+    expect(table).toBe(optionsTable());
+  });
+});

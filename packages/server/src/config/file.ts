@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import Type, { type TSchema } from 'typebox';
+import { DEFAULT_LIMITS, type Keyset, type KeysetInput } from '../auth/keysets.ts';
+import { ConfigError } from './config-error.ts';
+import { SETTINGS, type Settings } from './options.ts';
+import { schemaProblems } from './schema-errors.ts';
+
+type KeysetSwitch = { [K in keyof Keyset]-?: Keyset[K] extends boolean ? K : never }[keyof Keyset];
+
+/** Every on/off keyset option: a new boolean in `Keyset` fails to compile until it is listed here. */
+const SWITCHES: Record<KeysetSwitch, true> = {
+  referentialIntegrity: true,
+  accessManager: true,
+  disallowGetAllUuids: true,
+  disallowGetAllChannels: true,
+  userEvents: true,
+  channelEvents: true,
+  membershipEvents: true,
+  userEventsToMemberChannels: true,
+};
+
+const Key = Type.String({ minLength: 1 });
+const optional = (schema: TSchema) => Type.Optional(schema);
+
+/** Limits take the names of `DEFAULT_LIMITS`, so a renamed or added limit is accepted as it is. */
+const LimitsSchema = Type.Object(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((name) => [name, optional(Type.Integer({ minimum: 1 }))])), {
+  additionalProperties: false,
+});
+
+const KeysetSchema = Type.Object(
+  {
+    publishKey: Key,
+    subscribeKey: Key,
+    secretKey: optional(Key),
+    ...Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, optional(Type.Boolean())])),
+    limits: optional(LimitsSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** The whole config file: every setting of the options table, and the keysets. No other key. */
+export const CONFIG_FILE_SCHEMA = Type.Object(
+  {
+    ...Object.fromEntries(Object.entries(SETTINGS).map(([key, spec]) => [key, optional(spec.schema)])),
+    keysets: optional(Type.Array(KeysetSchema, { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A config file's content once it has passed the schema. */
+export interface ConfigFile {
+  settings: Partial<Settings>;
+  /** Undefined when the file declares none: the node then serves the built-in `demo` keyset. */
+  keysets: KeysetInput[] | undefined;
+}
+
+/**
+ * Reads and checks a config file against the schema and the keyset rules the schema cannot say.
+ * @throws ConfigError naming the file and, for each problem, its JSON path and what was expected.
+ */
+export function readConfigFile(path: string): ConfigFile {
+  const parsed = parseJson(path, readText(path));
+  const problems = schemaProblems(CONFIG_FILE_SCHEMA, parsed).map(placedInKeyset);
+  if (problems.length === 0) problems.push(...keysetProblems((parsed as { keysets?: KeysetInput[] }).keysets ?? []));
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${path}: ${problem}`));
+  const { keysets, ...settings } = parsed as Partial<Settings> & { keysets?: KeysetInput[] }; // checked above
+  return { settings, keysets };
+}
+
+/** A keyset option written at the top level gets a hint where it belongs. */
+function placedInKeyset(problem: string): string {
+  const key = /^(\w+): unknown key/.exec(problem)?.[1];
+  if (key === undefined || !(key in KeysetSchema.properties)) return problem;
+  return `${key}: unknown key at the top level; it is a keyset option and goes inside an entry of "keysets"`;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new ConfigError([`${path}: cannot read the config file: ${reason}`]);
+  }
+}
+
+function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // V8 may quote the text in its message; a config file holds secret keys, so that part goes.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    throw new ConfigError([`${path}: not valid JSON at ${lineAndColumn(text, errorOffset(text))}: ${reason}`]);
+  }
+}
+
+/**
+ * Where JSON.parse gives up on `text` (V8 does not always say): the shortest prefix that fails at
+ * a character inside it, rather than by ending early, ends with the offending character.
+ */
+function errorOffset(text: string): number {
+  let low = 1;
+  let high = text.length + 1; // the whole text failing only by ending early points past its end
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (failsInside(text.slice(0, middle))) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
+}
+
+function failsInside(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    const position = /at position (\d+)/.exec(message);
+    if (position) return Number(position[1]) < prefix.length;
+    return !message.startsWith('Unexpected end of JSON input');
+  }
+}
+
+/** `line 3, column 5` (both from 1) of a character offset. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/** What the schema cannot say: settings that depend on each other, and unique subscribe keys. */
+function keysetProblems(keysets: readonly KeysetInput[]): string[] {
+  const problems: string[] = [];
+  const firstWith = new Map<string, number>();
+  for (const [index, keyset] of keysets.entries()) {
+    const at = `keysets[${index}]`;
+    if (keyset.accessManager && !keyset.secretKey) {
+      problems.push(`${at}.accessManager: accessManager needs a secretKey to sign and check tokens (\`roster keys new\` prints a keyset with one)`);
+    }
+    for (const option of ['disallowGetAllUuids', 'disallowGetAllChannels'] as const) {
+      if (keyset[option] && !keyset.accessManager) problems.push(`${at}.${option}: takes effect only with "accessManager": true; turn Access Manager on or remove it`);
+    }
+    const first = firstWith.get(keyset.subscribeKey);
+    if (first === undefined) firstWith.set(keyset.subscribeKey, index);
+    else problems.push(`${at}.subscribeKey: ${JSON.stringify(keyset.subscribeKey)} is already the subscribe key of keysets[${first}]`);
+  }
+  return problems;
+}

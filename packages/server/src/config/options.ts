@@ -1,0 +1,174 @@
+import { Option, type Command } from 'commander';
+import Type, { type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { didYouMean } from './did-you-mean.ts';
+import { expected } from './schema-errors.ts';
+
+/** One node setting: its flag, environment variable and config-file key, what it takes and its default. */
+export interface OptionSpec<S extends TSchema = TSchema> {
+  /** `--port <port>`: the long flag and its argument name, as commander takes them. */
+  flag: string;
+  /** `ROSTER_PORT` */
+  env: string;
+  /** What the value must be; flags and variables are converted from text first. */
+  schema: S;
+  /** The value when no flag, variable or config-file key sets it; none for `--config`. */
+  default: Static<S> | undefined;
+  /** One line for `--help` and the README table. */
+  description: string;
+}
+
+function option<S extends TSchema>(spec: OptionSpec<S> & { default: Static<S> }): OptionSpec<S> & { default: Static<S> } {
+  return spec;
+}
+
+/** Pino's levels, the ones the HTTP framework's logger accepts. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** PubNub clients give up on a subscribe after 310 s, so a hold must end well before that. */
+const MAX_HOLD_SECONDS = 300;
+
+/**
+ * Every setting of a node, by its config-file key (also its name in `Config`). This table drives
+ * the `serve` flags, the environment variables, their validation, the config-file schema and the
+ * README's table; each default is written here only.
+ */
+export const SETTINGS = {
+  host: option({ flag: '--host <address>', env: 'ROSTER_HOST', schema: Type.String({ minLength: 1 }), default: '127.0.0.1', description: 'address to listen on' }),
+  port: option({
+    flag: '--port <port>',
+    env: 'ROSTER_PORT',
+    schema: Type.Integer({ minimum: 0, maximum: 65535 }),
+    default: 8080,
+    description: 'port to listen on (`0`: any free port)',
+  }),
+  db: option({ flag: '--db <path>', env: 'ROSTER_DB', schema: Type.String({ minLength: 1 }), default: './data/roster.db', description: 'SQLite database file' }),
+  synchronous: option({
+    flag: '--synchronous <mode>',
+    env: 'ROSTER_SYNCHRONOUS',
+    schema: Type.Enum(['normal', 'full']),
+    default: 'normal',
+    description: '`normal`: acknowledged writes survive a crash of the process; `full`: also a power loss (slower writes)',
+  }),
+  logLevel: option({ flag: '--log-level <level>', env: 'ROSTER_LOG_LEVEL', schema: Type.Enum([...LOG_LEVELS]), default: 'info', description: 'what the server logs' }),
+  subscribeHoldSeconds: option({
+    flag: '--subscribe-hold <seconds>',
+    env: 'ROSTER_SUBSCRIBE_HOLD',
+    schema: Type.Number({ exclusiveMinimum: 0, maximum: MAX_HOLD_SECONDS }),
+    default: 280,
+    description: 'seconds a subscribe long-poll waits for something to deliver before it answers empty (clients give up at 310)',
+  }),
+  channelLogSize: option({
+    flag: '--channel-log-size <count>',
+    env: 'ROSTER_CHANNEL_LOG_SIZE',
+    schema: Type.Integer({ minimum: 1 }),
+    default: 100,
+    description: 'envelopes each channel keeps for subscribers that reconnect with their last timetoken',
+  }),
+  channelLogSeconds: option({
+    flag: '--channel-log-seconds <seconds>',
+    env: 'ROSTER_CHANNEL_LOG_SECONDS',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 600,
+    description: 'how long a channel keeps them',
+  }),
+  channelLogMiB: option({
+    flag: '--channel-log-mib <mib>',
+    env: 'ROSTER_CHANNEL_LOG_MIB',
+    schema: Type.Number({ exclusiveMinimum: 0 }),
+    default: 256,
+    description:
+      'MiB of memory all channel logs of the node keep together, counted as the README section on real-time options says; past it, the channels written to longest ago lose their logs first (a subscriber reconnecting there gets what is still kept)',
+  }),
+};
+
+export type SettingKey = keyof typeof SETTINGS;
+/** The node's settings once flags, variables, the config file and defaults are merged. */
+export type Settings = { -readonly [K in SettingKey]: Static<(typeof SETTINGS)[K]['schema']> };
+
+/** `--config`: the one option that cannot sit in the config file. */
+export const CONFIG_FILE: OptionSpec = {
+  flag: '--config <file>',
+  env: 'ROSTER_CONFIG',
+  schema: Type.String({ minLength: 1 }),
+  default: undefined,
+  description: 'JSON config file declaring keysets and, optionally, any of these settings',
+};
+
+/** A setting's key, or `config` for the config file itself. */
+export type OptionKey = SettingKey | 'config';
+type Named = [key: OptionKey, spec: OptionSpec];
+const NAMED: Named[] = [['config', CONFIG_FILE], ...(Object.entries(SETTINGS) as Named[])];
+
+/** Raw text from the command line, by option key. */
+export type FlagValues = Partial<Record<OptionKey, string>>;
+
+const cliOptions = new Map(NAMED.map(([key, spec]) => [key, new Option(spec.flag, helpText(spec))]));
+
+function helpText(spec: OptionSpec): string {
+  const fallback = spec.default === undefined ? '' : `, default ${String(spec.default)}`;
+  return `${spec.description.replaceAll('`', '')} (${spec.env}${fallback})`;
+}
+
+/** Adds every option of the table to a commander command (`serve`). */
+export function addOptions(command: Command): Command {
+  for (const cli of cliOptions.values()) command.addOption(cli);
+  return command;
+}
+
+/** The flags a commander command was given, by option key. */
+export function flagValues(command: Command): FlagValues {
+  const given = command.opts<Record<string, unknown>>();
+  const values: FlagValues = {};
+  for (const [key, cli] of cliOptions) {
+    const value = given[cli.attributeName()];
+    if (typeof value === 'string') values[key] = value;
+  }
+  return values;
+}
+
+/** The long flag alone, `--port`. */
+export function flagName(spec: OptionSpec): string {
+  return spec.flag.split(' ')[0]!;
+}
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A flag's or variable's text as a value of the option's schema, or the problem with it, e.g.
+ * `ROSTER_PORT=abc: expected an integer from 0 to 65535`.
+ */
+export function parseText(spec: OptionSpec, text: string, source: string): { value: unknown } | { problem: string } {
+  const type = (spec.schema as { type?: string }).type;
+  const numeric = type === 'integer' || type === 'number';
+  const pattern = type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT;
+  const value = numeric && pattern.test(text.trim()) ? Number(text) : text;
+  if (!Value.Check(spec.schema, value)) return { problem: `${source}: expected ${expected(spec.schema)}` };
+  return { value };
+}
+
+const KNOWN_ENV = new Set(NAMED.map(([, spec]) => spec.env));
+
+/** A warning for each `ROSTER_*` variable that is not an option (likely a typo), else none. */
+export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('ROSTER_') && !KNOWN_ENV.has(name))
+    .sort()
+    .map((name) => `warning: ${name} is not a Roster setting and is ignored${didYouMean(name, KNOWN_ENV)}`);
+}
+
+/** The options as the README's Markdown table. */
+export function optionsTable(): string {
+  const rows = NAMED.map(([key, spec]) => {
+    const inFile = key === 'config' ? '—' : `\`${key}\``;
+    const fallback = spec.default === undefined ? 'none' : `\`${String(spec.default)}\``;
+    return `| \`${flagName(spec)}\` | \`${spec.env}\` | ${inFile} | ${expected(spec.schema)} | ${fallback} | ${spec.description} |`;
+  });
+  return ['| flag | variable | config file | value | default | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The option specs with their keys, `config` first. */
+export function namedOptions(): readonly Named[] {
+  return NAMED;
+}

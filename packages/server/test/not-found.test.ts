@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './fixture.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+async function request(path: string, method = 'GET') {
+  const response = await fetch(`${server.url}${path}`, { method });
+  return { status: response.status, type: response.headers.get('content-type'), server: response.headers.get('server'), body: JSON.parse(await response.text()) as unknown };
+}
+
+describe('a path no route answers', () => {
+  it('under /v2/objects is a 404 in the objects envelope', async () => {
+    expect(await request('/v2/objects/demo/widgets')).toMatchObject({
+      status: 404,
+      type: expect.stringContaining('application/json'),
+      body: { status: 404, error: { message: 'Not found: GET /v2/objects/demo/widgets', source: 'objects' } },
+    });
+  });
+
+  it('under /v2/presence is a 404 from Presence', async () => {
+    expect((await request('/v2/presence/sub-key/demo/uuid/alice')).body).toEqual({
+      message: 'Not found: GET /v2/presence/sub-key/demo/uuid/alice',
+      error: true,
+      service: 'Presence',
+      status: 404,
+    });
+  });
+
+  it('under /v2/subscribe, /publish and /v3/pam is a 404 from that service', async () => {
+    expect((await request('/v2/subscribe/demo')).body).toMatchObject({ status: 404, error: true, service: 'Subscribe' });
+    expect((await request('/publish/demo')).body).toEqual([0, 'Not found: GET /publish/demo']);
+    expect((await request('/v3/pam/demo/other')).body).toMatchObject({ status: 404, error: true, service: 'Access Manager' });
+  });
+
+  it('anywhere else is a plain 404 naming the method and path', async () => {
+    expect(await request('/x', 'DELETE')).toEqual({
+      status: 404,
+      type: expect.stringContaining('application/json'),
+      server: `Roster/${VERSION}`,
+      body: { status: 404, error: true, message: 'Not found: DELETE /x' },
+    });
+  });
+
+  it('never echoes the query string, and cuts a long path short', async () => {
+    const reply = await request(`/${'p'.repeat(300)}?auth=secret-token&signature=v2.abc`);
+    expect(reply.body).toEqual({ status: 404, error: true, message: `Not found: GET /${'p'.repeat(99)}…` });
+  });
+});
+
+describe('the Server header', () => {
+  it('names Roster and its version on answers of every kind', async () => {
+    for (const path of ['/time/0', '/v2/objects/demo/uuids/nobody', '/v2/subscribe/demo/a/0', '/nothing']) {
+      expect((await request(path)).server, path).toBe(`Roster/${VERSION}`);
+    }
+    const preflight = await fetch(`${server.url}/v2/objects/demo/uuids`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'GET' } });
+    expect(preflight.headers.get('server')).toBe(`Roster/${VERSION}`);
+  });
+});
