@@ -24,8 +24,25 @@ describe('channels against a real Roster server', () => {
       .description('Description')
       .custom({ key1: 'val1', key2: 'val2' })
       .sync();
-    expect(result.data).toMatchObject({ id, name: 'Channel Name', description: 'Description', custom: { key1: 'val1', key2: 'val2' } });
-    expect(result.data).not.toHaveProperty('status');
+    expect(result.data).toMatchObject({
+      id,
+      name: 'Channel Name',
+      description: 'Description',
+      status: 'Archived',
+      type: 'Archived',
+      custom: { key1: 'val1', key2: 'val2' },
+    });
+  });
+
+  it('setChannelMetadata answers status and type without being asked, as the official SDKs do', async () => {
+    const id = unique('chan');
+    const { result } = await client.setChannelMetadata({ channel: id, name: 'Lobby', status: 'open', type: 'public' }).sync();
+    expect(result.data).toMatchObject({ id, name: 'Lobby', status: 'open', type: 'public' });
+    expect(result.data).not.toHaveProperty('custom');
+    const quiet = await client.setChannelMetadata().channel(id).description('d').includeStatus(false).includeType(false).sync();
+    expect(quiet.result.data).toMatchObject({ id, description: 'd' });
+    expect(quiet.result.data).not.toHaveProperty('status');
+    expect(quiet.result.data).not.toHaveProperty('type');
   });
 
   it('setChannelMetadata (named, .pnAsync())', async () => {

@@ -46,16 +46,25 @@ describe('users against a real Roster server', () => {
     expect(result.data.updated).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
-  it('setUUIDMetadata (named, .pnAsync()) and its documented include defaults', async () => {
+  it('setUUIDMetadata (named, .pnAsync()) answers status and type without being asked, as the official SDKs do', async () => {
     const id = unique('user');
-    const { result, status } = await viaCallback(client.setUUIDMetadata({ uuid: id, name: 'Named', status: 'Away', type: 'Bot', custom: { a: 1 } }));
+    const { result, status } = await viaCallback(client.setUUIDMetadata({ uuid: id, name: 'Named', status: 'Away', type: 'Bot' }));
     expect(status.isError()).toBe(false);
-    expect(result?.data).toMatchObject({ id, name: 'Named' });
-    // include_custom/status/type default to False on sets: the response leaves them out.
+    // PubNub's Python SDK sends include=status,type on every set (recorded in its cassettes).
+    expect(result?.data).toMatchObject({ id, name: 'Named', status: 'Away', type: 'Bot' });
+    // custom is neither set nor asked for, so it is left out.
     expect(result?.data).not.toHaveProperty('custom');
-    expect(result?.data).not.toHaveProperty('status');
+  });
+
+  it('setUUIDMetadata returns the custom it sets, and leaves out what is turned off', async () => {
+    const id = unique('user');
+    const fluent = await client.setUUIDMetadata().uuid(id).setStatus('Away').custom({ a: 1 }).sync();
+    expect(fluent.result.data).toMatchObject({ id, status: 'Away', type: null, custom: { a: 1 } });
+    const quiet = await client.setUUIDMetadata({ uuid: id, name: 'Q', custom: { a: 2 }, includeCustom: false, includeStatus: false, includeType: false }).sync();
+    expect(quiet.result.data).toMatchObject({ id, name: 'Q' });
+    for (const field of ['custom', 'status', 'type']) expect(quiet.result.data).not.toHaveProperty(field);
     const { result: read } = await client.getUUIDMetadata({ uuid: id, includeCustom: true }).sync();
-    expect(read.data).toMatchObject({ status: 'Away', type: 'Bot', custom: { a: 1 } });
+    expect(read.data).toMatchObject({ name: 'Q', status: 'Away', type: null, custom: { a: 2 } });
   });
 
   it('set with null clears a field and leaves the others', async () => {

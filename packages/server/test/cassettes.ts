@@ -1,7 +1,8 @@
 /**
  * Reads the VCR cassettes that PubNub's Python SDK recorded against the real service
- * (`/work/shared/conformance/pubnub-python/tests/integrational/fixtures/**`) into plain
- * request/response pairs, so tests can replay them against Roster.
+ * (`pubnub-python/tests/integrational/fixtures/**` under the conformance directory, which is not
+ * part of this repository) into plain request/response pairs. `conformance/distil.ts` turns them
+ * into the facts the conformance test replays (`conformance/cases.json`, in the repository).
  *
  * Cassette bodies come in three forms: a plain string, `{"string": "..."}`, or
  * `{"pickle": "<base64>"}` holding a Python pickle of a str (request bodies) or of a dict

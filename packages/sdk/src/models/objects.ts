@@ -6,7 +6,7 @@ export type CustomData = Record<string, CustomValue>;
 
 /**
  * A user's metadata as the server returns it. `status`, `type` and `custom` are present only
- * when the call asked for them (`includeStatus`, `includeType`, `includeCustom`).
+ * when the call asked for them (`includeStatus` and `includeType`, on by default; `includeCustom`).
  */
 export interface UUIDMetadata<TCustom = CustomData> {
   readonly id: string;

@@ -9,42 +9,44 @@ import { parseObjectResult } from '../shared/parse.ts';
 import { includeParam, objectsPath } from '../shared/paths.ts';
 import type { MetadataKind } from './metadata-kind.ts';
 
-/** Which optional fields of the object to return. */
+/**
+ * Which optional fields of the object to return. The defaults are what PubNub's Python SDK
+ * sends (docs/decisions.md, "SDK request defaults"): `status` and `type` always, `custom`
+ * only when asked for (or, on a set, when the call sets `custom`).
+ */
 export interface MetadataIncludeOptions {
   /**
    * Return `custom`.
-   * @default false
+   * @default false on reads; on sets, whether the call sets `custom`
    */
   includeCustom?: boolean;
   /**
    * Return `status`.
-   * @default true on reads, false on sets
+   * @default true
    */
   includeStatus?: boolean;
   /**
    * Return `type`.
-   * @default true on reads, false on sets
+   * @default true
    */
   includeType?: boolean;
 }
 
 interface IncludeState {
-  custom: boolean;
+  /** `undefined`: not chosen, so the call's default applies. */
+  custom: boolean | undefined;
   status: boolean;
   type: boolean;
 }
 
-function includeState(options: MetadataIncludeOptions, readDefaults: boolean): IncludeState {
-  return {
-    custom: options.includeCustom ?? false,
-    status: options.includeStatus ?? readDefaults,
-    type: options.includeType ?? readDefaults,
-  };
+function includeState(options: MetadataIncludeOptions): IncludeState {
+  return { custom: options.includeCustom, status: options.includeStatus ?? true, type: options.includeType ?? true };
 }
 
-/** `status,type,custom`, in the order the official SDK sends them. */
-function includeTokens(include: IncludeState): string[] {
-  return [include.status && 'status', include.type && 'type', include.custom && 'custom'].filter((token) => token !== false);
+/** `status,type,custom`, in the order the official JS SDK sends them. */
+function includeTokens(include: IncludeState, customByDefault = false): string[] {
+  const custom = include.custom ?? customByDefault;
+  return [include.status && 'status', include.type && 'type', custom && 'custom'].filter((token) => token !== false);
 }
 
 /** Lists users or channels: `getAllUUIDMetadata`, `getAllChannelMetadata`. */
@@ -57,7 +59,7 @@ export abstract class GetAllMetadata<TData> extends ListEndpoint<TData> {
     super(context, options);
     this.kind = kind;
     this.operation = kind.operations.getAll;
-    this.include = includeState(options, true);
+    this.include = includeState(options);
   }
 
   /** Return each object's `custom` (default `false`). */
@@ -124,7 +126,7 @@ export abstract class GetMetadata<TData> extends SingleMetadata<PNObjectResult<T
   constructor(context: EndpointContext, kind: MetadataKind, options: MetadataIncludeOptions & Partial<Record<'uuid' | 'channel', string>>) {
     super(context, kind, options);
     this.operation = kind.operations.get;
-    this.include = includeState(options, true);
+    this.include = includeState(options);
   }
 
   /** Return `custom` (default `false`). */
@@ -185,7 +187,7 @@ export abstract class SetMetadata<TData, TCustom> extends SingleMetadata<PNObjec
   ) {
     super(context, kind, options);
     this.operation = kind.operations.set;
-    this.include = includeState(options, false);
+    this.include = includeState(options);
     this.etag = options.ifMatchesEtag;
     // The named options use the body's field names; the kind lists which ones this object has.
     const named = options as Readonly<Record<string, unknown>>;
@@ -212,19 +214,22 @@ export abstract class SetMetadata<TData, TCustom> extends SingleMetadata<PNObjec
     return this.field('custom', custom);
   }
 
-  /** Return `custom` in the result (default `false`). */
+  /**
+   * Return `custom` in the result. By default it is returned when this call sets `custom`
+   * (PubNub's Python SDK asks for it when `.custom()` is called; the JS SDK always does).
+   */
   includeCustom(include: boolean): this {
     this.include.custom = include;
     return this;
   }
 
-  /** Return `status` in the result (default `false`). */
+  /** Return `status` in the result (default `true`, as the official SDKs send). */
   includeStatus(include: boolean): this {
     this.include.status = include;
     return this;
   }
 
-  /** Return `type` in the result (default `false`). */
+  /** Return `type` in the result (default `true`, as the official SDKs send). */
   includeType(include: boolean): this {
     this.include.type = include;
     return this;
@@ -247,7 +252,7 @@ export abstract class SetMetadata<TData, TCustom> extends SingleMetadata<PNObjec
     return {
       method: 'PATCH',
       path: this.path(),
-      query: includeParam(includeTokens(this.include)),
+      query: includeParam(includeTokens(this.include, this.fields.has('custom'))),
       body: JSON.stringify(body),
       ...(this.etag === undefined ? {} : { headers: { 'If-Match': this.etag } }),
       idempotent: false,
