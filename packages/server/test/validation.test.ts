@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { CONFORMANCE_DIR, loadSwiftFixture } from './cassettes.ts';
@@ -257,6 +258,29 @@ describe('malformed requests', () => {
     });
     expect(reply.status).toBe(400);
     expect(JSON.parse(reply.body)).toEqual({ message: 'Bad Request', error: true, service: 'Balancer', status: 400 });
+  });
+
+  it('lets a client still sending an oversize request line read its 431 instead of a reset', async () => {
+    const { hostname, port } = new URL(server.url);
+    const reply = await new Promise<string>((done, fail) => {
+      const socket = connect(Number(port), hostname, () => {
+        // 4 MiB of request line, written in chunks long after the parser has given up on it.
+        socket.write(`GET /v2/objects/demo/uuids?filter=`);
+        const chunk = 'a'.repeat(64 * 1024);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 64 && socket.write(chunk)) sent += 1;
+          if (sent < 64) socket.once('drain', () => ((sent += 1), pump()));
+        };
+        pump();
+      });
+      let answer = '';
+      socket.on('data', (data: Buffer) => (answer += data.toString()));
+      socket.on('close', () => done(answer));
+      socket.on('error', (error) => (answer === '' ? fail(error) : done(answer)));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({ message: 'Request Header Fields Too Large', error: true, service: 'Balancer', status: 431 });
   });
 
   it('answers CORS preflights for browsers', async () => {

@@ -80,10 +80,24 @@ function answerClientError(error: ConnectionError, socket: Socket): void {
   const [status, message] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
   const body = JSON.stringify({ message, error: true, service: 'Balancer', status });
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${message}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
-  }
-  socket.destroy(error);
+  if (!socket.writable) return void socket.destroy(error);
+  socket.end(`HTTP/1.1 ${status} ${message}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  lingerAndDrop(socket);
+}
+
+/** How long a refused connection's remaining input is read and dropped before the socket closes. */
+const LINGER_MS = 2000;
+
+/**
+ * A client still sending a refused request (a 1 MB URL, say) would get a reset instead of the
+ * answer if the socket closed at once: read what it sends and drop it, for a bounded time. The
+ * HTTP parser's own listener goes, so it does not report the same error for every chunk.
+ */
+function lingerAndDrop(socket: Socket): void {
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
