@@ -20,6 +20,11 @@ describe('Access Manager from the SDK against a locked-down Roster keyset', () =
     expect(refused).toMatchObject({ status: { statusCode: 403, category: PNStatusCategory.PNAccessDeniedCategory } });
   });
 
+  it('signs a publish sent as POST the way the server checks it (as GET, body not covered)', async () => {
+    const { status } = await admin.publish({ channel: 'signed-post', message: { hi: 1 }, usePost: true }).sync();
+    expect(status.statusCode).toBe(200);
+  });
+
   it('grants a token that parseToken reads, and that allows exactly what it grants', async () => {
     const { result } = await admin
       .grantToken()

@@ -1,6 +1,7 @@
 /**
  * Browser smoke test: the built SDK, unbundled, in Chromium, against a real Roster server
- * (cross-origin, so CORS is exercised too). Needs /usr/bin/chromium and the playwright-core
+ * (cross-origin, so CORS is exercised too). The protocol package the SDK imports is built
+ * beside it and named in the page's import map. Needs /usr/bin/chromium and the playwright-core
  * package; it is skipped, saying so, where either is missing.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,9 @@ import { startRoster } from './helpers/roster.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SDK_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROTOCOL_ROOT = fileURLToPath(new URL('../../protocol', import.meta.url));
+/** The SDK imports `@roster/protocol` by name; the page maps that name to the protocol package's build. */
+const IMPORT_MAP = JSON.stringify({ imports: { '@roster/protocol': '/protocol/index.js' } });
 
 /** The part of playwright-core this test uses. */
 interface Playwright {
@@ -51,11 +55,12 @@ describe('browser', () => {
     const roster = await startRoster();
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], { cwd: SDK_ROOT });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(out, 'protocol'), '--sourceMap', 'false'], { cwd: PROTOCOL_ROOT });
     const files = createServer((request, response) => {
       const path = request.url === '/' ? '/index.html' : (request.url ?? '/');
       if (path === '/index.html') {
         response.writeHead(200, { 'Content-Type': 'text/html' });
-        return void response.end('<!doctype html><title>sdk</title>');
+        return void response.end(`<!doctype html><title>sdk</title><script type="importmap">${IMPORT_MAP}</script>`);
       }
       const file = normalize(join(out, path.replace(/^\/sdk\//, '/')));
       if (!file.startsWith(out) || !existsSync(file)) return void response.writeHead(404).end();

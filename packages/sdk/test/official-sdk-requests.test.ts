@@ -22,6 +22,7 @@
  * `channel.status,channel.type,status` / `uuid.status,uuid.type,type`): Python sends none, so
  * there is nothing of Python's to prefer, and they return the status and type a write sets.
  */
+import { signatureV2, sortedQuery, stringToSignV2 } from '@roster/protocol';
 import PubNub from 'pubnub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -36,7 +37,6 @@ import {
   Roster,
   UUIDIncludeEndpoint,
 } from '../src/index.ts';
-import { stringToSign, signatureV2 } from '../src/transport/sign.ts';
 import { decodeQuery, rawQueryValues, startRecordingServer, type RecordedRequest, type RecordingServer } from './helpers/recording-server.ts';
 
 let server: RecordingServer;
@@ -512,6 +512,7 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
         () => signing.objects.getAllUUIDMetadata({ filter: "name like 'x*'", sort: sorted }),
         () => signing.objects.removeChannelMetadata({ channel: 'c1' }),
         () => signing.publish({ channel: 'c1', message: { hi: 1 } }),
+        () => signing.publish({ channel: 'c1', message: { hi: 2 }, sendByPost: true }),
       ]) {
         const request = await capture(call);
         const pairs = request.rawQuery.split('&').map((pair) => {
@@ -520,9 +521,9 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
         });
         const signature = pairs.find(([key]) => key === 'signature')?.[1];
         const query = pairs.filter(([key]) => key !== 'signature');
-        const input = { method: request.method as 'GET', publishKey: 'pub', path: request.path, query, body: request.body };
+        const input = { method: request.method, publishKey: 'pub', path: request.path, query: sortedQuery(query), body: request.body };
         expect(signature).toMatch(/^v2\./);
-        expect(await signatureV2('sec-key', input), stringToSign(input)).toBe(signature);
+        expect(await signatureV2('sec-key', input), stringToSignV2(input)).toBe(signature);
       }
     } finally {
       signing.destroy(true);
@@ -538,7 +539,7 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
     });
     const query = pairs.filter(([key]) => key !== 'signature');
     expect(query.map(([key]) => key)).toContain('timestamp');
-    const expected = await signatureV2('sec-key', { method: 'PATCH', publishKey: 'pub', path: request.path, query, body: request.body });
+    const expected = await signatureV2('sec-key', { method: 'PATCH', publishKey: 'pub', path: request.path, query: sortedQuery(query), body: request.body });
     expect(pairs.find(([key]) => key === 'signature')?.[1]).toBe(expected);
   });
 });

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Operator, FilterValue } from '../src/query/filter/ast.ts';
 import type { Resource } from '../src/query/fields.ts';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../src/query/filter/parser.ts';
+import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_SCANNING_LIKES } from '../src/query/filter/parser.ts';
 
 /** The AST a generated filter must parse to, without source positions and LIKE patterns. */
 export type ExpectedNode =
@@ -267,6 +267,25 @@ const extraParens = fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight:
 const spaces2 = fc.tuple(ws, ws);
 const spaces4 = fc.tuple(ws, ws, ws, ws);
 
+/**
+ * Whether a generated filter stays within the parser's counts: at most `MAX_FILTER_COMPARISONS`
+ * conditions and, conservatively, at most `MAX_FILTER_SCANNING_LIKES` LIKE conditions of any pattern.
+ */
+function withinCounts(ast: ExpectedNode): boolean {
+  let conditions = 0;
+  let likes = 0;
+  const stack = [ast];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'condition') {
+      conditions += 1;
+      if (node.operator === 'like') likes += 1;
+    } else if (node.type === 'not') stack.push(node.expr);
+    else stack.push(node.left, node.right);
+  }
+  return conditions <= MAX_FILTER_COMPARISONS && likes <= MAX_FILTER_SCANNING_LIKES;
+}
+
 /** Well-formed expressions over `condition`: precedence, negation and parentheses, up to `maxDepth` deep. */
 function filterExpression(condition: fc.Arbitrary<GeneratedFilter>, maxDepth = 6): fc.Arbitrary<GeneratedFilter> {
   const { node } = fc.letrec<{ node: GeneratedFilter }>((tie) => ({
@@ -279,7 +298,7 @@ function filterExpression(condition: fc.Arbitrary<GeneratedFilter>, maxDepth = 6
       ),
     ),
   }));
-  return node.filter((filter) => filter.depth <= MAX_FILTER_DEPTH && filter.text.length <= MAX_FILTER_LENGTH);
+  return node.filter((filter) => filter.depth <= MAX_FILTER_DEPTH && filter.text.length <= MAX_FILTER_LENGTH && withinCounts(filter.ast));
 }
 
 /**
@@ -306,7 +325,7 @@ function deepExpression(condition: fc.Arbitrary<GeneratedFilter>): fc.Arbitrary<
       }
     }
     return current;
-  }).filter((filter) => filter.text.length <= MAX_FILTER_LENGTH);
+  }).filter((filter) => filter.text.length <= MAX_FILTER_LENGTH && withinCounts(filter.ast));
 }
 
 /** Well-formed filters of every kind the parser must accept. */

@@ -16,7 +16,7 @@ import type { ChannelRecord, Custom, UuidRecord } from '../src/objects/records.t
 import type { Resource } from '../src/query/fields.ts';
 import type { FilterNode } from '../src/query/filter/ast.ts';
 import { compileFilter } from '../src/query/filter/compile.ts';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter } from '../src/query/filter/parser.ts';
+import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_SCANNING_LIKES, parseFilter } from '../src/query/filter/parser.ts';
 import { parseSort } from '../src/query/sort.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { SqliteStore } from '../src/store/sqlite/index.ts';
@@ -111,13 +111,12 @@ async function seed(): Promise<void> {
     otherId: channelId,
     decide: decideMembership('alice', channelId, { status: index % 2 ? 'left' : null, custom: CUSTOMS[index + 1] ?? null }, { ...rules, location: 'set' }),
   }));
-  const limits = { maxPerUser: 1000, maxPerChannel: 1000, requireObjects: false };
-  await store.memberships.apply({ subKey: SUB, side: 'uuid', ownerId: 'alice', set: memberships, delete: [], limits });
+  await store.memberships.apply({ subKey: SUB, side: 'uuid', ownerId: 'alice', set: memberships, delete: [] });
   const members = ['user-1', 'user-2', 'user-4', 'nobody'].map((uuidId, index) => ({
     otherId: uuidId,
     decide: decideMembership(uuidId, 'general', { type: index % 2 ? 'admin' : null, custom: CUSTOMS[4 - index] ?? null }, { ...rules, location: 'set' }),
   }));
-  await store.memberships.apply({ subKey: SUB, side: 'channel', ownerId: 'general', set: members, delete: [], limits });
+  await store.memberships.apply({ subKey: SUB, side: 'channel', ownerId: 'general', set: members, delete: [] });
 }
 
 function listQuery(resource: Resource, filter: FilterNode | undefined): ListQuery {
@@ -232,6 +231,8 @@ describe('pathological filters', () => {
     ['an unterminated 1 MB string', `name == "${'\\"'.repeat(1 << 19)}`],
     ['one level too deep', `${'('.repeat(MAX_FILTER_DEPTH + 1)}a == 1${')'.repeat(MAX_FILTER_DEPTH + 1)}`],
     ['one character too long', `name == "${'x'.repeat(MAX_FILTER_LENGTH - 9)}"`],
+    ['one comparison too many', Array.from({ length: MAX_FILTER_COMPARISONS + 1 }, (_, i) => `a == ${i}`).join('||')],
+    ['one scanning LIKE too many', Array.from({ length: MAX_FILTER_SCANNING_LIKES + 1 }, (_, i) => `custom.x LIKE "*${i}*"`).join('||')],
   ];
 
   it.each(CASES)('%s: a 4xx, quickly', (_name, text) => {
@@ -243,13 +244,16 @@ describe('pathological filters', () => {
   });
 
   it('the largest accepted filters compile and run: the longest chain and the deepest nesting', async () => {
+    // As many comparisons as allowed, their keys padded so the whole filter is as long as allowed.
     const chain = (joiner: string) => {
-      const parts: string[] = [];
-      for (let i = 0; [...parts, `custom.k${i} == ${i}`].join(joiner).length <= MAX_FILTER_LENGTH; i += 1) parts.push(`custom.k${i} == ${i}`);
-      return parts.join(joiner);
+      const skeleton = Array.from({ length: MAX_FILTER_COMPARISONS }, (_, i) => `custom.k${i} == ${i}`).join(joiner);
+      const pad = Math.floor((MAX_FILTER_LENGTH - skeleton.length) / MAX_FILTER_COMPARISONS);
+      return Array.from({ length: MAX_FILTER_COMPARISONS }, (_, i) => `custom.k${'k'.repeat(pad)}${i} == ${i}`).join(joiner);
     };
     const deep = `${'!('.repeat(MAX_FILTER_DEPTH / 2)}name == "x"${')'.repeat(MAX_FILTER_DEPTH / 2)}`;
-    const alternating = Array.from({ length: MAX_FILTER_DEPTH }, (_, i) => `custom.x == ${i} ${i % 2 ? '&&' : '||'} (`).join('') + 'name LIKE "*"' + ')'.repeat(MAX_FILTER_DEPTH);
+    const levels = Math.min(MAX_FILTER_DEPTH, MAX_FILTER_COMPARISONS - MAX_FILTER_SCANNING_LIKES);
+    const likes = Array.from({ length: MAX_FILTER_SCANNING_LIKES }, (_, i) => `name LIKE "*${i}*"`).join(' || ');
+    const alternating = Array.from({ length: levels }, (_, i) => `custom.x == ${i} ${i % 2 ? '&&' : '||'} (`).join('') + likes + ')'.repeat(levels);
     for (const text of [chain(' && '), chain('||'), deep, alternating]) {
       const outcome = tryParse(text);
       if (!outcome.ok) throw new Error(`refused ${text.slice(0, 60)}…: ${outcome.error.details[0]?.message}`);

@@ -4,7 +4,8 @@
  * secret key, and the checks every answer must pass.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import { queryPairs, signatureV2, sortedQuery, type SigningKeys } from '../src/auth/signature.ts';
+import { signatureV2, sortedQuery, type SigningKeys } from '../src/auth/signature.ts';
+import { parseQueryString, queryPairs } from '../src/http/url.ts';
 import type { RunningServer } from '../test/fixture.ts';
 
 /** Stands for the Access Manager token minted at setup, filled in when the request is sent. */
@@ -69,7 +70,7 @@ function signedQuery(request: FuzzRequest, target: Target, query: string): strin
   const withTimestamp = join(`timestamp=${now}`);
   const keys: SigningKeys = { publishKey: target.keys.publishKey, subscribeKey: target.keys.subscribeKey, secretKey };
   const body = request.body?.toString('utf8') ?? '';
-  const signature = signatureV2(keys, request.method, request.path, sortedQuery(queryPairs(withTimestamp)), body);
+  const signature = signatureV2(keys, request.method, request.path, sortedQuery(queryPairs(parseQueryString(withTimestamp))), body);
   return `${withTimestamp}&signature=${signature}`;
 }
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from './auth/keysets.ts';
 import { newKeyset } from './auth/new-keyset.ts';
@@ -41,7 +41,7 @@ const KEYSET = { publishKey: 'pub', subscribeKey: 'sub' };
 describe('loadConfig: sources and defaults', () => {
   it('without a config file serves the open demo keyset with every default', () => {
     const config = loadConfig({}, {});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, db: './data/roster.db', synchronous: 'normal', logLevel: 'info', subscribeHoldSeconds: 280 });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, db: resolve('data/roster.db'), synchronous: 'normal', logLevel: 'info', subscribeHoldSeconds: 280 });
     expect(config).toMatchObject({ channelLogSize: 100, channelLogSeconds: 600, channelLogMiB: 256, configFile: undefined, demoKeyset: true });
     expect(config.keysets).toEqual([expect.objectContaining({ publishKey: 'demo', subscribeKey: 'demo', accessManager: false })]);
   });
@@ -49,8 +49,17 @@ describe('loadConfig: sources and defaults', () => {
   it('takes flags over variables over the config file over defaults', () => {
     const path = configFile({ port: 1, host: '0.0.0.0', db: 'file.db', logLevel: 'debug', keysets: [KEYSET] });
     const config = loadConfig({ config: path, port: '3' }, { ROSTER_PORT: '2', ROSTER_HOST: '::1' });
-    expect(config).toMatchObject({ port: 3, host: '::1', db: 'file.db', logLevel: 'debug', channelLogSize: 100, configFile: path, demoKeyset: false });
+    expect(config).toMatchObject({ port: 3, host: '::1', db: join(dir, 'file.db'), logLevel: 'debug', channelLogSize: 100, configFile: path, demoKeyset: false });
     expect(config.keysets.map((keyset) => keyset.subscribeKey)).toEqual(['sub']);
+  });
+
+  it('takes a relative db from the config file from the file’s directory, from a flag or variable from the working directory', () => {
+    const path = configFile({ db: 'data/nodes/a.db', keysets: [KEYSET] });
+    expect(loadConfig({ config: path }, {}).db).toBe(join(dirname(path), 'data', 'nodes', 'a.db'));
+    expect(loadConfig({ config: configFile({ db: '/srv/roster.db' }) }, {}).db).toBe('/srv/roster.db');
+    expect(loadConfig({ config: path, db: 'flag.db' }, {}).db).toBe(join(process.cwd(), 'flag.db'));
+    expect(loadConfig({ config: path }, { ROSTER_DB: '../env.db' }).db).toBe(resolve('..', 'env.db'));
+    expect(loadConfig({ config: configFile({ db: ':memory:' }) }, {}).db).toBe(':memory:');
   });
 
   it('reads the config file named by ROSTER_CONFIG and counts an empty variable as unset', () => {
@@ -130,7 +139,9 @@ describe('loadConfig: a config file that fails closed', () => {
 
   it('refuses a file that is not an object, or declares an empty keysets list', () => {
     expect(fileProblems([KEYSET]).problems).toEqual([expect.stringContaining('(top level): expected an object, got an array')]);
-    expect(fileProblems({ keysets: [] }).problems).toEqual([expect.stringContaining('keysets: expected a non-empty array, got an array')]);
+    const empty = fileProblems({ keysets: [] });
+    expect(empty.problems).toEqual([`${empty.path}: keysets: the list is empty; declare at least one keyset (\`npx roster keys new\` prints one)`]);
+    expect(fileProblems({ keysets: {} }).problems).toEqual([expect.stringContaining('keysets: expected a non-empty array, got an object')]);
   });
 
   it('refuses keyset settings that would leave a keyset open while it looks locked', () => {
@@ -141,8 +152,43 @@ describe('loadConfig: a config file that fails closed', () => {
       ],
     });
     expect(problems).toEqual([
-      `${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`roster keys new\` prints a keyset with one)`,
+      `${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`,
       `${path}: keysets[1].disallowGetAllUuids: takes effect only with "accessManager": true; turn Access Manager on or remove it`,
+    ]);
+  });
+
+  it('reports type errors and keyset rules together, judging each rule by the values that are well-typed', () => {
+    const { path, problems } = fileProblems({ port: '8080', keysets: [{ publishKey: 'p', subscribeKey: 's', accessManager: true }] });
+    expect(problems).toEqual([
+      `${path}: port: expected an integer from 0 to 65535, got "8080"`,
+      `${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`,
+    ]);
+    const mixed = fileProblems({
+      keysets: [
+        { publishKey: 'p0', subscribeKey: 's', secretKey: 7, accessManager: true, disallowGetAllUuids: true },
+        { publishKey: 'p1', subscribeKey: 's', accessManager: 'yes', disallowGetAllChannels: true },
+        { publishKey: 'p2', subscribeKey: 's', disallowGetAllChannels: true, limits: { maxPatchItems: 0 } },
+        'not a keyset',
+      ],
+    });
+    expect(mixed.problems.map((problem) => problem.slice(mixed.path.length + 2))).toEqual([
+      'keysets[0].secretKey: expected a non-empty string, got a number',
+      'keysets[1].accessManager: expected true or false, got "yes"',
+      'keysets[2].limits.maxPatchItems: expected an integer of at least 1, got 0',
+      'keysets[3]: expected an object, got "not a keyset"',
+      'keysets[1].subscribeKey: "s" is already the subscribe key of keysets[0]',
+      'keysets[2].disallowGetAllChannels: takes effect only with "accessManager": true; turn Access Manager on or remove it',
+      'keysets[2].subscribeKey: "s" is already the subscribe key of keysets[0]',
+    ]);
+  });
+
+  it('reports flag, variable and file problems together', () => {
+    const path = configFile({ port: '8080', keysets: [{ publishKey: 'p', subscribeKey: 's', accessManager: true }] });
+    expect(problems(() => loadConfig({ config: path, synchronous: 'half' }, { ROSTER_PORT: '+80' }))).toEqual([
+      '--synchronous half: expected one of normal, full',
+      'ROSTER_PORT=+80: expected an integer from 0 to 65535',
+      `${path}: port: expected an integer from 0 to 65535, got "8080"`,
+      `${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`,
     ]);
   });
 
@@ -150,6 +196,41 @@ describe('loadConfig: a config file that fails closed', () => {
     expect(fileProblems({ keysets: [KEYSET, { ...KEYSET, publishKey: 'other' }] }).problems).toEqual([
       expect.stringContaining('keysets[1].subscribeKey: "sub" is already the subscribe key of keysets[0]'),
     ]);
+  });
+
+  it('refuses a key written twice in one object, naming its JSON path and both places, anywhere in the file', () => {
+    // JSON.parse keeps the last: this keyset would run open while its first line says it is locked.
+    const text = '{"keysets": [\n  {"publishKey": "p", "subscribeKey": "s", "secretKey": "sec-c-hidden",\n   "accessManager": true,\n   "accessManager": false}\n]}';
+    const { path, problems } = fileProblems(text);
+    expect(problems).toEqual([
+      `${path}: keysets[0].accessManager: the key is written twice in one object (at line 3, column 4 and at line 4, column 4); JSON keeps only the last, so remove one`,
+    ]);
+    expect(problems.join('\n')).not.toContain('hidden');
+    expect(fileProblems('{"port": 1, "port": 2}').problems).toEqual([expect.stringContaining(': port: the key is written twice in one object (at line 1, column 2 and at line 1, column 13)')]);
+    const limits = '{"keysets": [{"publishKey": "p", "subscribeKey": "s", "limits": {"maxMembersPerChannel": 5, "maxMembersPerChannel": 9}}]}';
+    expect(fileProblems(limits).problems).toEqual([expect.stringContaining('keysets[0].limits.maxMembersPerChannel: the key is written twice')]);
+  });
+
+  it('accepts one key name in different objects', () => {
+    const path = configFile({ keysets: [{ ...KEYSET, accessManager: false }, { publishKey: 'pub-2', subscribeKey: 'sub-2', accessManager: false }] });
+    expect(loadConfig({ config: path }, {}).keysets).toHaveLength(2);
+  });
+
+  it('refuses two keysets sharing a secret key (a token of one would open the other) or a publish key, never printing the key', () => {
+    const secret = 'sec-c-hidden';
+    const shared = fileProblems({
+      keysets: [
+        { publishKey: 'pub-a', subscribeKey: 'sub-a', secretKey: secret, accessManager: true },
+        { publishKey: 'pub-b', subscribeKey: 'sub-b', secretKey: secret, accessManager: true },
+      ],
+    });
+    expect(shared.problems).toEqual([
+      `${shared.path}: keysets[1].secretKey: keysets[1] (subscribe key "sub-b") has the same secretKey as keysets[0] (subscribe key "sub-a"); a token made for one would be valid on the other: give each keyset its own (\`npx roster keys new\` prints one)`,
+    ]);
+    expect(shared.problems.join('\n')).not.toContain('hidden');
+    const publish = fileProblems({ keysets: [{ publishKey: 'pub-c-hidden', subscribeKey: 'sub-a' }, { publishKey: 'pub-c-hidden', subscribeKey: 'sub-b' }] });
+    expect(publish.problems).toEqual([expect.stringContaining('keysets[1].publishKey: keysets[1] (subscribe key "sub-b") has the same publishKey as keysets[0] (subscribe key "sub-a")')]);
+    expect(publish.problems.join('\n')).not.toContain('hidden');
   });
 
   it('never echoes a secret or publish key it refuses', () => {
@@ -178,6 +259,16 @@ describe('loadConfig: flags and environment variables', () => {
     expect(problems(() => loadConfig({}, { ROSTER_LOG_LEVEL: 'loud' }))).toEqual(['ROSTER_LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent']);
     expect(problems(() => loadConfig({ subscribeHoldSeconds: '0' }, {}))).toEqual(['--subscribe-hold 0: expected a number above 0 and at most 300']);
     expect(problems(() => loadConfig({ channelLogSize: '1.5' }, {}))).toEqual(['--channel-log-size 1.5: expected an integer of at least 1']);
+  });
+
+  it('takes digits only for a number: no sign, no spaces', () => {
+    for (const text of [' 9', '9 ', '+80', '-0', '0x50', '8_080', '', '1e3']) {
+      expect(problems(() => loadConfig({ port: text }, {}))).toEqual([`--port ${text}: expected an integer from 0 to 65535`]);
+    }
+    for (const text of [' 1', '+1', '1 ', 'Infinity']) {
+      expect(problems(() => loadConfig({}, { ROSTER_SUBSCRIBE_HOLD: text }))).toEqual([`ROSTER_SUBSCRIBE_HOLD=${text}: expected a number above 0 and at most 300`]);
+    }
+    expect(loadConfig({ port: '08080' }, { ROSTER_SUBSCRIBE_HOLD: '.5' })).toMatchObject({ port: 8080, subscribeHoldSeconds: 0.5 });
   });
 
   it('checks a variable even when a flag overrides it, and reports file problems with it', () => {
@@ -209,6 +300,7 @@ describe('configSummary', () => {
     const lines = configSummary(loadConfig({ config: path }, {}));
     expect(lines).toEqual([
       `config file: ${path}`,
+      `database: ${resolve('data/roster.db')}`,
       'keyset sub-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels allowed to unsigned clients',
       'keyset sub-open: signatures on, Access Manager off (open: anyone with the subscribe key can read and write)',
       'demo keyset: not served (the config file declares the keysets)',
@@ -216,9 +308,15 @@ describe('configSummary', () => {
     expect(lines.join('\n')).not.toContain('hidden');
   });
 
+  it('names the database file by its absolute path', () => {
+    expect(configSummary(loadConfig({ config: configFile({ db: 'here.db' }) }, {}))[1]).toBe(`database: ${join(dir, 'here.db')}`);
+    expect(configSummary(loadConfig({ db: ':memory:' }, {}))[1]).toBe('database: in memory (:memory:), lost when the node stops');
+  });
+
   it('says when the open demo keyset is served', () => {
     expect(configSummary(loadConfig({}, {}))).toEqual([
       'config file: none',
+      `database: ${resolve('data/roster.db')}`,
       'keyset demo: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
       'demo keyset: served, open to anyone (no config file declares keysets)',
     ]);

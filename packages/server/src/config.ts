@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { keysetFrom, type Keyset, type KeysetInput } from './auth/keysets.ts';
 import { ConfigError } from './config/config-error.ts';
-import { readConfigFile, type ConfigFile } from './config/file.ts';
+import { databasePath, readConfigFile, type ConfigFile } from './config/file.ts';
 import { flagName, namedOptions, parseText, type FlagValues, type OptionKey, type OptionSpec, type Settings, type SettingKey } from './config/options.ts';
 
 export { ConfigError } from './config/config-error.ts';
@@ -9,6 +9,12 @@ export { unknownEnvWarnings, type FlagValues } from './config/options.ts';
 
 /** Everything a node needs to start, from flags, env vars, the config file and defaults (in that priority). */
 export interface Config extends Settings {
+  /**
+   * Absolute path of the SQLite database file (or `:memory:`): a relative `db` from the config file
+   * is taken from the file's directory, one from a flag, a variable or the default from the
+   * working directory.
+   */
+  db: string;
   keysets: Keyset[];
   /** Absolute path of the config file read, or undefined when none was given. */
   configFile: string | undefined;
@@ -39,6 +45,7 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
   }
   return {
     ...(settings as Settings),
+    db: databasePath(settings.db as string, process.cwd()),
     keysets: (file.keysets ?? [DEFAULT_KEYSET]).map(keysetFrom),
     configFile: path === undefined ? undefined : resolve(path),
     demoKeyset: file.keysets === undefined,

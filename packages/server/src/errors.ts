@@ -3,6 +3,8 @@
  * where one field is at fault, where it sits. `http/error-envelope.ts` is the only place that
  * turns one into the wire envelope.
  */
+import type { ErrorDetail, LocationType } from '@roster/protocol';
+
 export const ERROR_STATUS = {
   INVALID_INPUT: 400,
   INVALID_FILTER: 400,
@@ -24,13 +26,9 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export type LocationType = 'body' | 'query' | 'path' | 'header';
 
-export interface ErrorDetail {
-  message: string;
-  location: string;
-  locationType: LocationType;
-}
+/** A detail's shape on the wire is the protocol's: `{message, location, locationType}`. */
+export type { ErrorDetail, LocationType } from '@roster/protocol';
 
 export class RosterError extends Error {
   readonly code: ErrorCode;

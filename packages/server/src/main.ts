@@ -4,6 +4,7 @@ import { loadConfig, unknownEnvWarnings, type Config, type FlagValues } from './
 import { addOptions, CONFIG_FILE, flagValues } from './config/options.ts';
 import { configSummary } from './config/summary.ts';
 import { startNode } from './node.ts';
+import { startupFailure } from './startup-failure.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command('roster')
@@ -43,10 +44,20 @@ addOptions(program.command('serve').description('serve the REST and real-time AP
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    node = await startNode(config);
+    node = await startedNode(config);
     if (stopping) await node.close();
     else console.log(`Roster listening on ${node.url}`);
   });
+
+/** Starts the node; a failure with a known cause becomes one line naming the setting to change. */
+async function startedNode(config: Config): ReturnType<typeof startNode> {
+  try {
+    return await startNode(config);
+  } catch (error) {
+    const explained = startupFailure(error, config);
+    throw explained === undefined ? error : new Error(explained, { cause: error });
+  }
+}
 
 program
   .command('keys')

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import PubNub from 'pubnub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureV2, sortedQuery, queryPairs } from '../src/auth/signature.ts';
+import { signatureV2, sortedQuery } from '../src/auth/signature.ts';
+import { parseQueryString, queryPairs } from '../src/http/url.ts';
 import { startServer, type RunningServer } from './fixture.ts';
 
 const KEYSET = {
@@ -44,7 +45,7 @@ async function raw(method: string, path: string, query: Record<string, string>, 
   const params = new URLSearchParams(query);
   if (options.sign) {
     params.set('timestamp', String(Math.floor(Date.now() / 1000)));
-    const pairs = queryPairs(params.toString().replace(/\+/g, '%20'));
+    const pairs = queryPairs(parseQueryString(params.toString().replace(/\+/g, '%20')));
     params.set('signature', signatureV2(KEYSET, method, path, sortedQuery(pairs), options.body ?? ''));
   }
   const headers: Record<string, string> = options.body === undefined ? {} : { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,7 @@ describe('roster serve', () => {
     try {
       const url = await run.listening;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(run.output()).toContain(`Roster ${VERSION}\nconfig file: none\nkeyset demo: signatures off, Access Manager off`);
+      expect(run.output()).toContain(`Roster ${VERSION}\nconfig file: none\ndatabase: ${join(realpathSync(run.cwd), 'data', 'roster.db')}\nkeyset demo: signatures off, Access Manager off`);
       expect(run.output()).toContain('demo keyset: served, open to anyone (no config file declares keysets)');
       expect(existsSync(join(run.cwd, 'data', 'roster.db'))).toBe(true);
       const reply = await fetch(`${url}/v2/objects/demo/uuids/me`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"Me"}' });
@@ -98,12 +98,28 @@ describe('roster serve', () => {
       expect(run.output()).toContain(
         [
           `config file: ${path}`,
+          `database: ${join(realpathSync(run.cwd), 'data', 'roster.db')}`,
           'keyset sub-c-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
           'demo keyset: not served (the config file declares the keysets)',
         ].join('\n'),
       );
       expect(run.output()).toContain('warning: ROSTER_PROT is not a Roster setting and is ignored (did you mean ROSTER_PORT?)');
       expect(run.output()).not.toContain('hidden');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('takes a relative db in the config file from the file’s directory, not the working directory', async () => {
+    const path = configFile('relative-db.json', { db: 'nested/relative.db', keysets: [LOCKED] });
+    const run = serve({}, ['--port', '0', '--config', path]);
+    try {
+      await run.listening;
+      expect(run.output()).toContain(`\ndatabase: ${join(configDir, 'nested', 'relative.db')}\n`);
+      expect(existsSync(join(configDir, 'nested', 'relative.db'))).toBe(true);
+      expect(existsSync(join(run.cwd, 'nested'))).toBe(false);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     } finally {
@@ -143,6 +159,7 @@ describe('roster config check', () => {
       [
         `Roster ${VERSION}`,
         `config file: ${path}`,
+        `database: ${resolve('data', 'roster.db')}`,
         'keyset sub-c-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
         'keyset open: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
         'demo keyset: not served (the config file declares the keysets)',
@@ -159,6 +176,22 @@ describe('roster config check', () => {
     expect(result.stderr).toContain(`${path}: keysets[0].acessManager: unknown key (did you mean accessManager?)`);
     expect(result.stderr).toContain(`${path}: keysets[0].limits.maxMembersPerChannel: expected an integer of at least 1, got "lots"`);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('roster config check reports every problem at once', () => {
+  it('reports a wrongly typed setting together with the keyset rules', async () => {
+    const path = configFile('typed.json', { port: '8080', keysets: [{ publishKey: 'p', subscribeKey: 's', accessManager: true }] });
+    const result = await roster(['config', 'check', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'Invalid configuration (2 problems):',
+        `  ${path}: port: expected an integer from 0 to 65535, got "8080"`,
+        `  ${path}: keysets[0].accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`,
+        '',
+      ].join('\n'),
+    );
   });
 });
 

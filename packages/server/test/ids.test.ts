@@ -122,6 +122,36 @@ describe('one character more is a 400 naming where the id was', () => {
     expect(heartbeat).toMatchObject({ status: 400, body: { error: true, message: 'Channel names are at most 92 characters; one has 93.' } });
   });
 
+  it('refuses control characters (C0, DEL, C1, U+2028/2029) in publish, subscribe and presence channel names', async () => {
+    for (const name of ['a\u0000b', 'a\nb', 'a\u007f', 'a\u0085', 'a\u2028b']) {
+      const message = 'The channel name must not contain control characters.';
+      const published = await get(`/publish/demo/demo/0/${encode(name)}/0/${encode('"x"')}`);
+      expect(published.status, JSON.stringify(name)).toBe(400);
+      expect(published.body.slice(0, 2)).toEqual([0, message]);
+      const posted = await get(`/publish/demo/demo/0/${encode(name)}/0`, { method: 'POST', body: '"x"', headers: { 'content-type': 'application/json' } });
+      expect(posted.status).toBe(400);
+      const subscribed = await get(`/v2/subscribe/demo/ok,${encode(name)}/0`);
+      expect(subscribed).toMatchObject({ status: 400, body: { error: true, service: 'Subscribe', message } });
+      const heartbeat = await get(`/v2/presence/sub-key/demo/channel/${encode(name)}/heartbeat`);
+      expect(heartbeat).toMatchObject({ status: 400, body: { error: true, message } });
+    }
+  });
+
+  it('holds the uuid query parameter of publish, subscribe and presence to the id rule', async () => {
+    const refused = { [`${'u'.repeat(93)}`]: 'The uuid is 93 characters long; at most 92 are allowed.', 'u\n': 'The uuid must not contain control characters.', 'u\u0000': 'The uuid must not contain control characters.', '': 'The uuid must not be empty.' };
+    for (const [uuid, message] of Object.entries(refused)) {
+      const published = await get(`/publish/demo/demo/0/ch/0/${encode('"x"')}?uuid=${encode(uuid)}`);
+      expect(published.status, JSON.stringify(uuid)).toBe(400);
+      expect(published.body.slice(0, 2)).toEqual([0, message]);
+      expect(await get(`/v2/subscribe/demo/ch/0?uuid=${encode(uuid)}`)).toMatchObject({ status: 400, body: { error: true, service: 'Subscribe', message } });
+      expect(await get(`/v2/presence/sub-key/demo/channel/ch/leave?uuid=${encode(uuid)}`)).toMatchObject({ status: 400, body: { error: true, message } });
+    }
+    const longest = LONGEST.emoji;
+    expect((await get(`/publish/demo/demo/0/ch/0/${encode('"x"')}?uuid=${encode(longest)}`)).status).toBe(200);
+    expect((await get(`/v2/subscribe/demo/ch/0?uuid=${encode(longest)}`)).status).toBe(200);
+    expect((await get(`/v2/presence/sub-key/demo/channel/ch/heartbeat?uuid=${encode(longest)}`)).status).toBe(200);
+  });
+
   it('refuses an id in a body that is not well-formed Unicode', async () => {
     const reply = await api.send('PATCH', 'uuids/u/channels', { rawBody: '{"set":[{"channel":{"id":"a\\ud800"}}]}', headers: { 'content-type': 'application/json' } });
     expect(reply.status).toBe(400);

@@ -87,6 +87,17 @@ describe('members of a channel', () => {
     expect(reply.body.error.details[0].message).toContain('exceed 3 members');
     expect((await api.get('channels/small/uuids')).body.data).toEqual([]);
   });
+
+  it('refuses a cursor that does not fit the sort before writing anything', async () => {
+    await api.patch('uuids/m-cursor/channels', { set: [{ channel: { id: 'c-1' } }, { channel: { id: 'c-2' } }] });
+    const next: string = (await api.get('uuids/m-cursor/channels', { query: { limit: 1 } })).body.next;
+    // The same list, sort and filter (direction and fingerprint, 12 characters), but one value where the sort has two.
+    const forged = `${next.slice(0, 12)}${Buffer.from(JSON.stringify(['c-1'])).toString('base64url')}`;
+    const reply = await api.patch('uuids/m-cursor/channels', { set: [{ channel: { id: 'c-3' } }] }, { query: { start: forged } });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.details[0]).toMatchObject({ location: 'start', message: 'The cursor does not match this sort.' });
+    expect(ids(await api.get('uuids/m-cursor/channels'))).toEqual(['c-1', 'c-2']);
+  });
 });
 
 describe('referential integrity (keyset option)', () => {

@@ -65,12 +65,15 @@ describe('field rules', () => {
   });
 
   it('refuses an empty or blank name and one over 2,048 characters, for users and channels', async () => {
-    for (const name of ['', ' ', '\t\n', '\u3000\u00a0']) {
+    // Invisible format characters (zero-width space, joiners, word joiner, BOM) count as blank too.
+    for (const name of ['', ' ', '\t\n', '\u3000\u00a0', '\u200b', '\u200b\u200c\u200d', '\u2060\ufeff ', '\u0085\u2028']) {
       const reply = await api.patch('uuids/v1', { name });
       await expectInvalid(Promise.resolve(reply), 'user.name');
       expect(reply.body.error.details[0].message).toBe('User name must not be empty or whitespace only.');
     }
     await expectInvalid(api.patch('channels/v1', { name: ' ' }), 'channel.name');
+    await expectInvalid(api.patch('channels/v1', { name: '\u200b\u200b' }), 'channel.name');
+    expect((await api.patch('uuids/v1', { name: '\u200bA' })).body.data.name, 'visible text around them is kept').toBe('\u200bA');
     await expectInvalid(api.patch('uuids/v1', { name: 'n'.repeat(2049) }), 'user.name');
     await expectInvalid(api.patch('channels/v1', { name: '名'.repeat(2049) }), 'channel.name');
     expect((await api.patch('channels/v1', { name: '😀'.repeat(2048) })).status).toBe(200);
@@ -95,6 +98,17 @@ describe('field rules', () => {
     }
   });
 
+  it('refuses control characters anywhere in an email address, also inside a quoted local part', async () => {
+    const headerInjection = '"x\r\nBcc: victim@evil.com"@b.com';
+    for (const email of [headerInjection, '"a\u0000b"@b.com', '"a\nb"@c.d', '"a\u007fb"@c.d', '"a\u0085b"@c.d', '"a\u2028b"@c.d', 'a@b.com\n']) {
+      const reply = await api.patch('uuids/email-controls', { email });
+      await expectInvalid(Promise.resolve(reply), 'user.email');
+      expect(reply.body.error.details[0].message, JSON.stringify(email)).toBe('User email must be a valid email address.');
+    }
+    expect((await api.get('uuids/email-controls')).status, 'nothing refused is stored').toBe(404);
+    expect((await api.patch('uuids/email-controls', { email: '"a b"@b.com' })).status, 'a quoted local part without controls still passes').toBe(200);
+  });
+
   it('accepts the addresses PubNub accepted, international ones, and null to clear', async () => {
     for (const email of ['example@127.0.0.1', 'b@x', 'first.last+tag@example.co.uk', 'josé@exämple.com', '用户@例子.广告']) {
       const reply = await api.patch('uuids/v3', { email });
@@ -104,13 +118,17 @@ describe('field rules', () => {
     expect((await api.patch('uuids/v3', { email: null })).body.data.email).toBeNull();
   });
 
-  it('requires profileUrl to be a URL (RFC 3986, or RFC 3987 with non-ASCII)', async () => {
-    for (const profileUrl of ['not a url', 'example.com/me', 'http://a b/', 'https://x/%zz', '']) {
-      const reply = await api.patch('uuids/v1', { profileUrl });
+  it('requires profileUrl to be an http or https URL (RFC 3986, or RFC 3987 with non-ASCII) with a host', async () => {
+    const refused = ['not a url', 'example.com/me', 'http://a b/', 'https://x/%zz', '', 'http:example.com', 'http:///path', 'http://:80/', 'http://@/x'];
+    // Other schemes are valid URLs but no picture or page, and unsafe where the URL is rendered as a link.
+    const unsafe = ['javascript:alert(1)', 'JavaScript://example.com/%0Aalert(1)', 'data:image/png;base64,AAAA', 'data:text/html,<b>x</b>', 'file:///etc/passwd', 'ftp://example.com/a.png'];
+    for (const profileUrl of [...refused, ...unsafe]) {
+      const reply = await api.patch('uuids/url-refused', { name: 'Mallory', profileUrl });
       await expectInvalid(Promise.resolve(reply), 'user.profileUrl');
-      expect(reply.body.error.details[0].message).toBe('User profileUrl must be a valid URL.');
+      expect(reply.body.error.details[0].message, profileUrl).toBe('User profileUrl must be a valid http:// or https:// URL.');
     }
-    for (const profileUrl of ['https://127.0.0.1', 'http://example.com/a?b=c#d', 'https://例え.jp/ü', 'data:image/png;base64,AAAA']) {
+    expect((await api.get('uuids/url-refused')).status, 'nothing refused is stored').toBe(404);
+    for (const profileUrl of ['https://127.0.0.1', 'http://example.com/a?b=c#d', 'https://例え.jp/ü', 'HTTPS://EXAMPLE.COM/Me.png', 'https://[::1]:8443/p']) {
       expect((await api.patch('uuids/v3', { profileUrl })).status, profileUrl).toBe(200);
     }
     expect((await api.patch('uuids/v3', { profileUrl: null })).body.data.profileUrl).toBeNull();
@@ -120,6 +138,16 @@ describe('field rules', () => {
     await expectInvalid(api.get(`uuids/${'x'.repeat(93)}`), 'uuid');
     await expectInvalid(api.patch(`channels/${encodeURIComponent('ü'.repeat(93))}`, { name: 'n' }), 'channel');
     await expectInvalid(api.get('uuids/a%0Ab'), 'uuid');
+    // Every Unicode control (C0, DEL, C1) and the line/paragraph separators.
+    for (const id of ['a\u0000', 'a\u007f', '\u0080', 'a\u0085b', 'a\u009f', 'a\u2028b', 'a\u2029']) {
+      const reply = await api.get(`uuids/${encodeURIComponent(id)}`);
+      await expectInvalid(Promise.resolve(reply), 'uuid');
+      expect(reply.body.error.details[0].message, JSON.stringify(id)).toBe('The uuid id must not contain control characters.');
+      await expectInvalid(api.patch(`channels/${encodeURIComponent(id)}`, { name: 'n' }), 'channel');
+      await expectInvalid(api.patch('uuids/u/channels', { set: [{ channel: { id } }] }), 'set[0].channel.id');
+      await expectInvalid(api.patch('channels/c/uuids', { delete: [{ uuid: { id } }] }), 'delete[0].uuid.id');
+    }
+    expect((await api.patch(`uuids/${encodeURIComponent('a\u00a0b\u200bc')}`, {})).status, 'no-break and zero-width spaces are no controls').toBe(200);
     expect((await api.patch(`uuids/${'x'.repeat(92)}`, {})).status).toBe(200);
     expect((await api.patch(`channels/${encodeURIComponent('ü'.repeat(92))}`, { name: 'n' })).status).toBe(200);
   });
@@ -199,6 +227,32 @@ describe('membership bodies', () => {
     const items = (n: number) => Array.from({ length: n }, (_, i) => ({ channel: { id: `c${i}` } }));
     await expectInvalid(api.patch('uuids/v1/channels', { set: items(60), delete: items(41).map((item, i) => ({ channel: { id: `d${i}` } })) }), 'set');
     expect((await api.patch('uuids/v1/channels', { set: items(100) })).status).toBe(200);
+  });
+});
+
+describe('filter bounds', () => {
+  /** Asserts the list refuses `filter` with a 400 naming `filter` whose message ends with the offending position. */
+  async function expectFilterRefused(filter: string, message: string) {
+    const reply = await api.get(`uuids?count=true&filter=${encodeURIComponent(filter)}`);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.details[0]).toMatchObject({ location: 'filter', locationType: 'query', message });
+  }
+
+  it('takes at most 64 comparisons in a list filter, as subscribe filter-expr does', async () => {
+    const chain = (count: number) => Array.from({ length: count }, (_, k) => `custom.x == "v${k}"`).join(' || ');
+    expect((await api.get(`uuids?filter=${encodeURIComponent(chain(64))}`)).status).toBe(200);
+    const tooMany = chain(65);
+    await expectFilterRefused(tooMany, `The filter holds more than 64 comparisons; comparison 65 is at position ${tooMany.lastIndexOf('custom.x')}`);
+  });
+
+  it('takes at most 8 LIKE conditions with a leading or inner wildcard, which no index can help', async () => {
+    const likes = (count: number) => Array.from({ length: count }, (_, k) => `custom.x LIKE "*a${k}b*"`).join(' || ');
+    expect((await api.get(`uuids?filter=${encodeURIComponent(`${likes(8)} || name LIKE "prefix*"`)}`)).status).toBe(200);
+    const tooMany = likes(9);
+    await expectFilterRefused(
+      tooMany,
+      `The filter holds more than 8 LIKE conditions with a leading or inner wildcard ('*x', '*x*', 'a*b*c'); the next is at position ${tooMany.lastIndexOf('custom.x')}`,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { decodeCbor, type CborValue } from '../transport/cbor.ts';
+import { decodeToken, PERMISSION_BITS, TOKEN_VERSION, type PermissionTable, type TokenResourceKey } from '@roster/protocol';
 
 /** What a token or grant allows on one resource. */
 export interface PNPermissions {
@@ -32,27 +32,22 @@ export interface PNToken {
   signature: Uint8Array;
 }
 
-/** Access Manager's permission bits. */
-export const PERMISSION_BITS = { read: 1, write: 2, manage: 4, delete: 8, get: 32, update: 64, join: 128 } as const;
+/** The permissions the SDK grants and reports, as the official SDKs do (`create` is not one). */
+const PERMISSIONS = ['read', 'write', 'manage', 'delete', 'get', 'update', 'join'] as const satisfies readonly (keyof PNPermissions)[];
 
+/** The bitmask a grant sends for `permissions`. */
 export function permissionBits(permissions: PNPermissions): number {
-  return Object.entries(PERMISSION_BITS).reduce((bits, [name, bit]) => (permissions[name as keyof PNPermissions] ? bits | bit : bits), 0);
+  return PERMISSIONS.reduce((bits, name) => (permissions[name] ? bits | PERMISSION_BITS[name] : bits), 0);
 }
 
 function permissionsOf(bits: number): PNPermissions {
-  return Object.fromEntries(Object.entries(PERMISSION_BITS).map(([name, bit]) => [name, (bits & bit) !== 0]));
+  return Object.fromEntries(PERMISSIONS.map((name) => [name, (bits & PERMISSION_BITS[name]) !== 0]));
 }
 
-const isMap = (value: CborValue): value is { [key: string]: CborValue } =>
-  typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value);
-
-function resourcesOf(value: CborValue): PNTokenResources {
-  const section = isMap(value) ? value : {};
-  const kind = (...keys: string[]) => {
-    const entries = keys.flatMap((key) => {
-      const names = section[key];
-      return isMap(names) ? Object.entries(names).map(([name, bits]) => [name, permissionsOf(Number(bits))] as const) : [];
-    });
+/** The token's tables for one kind of resource, legacy keys (`usr`, `spc`) merged in. */
+function resourcesOf(table: PermissionTable): PNTokenResources {
+  const kind = (...keys: TokenResourceKey[]) => {
+    const entries = keys.flatMap((key) => [...table[key]].map(([name, bits]) => [name, permissionsOf(bits)] as const));
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   };
   const resources: PNTokenResources = {};
@@ -65,22 +60,22 @@ function resourcesOf(value: CborValue): PNTokenResources {
   return resources;
 }
 
-/** Reads a token's contents (URL-safe base64 of a CBOR map, padding optional). */
+/**
+ * Reads a token's contents (URL-safe base64 of a CBOR map, padding optional).
+ * @throws Error when `token` is not an Access Manager v2 token.
+ */
 export function parseToken(token: string): PNToken {
-  const base64 = token.replace(/-/g, '+').replace(/_/g, '/');
-  const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-  const binary = atob(padded);
-  const decoded = decodeCbor(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-  if (!isMap(decoded)) throw new Error('A token is a CBOR map.');
+  const decoded = decodeToken(token);
+  if (decoded === undefined) throw new Error('Not an Access Manager token: expected URL-safe base64 of a version 2 token map.');
   const parsed: PNToken = {
-    version: Number(decoded['v']),
-    timestamp: Number(decoded['t']),
-    ttl: Number(decoded['ttl']),
-    resources: resourcesOf(decoded['res']),
-    patterns: resourcesOf(decoded['pat']),
-    meta: isMap(decoded['meta']) ? (decoded['meta'] as Record<string, unknown>) : {},
-    signature: decoded['sig'] instanceof Uint8Array ? decoded['sig'] : new Uint8Array(),
+    version: TOKEN_VERSION,
+    timestamp: decoded.timestamp,
+    ttl: decoded.ttl,
+    resources: resourcesOf(decoded.resources),
+    patterns: resourcesOf(decoded.patterns),
+    meta: Object.fromEntries(decoded.meta),
+    signature: decoded.signature,
   };
-  if (typeof decoded['uuid'] === 'string') parsed.authorizedUuid = decoded['uuid'];
+  if (decoded.authorizedUuid !== undefined) parsed.authorizedUuid = decoded.authorizedUuid;
   return parsed;
 }

@@ -1,4 +1,4 @@
-import type { QueryParams } from './encode.ts';
+import type { QueryParams } from '@roster/protocol';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 

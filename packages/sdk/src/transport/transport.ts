@@ -1,11 +1,10 @@
+import { encodeQuery, signatureV2, sortedQuery, type QueryParams } from '@roster/protocol';
 import type { ResolvedConfig } from '../config.ts';
 import { PNSDK } from '../version.ts';
-import { encodeQuery, type QueryParams } from './encode.ts';
 import { fetchOnce } from './fetch-once.ts';
 import { requestId } from './request-id.ts';
 import type { RequestDescriptor, TransportOutcome } from './request.ts';
 import { retryDelay, shouldRetry, sleep } from './retry.ts';
-import { signatureV2 } from './sign.ts';
 
 /** Sends request descriptors: common parameters, auth, signing, timeout and retries. */
 export interface Transport {
@@ -68,8 +67,8 @@ async function finalQuery(config: ResolvedConfig, token: TokenSource, descriptor
       method: descriptor.method,
       publishKey: config.publishKey ?? '',
       path: descriptor.path,
-      query,
-      ...(descriptor.body === undefined ? {} : { body: descriptor.body }),
+      query: sortedQuery(query),
+      body: descriptor.body,
     });
     query.push(['signature', signature]);
   }

@@ -1,18 +1,19 @@
-import type { FastifyRequest } from 'fastify';
-import { BoundedMap } from '../bounded-map.ts';
+import { canonicalTokenText } from '@roster/protocol';
 import { RosterError, type ErrorDetail, type LocationType } from '../errors.ts';
-import { single, type QueryValues } from '../http/query-string.ts';
-import { rawBodyOf } from '../http/raw-body.ts';
-import type { Keyset, Keysets } from './keysets.ts';
+import type { Keyset } from './keysets.ts';
 import { grantedBits, hasPermission, type Permission, type ResourceKind } from './permissions.ts';
 import type { Revocations } from './revocations.ts';
-import { checkSignature } from './signature.ts';
+import { checkSignature, type SignedParts } from './signature.ts';
 import { readToken, tokenExpiresAt, type Token } from './token.ts';
 
-/** What authorization needs from the application context. */
-export interface AccessContext {
-  keysets: Keysets;
-  revocations: Revocations;
+/** What a request shows to be let in, read from it once at the HTTP edge (http/credentials.ts). */
+export interface Credentials {
+  /** The `auth` parameter: an Access Manager token; undefined or '' when there is none. */
+  auth: string | undefined;
+  /** The `uuid` parameter: the user the client acts as. */
+  uuid: string | undefined;
+  /** Subscribe key of the keyset whose secret key verified the request's signature, if any. */
+  signedFor: string | undefined;
 }
 
 /** One permission a request needs on one resource. */
@@ -43,85 +44,6 @@ export const subscribeNeeds = (channels: readonly string[], groups: readonly str
   ...groups.map((group) => need('read', 'group', group, { location: 'channel-group', locationType: 'query' })),
 ];
 
-/**
- * Requests whose signature was verified, with the keyset whose secret key verified it: such a
- * request has full access to that keyset and to no other.
- */
-const signedRequests = new WeakMap<FastifyRequest, Keyset>();
-
-/** Whether `request` carries a valid signature made with `keyset`'s secret key. */
-export const isSignedRequest = (request: FastifyRequest, keyset: Keyset): boolean => signedRequests.get(request)?.subscribeKey === keyset.subscribeKey;
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/**
- * The keyset the matched route serves: its `:subKey` parameter (decoded by the router), or
- * undefined for routes without one (`/time/…`, `/v1/channel-registration/…`, the 404 handler)
- * and for unknown keys (the route answers those with its own 400).
- */
-export function routeKeyset(keysets: Keysets, request: FastifyRequest): Keyset | undefined {
-  const params: unknown = request.params;
-  if (typeof params !== 'object' || params === null || !('subKey' in params)) return undefined;
-  const subKey = params.subKey;
-  return typeof subKey === 'string' ? keysets.find(subKey) : undefined;
-}
-
-/**
- * Verifies a request's `signature` (a `preHandler` for every route) against the secret key of
- * the keyset its route serves, and only that one. A wrong or stale signature is a 403; a valid
- * one gives full access to that keyset. A request whose route names no keyset, or one without a
- * secret key, is not checked and gains nothing from its signature: a signed request to a path
- * no route serves is an ordinary 404.
- */
-export async function verifyRequestSignature(context: AccessContext, request: FastifyRequest): Promise<void> {
-  if (!context.keysets.anySecretKey) return;
-  const keyset = routeKeyset(context.keysets, request);
-  if (keyset?.secretKey === undefined) return;
-  const keys = { publishKey: keyset.publishKey, subscribeKey: keyset.subscribeKey, secretKey: keyset.secretKey };
-  const rawUrl = request.raw.url ?? request.url;
-  const check = checkSignature({ method: request.method, rawUrl, body: rawBodyOf(request) }, keys, nowSeconds());
-  if (check === 'valid') signedRequests.set(request, keyset);
-  else if (check === 'invalid') throw refusal('Signature does not match', 'signature', 'The request signature does not match.');
-  else if (check === 'stale') {
-    throw refusal('Request timestamp is not valid', 'timestamp', 'timestamp must be unix seconds within 60 seconds of the server clock.');
-  }
-}
-
-function refusal(message: string, location: string, detail: string, locationType: LocationType = 'query'): RosterError {
-  return new RosterError('FORBIDDEN', message, [{ message: detail, location, locationType }]);
-}
-
-/**
- * Tokens whose signature was already verified, per keyset: a client sends the same token on
- * every request, so decoding and HMAC run once. Expiry, revocation and uuid are still checked
- * each time.
- */
-const verifiedTokens = new BoundedMap<string, Token>(10_000);
-
-function verifiedToken(keyset: Keyset, auth: string): Token | undefined {
-  const key = `${keyset.subscribeKey}\n${auth}`;
-  const known = verifiedTokens.get(key);
-  if (known) return known;
-  const reading = keyset.secretKey === undefined ? undefined : readToken(auth, keyset.secretKey);
-  if (!reading?.ok) return undefined;
-  verifiedTokens.set(key, reading.token);
-  return reading.token;
-}
-
-/** The token a request carries, checked: signature, expiry, revocation and authorized uuid. */
-async function tokenOf(context: AccessContext, keyset: Keyset, query: QueryValues, auth: string): Promise<Token> {
-  const token = verifiedToken(keyset, auth);
-  if (!token) throw refusal('Invalid token', 'auth', 'The token is malformed or was not issued for this keyset.');
-  if (nowSeconds() >= tokenExpiresAt(token)) throw refusal('Token is expired', 'auth', 'The token has expired.');
-  if (await context.revocations.isRevoked(keyset.subscribeKey, token.signature)) {
-    throw refusal('Token is revoked', 'auth', 'The token has been revoked.');
-  }
-  if (token.authorizedUuid !== undefined && single(query, 'uuid') !== token.authorizedUuid) {
-    throw refusal('Token is not authorized for this uuid', 'uuid', `The token is authorized for uuid '${token.authorizedUuid}' only.`);
-  }
-  return token;
-}
-
 const DENIED = 'Supplied authorization key does not have the permissions required to perform this operation.';
 const PAYLOAD_KEY: Record<ResourceKind, string> = { channel: 'channels', group: 'channel-groups', uuid: 'uuids' };
 
@@ -140,33 +62,153 @@ export function permissionRefusal(missing: readonly Need[]): RosterError {
   return new RosterError('FORBIDDEN', DENIED, details, payload);
 }
 
-/**
- * The one access check. With Access Manager on the keyset, a request passes when it is signed
- * with the secret key, or when its `auth` token is valid and grants every need. Throws a 403.
- */
-export async function authorize(context: AccessContext, request: FastifyRequest, keyset: Keyset, needs: readonly Need[]): Promise<void> {
-  if (!keyset.accessManager || isSignedRequest(request, keyset)) return;
-  const query = request.query as QueryValues; // parsed by parseQueryString for every route
-  const auth = single(query, 'auth');
-  if (auth === undefined || auth === '') {
-    if (needs.length === 0) return;
-    throw permissionRefusal(needs);
-  }
-  const token = await tokenOf(context, keyset, query, auth);
-  const missing = needs.filter((item) => {
-    if (item.waivedForAuthorizedUuid && item.kind === 'uuid' && token.authorizedUuid === item.name) return false;
-    return !hasPermission(grantedBits(token.resources, token.patterns, item.kind, item.name), item.permission);
-  });
-  if (missing.length > 0) throw permissionRefusal(missing);
+function refusal(message: string, location: string, detail: string, locationType: LocationType = 'query'): RosterError {
+  return new RosterError('FORBIDDEN', message, [{ message: detail, location, locationType }]);
 }
 
-/** Get-all users or channels: open to every client unless the keyset disallows it. */
-export async function authorizeListing(context: AccessContext, request: FastifyRequest, keyset: Keyset, kind: 'uuid' | 'channel'): Promise<void> {
-  const disallowed = kind === 'uuid' ? keyset.disallowGetAllUuids : keyset.disallowGetAllChannels;
-  if (keyset.accessManager && disallowed && !isSignedRequest(request, keyset)) {
-    throw new RosterError('FORBIDDEN', DENIED, [
-      { message: `Listing all ${kind}s is disallowed on this keyset`, location: kind === 'uuid' ? 'uuids' : 'channels', locationType: 'path' },
-    ]);
+/** Whether the request's signature was verified with `keyset`'s secret key: full access to that keyset, and to no other. */
+const isSignedFor = (credentials: Credentials, keyset: Keyset): boolean => credentials.signedFor === keyset.subscribeKey;
+
+const unixSeconds = () => Math.floor(Date.now() / 1000);
+
+/** How many verified tokens are remembered per secret key, at most. */
+const VERIFIED_TOKENS_PER_SECRET = 10_000;
+/**
+ * How much token text (characters, one byte each in memory) is remembered per secret key, at most;
+ * the decoded grant takes about as much again. Tokens are up to 32 KiB (a URL's bound), so a few
+ * hundred of the largest fit, and thousands of ordinary ones.
+ */
+const VERIFIED_TOKEN_CHARS_PER_SECRET = 8 * 1024 * 1024;
+
+/**
+ * Verified tokens of one secret key by canonical text (base64url, padded), so the spellings of one
+ * token (either base64 alphabet, with or without padding) share one entry and one verification.
+ * Holds at most `VERIFIED_TOKENS_PER_SECRET` tokens and `VERIFIED_TOKEN_CHARS_PER_SECRET`
+ * characters of them, dropping the oldest first.
+ */
+const OVER_PADDED = /={3}$/;
+
+export class VerifiedTokens {
+  readonly #tokens = new Map<string, Token>();
+  #chars = 0;
+
+  constructor(
+    readonly maxTokens = VERIFIED_TOKENS_PER_SECRET,
+    readonly maxChars = VERIFIED_TOKEN_CHARS_PER_SECRET,
+  ) {}
+
+  /** Tokens held, and the characters of their canonical text. */
+  get size(): { tokens: number; chars: number } {
+    return { tokens: this.#tokens.size, chars: this.#chars };
   }
-  await authorize(context, request, keyset, []);
+
+  /** The token `text` (any spelling) reads as, verifying it only when not yet known. */
+  read(text: string, secretKey: string): Token | undefined {
+    const key = canonicalTokenText(text);
+    const known = OVER_PADDED.test(text) ? undefined : this.#tokens.get(key); // readToken refuses those
+    if (known) return known;
+    const reading = readToken(text, secretKey);
+    if (!reading.ok) return undefined;
+    this.#remember(key, reading.token);
+    return reading.token;
+  }
+
+  #remember(key: string, token: Token): void {
+    if (key.length > this.maxChars) return;
+    while (this.#tokens.size >= this.maxTokens || this.#chars + key.length > this.maxChars) {
+      const oldest = this.#tokens.keys().next().value as string;
+      this.#tokens.delete(oldest);
+      this.#chars -= oldest.length;
+    }
+    this.#tokens.set(key, token);
+    this.#chars += key.length;
+  }
+}
+
+/**
+ * One node's access checks: request signatures, and Access Manager tokens against what a request
+ * needs. It remembers which tokens it has verified, so make one per node.
+ */
+export class AccessChecker {
+  readonly #revocations: Revocations;
+  readonly #now: () => number;
+  /**
+   * Tokens whose signature was already verified, per secret key that verified them: a client
+   * sends the same token on every request, so decoding and HMAC run once. Expiry, revocation and
+   * uuid are still checked each time.
+   */
+  readonly #verifiedTokens = new Map<string, VerifiedTokens>();
+
+  /** `now` gives unix seconds; tests may move the clock. */
+  constructor(revocations: Revocations, now: () => number = unixSeconds) {
+    this.#revocations = revocations;
+    this.#now = now;
+  }
+
+  /**
+   * Checks a request's `signature` against `keyset`'s secret key. True when it is valid: the
+   * request then has full access to that keyset (record it as {@link Credentials.signedFor}).
+   * False when the request is unsigned or the keyset has no secret key. A wrong signature, or a
+   * `timestamp` more than 60 s off, is a 403.
+   */
+  verifySignature(keyset: Keyset, parts: SignedParts): boolean {
+    if (keyset.secretKey === undefined) return false;
+    const keys = { publishKey: keyset.publishKey, subscribeKey: keyset.subscribeKey, secretKey: keyset.secretKey };
+    const check = checkSignature(parts, keys, this.#now());
+    if (check === 'invalid') throw refusal('Signature does not match', 'signature', 'The request signature does not match.');
+    if (check === 'stale') {
+      throw refusal('Request timestamp is not valid', 'timestamp', 'timestamp must be unix seconds within 60 seconds of the server clock.');
+    }
+    return check === 'valid';
+  }
+
+  /**
+   * The one access check. With Access Manager on the keyset, a request passes when it is signed
+   * with the secret key, or when its `auth` token is valid and grants every need. Throws a 403.
+   */
+  async authorize(credentials: Credentials, keyset: Keyset, needs: readonly Need[]): Promise<void> {
+    if (!keyset.accessManager || isSignedFor(credentials, keyset)) return;
+    const { auth } = credentials;
+    if (auth === undefined || auth === '') {
+      if (needs.length === 0) return;
+      throw permissionRefusal(needs);
+    }
+    const token = await this.#tokenOf(keyset, auth, credentials.uuid);
+    const missing = needs.filter((item) => {
+      if (item.waivedForAuthorizedUuid && item.kind === 'uuid' && token.authorizedUuid === item.name) return false;
+      return !hasPermission(grantedBits(token.resources, token.patterns, item.kind, item.name), item.permission);
+    });
+    if (missing.length > 0) throw permissionRefusal(missing);
+  }
+
+  /** Get-all users or channels: open to every client unless the keyset disallows it. */
+  async authorizeListing(credentials: Credentials, keyset: Keyset, kind: 'uuid' | 'channel'): Promise<void> {
+    const disallowed = kind === 'uuid' ? keyset.disallowGetAllUuids : keyset.disallowGetAllChannels;
+    if (keyset.accessManager && disallowed && !isSignedFor(credentials, keyset)) {
+      throw new RosterError('FORBIDDEN', DENIED, [
+        { message: `Listing all ${kind}s is disallowed on this keyset`, location: kind === 'uuid' ? 'uuids' : 'channels', locationType: 'path' },
+      ]);
+    }
+    await this.authorize(credentials, keyset, []);
+  }
+
+  /** The token a request carries, checked: signature, expiry, revocation and authorized uuid. */
+  async #tokenOf(keyset: Keyset, auth: string, uuid: string | undefined): Promise<Token> {
+    const token = keyset.secretKey === undefined ? undefined : this.#verifiedToken(keyset.secretKey, auth);
+    if (!token) throw refusal('Invalid token', 'auth', 'The token is malformed or was not issued for this keyset.');
+    if (this.#now() >= tokenExpiresAt(token)) throw refusal('Token is expired', 'auth', 'The token has expired.');
+    if (await this.#revocations.isRevoked(keyset.subscribeKey, token.signature)) {
+      throw refusal('Token is revoked', 'auth', 'The token has been revoked.');
+    }
+    if (token.authorizedUuid !== undefined && uuid !== token.authorizedUuid) {
+      throw refusal('Token is not authorized for this uuid', 'uuid', `The token is authorized for uuid '${token.authorizedUuid}' only.`);
+    }
+    return token;
+  }
+
+  #verifiedToken(secretKey: string, auth: string): Token | undefined {
+    let verified = this.#verifiedTokens.get(secretKey);
+    if (!verified) this.#verifiedTokens.set(secretKey, (verified = new VerifiedTokens()));
+    return verified.read(auth, secretKey);
+  }
 }

@@ -1,19 +1,12 @@
+import { ALL_PERMISSION_BITS, emptyPermissionTable, GRANT_SECTION_KEYS, type PermissionTable, type TokenResourceKey } from '@roster/protocol';
 import { RosterError, invalid } from '../errors.ts';
-import { compilePattern, emptyPermissionTable, PERMISSION_BITS, type PermissionTable, type TokenResourceKey } from './permissions.ts';
+import { compilePattern } from './permissions.ts';
 import type { MetaValue, TokenGrant } from './token.ts';
 
 export const MIN_TTL_MINUTES = 1;
 export const MAX_TTL_MINUTES = 43_200;
-const ALL_BITS = Object.values(PERMISSION_BITS).reduce((all, bit) => all | bit, 0);
-
-/** Grant body names → token map keys; `users` and `spaces` are the legacy aliases. */
-const SECTION_KEYS: Record<string, TokenResourceKey> = {
-  channels: 'chan',
-  groups: 'grp',
-  spaces: 'spc',
-  users: 'usr',
-  uuids: 'uuid',
-};
+/** Grant body names → token map keys, looked up by any string the body holds. */
+const SECTION_KEYS: Readonly<Record<string, TokenResourceKey>> = GRANT_SECTION_KEYS;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -48,7 +41,7 @@ function permissionTable(value: unknown, location: string, arePatterns: boolean)
   if (value === undefined || value === null) return table;
   if (!isObject(value)) throw invalid(location, 'body', `${location} must be an object.`);
   for (const [section, entries] of Object.entries(value)) {
-    const key = SECTION_KEYS[section];
+    const key = Object.hasOwn(SECTION_KEYS, section) ? SECTION_KEYS[section] : undefined; // not `toString` & co.
     if (key === undefined) throw invalid(`${location}.${section}`, 'body', `Unknown resource type '${section}'.`);
     if (entries === undefined || entries === null) continue;
     if (!isObject(entries)) throw invalid(`${location}.${section}`, 'body', `${location}.${section} must be an object.`);
@@ -56,8 +49,8 @@ function permissionTable(value: unknown, location: string, arePatterns: boolean)
     for (const [name, bits] of Object.entries(entries)) {
       const where = `${location}.${section}.${name}`;
       if (name === '') throw invalid(where, 'body', 'Resource names must not be empty.');
-      if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 0 || (bits & ~ALL_BITS) !== 0) {
-        throw invalid(where, 'body', `Permissions must be a bitmask from 0 to ${ALL_BITS}.`);
+      if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 0 || (bits & ~ALL_PERMISSION_BITS) !== 0) {
+        throw invalid(where, 'body', `Permissions must be a bitmask from 0 to ${ALL_PERMISSION_BITS}.`);
       }
       if (arePatterns && compilePattern(name) === null) throw invalid(where, 'body', `'${name}' is not a valid regular expression.`);
       map.set(name, bits);

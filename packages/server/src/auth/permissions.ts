@@ -1,23 +1,8 @@
-/** Access Manager permission bits (wire-protocol.md §10.2) and the resources they apply to. */
-export const PERMISSION_BITS = {
-  read: 1,
-  write: 2,
-  manage: 4,
-  delete: 8,
-  create: 16,
-  get: 32,
-  update: 64,
-  join: 128,
-} as const;
+import { PERMISSION_BITS, type Permission, type PermissionTable, type TokenResourceKey } from '@roster/protocol';
 
-export type Permission = keyof typeof PERMISSION_BITS;
-
-/** The keys of a token's `res` and `pat` maps, in the order PubNub writes them. */
-export const TOKEN_RESOURCE_KEYS = ['chan', 'grp', 'spc', 'usr', 'uuid'] as const;
-export type TokenResourceKey = (typeof TOKEN_RESOURCE_KEYS)[number];
-
-/** Per resource key: resource name (or regex) → permission bitmask. */
-export type PermissionTable = Record<TokenResourceKey, ReadonlyMap<string, number>>;
+/** The bits and the token's resource keys are the protocol's (`@roster/protocol`); how a grant is looked up is here. */
+export { emptyPermissionTable, PERMISSION_BITS, TOKEN_RESOURCE_KEYS } from '@roster/protocol';
+export type { Permission, PermissionTable, TokenResourceKey } from '@roster/protocol';
 
 /** What a permission is checked on; `uuid` and `channel` also read their legacy aliases. */
 export type ResourceKind = 'uuid' | 'channel' | 'group';
@@ -27,14 +12,6 @@ const TABLES_OF_KIND: Record<ResourceKind, readonly TokenResourceKey[]> = {
   channel: ['chan', 'spc'],
   group: ['grp'],
 };
-
-export const emptyPermissionTable = (): PermissionTable => ({
-  chan: new Map(),
-  grp: new Map(),
-  spc: new Map(),
-  usr: new Map(),
-  uuid: new Map(),
-});
 
 const compiled = new Map<string, RegExp | null>();
 

@@ -1,13 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { formatSignatureV1, formatSignatureV2, sortedQuery, stringToSignV1, stringToSignV2 } from '@roster/protocol';
 
 /** How far a signed request's `timestamp` may be from our clock, in seconds. */
 export const SIGNATURE_WINDOW_SECONDS = 60;
 
-/** The parts of an HTTP request a signature covers. */
+/** One query parameter, decoded. */
+export type QueryPair = readonly [key: string, value: string];
+
+/** The parts of an HTTP request a signature covers, already split from its URL. */
 export interface SignedParts {
   method: string;
-  /** Path and query exactly as received (`request.raw.url`). */
-  rawUrl: string;
+  /** The path exactly as received, still percent-encoded, without the query. */
+  rawPath: string;
+  /** Every query parameter, decoded (`+` stays a plus), a repeated key once per value; in any order. */
+  query: readonly QueryPair[];
   /** The body text as received ('' when there is none). */
   body: string;
 }
@@ -21,65 +27,22 @@ export interface SigningKeys {
 /** `unsigned`: no `signature` param. `stale`: timestamp missing or outside the window. */
 export type SignatureCheck = 'unsigned' | 'valid' | 'invalid' | 'stale';
 
-const UNRESERVED = /^[A-Za-z0-9\-_.]$/;
+/** Percent-encoding and the canonical query are the protocol's (`@roster/protocol`), shared with the SDK. */
+export { pubnubEncode, sortedQuery } from '@roster/protocol';
 
-/** PubNub's percent-encoding: everything but `A–Z a–z 0–9 - _ .` becomes `%XX` of its UTF-8 bytes. */
-export function pubnubEncode(value: string): string {
-  let out = '';
-  for (const char of value) {
-    if (UNRESERVED.test(char)) out += char;
-    else for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+/** HMAC-SHA256 through `node:crypto`, synchronous as `checkSignature` is (Web Crypto is async). */
+function hmac(secretKey: string, input: string): Buffer {
+  return createHmac('sha256', secretKey).update(input, 'utf8').digest();
 }
 
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Every query pair in order of appearance, decoded (`+` stays a plus, as PubNub SDKs mean it). */
-export function queryPairs(rawQuery: string): [string, string][] {
-  return rawQuery
-    .split('&')
-    .filter((pair) => pair !== '')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      return equals < 0 ? [decode(pair), ''] : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
-    });
-}
-
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Every parameter but `signature`, sorted by key then value, values PubNub-encoded. */
-export function sortedQuery(pairs: readonly [string, string][]): string {
-  return pairs
-    .filter(([key]) => key !== 'signature')
-    .sort(([keyA, valueA], [keyB, valueB]) => byCodeUnits(keyA, keyB) || byCodeUnits(valueA, valueB))
-    .map(([key, value]) => `${key}=${pubnubEncode(value)}`)
-    .join('&');
-}
-
-const urlSafe = (base64: string) => base64.replace(/\+/g, '-').replace(/\//g, '_');
-
-function hmac(secretKey: string, input: string): string {
-  return createHmac('sha256', secretKey).update(input, 'utf8').digest('base64');
-}
-
-/** Signature v2 (JS and Python): `v2.` + unpadded URL-safe base64 of HMAC-SHA256. */
+/** Signature v2 (JS and Python): `v2.` + unpadded URL-safe base64 of HMAC-SHA256; `query` is {@link sortedQuery}'s. */
 export function signatureV2(keys: SigningKeys, method: string, path: string, query: string, body: string): string {
-  const signedMethod = path.startsWith('/publish') ? 'GET' : method.toUpperCase();
-  const withBody = signedMethod === 'POST' || signedMethod === 'PATCH' ? body : '';
-  const input = `${signedMethod}\n${keys.publishKey}\n${path}\n${query}\n${withBody}`;
-  return `v2.${urlSafe(hmac(keys.secretKey, input)).replace(/=+$/, '')}`;
+  return formatSignatureV2(hmac(keys.secretKey, stringToSignV2({ method, publishKey: keys.publishKey, path, query, body })));
 }
 
 /** Signature v1 (Python POST publish): no method, no body, padded URL-safe base64. */
 export function signatureV1(keys: SigningKeys, path: string, query: string): string {
-  return urlSafe(hmac(keys.secretKey, `${keys.subscribeKey}\n${keys.publishKey}\n${path}\n${query}`));
+  return formatSignatureV1(hmac(keys.secretKey, stringToSignV1({ subscribeKey: keys.subscribeKey, publishKey: keys.publishKey, path, query })));
 }
 
 function sameText(a: string, b: string): boolean {
@@ -132,9 +95,7 @@ export function pythonSignedPath(rawPath: string): string | undefined {
  * within ±60 s of `nowSeconds`.
  */
 export function checkSignature(parts: SignedParts, keys: SigningKeys, nowSeconds: number): SignatureCheck {
-  const questionMark = parts.rawUrl.indexOf('?');
-  const rawPath = questionMark < 0 ? parts.rawUrl : parts.rawUrl.slice(0, questionMark);
-  const pairs = queryPairs(questionMark < 0 ? '' : parts.rawUrl.slice(questionMark + 1));
+  const { rawPath, query: pairs } = parts;
   const signatures = pairs.filter(([key]) => key === 'signature').map(([, value]) => value);
   if (signatures.length === 0) return 'unsigned';
   if (signatures.length > 1) return 'invalid';

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Type, { type TSchema } from 'typebox';
 import { DEFAULT_LIMITS, type Keyset, type KeysetInput } from '../auth/keysets.ts';
 import { ConfigError } from './config-error.ts';
+import { duplicateKeyProblems } from './duplicate-keys.ts';
 import { SETTINGS, type Settings } from './options.ts';
-import { schemaProblems } from './schema-errors.ts';
+import { expected, schemaProblems } from './schema-errors.ts';
 
 type KeysetSwitch = { [K in keyof Keyset]-?: Keyset[K] extends boolean ? K : never }[keyof Keyset];
 
@@ -38,11 +40,13 @@ const KeysetSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const KeysetsSchema = Type.Array(KeysetSchema, { minItems: 1 });
+
 /** The whole config file: every setting of the options table, and the keysets. No other key. */
 export const CONFIG_FILE_SCHEMA = Type.Object(
   {
     ...Object.fromEntries(Object.entries(SETTINGS).map(([key, spec]) => [key, optional(spec.schema)])),
-    keysets: optional(Type.Array(KeysetSchema, { minItems: 1 })),
+    keysets: optional(KeysetsSchema),
   },
   { additionalProperties: false },
 );
@@ -55,16 +59,35 @@ export interface ConfigFile {
 }
 
 /**
- * Reads and checks a config file against the schema and the keyset rules the schema cannot say.
+ * Reads and checks a config file against the schema and the keyset rules the schema cannot say,
+ * refusing a key written twice in one object, and reporting every problem at once (a keyset rule is checked wherever the values it reads are
+ * well-typed). A relative `db` is taken from the config file's directory.
  * @throws ConfigError naming the file and, for each problem, its JSON path and what was expected.
  */
 export function readConfigFile(path: string): ConfigFile {
-  const parsed = parseJson(path, readText(path));
-  const problems = schemaProblems(CONFIG_FILE_SCHEMA, parsed).map(placedInKeyset);
-  if (problems.length === 0) problems.push(...keysetProblems((parsed as { keysets?: KeysetInput[] }).keysets ?? []));
+  const text = readText(path);
+  const parsed = parseJson(path, text);
+  const problems = [...duplicateKeyProblems(text), ...schemaProblems(CONFIG_FILE_SCHEMA, parsed).map(placedInKeyset).map(explained), ...keysetProblems(parsed)];
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${path}: ${problem}`));
   const { keysets, ...settings } = parsed as Partial<Settings> & { keysets?: KeysetInput[] }; // checked above
+  if (settings.db !== undefined) settings.db = databasePath(settings.db, dirname(resolve(path)));
   return { settings, keysets };
+}
+
+/**
+ * `db` as an absolute path, a relative one taken from `base`; SQLite's `:memory:` (a database
+ * that lives and dies with the process) stays as it is.
+ */
+export function databasePath(db: string, base: string): string {
+  return db === ':memory:' ? db : resolve(base, db);
+}
+
+const EMPTY_KEYSETS = `keysets: expected ${expected(KeysetsSchema)}, got an array`;
+
+/** An empty `keysets` list gets what to do rather than what the schema wanted. */
+function explained(problem: string): string {
+  if (problem !== EMPTY_KEYSETS) return problem;
+  return 'keysets: the list is empty; declare at least one keyset (`npx roster keys new` prints one)';
 }
 
 /** A keyset option written at the top level gets a hint where it belongs. */
@@ -127,21 +150,69 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
-/** What the schema cannot say: settings that depend on each other, and unique subscribe keys. */
-function keysetProblems(keysets: readonly KeysetInput[]): string[] {
+/**
+ * What the schema cannot say: settings that depend on each other, and keys each keyset must have
+ * to itself (subscribe, publish and secret keys). Reads
+ * the parsed file before the schema has passed it, so each rule looks only at values of the right
+ * type (a wrongly typed one is the schema's problem) and reports nothing it cannot judge.
+ */
+function keysetProblems(file: unknown): string[] {
+  const keysets = isObject(file) ? file['keysets'] : undefined;
+  if (!Array.isArray(keysets)) return [];
   const problems: string[] = [];
   const firstWith = new Map<string, number>();
   for (const [index, keyset] of keysets.entries()) {
+    if (!isObject(keyset)) continue;
     const at = `keysets[${index}]`;
-    if (keyset.accessManager && !keyset.secretKey) {
-      problems.push(`${at}.accessManager: accessManager needs a secretKey to sign and check tokens (\`roster keys new\` prints a keyset with one)`);
+    const { accessManager, subscribeKey } = keyset;
+    if (accessManager === true && !('secretKey' in keyset)) {
+      problems.push(`${at}.accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`);
     }
     for (const option of ['disallowGetAllUuids', 'disallowGetAllChannels'] as const) {
-      if (keyset[option] && !keyset.accessManager) problems.push(`${at}.${option}: takes effect only with "accessManager": true; turn Access Manager on or remove it`);
+      if (keyset[option] === true && (accessManager === undefined || accessManager === false)) {
+        problems.push(`${at}.${option}: takes effect only with "accessManager": true; turn Access Manager on or remove it`);
+      }
     }
-    const first = firstWith.get(keyset.subscribeKey);
-    if (first === undefined) firstWith.set(keyset.subscribeKey, index);
-    else problems.push(`${at}.subscribeKey: ${JSON.stringify(keyset.subscribeKey)} is already the subscribe key of keysets[${first}]`);
+    if (typeof subscribeKey !== 'string' || subscribeKey === '') continue;
+    const first = firstWith.get(subscribeKey);
+    if (first === undefined) firstWith.set(subscribeKey, index);
+    else problems.push(`${at}.subscribeKey: ${JSON.stringify(subscribeKey)} is already the subscribe key of keysets[${first}]`);
+  }
+  return [...problems, ...sharedKeyProblems(keysets, 'secretKey'), ...sharedKeyProblems(keysets, 'publishKey')];
+}
+
+const SHARED_KEY_HARM = {
+  secretKey: 'a token made for one would be valid on the other',
+  publishKey: 'the publish key names one keyset',
+};
+
+/**
+ * Two keysets with one secret (or publish) key. Names both keysets by index and subscribe key,
+ * never the key itself: a config problem may end up in a log.
+ */
+function sharedKeyProblems(keysets: unknown[], option: 'secretKey' | 'publishKey'): string[] {
+  const problems: string[] = [];
+  const firstWith = new Map<string, number>();
+  for (const [index, keyset] of keysets.entries()) {
+    const key = isObject(keyset) ? keyset[option] : undefined;
+    if (typeof key !== 'string' || key === '') continue;
+    const first = firstWith.get(key);
+    if (first === undefined) {
+      firstWith.set(key, index);
+      continue;
+    }
+    problems.push(
+      `keysets[${index}].${option}: keysets[${index}] (${subscribeKeyOf(keyset)}) has the same ${option} as keysets[${first}] (${subscribeKeyOf(keysets[first])}); ${SHARED_KEY_HARM[option]}: give each keyset its own (\`npx roster keys new\` prints one)`,
+    );
   }
   return problems;
+}
+
+function subscribeKeyOf(keyset: unknown): string {
+  const key = isObject(keyset) ? keyset['subscribeKey'] : undefined;
+  return typeof key === 'string' ? `subscribe key ${JSON.stringify(key)}` : 'no subscribe key';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -42,7 +42,7 @@ export const SETTINGS = {
     default: 8080,
     description: 'port to listen on (`0`: any free port)',
   }),
-  db: option({ flag: '--db <path>', env: 'ROSTER_DB', schema: Type.String({ minLength: 1 }), default: './data/roster.db', description: 'SQLite database file' }),
+  db: option({ flag: '--db <path>', env: 'ROSTER_DB', schema: Type.String({ minLength: 1 }), default: './data/roster.db', description: 'SQLite database file; a relative path is taken from the working directory, in the config file from the file’s directory' }),
   synchronous: option({
     flag: '--synchronous <mode>',
     env: 'ROSTER_SYNCHRONOUS',
@@ -132,8 +132,12 @@ export function flagName(spec: OptionSpec): string {
   return spec.flag.split(' ')[0]!;
 }
 
-const INTEGER_TEXT = /^[+-]?\d+$/;
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/**
+ * Numeric settings are never negative, so their text is digits only: no sign, no spaces
+ * (`Number(' 9')` and `Number('+80')` would take them), and for numbers a fraction and exponent.
+ */
+const INTEGER_TEXT = /^\d+$/;
+const NUMBER_TEXT = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * A flag's or variable's text as a value of the option's schema, or the problem with it, e.g.
@@ -143,7 +147,7 @@ export function parseText(spec: OptionSpec, text: string, source: string): { val
   const type = (spec.schema as { type?: string }).type;
   const numeric = type === 'integer' || type === 'number';
   const pattern = type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT;
-  const value = numeric && pattern.test(text.trim()) ? Number(text) : text;
+  const value = numeric && pattern.test(text) ? Number(text) : text;
   if (!Value.Check(spec.schema, value)) return { problem: `${source}: expected ${expected(spec.schema)}` };
   return { value };
 }

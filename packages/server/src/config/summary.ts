@@ -3,12 +3,13 @@ import type { Config } from '../config.ts';
 
 /**
  * What a node serves, in lines for its start-up output and `roster config check`: the config
- * file, each keyset by its subscribe key with its security settings, and whether the open `demo`
+ * file, the database file (absolute), each keyset by its subscribe key with its security settings, and whether the open `demo`
  * keyset exists. Publish and secret keys are never shown.
  */
 export function configSummary(config: Config): string[] {
   return [
     `config file: ${config.configFile ?? 'none'}`,
+    config.db === ':memory:' ? 'database: in memory (:memory:), lost when the node stops' : `database: ${config.db}`,
     ...config.keysets.map((keyset) => `keyset ${keyset.subscribeKey}: ${security(keyset)}`),
     config.demoKeyset
       ? 'demo keyset: served, open to anyone (no config file declares keysets)'

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isSignedRequest } from '../auth/authorize.ts';
 import { parseGrantRequest } from '../auth/grant-request.ts';
 import type { Keyset } from '../auth/keysets.ts';
 import { mintToken, readToken, tokenExpiresAt } from '../auth/token.ts';
 import { invalid, RosterError } from '../errors.ts';
 import { keysetOf, type AppContext } from './context.ts';
+import { isSignedRequest } from './credentials.ts';
 
 const JS_TYPE = 'text/javascript; charset=UTF-8';
 const config = { service: 'access-manager' } as const;

@@ -2,17 +2,16 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type ConnectionError, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { verifyRequestSignature } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import { SERVER_HEADER } from '../version.ts';
 import { accessRoutes } from './access.ts';
 import type { AppContext } from './context.ts';
+import { registerCredentials } from './credentials.ts';
 import { asRosterError, toWireError, type Service } from './error-envelope.ts';
 import { membershipRoutes } from './memberships.ts';
 import { metadataRoutes } from './metadata.ts';
-import { parseQueryString } from './query-string.ts';
-import { keepRawBody } from './raw-body.ts';
 import { realtimeRoutes } from './realtime.ts';
+import { parseQueryString } from './url.ts';
 
 /** PubNub's documented URI ceiling; longer requests get its 414. */
 const MAX_URL_BYTES = 32 * 1024;
@@ -102,7 +101,7 @@ function lingerAndDrop(socket: Socket): void {
 
 function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  keepRawBody(request, text);
+  request.rawBody = text;
   if (text.trim() === '') return done(null, undefined);
   try {
     done(null, JSON.parse(text));
@@ -166,9 +165,8 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 
-  // Signed requests are checked before any route runs; a valid one has full access. Keysets are
-  // fixed for the node's life, so a node without secret keys skips the hook altogether.
-  if (context.keysets.anySecretKey) app.addHook('preHandler', async (request) => verifyRequestSignature(context, request));
+  // Signed requests are checked before any route runs; a valid one has full access.
+  registerCredentials(app, context);
 
   metadataRoutes(app, context);
   accessRoutes(app, context);

@@ -1,18 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.ts';
-import { codePointLength } from '../objects/validate.ts';
+import { codePointLength, idProblem } from '../objects/validate.ts';
 
 /**
- * The path's segments as sent, still percent-encoded. Channel lists and published messages are
- * read from here rather than from decoded route parameters: a name may hold an encoded `,` or
- * `/` (wire-protocol.md §1.1: split first, then decode each piece).
+ * One raw path segment (url.ts `rawSegments`) percent-decoded, or a 400 naming `location`.
+ * Channel lists and published messages are read from raw segments rather than from decoded
+ * route parameters: a name may hold an encoded `,` or `/`.
  */
-export function rawSegments(request: FastifyRequest): string[] {
-  const url = request.raw.url ?? request.url;
-  const end = url.indexOf('?');
-  return (end < 0 ? url : url.slice(0, end)).split('/').slice(1);
-}
-
 export function decodeSegment(text: string, location: string): string {
   try {
     return decodeURIComponent(text);
@@ -32,10 +25,33 @@ export function parseChannelList(segment: string, maxNameLength: number): string
   for (const part of segment.split(',')) {
     const channel = decodeSegment(part, 'channels');
     if (channel === '') throw badRequest('channels', 'path', 'A channel name in the list is empty.');
-    checkNameLength(channel, 'channels', maxNameLength);
+    checkChannelName(channel, 'channels', maxNameLength);
     channels.add(channel);
   }
   return [...channels];
+}
+
+/**
+ * A non-empty channel name's length in characters (code points, as PubNub counts them) and
+ * characters (no control characters, U+2028 or U+2029: the id rule of objects/validate.ts), or a
+ * 400 naming `location`.
+ */
+export function checkChannelName(channel: string, location: string, maxNameLength: number): void {
+  checkNameLength(channel, location, maxNameLength);
+  const problem = idProblem(channel, maxNameLength);
+  if (problem !== undefined) throw badRequest(location, 'path', `The channel name ${problem}.`);
+}
+
+/**
+ * The `uuid` query parameter of publish, subscribe and presence (the client's user id): absent
+ * is allowed; present, it follows the id rule (1 to `maxIdLength` characters, no control
+ * characters), else a 400 naming `uuid`.
+ */
+export function checkUuidParam(uuid: string | undefined, maxIdLength: number): string | undefined {
+  if (uuid === undefined) return undefined;
+  const problem = idProblem(uuid, maxIdLength);
+  if (problem !== undefined) throw badRequest('uuid', 'query', `The uuid ${problem}.`);
+  return uuid;
 }
 
 /** A channel name's length in characters (code points, as PubNub counts them), or a 400. */

@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
+import type { AccessChecker } from '../auth/authorize.ts';
 import type { Keyset, Keysets } from '../auth/keysets.ts';
 import type { Revocations } from '../auth/revocations.ts';
 import type { ObjectsService } from '../objects/service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { Store } from '../store/store.ts';
 import type { Service } from './error-envelope.ts';
-import type { QueryValues } from './query-string.ts';
+import type { QueryValues } from './url.ts';
 
 /** What route modules are given: the node's keysets, its store and the domain services. */
 export interface AppContext {
@@ -14,6 +15,8 @@ export interface AppContext {
   objects: ObjectsService;
   /** Revoked Access Manager tokens (auth/revocations.ts). */
   revocations: Revocations;
+  /** Signature and token checks, over the same revocations. */
+  access: AccessChecker;
   /** Real-time: timetokens, channel logs, publish and held subscribes. */
   realtime: RealtimeHub;
 }

@@ -1,3 +1,4 @@
+import type { ObjectsErrorBody, PublishBody, ServiceErrorBody } from '@roster/protocol';
 import { RosterError, type ErrorCode } from '../errors.ts';
 
 /**
@@ -65,11 +66,12 @@ export function toWireError(error: RosterError, service: Service): WireError {
     return {
       status: error.status,
       contentType: JSON_TYPE,
-      body: { status: error.status, error: { message: error.message, source: 'objects', ...details } },
+      body: { status: error.status, error: { message: error.message, source: 'objects', ...details } } satisfies ObjectsErrorBody,
     };
   }
   if (service === 'publish' && error.status < 500 && error.status !== 403) {
-    return { status: error.status, contentType: JS_TYPE, body: [0, error.message, ...error.details.map((d) => d.message)] };
+    const body: PublishBody = [0, error.message, ...error.details.map((d) => d.message)];
+    return { status: error.status, contentType: JS_TYPE, body };
   }
   if (service === 'access-manager' && error.status === 400 && error.details.length > 0) {
     // Grant validation, as in cassette pam/grant_token_invalid_ttl.json.
@@ -83,7 +85,13 @@ export function toWireError(error: RosterError, service: Service): WireError {
   return {
     status: error.status,
     contentType: JS_TYPE,
-    body: { message, ...payload, error: true, service: refused ? 'Access Manager' : serviceName(service), status: error.status },
+    body: {
+      message,
+      ...payload,
+      error: true,
+      service: refused ? 'Access Manager' : serviceName(service),
+      status: error.status,
+    } satisfies ServiceErrorBody,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { authorize, need, type Need } from '../auth/authorize.ts';
+import { need, type Need } from '../auth/authorize.ts';
 import type { MembershipSide } from '../store/store.ts';
 import { checkId, parseMembershipBody } from '../objects/validate.ts';
 import { keysetOf, queryOf, type AppContext } from './context.ts';
+import { authorize } from './credentials.ts';
 import { customMerge } from './metadata.ts';
 import { parseListCommand } from './params.ts';
 

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authorize, authorizeListing, need } from '../auth/authorize.ts';
+import { need } from '../auth/authorize.ts';
 import type { ObjectKind } from '../objects/records.ts';
 import { checkId, parseObjectPatch } from '../objects/validate.ts';
 import { header, keysetOf, queryOf, type AppContext } from './context.ts';
+import { authorize, authorizeListing } from './credentials.ts';
 import { objectFields, parseListCommand } from './params.ts';
 
 const COLLECTION = { uuid: 'uuids', channel: 'channels' } as const;

@@ -1,60 +1,37 @@
+import { parseIncludeTokens, type RelatedKey } from '@roster/protocol';
 import type { Keyset } from '../auth/keysets.ts';
 import { BoundedMap } from '../bounded-map.ts';
 import { invalid } from '../errors.ts';
 import type { ListCommand } from '../objects/service.ts';
 import type { Include, ObjectFields } from '../objects/shape.ts';
-import { decodeCursor, fingerprint } from '../query/cursor.ts';
+import { cursorWidth, decodeCursor, fingerprint, type Cursor, type CursorExpectation } from '../query/cursor.ts';
 import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
-import type { Cursor } from '../store/store.ts';
-import { all, single, type QueryValues } from './query-string.ts';
+import { all, single, type QueryValues } from './url.ts';
 
 export const MAX_LIMIT = 100;
 
-const RELATION_PREFIXES: Record<Resource, readonly string[]> = {
-  uuids: [],
-  channels: [],
-  memberships: ['channel', 'space'],
-  members: ['uuid', 'user'],
+/** The related object of each list's items, for `channel.*` / `uuid.*` include tokens. */
+const RELATED: Record<Resource, RelatedKey | undefined> = {
+  uuids: undefined,
+  channels: undefined,
+  memberships: 'channel',
+  members: 'uuid',
 };
 
 /**
  * `include` tokens, comma-separated and possibly repeated. Unknown and duplicate tokens are
  * ignored (SDKs send `totalCount` and duplicates); any `channel.*` / `uuid.*` token turns on the
- * related object in full.
+ * related object in full (the token grammar is the protocol's `parseIncludeTokens`).
  */
 export function parseInclude(query: QueryValues, resource: Resource): Include {
   const values = all(query, 'include');
-  return includes.remember(`${resource}\n${values.join('\n')}`, () => Object.freeze(includeOf(values, resource)));
+  return includes.remember(`${resource}\n${values.join('\n')}`, () => Object.freeze(parseIncludeTokens(values, RELATED[resource])));
 }
 
 /** Clients send the same few `include` lists on every call: each is parsed once. */
 const includes = new BoundedMap<string, Include>(256);
-
-function includeOf(values: string[], resource: Resource): Include {
-  const tokens = new Set(values.flatMap((value) => value.split(',').map((t) => t.trim())));
-  const include: Include = {
-    custom: tokens.has('custom'),
-    status: tokens.has('status'),
-    type: tokens.has('type'),
-    related: false,
-    relatedCustom: false,
-    relatedStatus: false,
-    relatedType: false,
-  };
-  for (const prefix of RELATION_PREFIXES[resource]) {
-    for (const token of tokens) {
-      if (token !== prefix && !token.startsWith(`${prefix}.`)) continue;
-      include.related = true;
-      const field = token.slice(prefix.length + 1);
-      if (field === 'custom') include.relatedCustom = true;
-      if (field === 'status') include.relatedStatus = true;
-      if (field === 'type') include.relatedType = true;
-    }
-  }
-  return include;
-}
 
 export function objectFields(query: QueryValues): ObjectFields {
   return parseInclude(query, 'uuids');
@@ -77,12 +54,12 @@ function parseCount(query: QueryValues): boolean {
   throw invalid('count', 'query', `count must be true or false; got '${text}'.`);
 }
 
-function parseCursor(query: QueryValues, print: string): Cursor | undefined {
+function parseCursor(query: QueryValues, expected: CursorExpectation): Cursor | undefined {
   // `end` is ignored when `start` is present, as PubNub documents.
   const start = single(query, 'start');
-  if (start) return decodeCursor(start, 'start', print);
+  if (start) return decodeCursor(start, 'start', expected);
   const end = single(query, 'end');
-  return end ? decodeCursor(end, 'end', print) : undefined;
+  return end ? decodeCursor(end, 'end', expected) : undefined;
 }
 
 /** Validates every list option into the store query and the shaping of its answer. */
@@ -92,7 +69,7 @@ export function parseListCommand(query: QueryValues, keyset: Keyset, resource: R
   const sort = parseSort(resource, all(query, 'sort'));
   const include = parseInclude(query, resource);
   const print = fingerprint([resource, ownerId, sort.map((k) => `${k.name}:${k.direction}`).join(','), filterText ?? '']);
-  const cursor = parseCursor(query, print);
+  const cursor = parseCursor(query, { print, width: cursorWidth(sort) });
   return {
     query: {
       subKey: keyset.subscribeKey,

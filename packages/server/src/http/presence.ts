@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RosterError } from '../errors.ts';
-import { decodeSegment, parseChannelList, rawSegments } from './channel-list.ts';
-import type { AppContext } from './context.ts';
+import { checkUuidParam, decodeSegment, parseChannelList } from './channel-list.ts';
+import { queryOf, type AppContext } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
+import { rawSegments, single } from './url.ts';
 
 const ANSWERS = {
   heartbeat: '{"status":200,"message":"OK","service":"Presence"}',
@@ -19,6 +20,7 @@ function presenceAction(context: AppContext, request: FastifyRequest): keyof typ
   }
   const keyset = context.keysets.bySubscribeKey(decodeSegment(segments[3]!, 'subKey'));
   parseChannelList(segments[5]!, keyset.limits.maxIdLength);
+  checkUuidParam(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength);
   return action;
 }
 

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authorize, publishNeeds } from '../auth/authorize.ts';
+import { publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
-import type { MessageInput } from '../realtime/hub.ts';
-import { checkNameLength, decodeSegment, rawSegments } from './channel-list.ts';
+import type { MessageInput } from '../realtime/sequencer.ts';
+import { checkChannelName, checkUuidParam, decodeSegment } from './channel-list.ts';
 import { queryOf, type AppContext } from './context.ts';
+import { authorize } from './credentials.ts';
 import { JS_TYPE } from './error-envelope.ts';
 import { inflateBody } from './inflate.ts';
-import { single } from './query-string.ts';
-import { keepRawBody } from './raw-body.ts';
+import { rawSegments, single } from './url.ts';
 
 /** PubNub's limit on one message (payload and meta together). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -17,7 +17,7 @@ const MAX_POST_BYTES = 1024 * 1024;
 const CUSTOM_MESSAGE_TYPE = /^(?!pn[-_])[A-Za-z0-9][A-Za-z0-9_-]{2,49}$/i;
 
 /**
- * Deepest nesting of arrays and objects a message or its meta may have. The hub serializes both
+ * Deepest nesting of arrays and objects a message or its meta may have. The sequencer serializes both
  * again with JSON.stringify, which recurses: about 5,000 levels (well under 32 KiB) overflow it.
  */
 const MAX_JSON_DEPTH = 1000;
@@ -58,14 +58,13 @@ function parseChannel(segment: string, maxLength: number): string {
   const channel = decodeSegment(segment, 'channel');
   if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
   if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
-  checkNameLength(channel, 'channel', maxLength);
+  checkChannelName(channel, 'channel', maxLength);
   return channel;
 }
 
-/** Validates a publish and hands the message to the hub; answers PubNub's `[1,"Sent","<tt>"]`. */
-async function publish(context: AppContext, request: FastifyRequest, messageText: string): Promise<string> {
+/** Validates a publish and hands the message to the event bus; once the bus has taken it, answers PubNub's `[1,"Sent","<tt>"]`. */
+async function publish(context: AppContext, request: FastifyRequest, segments: readonly string[], messageText: string): Promise<string> {
   // ['publish', pubKey, subKey, signature, channel, callback, ...]
-  const segments = rawSegments(request);
   const keyset = context.keysets.byKeyPair(decodeSegment(segments[1]!, 'pubKey'), decodeSegment(segments[2]!, 'subKey'));
   const channel = parseChannel(segments[4]!, keyset.limits.maxIdLength);
   await authorize(context, request, keyset, publishNeeds(channel));
@@ -82,14 +81,19 @@ async function publish(context: AppContext, request: FastifyRequest, messageText
     throw badRequest('custom_message_type', 'query', 'custom_message_type is 3 to 50 letters, digits, - or _, and may not start with pn- or pn_.');
   }
   if (messageText.trim() === '') throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
+  const meta = parseMeta(metaText);
+  // Both texts are valid JSON: subscribers get them as published, not re-serialized.
   const message: MessageInput = {
     payload: parseJson(messageText, 'message', 'body'),
-    meta: parseMeta(metaText),
-    publisher: single(query, 'uuid') || undefined,
+    payloadJson: messageText,
+    meta,
+    metaJson: meta === undefined ? undefined : metaText,
+    publisher: checkUuidParam(single(query, 'uuid'), keyset.limits.maxIdLength),
     customMessageType,
   };
   // `store`, `ttl`, `norep` and `seqn` are accepted and ignored: this server keeps no history.
-  return `[1,"Sent","${context.realtime.publishMessage(keyset.subscribeKey, channel, message)}"]`;
+  const timetoken = await context.realtime.publishMessage(keyset.subscribeKey, channel, message);
+  return `[1,"Sent","${timetoken}"]`;
 }
 
 /** `GET /publish/{pub}/{sub}/0/{channel}/0/{message}` and `POST /publish/{pub}/{sub}/0/{channel}/0`. */
@@ -98,7 +102,7 @@ export function publishRoutes(app: FastifyInstance, context: AppContext): void {
     const segments = rawSegments(request);
     const messageText = decodeSegment(segments.slice(6).join('/'), 'message');
     void reply.type(JS_TYPE);
-    return publish(context, request, messageText);
+    return publish(context, request, segments, messageText);
   });
 
   // POST bodies are JSON text, possibly compressed, whatever the Content-Type says.
@@ -109,7 +113,7 @@ export function publishRoutes(app: FastifyInstance, context: AppContext): void {
         const encoding = request.headers['content-encoding'];
         const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
         const text = inflateBody(raw, Array.isArray(encoding) ? encoding[0] : encoding, MAX_POST_BYTES).toString('utf8');
-        keepRawBody(request, text);
+        request.rawBody = text;
         done(null, text);
       } catch (error) {
         done(error instanceof Error ? error : new Error(String(error)));
@@ -117,7 +121,7 @@ export function publishRoutes(app: FastifyInstance, context: AppContext): void {
     });
     scope.post('/publish/:pubKey/:subKey/:signature/:channel/:callback', { config: { service: 'publish' } }, async (request, reply) => {
       void reply.type(JS_TYPE);
-      return publish(context, request, typeof request.body === 'string' ? request.body : '');
+      return publish(context, request, rawSegments(request), typeof request.body === 'string' ? request.body : '');
     });
   });
 }

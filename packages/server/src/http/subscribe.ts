@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authorize, subscribeNeeds } from '../auth/authorize.ts';
+import { subscribeNeeds } from '../auth/authorize.ts';
 import type { Keyset } from '../auth/keysets.ts';
 import { badRequest, RosterError } from '../errors.ts';
-import type { SubscribeQuery } from '../realtime/hub.ts';
+import type { SubscribeQuery } from '../realtime/delivery.ts';
 import { MessageFilterCache } from '../realtime/message-filter.ts';
 import { parseTimetoken } from '../realtime/timetoken.ts';
-import { decodeSegment, parseChannelList, rawSegments } from './channel-list.ts';
+import { checkUuidParam, decodeSegment, parseChannelList } from './channel-list.ts';
 import { queryOf, type AppContext } from './context.ts';
+import { authorize } from './credentials.ts';
 import { JS_TYPE } from './error-envelope.ts';
-import { single } from './query-string.ts';
+import { rawSegments, single } from './url.ts';
 
 function parseAfter(text: string | undefined): SubscribeQuery['after'] {
   // The JS event engine's handshake sends no `tt`; other SDKs send `tt=0`.
@@ -30,6 +31,7 @@ function parseSubscribe(context: AppContext, filters: MessageFilterCache, reques
     ]);
   }
   const channels = parseChannelList(segments[3]!, keyset.limits.maxIdLength);
+  checkUuidParam(single(query, 'uuid'), keyset.limits.maxIdLength);
   if (channels.length === 0) throw badRequest('channels', 'path', 'Name at least one channel to subscribe to.');
   const wildcard = channels.find((channel) => channel.endsWith('.*'));
   if (wildcard) throw badRequest('channels', 'path', `Wildcard subscribe ('${wildcard}') is not supported by this server.`);
@@ -54,7 +56,14 @@ export function subscribeRoutes(app: FastifyInstance, context: AppContext): void
     await authorize(context, request, keyset, subscribeNeeds(query.channels));
     void reply.type(JS_TYPE);
     return new Promise<string>((resolve) => {
-      const held = context.realtime.subscribe(query, resolve);
+      const answer = (body: string) => {
+        // Counted until the socket is done with it: clients that never read cannot pile answers up.
+        const response = reply.raw;
+        if (response.destroyed || response.writableFinished) context.realtime.answerGone(body.length);
+        else response.once('close', () => context.realtime.answerGone(body.length));
+        resolve(body);
+      };
+      const held = context.realtime.subscribe(query, answer);
       // 'close' on the response: finished, or the client went away (a cancelled long-poll).
       if (held) reply.raw.once('close', () => context.realtime.cancel(held));
     });

@@ -17,7 +17,12 @@ export interface ObjectEvent {
 
 /** Where committed changes are announced; the real-time layer implements it. */
 export interface ObjectEventSink {
-  publish(subKey: string, events: ObjectEvent[]): void;
+  /**
+   * Hands the events of one committed change to the event bus; resolves once the bus has taken
+   * them, so a write answered after it has its events on their way. Never rejects: the change is
+   * committed whatever happens here, so the sink reports a failed hand-off itself.
+   */
+  publish(subKey: string, events: ObjectEvent[]): Promise<void>;
 }
 
 const event = (kind: ObjectEvent['payload']['event'], type: ObjectEvent['payload']['type'], data: Record<string, unknown>) =>

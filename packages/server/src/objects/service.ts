@@ -2,8 +2,9 @@ import type { Keyset } from '../auth/keysets.ts';
 import { notFound } from '../errors.ts';
 import { encodeCursor } from '../query/cursor.ts';
 import type { ListPage, ListQuery, MembershipSide, Store } from '../store/store.ts';
-import { checkPrecondition, decideMembership, decideObject, type WriteRules } from './apply.ts';
+import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
 import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEventSink } from './events.ts';
+import { membershipBatch } from './membership-rules.ts';
 import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from './records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
@@ -82,7 +83,7 @@ export class ObjectsService {
       kind === 'uuid'
         ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write))
         : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write));
-    if (outcome.changed) this.#events.publish(keyset.subscribeKey, objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
+    if (outcome.changed) await this.#events.publish(keyset.subscribeKey, objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
     return this.#toWire(kind, include)(outcome.record);
   }
 
@@ -93,7 +94,7 @@ export class ObjectsService {
     });
     if (removal.removed) {
       const cascaded = removal.cascaded.map((record) => ({ kind: 'delete' as const, record }));
-      this.#events.publish(keyset.subscribeKey, [
+      await this.#events.publish(keyset.subscribeKey, [
         ...objectDeleteEvents(keyset, kind, id, removal.memberOf),
         ...membershipEvents(keyset, cascaded, () => []),
       ]);
@@ -116,29 +117,9 @@ export class ObjectsService {
     merge: boolean,
     command: ListCommand,
   ): Promise<ListEnvelope> {
-    const pair = (otherId: string) => (side === 'uuid' ? [ownerId, otherId] : [otherId, ownerId]) as [string, string];
     const fieldsByOther = new Map(body.set.map((item) => [item.otherId, sentFields(item.patch)]));
-    const changes = await this.#store.memberships.apply({
-      subKey: keyset.subscribeKey,
-      side,
-      ownerId,
-      set: body.set.map((item, index) => ({
-        otherId: item.otherId,
-        decide: decideMembership(...pair(item.otherId), item.patch, {
-          ifMatch: undefined,
-          merge,
-          limits: keyset.limits,
-          location: `set[${index}]`,
-        }),
-      })),
-      delete: body.delete,
-      limits: {
-        maxPerUser: keyset.limits.maxMembershipsPerUser,
-        maxPerChannel: keyset.limits.maxMembersPerChannel,
-        requireObjects: keyset.referentialIntegrity,
-      },
-    });
-    this.#events.publish(
+    const changes = await this.#store.memberships.apply(membershipBatch({ side, ownerId, body, merge }, keyset));
+    await this.#events.publish(
       keyset.subscribeKey,
       membershipEvents(keyset, changes, (record) => fieldsByOther.get(side === 'uuid' ? record.channelId : record.uuidId) ?? []),
     );

@@ -1,26 +1,13 @@
+import type { ChannelObject, CustomData, MemberObject, MembershipObject, ObjectIncludes, RelationIncludes, UserObject } from '@roster/protocol';
 import { toWire } from './clock.ts';
 import type { ChannelRecord, MembershipRow, UuidRecord } from './records.ts';
 
-/** Which optional fields a response carries (`include=custom,status,type,channel.custom,...`). */
-export interface Include {
-  custom: boolean;
-  status: boolean;
-  type: boolean;
-  /** The related object in full instead of `{id}` (memberships: channel; members: uuid). */
-  related: boolean;
-  relatedCustom: boolean;
-  relatedStatus: boolean;
-  relatedType: boolean;
-}
-
-export interface ObjectFields {
-  custom: boolean;
-  status: boolean;
-  type: boolean;
-}
+/** Which optional fields a response carries (`include=custom,status,type,channel.custom,...`): the protocol's flags. */
+export type Include = RelationIncludes;
+export type ObjectFields = ObjectIncludes;
 
 /** Wire form of a user, keys in PubNub's order; type/status/custom only when included. */
-export function uuidToWire(record: UuidRecord, include: ObjectFields): Record<string, unknown> {
+export function uuidToWire(record: UuidRecord, include: ObjectFields): UserObject {
   return {
     id: record.id,
     name: record.name,
@@ -33,7 +20,7 @@ export function uuidToWire(record: UuidRecord, include: ObjectFields): Record<st
   };
 }
 
-export function channelToWire(record: ChannelRecord, include: ObjectFields): Record<string, unknown> {
+export function channelToWire(record: ChannelRecord, include: ObjectFields): ChannelObject {
   return {
     id: record.id,
     name: record.name,
@@ -44,8 +31,8 @@ export function channelToWire(record: ChannelRecord, include: ObjectFields): Rec
   };
 }
 
-function optional(record: { type: string | null; status: string | null; custom: unknown }, include: ObjectFields) {
-  const fields: { type?: string | null; status?: string | null; custom?: unknown } = {};
+function optional(record: { type: string | null; status: string | null; custom: CustomData | null }, include: ObjectFields) {
+  const fields: { type?: string | null; status?: string | null; custom?: CustomData | null } = {};
   if (include.type) fields.type = record.type;
   if (include.status) fields.status = record.status;
   if (include.custom) fields.custom = record.custom;
@@ -56,10 +43,9 @@ function optional(record: { type: string | null; status: string | null; custom: 
  * A membership (`channel` key) or member (`uuid` key). The related object is id-only unless
  * asked for, and also when it has no metadata.
  */
-export function membershipToWire(row: MembershipRow, key: 'channel' | 'uuid', include: Include): Record<string, unknown> {
+export function membershipToWire(row: MembershipRow, key: 'channel' | 'uuid', include: Include): MembershipObject | MemberObject {
   const nested = { custom: include.relatedCustom, status: include.relatedStatus, type: include.relatedType };
-  let related: Record<string, unknown>;
-  if (key === 'channel') related = include.related && row.channel ? channelToWire(row.channel, nested) : { id: row.channelId };
-  else related = include.related && row.uuid ? uuidToWire(row.uuid, nested) : { id: row.uuidId };
-  return { [key]: related, ...optional(row, include), updated: toWire(row.updated), eTag: row.eTag };
+  const own = { ...optional(row, include), updated: toWire(row.updated), eTag: row.eTag };
+  if (key === 'channel') return { channel: include.related && row.channel ? channelToWire(row.channel, nested) : { id: row.channelId }, ...own };
+  return { uuid: include.related && row.uuid ? uuidToWire(row.uuid, nested) : { id: row.uuidId }, ...own };
 }

@@ -18,7 +18,10 @@ import {
  * differently from how it was sent: text must be well-formed Unicode (SQLite would turn a lone
  * surrogate into U+FFFD) and numbers finite (JSON has no Infinity; it would come back as null).
  */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Unicode's control characters (Cc: C0, DEL and C1) and the line and paragraph separators, which end lines in JavaScript and JSON-in-HTML. */
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+/** What counts as blank: Unicode White_Space and the invisible format characters (Cf: U+200B–U+200F, U+2060, U+FEFF…). */
+const BLANK = /^[\p{White_Space}\p{Cf}]*$/u;
 const NOT_UNICODE = 'is not valid Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF)';
 /** The longest address SMTP can carry (RFC 5321 §4.5.3.1, with its erratum). */
 const MAX_EMAIL_LENGTH = 254;
@@ -79,16 +82,34 @@ const longerThan = (text: string, max: number): string | undefined => {
   return length > max ? `is ${length} characters long; at most ${max} are allowed` : undefined;
 };
 
-const isEmail = (text: string): boolean => codePointLength(text) <= MAX_EMAIL_LENGTH && (Format.IsEmail(text) || Format.IsIdnEmail(text));
+/** Quoted local parts may hold almost anything, but never a raw control character (`"x\r\nBcc: …"@b.com`). */
+const isEmail = (text: string): boolean =>
+  codePointLength(text) <= MAX_EMAIL_LENGTH && !CONTROL_CHARACTERS.test(text) && (Format.IsEmail(text) || Format.IsIdnEmail(text));
 /** RFC 3986, or RFC 3987 for URLs with non-ASCII characters (`https://例え.jp/ü`). */
 const isUrl = (text: string): boolean => Format.IsUri(text) || Format.IsIri(text);
 
+/** `http://` or `https://` and an authority (browsers read `http:///x` as `http://x/`). */
+const WEB_SCHEME = /^https?:\/\/[^/?#]/i;
+
+/**
+ * A URL a browser can show as a picture or open as a page, and that is safe to render as a link:
+ * `http://` or `https://` and a host, never `javascript:`, `data:` or `file:` (decisions.md "Limits").
+ */
+function isWebUrl(text: string): boolean {
+  if (!WEB_SCHEME.test(text) || !isUrl(text)) return false;
+  try {
+    return new URL(text).hostname !== '';
+  } catch {
+    return false; // e.g. `http://:80/`: an empty host RFC 3986 allows and browsers refuse
+  }
+}
+
 /** The rules of text fields beyond being a well-formed string, as PubNub documents them. */
 const TEXT_RULES: Record<string, (text: string, limits: KeysetLimits) => string | undefined> = {
-  name: (text, limits) => (text.trim() === '' ? 'must not be empty or whitespace only' : longerThan(text, limits.maxNameLength)),
+  name: (text, limits) => (BLANK.test(text) ? 'must not be empty or whitespace only' : longerThan(text, limits.maxNameLength)),
   description: (text, limits) => longerThan(text, limits.maxDescriptionLength),
   email: (text) => (isEmail(text) ? undefined : 'must be a valid email address'),
-  profileUrl: (text) => (isUrl(text) ? undefined : 'must be a valid URL'),
+  profileUrl: (text) => (isWebUrl(text) ? undefined : 'must be a valid http:// or https:// URL'),
   status: (text, limits) => longerThan(text, limits.maxStatusLength),
   type: (text, limits) => longerThan(text, limits.maxTypeLength),
 };

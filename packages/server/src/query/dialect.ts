@@ -24,6 +24,8 @@ export interface SqlDialect {
    * NULL) and compared bytewise, or undefined where the backend keeps none.
    */
   sortKey(table: Table, column: string): string | undefined;
+  /** `sortKey` of query/collation.ts computed in SQL for a text expression ('' for NULL). */
+  collationKey(expr: string): string;
   /**
    * `expr LIKE pattern` ignoring case as `fold` does, true or false (never NULL), in time
    * linear in the text. `%` is the pattern's only wildcard and `\` makes the next character

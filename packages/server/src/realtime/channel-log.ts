@@ -48,14 +48,14 @@ export function entryBytes(json: string): number {
   return textBytes(json) + ENTRY_OVERHEAD_BYTES;
 }
 
-/** What a filter reads from a kept envelope, parsed again from its text (`u` meta, `d` payload, `i` publisher). */
-export function subjectOf(entry: LoggedMessage): FilterSubject {
-  const envelope = JSON.parse(entry.json) as { u?: unknown; d?: unknown; i?: unknown };
+/** What a filter reads from a message envelope, parsed again from its JSON text (`u` meta, `d` payload, `i` publisher). */
+export function subjectOf(envelopeJson: string): FilterSubject {
+  const envelope = JSON.parse(envelopeJson) as { u?: unknown; d?: unknown; i?: unknown };
   return { meta: envelope.u, data: envelope.d, publisher: typeof envelope.i === 'string' ? envelope.i : undefined };
 }
 
 /**
- * A channel's recent envelopes in timetoken order, bounded in count (and in age, by the hub):
+ * A channel's recent envelopes in timetoken order, bounded in count (and in age, by delivery.ts):
  * a subscriber that reconnects with its last timetoken gets everything after it that is still
  * kept, and nothing before.
  */
@@ -89,6 +89,12 @@ export class ChannelLog {
 
   /** The kept envelopes with a timetoken greater than `timetoken`, oldest first. */
   after(timetoken: Timetoken): LoggedMessage[] {
+    const low = this.indexAfter(timetoken);
+    return low === this.#entries.length ? [] : this.#entries.slice(low);
+  }
+
+  /** Position of the first kept envelope with a timetoken greater than `timetoken` (`size` when none); O(log size). */
+  indexAfter(timetoken: Timetoken): number {
     let low = 0;
     let high = this.#entries.length;
     while (low < high) {
@@ -96,7 +102,12 @@ export class ChannelLog {
       if (this.#entries[middle]!.timetoken > timetoken) high = middle;
       else low = middle + 1;
     }
-    return low === this.#entries.length ? [] : this.#entries.slice(low);
+    return low;
+  }
+
+  /** The kept envelope at `index` (0 the oldest), `undefined` past the end. */
+  at(index: number): LoggedMessage | undefined {
+    return this.#entries[index];
   }
 
   /** The timetoken of the newest kept envelope. */

@@ -147,20 +147,31 @@ function likePattern(pattern: string, escapes: boolean): LikePattern {
   return new LikePattern(runs);
 }
 
-/** The last text folded and its folded form: the filters of one publish often read one field. */
-let lastFolded: { text: string; folded: string } | undefined;
+/** Texts shorter than this are folded again at each use: cheaper than remembering them. */
+const FOLD_KEPT_FROM = 64;
 
-function foldedOnce(text: string): string {
-  if (lastFolded?.text !== text) lastFolded = { text, folded: foldCase(text) };
-  return lastFolded.folded;
+/**
+ * Folded forms of a message's texts, per message: every LIKE of every filter evaluated on one
+ * published message folds each of its fields once (the subject is parsed once per message, so
+ * its fields are the same strings for all filters). Dropped with the message.
+ */
+const foldedBySubject = new WeakMap<FilterSubject, Map<string, string>>();
+
+function folded(subject: FilterSubject, text: string): string {
+  if (text.length < FOLD_KEPT_FROM) return foldCase(text);
+  let forms = foldedBySubject.get(subject);
+  if (!forms) foldedBySubject.set(subject, (forms = new Map()));
+  let form = forms.get(text);
+  if (form === undefined) forms.set(text, (form = foldCase(text)));
+  return form;
 }
 
-function like(value: unknown, pattern: LikePattern): boolean {
+function like(subject: FilterSubject, value: unknown, pattern: LikePattern): boolean {
   const text = typeof value === 'number' ? String(value) : value;
-  return typeof text === 'string' && pattern.matches(foldedOnce(text));
+  return typeof text === 'string' && pattern.matches(folded(subject, text));
 }
 
-function compare(operator: string, left: unknown, right: unknown): boolean {
+function compare(subject: FilterSubject, operator: string, left: unknown, right: unknown): boolean {
   switch (operator) {
     case '==':
       if (right === null) return left === null || left === undefined;
@@ -169,7 +180,7 @@ function compare(operator: string, left: unknown, right: unknown): boolean {
       if (right === null) return left !== null && left !== undefined;
       return equal(left, right) === false;
     case 'LIKE':
-      return typeof right === 'string' && like(left, likePattern(right, false));
+      return typeof right === 'string' && like(subject, left, likePattern(right, false));
     case 'CONTAINS':
       if (typeof left === 'string') return typeof right === 'string' && containsText(left, right);
       return Array.isArray(left) && left.some((item) => equal(item, right) === true);
@@ -268,9 +279,9 @@ class Parser {
     const right = this.#operand();
     if (operator === 'LIKE' && literal?.kind === 'string') {
       const pattern = likePattern(literal.raw ?? literal.text, true);
-      return (subject) => like(left(subject), pattern);
+      return (subject) => like(subject, left(subject), pattern);
     }
-    return (subject) => compare(operator, left(subject), right(subject));
+    return (subject) => compare(subject, operator, left(subject), right(subject));
   }
 
   #operand(): Operand {
@@ -319,23 +330,37 @@ export function parseMessageFilter(text: string): MessageFilter {
   return new Parser(tokenize(text), text.length).parse();
 }
 
-/** Parsed filters by expression text: each distinct expression is parsed once. */
+/**
+ * The 400 for a subscribe that would hold one distinct filter too many on `channel` (see
+ * `HubOptions.maxFiltersPerChannel`), naming `filter-expr`.
+ */
+export function tooManyFilters(channel: string, limit: number): RosterError {
+  const text = `Channel '${channel}' already has ${limit} distinct filter expressions waiting on it; subscribe with one of those, or without filter-expr.`;
+  return new RosterError('INVALID_FILTER', text, [{ message: text, location: 'filter-expr', locationType: 'query' }]);
+}
+
+/**
+ * Parsed filters by expression text: each distinct expression is parsed once, and keeps being
+ * the same filter while it is in use (the least recently used is dropped), so polls with the
+ * same text share one evaluation per publish.
+ */
 export class MessageFilterCache {
   readonly #filters = new Map<string, MessageFilter>();
   readonly #capacity: number;
 
-  /** @param capacity distinct expressions kept; the oldest is dropped past it. @default 1000 */
+  /** @param capacity distinct expressions kept; the least recently used is dropped past it. @default 1000 */
   constructor(capacity = 1000) {
     this.#capacity = capacity;
   }
 
   get(text: string): MessageFilter {
     let filter = this.#filters.get(text);
-    if (!filter) {
+    if (filter) this.#filters.delete(text);
+    else {
       filter = parseMessageFilter(text);
       if (this.#filters.size >= this.#capacity) this.#filters.delete(this.#filters.keys().next().value!);
-      this.#filters.set(text, filter);
     }
+    this.#filters.set(text, filter);
     return filter;
   }
 }

@@ -28,6 +28,16 @@ describe('TimetokenClock', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(reported);
   });
 
+  it('never reports or issues less than a timetoken it observed from elsewhere', () => {
+    const wall = 17_000_000_000_000_000n;
+    const clock = new TimetokenClock(() => wall);
+    clock.observe(wall + 5_000n);
+    expect(clock.now()).toBe(wall + 5_000n);
+    expect(clock.next()).toBe(wall + 5_001n);
+    clock.observe(wall); // an older one changes nothing
+    expect(clock.now()).toBe(wall + 5_001n);
+  });
+
   it('issues a million distinct timetokens in a tight loop', () => {
     const clock = new TimetokenClock();
     let last = 0n;

@@ -38,6 +38,15 @@ export class TimetokenClock {
     return this.#last;
   }
 
+  /**
+   * Takes in a timetoken issued elsewhere (another node's message arriving over the bus): later
+   * `now()` and `next()` values are at least as great, so a cursor from that message is never
+   * taken for one from the future here.
+   */
+  observe(timetoken: Timetoken): void {
+    if (timetoken > this.#last) this.#last = timetoken;
+  }
+
   /** The current time for a reply (`t` of a subscribe answer, `/time/0`); later `next()` values are greater. */
   now(): Timetoken {
     const wall = this.#read();

@@ -1,3 +1,4 @@
+import type { Cursor } from '../query/cursor.ts';
 import type { FilterNode } from '../query/filter/ast.ts';
 import type { Resource } from '../query/fields.ts';
 import type { SortKey } from '../query/sort.ts';
@@ -5,12 +6,16 @@ import type { ChannelRecord, MembershipRecord, MembershipRow, UuidRecord } from 
 
 /**
  * The storage contract. Every write is one transaction; the `decide` callbacks are the domain's
- * pure rules, run inside it on the current state so read-modify-write is atomic.
+ * pure rules, run inside it on the current state so read-modify-write is atomic. The store
+ * decides nothing itself: it reports facts (what is stored, which objects exist, how many
+ * memberships there are) and the domain's callbacks throw to refuse.
+ * test/store-contract/ holds the behaviour every backend must have.
  */
 export interface Store {
   readonly uuids: ObjectStore<UuidRecord>;
   readonly channels: ObjectStore<ChannelRecord>;
   readonly memberships: MembershipStore;
+  readonly revocations: RevocationStore;
   close(): Promise<void>;
 }
 
@@ -64,10 +69,41 @@ export interface MembershipBatch {
   side: MembershipSide;
   /** The user id (side `uuid`) or channel id (side `channel`) named in the path. */
   ownerId: string;
-  set: { otherId: string; decide: (current: MembershipRecord | undefined) => Decision<MembershipRecord> }[];
+  /** Applied in order, each through its `decide`; then `delete`, in order. */
+  set: MembershipSetItem[];
   delete: string[];
-  /** Checked inside the transaction after the batch; throwing rolls it back. */
-  limits: { maxPerUser: number; maxPerChannel: number; requireObjects: boolean };
+  /** Whether each set item's `decide` is told which ends of its pair exist (default false). */
+  lookUpEnds?: boolean;
+  /**
+   * Called inside the transaction after a batch that added a membership, with the counts after
+   * it; throwing rolls the whole batch back. Batches that add none are not counted.
+   */
+  checkCounts?: (counts: MembershipCounts) => void;
+}
+
+export interface MembershipSetItem {
+  otherId: string;
+  /**
+   * Merges the item into the current membership; may throw to abort the batch. `ends` says
+   * whether the user and the channel of the pair have stored objects, when the batch asked
+   * (`lookUpEnds`), read before this item is applied.
+   */
+  decide: (current: MembershipRecord | undefined, ends: MembershipEnds | undefined) => Decision<MembershipRecord>;
+}
+
+/** Whether a stored user and a stored channel exist for the two ids of a membership. */
+export interface MembershipEnds {
+  uuid: boolean;
+  channel: boolean;
+}
+
+/**
+ * Membership counts after a batch: for every user and every channel a set item of the batch
+ * wrote, how many memberships it now has, in the order the batch first wrote them.
+ */
+export interface MembershipCounts {
+  ofUser: ReadonlyMap<string, number>;
+  ofChannel: ReadonlyMap<string, number>;
 }
 
 export type MembershipChange =
@@ -82,17 +118,12 @@ export interface ListQuery {
   ownerId?: string;
   filter?: FilterNode;
   sort: SortKey[];
+  /** Holds exactly `cursorWidth(sort)` values (query/cursor.ts); the caller checks. */
   cursor?: Cursor;
   limit: number;
   count: boolean;
   /** Whether the related objects (channel of a membership, user of a member) are needed. */
   withRelated: boolean;
-}
-
-export interface Cursor {
-  direction: 'next' | 'prev';
-  /** The sort-component values of the row the page starts after (next) or ends before (prev). */
-  values: (string | number | null)[];
 }
 
 export interface ListPage<T> {
@@ -103,4 +134,11 @@ export interface ListPage<T> {
   last?: (string | number | null)[];
   /** Whether rows exist before the first row of this page. */
   hasPrevious: boolean;
+}
+
+/** Revoked Access Manager tokens, by subscribe key and the token's signature. */
+export interface RevocationStore {
+  isRevoked(subKey: string, signature: Buffer): Promise<boolean>;
+  /** `expiresAt` (unix seconds) is when the token lapses anyway; the entry may be dropped after it. */
+  revoke(subKey: string, signature: Buffer, expiresAt: number): Promise<void>;
 }

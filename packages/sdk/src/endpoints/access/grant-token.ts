@@ -1,7 +1,7 @@
+import { pubnubEncode } from '@roster/protocol';
 import { PNOperationType } from '../../models/operation.ts';
 import type { PNStatus } from '../../models/status.ts';
 import { permissionBits, type PNTokenResources } from '../../models/token.ts';
-import { encodeComponent } from '../../transport/encode.ts';
 import type { RequestDescriptor } from '../../transport/request.ts';
 import { Endpoint, type EndpointContext } from '../endpoint.ts';
 import { InvalidParameters, MalformedResponse, type ParsedResponse } from '../execute.ts';
@@ -80,7 +80,7 @@ export class GrantToken extends Endpoint<PNGrantTokenResult> {
     };
     return {
       method: 'POST',
-      path: `/v3/pam/${encodeComponent(this.context.config.subscribeKey)}/grant`,
+      path: `/v3/pam/${pubnubEncode(this.context.config.subscribeKey)}/grant`,
       query: [],
       body: JSON.stringify({ ttl, permissions }),
       headers: { 'Content-Type': 'application/json' },
@@ -111,7 +111,7 @@ export class RevokeToken extends Endpoint<Record<string, never>> {
 
   buildRequest(): RequestDescriptor {
     if (this.context.config.secretKey === undefined) throw new InvalidParameters('revokeToken needs the secretKey in the configuration.');
-    const path = `/v3/pam/${encodeComponent(this.context.config.subscribeKey)}/grant/${encodeComponent(this.token)}`;
+    const path = `/v3/pam/${pubnubEncode(this.context.config.subscribeKey)}/grant/${pubnubEncode(this.token)}`;
     return { method: 'DELETE', path, query: [], idempotent: true };
   }
 

@@ -1,3 +1,4 @@
+import { objectIncludeTokens } from '@roster/protocol';
 import type { PNOperationType } from '../../models/operation.ts';
 import type { PNObjectResult, PNStatusOnlyResult } from '../../models/results.ts';
 import type { PNStatus } from '../../models/status.ts';
@@ -45,8 +46,7 @@ function includeState(options: MetadataIncludeOptions): IncludeState {
 
 /** `status,type,custom`, in the order the official JS SDK sends them. */
 function includeTokens(include: IncludeState, customByDefault = false): string[] {
-  const custom = include.custom ?? customByDefault;
-  return [include.status && 'status', include.type && 'type', custom && 'custom'].filter((token) => token !== false);
+  return objectIncludeTokens({ status: include.status, type: include.type, custom: include.custom ?? customByDefault });
 }
 
 /** Lists users or channels: `getAllUUIDMetadata`, `getAllChannelMetadata`. */

@@ -1,7 +1,7 @@
+import { pubnubEncode } from '@roster/protocol';
 import { PNOperationType } from '../../models/operation.ts';
 import type { PNPublishResult } from '../../models/results.ts';
 import type { PNStatus } from '../../models/status.ts';
-import { encodeComponent } from '../../transport/encode.ts';
 import type { RequestDescriptor } from '../../transport/request.ts';
 import { Endpoint, type EndpointContext } from '../endpoint.ts';
 import { InvalidParameters, MalformedResponse, type ParsedResponse } from '../execute.ts';
@@ -82,9 +82,9 @@ export class Publish extends Endpoint<PNPublishResult> {
     if (shouldStore !== undefined) query.push(['store', shouldStore ? '1' : '0']);
     if (ttl !== undefined) query.push(['ttl', String(ttl)]);
     if (meta !== undefined) query.push(['meta', JSON.stringify(meta)]);
-    const path = `/publish/${encodeComponent(publishKey)}/${encodeComponent(subscribeKey)}/0/${encodeComponent(channel)}/0`;
+    const path = `/publish/${pubnubEncode(publishKey)}/${pubnubEncode(subscribeKey)}/0/${pubnubEncode(channel)}/0`;
     if (usePost === true) return { method: 'POST', path, query, body: payload, idempotent: false };
-    return { method: 'GET', path: `${path}/${encodeComponent(payload)}`, query, idempotent: false };
+    return { method: 'GET', path: `${path}/${pubnubEncode(payload)}`, query, idempotent: false };
   }
 
   /** `[1,"Sent","17379929965457610"]` */

@@ -1,3 +1,4 @@
+import { relationIncludeTokens, type RelationIncludes } from '@roster/protocol';
 import type { PNOperationType } from '../../models/operation.ts';
 import type { RelationInput } from '../../models/relation-input.ts';
 import type { RequestDescriptor } from '../../transport/request.ts';
@@ -9,17 +10,6 @@ import type { RelationKind } from './relation-kind.ts';
 
 /** `get` lists; the others PATCH and return the owner's list after the change. */
 export type RelationMode = 'get' | 'set' | 'remove' | 'manage';
-
-/** A relation's include flags, named neutrally (`related` is the channel or the user). */
-export interface RelationIncludeFlags {
-  custom: boolean;
-  status: boolean;
-  type: boolean;
-  related: boolean;
-  relatedCustom: boolean;
-  relatedStatus: boolean;
-  relatedType: boolean;
-}
 
 /** Options every membership and member call takes. */
 export interface RelationListOptions extends ListOptions {
@@ -40,7 +30,7 @@ export type RelationItem<TCustom> = RelationInput<TCustom> | string;
 export abstract class RelationEndpoint<TData, TCustom> extends ListEndpoint<TData> {
   readonly operation: PNOperationType;
   private ownerId: string | undefined;
-  private readonly includes: RelationIncludeFlags = {
+  private readonly includes: RelationIncludes = {
     custom: false,
     status: false,
     type: false,
@@ -75,7 +65,7 @@ export abstract class RelationEndpoint<TData, TCustom> extends ListEndpoint<TDat
   }
 
   /** Replaces the include flags (and `totalCount`) with those of an includes object. */
-  protected withIncludes(flags: RelationIncludeFlags, totalCount: boolean): this {
+  protected withIncludes(flags: RelationIncludes, totalCount: boolean): this {
     Object.assign(this.includes, flags);
     this.totalCount = totalCount;
     return this;
@@ -105,28 +95,12 @@ export abstract class RelationEndpoint<TData, TCustom> extends ListEndpoint<TDat
     if (owner === undefined || owner === '') throw new InvalidParameters(`Missing ${kind.ownerName}: pass .${kind.ownerName}(id).`);
     const query = [
       ['count', String(this.totalCount ?? false)] as const,
-      ...includeParam([...(mode === 'get' ? [] : kind.writeIncludes), ...this.includeTokens()]),
+      ...includeParam([...(mode === 'get' ? [] : kind.writeIncludes), ...relationIncludeTokens(this.includes, kind.relatedKey)]),
       ...this.listQuery(),
     ];
     const path = objectsPath(this.context.config.subscribeKey, kind.ownerCollection, owner, kind.relatedCollection);
     if (mode === 'get') return { method: 'GET', path, query, idempotent: true };
     return { method: 'PATCH', path, query, body: JSON.stringify(this.body()), idempotent: false };
-  }
-
-  /** Own fields first, then the related object's, in the official SDK's order. */
-  private includeTokens(): string[] {
-    const { includes } = this;
-    const related = this.kind.relatedKey;
-    const tokens: Array<[boolean, string]> = [
-      [includes.status, 'status'],
-      [includes.type, 'type'],
-      [includes.custom, 'custom'],
-      [includes.related, related],
-      [includes.relatedStatus, `${related}.status`],
-      [includes.relatedType, `${related}.type`],
-      [includes.relatedCustom, `${related}.custom`],
-    ];
-    return tokens.filter(([on]) => on).map(([, token]) => token);
   }
 
   /** `set` sends only `set`, `remove` only `delete`, `manage` both (as Python's manage does). */

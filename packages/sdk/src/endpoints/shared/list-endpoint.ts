@@ -1,8 +1,8 @@
+import type { QueryParams } from '@roster/protocol';
 import type { PNPage } from '../../models/page.ts';
 import type { PNListResult } from '../../models/results.ts';
 import type { PNSortKey } from '../../models/sort.ts';
 import type { PNStatus } from '../../models/status.ts';
-import type { QueryParams } from '../../transport/encode.ts';
 import { Endpoint, type EndpointContext } from '../endpoint.ts';
 import type { ParsedResponse } from '../execute.ts';
 import { parseListResult } from './parse.ts';

@@ -1,4 +1,4 @@
-import { encodePath } from '../../transport/encode.ts';
+import { encodePath } from '@roster/protocol';
 
 /** `/v2/objects/{subscribeKey}/...segments`, each segment percent-encoded. */
 export function objectsPath(subscribeKey: string, ...segments: readonly string[]): string {

@@ -1,10 +1,10 @@
-import { encodeComponent } from '../encode.ts';
+import { pubnubEncode } from '@roster/protocol';
 import type { RequestDescriptor } from '../request.ts';
 import type { Cursor } from './state-machine.ts';
 
 /** Comma-joined, each name encoded, sorted as the official SDK sends them. */
 function channelList(channels: readonly string[]): string {
-  return [...channels].sort().map(encodeComponent).join(',');
+  return [...channels].sort().map(pubnubEncode).join(',');
 }
 
 /**
@@ -16,7 +16,7 @@ export function subscribeRequest(subscribeKey: string, channels: readonly string
   if (cursor !== null) query.push(['tt', cursor.timetoken], ['tr', String(cursor.region)]);
   return {
     method: 'GET',
-    path: `/v2/subscribe/${encodeComponent(subscribeKey)}/${channelList(channels)}/0`,
+    path: `/v2/subscribe/${pubnubEncode(subscribeKey)}/${channelList(channels)}/0`,
     query,
     // The loop has its own reconnect policy; the transport must not retry underneath it.
     idempotent: false,
@@ -28,7 +28,7 @@ export function subscribeRequest(subscribeKey: string, channels: readonly string
 export function leaveRequest(subscribeKey: string, channels: readonly string[]): RequestDescriptor {
   return {
     method: 'GET',
-    path: `/v2/presence/sub-key/${encodeComponent(subscribeKey)}/channel/${channelList(channels)}/leave`,
+    path: `/v2/presence/sub-key/${pubnubEncode(subscribeKey)}/channel/${channelList(channels)}/leave`,
     query: [],
     idempotent: false,
   };

@@ -1,23 +1,9 @@
+import { isSubscribeEnvelope, type SubscribeEnvelope } from '@roster/protocol';
 import { isRecord } from '../json.ts';
 import type { Cursor } from './state-machine.ts';
 
-/** One envelope of a subscribe response (the fields the SDK reads). */
-export interface SubscribeEnvelope {
-  /** Actual channel. */
-  readonly c: string;
-  /** Subscription match (channel group, wildcard, or the channel itself). */
-  readonly b?: string;
-  /** Payload. */
-  readonly d: unknown;
-  /** Message type: absent/0 message, 1 signal, 2 App Context, 3 message action, 4 file. */
-  readonly e?: number;
-  /** Publisher's user id. */
-  readonly i?: string;
-  /** Publish timetoken. */
-  readonly p: { readonly t: string; readonly r?: number };
-  /** Publish `meta`. */
-  readonly u?: unknown;
-}
+/** One envelope of a subscribe response (the protocol's shape; `p.t` is made a string here). */
+export type { SubscribeEnvelope };
 
 export interface SubscribeResponse {
   readonly cursor: Cursor;
@@ -36,10 +22,6 @@ export function parseSubscribeResponse(body: unknown, text: string): SubscribeRe
   const timetoken = typeof t['t'] === 'string' ? t['t'] : /"t"\s*:\s*\{\s*"t"\s*:\s*(\d+)/.exec(text)?.[1];
   if (timetoken === undefined) return undefined;
   const region = typeof t['r'] === 'number' ? t['r'] : 0;
-  const messages = m.filter(isEnvelope).map((envelope) => ({ ...envelope, p: { ...envelope.p, t: String(envelope.p.t) } }));
+  const messages = m.filter(isSubscribeEnvelope).map((envelope) => ({ ...envelope, p: { ...envelope.p, t: String(envelope.p.t) } }));
   return { cursor: { timetoken, region }, messages };
-}
-
-function isEnvelope(value: unknown): value is SubscribeEnvelope {
-  return isRecord(value) && typeof value['c'] === 'string' && isRecord(value['p']) && 't' in value['p'];
 }

@@ -7,7 +7,8 @@ import { sqliteDialect } from '../../store/sqlite/dialect.ts';
 import type { Resource } from '../fields.ts';
 import type { FilterNode } from './ast.ts';
 import { compileFilter } from './compile.ts';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter } from './parser.ts';
+import { MAX_COMPARISONS } from '../../realtime/message-filter.ts';
+import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_SCANNING_LIKES, parseFilter } from './parser.ts';
 
 /** The detail message of the INVALID_FILTER error `run` throws. */
 function filterError(run: () => unknown): string {
@@ -196,6 +197,28 @@ describe('parseFilter: bounds', () => {
     expect(parseError(nested(MAX_FILTER_DEPTH + 1))).toBe('The filter nests deeper than 64 levels at position 64');
     expect(parseFilter(`${'!'.repeat(MAX_FILTER_DEPTH)}a == 1`)).toMatchObject({ type: 'not' });
     expect(parseError(`${'!('.repeat(40)}a == 1${')'.repeat(40)}`)).toContain('nests deeper than 64 levels');
+  });
+
+  it(`allows ${MAX_FILTER_COMPARISONS} comparisons, as subscribe filter-expr does, but not one more`, () => {
+    expect(MAX_FILTER_COMPARISONS).toBe(MAX_COMPARISONS);
+    const chain = (count: number): string => Array.from({ length: count }, (_, k) => `custom.x == ${k}`).join(' || ');
+    expect(parseFilter(chain(MAX_FILTER_COMPARISONS))).toMatchObject({ type: 'or' });
+    const tooMany = chain(MAX_FILTER_COMPARISONS + 1);
+    const last = tooMany.lastIndexOf('custom.x');
+    expect(parseError(tooMany)).toBe(`The filter holds more than 64 comparisons; comparison 65 is at position ${last}`);
+  });
+
+  it(`allows ${MAX_FILTER_SCANNING_LIKES} LIKE conditions with a leading or inner wildcard, and any number of others`, () => {
+    const likes = (count: number, pattern: string): string =>
+      Array.from({ length: count }, (_, k) => `name LIKE "${pattern.replace('#', String(k))}"`).join(' || ');
+    expect(parseFilter(likes(MAX_FILTER_SCANNING_LIKES, '*a#b*'))).toMatchObject({ type: 'or' });
+    expect(parseFilter(`${likes(MAX_FILTER_SCANNING_LIKES, '*a#')} || ${likes(40, 'a#*')} || ${likes(10, 'a\\*#')}`)).toMatchObject({ type: 'or' });
+    for (const pattern of ['*a#', '*a#*', 'a*#*b', 'x*#*']) {
+      const tooMany = likes(MAX_FILTER_SCANNING_LIKES + 1, pattern);
+      expect(parseError(tooMany)).toBe(
+        `The filter holds more than 8 LIKE conditions with a leading or inner wildcard ('*x', '*x*', 'a*b*c'); the next is at position ${tooMany.lastIndexOf('name')}`,
+      );
+    }
   });
 
   it('never overflows the stack, whatever the input', () => {
@@ -521,13 +544,16 @@ describe('compileFilter: fields and safety', () => {
     expect(values).toEqual(expect.arrayContaining([`x' OR 1=1 --`, '$."a\'b"', "\\%'", 42]));
   });
 
-  it('keeps a filter of maximum length shallow enough for SQLite', () => {
-    const chain = Array.from({ length: 280 }, (_, i) => `name=="${i}"`).join('||');
-    expect(chain.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
-    expect(users(`${chain}||name == "Alice"`)).toEqual(['u1']);
-    const ands = Array.from({ length: 500 }, () => 'id>"a"').join('&&');
-    expect(ands.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
-    expect(users(ands)).toEqual(ALL);
+  it('keeps long chains shallow enough for SQLite (built by hand: the parser stops at 64 comparisons)', () => {
+    const chain = (texts: string[], type: 'and' | 'or'): FilterNode =>
+      texts.map((text) => parseFilter(text)).reduce((left, right) => ({ type, left, right }));
+    const run = (node: FilterNode): string[] => {
+      const params = sqliteDialect.params();
+      const sql = compileFilter(node, 'uuids', sqliteDialect, params);
+      return db.prepare(`SELECT u.id FROM uuids u WHERE ${sql} ORDER BY u.id`).pluck().all(...params.values) as string[];
+    };
+    expect(run(chain([...Array.from({ length: 280 }, (_, i) => `name=="${i}"`), 'name == "Alice"'], 'or'))).toEqual(['u1']);
+    expect(run(chain(Array.from({ length: 500 }, () => 'id>"a"'), 'and'))).toEqual(ALL);
   });
 
   it('compiles a hand-built LIKE without a pattern, counting every * as a wildcard', () => {

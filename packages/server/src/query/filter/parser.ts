@@ -5,6 +5,18 @@ import { IDENTIFIER, Lexer, type Punctuation, type Token } from './lexer.ts';
 export const MAX_FILTER_LENGTH = 4096;
 /** Deepest nesting of `(` and `!` accepted; bounds the parser's recursion. */
 export const MAX_FILTER_DEPTH = 64;
+/**
+ * Most comparisons (conditions) one filter may hold, as subscribe `filter-expr` allows
+ * (realtime/message-filter.ts `MAX_COMPARISONS`; a test keeps the two equal). Every condition
+ * on a `custom` field reads that row's whole custom JSON, so this bounds the work per row.
+ */
+export const MAX_FILTER_COMPARISONS = 64;
+/**
+ * Most LIKE conditions whose pattern starts with or holds a wildcard before its last run
+ * (`*x`, `*x*`, `a*b*c`) one filter may hold: no index helps these, so each one folds and scans
+ * every candidate value in full (up to the largest custom value, 32 KiB by default, per row).
+ */
+export const MAX_FILTER_SCANNING_LIKES = 8;
 
 /**
  * Parses an App Context filter (wire-protocol.md §8.1) into its AST. Precedence is
@@ -44,6 +56,8 @@ class Parser {
   readonly #lexer: Lexer;
   #token: Token;
   #depth = 0;
+  #comparisons = 0;
+  #scanningLikes = 0;
 
   constructor(text: string) {
     this.#lexer = new Lexer(text);
@@ -119,6 +133,9 @@ class Parser {
 
   #condition(): Condition {
     const position = this.#token.position;
+    if (++this.#comparisons > MAX_FILTER_COMPARISONS) {
+      throw invalidFilter(`The filter holds more than ${MAX_FILTER_COMPARISONS} comparisons; comparison ${this.#comparisons} is at position ${position}`);
+    }
     const path = this.#path();
     const operatorToken = this.#token;
     const operator = this.#operator(path);
@@ -128,11 +145,22 @@ class Parser {
       if (valueToken.kind !== 'string') {
         throw invalidFilter(`LIKE needs a string pattern at position ${valuePosition}, found ${describe(valueToken)}`);
       }
+      this.#countScanningLike(valueToken.runs, position);
       this.#advance();
       return { type: 'condition', path, operator, value: valueToken.value, position, valuePosition, pattern: valueToken.runs };
     }
     const value = this.#value(operatorToken);
     return { type: 'condition', path, operator, value, position, valuePosition };
+  }
+
+  /** Counts a LIKE whose pattern has a leading or inner wildcard (`runs` are the texts between wildcards). */
+  #countScanningLike(runs: readonly string[], position: number): void {
+    const scans = runs.length > 2 || (runs.length === 2 && runs[0] === '');
+    if (scans && ++this.#scanningLikes > MAX_FILTER_SCANNING_LIKES) {
+      throw invalidFilter(
+        `The filter holds more than ${MAX_FILTER_SCANNING_LIKES} LIKE conditions with a leading or inner wildcard ('*x', '*x*', 'a*b*c'); the next is at position ${position}`,
+      );
+    }
   }
 
   #path(): string[] {

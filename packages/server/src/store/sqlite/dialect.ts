@@ -1,9 +1,6 @@
 import type { SqlDialect, SqlParams } from '../../query/dialect.ts';
-import type { Table } from '../../query/fields.ts';
+import { ALIAS } from '../sql/tables.ts';
 import { SORT_KEY_FUNCTION } from './schema.ts';
-
-/** Table aliases every SQLite list statement uses. */
-export const ALIAS: Record<Table, string> = { uuid: 'u', channel: 'c', membership: 'm' };
 
 class PositionalParams implements SqlParams {
   readonly values: (string | number | null)[] = [];
@@ -21,11 +18,6 @@ export function jsonKeyPath(key: string): string {
   return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\u0000', '\\u0000')}"`;
 }
 
-/** The collation's sort key of a text expression, computed in SQL (NULL gives ''). */
-export function sortKeyOf(expr: string): string {
-  return `${SORT_KEY_FUNCTION}(${expr})`;
-}
-
 export const sqliteDialect: SqlDialect = {
   params: () => new PositionalParams(),
   column: (table, column) => `${ALIAS[table]}.${column}`,
@@ -37,6 +29,8 @@ export const sqliteDialect: SqlDialect = {
   fold: (expr) => `fold(${expr})`,
   // The generated `<column>_key` columns of schema.ts.
   sortKey: (table, column) => `${ALIAS[table]}.${column}_key`,
+  // The function those columns are generated with (connection.ts registers it).
+  collationKey: (expr) => `${SORT_KEY_FUNCTION}(${expr})`,
   // `like_match` (connection.ts) folds case as `fold` does and runs in time linear in the text;
   // SQLite's LIKE can take text × pattern steps per row, seconds for a crafted pattern.
   like: (expr, pattern) => `like_match(${expr}, ${pattern})`,

@@ -1,24 +1,30 @@
 import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
 import type { Store } from '../store.ts';
-import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
-import { SqliteMembershipStore } from './membership-store.ts';
-import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
+import { sqliteDialect } from './dialect.ts';
 import { prepareDatabasePath } from './directory.ts';
+import { SqliteExecutor, type SqliteParts } from './executor.ts';
 import { GroupCommit } from './group-commit.ts';
 import { DatabaseLock } from './lock.ts';
+import { SqliteMembershipStore } from './membership-store.ts';
+import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
+import { SqliteRevocations } from './revocations.ts';
 import { StatementCache } from './statements.ts';
 
 /**
  * The embedded store: one SQLite file in WAL mode, written by this process alone (the record
- * cache relies on it). A file database is locked while the store is open (lock.ts): opening
- * one that another store holds throws `DatabaseInUseError`, and a path that cannot be written
- * throws `DatabasePathError` (directory.ts).
+ * cache relies on it). Lists run the shared SQL of ../sql/ in the SQLite dialect. A file
+ * database is locked while the store is open (lock.ts): opening one that another store holds
+ * throws `DatabaseInUseError`, and a path that cannot be written throws `DatabasePathError`
+ * (directory.ts).
  */
 export class SqliteStore implements Store {
   readonly uuids: SqliteObjectStore<UuidRecord>;
   readonly channels: SqliteObjectStore<ChannelRecord>;
   readonly memberships: SqliteMembershipStore;
+  readonly revocations: SqliteRevocations;
+  /** The open connection, for tests and tools that inspect the file; the stores above are the API. */
   readonly db: Connection;
 
   readonly #checkpointer: Checkpointer | undefined;
@@ -37,10 +43,16 @@ export class SqliteStore implements Store {
     }
     this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path);
     const statements = new StatementCache(this.db);
-    const writes = new GroupCommit(this.db);
-    this.uuids = new SqliteObjectStore(this.db, statements, writes, UUID_TABLE);
-    this.channels = new SqliteObjectStore(this.db, statements, writes, CHANNEL_TABLE);
-    this.memberships = new SqliteMembershipStore(statements, writes);
+    const parts: SqliteParts = {
+      db: this.db,
+      statements,
+      writes: new GroupCommit(this.db),
+      sql: { dialect: sqliteDialect, executor: new SqliteExecutor(statements) },
+    };
+    this.uuids = new SqliteObjectStore(parts, UUID_TABLE);
+    this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE);
+    this.memberships = new SqliteMembershipStore(parts);
+    this.revocations = new SqliteRevocations(this.db);
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from './index.ts';
-import { DatabaseInUseError, DatabaseLock, lockFiles, readHolder } from './lock.ts';
+import { DatabasePathError } from './directory.ts';
+import { DatabaseInUseError, DatabaseLock, DatabaseLockLostError, lockFiles, readHolder } from './lock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-lock-'));
 let databases = 0;
@@ -87,6 +88,87 @@ describe('DatabaseLock', () => {
     try {
       expect(refusal(() => DatabaseLock.acquire(link)).message).toContain(`The database ${link} is in use`);
     } finally {
+      lock.release();
+    }
+  });
+
+  it('refuses a database file with another hard link, naming the file: each name would get a lock of its own', () => {
+    const path = freshPath();
+    writeFileSync(path, '');
+    const other = join(dir, 'hard-link.db');
+    linkSync(path, other);
+    try {
+      expect(() => DatabaseLock.acquire(other)).toThrow(DatabasePathError);
+      expect(() => DatabaseLock.acquire(other)).toThrow(`The database file ${other} has 2 hard links`);
+      expect(() => DatabaseLock.acquire(path)).toThrow(`The database file ${path} has 2 hard links`);
+    } finally {
+      rmSync(other);
+    }
+    DatabaseLock.acquire(path).release(); // one name again: fine
+  });
+
+  it('follows a symbolic link made before the database exists to the file SQLite will create', () => {
+    const target = freshPath();
+    const link = join(dir, 'dangling.db');
+    const chain = join(dir, 'dangling-to-dangling.db');
+    symlinkSync(target, link);
+    symlinkSync(link, chain);
+    expect(existsSync(target)).toBe(false);
+    expect(lockFiles(chain).lock).toBe(`${target}-lock`);
+    const lock = DatabaseLock.acquire(link);
+    try {
+      expect(refusal(() => DatabaseLock.acquire(target)).message).toContain(`The database ${target} is in use`);
+      expect(refusal(() => DatabaseLock.acquire(chain)).message).toContain(`The database ${chain} is in use`);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('refuses a path whose symbolic links go round in a loop', () => {
+    const one = join(dir, 'loop-1.db');
+    const two = join(dir, 'loop-2.db');
+    symlinkSync(two, one);
+    symlinkSync(one, two);
+    expect(() => DatabaseLock.acquire(one)).toThrow(`The database path ${one} goes through more than 40 symbolic links`);
+  });
+
+  it('locks its file again when the lock file is deleted while held, so a later holder is still refused', async () => {
+    const path = freshPath();
+    const retaken: string[] = [];
+    const lock = DatabaseLock.acquire(path, { checkEveryMs: 20, onRetaken: (message) => retaken.push(message), onLost: () => retaken.push('lost') });
+    try {
+      rmSync(lockFiles(path).lock);
+      rmSync(lockFiles(path).holder);
+      await expect.poll(() => retaken, { timeout: 2_000 }).toEqual([expect.stringContaining(`The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it; it has been locked again`)]);
+      expect(lock.held).toBe(true);
+      expect(readHolder(path)?.pid).toBe(process.pid);
+      const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { DatabaseLock } from ${JSON.stringify(LOCK_MODULE)}; DatabaseLock.acquire(${JSON.stringify(path)});`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      holder.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      expect(await new Promise((done) => holder.once('exit', done))).toBe(1);
+      expect(stderr).toContain(`The database ${path} is in use by another Roster node (pid ${process.pid}`);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('gives the lock up and says so when another process locked the replaced lock file first', async () => {
+    const path = freshPath();
+    const lost: DatabaseLockLostError[] = [];
+    const lock = DatabaseLock.acquire(path, { checkEveryMs: 3_600_000, onLost: (error) => lost.push(error) });
+    rmSync(lockFiles(path).lock);
+    const other = await holderProcess(path); // between the deletion and the next check
+    try {
+      lock.verify();
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.message).toBe(
+        `The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it, and another Roster node (pid ${other.pid} on host ${hostname()}) has locked the new one. Two nodes now write one file: this node stops.`,
+      );
+      expect(lock.held).toBe(false);
+      expect(readHolder(path)?.pid).toBe(other.pid); // the other node's holder file is left alone
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((done) => other.once('exit', done));
       lock.release();
     }
   });

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { DatabasePathError } from './directory.ts';
 
 /** Who holds a database's lock, as the holder wrote it in `<db>-holder.json`. */
 export interface LockHolder {
@@ -13,20 +14,92 @@ export interface LockHolder {
 
 /**
  * The files next to database `<db>`: the lock itself and what names its holder. Beside the real
- * file, as SQLite keeps `-wal` there too: a symbolic link to the database names the same lock.
+ * file, as SQLite keeps `-wal` there too: a symbolic link to the database names the same lock,
+ * even a link made before the database exists (SQLite follows it and creates the file at its
+ * target). Throws `DatabasePathError` for a path through too many links (a loop).
  */
 export function lockFiles(databasePath: string): { lock: string; holder: string } {
   const path = realPath(resolve(databasePath));
   return { lock: `${path}-lock`, holder: `${path}-holder.json` };
 }
 
+/** As many links as Linux follows in one lookup before ELOOP. */
+const MAX_LINKS = 40;
+
+/** `realpath` of a file that may not exist yet: a dangling link is followed to where it points. */
 function realPath(path: string): string {
+  let current = path;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    try {
+      return realpathSync(current);
+    } catch {
+      // missing, or a link to something missing: follow one link by hand
+    }
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      return join(realDirectory(dirname(current)), basename(current)); // not created yet
+    }
+    current = resolve(dirname(current), target);
+  }
+  throw new DatabasePathError(`The database path ${path} goes through more than ${MAX_LINKS} symbolic links (a loop?)`);
+}
+
+function realDirectory(directory: string): string {
   try {
-    return realpathSync(path);
+    return realpathSync(directory);
   } catch {
-    return path; // not created yet: a new file at this path
+    return directory;
   }
 }
+
+/**
+ * Refuses a database file with more than one name: each name would get a lock of its own, and
+ * two nodes would write one file with separate WALs.
+ */
+function refuseHardLinks(path: string): void {
+  const real = realPath(path);
+  const links = statSync(real, { throwIfNoEntry: false })?.nlink ?? 1;
+  if (links <= 1) return;
+  throw new DatabasePathError(
+    `The database file ${real} has ${links} hard links: another name for the same file would take a lock of its own and let a second node write it. One database file serves one node: remove the other names (find them with \`find / -samefile ${real}\`) or give this node a copy.`,
+  );
+}
+
+/** The lock file was replaced while this node held it, and another node locked the new one. */
+export class DatabaseLockLostError extends Error {
+  readonly path: string;
+
+  constructor(path: string, holder: LockHolder | undefined) {
+    const who = holder ? `pid ${holder.pid} on host ${holder.host}` : 'holder unknown';
+    super(`The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it, and another Roster node (${who}) has locked the new one. Two nodes now write one file: this node stops.`);
+    this.name = 'DatabaseLockLostError';
+    this.path = path;
+  }
+}
+
+/** How a held lock watches its file; the defaults suit a node. */
+export interface LockWatch {
+  /** Milliseconds between checks that `<db>-lock` is still the file locked (default 5000). */
+  checkEveryMs?: number;
+  /** Told when the lock file was deleted or replaced and this node locked it anew (default: stderr). */
+  onRetaken?: (message: string) => void;
+  /**
+   * Told when another node locked the replacement first (default: print the error and stop the
+   * process with SIGTERM, which a node answers by finishing requests and closing the database).
+   */
+  onLost?: (error: DatabaseLockLostError) => void;
+}
+
+const DEFAULT_WATCH: Required<LockWatch> = {
+  checkEveryMs: 5_000,
+  onRetaken: (message) => console.error(message),
+  onLost: (error) => {
+    console.error(error.message);
+    process.kill(process.pid, 'SIGTERM');
+  },
+};
 
 /** Another process holds the database's lock; the message names the file and the holder. */
 export class DatabaseInUseError extends Error {
@@ -51,50 +124,92 @@ export class DatabaseInUseError extends Error {
  * included), so there is no stale lock to clean up, and the database's own connections (the
  * writer and the checkpoint thread) are untouched by it.
  *
+ * A lock on a file is lost with the file's name: if `<db>-lock` is deleted (or replaced), a second
+ * node would lock a new file of that name. So the holder checks every few seconds that the name
+ * still is the file it locked; if not, it locks the new file itself, or, when another node got
+ * there first, reports the lock lost (by default stopping this node). Between a deletion and the
+ * next check, a second node can start: the window is `checkEveryMs`.
+ *
  * Nothing else in the process may open `<db>-lock`: closing any descriptor of a file drops the
  * process's `fcntl` locks on it (SQLite guards only its own connections against that).
  */
 export class DatabaseLock {
   readonly path: string;
-  readonly #connection: Database.Database;
-  readonly #holderFile: string;
+  #connection: Database.Database;
+  #locked: FileIdentity;
+  readonly #files: { lock: string; holder: string };
+  readonly #watch: Required<LockWatch>;
+  readonly #timer: NodeJS.Timeout;
 
-  private constructor(path: string, connection: Database.Database) {
+  private constructor(path: string, taken: Taken, watch: Required<LockWatch>) {
     this.path = path;
-    this.#connection = connection;
-    this.#holderFile = lockFiles(path).holder;
+    this.#connection = taken.connection;
+    this.#locked = taken.identity;
+    this.#files = lockFiles(path);
+    this.#watch = watch;
+    this.#timer = setInterval(() => this.verify(), watch.checkEveryMs).unref();
   }
 
   /**
    * Takes the lock of database `databasePath` at once, or throws `DatabaseInUseError` naming
-   * the holder. Writes `<db>-holder.json` (pid, host, start time) for a refused node to name.
+   * the holder, or `DatabasePathError` when the database file has other hard links. Writes
+   * `<db>-holder.json` (pid, host, start time) for a refused node to name.
    */
-  static acquire(databasePath: string): DatabaseLock {
+  static acquire(databasePath: string, watch: LockWatch = {}): DatabaseLock {
     const path = resolve(databasePath);
-    const connection = new Database(lockFiles(path).lock, { timeout: 0 });
-    try {
-      // A transaction that never writes: it only holds the lock, and the file stays empty.
-      connection.exec('BEGIN EXCLUSIVE');
-    } catch (error) {
-      connection.close();
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new DatabaseInUseError(path, readHolder(path));
-      throw error;
-    }
-    const lock = new DatabaseLock(path, connection);
+    refuseHardLinks(path);
+    const taken = take(lockFiles(path).lock);
+    if (taken === 'busy') throw new DatabaseInUseError(path, readHolder(path));
+    const lock = new DatabaseLock(path, taken, { ...DEFAULT_WATCH, ...watch });
     lock.#writeHolder();
     return lock;
   }
 
-  /** Whether this lock is still held (until `release`). */
+  /** Whether this lock is still held (until `release`, or until it is lost). */
   get held(): boolean {
     return this.#connection.open;
   }
 
   /** Gives the lock up; the holder file goes first, so it never names a later holder wrongly. */
   release(): void {
+    clearInterval(this.#timer);
     if (!this.#connection.open) return;
     rmSync(this.#holderFile, { force: true });
     this.#connection.close();
+  }
+
+  get #holderFile(): string {
+    return this.#files.holder;
+  }
+
+  /**
+   * What the timer does every `checkEveryMs`: if `<db>-lock` no longer names the file this lock
+   * holds, locks the file now there (calling `onRetaken`) or, when another process holds it,
+   * gives this lock up and calls `onLost`.
+   */
+  verify(): void {
+    if (!this.#connection.open) return;
+    const now = identityOf(this.#files.lock);
+    if (now !== undefined && now.dev === this.#locked.dev && now.ino === this.#locked.ino) return;
+    let taken: Taken | 'busy';
+    try {
+      taken = take(this.#files.lock);
+    } catch (error) {
+      this.#watch.onRetaken(`The lock file ${this.#files.lock} is gone and cannot be made again (${String(error)}); retrying in ${this.#watch.checkEveryMs} ms`);
+      return;
+    }
+    if (taken === 'busy') {
+      const holder = readHolder(this.path);
+      clearInterval(this.#timer);
+      this.#connection.close(); // not ours any more: the holder file now names the other node
+      this.#watch.onLost(new DatabaseLockLostError(this.path, holder));
+      return;
+    }
+    this.#connection.close();
+    this.#connection = taken.connection;
+    this.#locked = taken.identity;
+    this.#writeHolder();
+    this.#watch.onRetaken(`The lock file ${this.#files.lock} of database ${this.path} was deleted or replaced while this node held it; it has been locked again. Do not delete it while the node runs.`);
   }
 
   /**
@@ -112,6 +227,38 @@ export class DatabaseLock {
     } catch {
       rmSync(partial, { force: true });
     }
+  }
+}
+
+/** Device and inode: which file a name stands for. */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+interface Taken {
+  connection: Database.Database;
+  identity: FileIdentity;
+}
+
+function identityOf(path: string): FileIdentity | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats && { dev: stats.dev, ino: stats.ino };
+}
+
+/** Locks the file `lockPath` (creating it) at once, or 'busy' when another process holds it. */
+function take(lockPath: string): Taken | 'busy' {
+  const connection = new Database(lockPath, { timeout: 0 });
+  try {
+    // A transaction that never writes: it only holds the lock, and the file stays empty.
+    connection.exec('BEGIN EXCLUSIVE');
+    const identity = identityOf(lockPath);
+    if (identity === undefined) throw new Error(`${lockPath} vanished as it was locked`);
+    return { connection, identity };
+  } catch (error) {
+    connection.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return 'busy';
+    throw error;
   }
 }
 

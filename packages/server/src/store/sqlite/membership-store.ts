@@ -1,11 +1,9 @@
-import { invalid } from '../../errors.ts';
 import type { MembershipRecord, MembershipRow } from '../../objects/records.ts';
-import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipStore } from '../store.ts';
-import type { GroupCommit } from './group-commit.ts';
-import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
-import { listPage } from './page.ts';
-import { customText, membershipFromValues, membershipRowFrom, type SqlValues } from './rows.ts';
-import type { StatementCache } from './statements.ts';
+import { listPage } from '../sql/page.ts';
+import { customText, membershipFromValues, membershipRowFrom, type SqlValues } from '../sql/rows.ts';
+import { MEMBERSHIP_COLUMNS } from '../sql/tables.ts';
+import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipCounts, MembershipEnds, MembershipStore } from '../store.ts';
+import type { SqliteParts } from './executor.ts';
 
 const SQL = {
   get: `SELECT ${MEMBERSHIP_COLUMNS.join(', ')} FROM memberships WHERE sub_key = ? AND uuid_id = ? AND channel_id = ?`,
@@ -21,21 +19,19 @@ const SQL = {
 };
 
 export class SqliteMembershipStore implements MembershipStore {
-  readonly #statements: StatementCache;
-  readonly #writes: GroupCommit;
+  readonly #parts: SqliteParts;
 
-  constructor(statements: StatementCache, writes: GroupCommit) {
-    this.#statements = statements;
-    this.#writes = writes;
+  constructor(parts: SqliteParts) {
+    this.#parts = parts;
   }
 
   async list(query: ListQuery): Promise<ListPage<MembershipRow>> {
     const related = query.resource === 'memberships' ? 'channel' : 'uuid';
-    return listPage(this.#statements, query, (row) => membershipRowFrom(row, related));
+    return listPage(this.#parts.sql, query, (row) => membershipRowFrom(row, related));
   }
 
   async apply(batch: MembershipBatch): Promise<MembershipChange[]> {
-    return this.#writes.run(() => this.#apply(batch));
+    return this.#parts.writes.run(() => this.#apply(batch));
   }
 
   #apply(batch: MembershipBatch): MembershipChange[] {
@@ -43,14 +39,14 @@ export class SqliteMembershipStore implements MembershipStore {
       batch.side === 'uuid' ? [batch.ownerId, otherId] : [otherId, batch.ownerId];
     const changes: MembershipChange[] = [];
     let added = false;
-    for (const [index, item] of batch.set.entries()) {
+    for (const item of batch.set) {
       const [uuidId, channelId] = pair(item.otherId);
-      if (batch.limits.requireObjects) this.#requireObjects(batch, index, uuidId, channelId);
+      const ends = batch.lookUpEnds ? this.#ends(batch.subKey, uuidId, channelId) : undefined;
       const current = this.#get(batch.subKey, uuidId, channelId);
-      const decision = item.decide(current);
+      const decision = item.decide(current, ends);
       if (decision.kind === 'unchanged') continue;
       const r = decision.record;
-      this.#statements
+      this.#parts.statements
         .get(SQL.upsert)
         .run(batch.subKey, r.uuidId, r.channelId, r.status, r.type, customText(r.custom), r.updated, r.eTag);
       added ||= current === undefined;
@@ -60,45 +56,31 @@ export class SqliteMembershipStore implements MembershipStore {
       const [uuidId, channelId] = pair(otherId);
       const current = this.#get(batch.subKey, uuidId, channelId);
       if (!current) continue;
-      this.#statements.get(SQL.delete).run(batch.subKey, uuidId, channelId);
+      this.#parts.statements.get(SQL.delete).run(batch.subKey, uuidId, channelId);
       changes.push({ kind: 'delete', record: current });
     }
-    if (added) this.#checkSizes(batch, changes);
+    if (added) batch.checkCounts?.(this.#counts(batch.subKey, changes));
     return changes;
   }
 
   #get(subKey: string, uuidId: string, channelId: string): MembershipRecord | undefined {
-    const row = this.#statements.values(SQL.get).get(subKey, uuidId, channelId) as SqlValues | undefined;
+    const row = this.#parts.statements.values(SQL.get).get(subKey, uuidId, channelId) as SqlValues | undefined;
     return row ? membershipFromValues(row) : undefined;
   }
 
-  #requireObjects(batch: MembershipBatch, index: number, uuidId: string, channelId: string): void {
-    const missing = (sql: string, id: string) => this.#statements.get(sql).get(batch.subKey, id) === undefined;
-    const otherKey = batch.side === 'uuid' ? 'channel' : 'uuid';
-    if (missing(SQL.uuidExists, uuidId)) {
-      const location = batch.side === 'uuid' ? 'uuid' : `set[${index}].uuid.id`;
-      throw invalid(location, batch.side === 'uuid' ? 'path' : 'body', `User '${uuidId}' does not exist (this keyset enforces referential integrity).`);
-    }
-    if (missing(SQL.channelExists, channelId)) {
-      const location = batch.side === 'channel' ? 'channel' : `set[${index}].${otherKey}.id`;
-      throw invalid(location, batch.side === 'channel' ? 'path' : 'body', `Channel '${channelId}' does not exist (this keyset enforces referential integrity).`);
-    }
+  #ends(subKey: string, uuidId: string, channelId: string): MembershipEnds {
+    const exists = (sql: string, id: string) => this.#parts.statements.get(sql).get(subKey, id) !== undefined;
+    return { uuid: exists(SQL.uuidExists, uuidId), channel: exists(SQL.channelExists, channelId) };
   }
 
-  /** Membership counts after the batch, checked before it commits. */
-  #checkSizes(batch: MembershipBatch, changes: MembershipChange[]): void {
-    const count = (sql: string, id: string) => (this.#statements.get(sql).get(batch.subKey, id) as { n: number }).n;
-    const users = new Set(changes.filter((c) => c.kind === 'set').map((c) => c.record.uuidId));
-    const channels = new Set(changes.filter((c) => c.kind === 'set').map((c) => c.record.channelId));
-    for (const user of users) {
-      if (count(SQL.countOfUser, user) > batch.limits.maxPerUser) {
-        throw invalid('set', 'body', `User '${user}' would exceed ${batch.limits.maxPerUser} memberships.`);
-      }
-    }
-    for (const channel of channels) {
-      if (count(SQL.countOfChannel, channel) > batch.limits.maxPerChannel) {
-        throw invalid('set', 'body', `Channel '${channel}' would exceed ${batch.limits.maxPerChannel} members.`);
-      }
-    }
+  /** Membership counts after the batch, of every user and channel it set, read before it commits. */
+  #counts(subKey: string, changes: MembershipChange[]): MembershipCounts {
+    const set = changes.filter((c) => c.kind === 'set').map((c) => c.record);
+    const counts = (sql: string, ids: string[]) =>
+      new Map([...new Set(ids)].map((id) => [id, (this.#parts.statements.get(sql).get(subKey, id) as { n: number }).n]));
+    return {
+      ofUser: counts(SQL.countOfUser, set.map((r) => r.uuidId)),
+      ofChannel: counts(SQL.countOfChannel, set.map((r) => r.channelId)),
+    };
   }
 }

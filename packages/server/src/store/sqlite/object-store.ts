@@ -1,12 +1,10 @@
-import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
-import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
-import type { Connection } from './connection.ts';
-import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from './list-sql.ts';
-import { channelFromValues, customText, membershipFromValues, uuidFromValues, type SqlValues } from './rows.ts';
-import type { GroupCommit } from './group-commit.ts';
-import type { StatementCache } from './statements.ts';
-import { listPage } from './page.ts';
 import { BoundedMap } from '../../bounded-map.ts';
+import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
+import { listPage } from '../sql/page.ts';
+import { channelFromValues, customText, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
+import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
+import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
+import type { SqliteParts } from './executor.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
 
@@ -40,19 +38,15 @@ export const RECORD_CACHE_SIZE = 10_000;
 
 /** Users or channels in SQLite: one table, keyed by (sub_key, id). */
 export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
-  readonly #db: Connection;
-  readonly #statements: StatementCache;
+  readonly #parts: SqliteParts;
   readonly #table: ObjectTable<T>;
   readonly #cache: BoundedMap<string, T | null>;
-  readonly #writes: GroupCommit;
   readonly #sql: { get: string; insert: string; delete: string; memberOf: string; cascade: string };
   readonly #columns: readonly string[];
 
-  constructor(db: Connection, statements: StatementCache, writes: GroupCommit, table: ObjectTable<T>, cacheSize = RECORD_CACHE_SIZE) {
+  constructor(parts: SqliteParts, table: ObjectTable<T>, cacheSize = RECORD_CACHE_SIZE) {
     this.#cache = new BoundedMap(cacheSize);
-    this.#writes = writes;
-    this.#db = db;
-    this.#statements = statements;
+    this.#parts = parts;
     this.#table = table;
     const columns = OBJECT_COLUMNS[table.kind];
     this.#columns = columns;
@@ -68,13 +62,13 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   #get(subKey: string, id: string): T | undefined {
-    const row = this.#statements.values(this.#sql.get).get(subKey, id) as SqlValues | undefined;
+    const row = this.#parts.statements.values(this.#sql.get).get(subKey, id) as SqlValues | undefined;
     return row ? this.#table.fromRow(row) : undefined;
   }
 
   #memberOf(subKey: string, id: string): string[] {
     if (this.#table.kind !== 'uuid') return [];
-    const rows = this.#statements.get(this.#sql.memberOf).all(subKey, id) as { id: string }[];
+    const rows = this.#parts.statements.get(this.#sql.memberOf).all(subKey, id) as { id: string }[];
     return rows.map((row) => row.id);
   }
 
@@ -90,7 +84,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
 
   /** After a write: inside a caller's transaction nothing is committed yet, so the entry is only dropped. */
   #refresh(key: string, record: T | undefined): void {
-    if (this.#db.inTransaction) this.#cache.delete(key);
+    if (this.#parts.db.inTransaction) this.#cache.delete(key);
     else this.#remember(key, record);
   }
 
@@ -102,11 +96,11 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
-    return listPage(this.#statements, query, this.#table.fromRow);
+    return listPage(this.#parts.sql, query, this.#table.fromRow);
   }
 
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {
-    const written = await this.#writes.run((): ObjectWrite<T> => {
+    const written = await this.#parts.writes.run((): ObjectWrite<T> => {
       const current = this.#get(subKey, id);
       const decision = decide(current);
       if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
@@ -125,7 +119,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   #store(subKey: string, current: T | undefined, record: T): void {
     const values = this.#table.toRow(record);
     if (!current) {
-      this.#statements.get(this.#sql.insert).run(subKey, ...values);
+      this.#parts.statements.get(this.#sql.insert).run(subKey, ...values);
       return;
     }
     const before = this.#table.toRow(current);
@@ -133,18 +127,18 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     if (changed.length === 0) return;
     const assignments = changed.map((index) => `${this.#columns[index]} = ?`).join(', ');
     const sql = `UPDATE ${this.#table.table} SET ${assignments} WHERE sub_key = ? AND id = ?`;
-    this.#statements.get(sql).run(...changed.map((index) => values[index]), subKey, record.id);
+    this.#parts.statements.get(sql).run(...changed.map((index) => values[index]), subKey, record.id);
   }
 
   async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {
-    const removal = await this.#writes.run((): ObjectRemoval<T> => {
+    const removal = await this.#parts.writes.run((): ObjectRemoval<T> => {
       const current = this.#get(subKey, id);
       options.check(current);
       if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
       const memberOf = this.#memberOf(subKey, id);
-      this.#statements.get(this.#sql.delete).run(subKey, id);
+      this.#parts.statements.get(this.#sql.delete).run(subKey, id);
       const cascaded = options.cascade
-        ? (this.#statements.values(this.#sql.cascade).all(subKey, id) as SqlValues[]).map((row) => membershipFromValues(row))
+        ? (this.#parts.statements.values(this.#sql.cascade).all(subKey, id) as SqlValues[]).map((row) => membershipFromValues(row))
         : [];
       return { removed: current, memberOf, cascaded };
     });

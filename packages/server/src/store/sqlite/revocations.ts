@@ -1,8 +1,8 @@
-import type { Revocations } from '../../auth/revocations.ts';
+import type { RevocationStore } from '../store.ts';
 import type { Connection } from './connection.ts';
 
 /** Revoked tokens in the `revoked_tokens` table (schema migration 2); expired rows are pruned on write. */
-export class SqliteRevocations implements Revocations {
+export class SqliteRevocations implements RevocationStore {
   readonly #find;
   readonly #insert;
   readonly #prune;

@@ -6,9 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COLLATION_STAMP, sortKey } from '../../query/collation.ts';
 import { parseFilter } from '../../query/filter/parser.ts';
 import { parseSort } from '../../query/sort.ts';
-import { SqliteStore } from './index.ts';
-import { listStatement, selectColumns } from './list-sql.ts';
+import { listStatement, selectColumns } from '../sql/list-sql.ts';
 import type { ListQuery } from '../store.ts';
+import { sqliteDialect } from './dialect.ts';
+import { SqliteStore } from './index.ts';
 
 /**
  * The schema a release before the collation wrote (user_version 2): key columns holding the
@@ -89,7 +90,7 @@ async function expectCurrentSchema(store: SqliteStore): Promise<void> {
   // LIKE matches as before: case-insensitive, accent-sensitive.
   const like = await store.uuids.list(query({ filter: parseFilter('name LIKE "é*"') }));
   expect(like.rows.map((row) => row.id)).toEqual(['u2', 'u4', 'u8']);
-  const statement = listStatement(query(), selectColumns('uuids'));
+  const statement = listStatement(sqliteDialect, query(), selectColumns('uuids'));
   const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[];
   expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING INDEX uuids_by_name \(sub_key=\?\)/);
 }

@@ -1,15 +1,26 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStoreContract } from '../../../test/store-contract/contract.ts';
 import { DEFAULT_LIMITS } from '../../auth/keysets.ts';
 import { decideObject } from '../../objects/apply.ts';
 import type { ChannelRecord } from '../../objects/records.ts';
 import { compareSortKeys, sortKey } from '../../query/collation.ts';
+import type { Cursor } from '../../query/cursor.ts';
 import { parseSort } from '../../query/sort.ts';
-import { runStoreContract } from '../contract.ts';
-import type { Cursor, ListQuery } from '../store.ts';
+import { createStore } from '../create.ts';
+import type { ListQuery } from '../store.ts';
 import { SqliteStore } from './index.ts';
 
-runStoreContract({ name: 'SQLite (in memory)', create: async () => new SqliteStore({ path: ':memory:', synchronous: 'normal' }) });
+runStoreContract({ name: 'SQLite (in memory)', create: async () => createStore({ db: ':memory:', synchronous: 'normal' }) });
+
+// On a file, writes also pass the lock, WAL commits and the checkpointer.
+const files = mkdtempSync(join(tmpdir(), 'roster-contract-'));
+let opened = 0;
+afterAll(() => rmSync(files, { recursive: true, force: true }));
+runStoreContract({ name: 'SQLite (file)', create: async () => createStore({ db: join(files, `store-${++opened}.db`), synchronous: 'normal' }) });
 
 describe('SQLite sorts text in the collation of query/collation.ts', () => {
   const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };

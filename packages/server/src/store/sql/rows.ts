@@ -1,12 +1,14 @@
 import type { ChannelRecord, Custom, MembershipRecord, MembershipRow, UuidRecord } from '../../objects/records.ts';
-import { MEMBERSHIP_COLUMNS } from './list-sql.ts';
+import { MEMBERSHIP_COLUMNS } from './tables.ts';
+
+/** One SQL value as the shared SQL binds and reads it. */
+export type SqlValue = string | number | null;
 
 /**
- * A row as better-sqlite3 returns it in raw mode: the selected values in order. Reading rows as
- * arrays spares building an object per row, which shows on 100-row pages.
+ * A row as the executor returns it: the selected values in order. Reading rows as arrays
+ * spares building an object per row, which shows on 100-row pages.
  */
-export type SqlValues = (string | number | null)[];
-
+export type SqlValues = SqlValue[];
 
 const text = (value: string | number | null | undefined): string | null =>
   value === null || value === undefined ? null : String(value);

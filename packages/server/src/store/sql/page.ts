@@ -1,7 +1,7 @@
 import type { ListPage, ListQuery } from '../store.ts';
+import type { SqlBackend } from './executor.ts';
 import { countStatement, listStatement, selectColumns, type ListStatement } from './list-sql.ts';
 import type { SqlValues } from './rows.ts';
-import type { StatementCache } from './statements.ts';
 
 /** The sort-component values, selected after the record's columns. */
 const keysOf = (row: SqlValues, count: number) => row.slice(row.length - count);
@@ -21,14 +21,19 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
   };
 }
 
-/** Runs one list query: the page (one row extra, to know what lies beyond) and, if asked, the count. */
-export function listPage<T>(statements: StatementCache, query: ListQuery, fromRow: (row: SqlValues) => T): ListPage<T> {
-  const statement = listStatement(query, selectColumns(query.resource));
-  const rows = statements.values(statement.sql).all(...statement.params) as SqlValues[];
+/**
+ * Runs one list query: the page (one row extra, to know what lies beyond) and, if asked, the
+ * count. Both reads are issued together, so a backend that answers at once (SQLite) reads them
+ * with no write in between.
+ */
+export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
+  const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
+  const count = query.count ? countStatement(backend.dialect, query) : undefined;
+  const [rows, total] = await Promise.all([
+    backend.executor.all(statement.sql, statement.params),
+    count && backend.executor.get(count.sql, count.params),
+  ]);
   const page = readPage(rows, statement, query, fromRow);
-  if (query.count) {
-    const count = countStatement(query);
-    page.totalCount = (statements.get(count.sql).get(...count.params) as { n: number }).n;
-  }
+  if (total) page.totalCount = Number(total[0]);
   return page;
 }

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * PubNub's wire protocol as Roster's server and SDK both speak it. No runtime dependencies,
+ * no Node APIs: it runs in Node 20+ and browsers alike. The official PubNub SDKs, driven
+ * against the server in its test suites, check that it is right.
+ */
+
+// Percent-encoding of paths and query values.
+export { encodePath, encodeQuery, pubnubEncode, type QueryParams } from './percent-encoding.ts';
+
+// Request signatures: canonical query, string to sign, the `signature` parameter.
+export {
+  formatSignatureV1,
+  formatSignatureV2,
+  signatureV2,
+  sortedQuery,
+  stringToSignV1,
+  stringToSignV2,
+  webCryptoHmacSha256,
+  type HmacSha256,
+  type SignatureV1Input,
+  type SignatureV2Input,
+} from './signature.ts';
+
+// Access Manager tokens and their permission bits.
+export { ALL_PERMISSION_BITS, emptyPermissionTable, GRANT_SECTION_KEYS, PERMISSION_BITS, TOKEN_RESOURCE_KEYS } from './permissions.ts';
+export type { GrantSection, Permission, PermissionTable, TokenResourceKey } from './permissions.ts';
+export { canonicalTokenText, decodeToken, encodeToken, TOKEN_VERSION, tokenExpiresAt, tokenSigningBytes } from './token.ts';
+export type { MetaValue, Token, TokenGrant } from './token.ts';
+export { ByteKeyedMap, CborError, decodeCbor, encodeCbor, MAX_DEPTH, type CborValue } from './cbor.ts';
+
+// Base64 in the URL-safe alphabet.
+export { fromBase64, toBase64Url } from './base64.ts';
+
+// The `include` parameter of App Context calls.
+export { objectIncludeTokens, parseIncludeTokens, RELATED_PREFIXES, relationIncludeTokens } from './includes.ts';
+export type { ObjectIncludes, RelatedKey, RelationIncludes } from './includes.ts';
+
+// JSON shapes: objects, answers, errors, subscribe.
+export { isSubscribeEnvelope, MESSAGE_TYPE } from './wire.ts';
+export type {
+  ChannelObject,
+  CustomData,
+  CustomValue,
+  ErrorDetail,
+  ListBody,
+  LocationType,
+  MemberObject,
+  MembershipObject,
+  ObjectBody,
+  ObjectsErrorBody,
+  PublishBody,
+  RelatedObject,
+  ServiceErrorBody,
+  SubscribeBody,
+  SubscribeEnvelope,
+  TimetokenWire,
+  UserObject,
+} from './wire.ts';

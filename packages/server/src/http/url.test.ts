@@ -1,0 +1,56 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQueryString, queryAsSent, queryPairs, rawSegments } from './url.ts';
+
+describe('parseQueryString', () => {
+  it('decodes %XX only, keeps a plus, keeps repeated values and takes bad escapes literally', () => {
+    const query = parseQueryString('a=1+2&b=%C3%BC%20x&a=3&flag&bad=%E0%zz&=empty&&');
+    expect({ ...query }).toEqual({ a: ['1+2', '3'], b: 'ü x', flag: '', bad: '%E0%zz', '': 'empty' });
+    expect(queryPairs(query)).toEqual([['a', '1+2'], ['a', '3'], ['b', 'ü x'], ['flag', ''], ['bad', '%E0%zz'], ['', 'empty']]);
+  });
+});
+
+/** A router set up as the app's is, echoing how a request's URL was split. */
+let app: FastifyInstance;
+let port: number;
+
+beforeAll(async () => {
+  app = Fastify({ routerOptions: { querystringParser: parseQueryString } });
+  app.get('/split/*', async (request) => ({ routed: { ...(request.query as object) }, asSent: { ...queryAsSent(request) }, segments: rawSegments(request) }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  port = (app.server.address() as AddressInfo).port;
+});
+afterAll(() => app.close());
+
+/** Sends `target` byte for byte as the request line's path and query. */
+function split(target: string): Promise<{ routed: object; asSent: object; segments: string[] }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: target }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      response.on('end', () => resolve(JSON.parse(text) as { routed: object; asSent: object; segments: string[] }));
+    });
+    request.on('error', reject).end();
+  });
+}
+
+describe('request URLs', () => {
+  it('split the path as sent, and take the query the router parsed', async () => {
+    expect(await split('/split/a%2Cb,c/%22x%20y%22?uuid=u&auth=t')).toEqual({
+      routed: { uuid: 'u', auth: 't' },
+      asSent: { uuid: 'u', auth: 't' },
+      segments: ['split', 'a%2Cb,c', '%22x%20y%22'],
+    });
+  });
+
+  it('read the query after the first `?` even where the router ends the path at a raw `#`', async () => {
+    const answer = await split('/split/a#b/c?uuid=u&signature=s');
+    expect(answer.routed).toEqual({ 'b/c?uuid': 'u', signature: 's' });
+    expect(answer.asSent).toEqual({ uuid: 'u', signature: 's' });
+    expect(answer.segments).toEqual(['split', 'a#b', 'c']);
+    expect((await split('/split/a?x=1#y')).asSent).toEqual({ x: '1#y' });
+    expect((await split('/split/a#x=1')).asSent).toEqual({});
+  });
+});

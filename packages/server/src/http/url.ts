@@ -1,0 +1,89 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Request URLs, parsed once. The router parses the query with {@link parseQueryString} (it is
+ * Fastify's `querystringParser`); the path is split here as sent, still percent-encoded, because
+ * names may hold an encoded `,` or `/` (wire-protocol.md §1.1: split first, then decode each piece).
+ *
+ * Query strings are decoded the RFC 3986 way: `%XX` only, and `+` stays a plus (PubNub SDKs send
+ * `%20` for spaces, and Python sends raw `+` in tokens). Repeated keys keep every value.
+ */
+export type QueryValues = Record<string, string | string[]>;
+
+function decode(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a malformed escape is taken literally rather than failing the whole request
+  }
+}
+
+export function parseQueryString(text: string): QueryValues {
+  const values: QueryValues = Object.create(null) as QueryValues;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const key = decode(equals < 0 ? pair : pair.slice(0, equals));
+    const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
+    const existing = values[key];
+    if (existing === undefined) values[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else values[key] = [existing, value];
+  }
+  return values;
+}
+
+/** The last value of a parameter (a repeated scalar parameter: last one wins). */
+export function single(query: QueryValues, key: string): string | undefined {
+  const value = query[key];
+  return Array.isArray(value) ? value.at(-1) : value;
+}
+
+export function all(query: QueryValues, key: string): string[] {
+  const value = query[key];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** Every parameter as a `[key, value]` pair, a repeated key once per value. */
+export function queryPairs(query: QueryValues): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (Array.isArray(value)) for (const item of value) pairs.push([key, item]);
+    else pairs.push([key, value]);
+  }
+  return pairs;
+}
+
+/** The request target exactly as received: path and query, nothing decoded. */
+export const targetOf = (request: FastifyRequest): string => request.raw.url ?? request.url;
+
+/** A target's path as sent, still percent-encoded: everything before its first `?`. */
+export function rawPathOf(target: string): string {
+  const end = target.indexOf('?');
+  return end < 0 ? target : target.slice(0, end);
+}
+
+/** A target's query text as sent: everything after its first `?` ('' when there is none). */
+export function rawQueryOf(target: string): string {
+  const start = target.indexOf('?');
+  return start < 0 ? '' : target.slice(start + 1);
+}
+
+/** The request path's segments as sent, still percent-encoded (the empty one before the first `/` left out). */
+export function rawSegments(request: FastifyRequest): string[] {
+  return rawPathOf(targetOf(request)).split('/').slice(1);
+}
+
+/**
+ * The query after the target's first `?`, parsed: the router's own parse, except when a raw `#`
+ * comes first. The router (find-my-way) ends the path at a `#` too and parses what follows it as
+ * the query; no SDK sends one, but the text after the `?` is what a client signs, so it is parsed
+ * here then.
+ */
+export function queryAsSent(request: FastifyRequest, target: string = targetOf(request)): QueryValues {
+  const hash = target.indexOf('#');
+  const question = target.indexOf('?');
+  if (hash < 0 || (question >= 0 && question < hash)) return request.query as QueryValues; // parsed by parseQueryString
+  return parseQueryString(rawQueryOf(target));
+}

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
+
+/**
+ * The behaviour every `EventBus` must have, as a vitest suite. Each implementation's test file
+ * calls `runBusContract` with a factory for a fresh bus; one that needs a service (a NATS server)
+ * passes `skip` with the reason when it is not reachable.
+ *
+ * @example
+ * runBusContract({ name: 'InProcessBus', create: () => new InProcessBus() });
+ * runBusContract({ name: 'NatsBus', create: () => NatsBus.connect(url), skip: url ? undefined : 'ROSTER_NATS_URL is not set' });
+ */
+export interface BusContractOptions {
+  /** Names the implementation in the suite's title. */
+  name: string;
+  /** A new bus for one case; the suite closes it afterwards. */
+  create: () => EventBus | Promise<EventBus>;
+  /** Why the suite cannot run here; when given, every case is skipped and the title says why. */
+  skip?: string | undefined;
+  /** How long a case waits for messages to arrive, in milliseconds. @default 5000 */
+  arrivalTimeoutMs?: number;
+}
+
+/** A node as the bus sees it: what reached it (batches flattened, in arrival order) and its attachment. */
+interface TestNode {
+  received: BusMessage[];
+  attachment: BusAttachment;
+}
+
+let lastTimetoken = 17_000_000_000_000_000n;
+
+/** A published message on `channel` with a fresh timetoken; `payload` travels in its envelope and filter subject. */
+function message(subKey: string, channel: string, payload: unknown): BusMessage {
+  const timetoken = (++lastTimetoken).toString();
+  const subject = { meta: { kind: 'note', tags: ['a', 'b'] }, data: payload, publisher: 'alice' };
+  const envelope = JSON.stringify({ a: '1', f: 0, i: 'alice', p: { t: timetoken, r: 1 }, k: subKey, c: channel, u: subject.meta, d: payload, b: channel });
+  return { subKey, channel, timetoken, envelope, subject };
+}
+
+/** An App Context event on `channel`: no filter subject. */
+function appContextEvent(subKey: string, channel: string, id: string): BusMessage {
+  const timetoken = (++lastTimetoken).toString();
+  const data = { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id } };
+  const envelope = JSON.stringify({ a: '1', f: 0, e: 2, p: { t: timetoken, r: 1 }, k: subKey, c: channel, d: data, b: channel });
+  return { subKey, channel, timetoken, envelope };
+}
+
+export function runBusContract(options: BusContractOptions): void {
+  const title = `EventBus contract: ${options.name}${options.skip === undefined ? '' : ` (skipped: ${options.skip})`}`;
+  const timeout = options.arrivalTimeoutMs ?? 5000;
+
+  describe.skipIf(options.skip !== undefined)(title, () => {
+    const buses: EventBus[] = [];
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    });
+
+    async function newBus(): Promise<EventBus> {
+      const bus = await options.create();
+      buses.push(bus);
+      return bus;
+    }
+
+    /** Attaches a node that waits on `channels` of keyset `demo`. */
+    function attach(bus: EventBus, channels: readonly string[], receive?: (batch: readonly BusMessage[]) => void): TestNode {
+      const received: BusMessage[] = [];
+      const attachment = bus.attach((batch) => {
+        received.push(...batch);
+        receive?.(batch);
+      });
+      for (const channel of channels) attachment.onInterest('demo', channel);
+      return { received, attachment };
+    }
+
+    const arrived = (node: TestNode, count: number) =>
+      vi.waitFor(() => expect(node.received.length).toBeGreaterThanOrEqual(count), { timeout, interval: 5 });
+
+    it('carries a batch to every attached node, in order', async () => {
+      const bus = await newBus();
+      const nodes = [attach(bus, ['room']), attach(bus, ['room'])];
+      const batch = [message('demo', 'room', 1), appContextEvent('demo', 'room', 'u1'), message('demo', 'room', 3)];
+      await bus.publish(batch);
+      for (const node of nodes) {
+        await arrived(node, 3);
+        expect(node.received).toEqual(batch);
+      }
+    });
+
+    it('carries messages as plain data: what arrives equals what was published, filter subject included', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['room', 'user-1']);
+      const text = message('demo', 'room', { text: 'héllo 😀 \u2028', nested: { list: [1, null, true, 2.5] } });
+      const event = appContextEvent('demo', 'user-1', 'user-1');
+      await bus.publish([text]);
+      await bus.publish([event]);
+      await arrived(node, 2);
+      expect(node.received[0]).toEqual(text);
+      expect(node.received[0]!.subject).toEqual({ meta: { kind: 'note', tags: ['a', 'b'] }, data: text.subject!.data, publisher: 'alice' });
+      expect(node.received[1]).toEqual(event);
+      expect(node.received[1]!.subject).toBeUndefined();
+    });
+
+    it('keeps one channel’s messages in publish order, however many are in flight', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['busy', 'other']);
+      const published = Array.from({ length: 200 }, (_, n) => message('demo', n % 3 === 0 ? 'other' : 'busy', n));
+      await Promise.all(published.map((sent) => bus.publish([sent])));
+      await arrived(node, published.length);
+      for (const channel of ['busy', 'other']) {
+        const order = (list: BusMessage[]) => list.filter((m) => m.channel === channel).map((m) => m.timetoken);
+        expect(order(node.received)).toEqual(order(published));
+      }
+    });
+
+    it('carries each keyset’s messages with their own keyset', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['room']);
+      node.attachment.onInterest('other', 'room');
+      const sent = [message('demo', 'room', 'for demo'), message('other', 'room', 'for other')];
+      await bus.publish(sent);
+      await arrived(node, 2);
+      expect(node.received.map((m) => [m.subKey, m.subject?.data])).toEqual([
+        ['demo', 'for demo'],
+        ['other', 'for other'],
+      ]);
+    });
+
+    it('stops carrying to a node that detached and goes on with the others; detaching again does nothing', async () => {
+      const bus = await newBus();
+      const leaving = attach(bus, ['room']);
+      const staying = attach(bus, ['room']);
+      await bus.publish([message('demo', 'room', 'before')]);
+      await arrived(leaving, 1);
+      await leaving.attachment.detach();
+      await leaving.attachment.detach();
+      await bus.publish([message('demo', 'room', 'after')]);
+      await arrived(staying, 2);
+      expect(leaving.received.map((m) => m.subject?.data)).toEqual(['before']);
+    });
+
+    it('keeps carrying a channel whose interest went and came back', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['room']);
+      node.attachment.onNoInterest('demo', 'room');
+      node.attachment.onInterest('demo', 'room');
+      await bus.publish([message('demo', 'room', 'still here')]);
+      await arrived(node, 1);
+      expect(node.received[0]!.subject?.data).toBe('still here');
+    });
+
+    it('takes an empty batch at once and carries nothing for it', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['room']);
+      await bus.publish([]);
+      const real = message('demo', 'room', 'real');
+      await bus.publish([real]);
+      await arrived(node, 1);
+      expect(node.received).toEqual([real]);
+    });
+
+    it('goes on carrying to the other nodes when one node’s receiver throws', async () => {
+      const bus = await newBus();
+      attach(bus, ['room'], () => {
+        throw new Error('a broken node');
+      });
+      const healthy = attach(bus, ['room']);
+      await bus.publish([message('demo', 'room', 1)]);
+      await bus.publish([message('demo', 'room', 2)]);
+      await arrived(healthy, 2);
+      expect(healthy.received.map((m) => m.subject?.data)).toEqual([1, 2]);
+    });
+
+    it('refuses publishes once closed; closing again does nothing', async () => {
+      const bus = await newBus();
+      attach(bus, ['room']);
+      await bus.close();
+      await expect(bus.publish([message('demo', 'room', 'late')])).rejects.toThrow();
+      await bus.close();
+    });
+  });
+}

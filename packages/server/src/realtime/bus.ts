@@ -1,0 +1,87 @@
+import type { FilterSubject } from './channel-log.ts';
+
+/**
+ * The event bus: the port between sequencing, done once on the node a message or App Context
+ * event comes from (timetoken, rendered envelope: sequencer.ts), and delivery, done on every node
+ * (channel logs, held long-polls: delivery.ts). `InProcessBus` carries batches within one process;
+ * a network bus (NATS JetStream) implements the same interface and runs the same contract suite
+ * (bus-contract.ts).
+ */
+
+/**
+ * One envelope on its way from the node that sequenced it to every node's delivery. Plain JSON
+ * data (strings and parsed JSON values; no bigints, no functions), so a network bus can carry it
+ * as it is.
+ *
+ * @example
+ * { subKey: 'demo', channel: 'room', timetoken: '17379929965457610',
+ *   envelope: '{"a":"1","f":0,"i":"alice","p":{"t":"17379929965457610","r":1},…}',
+ *   subject: { meta: { kind: 'note' }, data: 'hi', publisher: 'alice' } }
+ */
+export interface BusMessage {
+  subKey: string;
+  channel: string;
+  /** The envelope's timetoken as decimal text (17 digits today); strictly increasing per channel. */
+  timetoken: string;
+  /** The subscribe envelope as JSON text, timetoken and region included; subscribers get it as is. */
+  envelope: string;
+  /**
+   * What subscribe filters read (`meta`, payload, publisher) as parsed JSON values: present on
+   * published messages, absent on App Context events, to which filters do not apply. It is the
+   * envelope's `u`, `d` and `i`, so a network bus that would rather not send them twice may
+   * restore it on arrival with `subjectOf(envelope)`.
+   */
+  subject?: FilterSubject | undefined;
+}
+
+/**
+ * Takes what a bus carries to one node: batches as they were published (a network bus may split
+ * them, down to one message each), one channel's messages always in the order they were
+ * published. Delivery does not throw; if a receiver does, the bus reports it and carries on with
+ * the other nodes.
+ */
+export type BusReceiver = (batch: readonly BusMessage[]) => void;
+
+/**
+ * One node's place on a bus. Delivery tells the bus which channels its subscribers wait on, so a
+ * network bus can subscribe to just those.
+ *
+ * Interest comes and goes between one client's long-polls (answered, then polled again), so a bus
+ * acting on it should linger before it lets a channel go. A bus that carries a node only its
+ * channels of interest must also let a poll catch up on what was published while nobody there
+ * waited (replay from its retention); the in-process bus carries every channel and ignores interest.
+ */
+export interface BusAttachment {
+  /** A subscriber of this node now waits on `channel` of keyset `subKey`, and none did before. Does not throw. */
+  onInterest(subKey: string, channel: string): void;
+  /** No subscriber of this node waits on `channel` of keyset `subKey` any more. Does not throw. */
+  onNoInterest(subKey: string, channel: string): void;
+  /** Stops deliveries to this node; resolves once none is under way. Detaching again does nothing. */
+  detach(): Promise<void>;
+}
+
+/**
+ * Carries batches of sequenced envelopes from the node that made them to every attached node,
+ * itself included.
+ *
+ * @example
+ * const bus: EventBus = new InProcessBus();
+ * const node = bus.attach((batch) => delivery.deliver(batch));
+ * node.onInterest('demo', 'room');
+ * await bus.publish([sequencer.message('demo', 'room', input)]);
+ */
+export interface EventBus {
+  /**
+   * Hands a batch over; resolves once the bus has taken it (the in-process bus: once every
+   * attached node has been given it). Rejects when the bus cannot take it (closed, unreachable):
+   * then no node gets any of it. An empty batch is taken at once.
+   */
+  publish(batch: readonly BusMessage[]): Promise<void>;
+  /**
+   * Attaches one node's delivery: every message published from then on reaches it (a bus that
+   * honours interest: at least those on channels the node has declared interest in).
+   */
+  attach(receive: BusReceiver): BusAttachment;
+  /** Detaches every node; later publishes reject. Closing again does nothing. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import type { ObjectEvent } from '../objects/events.ts';
+import type { BusMessage } from './bus.ts';
+import type { FilterSubject } from './channel-log.ts';
+import { appContextEnvelope, messageEnvelope, type EnvelopeOrigin, type PublishedMessage } from './envelope.ts';
+import type { TimetokenClock } from './timetoken.ts';
+
+/** A message from `/publish`, validated and parsed. */
+export interface MessageInput {
+  /** The payload, parsed (what filters read). */
+  payload: unknown;
+  /**
+   * The payload as published: JSON text, already validated. Subscribers get it verbatim, byte
+   * for byte (numbers beyond double precision, duplicate keys and spacing included), as PubNub
+   * delivers it. @default JSON.stringify(payload)
+   */
+  payloadJson?: string | undefined;
+  /** `meta`, parsed (an object), or `undefined` when none was given. */
+  meta: unknown;
+  /** `meta` as published, JSON text already validated; delivered verbatim. @default JSON.stringify(meta) */
+  metaJson?: string | undefined;
+  publisher: string | undefined;
+  customMessageType: string | undefined;
+}
+
+/**
+ * The originating node's half of real-time: gives each envelope its timetoken and renders it,
+ * once, into the JSON text every subscriber on every node gets. What it returns goes to the bus.
+ *
+ * @example
+ * const sequencer = new Sequencer(new TimetokenClock(), 1);
+ * const message = sequencer.message('demo', 'room', { payload: 'hi', meta: undefined, publisher: 'u1', customMessageType: undefined });
+ * message.timetoken; // '17379929965457610'
+ */
+export class Sequencer {
+  readonly #clock: TimetokenClock;
+  readonly #region: number;
+
+  /** @param region the non-zero region id every timetoken is sent with. */
+  constructor(clock: TimetokenClock, region: number) {
+    this.#clock = clock;
+    this.#region = region;
+  }
+
+  /** App Context events: one bus message per event and distinct channel, in order, each with its own timetoken. */
+  events(subKey: string, events: readonly ObjectEvent[]): BusMessage[] {
+    const batch: BusMessage[] = [];
+    for (const event of events) {
+      const payloadJson = JSON.stringify(event.payload);
+      for (const channel of new Set(event.channels)) {
+        const origin = this.#origin(subKey, channel);
+        batch.push({ subKey, channel, timetoken: origin.timetoken, envelope: appContextEnvelope(origin, payloadJson) });
+      }
+    }
+    return batch;
+  }
+
+  /** A published message; its `subject` is what subscribe filters read from it. */
+  message(subKey: string, channel: string, input: MessageInput): BusMessage {
+    const published: PublishedMessage = {
+      payloadJson: input.payloadJson ?? JSON.stringify(input.payload),
+      metaJson: input.meta === undefined ? undefined : (input.metaJson ?? JSON.stringify(input.meta)),
+      publisher: input.publisher,
+      customMessageType: input.customMessageType,
+    };
+    const subject: FilterSubject = { meta: input.meta, data: input.payload, publisher: input.publisher };
+    const origin = this.#origin(subKey, channel);
+    return { subKey, channel, timetoken: origin.timetoken, envelope: messageEnvelope(origin, published), subject };
+  }
+
+  #origin(subKey: string, channel: string): EnvelopeOrigin {
+    return { subKey, channel, timetoken: this.#clock.next().toString(), region: this.#region };
+  }
+}

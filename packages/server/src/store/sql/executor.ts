@@ -1,0 +1,19 @@
+import type { SqlDialect } from '../../query/dialect.ts';
+import type { SqlValue, SqlValues } from './rows.ts';
+
+/**
+ * How a backend runs the shared SQL's reads. Values are bound in the order of the placeholders
+ * its dialect's `SqlParams` handed out; rows come back as arrays of the selected values.
+ */
+export interface SqlExecutor {
+  /** Every row of `sql`. */
+  all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]>;
+  /** The first row of `sql`, or undefined when there is none. */
+  get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined>;
+}
+
+/** A SQL backend as the shared SQL sees it: how it spells things, and how it runs them. */
+export interface SqlBackend {
+  dialect: SqlDialect;
+  executor: SqlExecutor;
+}

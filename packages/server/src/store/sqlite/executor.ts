@@ -1,0 +1,32 @@
+import type { SqlBackend, SqlExecutor } from '../sql/executor.ts';
+import type { SqlValue, SqlValues } from '../sql/rows.ts';
+import type { Connection } from './connection.ts';
+import type { GroupCommit } from './group-commit.ts';
+import type { StatementCache } from './statements.ts';
+
+/** The shared SQL's reads on the SQLite connection: prepared once (statements.ts), run in raw mode. */
+export class SqliteExecutor implements SqlExecutor {
+  readonly #statements: StatementCache;
+
+  constructor(statements: StatementCache) {
+    this.#statements = statements;
+  }
+
+  async all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]> {
+    return this.#statements.values(sql).all(...params) as SqlValues[]; // raw mode: arrays of values
+  }
+
+  async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {
+    return this.#statements.values(sql).get(...params) as SqlValues | undefined;
+  }
+}
+
+/** What the SQLite stores of one connection share. */
+export interface SqliteParts {
+  db: Connection;
+  statements: StatementCache;
+  /** Every write transaction goes through it (group-commit.ts). */
+  writes: GroupCommit;
+  /** The shared list SQL, spelled and run for SQLite. */
+  sql: SqlBackend;
+}
