@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS } from '../packages/server/src/auth/keysets.ts';
+import { DEFAULT_LIMITS } from '../packages/server/src/model/keyset.ts';
 import { decideObject } from '../packages/server/src/objects/apply.ts';
-import type { UuidRecord } from '../packages/server/src/objects/records.ts';
+import type { UuidRecord } from '../packages/server/src/model/records.ts';
 import { SqliteStore } from '../packages/server/src/store/sqlite/index.ts';
 import { load } from './lib/load.ts';
 import { startBaseline, startRoster } from './lib/processes.ts';

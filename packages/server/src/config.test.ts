@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from './auth/keysets.ts';
+import { DEFAULT_LIMITS } from './model/keyset.ts';
 import { newKeyset } from './auth/new-keyset.ts';
 import { ConfigError, loadConfig, unknownEnvWarnings, type Config } from './config.ts';
 import { nearest } from './config/did-you-mean.ts';

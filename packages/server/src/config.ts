@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { keysetFrom, type Keyset, type KeysetInput } from './auth/keysets.ts';
+import { keysetFrom, type Keyset, type KeysetInput } from './model/keyset.ts';
 import { ConfigError } from './config/config-error.ts';
 import { databasePath, readConfigFile, type ConfigFile } from './config/file.ts';
 import { flagName, namedOptions, parseText, type FlagValues, type OptionKey, type OptionSpec, type Settings, type SettingKey } from './config/options.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccessChecker } from './auth/authorize.ts';
-import { Keysets } from './auth/keysets.ts';
+import { Keysets } from './model/keyset.ts';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { ObjectsService } from './objects/service.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessChecker, need, publishNeeds, VerifiedTokens, type Credentials } from './authorize.ts';
 import { parseGrantRequest } from './grant-request.ts';
-import { keysetFrom, type Keyset } from './keysets.ts';
+import { keysetFrom, type Keyset } from '../model/keyset.ts';
 import { MemoryRevocations } from './revocations.ts';
 import { signatureV2, sortedQuery, type SignedParts } from './signature.ts';
 import { mintToken, readToken, tokenExpiresAt } from './token.ts';

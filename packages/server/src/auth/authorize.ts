@@ -1,6 +1,6 @@
 import { canonicalTokenText } from '@roster/protocol';
 import { RosterError, type ErrorDetail, type LocationType } from '../errors.ts';
-import type { Keyset } from './keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import { grantedBits, hasPermission, type Permission, type ResourceKind } from './permissions.ts';
 import type { Revocations } from './revocations.ts';
 import { checkSignature, type SignedParts } from './signature.ts';

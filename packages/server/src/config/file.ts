@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type, { type TSchema } from 'typebox';
-import { DEFAULT_LIMITS, type Keyset, type KeysetInput } from '../auth/keysets.ts';
+import { DEFAULT_LIMITS, type Keyset, type KeysetInput } from '../model/keyset.ts';
 import { ConfigError } from './config-error.ts';
 import { duplicateKeyProblems } from './duplicate-keys.ts';
 import { SETTINGS, type Settings } from './options.ts';

@@ -1,4 +1,4 @@
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import type { Config } from '../config.ts';
 
 /**

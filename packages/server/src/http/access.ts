@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseGrantRequest } from '../auth/grant-request.ts';
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import { mintToken, readToken, tokenExpiresAt } from '../auth/token.ts';
 import { invalid, RosterError } from '../errors.ts';
 import { keysetOf, type AppContext } from './context.ts';

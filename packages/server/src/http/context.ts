@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AccessChecker } from '../auth/authorize.ts';
-import type { Keyset, Keysets } from '../auth/keysets.ts';
+import type { Keyset, Keysets } from '../model/keyset.ts';
 import type { Revocations } from '../auth/revocations.ts';
 import type { ObjectsService } from '../objects/service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';

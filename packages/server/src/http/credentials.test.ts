@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AccessChecker, publishNeeds } from '../auth/authorize.ts';
-import { keysetFrom, Keysets, type Keyset } from '../auth/keysets.ts';
+import { keysetFrom, Keysets, type Keyset } from '../model/keyset.ts';
 import { MemoryRevocations } from '../auth/revocations.ts';
 import { signatureV2, sortedQuery } from '../auth/signature.ts';
 import { authorize, credentialsOf, isSignedRequest, routeKeyset, verifyRequestSignature } from './credentials.ts';

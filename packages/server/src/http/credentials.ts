@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Credentials, Need } from '../auth/authorize.ts';
-import type { Keyset, Keysets } from '../auth/keysets.ts';
+import type { Keyset, Keysets } from '../model/keyset.ts';
 import { queryOf, type AppContext } from './context.ts';
 import { queryAsSent, queryPairs, rawPathOf, single, targetOf } from './url.ts';
 

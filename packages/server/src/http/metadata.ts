@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { need } from '../auth/authorize.ts';
-import type { ObjectKind } from '../objects/records.ts';
+import type { ObjectKind } from '../model/records.ts';
 import { checkId, parseObjectPatch } from '../objects/validate.ts';
 import { header, keysetOf, queryOf, type AppContext } from './context.ts';
 import { authorize, authorizeListing } from './credentials.ts';

@@ -1,5 +1,5 @@
 import { parseIncludeTokens, type RelatedKey } from '@roster/protocol';
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import { BoundedMap } from '../bounded-map.ts';
 import { invalid } from '../errors.ts';
 import type { ListCommand } from '../objects/service.ts';

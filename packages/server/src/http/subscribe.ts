@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { subscribeNeeds } from '../auth/authorize.ts';
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { SubscribeQuery } from '../realtime/delivery.ts';
 import { MessageFilterCache } from '../realtime/message-filter.ts';

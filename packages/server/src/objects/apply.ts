@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { KeysetLimits } from '../auth/keysets.ts';
+import type { KeysetLimits } from '../model/keyset.ts';
 import { invalid, RosterError } from '../errors.ts';
 import type { Decision } from '../store/store.ts';
-import { now } from './clock.ts';
+import { now } from '../model/instant.ts';
 import {
   CHANNEL_FIELDS,
   MEMBERSHIP_FIELDS,
@@ -13,7 +13,7 @@ import {
   type MembershipRecord,
   type ObjectKind,
   type UuidRecord,
-} from './records.ts';
+} from '../model/records.ts';
 
 /** JSON with object keys sorted, so equal content always serializes equally. */
 function canonical(value: unknown): string {

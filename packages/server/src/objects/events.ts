@@ -1,7 +1,7 @@
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import type { MembershipChange } from '../store/store.ts';
-import { toWire } from './clock.ts';
-import type { ChannelRecord, MembershipRecord, ObjectKind, UuidRecord } from './records.ts';
+import { toWire } from '../model/instant.ts';
+import type { ChannelRecord, MembershipRecord, ObjectKind, UuidRecord } from '../model/records.ts';
 
 /** An App Context event (`e: 2` on the wire) and the channels it is published on. */
 export interface ObjectEvent {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../auth/keysets.ts';
+import { DEFAULT_LIMITS } from '../model/keyset.ts';
 import { RosterError } from '../errors.ts';
 import { checkEnds, checkMembershipLimits, membershipBatch } from './membership-rules.ts';
 

@@ -1,4 +1,4 @@
-import type { Keyset, KeysetLimits } from '../auth/keysets.ts';
+import type { Keyset, KeysetLimits } from '../model/keyset.ts';
 import { invalid } from '../errors.ts';
 import type { MembershipBatch, MembershipCounts, MembershipEnds, MembershipSetItem, MembershipSide } from '../store/store.ts';
 import { decideMembership } from './apply.ts';

@@ -1,11 +1,11 @@
-import type { Keyset } from '../auth/keysets.ts';
+import type { Keyset } from '../model/keyset.ts';
 import { notFound } from '../errors.ts';
 import { encodeCursor } from '../query/cursor.ts';
 import type { ListPage, ListQuery, MembershipSide, Store } from '../store/store.ts';
 import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
 import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEventSink } from './events.ts';
 import { membershipBatch } from './membership-rules.ts';
-import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from './records.ts';
+import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from '../model/records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
 

@@ -1,43 +1,36 @@
-import type { ChannelObject, CustomData, MemberObject, MembershipObject, ObjectIncludes, RelationIncludes, UserObject } from '@roster/protocol';
-import { toWire } from './clock.ts';
-import type { ChannelRecord, MembershipRow, UuidRecord } from './records.ts';
+import type { ChannelObject, MemberObject, MembershipObject, ObjectIncludes, RelationIncludes, UserObject } from '@roster/protocol';
+import { toWire } from '../model/instant.ts';
+import type { ChannelRecord, MembershipRecord, MembershipRow, UuidRecord } from '../model/records.ts';
+import { CHANNEL_RESOURCE, isIncludedField, MEMBERSHIP_RESOURCE, UUID_RESOURCE, wireFieldsOf, type ResourceDescriptor } from '../model/resources.ts';
 
 /** Which optional fields a response carries (`include=custom,status,type,channel.custom,...`): the protocol's flags. */
 export type Include = RelationIncludes;
 export type ObjectFields = ObjectIncludes;
 
+/**
+ * The wire form of a resource's records: keys in the descriptor's wire order (PubNub's),
+ * type/status/custom only when included, `updated` in its wire form.
+ */
+function wireWriter<R, W>(resource: ResourceDescriptor<R>): (record: R, include: ObjectFields) => W {
+  const fields = wireFieldsOf(resource).map((f) => ({ name: f.name, flag: isIncludedField(f.name) ? f.name : undefined, date: f.type === 'date' }));
+  return (record, include) => {
+    const wire: Record<string, unknown> = {};
+    for (const { name, flag, date } of fields) {
+      if (flag !== undefined && !include[flag]) continue;
+      wire[name] = date ? toWire(record[name] as string) : record[name];
+    }
+    return wire as W;
+  };
+}
+
 /** Wire form of a user, keys in PubNub's order; type/status/custom only when included. */
-export function uuidToWire(record: UuidRecord, include: ObjectFields): UserObject {
-  return {
-    id: record.id,
-    name: record.name,
-    externalId: record.externalId,
-    profileUrl: record.profileUrl,
-    email: record.email,
-    ...optional(record, include),
-    updated: toWire(record.updated),
-    eTag: record.eTag,
-  };
-}
+export const uuidToWire: (record: UuidRecord, include: ObjectFields) => UserObject = wireWriter(UUID_RESOURCE);
 
-export function channelToWire(record: ChannelRecord, include: ObjectFields): ChannelObject {
-  return {
-    id: record.id,
-    name: record.name,
-    description: record.description,
-    ...optional(record, include),
-    updated: toWire(record.updated),
-    eTag: record.eTag,
-  };
-}
+export const channelToWire: (record: ChannelRecord, include: ObjectFields) => ChannelObject = wireWriter(CHANNEL_RESOURCE);
 
-function optional(record: { type: string | null; status: string | null; custom: CustomData | null }, include: ObjectFields) {
-  const fields: { type?: string | null; status?: string | null; custom?: CustomData | null } = {};
-  if (include.type) fields.type = record.type;
-  if (include.status) fields.status = record.status;
-  if (include.custom) fields.custom = record.custom;
-  return fields;
-}
+/** A membership's own keys (type/status/custom when included, updated, eTag), which follow the related object. */
+const membershipOwnToWire: (record: MembershipRecord, include: ObjectFields) => Omit<MembershipObject, 'channel'> =
+  wireWriter(MEMBERSHIP_RESOURCE);
 
 /**
  * A membership (`channel` key) or member (`uuid` key). The related object is id-only unless
@@ -45,7 +38,7 @@ function optional(record: { type: string | null; status: string | null; custom: 
  */
 export function membershipToWire(row: MembershipRow, key: 'channel' | 'uuid', include: Include): MembershipObject | MemberObject {
   const nested = { custom: include.relatedCustom, status: include.relatedStatus, type: include.relatedType };
-  const own = { ...optional(row, include), updated: toWire(row.updated), eTag: row.eTag };
+  const own = membershipOwnToWire(row, include);
   if (key === 'channel') return { channel: include.related && row.channel ? channelToWire(row.channel, nested) : { id: row.channelId }, ...own };
   return { uuid: include.related && row.uuid ? uuidToWire(row.uuid, nested) : { id: row.uuidId }, ...own };
 }

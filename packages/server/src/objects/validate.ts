@@ -1,5 +1,5 @@
 import { Format } from 'typebox/format';
-import type { KeysetLimits } from '../auth/keysets.ts';
+import type { KeysetLimits } from '../model/keyset.ts';
 import { invalid, RosterError } from '../errors.ts';
 import {
   CHANNEL_FIELDS,
@@ -10,7 +10,7 @@ import {
   type MembershipPatch,
   type ObjectKind,
   type UuidPatch,
-} from './records.ts';
+} from '../model/records.ts';
 
 /**
  * Field rules: request bodies and ids become typed patches, or a 400 naming the field.

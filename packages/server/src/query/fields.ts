@@ -1,3 +1,5 @@
+import { CHANNEL_RESOURCE, MEMBERSHIP_RESOURCE, queryableFieldsOf, UUID_RESOURCE, type FieldType } from '../model/resources.ts';
+
 /**
  * Which fields each list endpoint can filter and sort on, and where each lives in the store.
  * `uuids`/`channels` list objects; `memberships` lists a user's channels; `members` lists a
@@ -12,34 +14,22 @@ export type FieldRef =
   | { kind: 'column'; table: Table; column: string; type: 'string' | 'date' }
   | { kind: 'custom'; table: Table; key: string };
 
-const UUID_COLUMNS: Record<string, string> = {
-  id: 'id',
-  name: 'name',
-  externalId: 'external_id',
-  profileUrl: 'profile_url',
-  email: 'email',
-  status: 'status',
-  type: 'type',
+/** The fields filters and sorts may name, per table (model/resources.ts `queryable`). */
+type QueryableFields = ReadonlyMap<string, { column: string; type: FieldType }>;
+
+const QUERYABLE: Record<Table, QueryableFields> = {
+  uuid: queryableFieldsOf(UUID_RESOURCE),
+  channel: queryableFieldsOf(CHANNEL_RESOURCE),
+  membership: queryableFieldsOf(MEMBERSHIP_RESOURCE),
 };
 
-const CHANNEL_COLUMNS: Record<string, string> = {
-  id: 'id',
-  name: 'name',
-  description: 'description',
-  status: 'status',
-  type: 'type',
-};
-
-const MEMBERSHIP_COLUMNS: Record<string, string> = { status: 'status', type: 'type' };
-
-function objectField(table: Table, columns: Record<string, string>, path: readonly string[]): FieldRef | undefined {
+function objectField(table: Table, path: readonly string[]): FieldRef | undefined {
   const [head, ...rest] = path;
-  if (head === undefined) return undefined;
-  if (head === 'custom') return rest.length === 1 ? { kind: 'custom', table, key: rest[0]! } : undefined;
+  const field = head === undefined ? undefined : QUERYABLE[table].get(head);
+  if (field === undefined) return undefined;
+  if (field.type === 'json') return rest.length === 1 ? { kind: 'custom', table, key: rest[0]! } : undefined;
   if (rest.length > 0) return undefined;
-  if (head === 'updated') return { kind: 'column', table, column: 'updated', type: 'date' };
-  const column = Object.hasOwn(columns, head) ? columns[head] : undefined;
-  return column === undefined ? undefined : { kind: 'column', table, column, type: 'string' };
+  return { kind: 'column', table, column: field.column, type: field.type === 'date' ? 'date' : 'string' };
 }
 
 /** A membership's own fields, or those of the object at its other end (`channel.*` / `uuid.*`). */
@@ -54,18 +44,18 @@ function relationField(
     if (rest.length === 1 && rest[0] === 'id') {
       return { kind: 'column', table: 'membership', column: relation === 'channel' ? 'channel_id' : 'uuid_id', type: 'string' };
     }
-    return relation === 'channel' ? objectField('channel', CHANNEL_COLUMNS, rest) : objectField('uuid', UUID_COLUMNS, rest);
+    return objectField(relation, rest);
   }
-  return objectField('membership', MEMBERSHIP_COLUMNS, path);
+  return objectField('membership', path);
 }
 
 /** Resolves a dotted field path (`name`, `custom.age`, `channel.custom.x`) for a resource. */
 export function resolveField(resource: Resource, path: readonly string[]): FieldRef | undefined {
   switch (resource) {
     case 'uuids':
-      return objectField('uuid', UUID_COLUMNS, path);
+      return objectField('uuid', path);
     case 'channels':
-      return objectField('channel', CHANNEL_COLUMNS, path);
+      return objectField('channel', path);
     case 'memberships':
       return relationField('channel', path);
     case 'members':

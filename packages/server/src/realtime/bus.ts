@@ -1,4 +1,5 @@
 import type { FilterSubject } from './channel-log.ts';
+import type { Envelope } from './envelope.ts';
 
 /**
  * The event bus: the port between sequencing, done once on the node a message or App Context
@@ -23,8 +24,12 @@ export interface BusMessage {
   channel: string;
   /** The envelope's timetoken as decimal text (17 digits today); strictly increasing per channel. */
   timetoken: string;
-  /** The subscribe envelope as JSON text, timetoken and region included; subscribers get it as is. */
-  envelope: string;
+  /**
+   * The subscribe envelope as JSON text, timetoken and region included; subscribers get it as
+   * is. App Context events carry it in parts whose `payload` is the same string for every
+   * channel of one event (`envelopeText` joins them).
+   */
+  envelope: Envelope;
   /**
    * What subscribe filters read (`meta`, payload, publisher) as parsed JSON values: present on
    * published messages, absent on App Context events, to which filters do not apply. It is the

@@ -1,8 +1,8 @@
 import { AnswerBudget } from './answer-budget.ts';
 import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
 import { CatchUp } from './catch-up.ts';
-import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, subjectOf, textBytes, type FilterSubject, type LoggedMessage } from './channel-log.ts';
-import { subscribeBody } from './envelope.ts';
+import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, subjectOf, textBytes, type FilterSubject, type LoggedMessage, type SharedPayload } from './channel-log.ts';
+import { envelopeChars, subscribeBody, type Envelope } from './envelope.ts';
 import { tooManyFilters, type MessageFilter } from './message-filter.ts';
 import type { HubOptions } from './options.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';
@@ -37,8 +37,11 @@ class KeysetChannels {
   /** Ordered by last append, oldest first, so expired logs are dropped from the front. */
   readonly logs = new Map<string, ChannelLog>();
   readonly waiters = new Map<string, Set<HeldSubscribe>>();
-  /** Per channel, the distinct filters its held polls wait with, and how many polls hold each. */
-  readonly filters = new Map<string, Map<MessageFilter, number>>();
+  /**
+   * Per channel, the distinct filter expressions its held polls wait with (by text: the same
+   * text parsed twice is one filter), and how many polls hold each.
+   */
+  readonly filters = new Map<string, Map<string, number>>();
   /**
    * Channels subscribed to lately → `millis()` of the last subscribe, oldest first. Only these
    * (and waited ones) get App Context events logged: nobody else has a timetoken to catch up from.
@@ -66,10 +69,10 @@ function evaluate(filter: MessageFilter, subject: FilterSubject): boolean {
   }
 }
 
-/** A message being delivered: its parsed form, and each distinct filter's verdict on it (one evaluation each). */
+/** A message being delivered: its parsed form, and each distinct filter expression's verdict on it (one evaluation each). */
 interface Fresh {
   subject: FilterSubject;
-  verdicts: Map<MessageFilter, boolean>;
+  verdicts: Map<string, boolean>;
 }
 
 /** Where `LocalDelivery` reads the time: timetokens for cursors and retention, milliseconds for hold deadlines. */
@@ -80,7 +83,7 @@ export interface DeliveryClocks {
 
 /** What `#collect` found for one answer. */
 interface Found {
-  envelopes: string[];
+  envelopes: Envelope[];
   /** Timetoken of the last envelope looked at; `undefined` when none was. */
   cursor: Timetoken | undefined;
   /** Some envelopes after `cursor` were not looked at (the answer is full, or parsed enough). */
@@ -115,6 +118,10 @@ export class LocalDelivery {
   #logBytes = 0;
   /** The messages of the batch being delivered; emptied when it has been. */
   readonly #fresh = new Map<LoggedMessage, Fresh>();
+  /** The shared payloads of the batch being delivered, by text (one per event); emptied when it has been. */
+  readonly #batchPayloads = new Map<string, SharedPayload>();
+  /** Retention cutoff for the batch being delivered (computed once per batch). */
+  #batchCutoff: Timetoken | undefined;
   /** Answer text handed to sockets and not yet gone; the HTTP layer gives it back (`answerGone`). */
   readonly #budget: AnswerBudget;
   /** Held polls with envelopes waiting that the answer budget could not take yet; retried each sweep. */
@@ -145,6 +152,8 @@ export class LocalDelivery {
       this.#wake(woken);
     } finally {
       this.#fresh.clear();
+      this.#batchPayloads.clear();
+      this.#batchCutoff = undefined;
     }
   }
 
@@ -194,7 +203,7 @@ export class LocalDelivery {
       if (query.filter) {
         let filters = space.filters.get(channel);
         if (!filters) space.filters.set(channel, (filters = new Map()));
-        filters.set(query.filter, (filters.get(query.filter) ?? 0) + 1);
+        filters.set(query.filter.text, (filters.get(query.filter.text) ?? 0) + 1);
       }
     }
     if (found.starved) this.#starved.add(held);
@@ -275,7 +284,7 @@ export class LocalDelivery {
   #checkFilterRoom(space: KeysetChannels, channels: readonly string[], filter: MessageFilter): void {
     for (const channel of channels) {
       const filters = space.filters.get(channel);
-      if (filters && !filters.has(filter) && filters.size >= this.#options.maxFiltersPerChannel) {
+      if (filters && !filters.has(filter.text) && filters.size >= this.#options.maxFiltersPerChannel) {
         throw tooManyFilters(channel, this.#options.maxFiltersPerChannel);
       }
     }
@@ -309,12 +318,11 @@ export class LocalDelivery {
       space.logs.delete(channel);
       before = log.bytes;
     } else {
-      log = new ChannelLog(this.#options.channelLogSize, LOG_OVERHEAD_BYTES + textBytes(channel));
+      log = new ChannelLog(this.#options.channelLogSize, LOG_OVERHEAD_BYTES + textBytes(channel), (dropped) => this.#releaseShared(dropped));
     }
     space.logs.set(channel, log); // moved to the end: the most recently written
-    log.dropBefore(this.#cutoff());
-    const json = message.envelope;
-    const entry: LoggedMessage = { timetoken, json, filtered: message.subject !== undefined, bytes: entryBytes(json) };
+    log.dropBefore(this.#batchCutoff ??= this.#cutoff());
+    const entry = this.#entryOf(message, timetoken);
     log.append(entry);
     this.#logBytes += log.bytes - before;
     this.#keepLogsWithinBudget(space, channel);
@@ -328,6 +336,26 @@ export class LocalDelivery {
   }
 
   /**
+   * The log entry for a message. Envelopes in parts keep one payload text per event however many
+   * channels it reaches, counted once in `#logBytes` while any entry refers to it.
+   */
+  #entryOf(message: BusMessage, timetoken: Timetoken): LoggedMessage {
+    const filtered = message.subject !== undefined;
+    let json = message.envelope;
+    if (typeof json === 'string') return { timetoken, json, filtered, bytes: entryBytes(json) };
+    let shared = this.#batchPayloads.get(json.payload);
+    if (!shared) this.#batchPayloads.set(json.payload, (shared = { text: json.payload, bytes: textBytes(json.payload), refs: 0 }));
+    if (json.payload !== shared.text) json = { ...json, payload: shared.text }; // one text kept, even if the bus copied it
+    if (shared.refs++ === 0) this.#logBytes += shared.bytes;
+    return { timetoken, json, filtered, bytes: entryBytes(json), shared };
+  }
+
+  #releaseShared(entry: LoggedMessage): void {
+    const shared = entry.shared;
+    if (shared && --shared.refs === 0) this.#logBytes -= shared.bytes;
+  }
+
+  /**
    * Whether `filter` lets `entry` through. A message being delivered is evaluated once per
    * distinct filter; a kept one is parsed again from its text (counted in `parsed`).
    */
@@ -335,17 +363,18 @@ export class LocalDelivery {
     if (!filter || !entry.filtered) return true;
     const fresh = this.#fresh.get(entry);
     if (!fresh) {
-      if (parsed) parsed.chars += entry.json.length;
+      if (parsed) parsed.chars += envelopeChars(entry.json);
       return evaluate(filter, subjectOf(entry.json));
     }
-    let verdict = fresh.verdicts.get(filter);
-    if (verdict === undefined) fresh.verdicts.set(filter, (verdict = evaluate(filter, fresh.subject)));
+    let verdict = fresh.verdicts.get(filter.text);
+    if (verdict === undefined) fresh.verdicts.set(filter.text, (verdict = evaluate(filter, fresh.subject)));
     return verdict;
   }
 
   #dropLog(space: KeysetChannels, channel: string, log: ChannelLog): void {
     space.logs.delete(channel);
     this.#logBytes -= log.bytes;
+    log.clear(); // releases the shared payloads it held
   }
 
   /**
@@ -383,7 +412,8 @@ export class LocalDelivery {
     let chars = 0;
     for (let entry = merge.peek(); entry; entry = merge.peek()) {
       const full = found.envelopes.length === this.#options.maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS;
-      const fits = chars + entry.json.length <= room || (found.envelopes.length === 0 && room === this.#options.maxAnswerChars);
+      const size = envelopeChars(entry.json);
+      const fits = chars + size <= room || (found.envelopes.length === 0 && room === this.#options.maxAnswerChars);
       if (full || !fits) {
         found.unexamined = true;
         found.starved = !fits && found.envelopes.length === 0;
@@ -393,7 +423,7 @@ export class LocalDelivery {
       found.cursor = entry.timetoken;
       if (this.#passes(filter, entry, parsed)) {
         found.envelopes.push(entry.json);
-        chars += entry.json.length + 1;
+        chars += size + 1;
       }
     }
     return found;
@@ -447,9 +477,9 @@ export class LocalDelivery {
 
   #forgetFilter(space: KeysetChannels, channel: string, filter: MessageFilter): void {
     const filters = space.filters.get(channel);
-    const count = filters?.get(filter);
+    const count = filters?.get(filter.text);
     if (!filters || count === undefined) return;
-    if (count > 1) filters.set(filter, count - 1);
-    else if (filters.delete(filter) && filters.size === 0) space.filters.delete(channel);
+    if (count > 1) filters.set(filter.text, count - 1);
+    else if (filters.delete(filter.text) && filters.size === 0) space.filters.delete(channel);
   }
 }

@@ -40,8 +40,39 @@ function timetokenField(origin: EnvelopeOrigin): string {
  * object, and `b` the channel, which is the name the client subscribed with.
  */
 export function appContextEnvelope(origin: EnvelopeOrigin, payloadJson: string): string {
+  return envelopeText(appContextParts(origin, payloadJson));
+}
+
+/**
+ * An envelope kept in three parts: one event reaches up to 50,000 channels, and every channel's
+ * envelope refers to the same `payload` text instead of copying it (joined only into answers).
+ */
+export interface EnvelopeParts {
+  /** Up to and including `"d":`. */
+  head: string;
+  /** The event object as JSON text, shared by every channel's envelope of one event. */
+  payload: string;
+  /** From `,"b":` to the closing brace. */
+  tail: string;
+}
+
+/** An envelope as JSON text, or in parts sharing their payload (App Context events). */
+export type Envelope = string | EnvelopeParts;
+
+/** `appContextEnvelope` in parts: only `head` and `tail` (about 150 characters) are made per channel. */
+export function appContextParts(origin: EnvelopeOrigin, payloadJson: string): EnvelopeParts {
   const channel = JSON.stringify(origin.channel);
-  return `${head(',"e":2')},${timetokenField(origin)},"c":${channel},"d":${payloadJson},"b":${channel}}`;
+  return { head: `${head(',"e":2')},${timetokenField(origin)},"c":${channel},"d":`, payload: payloadJson, tail: `,"b":${channel}}` };
+}
+
+/** The envelope as one JSON text. */
+export function envelopeText(envelope: Envelope): string {
+  return typeof envelope === 'string' ? envelope : envelope.head + envelope.payload + envelope.tail;
+}
+
+/** Characters of the envelope's JSON text, without joining it; O(1). */
+export function envelopeChars(envelope: Envelope): number {
+  return typeof envelope === 'string' ? envelope.length : envelope.head.length + envelope.payload.length + envelope.tail.length;
 }
 
 /** A plain message: no `e`, `i` the publisher, `u` the meta and `cmt` the custom message type when given. */
@@ -54,6 +85,6 @@ export function messageEnvelope(origin: EnvelopeOrigin, message: PublishedMessag
 }
 
 /** A subscribe answer: the cursor to poll from next, and the envelopes. */
-export function subscribeBody(timetoken: string, region: number, envelopes: readonly string[] = []): string {
-  return `{"t":{"t":"${timetoken}","r":${region}},"m":[${envelopes.join(',')}]}`;
+export function subscribeBody(timetoken: string, region: number, envelopes: readonly Envelope[] = []): string {
+  return `{"t":{"t":"${timetoken}","r":${region}},"m":[${envelopes.map(envelopeText).join(',')}]}`;
 }

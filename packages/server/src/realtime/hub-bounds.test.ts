@@ -127,6 +127,26 @@ describe('RealtimeHub bounds: fan-out to channels nobody subscribes to', () => {
     expect(caughtUp.answers()[0]!.m.map((m) => m['c'])).toEqual(['space-7']);
   });
 
+  it('keeps one event reaching 50,000 recently subscribed channels with its payload once, quickly', async () => {
+    const hub = makeHub({ channelLogSize: 1 });
+    const event = memberships(50_000);
+    const start = BigInt(JSON.parse(poll(hub, { channels: event.channels }).bodies[0]!).t.t); // all recently subscribed
+    const started = performance.now();
+    await hub.publish('demo', [event]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(hub.stats().channels).toBe(50_000); // nothing dropped for the budget
+    // One 30 KB payload, plus per channel its log, name, entry, head and tail: well under 1 KiB each.
+    const counted = hub.stats().logBytes;
+    expect(counted).toBeGreaterThan(30_000 + 50_000 * 256);
+    expect(counted).toBeLessThan(30_000 + 50_000 * 1024);
+    const caughtUp = poll(hub, { channels: ['space-49999'], after: start }).answers()[0]!;
+    expect(caughtUp.m[0]!['d'].data.name).toHaveLength(30_000);
+    expect(caughtUp.m[0]!['b']).toBe('space-49999');
+    // The next event takes the one slot of every log: the first payload is released, counted once.
+    await hub.publish('demo', [event]);
+    expect(Math.abs(hub.stats().logBytes - counted)).toBeLessThan(50_000 * 8);
+  });
+
   it('forgets a channel once nobody subscribed to it for channelLogSeconds', async () => {
     let now = 0;
     const hub = makeHub({ channelLogSeconds: 60 }, () => now);
@@ -165,6 +185,21 @@ describe('RealtimeHub bounds: filters', () => {
     expect((refused as RosterError).details[0]!.location).toBe('filter-expr');
     expect(hub.stats().held).toBe(4);
     expect(poll(hub, { channels: ['elsewhere'], after, filter: filters[3] }).held).toBeDefined();
+  });
+
+  it('counts a filter by its text: the same expression parsed again after its cache dropped it is not one more', () => {
+    const hub = makeHub({ maxFiltersPerChannel: 1 });
+    const cache = new MessageFilterCache(1);
+    const first = cache.get('meta.n == 1');
+    const held = poll(hub, { channels: ['room'], after: hub.now(), filter: first });
+    cache.get('meta.n == 2'); // drops the held text from the cache
+    const again = cache.get('meta.n == 1');
+    expect(again).not.toBe(first);
+    const second = poll(hub, { channels: ['room'], after: hub.now(), filter: again });
+    expect(second.held).toBeDefined();
+    expect(() => poll(hub, { channels: ['room'], after: hub.now(), filter: cache.get('meta.n == 3') })).toThrow(RosterError);
+    void publish(hub, 'room', 'one', { meta: { n: 1 } });
+    expect([held, second].map(({ answers }) => answers()[0]!.m.map((m) => m['d']))).toEqual([['one'], ['one']]);
   });
 
   it('folds each long field once per message for every LIKE of every filter', () => {

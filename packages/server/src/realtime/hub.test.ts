@@ -242,10 +242,13 @@ describe('RealtimeHub: channel logs', () => {
 });
 
 /** A filter that counts its evaluations (a `MessageFilter` is any predicate over the subject). */
+/** A filter that counts its evaluations; `text` stands for its expression (one per counter). */
 function countingFilter(verdict: (subject: FilterSubject) => boolean) {
-  const counter = { calls: 0, filter: (subject: FilterSubject) => (counter.calls++, verdict(subject)) };
+  const text = `counting ${++counters}`;
+  const counter = { calls: 0, filter: Object.assign((subject: FilterSubject) => (counter.calls++, verdict(subject)), { text }) };
   return counter;
 }
+let counters = 0;
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;

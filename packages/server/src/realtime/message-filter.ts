@@ -20,9 +20,14 @@ import type { FilterSubject } from './channel-log.ts';
  * see query/filter/like.ts), and an expression holds at most `MAX_COMPARISONS` of them, so one
  * evaluation costs at most that many passes over the message.
  */
-export type MessageFilter = (subject: FilterSubject) => boolean;
+export interface MessageFilter {
+  (subject: FilterSubject): boolean;
+  /** The expression it was parsed from: polls whose filters have the same text wait with one filter. */
+  readonly text: string;
+}
 
 type Operand = (subject: FilterSubject) => unknown;
+type Predicate = (subject: FilterSubject) => boolean;
 
 interface Token {
   kind: 'op' | 'string' | 'number' | 'name';
@@ -209,7 +214,7 @@ class Parser {
     this.#end = length;
   }
 
-  parse(): MessageFilter {
+  parse(): Predicate {
     if (this.#tokens.length === 0) fail('empty expression', 0);
     const filter = this.#or();
     const extra = this.#peek();
@@ -233,19 +238,19 @@ class Parser {
     return true;
   }
 
-  #or(): MessageFilter {
+  #or(): Predicate {
     const parts = [this.#and()];
     while (this.#accept('||')) parts.push(this.#and());
     return parts.length === 1 ? parts[0]! : (subject) => parts.some((part) => part(subject));
   }
 
-  #and(): MessageFilter {
+  #and(): Predicate {
     const parts = [this.#unary()];
     while (this.#accept('&&')) parts.push(this.#unary());
     return parts.length === 1 ? parts[0]! : (subject) => parts.every((part) => part(subject));
   }
 
-  #unary(): MessageFilter {
+  #unary(): Predicate {
     const token = this.#peek();
     if (++this.#depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`, token?.position ?? this.#end);
     try {
@@ -255,7 +260,7 @@ class Parser {
     }
   }
 
-  #nested(): MessageFilter {
+  #nested(): Predicate {
     if (this.#accept('!')) {
       const inner = this.#unary();
       return (subject) => !inner(subject);
@@ -269,7 +274,7 @@ class Parser {
     return this.#comparison();
   }
 
-  #comparison(): MessageFilter {
+  #comparison(): Predicate {
     const left = this.#operand();
     const token = this.#take();
     const operator = token.kind === 'name' ? token.text.toUpperCase() : token.kind === 'op' ? token.text : '';
@@ -327,7 +332,8 @@ class Parser {
 /** Parses an expression into a predicate; a 400 naming the position when it is not valid. */
 export function parseMessageFilter(text: string): MessageFilter {
   if (text.length > MAX_FILTER_EXPR_LENGTH) fail(`longer than ${MAX_FILTER_EXPR_LENGTH} characters`, MAX_FILTER_EXPR_LENGTH);
-  return new Parser(tokenize(text), text.length).parse();
+  const predicate = new Parser(tokenize(text), text.length).parse();
+  return Object.assign((subject: FilterSubject) => predicate(subject), { text });
 }
 
 /**

@@ -17,7 +17,8 @@ export interface HubOptions {
   /**
    * Memory all channel logs of the node may hold together, in MiB; past it, the logs written
    * longest ago are dropped whole. Counted: each envelope's text (1 byte a character, 2 when it
-   * holds one beyond U+00FF) plus `ENTRY_OVERHEAD_BYTES`, and each log's name plus
+   * holds one beyond U+00FF) plus `ENTRY_OVERHEAD_BYTES` (an App Context event's payload, shared by
+   * the envelopes of all its channels, once per event), and each log's name plus
    * `LOG_OVERHEAD_BYTES` (channel-log.ts). @default 256
    */
   channelLogMiB: number;
@@ -35,7 +36,7 @@ export interface HubOptions {
    */
   unflushedAnswerChars: number;
   /**
-   * Distinct filter expressions held long-polls may wait with on one channel: each costs up to
+   * Distinct filter expressions (by text) held long-polls may wait with on one channel: each costs up to
    * `MAX_COMPARISONS` passes over every message published there; a poll bringing one more is a
    * 400 naming `filter-expr`. @default 32
    */

@@ -1,7 +1,7 @@
 import type { ObjectEvent } from '../objects/events.ts';
 import type { BusMessage } from './bus.ts';
 import type { FilterSubject } from './channel-log.ts';
-import { appContextEnvelope, messageEnvelope, type EnvelopeOrigin, type PublishedMessage } from './envelope.ts';
+import { appContextParts, messageEnvelope, type EnvelopeOrigin, type PublishedMessage } from './envelope.ts';
 import type { TimetokenClock } from './timetoken.ts';
 
 /** A message from `/publish`, validated and parsed. */
@@ -41,14 +41,18 @@ export class Sequencer {
     this.#region = region;
   }
 
-  /** App Context events: one bus message per event and distinct channel, in order, each with its own timetoken. */
+  /**
+   * App Context events: one bus message per event and distinct channel, in order, each with its
+   * own timetoken. The event's payload is rendered once and shared by the envelopes of all its
+   * channels (`EnvelopeParts`); each channel adds only its small head and tail.
+   */
   events(subKey: string, events: readonly ObjectEvent[]): BusMessage[] {
     const batch: BusMessage[] = [];
     for (const event of events) {
       const payloadJson = JSON.stringify(event.payload);
       for (const channel of new Set(event.channels)) {
         const origin = this.#origin(subKey, channel);
-        batch.push({ subKey, channel, timetoken: origin.timetoken, envelope: appContextEnvelope(origin, payloadJson) });
+        batch.push({ subKey, channel, timetoken: origin.timetoken, envelope: appContextParts(origin, payloadJson) });
       }
     }
     return batch;

@@ -2,7 +2,7 @@ import type { Cursor } from '../query/cursor.ts';
 import type { FilterNode } from '../query/filter/ast.ts';
 import type { Resource } from '../query/fields.ts';
 import type { SortKey } from '../query/sort.ts';
-import type { ChannelRecord, MembershipRecord, MembershipRow, UuidRecord } from '../objects/records.ts';
+import type { ChannelRecord, MembershipRecord, MembershipRow, UuidRecord } from '../model/records.ts';
 
 /**
  * The storage contract. Every write is one transaction; the `decide` callbacks are the domain's

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type KeysetLimits } from '../../src/auth/keysets.ts';
+import { DEFAULT_LIMITS, type KeysetLimits } from '../../src/model/keyset.ts';
 import { checkPrecondition, decideMembership, decideObject } from '../../src/objects/apply.ts';
 import { membershipBatch } from '../../src/objects/membership-rules.ts';
-import type { ChannelRecord, MembershipPatch, UuidRecord } from '../../src/objects/records.ts';
+import type { ChannelRecord, MembershipPatch, UuidRecord } from '../../src/model/records.ts';
 import type { Cursor } from '../../src/query/cursor.ts';
 import type { Resource } from '../../src/query/fields.ts';
 import { parseFilter } from '../../src/query/filter/parser.ts';

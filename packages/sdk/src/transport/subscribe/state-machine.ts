@@ -1,7 +1,7 @@
+import type { SubscribeEnvelope } from '@roster/protocol';
 import type { ReconnectOptions } from '../../config.ts';
 import { PNStatusCategory } from '../../models/status-category.ts';
 import type { PNStatus } from '../../models/status.ts';
-import type { SubscribeEnvelope } from './subscribe-response.ts';
 
 /**
  * The subscribe loop as a pure state machine: `transition(state, event)` returns the next

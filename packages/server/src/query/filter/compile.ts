@@ -1,4 +1,4 @@
-import { toStored } from '../../objects/clock.ts';
+import { toStored } from '../../model/instant.ts';
 import { baseLetters, sortKey } from '../collation.ts';
 import type { SqlDialect, SqlParams } from '../dialect.ts';
 import { resolveField, type FieldRef, type Resource } from '../fields.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../auth/keysets.ts';
+import { DEFAULT_LIMITS } from '../../model/keyset.ts';
 import { decideObject } from '../../objects/apply.ts';
-import type { UuidRecord } from '../../objects/records.ts';
+import type { UuidRecord } from '../../model/records.ts';
 import { cursorWidth } from '../../query/cursor.ts';
 import type { Resource } from '../../query/fields.ts';
 import { parseFilter } from '../../query/filter/parser.ts';

@@ -1,4 +1,5 @@
-import type { ChannelRecord, Custom, MembershipRecord, MembershipRow, UuidRecord } from '../../objects/records.ts';
+import type { ChannelRecord, Custom, MembershipRecord, MembershipRow, UuidRecord } from '../../model/records.ts';
+import { CHANNEL_RESOURCE, MEMBERSHIP_RESOURCE, UUID_RESOURCE, type ResourceDescriptor } from '../../model/resources.ts';
 import { MEMBERSHIP_COLUMNS } from './tables.ts';
 
 /** One SQL value as the shared SQL binds and reads it. */
@@ -10,55 +11,41 @@ export type SqlValue = string | number | null;
  */
 export type SqlValues = SqlValue[];
 
-const text = (value: string | number | null | undefined): string | null =>
-  value === null || value === undefined ? null : String(value);
+const text = (value: SqlValue | undefined): string | null => (value === null || value === undefined ? null : String(value));
 
-function custom(value: string | number | null | undefined): Custom | null {
+function custom(value: SqlValue | undefined): Custom | null {
   return typeof value === 'string' ? (JSON.parse(value) as Custom) : null; // written by us as a JSON object
 }
 
-/** In the order of `OBJECT_COLUMNS.uuid`: id, name, external_id, profile_url, email, status, type, custom, updated, etag */
-export function uuidFromValues(v: SqlValues, at = 0): UuidRecord {
-  return {
-    id: String(v[at]),
-    name: text(v[at + 1]),
-    externalId: text(v[at + 2]),
-    profileUrl: text(v[at + 3]),
-    email: text(v[at + 4]),
-    status: text(v[at + 5]),
-    type: text(v[at + 6]),
-    custom: custom(v[at + 7]),
-    updated: String(v[at + 8]),
-    eTag: String(v[at + 9]),
+/** Reads a record from `values` starting at `at`, one value per field in the order of `columnsOf(resource)`. */
+export type RowReader<R> = (values: SqlValues, at?: number) => R;
+
+/**
+ * The reader of a resource's rows. Key, `updated` and eTag columns are NOT NULL, so reading
+ * every text as nullable gives them the same strings.
+ */
+export function rowReader<R>(resource: ResourceDescriptor<R>): RowReader<R> {
+  const fields = resource.fields.map((f) => ({ name: f.name, read: f.type === 'json' ? custom : text }));
+  return (values, at = 0) => {
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < fields.length; index++) record[fields[index]!.name] = fields[index]!.read(values[at + index]);
+    return record as R;
   };
 }
 
-/** In the order of `OBJECT_COLUMNS.channel`: id, name, description, status, type, custom, updated, etag */
-export function channelFromValues(v: SqlValues, at = 0): ChannelRecord {
-  return {
-    id: String(v[at]),
-    name: text(v[at + 1]),
-    description: text(v[at + 2]),
-    status: text(v[at + 3]),
-    type: text(v[at + 4]),
-    custom: custom(v[at + 5]),
-    updated: String(v[at + 6]),
-    eTag: String(v[at + 7]),
-  };
+/** The values a record is stored as, in the order of `columnsOf(resource)`. */
+export function rowWriter<R>(resource: ResourceDescriptor<R>): (record: R) => (string | null)[] {
+  const fields = resource.fields.map((f) => ({ name: f.name, json: f.type === 'json' }));
+  return (record) =>
+    fields.map(({ name, json }) => {
+      const value = record[name] as string | Custom | null;
+      return json ? customText(value as Custom | null) : (value as string | null);
+    });
 }
 
-/** In the order of `MEMBERSHIP_COLUMNS`: uuid_id, channel_id, status, type, custom, updated, etag */
-export function membershipFromValues(v: SqlValues, at = 0): MembershipRecord {
-  return {
-    uuidId: String(v[at]),
-    channelId: String(v[at + 1]),
-    status: text(v[at + 2]),
-    type: text(v[at + 3]),
-    custom: custom(v[at + 4]),
-    updated: String(v[at + 5]),
-    eTag: String(v[at + 6]),
-  };
-}
+export const uuidFromValues: RowReader<UuidRecord> = rowReader(UUID_RESOURCE);
+export const channelFromValues: RowReader<ChannelRecord> = rowReader(CHANNEL_RESOURCE);
+export const membershipFromValues: RowReader<MembershipRecord> = rowReader(MEMBERSHIP_RESOURCE);
 
 /** A membership followed by its related object's columns, all NULL when that object has no metadata. */
 export function membershipRowFrom(v: SqlValues, related: 'uuid' | 'channel'): MembershipRow {

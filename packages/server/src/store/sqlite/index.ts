@@ -1,4 +1,4 @@
-import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
+import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import type { Store } from '../store.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';

@@ -1,16 +1,20 @@
-import type { MembershipRecord, MembershipRow } from '../../objects/records.ts';
+import type { MembershipRecord, MembershipRow } from '../../model/records.ts';
+import { MEMBERSHIP_RESOURCE } from '../../model/resources.ts';
 import { listPage } from '../sql/page.ts';
-import { customText, membershipFromValues, membershipRowFrom, type SqlValues } from '../sql/rows.ts';
+import { membershipFromValues, membershipRowFrom, rowWriter, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS } from '../sql/tables.ts';
 import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipCounts, MembershipEnds, MembershipStore } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
 
+/** Every column but the two ends, which identify the membership. */
+const UPDATED_COLUMNS = MEMBERSHIP_COLUMNS.filter((c) => c !== 'uuid_id' && c !== 'channel_id');
+const toValues = rowWriter(MEMBERSHIP_RESOURCE);
+
 const SQL = {
   get: `SELECT ${MEMBERSHIP_COLUMNS.join(', ')} FROM memberships WHERE sub_key = ? AND uuid_id = ? AND channel_id = ?`,
   upsert:
-    `INSERT INTO memberships (sub_key, ${MEMBERSHIP_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)` +
-    ` ON CONFLICT (sub_key, uuid_id, channel_id) DO UPDATE SET status = excluded.status, type = excluded.type,` +
-    ` custom = excluded.custom, updated = excluded.updated, etag = excluded.etag`,
+    `INSERT INTO memberships (sub_key, ${MEMBERSHIP_COLUMNS.join(', ')}) VALUES (?, ${MEMBERSHIP_COLUMNS.map(() => '?').join(', ')})` +
+    ` ON CONFLICT (sub_key, uuid_id, channel_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
   delete: `DELETE FROM memberships WHERE sub_key = ? AND uuid_id = ? AND channel_id = ?`,
   countOfUser: `SELECT count(*) AS n FROM memberships WHERE sub_key = ? AND uuid_id = ?`,
   countOfChannel: `SELECT count(*) AS n FROM memberships WHERE sub_key = ? AND channel_id = ?`,
@@ -48,7 +52,7 @@ export class SqliteMembershipStore implements MembershipStore {
       const r = decision.record;
       this.#parts.statements
         .get(SQL.upsert)
-        .run(batch.subKey, r.uuidId, r.channelId, r.status, r.type, customText(r.custom), r.updated, r.eTag);
+        .run(batch.subKey, ...toValues(r));
       added ||= current === undefined;
       changes.push({ kind: 'set', record: r });
     }

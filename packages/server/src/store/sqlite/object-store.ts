@@ -1,7 +1,8 @@
 import { BoundedMap } from '../../bounded-map.ts';
-import type { ChannelRecord, UuidRecord } from '../../objects/records.ts';
+import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { listPage } from '../sql/page.ts';
-import { channelFromValues, customText, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
+import { CHANNEL_RESOURCE, UUID_RESOURCE } from '../../model/resources.ts';
+import { channelFromValues, membershipFromValues, rowWriter, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
@@ -19,14 +20,14 @@ export const UUID_TABLE: ObjectTable<UuidRecord> = {
   kind: 'uuid',
   table: 'uuids',
   fromRow: (row) => uuidFromValues(row),
-  toRow: (r) => [r.id, r.name, r.externalId, r.profileUrl, r.email, r.status, r.type, customText(r.custom), r.updated, r.eTag],
+  toRow: rowWriter(UUID_RESOURCE),
 };
 
 export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
   kind: 'channel',
   table: 'channels',
   fromRow: (row) => channelFromValues(row),
-  toRow: (r) => [r.id, r.name, r.description, r.status, r.type, customText(r.custom), r.updated, r.eTag],
+  toRow: rowWriter(CHANNEL_RESOURCE),
 };
 
 /**

@@ -7,9 +7,11 @@ import { COLLATION_STAMP, sortKey } from '../../query/collation.ts';
 import { parseFilter } from '../../query/filter/parser.ts';
 import { parseSort } from '../../query/sort.ts';
 import { listStatement, selectColumns } from '../sql/list-sql.ts';
+import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { ListQuery } from '../store.ts';
 import { sqliteDialect } from './dialect.ts';
 import { SqliteStore } from './index.ts';
+import { SORT_KEY_COLUMNS } from './schema.ts';
 
 /**
  * The schema a release before the collation wrote (user_version 2): key columns holding the
@@ -136,6 +138,25 @@ describe('opening a database an older release wrote', () => {
     try {
       await expectCurrentSchema(store);
       expect(store.db.prepare(`SELECT value FROM roster_meta WHERE name = 'collation'`).pluck().get()).toBe(COLLATION_STAMP);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the schema and model/resources.ts', () => {
+  it('holds every column the descriptors name, and a sort key for every field marked with one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'roster-schema-'));
+    const store = new SqliteStore({ path: join(dir, 'roster.db'), synchronous: 'normal' });
+    try {
+      const columnsOf = (table: string) => (store.db.pragma(`table_xinfo(${table})`) as { name: string }[]).map((c) => c.name);
+      for (const [kind, table] of [['uuid', 'uuids'], ['channel', 'channels']] as const) {
+        expect(columnsOf(table)).toEqual(expect.arrayContaining([...OBJECT_COLUMNS[kind]]));
+      }
+      expect(columnsOf('memberships')).toEqual(expect.arrayContaining([...MEMBERSHIP_COLUMNS]));
+      for (const [table, keyed] of Object.entries(SORT_KEY_COLUMNS)) {
+        expect(columnsOf(table), table).toEqual(expect.arrayContaining(keyed.map((c) => `${c}_key`)));
+      }
     } finally {
       await store.close();
     }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { CHANNEL_RESOURCE, MEMBERSHIP_RESOURCE, sortKeyColumnsOf, UUID_RESOURCE } from '../../model/resources.ts';
 import { COLLATION_STAMP } from '../../query/collation.ts';
 
 /**
@@ -8,15 +9,27 @@ import { COLLATION_STAMP } from '../../query/collation.ts';
  *
  * Every sortable text column has a generated `<column>_key`: one plain column whose byte order
  * is the collation we answer in (query/collation.ts), so an index on (key, id) serves keyset
- * pages as a row-value seek wherever the page starts.
+ * pages as a row-value seek wherever the page starts. Which columns have one is said by
+ * model/resources.ts (`sortKey`); the dialect sorts any other text column on a computed key.
  */
-export const SORT_KEY_COLUMNS = {
+export const SORT_KEY_COLUMNS: Record<KeyedTable, readonly string[]> = {
+  uuids: sortKeyColumnsOf(UUID_RESOURCE),
+  channels: sortKeyColumnsOf(CHANNEL_RESOURCE),
+  memberships: sortKeyColumnsOf(MEMBERSHIP_RESOURCE),
+};
+
+type KeyedTable = 'uuids' | 'channels' | 'memberships';
+
+/**
+ * The key columns migrations 1 and 3 create. History: a field added to model/resources.ts
+ * later gets its key column in a new migration (schema.test.ts checks every `SORT_KEY_COLUMNS`
+ * entry exists), never by editing these.
+ */
+const MIGRATED_KEY_COLUMNS: Record<KeyedTable, readonly string[]> = {
   uuids: ['id', 'name', 'external_id', 'profile_url', 'email', 'status', 'type'],
   channels: ['id', 'name', 'description', 'status', 'type'],
   memberships: ['uuid_id', 'channel_id', 'status', 'type'],
-} as const;
-
-type KeyedTable = keyof typeof SORT_KEY_COLUMNS;
+};
 
 /**
  * The SQL function (registered by connection.ts) computing `sortKey` of query/collation.ts:
@@ -37,7 +50,7 @@ function foldedKeyColumn(column: string): string {
   return `${column}_key TEXT GENERATED ALWAYS AS (CASE WHEN ${column} IS NULL THEN '' ELSE fold(${column}) || char(1) || ${column} END) VIRTUAL`;
 }
 
-const foldedKeys = (table: KeyedTable) => SORT_KEY_COLUMNS[table].map((c) => `,\n    ${foldedKeyColumn(c)}`).join('');
+const foldedKeys = (table: KeyedTable) => MIGRATED_KEY_COLUMNS[table].map((c) => `,\n    ${foldedKeyColumn(c)}`).join('');
 
 /** Every index holding sort keys: each must be rebuilt when the keys' function changes. */
 export const KEY_INDEXES: readonly { name: string; on: string }[] = [
@@ -114,7 +127,7 @@ const MIGRATIONS: readonly string[] = [
   // 3: sort keys in the collation of query/collation.ts (accents and case below the base letter).
   `
   ${KEY_INDEXES.map(({ name }) => `DROP INDEX ${name};`).join('\n')}
-  ${Object.entries(SORT_KEY_COLUMNS)
+  ${Object.entries(MIGRATED_KEY_COLUMNS)
     .flatMap(([table, columns]) => columns.map((c) => `ALTER TABLE ${table} DROP COLUMN ${c}_key;\nALTER TABLE ${table} ADD COLUMN ${keyColumn(c)};`))
     .join('\n')}
   ${createKeyIndexes()}

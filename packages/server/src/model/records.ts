@@ -11,7 +11,7 @@ export interface UuidRecord {
   status: string | null;
   type: string | null;
   custom: Custom | null;
-  /** Stored form: fixed-width microseconds, see `clock.ts`. */
+  /** Stored form: fixed-width microseconds, see `instant.ts`. */
   updated: string;
   eTag: string;
 }

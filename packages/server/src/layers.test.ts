@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The server's folders are layers and imports only run down. Each layer lists the layers it may
+ * import; anything else is a layering break. Tests are exempt: they wire layers together.
+ */
+const ALLOWED = {
+  base: [],
+  model: ['base'],
+  query: ['base', 'model'],
+  store: ['base', 'model', 'query'],
+  objects: ['base', 'model', 'query', 'store'],
+  realtime: ['base', 'model', 'query', 'objects'],
+  auth: ['base', 'model'],
+  config: ['base', 'model'],
+  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'auth'],
+  entry: ['base', 'model', 'store', 'objects', 'realtime', 'auth', 'config', 'http'],
+} as const satisfies Record<string, readonly string[]>;
+
+type Layer = keyof typeof ALLOWED;
+
+/** Files at the top of `src/` that are not a folder of their own. */
+const ROOT_FILES: Record<string, Layer> = {
+  'errors.ts': 'base',
+  'bounded-map.ts': 'base',
+  'version.ts': 'base',
+  'config.ts': 'config',
+  'startup-failure.ts': 'entry',
+  'node.ts': 'entry',
+  'main.ts': 'entry',
+};
+
+const SRC = dirname(fileURLToPath(import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** The layer of a file under `src/`; throws for a file or folder the table does not know. */
+function layerOf(file: string): Layer {
+  const [head = '', ...rest] = relative(SRC, file).split(sep);
+  const layer = rest.length === 0 ? ROOT_FILES[head] : (head as Layer);
+  if (layer === undefined || !(layer in ALLOWED)) throw new Error(`${relative(SRC, file)} belongs to no layer; add it to ALLOWED`);
+  return layer;
+}
+
+/** Every relative import of a file (static, type-only, re-export and dynamic), as absolute paths. */
+function relativeImports(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const { importedFiles } = ts.preProcessFile(text, true, true);
+  return importedFiles.map((ref) => ref.fileName).filter((name) => name.startsWith('.')).map((name) => resolve(dirname(file), name));
+}
+
+interface Arrow {
+  from: Layer;
+  to: Layer;
+  where: string;
+}
+
+function arrowsBetweenLayers(): Arrow[] {
+  return sourceFiles(SRC).flatMap((file) =>
+    relativeImports(file)
+      .map((target) => ({ from: layerOf(file), to: layerOf(target), where: `${relative(SRC, file)} → ${relative(SRC, target)}` }))
+      .filter((arrow) => arrow.from !== arrow.to),
+  );
+}
+
+/** A cycle in a directed graph given as adjacency lists, or `undefined` when there is none. */
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    const open = path.indexOf(node);
+    if (open !== -1) return [...path.slice(open), node];
+    if (done.has(node)) return undefined;
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    done.add(node);
+    return undefined;
+  };
+  for (const node of graph.keys()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+describe('server layers', () => {
+  const arrows = arrowsBetweenLayers();
+
+  it('imports only run down the layer table', () => {
+    const breaks = arrows.filter(({ from, to }) => !(ALLOWED[from] as readonly Layer[]).includes(to)).map((arrow) => arrow.where);
+    expect(breaks).toEqual([]);
+  });
+
+  it('the layer table itself has no cycle', () => {
+    expect(findCycle(new Map(Object.entries(ALLOWED)))).toBeUndefined();
+  });
+
+  it('no two folders import each other, directly or round about', () => {
+    const graph = new Map<string, string[]>();
+    for (const { from, to } of arrows) graph.set(from, [...(graph.get(from) ?? []), to]);
+    expect(findCycle(graph)).toBeUndefined();
+  });
+
+  it('no source file imports itself round about', () => {
+    const graph = new Map(sourceFiles(SRC).map((file) => [file, relativeImports(file)]));
+    expect(findCycle(graph)?.map((file) => relative(SRC, file))).toBeUndefined();
+  });
+
+  it('sees type-only imports, re-exports and dynamic imports', () => {
+    const file = join(SRC, 'query', 'example.ts');
+    const text = [
+      "import type { Keyset } from '../model/keyset.ts';",
+      "export { toWire } from '../model/instant.ts';",
+      "const later = await import('../objects/service.ts');",
+      "import { z } from 'zod';",
+    ].join('\n');
+    expect(relativeImports(file, text).map((target) => relative(SRC, target))).toEqual([
+      join('model', 'keyset.ts'),
+      join('model', 'instant.ts'),
+      join('objects', 'service.ts'),
+    ]);
+  });
+});
