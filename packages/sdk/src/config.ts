@@ -9,7 +9,8 @@ export interface RetryOptions {
    */
   limit?: number;
   /**
-   * Delay before the first retry; doubles on each further retry.
+   * Delay before the first retry; doubles on each further retry. Each wait is jittered down to
+   * between half this backoff and the full backoff ("equal jitter").
    * @default 200
    */
   baseDelayMs?: number;
@@ -29,7 +30,8 @@ export interface ReconnectOptions {
    */
   maxAttempts?: number;
   /**
-   * Delay before the first reconnect; doubles on each further attempt.
+   * Delay before the first reconnect; doubles on each further attempt. Each wait is jittered down
+   * to between half this backoff and the full backoff ("equal jitter").
    * @default 500
    */
   baseDelayMs?: number;

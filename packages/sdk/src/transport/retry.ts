@@ -9,14 +9,29 @@ export function shouldRetry(outcome: TransportOutcome): boolean {
   return RETRIED_STATUS_CODES.has(outcome.response.statusCode);
 }
 
+/** Draws a number in [0, 1), like `Math.random`; injected so delays are reproducible in tests. */
+export type RandomSource = () => number;
+
 /**
- * Milliseconds to wait before retry number `retry` (1-based): exponential from `baseDelayMs`,
- * or the server's `Retry-After` in seconds, capped at `maxDelayMs` either way.
+ * "Equal jitter": a delay drawn from [ceilingMs / 2, ceilingMs] (milliseconds, rounded).
+ * Half the backoff is kept so a failing server still gets breathing room; the other half is
+ * random so clients that failed together (a node restart) do not all come back at once.
+ * `random() === 0` gives the ceiling itself.
  */
-export function retryDelay(retry: number, outcome: TransportOutcome, options: Required<RetryOptions>): number {
+export function equalJitter(ceilingMs: number, random: RandomSource): number {
+  return Math.round(ceilingMs - (random() * ceilingMs) / 2);
+}
+
+/**
+ * Milliseconds to wait before retry number `retry` (1-based). Without `Retry-After` it is the
+ * exponential backoff `min(baseDelayMs * 2^(retry - 1), maxDelayMs)` with equal jitter, so a
+ * delay in [backoff / 2, backoff]. A server's `Retry-After` (seconds) is honoured as given,
+ * without jitter, capped at `maxDelayMs`.
+ */
+export function retryDelay(retry: number, outcome: TransportOutcome, options: Required<RetryOptions>, random: RandomSource = Math.random): number {
   const retryAfter = outcome.ok ? Number(outcome.response.headers.get('retry-after') ?? Number.NaN) : Number.NaN;
-  const delay = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : options.baseDelayMs * 2 ** (retry - 1);
-  return Math.min(delay, options.maxDelayMs);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, options.maxDelayMs);
+  return equalJitter(Math.min(options.baseDelayMs * 2 ** (retry - 1), options.maxDelayMs), random);
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (the caller checks `signal.aborted`). */

@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { PNOperationType } from '../../models/operation.ts';
 import { PNStatusCategory } from '../../models/status-category.ts';
 import { PNStatus } from '../../models/status.ts';
-import { reconnectDelay, transition, UNSUBSCRIBED, type Cursor, type SubscribeEvent, type SubscribeState } from './state-machine.ts';
+import {
+  jitteredReconnectDelay,
+  reconnectDelay,
+  transition,
+  UNSUBSCRIBED,
+  type Cursor,
+  type ReconnectPolicy,
+  type SubscribeEvent,
+  type SubscribeState,
+} from './state-machine.ts';
 
-const policy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 250 };
+// A random source fixed at 0 draws no jitter, so delays below are the backoff ceilings.
+const policy: ReconnectPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 250, random: () => 0 };
 const cursor: Cursor = { timetoken: '17000000000000001', region: 1 };
 const later: Cursor = { timetoken: '17000000000000009', region: 1 };
 
@@ -63,6 +73,30 @@ describe('subscribe state machine', () => {
 
   it('delays double up to the cap', () => {
     expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, policy))).toEqual([100, 200, 250, 250]);
+  });
+
+  it('reconnect delays use equal jitter: between half the ceiling and the ceiling', () => {
+    const draws = [0, 0.25, 0.5, 0.999];
+    let next = 0;
+    const jittered: ReconnectPolicy = { ...policy, maxAttempts: 10, random: () => draws[next++ % draws.length] ?? 0 };
+    const delays = [1, 2, 3, 4, 5, 6, 7, 8].map((attempt) => jitteredReconnectDelay(attempt, jittered));
+    [1, 2, 3, 4, 5, 6, 7, 8].forEach((attempt, index) => {
+      const ceiling = reconnectDelay(attempt, policy);
+      expect(delays[index]).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(delays[index]).toBeLessThanOrEqual(ceiling);
+    });
+    // Attempts at the cap (250) still differ from one another.
+    expect(new Set(delays.slice(2)).size).toBeGreaterThan(1);
+    expect(delays).toEqual([100, 175, 188, 125, 250, 219, 188, 125]);
+  });
+
+  it('the delay in a retry effect comes from the policy random source and is reproducible', () => {
+    const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 1 };
+    const failed = { type: 'receiveFailed', status: network } as const;
+    const half: ReconnectPolicy = { ...policy, random: () => 0.5 };
+    const first = transition(receiving, failed, half);
+    expect(first.effects).toEqual([{ type: 'receive', channels: ['a'], cursor, delayMs: 150 }]);
+    expect(transition(receiving, failed, half)).toEqual(first);
   });
 
   it('gives up after maxAttempts, keeping channels and cursor for reconnect()', () => {

@@ -2,11 +2,13 @@ import type { SubscribeEnvelope } from '@roster/protocol';
 import type { ReconnectOptions } from '../../config.ts';
 import { PNStatusCategory } from '../../models/status-category.ts';
 import type { PNStatus } from '../../models/status.ts';
+import { equalJitter, type RandomSource } from '../retry.ts';
 
 /**
  * The subscribe loop as a pure state machine: `transition(state, event)` returns the next
- * state and the effects to run; `SubscribeLoop` runs them. Nothing here does I/O or reads
- * the clock, so every path is unit-testable.
+ * state and the effects to run; `SubscribeLoop` runs them. Nothing here does I/O, reads
+ * the clock or draws random numbers (the policy brings its random source), so every path is
+ * unit-testable.
  *
  *   unsubscribed --subscribe--> handshaking --ok--> receiving --ok--> receiving ...
  *   handshaking/receiving --retryable failure--> same state, attempt + 1, delayed retry
@@ -72,8 +74,13 @@ export interface Transition {
 
 export const UNSUBSCRIBED: SubscribeState = { kind: 'unsubscribed' };
 
+/** The reconnect options plus the random source the retry delays draw their jitter from. */
+export interface ReconnectPolicy extends Required<ReconnectOptions> {
+  readonly random: RandomSource;
+}
+
 /** The next state and effects for an event. Events that do not apply in a state are ignored. */
-export function transition(state: SubscribeState, event: SubscribeEvent, policy: Required<ReconnectOptions>): Transition {
+export function transition(state: SubscribeState, event: SubscribeEvent, policy: ReconnectPolicy): Transition {
   switch (event.type) {
     case 'subscriptionChanged':
       return changeSubscription(state, event.channels, event.timetoken);
@@ -132,9 +139,20 @@ export function transition(state: SubscribeState, event: SubscribeEvent, policy:
   }
 }
 
-/** Delay before reconnect attempt `attempt` (1-based): doubling from the base, capped. */
+/**
+ * Backoff ceiling before reconnect attempt `attempt` (1-based): doubling from the base, capped
+ * at `maxDelayMs`. The delay actually used is {@link jitteredReconnectDelay}.
+ */
 export function reconnectDelay(attempt: number, policy: Required<ReconnectOptions>): number {
   return Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+}
+
+/**
+ * Milliseconds to wait before reconnect attempt `attempt`: the backoff ceiling with "equal
+ * jitter", so a delay in [ceiling / 2, ceiling] drawn from `policy.random`.
+ */
+export function jitteredReconnectDelay(attempt: number, policy: ReconnectPolicy): number {
+  return equalJitter(reconnectDelay(attempt, policy), policy.random);
 }
 
 /** Network trouble, timeouts, throttling and server errors pass; a 4xx will not fix itself. */
@@ -203,12 +221,12 @@ function fail(
   state: Extract<SubscribeState, { kind: 'handshaking' | 'receiving' }>,
   cursor: Cursor | null,
   status: PNStatus,
-  policy: Required<ReconnectOptions>,
+  policy: ReconnectPolicy,
   retry: (attempt: number, delayMs: number) => Transition,
 ): Transition {
   const attempt = state.attempt + 1;
   if (isRetryable(status) && attempt <= policy.maxAttempts) {
-    const next = retry(attempt, reconnectDelay(attempt, policy));
+    const next = retry(attempt, jitteredReconnectDelay(attempt, policy));
     // Report the trouble once, when it starts, not on every attempt.
     if (state.attempt > 0) return next;
     const report: SubscribeEffect = { type: 'emitStatus', status: { category: status.category, channels: state.channels, cause: status } };

@@ -4,9 +4,9 @@ import { statusOf } from '../status-of.ts';
 import { PNOperationType } from '../../models/operation.ts';
 import { PNStatusCategory } from '../../models/status-category.ts';
 import { PNStatus } from '../../models/status.ts';
-import { sleep } from '../retry.ts';
+import { sleep, type RandomSource } from '../retry.ts';
 import type { Transport } from '../transport.ts';
-import { UNSUBSCRIBED, transition, type StatusReport, type SubscribeEffect, type SubscribeEvent, type SubscribeState } from './state-machine.ts';
+import { UNSUBSCRIBED, transition, type ReconnectPolicy, type StatusReport, type SubscribeEffect, type SubscribeEvent, type SubscribeState } from './state-machine.ts';
 import { leaveRequest, subscribeRequest } from './subscribe-request.ts';
 import { parseSubscribeResponse, type SubscribeEnvelope } from './subscribe-response.ts';
 
@@ -32,11 +32,14 @@ export class SubscribeLoop {
   private readonly config: ResolvedConfig;
   private readonly transport: Transport;
   private readonly hooks: SubscribeLoopHooks;
+  private readonly policy: ReconnectPolicy;
 
-  constructor(config: ResolvedConfig, transport: Transport, hooks: SubscribeLoopHooks) {
+  /** `random` is where reconnect delays draw their jitter (`Math.random` unless a test fixes it). */
+  constructor(config: ResolvedConfig, transport: Transport, hooks: SubscribeLoopHooks, random: RandomSource = Math.random) {
     this.config = config;
     this.transport = transport;
     this.hooks = hooks;
+    this.policy = { ...config.reconnect, random };
   }
 
   /** The current state (read-only snapshot). */
@@ -59,7 +62,7 @@ export class SubscribeLoop {
     this.draining = true;
     try {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        const { state, effects } = transition(this.state, next, this.config.reconnect);
+        const { state, effects } = transition(this.state, next, this.policy);
         this.state = state;
         for (const effect of effects) this.run(effect);
       }
