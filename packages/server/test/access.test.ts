@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureV2, sortedQuery } from '../src/auth/signature.ts';
 import { parseQueryString, queryPairs } from '../src/http/url.ts';
 import { startServer, type RunningServer } from './fixture.ts';
+import { statusOf } from './http.ts';
 
 const KEYSET = {
   publishKey: 'pub-c-locked',
@@ -28,16 +29,6 @@ function client(userId: string, token?: string): PubNub {
   if (token !== undefined) pubnub.setToken(token);
   clients.push(pubnub);
   return pubnub;
-}
-
-/** 200, or the HTTP status the SDK reports for a failed call. */
-async function statusOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    return (error as { status?: { statusCode?: number } }).status?.statusCode ?? -1;
-  }
 }
 
 /** A raw request, signed with the secret key when `sign` is set (as the SDK would). */

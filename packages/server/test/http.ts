@@ -59,3 +59,13 @@ export type ObjectsClient = ReturnType<typeof objectsClient>;
 
 /** `updated` as PubNub sends it: ISO 8601 UTC with up to 6 fractional digits. */
 export const ISO_UPDATED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** 200, or the HTTP status the official SDK reports for a failed call. */
+export async function statusOf(call: Promise<unknown>): Promise<number> {
+  try {
+    await call;
+    return 200;
+  } catch (error) {
+    return (error as { status?: { statusCode?: number } }).status?.statusCode ?? -1;
+  }
+}

@@ -7,6 +7,7 @@ import PubNub from 'pubnub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './fixture.ts';
 import { closeSigningAgent, sendRaw, signedQuery, signV1, signV2, type Keys, type RawAnswer } from './signing.ts';
+import { statusOf } from './http.ts';
 
 const A: Keys = { publishKey: 'pub-c-alpha', subscribeKey: 'sub-c-alpha', secretKey: 'sec-c-alpha-secret' };
 const B: Keys = { publishKey: 'pub-c-beta', subscribeKey: 'sub-c-beta', secretKey: 'sec-c-beta-secret' };
@@ -36,16 +37,6 @@ afterAll(async () => {
 function signed(keys: Keys, method: string, path: string, options: { body?: string; signedPath?: string; query?: Record<string, string> } = {}): Promise<RawAnswer> {
   const query = signedQuery(options.query ?? { uuid: 'backend' }, (q) => signV2(keys, method, options.signedPath ?? path, q, options.body));
   return sendRaw(server.url, method, path, query, options.body);
-}
-
-/** 200, or the HTTP status the SDK reports for a failed call. */
-async function statusOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    return (error as { status?: { statusCode?: number } }).status?.statusCode ?? -1;
-  }
 }
 
 interface SubscribeAnswer {
