@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { expected } from './schema-errors.ts';
 
@@ -55,28 +56,28 @@ export const SETTINGS = {
     flag: '--subscribe-hold <seconds>',
     env: 'ROSTER_SUBSCRIBE_HOLD',
     schema: Type.Number({ exclusiveMinimum: 0, maximum: MAX_HOLD_SECONDS }),
-    default: 280,
+    default: DEFAULT_HUB_OPTIONS.holdSeconds,
     description: 'seconds a subscribe long-poll waits for something to deliver before it answers empty (clients give up at 310)',
   }),
   channelLogSize: option({
     flag: '--channel-log-size <count>',
     env: 'ROSTER_CHANNEL_LOG_SIZE',
     schema: Type.Integer({ minimum: 1 }),
-    default: 100,
+    default: DEFAULT_HUB_OPTIONS.channelLogSize,
     description: 'envelopes each channel keeps for subscribers that reconnect with their last timetoken',
   }),
   channelLogSeconds: option({
     flag: '--channel-log-seconds <seconds>',
     env: 'ROSTER_CHANNEL_LOG_SECONDS',
     schema: Type.Number({ exclusiveMinimum: 0 }),
-    default: 600,
+    default: DEFAULT_HUB_OPTIONS.channelLogSeconds,
     description: 'how long a channel keeps them',
   }),
   channelLogMiB: option({
     flag: '--channel-log-mib <mib>',
     env: 'ROSTER_CHANNEL_LOG_MIB',
     schema: Type.Number({ exclusiveMinimum: 0 }),
-    default: 256,
+    default: DEFAULT_HUB_OPTIONS.channelLogMiB,
     description:
       'MiB of memory all channel logs of the node keep together, counted as the README section on real-time options says; past it, the channels written to longest ago lose their logs first (a subscriber reconnecting there gets what is still kept)',
   }),

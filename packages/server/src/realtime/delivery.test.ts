@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BusAttachment, BusMessage, BusReceiver, EventBus } from './bus.ts';
 import { LocalDelivery, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
-import { DEFAULT_HUB_OPTIONS } from './options.ts';
+import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { Sequencer } from './sequencer.ts';
 import { TimetokenClock } from './timetoken.ts';
 

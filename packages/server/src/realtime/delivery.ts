@@ -4,7 +4,7 @@ import { CatchUp } from './catch-up.ts';
 import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, subjectOf, textBytes, type FilterSubject, type LoggedMessage, type SharedPayload } from './channel-log.ts';
 import { envelopeChars, subscribeBody, type Envelope } from './envelope.ts';
 import { tooManyFilters, type MessageFilter } from './message-filter.ts';
-import type { HubOptions } from './options.ts';
+import type { HubOptions } from '../model/hub-options.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';
 
 /** A subscribe long-poll, validated. */

@@ -4,7 +4,7 @@ import type { ObjectEvent } from '../objects/events.ts';
 import type { SubscribeQuery } from './delivery.ts';
 import { RealtimeHub } from './hub.ts';
 import { MessageFilterCache, parseMessageFilter } from './message-filter.ts';
-import type { HubOptions } from './options.ts';
+import type { HubOptions } from '../model/hub-options.ts';
 
 interface Answer {
   t: { t: string; r: number };

@@ -8,7 +8,7 @@ import type { SubscribeQuery } from './delivery.ts';
 import { RealtimeHub } from './hub.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { parseMessageFilter } from './message-filter.ts';
-import type { HubOptions } from './options.ts';
+import type { HubOptions } from '../model/hub-options.ts';
 import { TimetokenClock } from './timetoken.ts';
 
 interface Answer {

@@ -2,7 +2,7 @@ import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
 import type { EventBus } from './bus.ts';
 import { LocalDelivery, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
-import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.ts';
+import { DEFAULT_HUB_OPTIONS, type HubOptions } from '../model/hub-options.ts';
 import { Sequencer, type MessageInput } from './sequencer.ts';
 import { TimetokenClock, type Timetoken } from './timetoken.ts';
 

@@ -1,6 +1,6 @@
 /**
  * How a node's real-time layer behaves. `holdSeconds` and the `channelLog*` options have a CLI
- * flag and an env var (config.ts); the others are fixed.
+ * flag and an env var (`config/options.ts`, which takes its defaults from here); the others are fixed.
  */
 export interface HubOptions {
   /** Non-zero region id sent with every timetoken (the JS SDK stalls on `r: 0`). @default 1 */
