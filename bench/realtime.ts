@@ -10,7 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { residentBytes, startServer } from '../packages/server/test/fixture.ts';
+import { residentBytes, startServer } from '@roster/testing/server';
 import { RawPoller } from './lib/raw-poll.ts';
 import { check, type Check } from './lib/report.ts';
 import { send } from './lib/seed.ts';

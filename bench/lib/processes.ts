@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer, type StartOptions } from '../../packages/server/test/fixture.ts';
+import { startServer, type RunningServer, type StartOptions } from '@roster/testing/server';
 
 /** A server under test: its base URL and process id, for RSS readings. */
 export interface Target {

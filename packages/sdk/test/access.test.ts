@@ -1,17 +1,16 @@
 import PubNub from 'pubnub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PNStatusCategory, type Roster } from '../src/index.ts';
-import { clientFor, rejection, startRoster, type RunningServer } from './helpers/roster.ts';
+import { clientFor, rejection } from './helpers/roster.ts';
 
 const SECRET = 'sec-c-sdk-test';
-let server: RunningServer;
+const server = useServer({ keysets: [{ publishKey: 'demo', subscribeKey: 'demo', secretKey: SECRET, accessManager: true }] });
 let admin: Roster;
 
-beforeAll(async () => {
-  server = await startRoster({ keysets: [{ publishKey: 'demo', subscribeKey: 'demo', secretKey: SECRET, accessManager: true }] });
+beforeAll(() => {
   admin = clientFor(server, 'backend', { secretKey: SECRET });
 });
-afterAll(() => server.close());
 
 describe('Access Manager from the SDK against a locked-down Roster keyset', () => {
   it('signs with the secretKey: an admin client has full access, an anonymous one none', async () => {

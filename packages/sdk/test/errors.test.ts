@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isPubNubException, PNStatusCategory, PubNubException, type Roster } from '../src/index.ts';
-import { clientFor, rejection, startRoster, unique, viaCallback, type RunningServer } from './helpers/roster.ts';
+import { clientFor, rejection, startRoster, unique, viaCallback } from './helpers/roster.ts';
 
-let server: RunningServer;
+const server = useServer();
 let client: Roster;
 
-beforeAll(async () => {
-  server = await startRoster();
+beforeAll(() => {
   client = clientFor(server);
 });
-afterAll(() => server.close());
 
 describe('errors from a real Roster server, through .sync() and .pnAsync()', () => {
   it('404: a missing user', async () => {

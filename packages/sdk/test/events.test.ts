@@ -1,21 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PNChannelMembership, PNStatusCategory, type PNMessageEvent, type PNObjectsEvent, type Roster } from '../src/index.ts';
 import { startFaultyProxy } from './helpers/faulty-proxy.ts';
-import { clientFor, startRoster, unique, type RunningServer } from './helpers/roster.ts';
+import { clientFor, unique } from './helpers/roster.ts';
 import { nextStatus, waitFor } from './helpers/wait.ts';
 
-let server: RunningServer;
+const server = useServer();
 let writer: Roster;
 const subscribers: Roster[] = [];
 
-beforeAll(async () => {
-  server = await startRoster();
+beforeAll(() => {
   writer = clientFor(server, 'writer');
 });
 afterEach(() => {
   for (const client of subscribers.splice(0)) client.destroy();
 });
-afterAll(() => server.close());
 
 /** A subscribed client collecting every event, connected before it returns. */
 async function subscriber(channels: string[], origin = server.url): Promise<{ client: Roster; objects: PNObjectsEvent[]; messages: PNMessageEvent[] }> {

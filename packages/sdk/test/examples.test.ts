@@ -1,17 +1,12 @@
 /** Every example under examples/ runs to completion against a real Roster server. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRoster, type RunningServer } from './helpers/roster.ts';
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 
 const SDK_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startRoster();
-});
-afterAll(() => server.close());
+const server = useServer();
 
 function runExample(name: string): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MemberIncludes, PNSortKey, PNSortKeyValue, PNStatusCategory, PNUUID, UUIDIncludeEndpoint, type Roster } from '../src/index.ts';
-import { clientFor, rejection, startRoster, unique, viaCallback, type RunningServer } from './helpers/roster.ts';
+import { clientFor, rejection, unique, viaCallback } from './helpers/roster.ts';
 
-let server: RunningServer;
+const server = useServer();
 let client: Roster;
 
-beforeAll(async () => {
-  server = await startRoster();
+beforeAll(() => {
   client = clientFor(server);
 });
-afterAll(() => server.close());
 
 /** A channel and two users with metadata, one with custom. */
 async function fixture(): Promise<{ channel: string; plain: string; rich: string }> {

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ChannelIncludeEndpoint, MembershipIncludes, PNChannelMembership, PNSortKey, PNSortKeyValue, type Roster } from '../src/index.ts';
-import { clientFor, startRoster, unique, viaCallback, type RunningServer } from './helpers/roster.ts';
+import { clientFor, unique, viaCallback } from './helpers/roster.ts';
 
-let server: RunningServer;
+const server = useServer();
 let client: Roster;
 
-beforeAll(async () => {
-  server = await startRoster();
+beforeAll(() => {
   client = clientFor(server);
 });
-afterAll(() => server.close());
 
 /** A user with two channels that have metadata, one with custom. */
 async function fixture(): Promise<{ user: string; plain: string; rich: string }> {

@@ -1,22 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PNChannelMembership, PNPage, PNSortKey, PNSortKeyValue, type PNListResult, type Roster } from '../src/index.ts';
-import { clientFor, startRoster, type RunningServer } from './helpers/roster.ts';
+import { clientFor } from './helpers/roster.ts';
 
 const USERS = 250;
 const PAGE = 40;
 
-let server: RunningServer;
+const server = useServer();
 let client: Roster;
 const ids = Array.from({ length: USERS }, (_, index) => `page-user-${String(index).padStart(4, '0')}`);
 
 beforeAll(async () => {
-  server = await startRoster();
   client = clientFor(server);
   for (let start = 0; start < ids.length; start += 25) {
     await Promise.all(ids.slice(start, start + 25).map((id, offset) => client.setUUIDMetadata({ uuid: id, name: `User ${start + offset}`, custom: { n: start + offset } }).sync()));
   }
 }, 120_000);
-afterAll(() => server.close());
 
 /** Follows `next` until an empty page (PubNub sends `next` on the last page too). */
 async function pagesForward<TItem>(fetch: (page: PNPage | null) => PromiseLike<{ result: PNListResult<TItem> }>): Promise<Array<PNListResult<TItem>>> {

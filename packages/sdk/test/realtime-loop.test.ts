@@ -2,22 +2,18 @@
  * The subscribe loop's states over real HTTP long-polls against a Roster server: delivery,
  * outage and recovery, catching up from a timetoken, pausing and unsubscribing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PNChannelMembership, PNStatusCategory, Roster, type PNMessageEvent, type PNObjectsEvent, type PNStatus } from '../src/index.ts';
-import { startRoster, type RunningServer } from './helpers/roster.ts';
 import { startFaultyProxy } from './helpers/faulty-proxy.ts';
 import { nextStatus, waitFor } from './helpers/wait.ts';
 
-let server: RunningServer;
+const server = useServer();
 const clients: Roster[] = [];
 
-beforeAll(async () => {
-  server = await startRoster();
-});
 afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
 });
-afterAll(() => server.close());
 
 function client(origin = server.url): Roster {
   const created = new Roster({ subscribeKey: 'demo', publishKey: 'demo', userId: 'watcher', origin, reconnect: { baseDelayMs: 20, maxDelayMs: 100 } });

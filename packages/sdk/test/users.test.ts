@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { PNSortKey, PNSortKeyValue, PNStatusCategory, type Roster, type UUIDMetadata } from '../src/index.ts';
-import { clientFor, rejection, startRoster, unique, viaCallback, type RunningServer } from './helpers/roster.ts';
+import { clientFor, rejection, unique, viaCallback } from './helpers/roster.ts';
 
-let server: RunningServer;
+const server = useServer();
 let client: Roster;
 
-beforeAll(async () => {
-  server = await startRoster();
+beforeAll(() => {
   client = clientFor(server, 'me');
 });
-afterAll(() => server.close());
 
 describe('users against a real Roster server', () => {
   it('setUUIDMetadata (fluent, .sync()) writes every documented field', async () => {

@@ -9,8 +9,8 @@
  * attack must answer promptly (the node is not stalled); the node must stay up. Prints
  * `ATTACK filters: attempts=N refused=N accepted=N 5xx=N crashes=N`.
  */
+import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../test/fixture.ts';
 import { encode, objectsClient } from '../test/http.ts';
 import { scale } from './scale.ts';
 import { runBounded } from './support.ts';
@@ -74,20 +74,18 @@ class Tally {
   }
 }
 
-let server: RunningServer;
+const server = useServer({ args: ['--subscribe-hold', '2'] });
 const tally = new Tally();
 
 beforeAll(async () => {
-  server = await startServer({ args: ['--subscribe-hold', '2'] });
   const api = objectsClient(server);
   await runBounded(LONG_USERS, 8, async (n) => {
     const reply = await api.patch(`uuids/long-${n}`, { name: n % 2 ? a(2000) : 'ab'.repeat(1000), custom: { x: n % 3 ? a(30_000) : '*'.repeat(30_000) } });
     if (reply.status !== 200) throw new Error(`seeding long-${n}: ${reply.status}`);
   });
 });
-afterAll(async () => {
+afterAll(() => {
   console.log(tally.line());
-  await server?.close();
 });
 
 const alive = () => server.process.exitCode === null && server.process.signalCode === null;

@@ -9,8 +9,8 @@
  * 5xx; a subscriber catching up through a filter afterwards must get exactly what matches; the
  * node must stay up. Prints `ATTACK memory: attempts=N refused=N accepted=N 5xx=N crashes=N`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { residentBytes, startServer, type RunningServer } from '../test/fixture.ts';
+import { residentBytes, useServer } from '@roster/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encode } from '../test/http.ts';
 import { scale } from './scale.ts';
 import { MIB } from './support.ts';
@@ -32,17 +32,13 @@ const PAYLOADS = [
 ];
 const OVERSIZED = JSON.stringify(Array.from({ length: 12_000 }, () => ({})));
 
-let server: RunningServer;
+const server = useServer({ args: ['--channel-log-mib', String(BUDGET_MIB), '--subscribe-hold', '1'] });
 const tally = { attempts: 0, refused: 0, accepted: 0, serverErrors: 0, crashes: 0 };
 
-beforeAll(async () => {
-  server = await startServer({ args: ['--channel-log-mib', String(BUDGET_MIB), '--subscribe-hold', '1'] });
-});
-afterAll(async () => {
+afterAll(() => {
   console.log(
     `ATTACK memory: attempts=${tally.attempts} refused=${tally.refused} accepted=${tally.accepted} 5xx=${tally.serverErrors} crashes=${tally.crashes}`,
   );
-  await server?.close();
 });
 
 const alive = () => server.process.exitCode === null && server.process.signalCode === null;

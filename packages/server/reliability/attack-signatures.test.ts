@@ -14,8 +14,8 @@
  */
 import fc from 'fast-check';
 import PubNub from 'pubnub';
+import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../test/fixture.ts';
 import { closeSigningAgent, sendRaw, signedQuery, signV1, signV2, type Keys, type RawAnswer } from '../test/signing.ts';
 import { scale } from './scale.ts';
 
@@ -27,19 +27,17 @@ const MARKERS = ['sub-key', 'sub_key', 'sub%2Dkey', 'sub%5Fkey'];
 /** Channels A's backend subscribes to before the attacks and polls after them. */
 const WATCHED = ['sub-key', 'sub_key', 'room'];
 
-let server: RunningServer;
+const locked = { accessManager: true, disallowGetAllUuids: true, disallowGetAllChannels: true };
+const server = useServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
 let adminA: PubNub;
 
-beforeAll(async () => {
-  const locked = { accessManager: true, disallowGetAllUuids: true, disallowGetAllChannels: true };
-  server = await startServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
+beforeAll(() => {
   adminA = new PubNub({ ...A, userId: 'backend', origin: server.origin, ssl: false, logVerbosity: false });
 });
 
-afterAll(async () => {
+afterAll(() => {
   adminA?.destroy();
   closeSigningAgent();
-  await server?.close();
 });
 
 /** One request as the attacker or A's backend sends it. */

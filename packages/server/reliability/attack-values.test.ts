@@ -11,9 +11,9 @@
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { startServer, type RunningServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_FIELDS, UUID_FIELDS } from '../src/model/records.ts';
-import { startServer, type RunningServer } from '../test/fixture.ts';
 import { encode, objectsClient, type ObjectsClient, type Reply } from '../test/http.ts';
 import { scale } from './scale.ts';
 

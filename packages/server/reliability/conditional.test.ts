@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../test/fixture.ts';
-import { objectsClient, type ObjectsClient, type Reply } from '../test/http.ts';
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
+import { objectsClient, type Reply } from '../test/http.ts';
 import { scale } from './scale.ts';
 import type { ErrorEnvelope, One } from './support.ts';
 
 const ROUNDS = scale(20, 3);
 const WRITERS = 50;
 
-let server: RunningServer;
-let api: ObjectsClient;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = objectsClient(server);
-});
-afterAll(() => server.close());
+const server = useServer();
+const api = objectsClient(server);
 
 type Answer = Reply<One | ErrorEnvelope>;
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { startServer, type RunningServer } from '@roster/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openConnection } from '../src/store/sqlite/connection.ts';
-import { startServer, type RunningServer } from '../test/fixture.ts';
 import { objectsClient, type ObjectsClient } from '../test/http.ts';
 import { scale } from './scale.ts';
 import { runBounded, type Many, type One, type StoredMembership } from './support.ts';

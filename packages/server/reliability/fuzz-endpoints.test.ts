@@ -7,11 +7,11 @@
  */
 import fc from 'fast-check';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../src/query/cursor.ts';
 import type { Resource } from '../src/query/fields.ts';
 import { parseSort } from '../src/query/sort.ts';
-import { startServer } from '../test/fixture.ts';
 import { anyFilterText, longString, percentEncode, weirdString, wellFormedFilter } from './fuzz-arbitraries.ts';
 import { answerProblem, closeAgent, describeRequest, send, TOKEN, type Answer, type FuzzRequest, type Signing, type Target } from './fuzz-http.ts';
 import { scale } from './scale.ts';
@@ -568,11 +568,10 @@ async function seed(target: Target): Promise<void> {
   }
 }
 
+const open = useServer({ args: HOLD_ARGS });
+const locked = useServer({ keysets: [{ ...LOCKED_KEYS, accessManager: true }], args: HOLD_ARGS });
+
 beforeAll(async () => {
-  const [open, locked] = await Promise.all([
-    startServer({ args: HOLD_ARGS }),
-    startServer({ keysets: [{ ...LOCKED_KEYS, accessManager: true }], args: HOLD_ARGS }),
-  ]);
   targets.set('open', { name: 'open', server: open, keys: OPEN_KEYS });
   const lockedTarget: Target = { name: 'locked', server: locked, keys: LOCKED_KEYS };
   targets.set('locked', lockedTarget);
@@ -581,9 +580,8 @@ beforeAll(async () => {
   for (const target of targets.values()) await seed(target);
 });
 
-afterAll(async () => {
+afterAll(() => {
   closeAgent();
-  await Promise.all([...targets.values()].map((target) => target.server.close()));
 });
 
 describe('every endpoint answers every input below 500, in its own envelope', () => {

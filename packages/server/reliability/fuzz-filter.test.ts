@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useServer, type RunningServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/model/keyset.ts';
 import { RosterError } from '../src/errors.ts';
@@ -21,7 +22,6 @@ import { parseSort } from '../src/query/sort.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { SqliteStore } from '../src/store/sqlite/index.ts';
 import type { ListQuery } from '../src/store/store.ts';
-import { startServer, type RunningServer } from '../test/fixture.ts';
 import {
   anyFilterText,
   compilableFilter,
@@ -304,10 +304,9 @@ function expectedStatus(text: string, resource: Resource, urlBytes: number): num
 }
 
 describe('filters over HTTP', () => {
-  let server: RunningServer;
+  const server = useServer({ keysets: [{ publishKey: SUB, subscribeKey: SUB }], args: ['--subscribe-hold', '1'] });
 
   beforeAll(async () => {
-    server = await startServer({ keysets: [{ publishKey: SUB, subscribeKey: SUB }], args: ['--subscribe-hold', '1'] });
     const send = (method: string, path: string, body: unknown) =>
       fetch(`${server.url}/v2/objects/${SUB}/${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     for (const [index, custom] of CUSTOMS.entries()) {
@@ -316,10 +315,6 @@ describe('filters over HTTP', () => {
     }
     await send('PATCH', 'uuids/alice/channels', { set: [{ channel: { id: 'general' }, custom: { x: 1 } }, { channel: { id: 'ghost' } }] });
     await send('PATCH', 'channels/general/uuids', { set: [{ uuid: { id: 'user-1' }, status: 's' }, { uuid: { id: 'nobody' } }] });
-  });
-
-  afterAll(async () => {
-    await server?.close();
   });
 
   it('every list answers a filter with a 200 or the 400 the parser and compiler predict, never a 5xx', async () => {

@@ -4,9 +4,9 @@
  * secret key, and the checks every answer must pass.
  */
 import { Agent, request as httpRequest } from 'node:http';
+import type { RunningServer } from '@roster/testing';
 import { signatureV2, sortedQuery, type SigningKeys } from '../src/auth/signature.ts';
 import { parseQueryString, queryPairs } from '../src/http/url.ts';
-import type { RunningServer } from '../test/fixture.ts';
 
 /** Stands for the Access Manager token minted at setup, filled in when the request is sent. */
 export const TOKEN = Symbol('token');

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../test/fixture.ts';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { objectsClient } from '../test/http.ts';
 import { scale } from './scale.ts';
 import { MIB, randomIndex, type Many, sampleRss, seededUserId, seedUsers, thirds } from './support.ts';
@@ -24,13 +24,11 @@ const SOAK_LOAD = 0.8;
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const LIST_PATH = `/v2/objects/demo/uuids?limit=100&filter=${encodeURIComponent('name like "user-1*"')}&sort=name:desc&include=custom`;
 
-let server: RunningServer;
+const server = useServer({ args: ['--channel-log-size', String(CHANNEL_LOG_SIZE)] });
 
 beforeAll(async () => {
-  server = await startServer({ args: ['--channel-log-size', String(CHANNEL_LOG_SIZE)] });
   await seedUsers(objectsClient(server), USERS);
 });
-afterAll(() => server.close());
 
 let sequence = 0;
 

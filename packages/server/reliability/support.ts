@@ -1,4 +1,4 @@
-import { residentBytes } from '../test/fixture.ts';
+import { residentBytes } from '@roster/testing';
 import type { ObjectsClient } from '../test/http.ts';
 
 /** A user or channel as the objects API answers it (the fields the reliability tests read). */

@@ -53,6 +53,15 @@ describe('loadConfig: sources and defaults', () => {
     expect(config.keysets.map((keyset) => keyset.subscribeKey)).toEqual(['sub']);
   });
 
+  it('keeps the data in the SQLite file `db` unless `store` names a PostgreSQL database', () => {
+    expect(loadConfig({}, {}).store).toBe('sqlite');
+    expect(loadConfig({ store: 'postgres://roster@db/roster' }, {}).store).toBe('postgres://roster@db/roster');
+    expect(loadConfig({}, { ROSTER_STORE: 'postgresql://db/roster' }).store).toBe('postgresql://db/roster');
+    expect(loadConfig({ config: configFile({ store: 'postgres://db/x', db: 'kept.db' }) }, {})).toMatchObject({ store: 'postgres://db/x' });
+    expect(problems(() => loadConfig({ store: 'mysql://db/roster' }, {}))).toEqual(['--store mysql://db/roster: expected `sqlite` or a postgres:// URL']);
+    expect(fileProblems({ store: './roster.db' }).problems).toEqual([expect.stringMatching(/: store: expected `sqlite` or a postgres:\/\/ URL, got "\.\/roster\.db"$/)]);
+  });
+
   it('takes a relative db from the config file from the file’s directory, from a flag or variable from the working directory', () => {
     const path = configFile({ db: 'data/nodes/a.db', keysets: [KEYSET] });
     expect(loadConfig({ config: path }, {}).db).toBe(join(dirname(path), 'data', 'nodes', 'a.db'));
@@ -311,6 +320,13 @@ describe('configSummary', () => {
   it('names the database file by its absolute path', () => {
     expect(configSummary(loadConfig({ config: configFile({ db: 'here.db' }) }, {}))[1]).toBe(`database: ${join(dir, 'here.db')}`);
     expect(configSummary(loadConfig({ db: ':memory:' }, {}))[1]).toBe('database: in memory (:memory:), lost when the node stops');
+  });
+
+  it('names a PostgreSQL store by its URL without the password', () => {
+    const summary = configSummary(loadConfig({ store: 'postgres://roster:s3cret@db.internal:5432/roster?sslmode=require' }, {}));
+    expect(summary[1]).toBe('database: PostgreSQL postgres://roster:***@db.internal:5432/roster?sslmode=require, shared by every node that names it');
+    expect(summary.join('\n')).not.toContain('s3cret');
+    expect(configSummary(loadConfig({}, { ROSTER_STORE: 'postgresql://db/roster' }))[1]).toBe('database: PostgreSQL postgresql://db/roster, shared by every node that names it');
   });
 
   it('says when the open demo keyset is served', () => {

@@ -4,6 +4,10 @@ import { loadConfig, unknownEnvWarnings, type Config, type FlagValues } from './
 import { addOptions, CONFIG_FILE, flagValues } from './config/options.ts';
 import { configSummary } from './config/summary.ts';
 import { startNode } from './node.ts';
+import { isPostgresUrl } from './store/create.ts';
+import { connect } from './store/postgres/connection.ts';
+import { PostgresOpenError } from './store/postgres/index.ts';
+import { migrateSchema } from './store/postgres/migrate.ts';
 import { startupFailure } from './startup-failure.ts';
 import { VERSION } from './version.ts';
 
@@ -58,6 +62,25 @@ async function startedNode(config: Config): ReturnType<typeof startNode> {
     throw explained === undefined ? error : new Error(explained, { cause: error });
   }
 }
+
+addOptions(program.command('migrate-schema'), ['config', 'store'])
+  .description('apply the schema migrations a PostgreSQL store lacks, as a node does when it starts; --dry-run prints their SQL and applies none')
+  .option('--dry-run', 'print the migrations the database lacks, and change nothing')
+  .action(async (options: { dryRun?: boolean }, command: Command) => {
+    const config = configFrom(flagValues(command));
+    if (!isPostgresUrl(config.store)) {
+      throw new Error('migrate-schema works on a PostgreSQL store: give --store postgres://… (or ROSTER_STORE, or "store" in the config file). A SQLite database migrates itself when a node opens it.');
+    }
+    const db = connect(config.store, { max: 1 });
+    try {
+      const lines = await migrateSchema(db, options.dryRun === true).catch((error: unknown) => {
+        throw new PostgresOpenError(error);
+      });
+      for (const line of lines) console.log(line);
+    } finally {
+      await db.end({ timeout: 5 });
+    }
+  });
 
 program
   .command('keys')

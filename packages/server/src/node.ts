@@ -17,7 +17,8 @@ export interface RosterNode {
 
 /** Composition root: store → domain → real-time hub (over the event bus) → HTTP, listening on the configured address. */
 export async function startNode(config: Config): Promise<RosterNode> {
-  const store = createStore(config);
+  // A PostgreSQL store connects and migrates here; a SQLite one takes its file's lock.
+  const store = await createStore(config);
   const bus = new InProcessBus();
   const realtime = new RealtimeHub(
     {

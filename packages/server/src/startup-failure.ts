@@ -1,10 +1,12 @@
 import type { Config } from './config.ts';
+import { PostgresOpenError } from './store/postgres/index.ts';
 
 /** Where each setting a start can fail on is set, for messages that tell the user what to change. */
 const SET_BY = {
   host: '--host / ROSTER_HOST / "host" in the config file',
   port: '--port / ROSTER_PORT / "port" in the config file',
   db: '--db / ROSTER_DB / "db" in the config file',
+  store: '--store / ROSTER_STORE / "store" in the config file',
 } as const;
 
 /** What Node's `net` and better-sqlite3 put on the errors they throw. */
@@ -22,10 +24,12 @@ interface SystemError {
  * `Cannot listen: port 8080 on 127.0.0.1 is already in use (set by --port / ROSTER_PORT / "port"
  * in the config file)`, or undefined for a failure with no known cause (its own message is best).
  * Covers the listening socket (port taken or privileged, host not local or not resolvable) and
- * the database file (not SQLite, damaged, any other SQLite error), named by its absolute path.
+ * the database file (not SQLite, damaged, any other SQLite error), named by its absolute path, and
+ * a PostgreSQL database that cannot be opened.
  */
 export function startupFailure(error: unknown, config: Config): string | undefined {
   if (!(error instanceof Error)) return undefined;
+  if (error instanceof PostgresOpenError) return `${error.message} (set by ${SET_BY.store})`;
   const failure = error as SystemError;
   if (typeof failure.code !== 'string') return undefined;
   if (failure.syscall === 'listen') return listenFailure(failure.code, failure, config);

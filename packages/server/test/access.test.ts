@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import PubNub from 'pubnub';
+import { startServer, type RunningServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureV2, sortedQuery } from '../src/auth/signature.ts';
 import { parseQueryString, queryPairs } from '../src/http/url.ts';
-import { startServer, type RunningServer } from './fixture.ts';
 import { statusOf } from './http.ts';
 
 const KEYSET = {

@@ -4,8 +4,8 @@
  * small-object messages whose parsed form is far larger than their text. The reliability suite
  * (reliability/attack-*.test.ts) runs larger versions.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { residentBytes, startServer, type RunningServer } from './fixture.ts';
+import { residentBytes, startServer, useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 import { encode, objectsClient } from './http.ts';
 
 const MIB = 1024 * 1024;
@@ -13,12 +13,7 @@ const a = (count: number) => 'a'.repeat(count);
 /** The issue's filter: a backtracking matcher tries every way to place 16 a's before giving up on the b. */
 const PATHOLOGICAL = `data.x LIKE "${'*a'.repeat(16)}*b"`;
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--subscribe-hold', '5'] });
-});
-afterAll(async () => server?.close());
+const server = useServer({ args: ['--subscribe-hold', '5'] });
 
 async function timedFetch(path: string, init?: RequestInit): Promise<{ status: number; body: any; ms: number }> {
   const started = performance.now();

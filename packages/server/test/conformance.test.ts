@@ -34,11 +34,11 @@
  * App Context call.
  */
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer, type RunningServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 import { CONFORMANCE_DIR } from './cassettes.ts';
 import { caseCassette, isMarker, loadCases, objectOf, swiftCase, type CaseInteraction, type Expected, type Marker } from './conformance/cases.ts';
 import { distil, recordingsPresent } from './conformance/distil.ts';
-import { startServer, type RunningServer } from './fixture.ts';
 
 /** The test keyset: a non-demo key, so `{PN_KEY_SUBSCRIBE}` substitution is exercised. */
 const SUB_KEY = 'sub-c-conformance';
@@ -494,15 +494,8 @@ const label = (interaction: CaseInteraction) => {
 
 for (const scenario of SCENARIOS) {
   describe(`cassettes: ${scenario.title}`, () => {
-    let server: RunningServer;
+    const server = useServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY, referentialIntegrity: false }] });
     const state: ReplayState = { etags: new Map(), cursors: new Map() };
-
-    beforeAll(async () => {
-      server = await startServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY, referentialIntegrity: false }] });
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
 
     for (const step of scenario.steps) {
       const cassette = caseCassette(step.cassette);
@@ -561,16 +554,9 @@ for (const scenario of SCENARIOS) {
 // that PubNub-Python 7.4.0 sent without a Content-Type, so a failure there can hide them.
 
 describe('recorded list orders, with requests sent as application/json', () => {
-  let server: RunningServer;
+  const server = useServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY }] });
   const base = `/v2/objects/${SUB_KEY}`;
   const json = { 'content-type': 'application/json' };
-
-  beforeAll(async () => {
-    server = await startServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY }] });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
 
   const listIds = (answer: Answer): string[] | undefined =>
     isRecord(answer.json) && Array.isArray(answer.json['data']) ? identities(answer.json['data']) : undefined;
@@ -643,16 +629,9 @@ function compareShape(expected: Expected, actual: unknown, path: string, out: st
 }
 
 describe('Swift SDK fixtures: Objects response envelopes', () => {
-  let server: RunningServer;
+  const server = useServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY }] });
   const base = `/v2/objects/${SUB_KEY}`;
   const json = { 'content-type': 'application/json' };
-
-  beforeAll(async () => {
-    server = await startServer({ keysets: [{ publishKey: PUB_KEY, subscribeKey: SUB_KEY }] });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
 
   /** Our answer has the fixture's status, a JSON Content-Type, its shape, `status` and `source`. */
   function expectEnvelope(fixtureFile: string, answer: Answer): void {

@@ -55,7 +55,7 @@ function headingIds(markdown: string): Set<string> {
   return ids;
 }
 
-/** Code spans that name a file by a path with a directory, e.g. `packages/server/test/fixture.ts`. */
+/** Code spans that name a file by a path with a directory, e.g. `packages/testing/src/server.ts`. */
 function citedPaths(markdown: string): string[] {
   const withoutFences = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
   return [...withoutFences.matchAll(/`([\w.-]+(?:\/[\w.-]+)+\.(?:md|ts|js|mjs|json|svg|ya?ml))`/g)].map((match) => match[1]!);

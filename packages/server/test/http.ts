@@ -1,4 +1,4 @@
-import type { RunningServer } from './fixture.ts';
+import type { RunningServer } from '@roster/testing';
 
 /** A reply as a test sees it: status, parsed JSON (or raw text) and headers. */
 export interface Reply<T = any> {

@@ -3,9 +3,9 @@
  * not 92 bytes: CJK, accented and emoji ids work on every endpoint that takes one, and one
  * character more is a 400 naming where the id was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
-import { encode, objectsClient, type ObjectsClient, type Reply } from './http.ts';
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
+import { encode, objectsClient, type Reply } from './http.ts';
 
 /** Longest valid ids of several scripts: 92 characters each, 92 to 368 bytes in UTF-8. */
 const LONGEST = {
@@ -21,14 +21,8 @@ const TOO_LONG = { ascii: 'x'.repeat(93), cjk: '字'.repeat(93), accented: 'é'.
 
 const VALID = { ...LONGEST, cjk50: CJK_50 };
 
-let server: RunningServer;
-let api: ObjectsClient;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--subscribe-hold', '1'] });
-  api = objectsClient(server);
-});
-afterAll(() => server.close());
+const server = useServer({ args: ['--subscribe-hold', '1'] });
+const api = objectsClient(server);
 
 const path = (...parts: string[]) => parts.map(encode).join('/');
 

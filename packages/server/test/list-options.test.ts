@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
-import { objectsClient, type ObjectsClient, type Reply } from './http.ts';
+import { useServer } from '@roster/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { objectsClient, type Reply } from './http.ts';
 
-let server: RunningServer;
-let api: ObjectsClient;
+const server = useServer();
+const api = objectsClient(server);
 
 const USERS = Array.from({ length: 30 }, (_, i) => ({
   id: `user-${String(i).padStart(2, '0')}`,
@@ -14,11 +14,8 @@ const USERS = Array.from({ length: 30 }, (_, i) => ({
 }));
 
 beforeAll(async () => {
-  server = await startServer();
-  api = objectsClient(server);
   for (const { id, ...body } of USERS) await api.patch(`uuids/${id}`, body);
 });
-afterAll(() => server.close());
 
 const idsOf = (reply: Reply) => reply.body.data.map((u: { id: string }) => u.id);
 

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
-import { ISO_UPDATED, objectsClient, type ObjectsClient } from './http.ts';
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
+import { ISO_UPDATED, objectsClient } from './http.ts';
 
-let server: RunningServer;
-let api: ObjectsClient;
-
-beforeAll(async () => {
-  server = await startServer({
-    keysets: [
-      { publishKey: 'demo', subscribeKey: 'demo', limits: { maxMembersPerChannel: 3 } },
-      { publishKey: 'strict', subscribeKey: 'strict', referentialIntegrity: true },
-    ],
-  });
-  api = objectsClient(server);
+const server = useServer({
+  keysets: [
+    { publishKey: 'demo', subscribeKey: 'demo', limits: { maxMembersPerChannel: 3 } },
+    { publishKey: 'strict', subscribeKey: 'strict', referentialIntegrity: true },
+  ],
 });
-afterAll(() => server.close());
+const api = objectsClient(server);
 
 const ids = (reply: { body: { data: { channel?: { id: string }; uuid?: { id: string } }[] } }) =>
   reply.body.data.map((item) => (item.channel ?? item.uuid)!.id);

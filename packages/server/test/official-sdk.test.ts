@@ -4,29 +4,28 @@
  * totalCount, cursors, order, errors), so this checks the wire format as the SDK reads it.
  */
 import PubNub from 'pubnub';
+import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
 
 /** `updated` as PubNub answers it: ISO 8601 UTC with fractional seconds. */
 const UPDATED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,9}Z$/;
 
 /** Starts a fresh server and an SDK client for the enclosing describe block. */
 function useSdk(userId = 'u1') {
-  const context: { server?: RunningServer; pubnub?: PubNub } = {};
-  beforeAll(async () => {
-    context.server = await startServer();
+  const server = useServer();
+  const context: { pubnub?: PubNub } = {};
+  beforeAll(() => {
     context.pubnub = new PubNub({
       publishKey: 'demo',
       subscribeKey: 'demo',
       userId,
-      origin: context.server.origin,
+      origin: server.origin,
       ssl: false,
       logVerbosity: false,
     });
   });
-  afterAll(async () => {
+  afterAll(() => {
     context.pubnub?.destroy();
-    await context.server?.close();
   });
   return () => {
     if (!context.pubnub) throw new Error('the SDK client is not ready');

@@ -3,8 +3,8 @@
  * long-polls, reconnection with a timetoken, presence heartbeat/leave, and bad input.
  */
 import { gzipSync, deflateRawSync, deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
+import { startServer, useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 import { encode } from './http.ts';
 
 const HOLD_SECONDS = 1;
@@ -28,12 +28,7 @@ interface SubscribeAnswer {
   m: Envelope[];
 }
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--subscribe-hold', String(HOLD_SECONDS)] });
-});
-afterAll(async () => server?.close());
+const server = useServer({ args: ['--subscribe-hold', String(HOLD_SECONDS)] });
 
 async function get(path: string, init?: RequestInit): Promise<{ status: number; type: string | null; body: any; ms: number }> {
   const started = performance.now();
@@ -250,6 +245,16 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     expect(typeof reply.body).not.toBe('string');
   });
 
+  it('a malformed filter-expr is refused as a list filter is: what broke, at a 0-based position', async () => {
+    const reply = await get(`/v2/subscribe/demo/a/0?tt=1&filter-expr=${encode('meta.a ==')}`);
+    expect(reply.body).toEqual({
+      message: "Invalid filter expression: Expected a field or a value after '==' at position 9, found the end of the filter-expr.",
+      error: true,
+      service: 'Subscribe',
+      status: 400,
+    });
+  });
+
   it('publish errors use the publish envelope [0, message]', async () => {
     const reply = await get(`/publish/demo/demo/0/a/0/${encode('{nope')}`);
     expect(reply.body).toEqual([0, 'Invalid JSON', expect.any(String)]);
@@ -271,11 +276,7 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
 });
 
 describe('Access Manager on publish and subscribe', () => {
-  let locked: RunningServer;
-  beforeAll(async () => {
-    locked = await startServer({ keysets: [{ publishKey: 'pub-locked', subscribeKey: 'sub-locked', secretKey: 'sec-locked', accessManager: true }] });
-  });
-  afterAll(async () => locked?.close());
+  const locked = useServer({ keysets: [{ publishKey: 'pub-locked', subscribeKey: 'sub-locked', secretKey: 'sec-locked', accessManager: true }] });
 
   it('refuses a subscribe without a token, naming the channels, in Access Manager’s shape', async () => {
     const response = await fetch(`${locked.url}/v2/subscribe/sub-locked/a,b/0?uuid=u1`);

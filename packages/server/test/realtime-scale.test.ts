@@ -4,8 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
+import { startServer, useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 
 /** Open files this process may hold; each long-poll costs one here and one in the server. */
 function fileLimit(): number {
@@ -40,11 +40,7 @@ function longPoll(agent: Agent, url: string): { connected: Promise<void>; done: 
 }
 
 describe(`${SUBSCRIBERS} concurrent long-polls on one node`, () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--subscribe-hold', '120'] });
-  });
-  afterAll(async () => server?.close());
+  const server = useServer({ args: ['--subscribe-hold', '120'] });
 
   it('holds them all and delivers one App Context event to every one', { timeout: 120_000 }, async () => {
     const handshake = (await (await fetch(`${server.url}/v2/subscribe/demo/crowd/0`)).json()) as { t: { t: string } };

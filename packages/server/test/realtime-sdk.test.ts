@@ -3,8 +3,8 @@
  * messages and every kind of App Context event reach its `message` and `objects` listeners.
  */
 import PubNub from 'pubnub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
+import { useServer } from '@roster/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** What the listeners saw, in arrival order. */
 interface Seen {
@@ -23,7 +23,7 @@ async function until<T>(read: () => T | undefined, what: string, timeoutMs = 10_
   }
 }
 
-let server: RunningServer;
+const server = useServer({ args: ['--subscribe-hold', '5'] });
 const clients: PubNub[] = [];
 
 function client(userId: string): PubNub {
@@ -56,13 +56,8 @@ function describeEvents(seen: Seen, channel?: string): string[] {
     });
 }
 
-beforeAll(async () => {
-  server = await startServer({ args: ['--subscribe-hold', '5'] });
-});
-
-afterAll(async () => {
+afterAll(() => {
   for (const pubnub of clients) pubnub.destroy();
-  await server?.close();
 });
 
 describe('official SDK: messages', () => {

@@ -4,8 +4,8 @@
  * path it was made for; and the requests the official SDKs sign still pass.
  */
 import PubNub from 'pubnub';
+import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
 import { closeSigningAgent, sendRaw, signedQuery, signV1, signV2, type Keys, type RawAnswer } from './signing.ts';
 import { statusOf } from './http.ts';
 
@@ -14,23 +14,21 @@ const B: Keys = { publishKey: 'pub-c-beta', subscribeKey: 'sub-c-beta', secretKe
 /** Channel names that once made the server look for a subscribe key after them. */
 const MARKERS = ['sub-key', 'sub_key'] as const;
 
-let server: RunningServer;
+const locked = { accessManager: true, disallowGetAllUuids: true };
+const server = useServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
 let adminA: PubNub;
 let adminB: PubNub;
 
-beforeAll(async () => {
-  const locked = { accessManager: true, disallowGetAllUuids: true };
-  server = await startServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
+beforeAll(() => {
   const sdk = (keys: Keys) => new PubNub({ ...keys, userId: 'backend', origin: server.origin, ssl: false, logVerbosity: false });
   adminA = sdk(A);
   adminB = sdk(B);
 });
 
-afterAll(async () => {
+afterAll(() => {
   adminA?.destroy();
   adminB?.destroy();
   closeSigningAgent();
-  await server?.close();
 });
 
 /** Sends `path` signed v2 with `keys`, over `signedPath` (default: the path as sent). */

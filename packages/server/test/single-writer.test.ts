@@ -4,8 +4,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startServer, type RunningServer } from '@roster/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './fixture.ts';
 import { objectsClient } from './http.ts';
 
 const BIN = resolve(fileURLToPath(new URL('../bin/roster.js', import.meta.url)));

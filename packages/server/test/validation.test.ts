@@ -1,19 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { CONFORMANCE_DIR, loadSwiftFixture } from './cassettes.ts';
-import { startServer, type RunningServer } from './fixture.ts';
-import { objectsClient, type ObjectsClient } from './http.ts';
+import { objectsClient } from './http.ts';
 
-let server: RunningServer;
-let api: ObjectsClient;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = objectsClient(server);
-});
-afterAll(() => server.close());
+const server = useServer();
+const api = objectsClient(server);
 
 /**
  * Declares an oversize body and sends only its first bytes: the server must refuse it from the

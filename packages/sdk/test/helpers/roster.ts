@@ -1,4 +1,4 @@
-import { startServer, type RunningServer, type StartOptions } from '../../../server/test/fixture.ts';
+import { startServer, type RunningServer, type StartOptions } from '@roster/testing';
 import { Roster, type Endpoint, type Envelope, type PNStatus, type RosterConfig } from '../../src/index.ts';
 
 export type { RunningServer };

@@ -44,6 +44,14 @@ export const SETTINGS = {
     description: 'port to listen on (`0`: any free port)',
   }),
   db: option({ flag: '--db <path>', env: 'ROSTER_DB', schema: Type.String({ minLength: 1 }), default: './data/roster.db', description: 'SQLite database file; a relative path is taken from the working directory, in the config file from the file’s directory' }),
+  store: option({
+    flag: '--store <store>',
+    env: 'ROSTER_STORE',
+    schema: Type.String({ pattern: '^(sqlite|postgres(ql)?://.+)$', description: '`sqlite` or a postgres:// URL' }),
+    default: 'sqlite',
+    description:
+      'where the data is kept: `sqlite`, the SQLite file `db`; or `postgres://user:password@host:port/database`, a PostgreSQL database that any number of nodes share',
+  }),
   synchronous: option({
     flag: '--synchronous <mode>',
     env: 'ROSTER_SYNCHRONOUS',
@@ -111,9 +119,9 @@ function helpText(spec: OptionSpec): string {
   return `${spec.description.replaceAll('`', '')} (${spec.env}${fallback})`;
 }
 
-/** Adds every option of the table to a commander command (`serve`). */
-export function addOptions(command: Command): Command {
-  for (const cli of cliOptions.values()) command.addOption(cli);
+/** Adds the options of the table to a commander command: every one (`serve`), or those of `keys`. */
+export function addOptions(command: Command, keys?: readonly OptionKey[]): Command {
+  for (const [key, spec] of NAMED) if (keys === undefined || keys.includes(key)) command.addOption(new Option(spec.flag, helpText(spec)));
   return command;
 }
 

@@ -12,6 +12,9 @@ interface SchemaFacts {
   exclusiveMinimum?: number;
   minLength?: number;
   minItems?: number;
+  pattern?: string;
+  /** What a value matching `pattern` looks like, in words. */
+  description?: string;
   properties?: Record<string, unknown>;
 }
 
@@ -19,6 +22,7 @@ interface SchemaFacts {
 export function expected(schema: TSchema): string {
   const facts = schema as SchemaFacts;
   if (facts.enum) return `one of ${facts.enum.map(String).join(', ')}`;
+  if (facts.pattern !== undefined && facts.description !== undefined) return facts.description;
   switch (facts.type) {
     case 'boolean':
       return 'true or false';

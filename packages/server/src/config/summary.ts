@@ -3,13 +3,13 @@ import type { Config } from '../config.ts';
 
 /**
  * What a node serves, in lines for its start-up output and `roster config check`: the config
- * file, the database file (absolute), each keyset by its subscribe key with its security settings, and whether the open `demo`
+ * file, the database (a SQLite file by its absolute path, or a PostgreSQL URL without its password), each keyset by its subscribe key with its security settings, and whether the open `demo`
  * keyset exists. Publish and secret keys are never shown.
  */
 export function configSummary(config: Config): string[] {
   return [
     `config file: ${config.configFile ?? 'none'}`,
-    config.db === ':memory:' ? 'database: in memory (:memory:), lost when the node stops' : `database: ${config.db}`,
+    database(config),
     ...config.keysets.map((keyset) => `keyset ${keyset.subscribeKey}: ${security(keyset)}`),
     config.demoKeyset
       ? 'demo keyset: served, open to anyone (no config file declares keysets)'
@@ -22,4 +22,21 @@ function security(keyset: Keyset): string {
   if (!keyset.accessManager) return `${signatures}, Access Manager off (open: anyone with the subscribe key can read and write)`;
   const getAll = (what: string, disallowed: boolean) => `get-all ${what} ${disallowed ? 'disallowed' : 'allowed'} to unsigned clients`;
   return [signatures, 'Access Manager on', getAll('users', keyset.disallowGetAllUuids), getAll('channels', keyset.disallowGetAllChannels)].join(', ');
+}
+
+function database(config: Config): string {
+  if (config.store !== 'sqlite') return `database: PostgreSQL ${withoutPassword(config.store)}, shared by every node that names it`;
+  return config.db === ':memory:' ? 'database: in memory (:memory:), lost when the node stops' : `database: ${config.db}`;
+}
+
+/** A database URL as it may be printed: a password in it becomes `***`. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
 }

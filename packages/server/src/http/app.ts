@@ -4,13 +4,21 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { badRequest, RosterError } from '../errors.ts';
 import { SERVER_HEADER } from '../version.ts';
-import { accessRoutes } from './access.ts';
+import { methodNotAllowed } from './allowed-methods.ts';
+import { channelMemberRoutes } from './channel-members.ts';
+import { channelRegistrationRoutes } from './channel-registration.ts';
+import { channelRoutes } from './channels.ts';
 import type { AppContext } from './context.ts';
 import { registerCredentials } from './credentials.ts';
-import { asRosterError, toWireError, type Service } from './error-envelope.ts';
-import { membershipRoutes } from './memberships.ts';
-import { metadataRoutes } from './metadata.ts';
-import { realtimeRoutes } from './realtime.ts';
+import { asRosterError, serviceOfPath, toWireError, type Service } from './error-envelope.ts';
+import { grantRoutes } from './grant.ts';
+import { presenceRoutes } from './presence.ts';
+import { publishRoutes } from './publish.ts';
+import { compileRouteSchema } from './schema.ts';
+import { subscribeRoutes } from './subscribe.ts';
+import { timeRoutes } from './time.ts';
+import { uuidMembershipRoutes } from './uuid-memberships.ts';
+import { uuidRoutes } from './uuids.ts';
 import { parseQueryString } from './url.ts';
 
 /** PubNub's documented URI ceiling; longer requests get its 414. */
@@ -20,33 +28,9 @@ const URI_TOO_LONG = { message: 'Request URI Too Long', error: true, service: 'B
 /** A membership PATCH may carry 100 items of up to 32 KiB each. */
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-/** Paths whose other methods are a 405 rather than a 404. */
-const ALLOWED_METHODS: Record<string, readonly string[]> = {
-  '/v2/objects/:subKey/uuids': ['GET'],
-  '/v2/objects/:subKey/channels': ['GET'],
-  '/v2/objects/:subKey/uuids/:id': ['GET', 'PATCH', 'DELETE'],
-  '/v2/objects/:subKey/channels/:id': ['GET', 'PATCH', 'DELETE'],
-  '/v2/objects/:subKey/uuids/:id/channels': ['GET', 'PATCH'],
-  '/v2/objects/:subKey/channels/:id/uuids': ['GET', 'PATCH'],
-};
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-/** Path prefixes of PubNub's endpoint families, for answers given before a route matched. */
-const FAMILIES: readonly (readonly [string, Service])[] = [
-  ['/v2/objects/', 'objects'],
-  ['/publish/', 'publish'],
-  ['/v2/presence/', 'presence'],
-  ['/v3/pam/', 'access-manager'],
-  ['/time/', 'time'],
-  ['/v2/subscribe/', 'subscribe'],
-  ['/v1/channel-registration/', 'subscribe'],
-];
-
+/** Which service's envelope answers: the matched route's, else the one of the path's family. */
 function serviceOf(request: FastifyRequest): Service {
-  const configured = request.routeOptions.config?.service;
-  if (configured) return configured;
-  const path = request.url;
-  return FAMILIES.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'plain';
+  return request.routeOptions.config?.service ?? serviceOfPath(request.url);
 }
 
 /** Longest path a 404 echoes; a path may be long, and the query is never echoed (it may hold auth). */
@@ -165,23 +149,23 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 
-  // Signed requests are checked before any route runs; a valid one has full access.
-  registerCredentials(app, context);
+  registerCredentials(app);
+  app.setValidatorCompiler(compileRouteSchema);
 
-  metadataRoutes(app, context);
-  accessRoutes(app, context);
-  membershipRoutes(app, context);
-  realtimeRoutes(app, context);
-  for (const [url, allowed] of Object.entries(ALLOWED_METHODS)) {
-    const method = ALL_METHODS.filter((m) => !allowed.includes(m));
-    app.route({
-      method,
-      url,
-      handler: async (request, reply) => {
-        void reply.header('Allow', allowed.join(', '));
-        return sendError(request, reply, new RosterError('METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')} on this path.`));
-      },
-    });
-  }
+  // One plugin per resource, each with its literal paths (README "Repository layout"); every
+  // route takes a request through parse → auth → validate (route-steps.ts).
+  const answerOtherMethods = methodNotAllowed(app);
+  const options = { context };
+  void app.register(uuidRoutes, options);
+  void app.register(channelRoutes, options);
+  void app.register(uuidMembershipRoutes, options);
+  void app.register(channelMemberRoutes, options);
+  void app.register(publishRoutes, options);
+  void app.register(subscribeRoutes, options);
+  void app.register(presenceRoutes, options);
+  void app.register(timeRoutes, options);
+  void app.register(grantRoutes, options);
+  void app.register(channelRegistrationRoutes, options);
+  void app.register(answerOtherMethods);
   return app;
 }

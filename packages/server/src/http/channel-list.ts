@@ -2,7 +2,7 @@ import { badRequest } from '../errors.ts';
 import { codePointLength, idProblem } from '../objects/validate.ts';
 
 /**
- * One raw path segment (url.ts `rawSegments`) percent-decoded, or a 400 naming `location`.
+ * One raw path segment (url.ts `rawParamsOf`) percent-decoded, or a 400 naming `location`.
  * Channel lists and published messages are read from raw segments rather than from decoded
  * route parameters: a name may hold an encoded `,` or `/`.
  */

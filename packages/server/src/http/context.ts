@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fastify';
 import type { AccessChecker } from '../auth/authorize.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
 import type { Revocations } from '../auth/revocations.ts';
@@ -6,6 +6,7 @@ import type { ObjectsService } from '../objects/service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { Store } from '../store/store.ts';
 import type { Service } from './error-envelope.ts';
+import type { TypeBoxProvider } from './schema.ts';
 import type { QueryValues } from './url.ts';
 
 /** What route modules are given: the node's keysets, its store and the domain services. */
@@ -28,15 +29,19 @@ declare module 'fastify' {
   }
 }
 
-export const queryOf = (request: FastifyRequest): QueryValues => request.query as QueryValues; // set by parseQueryString
+/** The query as the router's parser left it (url.ts `parseQueryString`), for code that serves every route. */
+export const queryOf = (request: FastifyRequest): QueryValues => request.query as QueryValues;
 
-/** The keyset named by the `:subKey` path parameter, or a 400. */
-export function keysetOf(context: AppContext, request: FastifyRequest): Keyset {
-  const { subKey } = request.params as { subKey: string };
-  return context.keysets.bySubscribeKey(subKey);
-}
+/** The keyset named by a route's `:subKey`, or a 400. */
+export const keysetOf = (context: AppContext, params: { subKey: string }): Keyset => context.keysets.bySubscribeKey(params.subKey);
 
 export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** `Roster-Custom-Merge: true` merges `custom` key by key instead of replacing it (our extension). */
+export const customMerge = (request: FastifyRequest): boolean => header(request, 'roster-custom-merge')?.toLowerCase() === 'true';
+
+/** A resource's routes: a Fastify plugin given the node's context, its requests typed by their TypeBox schemas. */
+export type RoutePlugin = FastifyPluginAsync<{ context: AppContext }, RawServerDefault, TypeBoxProvider>;

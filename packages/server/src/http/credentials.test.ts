@@ -14,7 +14,7 @@ const keysetA = keysetFrom({ publishKey: 'pub-a', subscribeKey: 'sub-a', secretK
 const keysetB = keysetFrom({ publishKey: 'pub-b', subscribeKey: 'sub-b', secretKey: 'sec-b', accessManager: true });
 const twoKeysets = () => ({ keysets: new Keysets([keysetA, keysetB]), access: new AccessChecker(new MemoryRevocations()) });
 
-/** A request as the preHandler sees it: route parameters, the URL as sent and its parsed query, no body. */
+/** A request as the auth step sees it: route parameters, the URL as sent and its parsed query, no body. */
 function requestTo(params: Record<string, string>, url: string): FastifyRequest {
   return { params, method: 'GET', url, raw: { url }, query: parseQueryString(rawQueryOf(url)), rawBody: '', signedFor: null } as unknown as FastifyRequest;
 }

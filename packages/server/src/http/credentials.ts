@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Credentials, Need } from '../auth/authorize.ts';
+import { RosterError } from '../errors.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
 import { queryOf, type AppContext } from './context.ts';
 import { queryAsSent, queryPairs, rawPathOf, single, targetOf } from './url.ts';
@@ -19,20 +20,10 @@ declare module 'fastify' {
 /** What these checks use of the application context. */
 type AccessContext = Pick<AppContext, 'keysets' | 'access'>;
 
-/** Readies requests to carry their raw body and signature, and checks signatures where any keyset has a secret key. */
-export function registerCredentials(app: FastifyInstance, context: AccessContext): void {
+/** Readies requests to carry their raw body and the keyset their signature verified (checked in each route's auth step, route-steps.ts). */
+export function registerCredentials(app: FastifyInstance): void {
   app.decorateRequest('rawBody', '');
   app.decorateRequest('signedFor', null);
-  // Keysets are fixed for the node's life, so a node without secret keys skips the hook altogether.
-  if (!context.keysets.anySecretKey) return;
-  app.addHook('preHandler', (request, _reply, done) => {
-    try {
-      verifyRequestSignature(context, request);
-    } catch (error) {
-      return done(error instanceof Error ? error : new Error(String(error)));
-    }
-    done();
-  });
 }
 
 /**
@@ -48,13 +39,14 @@ export function routeKeyset(keysets: Keysets, request: FastifyRequest): Keyset |
 }
 
 /**
- * Verifies a request's `signature` (a `preHandler` for every route) against the secret key of
+ * Verifies a request's `signature` (the first check of every route's auth step) against the secret key of
  * the keyset its route serves, and only that one. A wrong or stale signature is a 403; a valid
  * one gives full access to that keyset. A request whose route names no keyset, or one without a
  * secret key, is not checked and gains nothing from its signature: a signed request to a path
  * no route serves is an ordinary 404.
  */
 export function verifyRequestSignature(context: AccessContext, request: FastifyRequest): void {
+  if (!context.keysets.anySecretKey) return; // keysets are fixed for the node's life
   const keyset = routeKeyset(context.keysets, request);
   if (keyset?.secretKey === undefined) return;
   const target = targetOf(request);
@@ -66,6 +58,13 @@ export function verifyRequestSignature(context: AccessContext, request: FastifyR
 
 /** Whether the request carries a valid signature made with `keyset`'s secret key. */
 export const isSignedRequest = (request: FastifyRequest, keyset: Keyset): boolean => request.signedFor === keyset.subscribeKey;
+
+/** The keyset's secret key, when the request is signed with it (grant and revoke need that); else a 403. */
+export function secretKeyFor(request: FastifyRequest, keyset: Keyset): string {
+  if (keyset.secretKey === undefined) throw new RosterError('FORBIDDEN', 'Access Manager needs a secret key on this keyset');
+  if (!isSignedRequest(request, keyset)) throw new RosterError('FORBIDDEN', 'Signature is required: sign the request with the secret key');
+  return keyset.secretKey;
+}
 
 /** What the request shows to be let in: its `auth` and `uuid` parameters and its verified signature. */
 export function credentialsOf(request: FastifyRequest): Credentials {

@@ -7,6 +7,22 @@ import { RosterError, type ErrorCode } from '../errors.ts';
  */
 export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'plain';
 
+/** Path prefixes of PubNub's endpoint families. */
+const FAMILIES: readonly (readonly [string, Service])[] = [
+  ['/v2/objects/', 'objects'],
+  ['/publish/', 'publish'],
+  ['/v2/presence/', 'presence'],
+  ['/v3/pam/', 'access-manager'],
+  ['/time/', 'time'],
+  ['/v2/subscribe/', 'subscribe'],
+  ['/v1/channel-registration/', 'subscribe'],
+];
+
+/** The family a path belongs to, by its prefix: for answers given before a route matched, and for route schemas. */
+export function serviceOfPath(path: string): Service {
+  return FAMILIES.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'plain';
+}
+
 export interface WireError {
   status: number;
   contentType: string;

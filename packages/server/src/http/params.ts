@@ -8,6 +8,7 @@ import { cursorWidth, decodeCursor, fingerprint, type Cursor, type CursorExpecta
 import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
+import { queryParam } from './schema.ts';
 import { all, single, type QueryValues } from './url.ts';
 
 export const MAX_LIMIT = 100;
@@ -35,6 +36,26 @@ const includes = new BoundedMap<string, Include>(256);
 
 export function objectFields(query: QueryValues): ObjectFields {
   return parseInclude(query, 'uuids');
+}
+
+/** `include` of a get or set: the optional fields to answer with. */
+export const OBJECT_FIELDS_QUERY = {
+  include: queryParam('Optional fields to answer with, comma-separated: `custom`, `status`, `type`. Unknown fields are ignored.'),
+};
+
+/** The list options of each list: their documentation here, their rules in the parsers below. */
+export function listQuery(resource: Resource) {
+  const related = RELATED[resource];
+  const relatedFields = related === undefined ? '' : `, \`${related}\` (the ${related === 'channel' ? 'channel' : 'user'} in full), \`${related}.custom\`, \`${related}.status\`, \`${related}.type\``;
+  return {
+    include: queryParam(`Optional fields to answer with, comma-separated: \`custom\`, \`status\`, \`type\`${relatedFields}. Unknown fields are ignored.`),
+    limit: queryParam(`Items per page: an integer from 1 to ${MAX_LIMIT}; default ${MAX_LIMIT}.`),
+    start: queryParam('The `next` cursor of the previous page; it must come from a list with the same sort and filter.'),
+    end: queryParam('The `prev` cursor of the previous page (ignored when `start` is given).'),
+    count: queryParam('`true` (or `1`) adds `totalCount`, the number of items the filter matches; default `false`.'),
+    filter: queryParam('A filter expression (`name LIKE "a*" && custom.rank > 2`); see the README.'),
+    sort: queryParam('Sort keys, comma-separated or repeated: `field`, `field:asc` or `field:desc`; ties end on the id.'),
+  };
 }
 
 function parseLimit(query: QueryValues): number {

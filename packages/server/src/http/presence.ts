@@ -1,38 +1,58 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { RosterError } from '../errors.ts';
-import { checkUuidParam, decodeSegment, parseChannelList } from './channel-list.ts';
-import { queryOf, type AppContext } from './context.ts';
+import { checkUuidParam, parseChannelList } from './channel-list.ts';
+import { keysetOf, queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
-import { rawSegments, single } from './url.ts';
+import { inOrder, OPEN } from './route-steps.ts';
+import { CREDENTIAL_PARAMS, queryParam, SubKeyParam } from './schema.ts';
+import { rawParamsOf, single } from './url.ts';
+
+const HEARTBEAT_PATH = '/v2/presence/sub-key/:subKey/channel/:channels/heartbeat';
+const LEAVE_PATH = '/v2/presence/sub-key/:subKey/channel/:channels/leave';
 
 const ANSWERS = {
-  heartbeat: '{"status":200,"message":"OK","service":"Presence"}',
-  leave: '{"status":200,"message":"OK","action":"leave","service":"Presence"}',
+  [HEARTBEAT_PATH]: '{"status":200,"message":"OK","service":"Presence"}',
+  [LEAVE_PATH]: '{"status":200,"message":"OK","action":"leave","service":"Presence"}',
 } as const;
 
-/** Checks the keyset and the channel list of `/v2/presence/sub-key/{sub}/channel/{channels}/{action}`. */
-function presenceAction(context: AppContext, request: FastifyRequest): keyof typeof ANSWERS {
-  // ['v2', 'presence', 'sub-key', subKey, 'channel', channels, action]
-  const segments = rawSegments(request);
-  const action = segments[6];
-  if (segments.length !== 7 || (action !== 'heartbeat' && action !== 'leave')) {
-    throw new RosterError('NOT_FOUND', 'Presence is not supported by this server; only heartbeat and leave are accepted.');
-  }
-  const keyset = context.keysets.bySubscribeKey(decodeSegment(segments[3]!, 'subKey'));
-  parseChannelList(segments[5]!, keyset.limits.maxIdLength);
-  checkUuidParam(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength);
-  return action;
-}
+const schema = {
+  params: Type.Object({
+    subKey: SubKeyParam,
+    channels: Type.String({ description: 'The channels: names joined by `,`, each percent-encoded.' }),
+  }),
+  querystring: Type.Object({ ...CREDENTIAL_PARAMS, heartbeat: queryParam('Seconds until the user would time out: accepted and ignored.') }),
+};
+
+const config = { service: 'presence' } as const;
 
 /**
  * Presence itself (here-now, where-now, state, join/leave events) is not implemented. Heartbeat
  * and leave, which the SDKs send around subscribing, are accepted and answered as PubNub does so
  * that subscribing and unsubscribing work without errors.
  */
-export function presenceRoutes(app: FastifyInstance, context: AppContext): void {
-  app.get('/v2/presence/sub-key/:subKey/channel/*', { config: { service: 'presence' } }, async (request, reply) => {
-    const action = presenceAction(context, request);
-    void reply.type(JS_TYPE);
-    return ANSWERS[action];
+export const presenceRoutes: RoutePlugin = async (app, { context }) => {
+  const answer = (path: typeof HEARTBEAT_PATH | typeof LEAVE_PATH) => {
+    const rawParams = rawParamsOf(path);
+    return (request: FastifyRequest<{ Params: { subKey: string } }>, reply: FastifyReply) =>
+      inOrder(context, request, {
+        parse: () => {
+          const keyset = keysetOf(context, request.params);
+          return { keyset, channels: parseChannelList(rawParams(request).channels, keyset.limits.maxIdLength) };
+        },
+        // Presence is not access-checked here: it reveals and changes nothing.
+        auth: () => OPEN,
+        validate: ({ keyset }) => checkUuidParam(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength),
+        run: () => {
+          void reply.type(JS_TYPE);
+          return ANSWERS[path];
+        },
+      });
+  };
+
+  app.get(HEARTBEAT_PATH, { schema, config }, answer(HEARTBEAT_PATH));
+  app.get(LEAVE_PATH, { schema, config }, answer(LEAVE_PATH));
+  app.get('/v2/presence/sub-key/:subKey/channel/*', { config }, async () => {
+    throw new RosterError('NOT_FOUND', 'Presence is not supported by this server; only heartbeat and leave are accepted.');
   });
-}
+};

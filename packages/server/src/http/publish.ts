@@ -1,13 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 import { publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { MessageInput } from '../realtime/sequencer.ts';
 import { checkChannelName, checkUuidParam, decodeSegment } from './channel-list.ts';
-import { queryOf, type AppContext } from './context.ts';
-import { authorize } from './credentials.ts';
+import { queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
 import { inflateBody } from './inflate.ts';
-import { rawSegments, single } from './url.ts';
+import { inOrder, needs } from './route-steps.ts';
+import { CREDENTIAL_PARAMS, PubKeyParam, queryParam, SubKeyParam, ZeroParam, type TypeBoxProvider } from './schema.ts';
+import { rawParamsOf, single, type QueryValues } from './url.ts';
 
 /** PubNub's limit on one message (payload and meta together). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -54,21 +56,16 @@ function parseMeta(text: string | undefined): unknown {
   return meta;
 }
 
-function parseChannel(segment: string, maxLength: number): string {
-  const channel = decodeSegment(segment, 'channel');
+/** Parse step: the one channel published to (decoded by the router), held to the channel-name rule. */
+function parseChannel(channel: string, maxLength: number): string {
   if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
   if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
   checkChannelName(channel, 'channel', maxLength);
   return channel;
 }
 
-/** Validates a publish and hands the message to the event bus; once the bus has taken it, answers PubNub's `[1,"Sent","<tt>"]`. */
-async function publish(context: AppContext, request: FastifyRequest, segments: readonly string[], messageText: string): Promise<string> {
-  // ['publish', pubKey, subKey, signature, channel, callback, ...]
-  const keyset = context.keysets.byKeyPair(decodeSegment(segments[1]!, 'pubKey'), decodeSegment(segments[2]!, 'subKey'));
-  const channel = parseChannel(segments[4]!, keyset.limits.maxIdLength);
-  await authorize(context, request, keyset, publishNeeds(channel));
-  const query = queryOf(request);
+/** Validate step: the message and its options, by PubNub's rules. */
+function validateMessage(query: QueryValues, messageText: string, maxIdLength: number): MessageInput {
   const metaText = single(query, 'meta');
   const bytes = Buffer.byteLength(messageText) + (metaText ? Buffer.byteLength(metaText) : 0);
   if (bytes > MAX_MESSAGE_BYTES) {
@@ -83,30 +80,71 @@ async function publish(context: AppContext, request: FastifyRequest, segments: r
   if (messageText.trim() === '') throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
   const meta = parseMeta(metaText);
   // Both texts are valid JSON: subscribers get them as published, not re-serialized.
-  const message: MessageInput = {
+  return {
     payload: parseJson(messageText, 'message', 'body'),
     payloadJson: messageText,
     meta,
     metaJson: meta === undefined ? undefined : metaText,
-    publisher: checkUuidParam(single(query, 'uuid'), keyset.limits.maxIdLength),
+    publisher: checkUuidParam(single(query, 'uuid'), maxIdLength),
     customMessageType,
   };
-  // `store`, `ttl`, `norep` and `seqn` are accepted and ignored: this server keeps no history.
-  const timetoken = await context.realtime.publishMessage(keyset.subscribeKey, channel, message);
-  return `[1,"Sent","${timetoken}"]`;
 }
 
-/** `GET /publish/{pub}/{sub}/0/{channel}/0/{message}` and `POST /publish/{pub}/{sub}/0/{channel}/0`. */
-export function publishRoutes(app: FastifyInstance, context: AppContext): void {
-  app.get('/publish/:pubKey/:subKey/:signature/:channel/:callback/*', { config: { service: 'publish' } }, async (request, reply) => {
-    const segments = rawSegments(request);
-    const messageText = decodeSegment(segments.slice(6).join('/'), 'message');
-    void reply.type(JS_TYPE);
-    return publish(context, request, segments, messageText);
-  });
+const PUBLISH_PATH = '/publish/:pubKey/:subKey/:signature/:channel/:callback';
+const PUBLISH_WITH_MESSAGE = '/publish/:pubKey/:subKey/:signature/:channel/:callback/*';
+
+const PublishParams = Type.Object({
+  pubKey: PubKeyParam,
+  subKey: SubKeyParam,
+  signature: ZeroParam('The old signature slot'),
+  channel: Type.String({ description: 'The channel to publish to: one name (no comma), percent-encoded.' }),
+  callback: ZeroParam('The JSONP callback'),
+});
+
+const PublishQuery = Type.Object({
+  ...CREDENTIAL_PARAMS,
+  uuid: queryParam("The publisher's user id, delivered to subscribers: 1 to 92 characters, no control characters."),
+  meta: queryParam('A JSON object delivered with the message, for subscribe filters.'),
+  custom_message_type: queryParam('3 to 50 letters, digits, `-` or `_`, not starting with `pn-` or `pn_`; delivered with the message.'),
+  store: queryParam('Accepted and ignored: this server keeps no message history.'),
+  ttl: queryParam('Accepted and ignored: this server keeps no message history.'),
+  norep: queryParam('Accepted and ignored.'),
+  seqn: queryParam('Accepted and ignored.'),
+});
+
+const config = { service: 'publish' } as const;
+
+/** Publish a message: `GET /publish/{pub}/{sub}/0/{channel}/0/{message}`, or `POST` without the message segment and the message as the body. */
+export const publishRoutes: RoutePlugin = async (app, { context }) => {
+  /** The steps of both forms, the message text aside. */
+  const publish = (request: FastifyRequest, params: Static<typeof PublishParams>, reply: FastifyReply, messageText: () => string) =>
+    inOrder(context, request, {
+      parse: () => {
+        const keyset = context.keysets.byKeyPair(params.pubKey, params.subKey);
+        return { keyset, channel: parseChannel(params.channel, keyset.limits.maxIdLength) };
+      },
+      auth: ({ channel }) => needs(...publishNeeds(channel)),
+      validate: ({ keyset }) => validateMessage(queryOf(request), messageText(), keyset.limits.maxIdLength),
+      // Answered once the event bus has taken the message, as PubNub's `[1,"Sent","<timetoken>"]`.
+      run: async (message, { keyset, channel }) => {
+        const timetoken = await context.realtime.publishMessage(keyset.subscribeKey, channel, message);
+        void reply.type(JS_TYPE);
+        return `[1,"Sent","${timetoken}"]`;
+      },
+    });
+
+  const rawParams = rawParamsOf(PUBLISH_WITH_MESSAGE);
+  app.get(
+    PUBLISH_WITH_MESSAGE,
+    {
+      schema: { params: Type.Object({ ...PublishParams.properties, '*': Type.String({ description: 'The message: JSON, percent-encoded.' }) }), querystring: PublishQuery },
+      config,
+    },
+    (request, reply) => publish(request, request.params, reply, () => decodeSegment(rawParams(request)['*'], 'message')),
+  );
 
   // POST bodies are JSON text, possibly compressed, whatever the Content-Type says.
-  void app.register(async (scope) => {
+  await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_POST_BYTES }, (request, body, done) => {
       try {
@@ -119,9 +157,11 @@ export function publishRoutes(app: FastifyInstance, context: AppContext): void {
         done(error instanceof Error ? error : new Error(String(error)));
       }
     });
-    scope.post('/publish/:pubKey/:subKey/:signature/:channel/:callback', { config: { service: 'publish' } }, async (request, reply) => {
-      void reply.type(JS_TYPE);
-      return publish(context, request, rawSegments(request), typeof request.body === 'string' ? request.body : '');
-    });
+    const body = Type.Union([Type.String(), Type.Null()], { description: 'The message: JSON text, compressed when Content-Encoding is gzip or deflate.' });
+    scope
+      .withTypeProvider<TypeBoxProvider>()
+      .post(PUBLISH_PATH, { schema: { params: PublishParams, querystring: PublishQuery, body }, config }, (request, reply) =>
+        publish(request, request.params, reply, () => request.body ?? ''),
+      );
   });
-}
+};

@@ -1,14 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppContext } from './context.ts';
+import Type from 'typebox';
+import type { RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
+import { ZeroParam } from './schema.ts';
 
 /**
  * `GET /time/0` → `[17379929965457610]`: the current timetoken as a JSON number, as PubNub
- * answers (the digits are written out, not passed through a JS number).
+ * answers (the digits are written out, not passed through a JS number). It names no keyset, so
+ * it has nothing to parse, authorize or validate.
  */
-export function timeRoutes(app: FastifyInstance, context: AppContext): void {
-  app.get('/time/:callback', { config: { service: 'time' } }, async (_request, reply) => {
+export const timeRoutes: RoutePlugin = async (app, { context }) => {
+  const schema = { params: Type.Object({ callback: ZeroParam('The JSONP callback') }) };
+  app.get('/time/:callback', { schema, config: { service: 'time' } }, async (_request, reply) => {
     void reply.type(JS_TYPE);
     return `[${context.realtime.now()}]`;
   });
-}
+};

@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseQueryString, queryAsSent, queryPairs, rawSegments } from './url.ts';
+import { RosterError } from '../errors.ts';
+import { parseQueryString, queryAsSent, queryPairs, rawParamsOf, rawSegments } from './url.ts';
 
 describe('parseQueryString', () => {
   it('decodes %XX only, keeps a plus, keeps repeated values and takes bad escapes literally', () => {
@@ -19,18 +20,28 @@ let port: number;
 beforeAll(async () => {
   app = Fastify({ routerOptions: { querystringParser: parseQueryString } });
   app.get('/split/*', async (request) => ({ routed: { ...(request.query as object) }, asSent: { ...queryAsSent(request) }, segments: rawSegments(request) }));
+  for (const path of ['/raw/:subKey/:channels/:callback', '/raw-rest/:channel/*'] as const) {
+    const rawParams = rawParamsOf(path);
+    app.get(path, async (request) => {
+      try {
+        return { routed: request.params, raw: rawParams(request) };
+      } catch (error) {
+        return { refused: error instanceof RosterError ? error.code : String(error) };
+      }
+    });
+  }
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as AddressInfo).port;
 });
 afterAll(() => app.close());
 
 /** Sends `target` byte for byte as the request line's path and query. */
-function split(target: string): Promise<{ routed: object; asSent: object; segments: string[] }> {
+function split<TAnswer = { routed: object; asSent: object; segments: string[] }>(target: string): Promise<TAnswer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: '127.0.0.1', port, path: target }, (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      response.on('end', () => resolve(JSON.parse(text) as { routed: object; asSent: object; segments: string[] }));
+      response.on('end', () => resolve(JSON.parse(text) as TAnswer));
     });
     request.on('error', reject).end();
   });
@@ -52,5 +63,23 @@ describe('request URLs', () => {
     expect(answer.segments).toEqual(['split', 'a#b', 'c']);
     expect((await split('/split/a?x=1#y')).asSent).toEqual({ x: '1#y' });
     expect((await split('/split/a#x=1')).asSent).toEqual({});
+  });
+});
+
+describe('raw route parameters', () => {
+  it('are read by name from the path as sent, where the router decodes them', async () => {
+    expect(await split('/raw/s%20k/a%2Cb,c%2Fd/0')).toEqual({
+      routed: { subKey: 's k', channels: 'a,b,c/d', callback: '0' },
+      raw: { subKey: 's%20k', channels: 'a%2Cb,c%2Fd', callback: '0' },
+    });
+  });
+
+  it('give a trailing `*` the rest of the path, slashes included', async () => {
+    expect(await split<{ raw: object }>('/raw-rest/ch/%22a/b%22/c')).toMatchObject({ raw: { channel: 'ch', '*': '%22a/b%22/c' } });
+  });
+
+  it('are a 404 when the path as sent has another length than the route the router matched', async () => {
+    // The router ends the path at a raw `#`: it matched `/raw/s/a/0`, but four segments were sent after `/raw`.
+    expect(await split('/raw/s/a/0#x/y')).toEqual({ refused: 'NOT_FOUND' });
   });
 });

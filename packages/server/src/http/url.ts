@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { RosterError } from '../errors.ts';
 
 /**
  * Request URLs, parsed once. The router parses the query with {@link parseQueryString} (it is
@@ -8,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
  * Query strings are decoded the RFC 3986 way: `%XX` only, and `+` stays a plus (PubNub SDKs send
  * `%20` for spaces, and Python sends raw `+` in tokens). Repeated keys keep every value.
  */
-export type QueryValues = Record<string, string | string[]>;
+export type QueryValues = Record<string, string | string[] | undefined>;
 
 function decode(text: string): string {
   if (!text.includes('%')) return text;
@@ -50,7 +51,7 @@ export function queryPairs(query: QueryValues): [string, string][] {
   const pairs: [string, string][] = [];
   for (const [key, value] of Object.entries(query)) {
     if (Array.isArray(value)) for (const item of value) pairs.push([key, item]);
-    else pairs.push([key, value]);
+    else if (value !== undefined) pairs.push([key, value]);
   }
   return pairs;
 }
@@ -73,6 +74,38 @@ export function rawQueryOf(target: string): string {
 /** The request path's segments as sent, still percent-encoded (the empty one before the first `/` left out). */
 export function rawSegments(request: FastifyRequest): string[] {
   return rawPathOf(targetOf(request)).split('/').slice(1);
+}
+
+/** The `:name` parameters (and a trailing `*`) of a route path such as `/v2/subscribe/:subKey/:channels/:callback`. */
+type ParamNames<TPath extends string> = TPath extends `${infer Head}/${infer Rest}`
+  ? ParamNames<Head> | ParamNames<Rest>
+  : TPath extends `:${infer Name}`
+    ? Name
+    : TPath extends '*'
+      ? '*'
+      : never;
+
+export type RawParams<TPath extends string> = { readonly [Name in ParamNames<TPath>]: string };
+
+/**
+ * Reads the parameters of the route at `path` from the request path as sent, still
+ * percent-encoded (the router's `request.params` are decoded): a channel list is split on `,`
+ * before its names are decoded. A trailing `*` takes the rest of the path, slashes included. A
+ * path of another length (the router ends a path at a raw `#`) is a 404.
+ */
+export function rawParamsOf<const TPath extends string>(path: TPath): (request: FastifyRequest) => RawParams<TPath> {
+  const names = path.split('/').slice(1);
+  const wildcard = names.at(-1) === '*';
+  return (request) => {
+    const segments = rawSegments(request);
+    if (wildcard ? segments.length < names.length : segments.length !== names.length) throw new RosterError('NOT_FOUND', 'Not found.');
+    const params: Record<string, string> = {};
+    names.forEach((name, index) => {
+      if (name === '*') params[name] = segments.slice(index).join('/');
+      else if (name.startsWith(':')) params[name.slice(1)] = segments[index] ?? '';
+    });
+    return params as RawParams<TPath>; // one entry per name the type lists
+  };
 }
 
 /**

@@ -32,6 +32,13 @@ export interface SqlDialect {
    * literal (`%`, `_` and `\` of the filter's text come escaped).
    */
   like(expr: string, pattern: string): string;
+  /**
+   * The two ORDER BY terms a sort on `custom[key]` takes (store/sql/list-sql.ts): its JSON type's
+   * rank (missing or null, booleans, numbers, texts), then its value within that type (texts by
+   * their collation key). Undefined: the shared SQL computes both from `customType`,
+   * `customValue` and `collationKey`, which suits a backend whose columns take any type.
+   */
+  customSortTerm?(table: Table, key: string, term: 'rank' | 'value', params: SqlParams): string;
 }
 
 export interface SqlParams {

@@ -5,8 +5,8 @@ import type { Envelope } from './envelope.ts';
  * The event bus: the port between sequencing, done once on the node a message or App Context
  * event comes from (timetoken, rendered envelope: sequencer.ts), and delivery, done on every node
  * (channel logs, held long-polls: delivery.ts). `InProcessBus` carries batches within one process;
- * a network bus (NATS JetStream) implements the same interface and runs the same contract suite
- * (bus-contract.ts).
+ * `NatsBus` (nats/) carries them between nodes over NATS JetStream; both run the same contract
+ * suite (test/bus-contract/).
  */
 
 /**
@@ -22,7 +22,12 @@ import type { Envelope } from './envelope.ts';
 export interface BusMessage {
   subKey: string;
   channel: string;
-  /** The envelope's timetoken as decimal text (17 digits today); strictly increasing per channel. */
+  /**
+   * The envelope's timetoken as decimal text (17 digits today); strictly increasing per channel.
+   * A network bus keeps it so across nodes: when another node's message on the channel got a
+   * later one first, `publish` gives this message the next one, rewriting `timetoken` and the
+   * envelope's `p.t` in place before it resolves (the publisher reads it from there).
+   */
   timetoken: string;
   /**
    * The subscribe envelope as JSON text, timetoken and region included; subscribers get it as
@@ -78,8 +83,9 @@ export interface BusAttachment {
 export interface EventBus {
   /**
    * Hands a batch over; resolves once the bus has taken it (the in-process bus: once every
-   * attached node has been given it). Rejects when the bus cannot take it (closed, unreachable):
-   * then no node gets any of it. An empty batch is taken at once.
+   * attached node has been given it; NATS: once JetStream has stored all of it). Rejects when the
+   * bus cannot take it: when closed, before any of it is carried; when unreachable, a network bus
+   * may have carried part of it, each channel's part a prefix in order. An empty batch is taken at once.
    */
   publish(batch: readonly BusMessage[]): Promise<void>;
   /**
@@ -87,6 +93,28 @@ export interface EventBus {
    * honours interest: at least those on channels the node has declared interest in).
    */
   attach(receive: BusReceiver): BusAttachment;
+  /**
+   * What the bus retains of one channel after a timetoken, for a subscriber that comes back (to
+   * this node or another) with a timetoken older than what the node's channel log holds. Only a
+   * bus with retention has it (NATS JetStream); the in-process bus retains nothing.
+   *
+   * @param after a timetoken as decimal text; only messages after it are returned.
+   * @param limit at most this many messages (`more` tells when there are others).
+   */
+  replay?(subKey: string, channel: string, after: string, limit: number): Promise<Replay>;
   /** Detaches every node; later publishes reject. Closing again does nothing. */
   close(): Promise<void>;
+}
+
+/** A channel's retained messages after a timetoken (`EventBus.replay`). */
+export interface Replay {
+  /** Oldest first, each once, all after the timetoken asked for. */
+  messages: BusMessage[];
+  /** Retained messages follow the last one returned (the limit was reached): replay again from its timetoken. */
+  more: boolean;
+  /**
+   * Nothing the channel had after the timetoken was dropped by retention: `messages` (with what
+   * `more` promises) is all of it. `false` when some may be gone (the gap is not fully recoverable).
+   */
+  complete: boolean;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from './bus.ts';
-import { runBusContract } from './bus-contract.ts';
+import { runBusContract } from '../../test/bus-contract/contract.ts';
 import { InProcessBus } from './in-process-bus.ts';
 
 // The contract's throwing receiver is reported to `onError`; here that report is checked on its own.

@@ -1,11 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.ts';
+import { parseFilter } from '../query/filter/parser.ts';
 import type { FilterSubject } from './channel-log.ts';
 import { MAX_COMPARISONS, MAX_FILTER_EXPR_LENGTH, MessageFilterCache, parseMessageFilter } from './message-filter.ts';
 
 const subject = (meta: unknown, data: unknown = 'hello', publisher: string | undefined = 'alice'): FilterSubject => ({ meta, data, publisher });
 const matches = (expression: string, on: FilterSubject) => parseMessageFilter(expression)(on);
+
+/** The RosterError `run` throws, or a failure when it throws none. */
+function thrown(run: () => unknown): RosterError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RosterError);
+    return error as RosterError;
+  }
+  throw new Error('expected a RosterError');
+}
+
+/**
+ * The detail of the 400 `parseMessageFilter(text)` throws, after checking the error's shape: the
+ * detail names `filter-expr`, and the message (all the subscribe envelope shows) carries it.
+ */
+function filterExprError(text: string): string {
+  const error = thrown(() => parseMessageFilter(text));
+  expect(error.code).toBe('INVALID_FILTER');
+  expect(error.status).toBe(400);
+  expect(error.details).toHaveLength(1);
+  const detail = error.details[0]!.message;
+  expect(error.details[0]).toEqual({ message: detail, location: 'filter-expr', locationType: 'query' });
+  expect(error.message).toBe(`Invalid filter expression: ${detail}.`);
+  return detail;
+}
 
 describe('filter-expr: comparisons on meta', () => {
   const message = subject({ priority: 'high', level: 5, score: '12', vip: true, region: 'eu-west', nested: { role: 'admin' } });
@@ -73,32 +100,78 @@ describe('filter-expr: uuid and data', () => {
   });
 });
 
-describe('filter-expr: errors', () => {
-  it.each(['', 'meta.a ==', 'meta.a = 1', '(meta.a == 1', 'meta.a == 1)', 'meta.a == "x', 'meta. == 1', 'meta.a ~ 1', 'meta.a == 1 &&'])(
-    '%j is a 400 naming a position',
-    (expression) => {
-      let error: unknown;
-      try {
-        parseMessageFilter(expression);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(RosterError);
-      expect((error as RosterError).status).toBe(400);
-      expect((error as RosterError).message).toMatch(/^Invalid filter expression: .* at position \d+\.$/);
-    },
-  );
+describe('filter-expr: errors name what broke and where (0-based)', () => {
+  it.each([
+    ['', 'The filter-expr is empty'],
+    ['meta.a ==', "Expected a field or a value after '==' at position 9, found the end of the filter-expr"],
+    ['meta.a = 1', "Unexpected '=' at position 7; compare with '=='"],
+    ['(meta.a == 1', "Expected ')' at position 12 to close the '(' at position 0, found the end of the filter-expr"],
+    ['meta.a == 1)', "Unmatched ')' at position 11"],
+    ['meta.a == "x', 'Unterminated string starting at position 10'],
+    ['meta. == 1', "Expected a field name after '.' at position 6, found '=='"],
+    ['meta.a ~ 1', "Unexpected character '~' at position 7"],
+    ['meta.a == 1 &&', 'Expected a field or a value at position 14, found the end of the filter-expr'],
+    ['meta.a 1', "Expected an operator (==, !=, <, <=, >, >=, LIKE, CONTAINS) after 'meta.a' at position 7, found '1'"],
+    ['meta.a == 1 meta.b == 2', "Unexpected 'meta' at position 12; expected '&&', '||' or the end of the filter-expr"],
+    ['meta[x] == 1', "Expected a quoted field name after '[' at position 5, found 'x'"],
+    ['meta["x" == 1', "Expected ']' at position 9 to close the '[' at position 4, found '=='"],
+    ['meta.a & meta.b', "Unexpected '&' at position 7; use '&&'"],
+    ['meta.a == "a very long value indeed, cut" meta.b', "Unexpected 'meta' at position 42; expected '&&', '||' or the end of the filter-expr"],
+    ['meta.a == == "a very long value indeed, cut"', "Expected a field or a value after '==' at position 10, found '=='"],
+    ['meta.a == "x" "a very long value indeed, cut"', 'Unexpected "a very long value indee… at position 14; expected \'&&\', \'||\' or the end of the filter-expr'],
+  ])('%j → %s', (expression, detail) => {
+    expect(filterExprError(expression)).toBe(detail);
+  });
+
+  it('reports the first error in reading order', () => {
+    expect(filterExprError('meta.a == == 1 #')).toBe("Expected a field or a value after '==' at position 10, found '=='");
+  });
+});
+
+describe('filter-expr and App Context filters refuse alike', () => {
+  // The same text in both languages: the same detail, the parameter named where the text is.
+  const chain = (count: number) => Array.from({ length: count }, (_, n) => `a == ${n}`).join(' || ');
+  it.each([
+    '',
+    'a = 1',
+    'a & b == 1',
+    '(a == 1',
+    '!(a == 1',
+    'a == 1)',
+    'a == "x',
+    'a. == 1',
+    'a[x] == 1',
+    'a["x" == 1',
+    'a == 1 # 2',
+    'a == 1 b == 2',
+    `${'('.repeat(65)}a == 1${')'.repeat(65)}`,
+    chain(65),
+    `a == "${'x'.repeat(4100)}"`,
+  ])('%j', (text) => {
+    const listError = thrown(() => parseFilter(text));
+    expect(listError).toMatchObject({ code: 'INVALID_FILTER', status: 400, message: 'Invalid filter expression.' });
+    expect(listError.details).toEqual([{ message: expect.any(String), location: 'filter', locationType: 'query' }]);
+    expect(filterExprError(text)).toBe(listError.details[0]!.message.replaceAll('filter', 'filter-expr'));
+  });
 });
 
 describe('filter-expr: bounds', () => {
   it('refuses deep nesting and very long expressions with a 400, not a stack overflow', () => {
     for (const expression of ['('.repeat(10_000) + 'meta.a == 1' + ')'.repeat(10_000), '!'.repeat(10_000) + 'meta.a == 1', 'meta.a == 1 || '.repeat(400) + 'meta.a == 1']) {
-      expect(() => parseMessageFilter(expression)).toThrow(/^Invalid filter expression: (nesting deeper|longer than)/);
+      expect(() => parseMessageFilter(expression)).toThrow(/^Invalid filter expression: The filter-expr (nests deeper than|is \d+ characters long)/);
     }
   });
 
   it('accepts nesting within the bound', () => {
     expect(parseMessageFilter('('.repeat(30) + 'meta.a == 1' + ')'.repeat(30))(subject({ a: 1 }))).toBe(true);
+  });
+
+  it('allows 64 levels of ( and ! but not one more, as App Context filters', () => {
+    const nested = (depth: number) => `${'('.repeat(depth)}meta.a == 1${')'.repeat(depth)}`;
+    expect(parseMessageFilter(nested(64))(subject({ a: 1 }))).toBe(true);
+    expect(parseMessageFilter(`${'!'.repeat(64)}meta.a == 1`)(subject({ a: 1 }))).toBe(true);
+    expect(filterExprError(nested(65))).toBe('The filter-expr nests deeper than 64 levels at position 64');
+    expect(filterExprError(`${'!('.repeat(40)}meta.a == 1${')'.repeat(40)}`)).toBe('The filter-expr nests deeper than 64 levels at position 64');
   });
 });
 
@@ -188,11 +261,12 @@ describe('filter-expr: what one expression may cost', () => {
     }
     expect(error).toBeInstanceOf(RosterError);
     expect(error!.status).toBe(400);
-    expect(error!.message).toMatch(/^Invalid filter expression: filter-expr holds more than 64 comparisons at position \d+\.$/);
-    expect(error!.details).toEqual([{ message: error!.message, location: 'filter-expr', locationType: 'query' }]);
+    const detail = `The filter-expr holds more than 64 comparisons; comparison 65 is at position ${many(MAX_COMPARISONS + 1).lastIndexOf('x ==')}`;
+    expect(error!.message).toBe(`Invalid filter expression: ${detail}.`);
+    expect(error!.details).toEqual([{ message: detail, location: 'filter-expr', locationType: 'query' }]);
   });
 
   it(`refuses expressions longer than ${MAX_FILTER_EXPR_LENGTH} characters`, () => {
-    expect(() => parseMessageFilter(`data.x LIKE "${'*'.repeat(MAX_FILTER_EXPR_LENGTH)}"`)).toThrow(/longer than 4096 characters/);
+    expect(() => parseMessageFilter(`data.x LIKE "${'*'.repeat(MAX_FILTER_EXPR_LENGTH)}"`)).toThrow(/The filter-expr is 4110 characters long; at most 4096 are allowed/);
   });
 });

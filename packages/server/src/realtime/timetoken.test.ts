@@ -38,6 +38,17 @@ describe('TimetokenClock', () => {
     expect(clock.now()).toBe(wall + 5_001n);
   });
 
+  it('follows a timetoken from a clock far ahead only up to its own wall clock plus maxLead', () => {
+    let wall = 17_000_000_000_000_000n;
+    const clock = new TimetokenClock(() => wall, 1_000n);
+    expect(clock.observe(wall + 900n)).toBe(true);
+    expect(clock.now()).toBe(wall + 900n);
+    expect(clock.observe(wall + 10_000_000_000n)).toBe(false); // a node with its clock 1000 s ahead
+    expect(clock.now()).toBe(wall + 1_000n);
+    wall += 5_000n;
+    expect(clock.next()).toBe(wall);
+  });
+
   it('issues a million distinct timetokens in a tight loop', () => {
     const clock = new TimetokenClock();
     let last = 0n;

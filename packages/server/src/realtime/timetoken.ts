@@ -4,6 +4,9 @@
  */
 export type Timetoken = bigint;
 
+/** How far `observe` follows a timetoken past the wall clock by default: 60 seconds. */
+const MAX_LEAD: Timetoken = 60n * 10_000_000n;
+
 /** Digits a client may send as `tt`; anything longer is not a timetoken. */
 const TIMETOKEN_TEXT = /^\d{1,19}$/;
 
@@ -25,10 +28,16 @@ function wallClock(): Timetoken {
 export class TimetokenClock {
   #last: Timetoken = 0n;
   readonly #read: () => Timetoken;
+  readonly #maxLead: Timetoken;
 
-  /** @param read the wall clock in timetoken units (tests pass a fake one). */
-  constructor(read: () => Timetoken = wallClock) {
+  /**
+   * @param read the wall clock in timetoken units (tests pass a fake one).
+   * @param maxLead how far past this wall clock `observe` follows a timetoken from elsewhere, in
+   *   timetoken units (100 ns). @default 60 seconds
+   */
+  constructor(read: () => Timetoken = wallClock, maxLead: Timetoken = MAX_LEAD) {
     this.#read = read;
+    this.#maxLead = maxLead;
   }
 
   /** A new timetoken for an envelope, greater than every timetoken issued or reported before. */
@@ -41,10 +50,15 @@ export class TimetokenClock {
   /**
    * Takes in a timetoken issued elsewhere (another node's message arriving over the bus): later
    * `now()` and `next()` values are at least as great, so a cursor from that message is never
-   * taken for one from the future here.
+   * taken for one from the future here. A node whose clock runs far ahead cannot drag this one
+   * along: it follows at most `maxLead` past its own wall clock, and returns `false` when the
+   * timetoken was beyond that.
    */
-  observe(timetoken: Timetoken): void {
-    if (timetoken > this.#last) this.#last = timetoken;
+  observe(timetoken: Timetoken): boolean {
+    const ceiling = this.#read() + this.#maxLead;
+    const taken = timetoken > ceiling ? ceiling : timetoken;
+    if (taken > this.#last) this.#last = taken;
+    return taken === timetoken;
   }
 
   /** The current time for a reply (`t` of a subscribe answer, `/time/0`); later `next()` values are greater. */

@@ -8,6 +8,8 @@ import type { Resource } from '../../src/query/fields.ts';
 import { parseFilter } from '../../src/query/filter/parser.ts';
 import { parseSort } from '../../src/query/sort.ts';
 import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, Store } from '../../src/store/store.ts';
+import { collationContract } from './collation.ts';
+import { restartContract, type RestartOptions } from './restart.ts';
 
 /**
  * The behaviour every Store implementation must have. Each backend's test file calls
@@ -21,6 +23,8 @@ export interface ContractOptions {
   create: () => Promise<Store>;
   /** Why the suite is skipped for this backend; it runs when undefined. */
   skip?: string;
+  /** How to make databases that outlive a store, for the tests of starting and restarting; none for a store in memory. */
+  restart?: RestartOptions;
 }
 
 const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
@@ -88,7 +92,15 @@ const settled = async <T>(attempts: Promise<T>[]) => {
   };
 };
 
-export function runStoreContract({ name, create, skip }: ContractOptions): void {
+/**
+ * Reads at once, so that a store with a pool of connections has them open: the racing writes
+ * that follow then really run at the same time rather than one per connection as it opens.
+ */
+const warm = async (store: Store) => {
+  await Promise.all(Array.from({ length: 16 }, () => store.uuids.list(query('uuids'))));
+};
+
+export function runStoreContract({ name, create, skip, restart }: ContractOptions): void {
   const suite = skip === undefined ? describe : describe.skip;
   suite(skip === undefined ? `Store contract: ${name}` : `Store contract: ${name} (skipped: ${skip})`, () => {
     let store: Store;
@@ -262,9 +274,13 @@ export function runStoreContract({ name, create, skip }: ContractOptions): void 
       const filtered = await store.memberships.list(query('memberships', { ownerId: 'alice', filter: 'channel.name LIKE "*ET*" || type == "x"' }));
       expect(filtered.rows.map((r) => r.channelId)).toEqual(['c1']);
     });
+    collationContract(() => store);
+    if (restart) restartContract(restart);
+
     describe('under concurrent writes', () => {
       it('lets exactly one of several writers holding the same eTag win', async () => {
         const { record } = await setUser('alice', { name: 'Alice' });
+        await warm(store);
         const names = ['Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace'];
         const { won, lost } = await settled(
           names.map((name) => store.uuids.write(SUB, 'alice', decideObject<UuidRecord>('uuid', 'alice', { name }, { ...rules, ifMatch: record.eTag }))),
@@ -277,6 +293,7 @@ export function runStoreContract({ name, create, skip }: ContractOptions): void 
 
       it('lets exactly one of a delete and an update holding the same eTag win', async () => {
         const { record } = await setChannel('room', { name: 'Room' });
+        await warm(store);
         const check = (current: ChannelRecord | undefined) => checkPrecondition('channel', 'delete', current, record.eTag);
         const { won, lost } = await settled<unknown>([
           store.channels.remove(SUB, 'room', { check, cascade: true }),

@@ -1,5 +1,3 @@
-import { RosterError } from '../../errors.ts';
-
 /**
  * The parsed form of an App Context filter (wire-protocol.md §8). Binary nodes are built
  * left-associative, so `a && b && c` is `and(and(a, b), c)`.
@@ -37,11 +35,4 @@ export interface Condition {
    * Without it every `*` of `value` counts as a wildcard.
    */
   pattern?: string[];
-}
-
-/** The 400 every stage of the filter (lexer, parser, compiler) answers with. */
-export function invalidFilter(message: string): RosterError {
-  return new RosterError('INVALID_FILTER', 'Invalid filter expression.', [
-    { message, location: 'filter', locationType: 'query' },
-  ]);
 }

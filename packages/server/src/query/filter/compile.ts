@@ -2,7 +2,8 @@ import { toStored } from '../../model/instant.ts';
 import { baseLetters, sortKey } from '../collation.ts';
 import type { SqlDialect, SqlParams } from '../dialect.ts';
 import { resolveField, type FieldRef, type Resource } from '../fields.ts';
-import { invalidFilter, type Condition, type FilterNode, type Junction } from './ast.ts';
+import type { Condition, FilterNode, Junction } from './ast.ts';
+import { at, invalidFilter } from './filter-error.ts';
 import { formatPath } from './parser.ts';
 
 /*
@@ -62,7 +63,7 @@ function balanced(parts: readonly string[], keyword: 'AND' | 'OR'): string {
 function compileCondition(condition: Condition, resource: Resource, dialect: SqlDialect, params: SqlParams): string {
   const field = resolveField(resource, condition.path);
   if (!field) {
-    throw invalidFilter(`Unknown field '${formatPath(condition.path)}' at position ${condition.position}`);
+    throw invalidFilter(`Unknown field '${formatPath(condition.path)}' ${at(condition.position)}`);
   }
   if (condition.operator === 'like') return compileLike(condition, field, dialect, params);
   if (field.kind === 'custom') return compileCustom(condition, condition.operator, field, dialect, params);
@@ -103,7 +104,7 @@ function compileDate(condition: Condition, operator: Comparison, field: ColumnFi
   const stored = typeof value === 'string' ? toStored(value) : undefined;
   if (stored === undefined) {
     throw invalidFilter(
-      `Expected an ISO 8601 date to compare with '${formatPath(condition.path)}' at position ${valuePosition(condition)}, found ${JSON.stringify(value)}`,
+      `Expected an ISO 8601 date to compare with '${formatPath(condition.path)}' ${at(valuePosition(condition))}, found ${JSON.stringify(value)}`,
     );
   }
   return `(${column} IS NOT NULL AND ${column} ${SQL_OPERATOR[operator]} ${params.add(stored)})`;
@@ -139,7 +140,7 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
   }
   if (field.type === 'date') {
     throw invalidFilter(
-      `LIKE cannot be used on the date field '${formatPath(condition.path)}' at position ${condition.position}`,
+      `LIKE cannot be used on the date field '${formatPath(condition.path)}' ${at(condition.position)}`,
     );
   }
   const range = prefixRange(condition, field, dialect, params);
@@ -179,7 +180,7 @@ function successor(prefix: string): string | undefined {
 function likePattern(condition: Condition): string {
   const { value } = condition;
   if (typeof value !== 'string') {
-    throw invalidFilter(`LIKE needs a string pattern at position ${valuePosition(condition)}, found ${JSON.stringify(value)}`);
+    throw invalidFilter(`LIKE needs a string pattern ${at(valuePosition(condition))}, found ${JSON.stringify(value)}`);
   }
   const runs = condition.pattern ?? value.split('*');
   return runs.map((run) => run.replace(/[\\%_]/g, (char) => `\\${char}`)).join('%');

@@ -1,4 +1,4 @@
-import { invalidFilter } from './ast.ts';
+import { at, invalidFilter, strayCharacter, unterminatedString } from './filter-error.ts';
 
 export type ComparisonOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type Punctuation = '(' | ')' | '[' | ']' | '.' | '!' | '&&' | '||';
@@ -65,7 +65,7 @@ export class Lexer {
         return this.#peekChar(1) === '=' ? this.#operator('!=', position) : this.#punctuation('!', position);
       case '=':
         if (this.#peekChar(1) === '=') return this.#operator('==', position);
-        throw invalidFilter(`Unexpected '=' at position ${position}; compare with '=='`);
+        throw invalidFilter(strayCharacter(char, position));
       case '<':
         return this.#operator(this.#peekChar(1) === '=' ? '<=' : '<', position);
       case '>':
@@ -73,7 +73,7 @@ export class Lexer {
       case '&':
       case '|':
         if (this.#peekChar(1) === char) return this.#punctuation(char === '&' ? '&&' : '||', position);
-        throw invalidFilter(`Unexpected '${char}' at position ${position}; use '${char}${char}'`);
+        throw invalidFilter(strayCharacter(char, position));
       case '"':
       case "'":
         return this.#string(char, position);
@@ -81,7 +81,7 @@ export class Lexer {
     if (char === '-' || (char >= '0' && char <= '9')) return this.#number(position);
     const codePoint = String.fromCodePoint(this.#source.codePointAt(position)!);
     if (IDENTIFIER_START.test(codePoint)) return this.#identifier(position);
-    throw invalidFilter(`Unexpected character '${codePoint}' at position ${position}`);
+    throw invalidFilter(strayCharacter(codePoint, position));
   }
 
   #peekChar(ahead: number): string | undefined {
@@ -121,10 +121,10 @@ export class Lexer {
     const end = position + (match?.[0].length ?? 0);
     const tail = this.#source.codePointAt(end);
     if (!match || (tail !== undefined && NUMBER_TAIL.test(String.fromCodePoint(tail)))) {
-      throw invalidFilter(`Invalid number at position ${position}`);
+      throw invalidFilter(`Invalid number ${at(position)}`);
     }
     const value = Number(match[0]);
-    if (!Number.isFinite(value)) throw invalidFilter(`Number out of range at position ${position}`);
+    if (!Number.isFinite(value)) throw invalidFilter(`Number out of range ${at(position)}`);
     this.#offset = end;
     return { kind: 'number', text: match[0], position, value };
   }
@@ -136,10 +136,10 @@ export class Lexer {
     this.#offset = position + 1;
     for (;;) {
       const char = this.#source[this.#offset];
-      if (char === undefined) throw invalidFilter(`Unterminated string starting at position ${position}`);
+      if (char === undefined) throw invalidFilter(unterminatedString(position));
       if (char === quote) break;
       if (char === '\\') {
-        run += this.#escape();
+        run += this.#escape(position);
         continue;
       }
       if (char === '*') {
@@ -154,13 +154,13 @@ export class Lexer {
     runs.push(run);
     const value = runs.join('*');
     if (LONE_SURROGATE.test(value)) {
-      throw invalidFilter(`Unpaired UTF-16 surrogate in the string at position ${position}`);
+      throw invalidFilter(`Unpaired UTF-16 surrogate in the string ${at(position)}`);
     }
     return { kind: 'string', text: this.#source.slice(position, this.#offset), position, value, runs };
   }
 
-  /** Decodes the escape at the current offset (a backslash) and moves past it. */
-  #escape(): string {
+  /** Decodes the escape at the current offset (a backslash) of the string at `start`, and moves past it. */
+  #escape(start: number): string {
     const position = this.#offset;
     const letter = this.#source[position + 1];
     const simple = letter === undefined ? undefined : SIMPLE_ESCAPES.get(letter);
@@ -174,9 +174,9 @@ export class Lexer {
         this.#offset += 6;
         return String.fromCharCode(Number.parseInt(hex, 16));
       }
-      throw invalidFilter(`Invalid \\u escape at position ${position}; it needs four hex digits`);
+      throw invalidFilter(`Invalid \\u escape ${at(position)}; it needs four hex digits`);
     }
-    if (letter === undefined) throw invalidFilter(`Unterminated string: escape at the end, position ${position}`);
-    throw invalidFilter(`Invalid escape '\\${letter}' at position ${position}`);
+    if (letter === undefined) throw invalidFilter(unterminatedString(start));
+    throw invalidFilter(`Invalid escape '\\${letter}' ${at(position)}`);
   }
 }

@@ -1,4 +1,5 @@
-import { invalidFilter, type Condition, type FilterNode, type FilterValue, type Operator } from './ast.ts';
+import type { Condition, FilterNode, FilterValue, Operator } from './ast.ts';
+import { at, bounds, expected, found, invalidFilter, trailing, unclosed, type ShownToken } from './filter-error.ts';
 import { IDENTIFIER, Lexer, type Punctuation, type Token } from './lexer.ts';
 
 /** Longest filter accepted, in UTF-16 code units (what `String.length` counts). */
@@ -21,13 +22,13 @@ export const MAX_FILTER_SCANNING_LIKES = 8;
 /**
  * Parses an App Context filter (wire-protocol.md §8.1) into its AST. Precedence is
  * `!` > `&&` > `||`; `!` applies to the next condition or group. Any malformed input is an
- * INVALID_FILTER 400 whose detail names the 0-based character position.
+ * INVALID_FILTER 400 whose detail names the 0-based character position (filter-error.ts).
  */
 export function parseFilter(text: string): FilterNode {
   if (text.length > MAX_FILTER_LENGTH) {
-    throw invalidFilter(`The filter is ${text.length} characters long; at most ${MAX_FILTER_LENGTH} are allowed`);
+    throw invalidFilter(bounds.tooLong('filter', text.length, MAX_FILTER_LENGTH));
   }
-  if (text.trim() === '') throw invalidFilter('The filter is empty');
+  if (text.trim() === '') throw invalidFilter(bounds.empty('filter'));
   return new Parser(text).parse();
 }
 
@@ -41,11 +42,14 @@ export function formatPath(path: readonly string[]): string {
     .join('');
 }
 
+/** A token as messages show it; `undefined` for the end. */
+function shown(token: Token): ShownToken | undefined {
+  return token.kind === 'end' ? undefined : { text: token.text, literal: token.kind === 'string' };
+}
+
 /** How a token is named in a message. */
 function describe(token: Token): string {
-  if (token.kind === 'end') return 'the end of the filter';
-  const text = token.text.length > 24 ? `${token.text.slice(0, 24)}…` : token.text;
-  return token.kind === 'string' ? text : `'${text}'`;
+  return found('filter', shown(token));
 }
 
 function isPunctuation(token: Token, text: Punctuation): boolean {
@@ -68,10 +72,7 @@ class Parser {
     const node = this.#or();
     const token = this.#token;
     if (token.kind === 'end') return node;
-    if (isPunctuation(token, ')')) throw invalidFilter(`Unmatched ')' at position ${token.position}`);
-    throw invalidFilter(
-      `Unexpected ${describe(token)} at position ${token.position}; expected '&&', '||' or the end of the filter`,
-    );
+    throw invalidFilter(trailing('filter', shown(token)!, token.position));
   }
 
   #advance(): Token {
@@ -112,11 +113,7 @@ class Parser {
       this.#advance();
       const expr = this.#or();
       const close = this.#token;
-      if (!isPunctuation(close, ')')) {
-        throw invalidFilter(
-          `Expected ')' at position ${close.position} to close the '(' at position ${token.position}, found ${describe(close)}`,
-        );
-      }
+      if (!isPunctuation(close, ')')) throw invalidFilter(unclosed(')', close.position, token.position, describe(close)));
       this.#advance();
       this.#depth -= 1;
       return expr;
@@ -127,14 +124,14 @@ class Parser {
   #enter(token: Token): void {
     this.#depth += 1;
     if (this.#depth > MAX_FILTER_DEPTH) {
-      throw invalidFilter(`The filter nests deeper than ${MAX_FILTER_DEPTH} levels at position ${token.position}`);
+      throw invalidFilter(bounds.tooDeep('filter', MAX_FILTER_DEPTH, token.position));
     }
   }
 
   #condition(): Condition {
     const position = this.#token.position;
     if (++this.#comparisons > MAX_FILTER_COMPARISONS) {
-      throw invalidFilter(`The filter holds more than ${MAX_FILTER_COMPARISONS} comparisons; comparison ${this.#comparisons} is at position ${position}`);
+      throw invalidFilter(bounds.tooManyComparisons('filter', MAX_FILTER_COMPARISONS, position));
     }
     const path = this.#path();
     const operatorToken = this.#token;
@@ -143,7 +140,7 @@ class Parser {
     const valuePosition = valueToken.position;
     if (operator === 'like') {
       if (valueToken.kind !== 'string') {
-        throw invalidFilter(`LIKE needs a string pattern at position ${valuePosition}, found ${describe(valueToken)}`);
+        throw invalidFilter(`LIKE needs a string pattern ${at(valuePosition)}, found ${describe(valueToken)}`);
       }
       this.#countScanningLike(valueToken.runs, position);
       this.#advance();
@@ -158,7 +155,7 @@ class Parser {
     const scans = runs.length > 2 || (runs.length === 2 && runs[0] === '');
     if (scans && ++this.#scanningLikes > MAX_FILTER_SCANNING_LIKES) {
       throw invalidFilter(
-        `The filter holds more than ${MAX_FILTER_SCANNING_LIKES} LIKE conditions with a leading or inner wildcard ('*x', '*x*', 'a*b*c'); the next is at position ${position}`,
+        `The filter holds more than ${MAX_FILTER_SCANNING_LIKES} LIKE conditions with a leading or inner wildcard ('*x', '*x*', 'a*b*c'); the next is ${at(position)}`,
       );
     }
   }
@@ -168,7 +165,7 @@ class Parser {
     if (first.kind === 'identifier') {
       this.#advance();
     } else if (!isPunctuation(first, '[')) {
-      throw invalidFilter(`Expected a field name at position ${first.position}, found ${describe(first)}`);
+      throw invalidFilter(expected('a field name', first.position, describe(first)));
     }
     const path = first.kind === 'identifier' ? [first.text] : [];
     for (;;) {
@@ -179,7 +176,7 @@ class Parser {
         this.#advance();
         const name = this.#advance();
         if (name.kind !== 'identifier') {
-          throw invalidFilter(`Expected a field name after '.' at position ${name.position}, found ${describe(name)}`);
+          throw invalidFilter(expected("a field name after '.'", name.position, describe(name)));
         }
         path.push(name.text);
       } else {
@@ -193,14 +190,10 @@ class Parser {
     const open = this.#advance();
     const name = this.#advance();
     if (name.kind !== 'string') {
-      throw invalidFilter(`Expected a quoted field name after '[' at position ${name.position}, found ${describe(name)}`);
+      throw invalidFilter(expected("a quoted field name after '['", name.position, describe(name)));
     }
     const close = this.#advance();
-    if (!isPunctuation(close, ']')) {
-      throw invalidFilter(
-        `Expected ']' at position ${close.position} to close the '[' at position ${open.position}, found ${describe(close)}`,
-      );
-    }
+    if (!isPunctuation(close, ']')) throw invalidFilter(unclosed(']', close.position, open.position, describe(close)));
     return name.value;
   }
 
@@ -208,9 +201,7 @@ class Parser {
     const token = this.#advance();
     if (token.kind === 'operator') return token.text;
     if (token.kind === 'identifier' && token.text.toLowerCase() === 'like') return 'like';
-    throw invalidFilter(
-      `Expected an operator (==, !=, <, <=, >, >=, LIKE) after '${formatPath(path)}' at position ${token.position}, found ${describe(token)}`,
-    );
+    throw invalidFilter(expected(`an operator (==, !=, <, <=, >, >=, LIKE) after '${formatPath(path)}'`, token.position, describe(token)));
   }
 
   #value(operator: Token): FilterValue {
@@ -223,11 +214,9 @@ class Parser {
         if (token.text === 'true') return true;
         if (token.text === 'false') return false;
         if (token.text === 'null') return null;
-        throw invalidFilter(
-          `Expected a value after '${operator.text}' at position ${token.position}, found ${describe(token)} (strings need quotes)`,
-        );
+        throw invalidFilter(`${expected(`a value after '${operator.text}'`, token.position, describe(token))} (strings need quotes)`);
       default:
-        throw invalidFilter(`Expected a value after '${operator.text}' at position ${token.position}, found ${describe(token)}`);
+        throw invalidFilter(expected(`a value after '${operator.text}'`, token.position, describe(token)));
     }
   }
 }

@@ -47,6 +47,13 @@ function textKey(dialect: SqlDialect, table: Table, column: string): string {
 function sortComponents(dialect: SqlDialect, resource: Resource, key: SortKey): Component[] {
   const { field, direction } = key;
   if (field.kind === 'custom') {
+    const term = dialect.customSortTerm?.bind(dialect);
+    if (term) {
+      return [
+        { sql: (p) => term(field.table, field.key, 'rank', p), direction },
+        { sql: (p) => term(field.table, field.key, 'value', p), direction },
+      ];
+    }
     const type = (p: SqlParams) => dialect.customType(field.table, field.key, p);
     const value = (p: SqlParams) => dialect.customValue(field.table, field.key, p);
     return [

@@ -20,7 +20,12 @@ runStoreContract({ name: 'SQLite (in memory)', create: async () => createStore({
 const files = mkdtempSync(join(tmpdir(), 'roster-contract-'));
 let opened = 0;
 afterAll(() => rmSync(files, { recursive: true, force: true }));
-runStoreContract({ name: 'SQLite (file)', create: async () => createStore({ db: join(files, `store-${++opened}.db`), synchronous: 'normal' }) });
+const file = (path: string) => ({ open: () => createStore({ db: path, synchronous: 'normal' }) });
+runStoreContract({
+  name: 'SQLite (file)',
+  create: async () => createStore({ db: join(files, `store-${++opened}.db`), synchronous: 'normal' }),
+  restart: { newDatabase: async () => file(join(files, `restart-${++opened}.db`)), shared: false },
+});
 
 describe('SQLite sorts text in the collation of query/collation.ts', () => {
   const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
+import type { BusAttachment, BusMessage, EventBus } from '../../src/realtime/bus.ts';
+import { appContextParts } from '../../src/realtime/envelope.ts';
 
 /**
  * The behaviour every `EventBus` must have, as a vitest suite. Each implementation's test file
  * calls `runBusContract` with a factory for a fresh bus; one that needs a service (a NATS server)
- * passes `skip` with the reason when it is not reachable.
+ * passes `skip` with the reason when it is not reachable, which the suite's title then shows.
  *
  * @example
  * runBusContract({ name: 'InProcessBus', create: () => new InProcessBus() });
- * runBusContract({ name: 'NatsBus', create: () => NatsBus.connect(url), skip: url ? undefined : 'ROSTER_NATS_URL is not set' });
+ * runBusContract({ name: 'NatsBus', create: () => NatsBus.connect(options), retains: true, skip: reachable ? undefined : 'no NATS server at 127.0.0.1:4222' });
  */
 export interface BusContractOptions {
   /** Names the implementation in the suite's title. */
@@ -19,6 +20,8 @@ export interface BusContractOptions {
   skip?: string | undefined;
   /** How long a case waits for messages to arrive, in milliseconds. @default 5000 */
   arrivalTimeoutMs?: number;
+  /** The bus retains what it carried and has `replay` (NATS JetStream); without it, it must not have `replay`. @default false */
+  retains?: boolean;
 }
 
 /** A node as the bus sees it: what reached it (batches flattened, in arrival order) and its attachment. */
@@ -43,6 +46,15 @@ function appContextEvent(subKey: string, channel: string, id: string): BusMessag
   const data = { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id } };
   const envelope = JSON.stringify({ a: '1', f: 0, e: 2, p: { t: timetoken, r: 1 }, k: subKey, c: channel, d: data, b: channel });
   return { subKey, channel, timetoken, envelope };
+}
+
+/** One App Context event on several channels, its envelopes in parts sharing one payload text (as the sequencer makes them). */
+function sharedEvent(subKey: string, channels: readonly string[], id: string): BusMessage[] {
+  const payload = JSON.stringify({ source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id, name: 'Zoë 😀' } });
+  return channels.map((channel) => {
+    const timetoken = (++lastTimetoken).toString();
+    return { subKey, channel, timetoken, envelope: appContextParts({ subKey, channel, timetoken, region: 1 }, payload) };
+  });
 }
 
 export function runBusContract(options: BusContractOptions): void {
@@ -168,6 +180,39 @@ export function runBusContract(options: BusContractOptions): void {
       await bus.publish([message('demo', 'room', 2)]);
       await arrived(healthy, 2);
       expect(healthy.received.map((m) => m.subject?.data)).toEqual([1, 2]);
+    });
+
+    it('carries an event’s envelopes in parts to each of its channels, the payload text unchanged', async () => {
+      const bus = await newBus();
+      const channels = ['user-1', 'room', 'lobby'];
+      const node = attach(bus, channels);
+      const event = sharedEvent('demo', channels, 'user-1');
+      await bus.publish(event);
+      await arrived(node, 3);
+      expect(node.received).toEqual(event);
+      expect(node.received.every((m) => m.subject === undefined)).toBe(true);
+    });
+
+    it.runIf(options.retains === true)('replays what it retains of a channel after a timetoken: later ones only, oldest first, each once', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['room', 'other']);
+      const sent = [message('demo', 'room', 1), message('demo', 'other', 'not this channel'), message('demo', 'room', 2), ...sharedEvent('demo', ['room', 'other'], 'u1'), message('demo', 'room', 3)];
+      for (const one of sent) await bus.publish([one]);
+      await arrived(node, sent.length);
+      const onRoom = sent.filter((m) => m.channel === 'room');
+      const replay = await bus.replay!('demo', 'room', onRoom[0]!.timetoken, 10);
+      expect(replay).toEqual({ messages: onRoom.slice(1), more: false, complete: true });
+      const page = await bus.replay!('demo', 'room', onRoom[0]!.timetoken, 2);
+      expect(page).toEqual({ messages: onRoom.slice(1, 3), more: true, complete: true });
+      const rest = await bus.replay!('demo', 'room', page.messages[1]!.timetoken, 2);
+      expect(rest).toEqual({ messages: onRoom.slice(3), more: false, complete: true });
+      expect(await bus.replay!('demo', 'room', onRoom.at(-1)!.timetoken, 10)).toEqual({ messages: [], more: false, complete: true });
+      expect((await bus.replay!('nobody', 'room', '0', 10)).messages).toEqual([]);
+    });
+
+    it.runIf(options.retains !== true)('has no replay: it retains nothing', async () => {
+      const bus = await newBus();
+      expect(bus.replay).toBeUndefined();
     });
 
     it('refuses publishes once closed; closing again does nothing', async () => {

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
-const MAIN = resolve(fileURLToPath(new URL('../src/main.ts', import.meta.url)));
+/** The server's entry point, found through the workspace link rather than a relative path. */
+const MAIN = join(dirname(createRequire(import.meta.url).resolve('@roster/server/package.json')), 'src', 'main.ts');
 
 export interface KeysetConfig {
   publishKey: string;

@@ -1,0 +1,63 @@
+import { useServer } from '@roster/testing';
+import { describe, expect, it } from 'vitest';
+
+const server = useServer();
+
+async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const response = await fetch(`${server.url}${path}`, init);
+  return { status: response.status, body: await response.json() };
+}
+
+/** The objects envelope of a 400 whose one detail is `message` at `location` in the body. */
+const objectsRefusal = (location: string, message: string) => ({
+  status: 400,
+  body: { status: 400, error: { message: 'Request payload contained invalid input.', source: 'objects', details: [{ message, location, locationType: 'body' }] } },
+});
+
+describe('a body the route schema refuses', () => {
+  it('is a 400 naming the field as PubNub does: `user.` or `channel.` before a field of theirs', async () => {
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1', { name: 5 })).toEqual(objectsRefusal('user.name', 'User name must be a string or null.'));
+    expect(await send('PATCH', '/v2/objects/demo/channels/c1', { description: ['x'] })).toEqual(
+      objectsRefusal('channel.description', 'Channel description must be a string or null.'),
+    );
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1', { custom: 'text' })).toEqual(
+      objectsRefusal('user.custom', 'User custom must be an object of string, number, boolean or null values, or null.'),
+    );
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1', { custom: { ok: 1, deep: { no: true } } })).toEqual(
+      objectsRefusal('user.custom.deep', 'User custom.deep must be a string, number, boolean or null.'),
+    );
+  });
+
+  it('names a membership item’s field by its place in the list, and a reference by its id', async () => {
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1/channels', { set: [{ channel: { id: 'a' } }, { channel: { id: 'b' }, status: 1 }] })).toEqual(
+      objectsRefusal('set[1].status', 'set[1].status must be a string or null.'),
+    );
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1/channels', { set: [{ channel: 'c1' }] })).toEqual(
+      objectsRefusal('set[0].channel.id', 'set[0].channel.id must be a string.'),
+    );
+    expect(await send('PATCH', '/v2/objects/demo/channels/c1/uuids', { delete: [{ uuid: {} }] })).toEqual(
+      objectsRefusal('delete[0].uuid.id', 'delete[0].uuid.id must be a string.'),
+    );
+    expect(await send('PATCH', '/v2/objects/demo/channels/c1/uuids', { set: 'all' })).toEqual(objectsRefusal('set', 'set must be an array or null.'));
+  });
+
+  it('that is not an object at all is named `body`', async () => {
+    expect(await send('PATCH', '/v2/objects/demo/uuids/u1', [1])).toEqual(objectsRefusal('body', 'The request body must be a JSON object.'));
+  });
+
+  it('is answered in the envelope of the route’s service: Access Manager’s for a grant', async () => {
+    expect(await send('POST', '/v3/pam/demo/grant', { ttl: 5, permissions: { resources: { channels: { a: '3' } } } })).toEqual({
+      status: 400,
+      body: {
+        error: {
+          message: 'Request payload contained invalid input.',
+          source: 'grant',
+          details: [{ message: 'permissions.resources.channels.a must be a number.', location: 'permissions.resources.channels.a', locationType: 'body' }],
+        },
+        service: 'Access Manager',
+        status: 400,
+      },
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import Type from 'typebox';
+import { need } from '../auth/authorize.ts';
+import { parseObjectPatch } from '../objects/validate.ts';
+import { header, keysetOf, type RoutePlugin } from './context.ts';
+import { BODY_RULES, customField, KIND_NAMES, MAX_TEXT, objectSchemas, parseObjectPath, statusField, textField, typeField, writeRules } from './object-routes.ts';
+import { objectFields, parseListCommand } from './params.ts';
+import { inOrder, listing, needs } from './route-steps.ts';
+import { FIELD_PREFIX } from './schema-errors.ts';
+
+const config = { service: 'objects' } as const;
+
+/** A user's fields, as a set sends them; PubNub names them `user.<field>` in its errors. */
+const UuidBody = Type.Object(
+  {
+    name: textField(`The user's display name: not blank, ${MAX_TEXT}`),
+    externalId: textField("The user's id in another system"),
+    profileUrl: textField("The user's picture or page: an http:// or https:// URL with a host"),
+    email: textField("The user's email address"),
+    status: statusField('user'),
+    type: typeField('user'),
+    custom: customField('user'),
+  },
+  { description: `The user's fields to set. ${BODY_RULES}`, [FIELD_PREFIX]: KIND_NAMES.uuid.fieldPrefix },
+);
+
+/** Users' metadata (App Context): get all, get, set and remove. */
+export const uuidRoutes: RoutePlugin = async (app, { context }) => {
+  const schemas = objectSchemas('uuid', UuidBody);
+
+  app.get('/v2/objects/:subKey/uuids', { schema: schemas.list, config }, (request) =>
+    inOrder(context, request, {
+      parse: () => ({ keyset: keysetOf(context, request.params) }),
+      auth: () => listing('uuid'),
+      validate: ({ keyset }) => parseListCommand(request.query, keyset, 'uuids'),
+      run: (command) => context.objects.list('uuid', command),
+    }),
+  );
+
+  app.get('/v2/objects/:subKey/uuids/:id', { schema: schemas.get, config }, (request) =>
+    inOrder(context, request, {
+      parse: () => parseObjectPath(context, request.params, 'uuid'),
+      auth: ({ id }) => needs(need('get', 'uuid', id)),
+      validate: () => objectFields(request.query),
+      run: async (fields, { keyset, id }) => ({ status: 200, data: await context.objects.get('uuid', keyset, id, fields) }),
+    }),
+  );
+
+  app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config }, (request) =>
+    inOrder(context, request, {
+      parse: () => parseObjectPath(context, request.params, 'uuid'),
+      auth: ({ id }) => needs(need('update', 'uuid', id)),
+      validate: ({ keyset }) => ({ patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) }),
+      run: async ({ patch, fields }, { keyset, id }) => ({ status: 200, data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields) }),
+    }),
+  );
+
+  app.delete('/v2/objects/:subKey/uuids/:id', { schema: schemas.remove, config }, (request) =>
+    inOrder(context, request, {
+      parse: () => parseObjectPath(context, request.params, 'uuid'),
+      auth: ({ id }) => needs(need('delete', 'uuid', id)),
+      validate: () => header(request, 'if-match'),
+      run: async (ifMatch, { keyset, id }) => ({ status: 200, data: await context.objects.remove('uuid', keyset, id, ifMatch) }),
+    }),
+  );
+};

@@ -1,0 +1,89 @@
+import type { AnswerBudget } from './answer-budget.ts';
+import { CatchUp } from './catch-up.ts';
+import type { ChannelLog } from './channel-log.ts';
+import type { FilterVerdicts } from './delivery-verdicts.ts';
+import { envelopeChars, type Envelope } from './envelope.ts';
+import type { HubOptions } from '../model/hub-options.ts';
+import type { MessageFilter } from './message-filter.ts';
+import type { Timetoken } from './timetoken.ts';
+
+/**
+ * Envelope text one subscribe answer may parse again to run its filter over kept messages
+ * (a reconnect catching up); past it, the answer goes out with what it has and its cursor, and
+ * the client's next poll goes on from there.
+ */
+export const CATCH_UP_PARSE_CHARS = 1024 * 1024;
+
+/** What a poll waits for: envelopes on `channels` after `after` that `filter` lets through. */
+export interface Wait {
+  readonly channels: readonly string[];
+  readonly after: Timetoken;
+  readonly filter: MessageFilter | undefined;
+}
+
+/** What `collect` found for one answer. */
+export interface Found {
+  envelopes: Envelope[];
+  /** Timetoken of the last envelope looked at; `undefined` when none was. */
+  cursor: Timetoken | undefined;
+  /** Some envelopes after `cursor` were not looked at (the answer is full, or parsed enough). */
+  unexamined: boolean;
+  /** Envelopes wait but none fits in what the answer budget has left. */
+  starved: boolean;
+}
+
+/** Picks the envelopes of one subscribe answer from a keyset's channel logs. */
+export class AnswerCollector {
+  readonly #options: HubOptions;
+  readonly #verdicts: FilterVerdicts;
+  readonly #budget: AnswerBudget;
+
+  constructor(options: HubOptions, verdicts: FilterVerdicts, budget: AnswerBudget) {
+    this.#options = options;
+    this.#verdicts = verdicts;
+    this.#budget = budget;
+  }
+
+  /**
+   * Envelopes of `wait`, oldest first, merged from the channel logs (`CatchUp`) and stopping at
+   * the first cap: `maxMessagesPerAnswer` envelopes, `maxAnswerChars` of text (one envelope
+   * always fits, unless the answer budget is spent), `CATCH_UP_PARSE_CHARS` parsed for the
+   * filter. Costs O(channels + answer × log channels).
+   */
+  collect(logs: ReadonlyMap<string, ChannelLog>, wait: Wait): Found {
+    const found: Found = { envelopes: [], cursor: undefined, unexamined: false, starved: false };
+    const merge = this.#merge(logs, wait);
+    if (!merge) return found;
+    const { maxAnswerChars, maxMessagesPerAnswer } = this.#options;
+    const room = Math.min(maxAnswerChars, this.#budget.available());
+    const parsed = { chars: 0 };
+    let chars = 0;
+    for (let entry = merge.peek(); entry; entry = merge.peek()) {
+      const full = found.envelopes.length === maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS;
+      const size = envelopeChars(entry.json);
+      const fits = chars + size <= room || (found.envelopes.length === 0 && room === maxAnswerChars);
+      if (full || !fits) {
+        found.unexamined = true;
+        found.starved = !fits && found.envelopes.length === 0;
+        break;
+      }
+      merge.take();
+      found.cursor = entry.timetoken;
+      if (this.#verdicts.passes(wait.filter, entry, parsed)) {
+        found.envelopes.push(entry.json);
+        chars += size + 1;
+      }
+    }
+    return found;
+  }
+
+  /** The logs of `wait`'s channels holding envelopes after `wait.after`, merged; none when no log does. */
+  #merge(logs: ReadonlyMap<string, ChannelLog>, wait: Wait): CatchUp | undefined {
+    const newer: ChannelLog[] = [];
+    for (const channel of wait.channels) {
+      const log = logs.get(channel);
+      if (log && (log.newest() ?? 0n) > wait.after) newer.push(log);
+    }
+    return newer.length === 0 ? undefined : new CatchUp(newer, wait.after);
+  }
+}

@@ -1,0 +1,34 @@
+import type { ChannelLog } from './channel-log.ts';
+import { ChannelFilters } from './delivery-filters.ts';
+import { RecentChannels } from './delivery-recent.ts';
+import type { MessageFilter } from './message-filter.ts';
+import type { Timetoken } from './timetoken.ts';
+
+/** A long-poll waiting for envelopes; hand it back to `cancel` when its client goes away. */
+export interface HeldSubscribe {
+  readonly space: KeysetChannels;
+  readonly channels: readonly string[];
+  /**
+   * Envelopes after this timetoken are what it waits for. Delivery moves it past each message
+   * its filter refuses, so that waking it examines only what has just been published.
+   */
+  after: Timetoken;
+  readonly filter: MessageFilter | undefined;
+  /** `Date.now()` at which it answers empty. */
+  readonly deadline: number;
+  readonly answer: (body: string) => void;
+}
+
+/** One keyset's channels: recent envelopes, who waits on each channel and with which filters, and which were subscribed to lately. */
+export class KeysetChannels {
+  /** Ordered by last append, oldest first, so expired logs are dropped from the front. */
+  readonly logs = new Map<string, ChannelLog>();
+  readonly waiters = new Map<string, Set<HeldSubscribe>>();
+  readonly filters = new ChannelFilters();
+  readonly recent = new RecentChannels();
+  readonly subKey: string;
+
+  constructor(subKey: string) {
+    this.subKey = subKey;
+  }
+}

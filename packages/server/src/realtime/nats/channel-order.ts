@@ -1,0 +1,176 @@
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import { BoundedMap } from '../../bounded-map.ts';
+import type { BusMessage } from '../bus.ts';
+import { encode, HEADERS, restamp } from './wire.ts';
+
+/** The last message stored on a channel's subject, as this node last heard of it. */
+interface Tail {
+  seq: number;
+  timetoken: bigint;
+  /** `timetoken` is that message's (not a placeholder for a subject with nothing stored). */
+  known: boolean;
+}
+
+const NOTHING_STORED: Tail = { seq: 0, timetoken: 0n, known: false };
+
+/** JetStream's "wrong last sequence": another message reached the subject first. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+export interface ChannelOrderOptions {
+  stream: string;
+  /** Channels whose last message is remembered; a channel not remembered costs a lookup on its next publish. */
+  rememberedChannels: number;
+  /** Publishes waiting for JetStream's answer at once, across channels. */
+  inFlight: number;
+  /** How long one publish waits for JetStream's answer, in milliseconds. */
+  timeoutMs: number;
+  /** Tries per message when other nodes keep getting to its channel first. */
+  attempts: number;
+}
+
+/**
+ * Waits a random time, up to twice as long after each conflict (1, 2, 4 … 128 ms): a node that
+ * keeps finding its channel's last message outdated lets the node publishing there finish a
+ * burst rather than racing it on every message.
+ */
+function backOff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(128, 2 ** (attempt - 1));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Lets at most `size` tasks run at once; the others wait their turn, first come first served. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/**
+ * Stores envelopes in JetStream so that each channel's timetokens increase across the cluster.
+ * Each channel is one subject, and each store is conditional on the subject's last sequence
+ * (`Nats-Expected-Last-Subject-Sequence`): the message is stored only if nothing else reached
+ * the channel since the last message this node knows of, and gets a timetoken above that
+ * message's. When another node got there first, JetStream refuses; this node reads the channel's
+ * last message and tries again with a timetoken above it. So stream order and timetoken order
+ * agree on every channel, whichever node each message came from.
+ *
+ * Messages on one channel are stored one after the other, in the order they were handed over;
+ * different channels' go concurrently. The last message of each channel is remembered from
+ * JetStream's answers and from the node's feed of the stream (`saw`), so a lookup is rare.
+ *
+ * @example
+ * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20 });
+ * await order.append('roster.c.ZGVtbw.cm9vbQ', message); // message.timetoken may have moved on
+ */
+export class ChannelOrder {
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #options: ChannelOrderOptions;
+  readonly #tails: BoundedMap<string, Tail>;
+  /** Per subject, the last store queued there (settled, never rejecting); removed once idle. */
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #slots: Slots;
+
+  constructor(js: JetStreamClient, jsm: JetStreamManager, options: ChannelOrderOptions) {
+    this.#js = js;
+    this.#jsm = jsm;
+    this.#options = options;
+    this.#tails = new BoundedMap(options.rememberedChannels);
+    this.#slots = new Slots(options.inFlight);
+  }
+
+  /** A message at `seq` with `timetoken` was seen on `subject`: the next store there expects it (or a later one). */
+  saw(subject: string, seq: number, timetoken: bigint): void {
+    const tail = this.#tails.get(subject);
+    if (tail && tail.seq >= seq) return;
+    this.#tails.delete(subject); // re-inserted at the end: the most recently heard of
+    this.#tails.set(subject, { seq, timetoken, known: true });
+  }
+
+  /**
+   * Stores an event's payload once, unconditionally (it is no channel's), for the envelopes that
+   * refer to it; resolves with its stream sequence.
+   */
+  async storePayload(subject: string, payload: string): Promise<number> {
+    const h = headers();
+    h.set(HEADERS.kind, 'p');
+    const ack = await this.#slots.run(() => this.#js.publish(subject, payload, { headers: h, timeout: this.#options.timeoutMs }));
+    return ack.seq;
+  }
+
+  /**
+   * Stores `message` on its channel's `subject` after every message queued there before it, with
+   * a timetoken above the channel's last (rewriting `message` when it must move on, see
+   * `restamp`). `ref` is the stream sequence of its shared payload, for an envelope in parts
+   * that refers to one.
+   */
+  append(subject: string, message: BusMessage, ref?: Promise<number>): Promise<void> {
+    const before = this.#queues.get(subject);
+    const store = () => this.#store(subject, message, ref);
+    const stored = before === undefined ? store() : before.then(store);
+    const settled = stored.then(
+      () => {},
+      () => {},
+    );
+    this.#queues.set(subject, settled);
+    void settled.then(() => {
+      if (this.#queues.get(subject) === settled) this.#queues.delete(subject);
+    });
+    return stored;
+  }
+
+  async #store(subject: string, message: BusMessage, ref: Promise<number> | undefined): Promise<void> {
+    const refSeq = ref === undefined ? undefined : await ref;
+    let tail = this.#tails.get(subject) ?? NOTHING_STORED;
+    for (let attempt = 1; ; attempt++) {
+      const floor = tail.timetoken + 1n;
+      if (BigInt(message.timetoken) < floor) restamp(message, floor.toString());
+      try {
+        const seq = await this.#publish(subject, message, tail, refSeq);
+        this.saw(subject, seq, BigInt(message.timetoken));
+        return;
+      } catch (error) {
+        if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) || attempt >= this.#options.attempts) throw error;
+        await backOff(attempt);
+        tail = await this.#lastOn(subject);
+      }
+    }
+  }
+
+  async #publish(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<number> {
+    const outgoing = encode(message, refSeq !== undefined);
+    const h = headers();
+    h.set(HEADERS.timetoken, message.timetoken);
+    h.set(HEADERS.kind, outgoing.kind);
+    if (tail.known) h.set(HEADERS.prev, tail.timetoken.toString());
+    if (outgoing.cut !== undefined) h.set(HEADERS.cut, outgoing.cut);
+    if (refSeq !== undefined) h.set(HEADERS.ref, String(refSeq));
+    const options = { headers: h, timeout: this.#options.timeoutMs, expect: { lastSubjectSequence: tail.seq } };
+    const ack = await this.#slots.run(() => this.#js.publish(subject, outgoing.body, options));
+    return ack.seq;
+  }
+
+  /** The channel's last stored message, read from JetStream (its leader, so it is current). */
+  async #lastOn(subject: string): Promise<Tail> {
+    const last = await this.#jsm.streams.getMessage(this.#options.stream, { last_by_subj: subject });
+    if (!last) return NOTHING_STORED;
+    const timetoken = last.header?.get(HEADERS.timetoken) ?? '';
+    return /^\d{1,19}$/.test(timetoken) ? { seq: last.seq, timetoken: BigInt(timetoken), known: true } : { seq: last.seq, timetoken: 0n, known: false };
+  }
+}

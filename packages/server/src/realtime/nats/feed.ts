@@ -1,0 +1,127 @@
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { BusMessage, BusReceiver } from '../bus.ts';
+import type { ChannelOrder } from './channel-order.ts';
+import type { SharedPayloads } from './payloads.ts';
+import { Settling } from './settling.ts';
+import type { NatsSubjects } from './subjects.ts';
+import { readStored, toBusMessage } from './wire.ts';
+
+export interface FeedParts {
+  js: JetStreamClient;
+  stream: string;
+  subjects: NatsSubjects;
+  order: ChannelOrder;
+  payloads: SharedPayloads;
+  onError: (error: unknown) => void;
+  /** How long to wait before following the stream again after the consumer failed, in milliseconds. */
+  retryMs: number;
+  /** How long a message waits before it is handed over, so that one landing a little late can still go before it (`Settling`). */
+  settleMs: number;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * One node's reading of the whole stream, from where it stood when the node connected: an
+ * ordered consumer (JetStream hands every message once, in stream order, and the client starts it
+ * again from the last one seen after a gap, a reconnect or a server restart). Messages are
+ * rebuilt as `BusMessage`s and handed to every attached receiver in batches, through `Settling`:
+ * each channel's in stream order, which is its timetoken order, and across channels in timetoken
+ * order too unless one landed more than `settleMs` after a later one.
+ */
+export class Feed {
+  readonly #parts: FeedParts;
+  readonly #receivers = new Set<BusReceiver>();
+  readonly #settling: Settling;
+  /** Stream sequence of the last message taken; the consumer starts after it when it is made again. */
+  #lastSeq: number;
+  #consumer: Consumer | undefined;
+  #messages: ConsumerMessages | undefined;
+  #stopped = false;
+  readonly #running: Promise<void>;
+
+  /** Follows the stream from sequence `startSeq` on. */
+  constructor(parts: FeedParts, startSeq: number) {
+    this.#parts = parts;
+    this.#settling = new Settling(parts.settleMs, (batch) => this.#handOver(batch));
+    this.#lastSeq = startSeq - 1;
+    this.#running = this.#run();
+  }
+
+  add(receive: BusReceiver): void {
+    this.#receivers.add(receive);
+  }
+
+  remove(receive: BusReceiver): void {
+    this.#receivers.delete(receive);
+  }
+
+  /** Stops reading and removes the consumer from the server; what was not handed over yet is dropped. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#receivers.clear();
+    this.#settling.stop();
+    this.#messages?.stop();
+    await this.#running;
+    await this.#consumer?.delete().catch(() => false);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#follow();
+      } catch (error) {
+        if (!this.#stopped) this.#parts.onError(error);
+      }
+      if (!this.#stopped) await pause(this.#parts.retryMs);
+    }
+  }
+
+  async #follow(): Promise<void> {
+    const { js, stream } = this.#parts;
+    await this.#consumer?.delete().catch(() => false);
+    this.#consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#lastSeq + 1 });
+    if (this.#stopped) return;
+    this.#messages = await this.#consumer.consume({ max_messages: 1024 });
+    if (this.#stopped) this.#messages.stop();
+    for await (const message of this.#messages) {
+      if (this.#stopped) break;
+      await this.#take(message);
+    }
+  }
+
+  async #take(message: JsMsg): Promise<void> {
+    this.#lastSeq = message.seq;
+    const { subjects, order, payloads } = this.#parts;
+    const where = subjects.parse(message.subject);
+    if (!where) return;
+    try {
+      if (where.kind === 'payload') {
+        payloads.keep(message.seq, message.string());
+        return;
+      }
+      const stored = readStored((name) => message.headers?.get(name) ?? '', message.string());
+      order.saw(message.subject, message.seq, BigInt(stored.timetoken));
+      const payload = stored.ref === undefined ? undefined : await payloads.get(stored.ref);
+      this.#settling.add(toBusMessage(where.subKey, where.channel, stored, payload));
+    } catch (error) {
+      this.#parts.onError(error); // one unreadable message does not stop the others
+    }
+  }
+
+  /** Messages whose timetoken is below one handed over before: they landed more than `settleMs` late. */
+  get late(): number {
+    return this.#settling.late;
+  }
+
+  #handOver(batch: BusMessage[]): void {
+    if (this.#stopped) return;
+    for (const receive of this.#receivers) {
+      try {
+        receive(batch);
+      } catch (error) {
+        this.#parts.onError(error);
+      }
+    }
+  }
+}

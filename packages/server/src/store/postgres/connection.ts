@@ -1,0 +1,82 @@
+import postgres from 'postgres';
+import { decodeText, encodeText, orderedNumber } from './codec.ts';
+
+/** A pool of connections to one database (postgres.js). */
+export type Database = postgres.Sql;
+/** The pool, or one transaction's connection: both run statements. */
+export type Runner = postgres.Sql | postgres.TransactionSql;
+
+const TEXT_OID = 25;
+const BYTEA_OID = 17;
+
+/**
+ * Text both ways through codec.ts, so U+0000 survives. A number bound where PostgreSQL expects
+ * text can only be a custom value's comparand (query/filter/compile.ts binds it against the
+ * dialect's `customValue`), so it goes as `orderedNumber`, the form custom numbers are stored in.
+ */
+const text = {
+  to: TEXT_OID,
+  from: [TEXT_OID],
+  serialize: (value: unknown): string => (typeof value === 'number' ? orderedNumber(value) : encodeText(String(value))),
+  parse: (value: string): string => decodeText(value),
+};
+
+/**
+ * `bytea` holds sort keys: a string is bound as its UTF-8 bytes, and a key is read back as the
+ * string it was (keys are well-formed UTF-16, query/collation.ts), so cursors carry plain text.
+ */
+const bytes = {
+  to: BYTEA_OID,
+  from: [BYTEA_OID],
+  serialize: (value: unknown): string => `\\x${(Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8')).toString('hex')}`,
+  parse: (value: string): string => Buffer.from(value.slice(2), 'hex').toString('utf8'),
+};
+
+export interface ConnectOptions {
+  /** Connections in the pool (postgres.js's default is 10). */
+  max?: number;
+}
+
+/**
+ * Opens a pool on `url` (`postgres://user:password@host:port/database`, with libpq's query
+ * parameters such as `sslmode`). Connections open lazily: the first statement fails when the
+ * server cannot be reached. Statements bind every value; postgres.js sends each in the form the
+ * type PostgreSQL inferred for its placeholder needs, through the codecs above.
+ */
+export function connect(url: string, options: ConnectOptions = {}): Database {
+  return postgres(url, {
+    max: options.max ?? 10,
+    // `CREATE … IF NOT EXISTS` and the like report notices that are not ours to print.
+    onnotice: () => {},
+    types: { rosterText: text, rosterBytes: bytes },
+    connection: { application_name: 'roster' },
+  }) as unknown as Database;
+}
+
+/** PostgreSQL's error codes a transaction is retried on: it lost a race and may well win the next time. */
+const RETRYABLE = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '23505', // unique_violation: another transaction created the same row first
+]);
+
+const MAX_ATTEMPTS = 20;
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof postgres.PostgresError && RETRYABLE.has(error.code);
+}
+
+/**
+ * Runs `work` in one transaction, again from the start when it loses a race (`RETRYABLE`).
+ * `work` must be safe to run again: it reads what it decides on inside the transaction.
+ */
+export async function transaction<T>(db: Database, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await db.begin((tx) => work(tx))) as T;
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      await new Promise((done) => setTimeout(done, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+  }
+}

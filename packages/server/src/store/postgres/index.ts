@@ -1,0 +1,69 @@
+import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
+import type { Store } from '../store.ts';
+import { connect, type ConnectOptions, type Database } from './connection.ts';
+import { postgresBackend } from './executor.ts';
+import { PostgresMembershipStore } from './membership-store.ts';
+import { migrate } from './migrate.ts';
+import { CHANNEL_TABLE, PostgresObjectStore, UUID_TABLE } from './object-store.ts';
+import { PostgresRevocations } from './revocations.ts';
+
+/**
+ * A PostgreSQL store could not be opened: the server cannot be reached, refuses the role or has
+ * no such database, or the schema cannot be migrated. The message says why, without the URL
+ * (it may hold a password).
+ */
+export class PostgresOpenError extends Error {
+  override readonly name = 'PostgresOpenError';
+
+  constructor(cause: unknown) {
+    super(`Cannot open the PostgreSQL database: ${reason(cause)}`, { cause });
+  }
+}
+
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  // A socket error's message already names its code (`connect ECONNREFUSED 127.0.0.1:5432`).
+  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+}
+
+/**
+ * The shared store: one PostgreSQL database that any number of nodes use at once. Lists run the
+ * shared SQL of ../sql/ in the PostgreSQL dialect; writes are transactions that lock what they
+ * decide on (object-store.ts, membership-store.ts). Nothing is kept in this process.
+ */
+export class PostgresStore implements Store {
+  readonly uuids: PostgresObjectStore<UuidRecord>;
+  readonly channels: PostgresObjectStore<ChannelRecord>;
+  readonly memberships: PostgresMembershipStore;
+  readonly revocations: PostgresRevocations;
+  readonly #db: Database;
+
+  private constructor(db: Database) {
+    this.#db = db;
+    const backend = postgresBackend(db);
+    this.uuids = new PostgresObjectStore(db, backend, UUID_TABLE);
+    this.channels = new PostgresObjectStore(db, backend, CHANNEL_TABLE);
+    this.memberships = new PostgresMembershipStore(db, backend);
+    this.revocations = new PostgresRevocations(db);
+  }
+
+  /**
+   * Connects to `url` and applies the migrations the database lacks (migrate.ts), so it throws
+   * when the server cannot be reached or refuses us.
+   */
+  static async open(url: string, options: ConnectOptions = {}): Promise<PostgresStore> {
+    const db = connect(url, options);
+    try {
+      await migrate(db);
+    } catch (error) {
+      await db.end({ timeout: 1 });
+      throw new PostgresOpenError(error);
+    }
+    return new PostgresStore(db);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,101 @@
+import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
+import { CHANNEL_RESOURCE, UUID_RESOURCE, type ResourceDescriptor } from '../../model/resources.ts';
+import type { SqlBackend } from '../sql/executor.ts';
+import { listPage } from '../sql/page.ts';
+import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
+import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
+import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
+import { transaction, type Database, type Runner } from './connection.ts';
+import { lockObjects } from './locks.ts';
+import { placeholders, storedShape, type StoredShape } from './rows.ts';
+
+type AnyObject = UuidRecord | ChannelRecord;
+
+export interface PostgresObjectTable<T extends AnyObject> {
+  kind: 'uuid' | 'channel';
+  resource: ResourceDescriptor<T>;
+  fromRow: (row: SqlValues) => T;
+}
+
+export const UUID_TABLE: PostgresObjectTable<UuidRecord> = { kind: 'uuid', resource: UUID_RESOURCE, fromRow: (row) => uuidFromValues(row) };
+export const CHANNEL_TABLE: PostgresObjectTable<ChannelRecord> = { kind: 'channel', resource: CHANNEL_RESOURCE, fromRow: (row) => channelFromValues(row) };
+
+/**
+ * Users or channels in PostgreSQL: one table keyed by (sub_key, id). Nothing is cached: other
+ * nodes write the same rows. A write locks the row it reads (`FOR NO KEY UPDATE`), so writers of
+ * one object take turns and each decides on what the one before it committed; two creating the
+ * same object at once collide on the primary key and the loser runs again (connection.ts).
+ */
+export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> {
+  readonly #db: Database;
+  readonly #backend: SqlBackend;
+  readonly #table: PostgresObjectTable<T>;
+  readonly #shape: StoredShape<T>;
+  readonly #sql: { get: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
+
+  constructor(db: Database, backend: SqlBackend, table: PostgresObjectTable<T>) {
+    this.#db = db;
+    this.#backend = backend;
+    this.#table = table;
+    this.#shape = storedShape(table.resource);
+    const name = table.resource.table;
+    const columns = OBJECT_COLUMNS[table.kind].join(', ');
+    const stored = this.#shape.columns;
+    const own = table.kind === 'uuid' ? 'uuid_id' : 'channel_id';
+    const other = table.kind === 'uuid' ? 'channel_id' : 'uuid_id';
+    const get = `SELECT ${columns} FROM ${name} WHERE sub_key = $1 AND id = $2`;
+    this.#sql = {
+      get,
+      lock: `${get} FOR NO KEY UPDATE`,
+      insert: `INSERT INTO ${name} (sub_key, ${stored.join(', ')}) VALUES ($1, ${placeholders(stored.length, 2)})`,
+      update: `UPDATE ${name} SET ${stored.map((column, index) => `${column} = $${index + 3}`).join(', ')} WHERE sub_key = $1 AND id = $2`,
+      delete: `DELETE FROM ${name} WHERE sub_key = $1 AND id = $2`,
+      memberOf: `SELECT ${other} FROM memberships WHERE sub_key = $1 AND ${own} = $2 ORDER BY ${other}`,
+      cascade: `DELETE FROM memberships WHERE sub_key = $1 AND ${own} = $2 RETURNING ${MEMBERSHIP_COLUMNS.join(', ')}`,
+    };
+  }
+
+  async #read(runner: Runner, sql: string, subKey: string, id: string): Promise<T | undefined> {
+    const [row] = await runner.unsafe(sql, [subKey, id], { prepare: true }).values();
+    return row ? this.#table.fromRow(row as unknown as SqlValues) : undefined;
+  }
+
+  async #memberOf(tx: Runner, subKey: string, id: string): Promise<string[]> {
+    if (this.#table.kind !== 'uuid') return [];
+    const rows = await tx.unsafe(this.#sql.memberOf, [subKey, id], { prepare: true }).values();
+    return rows.map((row) => String(row[0]));
+  }
+
+  async get(subKey: string, id: string): Promise<T | undefined> {
+    return this.#read(this.#db, this.#sql.get, subKey, id);
+  }
+
+  async list(query: ListQuery): Promise<ListPage<T>> {
+    return listPage(this.#backend, query, this.#table.fromRow);
+  }
+
+  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {
+    return transaction(this.#db, async (tx): Promise<ObjectWrite<T>> => {
+      const current = await this.#read(tx, this.#sql.lock, subKey, id);
+      const decision = decide(current);
+      if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
+      const values = this.#shape.values(decision.record);
+      if (current) await tx.unsafe(this.#sql.update, [subKey, id, ...values], { prepare: true });
+      else await tx.unsafe(this.#sql.insert, [subKey, ...values], { prepare: true });
+      return { record: decision.record, changed: true, memberOf: await this.#memberOf(tx, subKey, id) };
+    });
+  }
+
+  async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {
+    return transaction(this.#db, async (tx): Promise<ObjectRemoval<T>> => {
+      await lockObjects(tx, [{ subKey, kind: this.#table.kind, id }]);
+      const current = await this.#read(tx, this.#sql.lock, subKey, id);
+      options.check(current);
+      if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
+      const memberOf = await this.#memberOf(tx, subKey, id);
+      await tx.unsafe(this.#sql.delete, [subKey, id], { prepare: true });
+      const cascaded = options.cascade ? await tx.unsafe(this.#sql.cascade, [subKey, id], { prepare: true }).values() : [];
+      return { removed: current, memberOf, cascaded: cascaded.map((row) => membershipFromValues(row as unknown as SqlValues)) };
+    });
+  }
+}

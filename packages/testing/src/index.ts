@@ -1,0 +1,2 @@
+export { residentBytes, startServer, type KeysetConfig, type RunningServer, type StartOptions } from './server.ts';
+export { useServer } from './use-server.ts';
