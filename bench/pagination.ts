@@ -86,7 +86,14 @@ async function measureOrder(url: string, pid: number, sort: string, options: Pag
   assertClean(`page 1 (${sort || 'id'})`, firstResult);
   assertClean(`page ${options.page} (${sort || 'id'})`, deepResult);
   const ratio = deepResult.mean / firstResult.mean;
-  return { sort: sort || 'id (default)', first: firstResult, deep: deepResult, ratio, walkMsPerPage, check: check({ measure: `page ${options.page} latency vs page 1`, atMost: 1.3, unit: 'factor' }, ratio) };
+  return {
+    sort: sort || 'id (default)',
+    first: firstResult,
+    deep: deepResult,
+    ratio,
+    walkMsPerPage,
+    check: check({ measure: `page ${options.page} latency vs page 1`, atMost: 1.3, unit: 'factor' }, ratio),
+  };
 }
 
 export async function runPagination(options: PaginationOptions): Promise<PaginationResult> {

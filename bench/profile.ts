@@ -51,5 +51,7 @@ const roster = await startRoster({ dir, nodeOptions: ['--cpu-prof', `--cpu-prof-
 const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(process.argv[3] ?? 6), pid: roster.pid });
 await roster.stop();
 console.log(`${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs server CPU per request`);
-const main = readdirSync(profiles).sort().find((file) => file.endsWith('.cpuprofile'))!;
+const main = readdirSync(profiles)
+  .sort()
+  .find((file) => file.endsWith('.cpuprofile'))!;
 for (const line of topFunctions(JSON.parse(readFileSync(join(profiles, main), 'utf8')) as Profile, 25)) console.log(line);

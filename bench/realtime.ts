@@ -15,7 +15,6 @@ import { RawPoller } from './lib/raw-poll.ts';
 import { check, type Check } from './lib/report.ts';
 import { send } from './lib/seed.ts';
 
-
 // ---- measurement helpers ----
 
 interface Target {
@@ -101,7 +100,9 @@ async function idleMemory(target: Target, count: number): Promise<number> {
   const before = residentBytes(target.pid);
   const polls: ReturnType<typeof open>[] = [];
   for (let start = 0; start < count; start += 500) {
-    const batch = Array.from({ length: Math.min(500, count - start) }, (_, index) => open(agent, `${target.url}${target.subscribePath(`idle-${start + index}`, tt)}`));
+    const batch = Array.from({ length: Math.min(500, count - start) }, (_, index) =>
+      open(agent, `${target.url}${target.subscribePath(`idle-${start + index}`, tt)}`),
+    );
     await Promise.all(batch.map((poll) => poll.connected));
     polls.push(...batch);
   }
@@ -179,10 +180,14 @@ export async function runRealtime(options: RealtimeOptions): Promise<RealtimeRes
   const setOn = (channel: string) => async (round: number) => {
     await new Promise<void>((resolve, reject) => {
       const body = JSON.stringify({ name: `Room ${round}` });
-      const req = request(`${roster.url}/v2/objects/demo/channels/${channel}`, { method: 'PATCH', agent: publisher, headers: { 'content-type': 'application/json' } }, (response) => {
-        response.resume();
-        response.on('end', () => resolve());
-      });
+      const req = request(
+        `${roster.url}/v2/objects/demo/channels/${channel}`,
+        { method: 'PATCH', agent: publisher, headers: { 'content-type': 'application/json' } },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -10,7 +10,6 @@ import { jsonOfSize } from './json-of-size.ts';
 
 const bodies = new Map<number, Buffer>();
 
-
 function bodyOfSize(size: number): Buffer {
   let body = bodies.get(size);
   if (!body) bodies.set(size, (body = jsonOfSize(size)));

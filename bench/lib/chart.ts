@@ -2,12 +2,13 @@
 export interface Bar {
   label: string;
   value: number;
-  target?: number;
+  /** The goal and whether the value meets it; undefined for a figure with no goal. */
+  target?: number | undefined;
   /** Drawn as a pale bar behind the value: what the framework alone reaches. */
   ceiling?: number;
   /** How the value is written at the end of its bar. */
   text: string;
-  met?: boolean;
+  met?: boolean | undefined;
 }
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -29,11 +30,8 @@ export function barChart(title: string, subtitle: string, bars: Bar[], max: numb
     const y = top + index * row;
     const color = bar.met === false ? '#e07b24' : '#2f9e5b';
     const target =
-      bar.target === undefined
-        ? ''
-        : `<line x1="${x(bar.target)}" x2="${x(bar.target)}" y1="${y - 4}" y2="${y + 22}" stroke="#222" stroke-dasharray="3 2"/>`;
-    const ceiling =
-      bar.ceiling === undefined ? '' : `<rect x="${labelWidth}" y="${y}" width="${x(bar.ceiling) - labelWidth}" height="18" fill="#d9d9d9"/>`;
+      bar.target === undefined ? '' : `<line x1="${x(bar.target)}" x2="${x(bar.target)}" y1="${y - 4}" y2="${y + 22}" stroke="#222" stroke-dasharray="3 2"/>`;
+    const ceiling = bar.ceiling === undefined ? '' : `<rect x="${labelWidth}" y="${y}" width="${x(bar.ceiling) - labelWidth}" height="18" fill="#d9d9d9"/>`;
     return [
       `<text x="${labelWidth - 10}" y="${y + 13}" text-anchor="end">${escape(bar.label)}</text>`,
       ceiling,

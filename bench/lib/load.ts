@@ -6,9 +6,10 @@ export interface LoadOptions {
   /** Seconds of measured load (a warm-up of a third as long, at least 1 s, runs first). */
   seconds: number;
   connections?: number;
-  method?: 'GET' | 'PATCH' | 'POST' | 'DELETE';
-  headers?: Record<string, string>;
-  body?: string;
+  /** GET when missing; `undefined` passes a scenario's missing method through. */
+  method?: 'GET' | 'PATCH' | 'POST' | 'DELETE' | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
   /** The server's process id: its CPU time per request is measured too (Linux). */
   pid?: number;
   /** Varies each request: returns the path (and body) of the next one. */
@@ -29,8 +30,19 @@ export interface LoadResult {
   cpuMicrosPerRequest: number;
 }
 
+/** Autocannon's per-request hook that takes each request's path (and body) from `next`. */
+function varied(next: NonNullable<LoadOptions['next']>): autocannon.Request[] {
+  return [
+    {
+      setupRequest: (request) => {
+        const { path, body } = next();
+        return body === undefined ? { ...request, path } : { ...request, path, body };
+      },
+    },
+  ];
+}
+
 function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> {
-  const next = options.next;
   return autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -38,16 +50,7 @@ function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> 
     body: options.body,
     connections: options.connections ?? 50,
     duration: seconds,
-    requests: next
-      ? [
-          {
-            setupRequest: (request) => {
-              const { path, body } = next();
-              return body === undefined ? { ...request, path } : { ...request, path, body };
-            },
-          },
-        ]
-      : undefined,
+    ...(options.next && { requests: varied(options.next) }),
   });
 }
 

@@ -37,7 +37,16 @@ function httpTable(scenarios: HttpScenario[]): string {
 
 function paginationTable(result: PaginationResult): string {
   const pages = table(
-    ['sort', 'page 1 req/s', `page ${fixed(result.page)} req/s`, 'page 1 mean / p99 ms', `page ${fixed(result.page)} mean / p99 ms`, 'deep / first latency', 'target', 'walk ms/page'],
+    [
+      'sort',
+      'page 1 req/s',
+      `page ${fixed(result.page)} req/s`,
+      'page 1 mean / p99 ms',
+      `page ${fixed(result.page)} mean / p99 ms`,
+      'deep / first latency',
+      'target',
+      'walk ms/page',
+    ],
     result.orders.map((order) => [
       order.sort,
       fixed(order.first.requestsPerSecond),
@@ -52,7 +61,15 @@ function paginationTable(result: PaginationResult): string {
   const cold = result.coldGet;
   const get = table(
     ['scenario', 'Roster req/s', 'bare node:http req/s', 'Roster / bare', 'Roster p50 / p99 ms'],
-    [[`get one of ${fixed(result.users)} users at random`, fixed(cold.roster.requestsPerSecond), fixed(cold.baseline.requestsPerSecond), percent(cold.ratio), `${cold.roster.p50} / ${cold.roster.p99}`]],
+    [
+      [
+        `get one of ${fixed(result.users)} users at random`,
+        fixed(cold.roster.requestsPerSecond),
+        fixed(cold.baseline.requestsPerSecond),
+        percent(cold.ratio),
+        `${cold.roster.p50} / ${cold.roster.p99}`,
+      ],
+    ],
   );
   return `${pages}\n\n${get}`;
 }

@@ -9,10 +9,11 @@ export interface BenchResults {
   mode: 'full' | 'smoke';
   date: string;
   machine: { node: string; cpus: number; cpuModel: string; memoryGiB: number; os: string };
-  http?: HttpScenario[];
-  pagination?: PaginationResult;
-  realtime?: RealtimeResult;
-  sdk?: SdkCall[];
+  /** Each scenario's figures; undefined when `--only` left the scenario out. */
+  http?: HttpScenario[] | undefined;
+  pagination?: PaginationResult | undefined;
+  realtime?: RealtimeResult | undefined;
+  sdk?: SdkCall[] | undefined;
 }
 
 export function machine(): BenchResults['machine'] {

@@ -30,9 +30,7 @@ export function send(agent: Agent | undefined, url: string, method = 'GET', body
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () =>
-        (response.statusCode ?? 0) < 300 ? resolve(text) : reject(new Error(`${method} ${url}: ${response.statusCode} ${text}`)),
-      );
+      response.on('end', () => ((response.statusCode ?? 0) < 300 ? resolve(text) : reject(new Error(`${method} ${url}: ${response.statusCode} ${text}`))));
     });
     req.on('error', reject);
     req.end(body);

@@ -16,7 +16,10 @@ export function toBase64Url(bytes: Uint8Array): string {
  * dangling character).
  */
 export function fromBase64(text: string): Uint8Array | undefined {
-  const standard = text.replace(/-/g, '+').replace(/_/g, '/').replace(/={1,2}$/, '');
+  const standard = text
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .replace(/={1,2}$/, '');
   if (!/^[A-Za-z0-9+/]*$/.test(standard) || standard.length % 4 === 1) return undefined;
   const binary = atob(standard + '='.repeat((4 - (standard.length % 4)) % 4));
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));

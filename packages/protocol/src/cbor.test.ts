@@ -26,7 +26,13 @@ describe('CBOR', () => {
       ['IETF', '6449455446'],
       ['ü', '62c3bc'],
       [[1, [2, 3], [4, 5]], '8301820203820405'],
-      [new Map<string, CborValue>([['a', 1], ['b', [2, 3]]]), 'a26161016162820203'],
+      [
+        new Map<string, CborValue>([
+          ['a', 1],
+          ['b', [2, 3]],
+        ]),
+        'a26161016162820203',
+      ],
     ];
     for (const [value, expected] of vectors) expect(hex(encodeCbor(value))).toBe(expected);
   });

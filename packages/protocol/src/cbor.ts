@@ -23,15 +23,7 @@ export class ByteKeyedMap {
 }
 
 /** What the codec reads and writes. Decoded maps are `Map`s whatever their key type was. */
-export type CborValue =
-  | number
-  | string
-  | boolean
-  | null
-  | Uint8Array
-  | ByteKeyedMap
-  | readonly CborValue[]
-  | ReadonlyMap<string, CborValue>;
+export type CborValue = number | string | boolean | null | Uint8Array | ByteKeyedMap | readonly CborValue[] | ReadonlyMap<string, CborValue>;
 
 /** Thrown for anything that is not well-formed CBOR of the supported subset. */
 export class CborError extends Error {

@@ -26,7 +26,12 @@ describe('include tokens', () => {
   });
 
   it('read repeated and comma-joined values, legacy prefixes, and ignore what they do not know', () => {
-    expect(parseIncludeTokens(['custom, totalCount', 'space.custom', 'custom'], 'channel')).toEqual({ ...NONE, custom: true, related: true, relatedCustom: true });
+    expect(parseIncludeTokens(['custom, totalCount', 'space.custom', 'custom'], 'channel')).toEqual({
+      ...NONE,
+      custom: true,
+      related: true,
+      relatedCustom: true,
+    });
     expect(parseIncludeTokens(['user'], 'uuid')).toEqual({ ...NONE, related: true });
     expect(parseIncludeTokens(['channel.custom'], 'uuid')).toEqual(NONE);
     expect(parseIncludeTokens(['channel.custom', 'status'])).toEqual({ ...NONE, status: true });

@@ -36,7 +36,13 @@ describe('PubNub percent-encoding', () => {
   });
 
   it('keeps repeated query keys in order and each path segment whole', () => {
-    expect(encodeQuery([['sort', 'name:asc'], ['sort', 'updated:desc'], ['ee', '']])).toBe('sort=name%3Aasc&sort=updated%3Adesc&ee=');
+    expect(
+      encodeQuery([
+        ['sort', 'name:asc'],
+        ['sort', 'updated:desc'],
+        ['ee', ''],
+      ]),
+    ).toBe('sort=name%3Aasc&sort=updated%3Adesc&ee=');
     expect(encodePath('demo', 'uuids', 'a/b')).toBe('/demo/uuids/a%2Fb');
   });
 });

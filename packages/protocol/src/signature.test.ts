@@ -12,12 +12,26 @@ const PARAMS = [
 
 describe('the canonical query', () => {
   it('sorts by key then value, encodes values, and leaves out signature', () => {
-    expect(sortedQuery([['b', '2'], ['a', 'z'], ['a', 'y'], ['signature', 'x']])).toBe('a=y&a=z&b=2');
+    expect(
+      sortedQuery([
+        ['b', '2'],
+        ['a', 'z'],
+        ['a', 'y'],
+        ['signature', 'x'],
+      ]),
+    ).toBe('a=y&a=z&b=2');
     expect(sortedQuery(PARAMS)).toBe('include=status%2Ctype&sort=id%3Aasc&sort=name%3Adesc&timestamp=1700000000&uuid=me');
   });
 
   it('orders by UTF-16 code units, so upper case comes before lower case', () => {
-    expect(sortedQuery([['b', '1'], ['B', '1'], ['a', 'é'], ['a', 'z']])).toBe('B=1&a=z&a=%C3%A9&b=1');
+    expect(
+      sortedQuery([
+        ['b', '1'],
+        ['B', '1'],
+        ['a', 'é'],
+        ['a', 'z'],
+      ]),
+    ).toBe('B=1&a=z&a=%C3%A9&b=1');
   });
 });
 

@@ -68,7 +68,11 @@ describe('Access Manager tokens', () => {
   });
 
   it('never throw on random input', () => {
-    const text = fc.oneof(fc.string(), fc.base64String(), fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url')));
+    const text = fc.oneof(
+      fc.string(),
+      fc.base64String(),
+      fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url')),
+    );
     fc.assert(
       fc.property(text, (value) => {
         expect(() => decodeToken(value)).not.toThrow();

@@ -22,7 +22,9 @@ await client
   .description('Description')
   .custom({ key1: 'val1', key2: 'val2' })
   .sync();
-await client.setChannelMetadata({ channel: 'lobby', name: 'Lobby', status: 'open', type: 'public', description: 'Say hi', custom: { floor: 1 }, includeCustom: true }).sync();
+await client
+  .setChannelMetadata({ channel: 'lobby', name: 'Lobby', status: 'open', type: 'public', description: 'Say hi', custom: { floor: 1 }, includeCustom: true })
+  .sync();
 
 // Get metadata for all channels: fluent, and named with .pnAsync().
 const { result: all } = await client

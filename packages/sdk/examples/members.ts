@@ -28,7 +28,11 @@ const { result: set } = await client
 for (const member of set.data) console.log(`${member.uuid.id} (${member.uuid.name}) ${JSON.stringify(member.custom)}`);
 
 // Get channel members: fluent, and named with .pnAsync().
-const { result: members } = await client.getChannelMembers().channel('channel id').include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true })).sync();
+const { result: members } = await client
+  .getChannelMembers()
+  .channel('channel id')
+  .include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true }))
+  .sync();
 console.log(`${members.totalCount} members`);
 await new Promise<void>((done) =>
   client.getChannelMembers({ channel: 'channel id', include: new MemberIncludes({ custom: true, user: true, userCustom: true }) }).pnAsync((result, status) => {

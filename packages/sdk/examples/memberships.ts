@@ -2,7 +2,7 @@
  * Channel memberships: the channels a user belongs to. Get, set, remove and manage.
  * ROSTER_ORIGIN=http://127.0.0.1:8080 node --import tsx examples/memberships.ts
  */
-import { ChannelIncludeEndpoint, MembershipIncludes, PNChannelMembership, PNPage, Roster, type PNGetMembershipsResult } from '@roster/sdk';
+import { ChannelIncludeEndpoint, MembershipIncludes, PNChannelMembership, type PNPage, Roster, type PNGetMembershipsResult } from '@roster/sdk';
 
 const client = new Roster({
   subscribeKey: process.env['SUBSCRIBE_KEY'] ?? 'demo',
@@ -38,10 +38,12 @@ const { result: memberships } = await client
   .sync();
 for (const membership of memberships.data) console.log(`${membership.channel.id}: ${membership.channel.name} ${JSON.stringify(membership.custom)}`);
 await new Promise<void>((done) =>
-  client.getMemberships({ uuid: 'some-uuid', include: new MembershipIncludes({ custom: true, channel: true, channelCustom: true }) }).pnAsync((result, status) => {
-    console.log(status.isError() ? `Error: ${status.errorData?.information}` : `${result?.data.length} memberships`);
-    done();
-  }),
+  client
+    .getMemberships({ uuid: 'some-uuid', include: new MembershipIncludes({ custom: true, channel: true, channelCustom: true }) })
+    .pnAsync((result, status) => {
+      console.log(status.isError() ? `Error: ${status.errorData?.information}` : `${result?.data.length} memberships`);
+      done();
+    }),
 );
 
 // Memberships of the configured user, page by page (stop on an empty page).

@@ -27,13 +27,11 @@ await client
 
 // Set user metadata: named arguments, with .pnAsync().
 await new Promise<void>((done) =>
-  client
-    .setUUIDMetadata({ uuid: 'my_custom_user_id', name: 'Me', status: 'Active', type: 'User', custom: { team: 'red' } })
-    .pnAsync((result, status) => {
-      if (status.isError()) console.log(`Error: ${status.errorData?.information}`);
-      else console.log(`Set ${result?.data.id}, eTag ${result?.data.eTag}`);
-      done();
-    }),
+  client.setUUIDMetadata({ uuid: 'my_custom_user_id', name: 'Me', status: 'Active', type: 'User', custom: { team: 'red' } }).pnAsync((result, status) => {
+    if (status.isError()) console.log(`Error: ${status.errorData?.information}`);
+    else console.log(`Set ${result?.data.id}, eTag ${result?.data.eTag}`);
+    done();
+  }),
 );
 
 // Get metadata for all users: fluent, with .sync() and error handling.
@@ -67,7 +65,12 @@ function callback(result: PNGetAllUUIDMetadataResult | null, status: PNStatus): 
 }
 await new Promise<void>((done) =>
   client
-    .getAllUUIDMetadata({ limit: 10, includeCustom: true, includeTotalCount: true, sort: [PNSortKey.asc(PNSortKeyValue.ID), PNSortKey.desc(PNSortKeyValue.UPDATED)] })
+    .getAllUUIDMetadata({
+      limit: 10,
+      includeCustom: true,
+      includeTotalCount: true,
+      sort: [PNSortKey.asc(PNSortKeyValue.ID), PNSortKey.desc(PNSortKeyValue.UPDATED)],
+    })
     .pnAsync((result, status) => {
       callback(result, status);
       done();

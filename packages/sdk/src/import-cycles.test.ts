@@ -17,7 +17,10 @@ function sourceFiles(dir: string): string[] {
 /** Relative imports of a file, type-only ones included, as absolute paths. */
 function relativeImports(file: string): string[] {
   const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return importedFiles.map((ref) => ref.fileName).filter((name) => name.startsWith('.')).map((name) => resolve(dirname(file), name));
+  return importedFiles
+    .map((ref) => ref.fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => resolve(dirname(file), name));
 }
 
 /** The first import cycle found by depth-first search, as a list of files, or `undefined`. */
@@ -51,7 +54,11 @@ describe('SDK imports', () => {
   });
 
   it('the search reports a cycle when there is one', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['b']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['b']],
+    ]);
     expect(findCycle(graph)).toEqual(['b', 'c', 'b']);
   });
 });

@@ -49,15 +49,7 @@ export type {
 } from './models/results.ts';
 
 // Real-time events
-export type {
-  Listener,
-  PNEventOrigin,
-  PNMessageEvent,
-  PNObjectsEvent,
-  PNObjectsEventPayload,
-  PNSignalEvent,
-  MembershipEventData,
-} from './models/events.ts';
+export type { Listener, PNEventOrigin, PNMessageEvent, PNObjectsEvent, PNObjectsEventPayload, PNSignalEvent, MembershipEventData } from './models/events.ts';
 
 // Builders (returned by the client; exported for their types)
 export { Endpoint } from './endpoints/endpoint.ts';

@@ -69,6 +69,8 @@ describe('Access Manager from the SDK against a locked-down Roster keyset', () =
   });
 
   it('refuses to build a grant without the secretKey', async () => {
-    expect(await rejection(clientFor(server, 'alice').grantToken({ ttl: 1 }))).toMatchObject({ status: { category: PNStatusCategory.PNValidationErrorCategory } });
+    expect(await rejection(clientFor(server, 'alice').grantToken({ ttl: 1 }))).toMatchObject({
+      status: { category: PNStatusCategory.PNValidationErrorCategory },
+    });
   });
 });

@@ -47,7 +47,17 @@ describe('channels against a real Roster server', () => {
   it('setChannelMetadata (named, .pnAsync())', async () => {
     const id = unique('chan');
     const { result, status } = await viaCallback(
-      client.setChannelMetadata({ channel: id, name: 'Named', status: 'open', type: 'public', description: 'd', custom: { k: true }, includeCustom: true, includeStatus: true, includeType: true }),
+      client.setChannelMetadata({
+        channel: id,
+        name: 'Named',
+        status: 'open',
+        type: 'public',
+        description: 'd',
+        custom: { k: true },
+        includeCustom: true,
+        includeStatus: true,
+        includeType: true,
+      }),
     );
     expect(status.isError()).toBe(false);
     expect(result?.data).toMatchObject({ id, name: 'Named', status: 'open', type: 'public', description: 'd', custom: { k: true } });
@@ -84,7 +94,9 @@ describe('channels against a real Roster server', () => {
       .sync();
     expect(fluent.result.totalCount).toBe(3);
     expect(fluent.result.data.map((channel) => channel.name)).toEqual(['C', 'B']);
-    const named = await viaCallback(client.getAllChannelMetadata({ filter: `id LIKE '${prefix}*'`, page: fluent.result.next, limit: 2, sort: [PNSortKey.desc(PNSortKeyValue.ID)] }));
+    const named = await viaCallback(
+      client.getAllChannelMetadata({ filter: `id LIKE '${prefix}*'`, page: fluent.result.next, limit: 2, sort: [PNSortKey.desc(PNSortKeyValue.ID)] }),
+    );
     expect(named.result?.data.map((channel) => channel.name)).toEqual(['A']);
   });
 

@@ -50,7 +50,11 @@ describe('channel members against a real Roster server', () => {
   it('getChannelMembers in both styles', async () => {
     const { channel, plain, rich } = await fixture();
     await client.setChannelMembers({ channel, uuids: [PNUUID.uuidWithCustom(plain, { seat: 2 }), rich] }).sync();
-    const fluent = await client.getChannelMembers().channel(channel).include(new MemberIncludes({ custom: true, user: true, userCustom: true })).sync();
+    const fluent = await client
+      .getChannelMembers()
+      .channel(channel)
+      .include(new MemberIncludes({ custom: true, user: true, userCustom: true }))
+      .sync();
     expect(fluent.result.data).toHaveLength(2);
     expect(fluent.result.data.find((member) => member.uuid.id === rich)?.uuid.custom).toEqual({ key3: 'val1', key4: 'val2' });
     const named = await viaCallback(client.getChannelMembers({ channel, includeCustom: true, includeTotalCount: true, filter: `uuid.id == '${plain}'` }));
@@ -61,7 +65,13 @@ describe('channel members against a real Roster server', () => {
   it('removeChannelMembers in both styles', async () => {
     const { channel, plain, rich } = await fixture();
     await client.setChannelMembers({ channel, uuids: [plain, rich] }).sync();
-    const fluent = await client.removeChannelMembers().channel(channel).uuids([PNUUID.uuid(plain)]).includeCustom(true).includeUUID(UUIDIncludeEndpoint.UUID_WITH_CUSTOM).sync();
+    const fluent = await client
+      .removeChannelMembers()
+      .channel(channel)
+      .uuids([PNUUID.uuid(plain)])
+      .includeCustom(true)
+      .includeUUID(UUIDIncludeEndpoint.UUID_WITH_CUSTOM)
+      .sync();
     expect(fluent.result.data.map((member) => member.uuid.id)).toEqual([rich]);
     const named = await viaCallback(client.removeChannelMembers({ channel, uuids: [PNUUID.uuid(rich)] }));
     expect(named.result?.data).toEqual([]);
@@ -70,7 +80,13 @@ describe('channel members against a real Roster server', () => {
   it('manageChannelMembers in both styles', async () => {
     const { channel, plain, rich } = await fixture();
     await client.setChannelMembers({ channel, uuids: [plain] }).sync();
-    const fluent = await client.manageChannelMembers().channel(channel).set([PNUUID.uuid(rich)]).remove([PNUUID.uuid(plain)]).include(new MemberIncludes({ user: true })).sync();
+    const fluent = await client
+      .manageChannelMembers()
+      .channel(channel)
+      .set([PNUUID.uuid(rich)])
+      .remove([PNUUID.uuid(plain)])
+      .include(new MemberIncludes({ user: true }))
+      .sync();
     expect(fluent.result.data.map((member) => member.uuid)).toEqual([expect.objectContaining({ id: rich, name: 'some name with custom' })]);
     const named = await viaCallback(client.manageChannelMembers({ channel, set: [PNUUID.uuid(plain)], remove: [PNUUID.uuid(rich)] }));
     expect(named.result?.data.map((member) => member.uuid.id)).toEqual([plain]);

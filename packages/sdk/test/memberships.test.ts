@@ -26,7 +26,10 @@ describe('memberships against a real Roster server', () => {
     const { result } = await client
       .setMemberships()
       .uuid(user)
-      .channelMemberships([PNChannelMembership.channel(plain), PNChannelMembership.channelWithCustom(rich, { key5: 'val1' }, { status: 'active', type: 'guest' })])
+      .channelMemberships([
+        PNChannelMembership.channel(plain),
+        PNChannelMembership.channelWithCustom(rich, { key5: 'val1' }, { status: 'active', type: 'guest' }),
+      ])
       .include(new MembershipIncludes({ custom: true, channel: true, channelCustom: true, totalCount: true }))
       .sort(PNSortKey.asc(PNSortKeyValue.CHANNEL_ID))
       .sync();
@@ -54,13 +57,25 @@ describe('memberships against a real Roster server', () => {
 
   it('getMemberships in both styles, with includes and the flat flags', async () => {
     const { user, plain, rich } = await fixture();
-    await client.setMemberships({ uuid: user, channelMemberships: [PNChannelMembership.channelWithCustom(plain, { n: 1 }), PNChannelMembership.channel(rich)] }).sync();
-    const fluent = await client.getMemberships().include(new MembershipIncludes({ custom: true, channel: true, channelCustom: true })).uuid(user).sync();
+    await client
+      .setMemberships({ uuid: user, channelMemberships: [PNChannelMembership.channelWithCustom(plain, { n: 1 }), PNChannelMembership.channel(rich)] })
+      .sync();
+    const fluent = await client
+      .getMemberships()
+      .include(new MembershipIncludes({ custom: true, channel: true, channelCustom: true }))
+      .uuid(user)
+      .sync();
     expect(fluent.result.data).toHaveLength(2);
     expect(fluent.result.totalCount).toBeNull();
     expect(fluent.result.data.find((m) => m.channel.id === rich)?.channel).toMatchObject({ name: 'some name with custom', custom: { key3: 'val1' } });
     const named = await viaCallback(
-      client.getMemberships({ uuid: user, includeCustom: true, includeChannel: ChannelIncludeEndpoint.CHANNEL, includeTotalCount: true, filter: `channel.id == '${plain}'` }),
+      client.getMemberships({
+        uuid: user,
+        includeCustom: true,
+        includeChannel: ChannelIncludeEndpoint.CHANNEL,
+        includeTotalCount: true,
+        filter: `channel.id == '${plain}'`,
+      }),
     );
     expect(named.result?.totalCount).toBe(1);
     expect(named.result?.data[0]).toMatchObject({ custom: { n: 1 }, channel: { id: plain, name: 'some name' } });
@@ -95,7 +110,12 @@ describe('memberships against a real Roster server', () => {
       .sync();
     expect(fluent.result.data.map((membership) => membership.channel.id)).toEqual([rich]);
     const named = await viaCallback(
-      client.manageMemberships({ uuid: user, set: [PNChannelMembership.channel(plain)], remove: [PNChannelMembership.channel(rich)], include: new MembershipIncludes({ totalCount: true }) }),
+      client.manageMemberships({
+        uuid: user,
+        set: [PNChannelMembership.channel(plain)],
+        remove: [PNChannelMembership.channel(rich)],
+        include: new MembershipIncludes({ totalCount: true }),
+      }),
     );
     expect(named.result?.totalCount).toBe(1);
     expect(named.result?.data.map((membership) => membership.channel.id)).toEqual([plain]);
@@ -103,7 +123,9 @@ describe('memberships against a real Roster server', () => {
 
   it('a membership update changes only the fields given', async () => {
     const { user, plain } = await fixture();
-    await client.setMemberships({ uuid: user, channelMemberships: [PNChannelMembership.channelWithCustom(plain, { seat: 1 }, { status: 'on', type: 't' })] }).sync();
+    await client
+      .setMemberships({ uuid: user, channelMemberships: [PNChannelMembership.channelWithCustom(plain, { seat: 1 }, { status: 'on', type: 't' })] })
+      .sync();
     const { result } = await client
       .setMemberships({ uuid: user, channelMemberships: [PNChannelMembership.channel(plain, { type: 'u' })] })
       .include(new MembershipIncludes({ custom: true, status: true, type: true }));

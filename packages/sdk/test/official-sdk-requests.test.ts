@@ -172,8 +172,14 @@ describe('users: the same request as the official SDK', () => {
   });
 
   it('removeUUIDMetadata', async () => {
-    await expectSameRequest(() => official.objects.removeUUIDMetadata({ uuid: 'u2' }), () => ours.removeUUIDMetadata().uuid('u2'));
-    await expectSameRequest(() => official.objects.removeUUIDMetadata(), () => ours.removeUUIDMetadata());
+    await expectSameRequest(
+      () => official.objects.removeUUIDMetadata({ uuid: 'u2' }),
+      () => ours.removeUUIDMetadata().uuid('u2'),
+    );
+    await expectSameRequest(
+      () => official.objects.removeUUIDMetadata(),
+      () => ours.removeUUIDMetadata(),
+    );
   });
 });
 
@@ -218,7 +224,10 @@ describe('channels: the same request as the official SDK', () => {
   });
 
   it('removeChannelMetadata', async () => {
-    await expectSameRequest(() => official.objects.removeChannelMetadata({ channel: 'c1' }), () => ours.removeChannelMetadata({ channel: 'c1' }));
+    await expectSameRequest(
+      () => official.objects.removeChannelMetadata({ channel: 'c1' }),
+      () => ours.removeChannelMetadata({ channel: 'c1' }),
+    );
   });
 });
 
@@ -248,14 +257,33 @@ describe('memberships: the same request as the official SDK', () => {
     await expectSameRequest(
       () =>
         official.objects.getMemberships({
-          include: { statusField: true, typeField: true, customFields: true, channelFields: true, channelStatusField: true, channelTypeField: true, customChannelFields: true },
+          include: {
+            statusField: true,
+            typeField: true,
+            customFields: true,
+            channelFields: true,
+            channelStatusField: true,
+            channelTypeField: true,
+            customChannelFields: true,
+          },
         }),
       () =>
         ours.getMemberships({
-          include: new MembershipIncludes({ status: true, type: true, custom: true, channel: true, channelStatus: true, channelType: true, channelCustom: true }),
+          include: new MembershipIncludes({
+            status: true,
+            type: true,
+            custom: true,
+            channel: true,
+            channelStatus: true,
+            channelType: true,
+            channelCustom: true,
+          }),
         }),
     );
-    await expectSameRequest(() => official.objects.getMemberships(), () => ours.getMemberships());
+    await expectSameRequest(
+      () => official.objects.getMemberships(),
+      () => ours.getMemberships(),
+    );
   });
 
   it('getMemberships with the flat flags of remove_memberships', async () => {
@@ -303,8 +331,18 @@ describe('memberships: the same request as the official SDK', () => {
 describe('members: the same request as the official SDK', () => {
   it('getChannelMembers', async () => {
     await expectSameRequest(
-      () => official.objects.getChannelMembers({ channel: 'c1', include: { customFields: true, UUIDFields: true, customUUIDFields: true, totalCount: true }, limit: 20 }),
-      () => ours.getChannelMembers().channel('c1').include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true })).limit(20),
+      () =>
+        official.objects.getChannelMembers({
+          channel: 'c1',
+          include: { customFields: true, UUIDFields: true, customUUIDFields: true, totalCount: true },
+          limit: 20,
+        }),
+      () =>
+        ours
+          .getChannelMembers()
+          .channel('c1')
+          .include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true }))
+          .limit(20),
     );
     await expectSameRequest(
       () =>
@@ -325,7 +363,11 @@ describe('members: the same request as the official SDK', () => {
   it('setChannelMembers', async () => {
     const sent = await expectSameRequest(
       () => official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1', { id: 'u2', status: 'active', type: 'x', custom: { role: 'admin' } }] }),
-      () => ours.setChannelMembers().channel('c1').uuids([PNUUID.uuid('u1'), PNUUID.uuidWithCustom('u2', { role: 'admin' }, { status: 'active', type: 'x' })]),
+      () =>
+        ours
+          .setChannelMembers()
+          .channel('c1')
+          .uuids([PNUUID.uuid('u1'), PNUUID.uuidWithCustom('u2', { role: 'admin' }, { status: 'active', type: 'x' })]),
     );
     expect(sent.query['include']).toEqual(['uuid.status,uuid.type,type']);
   });
@@ -333,8 +375,7 @@ describe('members: the same request as the official SDK', () => {
   it('removeChannelMembers', async () => {
     await expectSameRequest(
       () => official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u2'], include: { customFields: true, UUIDFields: true, customUUIDFields: true } }),
-      () =>
-        ours.removeChannelMembers({ channel: 'c1', uuids: [PNUUID.uuid('u2')], includeCustom: true, includeUUID: UUIDIncludeEndpoint.UUID_WITH_CUSTOM }),
+      () => ours.removeChannelMembers({ channel: 'c1', uuids: [PNUUID.uuid('u2')], includeCustom: true, includeUUID: UUIDIncludeEndpoint.UUID_WITH_CUSTOM }),
     );
   });
 });
@@ -370,7 +411,10 @@ describe('defaults of every membership and member call: the same request as the 
   });
 
   it('getAllUUIDMetadata asks for status and type, limit=100', async () => {
-    const sent = await expectSameRequest(() => official.objects.getAllUUIDMetadata(), () => ours.getAllUUIDMetadata());
+    const sent = await expectSameRequest(
+      () => official.objects.getAllUUIDMetadata(),
+      () => ours.getAllUUIDMetadata(),
+    );
     expect(sent.query).toMatchObject({ include: ['status,type'], limit: ['100'] });
     expect(sent.query['count']).toBeUndefined();
   });
@@ -378,7 +422,10 @@ describe('defaults of every membership and member call: the same request as the 
 
 describe('publish and time: the same request as the official SDK', () => {
   it('publish', async () => {
-    await expectSameRequest(() => official.publish({ channel: 'c1', message: { hi: 1 } }), () => ours.publish().channel('c1').message({ hi: 1 }));
+    await expectSameRequest(
+      () => official.publish({ channel: 'c1', message: { hi: 1 } }),
+      () => ours.publish().channel('c1').message({ hi: 1 }),
+    );
     await expectSameRequest(
       () => official.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, storeInHistory: false, ttl: 2 }),
       () => ours.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, shouldStore: false, ttl: 2 }),
@@ -386,7 +433,10 @@ describe('publish and time: the same request as the official SDK', () => {
   });
 
   it('time', async () => {
-    const sent = await expectSameRequest(() => official.time(), () => ours.time());
+    const sent = await expectSameRequest(
+      () => official.time(),
+      () => ours.time(),
+    );
     expect(sent.path).toBe('/time/0');
   });
 });
@@ -494,10 +544,16 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
     const officialAuth = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
     const oursAuth = new Roster({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
     try {
-      await expectSameRequest(() => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }), () => oursAuth.getUUIDMetadata());
+      await expectSameRequest(
+        () => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }),
+        () => oursAuth.getUUIDMetadata(),
+      );
       officialAuth.setToken('p0F2AkF0Gmc');
       oursAuth.setToken('p0F2AkF0Gmc');
-      const sent = await expectSameRequest(() => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }), () => oursAuth.getUUIDMetadata());
+      const sent = await expectSameRequest(
+        () => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }),
+        () => oursAuth.getUUIDMetadata(),
+      );
       expect(sent.query['auth']).toEqual(['p0F2AkF0Gmc']);
     } finally {
       officialAuth.destroy(true);
@@ -558,7 +614,10 @@ describe('defaults that deliberately differ from the official JS SDK', () => {
   it('set calls that do not set custom ask for status and type, not custom (as Python sends)', async () => {
     for (const [theirCall, ourCall] of [
       [() => official.objects.setUUIDMetadata({ data: { name: 'x', status: 'away' } }), () => ours.setUUIDMetadata({ name: 'x', status: 'away' }).sync()],
-      [() => official.objects.setChannelMetadata({ channel: 'c1', data: { type: 'public' } }), () => ours.setChannelMetadata({ channel: 'c1', type: 'public' }).sync()],
+      [
+        () => official.objects.setChannelMetadata({ channel: 'c1', data: { type: 'public' } }),
+        () => ours.setChannelMetadata({ channel: 'c1', type: 'public' }).sync(),
+      ],
     ] as const) {
       const theirs = comparable(await capture(theirCall));
       const mine = comparable(await capture(ourCall));
@@ -579,7 +638,13 @@ describe('defaults that deliberately differ from the official JS SDK', () => {
 
   it('manage calls send set and delete together (no official JS counterpart)', async () => {
     const memberships = comparable(
-      await capture(() => ours.manageMemberships().set([PNChannelMembership.channel('a')]).remove([PNChannelMembership.channel('b')]).sync()),
+      await capture(() =>
+        ours
+          .manageMemberships()
+          .set([PNChannelMembership.channel('a')])
+          .remove([PNChannelMembership.channel('b')])
+          .sync(),
+      ),
     );
     expect(memberships).toMatchObject({
       method: 'PATCH',

@@ -13,7 +13,11 @@ const ids = Array.from({ length: USERS }, (_, index) => `page-user-${String(inde
 beforeAll(async () => {
   client = clientFor(server);
   for (let start = 0; start < ids.length; start += 25) {
-    await Promise.all(ids.slice(start, start + 25).map((id, offset) => client.setUUIDMetadata({ uuid: id, name: `User ${start + offset}`, custom: { n: start + offset } }).sync()));
+    await Promise.all(
+      ids
+        .slice(start, start + 25)
+        .map((id, offset) => client.setUUIDMetadata({ uuid: id, name: `User ${start + offset}`, custom: { n: start + offset } }).sync()),
+    );
   }
 }, 120_000);
 
@@ -61,18 +65,27 @@ describe('paging through a large list with next and prev', () => {
   });
 
   it('descending sort with named arguments and a stored cursor', async () => {
-    const { result: first } = await client.getAllUUIDMetadata({ filter: "id LIKE 'page-user-*'", limit: 100, sort: [PNSortKey.desc(PNSortKeyValue.ID)] }).sync();
+    const { result: first } = await client
+      .getAllUUIDMetadata({ filter: "id LIKE 'page-user-*'", limit: 100, sort: [PNSortKey.desc(PNSortKeyValue.ID)] })
+      .sync();
     expect(first.data[0]?.id).toBe(ids.at(-1));
     const cursor = first.next?.hash;
     expect(cursor).toEqual(expect.any(String));
-    const { result: second } = await client.getAllUUIDMetadata({ filter: "id LIKE 'page-user-*'", limit: 100, sort: [PNSortKey.desc(PNSortKeyValue.ID)], page: new PNPage.Next(cursor ?? '') });
+    const { result: second } = await client.getAllUUIDMetadata({
+      filter: "id LIKE 'page-user-*'",
+      limit: 100,
+      sort: [PNSortKey.desc(PNSortKeyValue.ID)],
+      page: new PNPage.Next(cursor ?? ''),
+    });
     expect(second.data[0]?.id).toBe(ids.at(-101));
   });
 
   it('pages through a long membership list', async () => {
     const channels = Array.from({ length: 120 }, (_, index) => `page-ch-${String(index).padStart(3, '0')}`);
     for (let start = 0; start < channels.length; start += 100) {
-      await client.setMemberships({ uuid: 'pager', channelMemberships: channels.slice(start, start + 100).map((id) => PNChannelMembership.channel(id)) }).sync();
+      await client
+        .setMemberships({ uuid: 'pager', channelMemberships: channels.slice(start, start + 100).map((id) => PNChannelMembership.channel(id)) })
+        .sync();
     }
     const pages = await pagesForward((page) => client.getMemberships({ uuid: 'pager', limit: 50, page, includeTotalCount: true }));
     expect(pages.map((page) => page.data.length)).toEqual([50, 50, 20]);

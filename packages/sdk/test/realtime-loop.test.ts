@@ -44,11 +44,17 @@ describe('subscribe loop over HTTP long-polls', () => {
     subscriberClient.subscribe().channels(['room', 'ann']).execute();
     await connected;
     const { result } = await client().publish().channel('room').message({ text: 'hi' }).sync();
-    await client().setMemberships().uuid('ann').channelMemberships([PNChannelMembership.channelWithCustom('room', { role: 'admin' })]).sync();
+    await client()
+      .setMemberships()
+      .uuid('ann')
+      .channelMemberships([PNChannelMembership.channelWithCustom('room', { role: 'admin' })])
+      .sync();
     await waitFor('a message and the membership event on both channels', () => messages.length === 1 && objects.length === 2);
     expect(messages[0]).toMatchObject({ channel: 'room', subscription: 'room', message: { text: 'hi' }, timetoken: result.timetoken });
     expect(objects.map((event) => event.channel).sort()).toEqual(['ann', 'room']);
-    expect(objects[0]).toMatchObject({ message: { type: 'membership', event: 'set', data: { uuid: { id: 'ann' }, channel: { id: 'room' }, custom: { role: 'admin' } } } });
+    expect(objects[0]).toMatchObject({
+      message: { type: 'membership', event: 'set', data: { uuid: { id: 'ann' }, channel: { id: 'room' }, custom: { role: 'admin' } } },
+    });
     expect(BigInt(objects[0]!.timetoken)).toBeGreaterThan(BigInt(result.timetoken));
   });
 

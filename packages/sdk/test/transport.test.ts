@@ -31,7 +31,9 @@ describe('transport', () => {
   it('origin works with and without a scheme', async () => {
     await client({ origin: server.url }).time().sync();
     await client({ origin: server.origin, ssl: false }).time().sync();
-    await client({ origin: `${server.url}/` }).time().sync();
+    await client({ origin: `${server.url}/` })
+      .time()
+      .sync();
     expect(server.requests.map((request) => request.path)).toEqual(['/time/0', '/time/0', '/time/0']);
   });
 
@@ -98,7 +100,9 @@ describe('transport', () => {
     const time = await client().time().sync();
     expect(time.result.timetoken).toBe('17379929965457613');
     expect(time.result.toDate().getTime()).toBe(1737992996545);
-    const published = await client().publish({ channel: 'c', message: { a: 1 } }).sync();
+    const published = await client()
+      .publish({ channel: 'c', message: { a: 1 } })
+      .sync();
     expect(published.result.timetoken).toBe('17379929965457617');
   });
 

@@ -59,7 +59,9 @@ describe('users against a real Roster server', () => {
     const id = unique('user');
     const fluent = await client.setUUIDMetadata().uuid(id).setStatus('Away').custom({ a: 1 }).sync();
     expect(fluent.result.data).toMatchObject({ id, status: 'Away', type: null, custom: { a: 1 } });
-    const quiet = await client.setUUIDMetadata({ uuid: id, name: 'Q', custom: { a: 2 }, includeCustom: false, includeStatus: false, includeType: false }).sync();
+    const quiet = await client
+      .setUUIDMetadata({ uuid: id, name: 'Q', custom: { a: 2 }, includeCustom: false, includeStatus: false, includeType: false })
+      .sync();
     expect(quiet.result.data).toMatchObject({ id, name: 'Q' });
     for (const field of ['custom', 'status', 'type']) expect(quiet.result.data).not.toHaveProperty(field);
     const { result: read } = await client.getUUIDMetadata({ uuid: id, includeCustom: true }).sync();
@@ -98,7 +100,11 @@ describe('users against a real Roster server', () => {
 
   it('getAllUUIDMetadata (fluent, .sync()) with filter, sort, count and custom', async () => {
     const prefix = unique('list');
-    for (const [suffix, name] of [['a', 'Zed'], ['b', 'Amy'], ['c', 'Max']] as const) {
+    for (const [suffix, name] of [
+      ['a', 'Zed'],
+      ['b', 'Amy'],
+      ['c', 'Max'],
+    ] as const) {
       await client.setUUIDMetadata({ uuid: `${prefix}-${suffix}`, name, custom: { n: suffix } }).sync();
     }
     const { result } = await client
@@ -119,7 +125,9 @@ describe('users against a real Roster server', () => {
   it('getAllUUIDMetadata (named, .pnAsync()) leaves totalCount and custom out by default', async () => {
     const prefix = unique('list');
     await client.setUUIDMetadata({ uuid: `${prefix}-1`, name: 'One', custom: { x: 1 } }).sync();
-    const { result, status } = await viaCallback(client.getAllUUIDMetadata({ filter: `id LIKE '${prefix}*'`, limit: 10, sort: PNSortKey.desc(PNSortKeyValue.ID) }));
+    const { result, status } = await viaCallback(
+      client.getAllUUIDMetadata({ filter: `id LIKE '${prefix}*'`, limit: 10, sort: PNSortKey.desc(PNSortKeyValue.ID) }),
+    );
     expect(status.isError()).toBe(false);
     expect(result?.totalCount).toBeNull();
     expect(result?.data).toHaveLength(1);

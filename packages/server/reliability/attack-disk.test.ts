@@ -172,7 +172,12 @@ describe.skipIf('skip' in mounted)('a full disk', () => {
     fillDisk(dir, filler);
 
     try {
-      await runBounded(MAX_ATTEMPTS, IN_FLIGHT, (i) => disk.write(i), () => disk.tally.refused >= REFUSALS || disk.tally.crashes > 0);
+      await runBounded(
+        MAX_ATTEMPTS,
+        IN_FLIGHT,
+        (i) => disk.write(i),
+        () => disk.tally.refused >= REFUSALS || disk.tally.crashes > 0,
+      );
       expect(disk.problems.slice(0, 5)).toEqual([]);
       expect(disk.tally.refused, 'the disk filled up').toBeGreaterThanOrEqual(REFUSALS);
       expect(disk.tally.accepted, 'writes succeeded before the disk filled up').toBeGreaterThan(0);

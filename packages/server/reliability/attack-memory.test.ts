@@ -82,7 +82,7 @@ describe('a flood of small-object messages', () => {
     const tt = ((await (await fetch(`${server.url}/time/0`)).json()) as number[])[0]!;
     for (let n = 0; n < 60; n++) {
       const meta = encode(JSON.stringify({ n, keep: n % 2 === 0 }));
-      const response = await fetch(`${server.url}/publish/demo/demo/0/late-room/0?meta=${meta}`, { method: 'POST', body: PAYLOADS[n % PAYLOADS.length] });
+      const response = await fetch(`${server.url}/publish/demo/demo/0/late-room/0?meta=${meta}`, { method: 'POST', body: PAYLOADS[n % PAYLOADS.length]! });
       expect(response.status).toBe(200);
     }
     let cursor = String(tt);

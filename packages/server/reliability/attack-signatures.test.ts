@@ -28,7 +28,13 @@ const MARKERS = ['sub-key', 'sub_key', 'sub%2Dkey', 'sub%5Fkey'];
 const WATCHED = ['sub-key', 'sub_key', 'room'];
 
 const locked = { accessManager: true, disallowGetAllUuids: true, disallowGetAllChannels: true };
-const server = useServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
+const server = useServer({
+  keysets: [
+    { ...A, ...locked },
+    { ...B, ...locked },
+  ],
+  args: ['--subscribe-hold', '1'],
+});
 let adminA: PubNub;
 
 beforeAll(() => {
@@ -47,7 +53,8 @@ interface Attempt {
   path: string;
   /** The path the signature is computed over (default: as sent). */
   signedPath?: string;
-  body?: string;
+  /** None for a request without a body. */
+  body?: string | undefined;
   /** Query parameters besides `uuid`, `timestamp` and `signature`. */
   query?: Record<string, string>;
   form: 'v2' | 'v1';
@@ -129,8 +136,16 @@ const bTail = fc.constantFrom(B.subscribeKey, `${B.subscribeKey}/0`, `${B.publis
 /** A request to A whose path names B after a marker somewhere, and the payload it carries. */
 const crossKeysetAttempt = (payload: string) =>
   fc.oneof(
-    fc.tuple(marker, bTail).map(([m, tail]): Attempt => ({ method: 'GET', path: `/publish/${A.publishKey}/${A.subscribeKey}/0/${m}/${tail}/%22${payload}%22`, form: 'v2' })),
-    fc.tuple(channel, marker).map(([c, m]): Attempt => ({ method: 'GET', path: `/publish/${A.publishKey}/${A.subscribeKey}/0/${c}/0/%22${payload}%22/${m}/${B.subscribeKey}`, form: 'v2' })),
+    fc
+      .tuple(marker, bTail)
+      .map(([m, tail]): Attempt => ({ method: 'GET', path: `/publish/${A.publishKey}/${A.subscribeKey}/0/${m}/${tail}/%22${payload}%22`, form: 'v2' })),
+    fc
+      .tuple(channel, marker)
+      .map(([c, m]): Attempt => ({
+        method: 'GET',
+        path: `/publish/${A.publishKey}/${A.subscribeKey}/0/${c}/0/%22${payload}%22/${m}/${B.subscribeKey}`,
+        form: 'v2',
+      })),
     fc.tuple(marker, fc.constantFrom('v2', 'v1') as fc.Arbitrary<'v2' | 'v1'>).map(([m, form]): Attempt => ({
       method: 'POST',
       path: `/publish/${A.publishKey}/${A.subscribeKey}/0/${m}/${B.subscribeKey}`,
@@ -149,7 +164,12 @@ const crossKeysetAttempt = (payload: string) =>
     marker.map((m): Attempt => ({ method: 'GET', path: `/v2/objects/${A.subscribeKey}/uuids/${m}/channels`, form: 'v2' })),
     marker.map((m): Attempt => ({ method: 'DELETE', path: `/v2/objects/${A.subscribeKey}/channels/${m}`, form: 'v2' })),
     fc.constant<Attempt>({ method: 'GET', path: `/v2/objects/${A.subscribeKey}/uuids`, form: 'v2' }),
-    fc.constant<Attempt>({ method: 'POST', path: `/v3/pam/${A.subscribeKey}/grant`, body: JSON.stringify({ ttl: 5, permissions: { resources: { channels: { room: 3 } } } }), form: 'v2' }),
+    fc.constant<Attempt>({
+      method: 'POST',
+      path: `/v3/pam/${A.subscribeKey}/grant`,
+      body: JSON.stringify({ ttl: 5, permissions: { resources: { channels: { room: 3 } } } }),
+      form: 'v2',
+    }),
     marker.map((m): Attempt => ({ method: 'DELETE', path: `/v3/pam/${A.subscribeKey}/grant/${m}`, form: 'v2' })),
   );
 
@@ -157,14 +177,24 @@ const crossKeysetAttempt = (payload: string) =>
 const attackerKeys = fc.constantFrom<Keys>(B, { ...B, publishKey: A.publishKey });
 
 /** The decoded form as a signed path, the way Python signs App Context ids. */
-const pythonForm = (attempt: Attempt): Attempt => ({ ...attempt, signedPath: attempt.path.split('/').map((s) => decodeURIComponent(s)).join('/') });
+const pythonForm = (attempt: Attempt): Attempt => ({
+  ...attempt,
+  signedPath: attempt.path
+    .split('/')
+    .map((s) => decodeURIComponent(s))
+    .join('/'),
+});
 
 // ---------------------------------------------------------------------------------------------
 // encoded-replay
 
 /** Ids with at least one character SDKs escape, `/` and `%` among them. */
 const escapedId = fc
-  .tuple(fc.stringMatching(/^[a-z0-9]{0,5}$/), fc.array(fc.constantFrom(' ', '/', '%', '%2F', 'ü', '?', '#', '"', '+', '&', '~', ':'), { minLength: 1, maxLength: 3 }), fc.stringMatching(/^[a-z0-9]{0,5}$/))
+  .tuple(
+    fc.stringMatching(/^[a-z0-9]{0,5}$/),
+    fc.array(fc.constantFrom(' ', '/', '%', '%2F', 'ü', '?', '#', '"', '+', '&', '~', ':'), { minLength: 1, maxLength: 3 }),
+    fc.stringMatching(/^[a-z0-9]{0,5}$/),
+  )
   .map(([head, middle, tail]) => `${head}${middle.join('')}${tail}`);
 
 /** The JS SDK's path escaping: encodeURIComponent plus `!~*'()`. */
@@ -200,8 +230,7 @@ function reEscape(path: string, which: number, slash: boolean): string | undefin
 }
 
 /** Whether the decoded form of `path` is one this server takes Python's signature over. */
-const pythonFormAllowed = (path: string) =>
-  path.startsWith('/v2/objects/') && path.split('/').every((segment) => !/[/%?#]/.test(decodeURIComponent(segment)));
+const pythonFormAllowed = (path: string) => path.startsWith('/v2/objects/') && path.split('/').every((segment) => !/[/%?#]/.test(decodeURIComponent(segment)));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -216,18 +245,16 @@ describe('signature attacks', () => {
     const tally = new Tally('cross-keyset');
     await runAttack(
       tally,
-      fc.asyncProperty(
-        crossKeysetAttempt('forged'),
-        attackerKeys,
-        fc.boolean(),
-        async (attempt, keys, python) => {
-          const forged = python && attempt.form === 'v2' ? pythonForm(attempt) : attempt;
-          const outcome = tally.add(outcomeOf(await send(forged, keys)));
-          // Control: the same request from A's backend gets past the signature check.
-          const genuine = await passesAsGenuine({ ...attempt, path: attempt.path.replace('forged', 'genuine'), body: attempt.body?.replace('forged', 'genuine') }, tally);
-          return outcome === 'refused' && genuine;
-        },
-      ),
+      fc.asyncProperty(crossKeysetAttempt('forged'), attackerKeys, fc.boolean(), async (attempt, keys, python) => {
+        const forged = python && attempt.form === 'v2' ? pythonForm(attempt) : attempt;
+        const outcome = tally.add(outcomeOf(await send(forged, keys)));
+        // Control: the same request from A's backend gets past the signature check.
+        const genuine = await passesAsGenuine(
+          { ...attempt, path: attempt.path.replace('forged', 'genuine'), body: attempt.body?.replace('forged', 'genuine') },
+          tally,
+        );
+        return outcome === 'refused' && genuine;
+      }),
     );
   });
 
@@ -256,7 +283,7 @@ describe('signature attacks', () => {
   afterAll(async () => {
     // Nothing forged reached A's subscribers or A's records.
     const forged: unknown[] = [];
-    for (let tt = since, more = true; more; ) {
+    for (let tt = since, more = true; more;) {
       const poll = await send({ method: 'GET', path: `/v2/subscribe/${A.subscribeKey}/${WATCHED.join(',')}/0`, query: { tt }, form: 'v2' }, A);
       const answer = JSON.parse(poll!.text) as { t: { t: string }; m: { d: unknown }[] };
       forged.push(...answer.m.filter((message) => JSON.stringify(message.d).includes('forged')).map((message) => message.d));
@@ -270,8 +297,8 @@ describe('signature attacks', () => {
     // Records named 'replayed' are exactly ones A's backend wrote, never ones a replay reached.
     const replayed = async (kind: 'uuids' | 'channels') => {
       const ids: string[] = [];
-      for (let next: string | undefined, more = true; more; ) {
-        const options = { filter: 'name == "replayed"', limit: 100, page: next === undefined ? undefined : { next } };
+      for (let next: string | undefined, more = true; more;) {
+        const options = { filter: 'name == "replayed"', limit: 100, ...(next !== undefined && { page: { next } }) };
         const answer = kind === 'uuids' ? await adminA.objects.getAllUUIDMetadata(options) : await adminA.objects.getAllChannelMetadata(options);
         ids.push(...answer.data.map((record) => record.id));
         next = answer.next;
@@ -280,7 +307,10 @@ describe('signature attacks', () => {
       return ids;
     };
     for (const kind of ['uuids', 'channels'] as const) {
-      expect((await replayed(kind)).filter((id) => !genuineWrites[kind].has(id)), kind).toEqual([]);
+      expect(
+        (await replayed(kind)).filter((id) => !genuineWrites[kind].has(id)),
+        kind,
+      ).toEqual([]);
     }
   });
 });

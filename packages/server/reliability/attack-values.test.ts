@@ -36,7 +36,10 @@ type Sent = string | number | boolean | null | RawNumber | Sent[] | { [key: stri
 function toJson(value: Sent): string {
   if (value instanceof RawNumber) return value.text;
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -69,8 +72,23 @@ const codePoints = (text: string) => [...text].length;
 const usableId = (id: string) => id.length > 0 && codePoints(id) <= 92 && wellFormed(id) && !/[\u0000-\u001f\u007f]/.test(id) && !id.endsWith('.*');
 
 const FIXED_IDS = [
-  `${'用户名'.repeat(30)}频道`, 'é'.repeat(92), '😀'.repeat(92), 'a,b', 'a/b', '%41%', 'q?x#y&z=1', ' padded ', '\u200b', 'ünïcödé', '__proto__',
-  'constructor', `quote"s'`, 'e\u0301', '👩‍👩‍👧‍👦', '\u202eevil', 'x',
+  `${'用户名'.repeat(30)}频道`,
+  'é'.repeat(92),
+  '😀'.repeat(92),
+  'a,b',
+  'a/b',
+  '%41%',
+  'q?x#y&z=1',
+  ' padded ',
+  '\u200b',
+  'ünïcödé',
+  '__proto__',
+  'constructor',
+  `quote"s'`,
+  'e\u0301',
+  '👩‍👩‍👧‍👦',
+  '\u202eevil',
+  'x',
 ];
 const ID_POOL = [...FIXED_IDS, ...fc.sample(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter(usableId), { numRuns: 7, seed: 4242 })];
 const poolId = fc.constantFrom(...ID_POOL);
@@ -118,7 +136,10 @@ const ATTACKS: Record<string, Attack> = {
   'lone surrogates': {
     slots: TEXT_SLOTS,
     // The same unit twice (high high, or low low) never makes a pair.
-    value: () => loneSurrogate.chain((unit) => fc.tuple(fc.oneof(plain, fc.constant('')), fc.oneof(plain, fc.constant(''), fc.constant(unit))).map(([a, b]) => `${a}${unit}${b}`)),
+    value: () =>
+      loneSurrogate.chain((unit) =>
+        fc.tuple(fc.oneof(plain, fc.constant('')), fc.oneof(plain, fc.constant(''), fc.constant(unit))).map(([a, b]) => `${a}${unit}${b}`),
+      ),
   },
   'astral, combining and bidi text': { slots: TEXT_SLOTS, value: (slot) => (slot === 'name' || slot === 'itemId' ? nonEmpty(unicodeText) : unicodeText) },
   'control and invisible characters': { slots: TEXT_SLOTS, value: () => controlText },
@@ -131,7 +152,22 @@ const ATTACKS: Record<string, Attack> = {
     value: () =>
       fc.oneof(
         fc
-          .constantFrom('-0', '-0.0', '0e5', '5e-324', '4.9e-324', '1e-400', '-1e-400', '1.7976931348623157e308', '9007199254740993', '123456789012345678901234567890', '0.1', '1E+2', '2.5e-5', '-1')
+          .constantFrom(
+            '-0',
+            '-0.0',
+            '0e5',
+            '5e-324',
+            '4.9e-324',
+            '1e-400',
+            '-1e-400',
+            '1.7976931348623157e308',
+            '9007199254740993',
+            '123456789012345678901234567890',
+            '0.1',
+            '1E+2',
+            '2.5e-5',
+            '-1',
+          )
           .map((text) => new RawNumber(text)),
         fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => new RawNumber(Object.is(n, -0) ? '-0' : String(n))),
         fc.integer().map((n) => new RawNumber(String(n))),
@@ -149,8 +185,13 @@ const ATTACKS: Record<string, Attack> = {
   'emails, URLs and blank names': {
     slots: ['email', 'profileUrl', 'name'],
     value: (slot) => {
-      if (slot === 'email') return fc.oneof(fc.emailAddress(), fc.constantFrom('example@127.0.0.1', 'b@x', 'josé@exämple.com', 'no-at-sign', 'a@', '@b', 'a b@c.d', '', 'x@y..z'));
-      if (slot === 'profileUrl') return fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.constantFrom('https://例え.jp/ü', 'mailto:a@b', 'not a url', '//x', 'http://a b', '%zz', ''));
+      if (slot === 'email')
+        return fc.oneof(fc.emailAddress(), fc.constantFrom('example@127.0.0.1', 'b@x', 'josé@exämple.com', 'no-at-sign', 'a@', '@b', 'a b@c.d', '', 'x@y..z'));
+      if (slot === 'profileUrl')
+        return fc.oneof(
+          fc.webUrl({ withFragments: true, withQueryParameters: true }),
+          fc.constantFrom('https://例え.jp/ü', 'mailto:a@b', 'not a url', '//x', 'http://a b', '%zz', ''),
+        );
       return fc.constantFrom('', ' ', '\t', '\u3000', '\u00a0\u2003', 'ok', ' padded ');
     },
   },
@@ -162,8 +203,18 @@ const ATTACKS: Record<string, Attack> = {
 
 // The rest of a write: mostly plain values, often Unicode, all valid.
 const baseText = fc.oneof({ weight: 3, arbitrary: plain }, { weight: 1, arbitrary: nonEmpty(unicodeText) }, { weight: 1, arbitrary: fc.constant(null) });
-const customKey = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('a', 'b', 'score', 'é', '😀', '__proto__', 'constructor', '', 'a.b', '$') }, { weight: 1, arbitrary: unicodeText });
-const customScalar = fc.oneof(plain, unicodeText, fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => new RawNumber(String(n))));
+const customKey = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('a', 'b', 'score', 'é', '😀', '__proto__', 'constructor', '', 'a.b', '$') },
+  { weight: 1, arbitrary: unicodeText },
+);
+const customScalar = fc.oneof(
+  plain,
+  unicodeText,
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => new RawNumber(String(n))),
+);
 const baseCustom = fc.oneof({ weight: 3, arbitrary: fc.dictionary(customKey, customScalar, { maxKeys: 4 }) }, { weight: 1, arbitrary: fc.constant(null) });
 const baseObject = fc.record(
   {
@@ -184,7 +235,8 @@ const OBJECT_FIELDS = { uuid: UUID_FIELDS, channel: CHANNEL_FIELDS } as const;
 
 /** Puts the attack's value in its slot of the body (dropping fields the kind does not have). */
 function placed(kind: WriteKind, base: Record<string, Sent>, items: Record<string, Sent>[], slot: Slot, value: Sent): { [key: string]: Sent } {
-  const asCustom = (custom: Sent): { [key: string]: Sent } => (custom !== null && typeof custom === 'object' && !Array.isArray(custom) && !(custom instanceof RawNumber) ? custom : {});
+  const asCustom = (custom: Sent): { [key: string]: Sent } =>
+    custom !== null && typeof custom === 'object' && !Array.isArray(custom) && !(custom instanceof RawNumber) ? custom : {};
   const place = (target: Record<string, Sent>): Record<string, Sent> => {
     if (slot === 'customKey') return { ...target, custom: { ...asCustom(target['custom'] ?? null), [String(value)]: 'v' } };
     if (slot === 'customValue') return { ...target, custom: { ...asCustom(target['custom'] ?? null), attacked: value } };
@@ -211,7 +263,20 @@ function writeFor(attack: string): fc.Arbitrary<Write> {
   const { slots, value } = ATTACKS[attack]!;
   return fc
     .record({
-      kind: fc.constantFrom<WriteKind>('uuid', 'uuid', 'uuid', 'channel', 'channel', 'channel', 'memberships', 'memberships', 'members', 'members', 'delete-uuid', 'delete-channel'),
+      kind: fc.constantFrom<WriteKind>(
+        'uuid',
+        'uuid',
+        'uuid',
+        'channel',
+        'channel',
+        'channel',
+        'memberships',
+        'memberships',
+        'members',
+        'members',
+        'delete-uuid',
+        'delete-channel',
+      ),
       id: poolId,
       base: baseObject,
       items: fc.uniqueArray(fc.record({ id: poolId, item: baseItem }), { minLength: 1, maxLength: 4, selector: (entry) => entry.id }),
@@ -262,14 +327,17 @@ interface Tally {
   serverErrors: number;
   crashes: number;
 }
-const tallies = new Map<string, Tally>([...Object.keys(ATTACKS), DELETES].map((name) => [name, { attempts: 0, refused: 0, accepted: 0, serverErrors: 0, crashes: 0 }]));
+const tallies = new Map<string, Tally>(
+  [...Object.keys(ATTACKS), DELETES].map((name) => [name, { attempts: 0, refused: 0, accepted: 0, serverErrors: 0, crashes: 0 }]),
+);
 
 /** Where a 400 may point: the id in the path, a field of the body, an item, or the whole body. */
 const FIELD_LOCATION = /^(uuid|channel|body|user\.|channel\.|set\[\d+\]|delete\[\d+\])/;
 
 const COLLECTION = { uuid: 'uuids', channel: 'channels' } as const;
 const objectPath = (kind: 'uuid' | 'channel', id: string) => `${COLLECTION[kind]}/${encode(id)}`;
-const membershipPath = (kind: 'memberships' | 'members', id: string) => (kind === 'memberships' ? `uuids/${encode(id)}/channels` : `channels/${encode(id)}/uuids`);
+const membershipPath = (kind: 'memberships' | 'members', id: string) =>
+  kind === 'memberships' ? `uuids/${encode(id)}/channels` : `channels/${encode(id)}/uuids`;
 
 async function send(api: ObjectsClient, write: Write): Promise<Reply> {
   if (write.kind === 'delete-uuid' || write.kind === 'delete-channel') {
@@ -303,7 +371,9 @@ function recordMemberships(write: Write & { kind: 'memberships' | 'members' }, l
   const otherKey = write.kind === 'memberships' ? 'channel' : 'uuid';
   const pair = (otherId: string) => (write.kind === 'memberships' ? pairKey(write.id, otherId) : pairKey(otherId, write.id));
   const sentItems = new Map((write.body['set'] as Record<string, Sent>[]).map((item) => [String((item[otherKey] as Record<string, Sent>)['id']), item]));
-  const owned = [...model.memberships.keys()].filter((key) => (write.kind === 'memberships' ? key.startsWith(`${write.id}\u0000`) : key.endsWith(`\u0000${write.id}`)));
+  const owned = [...model.memberships.keys()].filter((key) =>
+    write.kind === 'memberships' ? key.startsWith(`${write.id}\u0000`) : key.endsWith(`\u0000${write.id}`),
+  );
   const before = new Map(owned.map((key) => [key, model.memberships.get(key)!]));
   for (const key of owned) model.memberships.delete(key);
   for (const row of list) {
@@ -317,10 +387,17 @@ function recordMemberships(write: Write & { kind: 'memberships' | 'members' }, l
     if (before.get(pair(otherId))?.['eTag'] !== membership['eTag']) {
       const ids = write.kind === 'memberships' ? { uuid: { id: write.id }, channel: { id: otherId } } : { uuid: { id: otherId }, channel: { id: write.id } };
       const sentFields = Object.fromEntries(Object.keys(fields).map((field) => [field, membership[field]]));
-      expectedEvents.set(String(membership['eTag']), { type: 'membership', data: { ...ids, ...sentFields, updated: membership['updated'], eTag: membership['eTag'] } });
+      expectedEvents.set(String(membership['eTag']), {
+        type: 'membership',
+        data: { ...ids, ...sentFields, updated: membership['updated'], eTag: membership['eTag'] },
+      });
     }
   }
-  for (const otherId of sentItems.keys()) expect(list.some((row) => (row[otherKey] as Wire)['id'] === otherId), `${otherId} listed after being set`).toBe(true);
+  for (const otherId of sentItems.keys())
+    expect(
+      list.some((row) => (row[otherKey] as Wire)['id'] === otherId),
+      `${otherId} listed after being set`,
+    ).toBe(true);
 }
 
 /** Sends one write and checks its answer: a 400 naming a field, or an acknowledgement of what was sent. */
@@ -395,14 +472,21 @@ async function readBack(api: ObjectsClient): Promise<string[]> {
     const relatedKind = side === 'memberships' ? 'channel' : 'uuid';
     for (const id of ID_POOL) {
       const rows = await listAll(api, membershipPath(side, id), `${INCLUDE},${RELATED[ownerKind]}`);
-      const expectedKeys = [...model.memberships.keys()].filter((key) => (side === 'memberships' ? key.startsWith(`${id}\u0000`) : key.endsWith(`\u0000${id}`)));
+      const expectedKeys = [...model.memberships.keys()].filter((key) =>
+        side === 'memberships' ? key.startsWith(`${id}\u0000`) : key.endsWith(`\u0000${id}`),
+      );
       compare(problems, `${side} of ${JSON.stringify(id)}: count`, rows.length, expectedKeys.length);
       for (const row of rows) {
         const { [relatedKind]: related, ...membership } = row;
         const otherId = String((related as Wire)['id']);
         const key = side === 'memberships' ? pairKey(id, otherId) : pairKey(otherId, id);
         compare(problems, `${side} of ${JSON.stringify(id)}: ${JSON.stringify(otherId)}`, membership, model.memberships.get(key));
-        compare(problems, `${side} of ${JSON.stringify(id)}: related ${relatedKind} ${JSON.stringify(otherId)}`, related, model[relatedKind].get(otherId) ?? { id: otherId });
+        compare(
+          problems,
+          `${side} of ${JSON.stringify(id)}: related ${relatedKind} ${JSON.stringify(otherId)}`,
+          related,
+          model[relatedKind].get(otherId) ?? { id: otherId },
+        );
       }
     }
   }

@@ -22,7 +22,9 @@ async function race(path: string, body: (writer: number) => Record<string, unkno
   expect(read.status).toBe(200);
   const eTag = read.body.data.eTag;
   const answers: Answer[] = await Promise.all(
-    Array.from({ length: WRITERS }, (_, writer) => api.patch<One | ErrorEnvelope>(path, body(writer), { headers: { 'if-match': eTag }, query: { include: 'custom' } })),
+    Array.from({ length: WRITERS }, (_, writer) =>
+      api.patch<One | ErrorEnvelope>(path, body(writer), { headers: { 'if-match': eTag }, query: { include: 'custom' } }),
+    ),
   );
   const stored = await api.get<One>(path, { query: { include: 'custom' } });
   return { answers, stored };
@@ -30,7 +32,10 @@ async function race(path: string, body: (writer: number) => Record<string, unkno
 
 function winnerOf(answers: Answer[]): { writer: number; data: One['data'] } {
   const winners = answers.flatMap((answer, writer) => (answer.status === 200 && 'data' in answer.body ? [{ writer, data: answer.body.data }] : []));
-  expect(winners.map((winner) => winner.writer), 'writers answered 200').toHaveLength(1);
+  expect(
+    winners.map((winner) => winner.writer),
+    'writers answered 200',
+  ).toHaveLength(1);
   return winners[0]!;
 }
 

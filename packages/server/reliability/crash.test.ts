@@ -31,7 +31,11 @@ function objectKind(collection: 'uuids' | 'channels', body: (i: number) => Recor
   return {
     send: async (api, i) => {
       const reply = await api.patch<One>(path(i), body(i), { query: INCLUDE });
-      return { status: reply.status, body: reply.body, stored: reply.status === 200 ? { eTag: reply.body.data.eTag, fields: fields(reply.body.data) } : undefined };
+      return {
+        status: reply.status,
+        body: reply.body,
+        stored: reply.status === 200 ? { eTag: reply.body.data.eTag, fields: fields(reply.body.data) } : undefined,
+      };
     },
     expected: (i) => {
       const { name, description, custom } = body(i);
@@ -56,7 +60,11 @@ const membershipKind: WriteKind = (() => {
   };
   return {
     send: async (api, i) => {
-      const reply = await api.patch<Many<StoredMembership>>(`uuids/${user(i)}/channels`, { set: [{ channel: { id: channel(i) }, ...item(i) }] }, { query: INCLUDE });
+      const reply = await api.patch<Many<StoredMembership>>(
+        `uuids/${user(i)}/channels`,
+        { set: [{ channel: { id: channel(i) }, ...item(i) }] },
+        { query: INCLUDE },
+      );
       return { status: reply.status, body: reply.body, stored: reply.status === 200 ? find(i, reply.body.data) : undefined };
     },
     expected: item,

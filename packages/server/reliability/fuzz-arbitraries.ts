@@ -56,13 +56,40 @@ export const longString = fc
 
 const WHITESPACE = [' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2003', '\u3000', '\ufeff'];
 /** Optional whitespace between tokens. */
-const ws = fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 3, arbitrary: fc.constant(' ') }, { weight: 1, arbitrary: fc.constantFrom(...WHITESPACE) });
+const ws = fc.oneof(
+  { weight: 3, arbitrary: fc.constant('') },
+  { weight: 3, arbitrary: fc.constant(' ') },
+  { weight: 1, arbitrary: fc.constantFrom(...WHITESPACE) },
+);
 /** Whitespace that must be there, e.g. between a field name and LIKE. */
 const ws1 = fc.oneof({ weight: 4, arbitrary: fc.constant(' ') }, { weight: 1, arbitrary: fc.constantFrom(...WHITESPACE) });
 
 const IDENTIFIERS = [
-  'name', 'id', 'custom', 'status', 'type', 'updated', 'description', 'email', 'externalId', 'profileUrl',
-  'channel', 'uuid', 'space', 'user', 'like', 'LIKE', 'null', 'true', 'false', 'x', '$x', '_', 'ñandú_2', 'Ωμέγα', 'a1',
+  'name',
+  'id',
+  'custom',
+  'status',
+  'type',
+  'updated',
+  'description',
+  'email',
+  'externalId',
+  'profileUrl',
+  'channel',
+  'uuid',
+  'space',
+  'user',
+  'like',
+  'LIKE',
+  'null',
+  'true',
+  'false',
+  'x',
+  '$x',
+  '_',
+  'ñandú_2',
+  'Ωμέγα',
+  'a1',
 ];
 
 /** Text the lexer reads as one identifier. */
@@ -76,9 +103,19 @@ const literalChar = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
 );
 
-const SIMPLE_ESCAPE: Record<string, string> = { '"': '\\"', "'": "\\'", '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '*': '\\*' };
-const unicodeEscape = (char: string): string =>
-  [...Array(char.length).keys()].map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+const SIMPLE_ESCAPE: Record<string, string> = {
+  '"': '\\"',
+  "'": "\\'",
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '*': '\\*',
+};
+const unicodeEscape = (char: string): string => [...Array(char.length).keys()].map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
 
 /** How one character is written: as itself (where it may be), with a short escape, or as `\uXXXX`. */
 function writeChar(char: string, quote: '"' | "'", style: number): string {
@@ -91,12 +128,10 @@ function writeChar(char: string, quote: '"' | "'", style: number): string {
 }
 
 /** A quoted string literal and the value it decodes to. */
-const stringLiteral = fc
-  .tuple(fc.constantFrom<'"' | "'">('"', "'"), fc.array(fc.tuple(literalChar, fc.nat(4)), { maxLength: 12 }))
-  .map(([quote, chars]) => ({
-    text: `${quote}${chars.map(([char, style]) => writeChar(char, quote, style < 3 ? style : 0)).join('')}${quote}`,
-    value: chars.map(([char]) => char).join(''),
-  }));
+const stringLiteral = fc.tuple(fc.constantFrom<'"' | "'">('"', "'"), fc.array(fc.tuple(literalChar, fc.nat(4)), { maxLength: 12 })).map(([quote, chars]) => ({
+  text: `${quote}${chars.map(([char, style]) => writeChar(char, quote, style < 3 ? style : 0)).join('')}${quote}`,
+  value: chars.map(([char]) => char).join(''),
+}));
 
 /** A number as the lexer reads it (always finite) and its value. */
 const numberLiteral = fc
@@ -149,7 +184,8 @@ const likeSpelling = fc.constantFrom('like', 'LIKE', 'Like', 'lIkE');
 
 /** `path op value` from a chosen path, operator and literal. */
 function conditionFrom(path: string[], operator: Operator, literal: Literal): fc.Arbitrary<GeneratedFilter> {
-  const opText = operator === 'like' ? fc.tuple(ws1, likeSpelling, ws).map(([a, like, b]) => `${a}${like}${b}`) : fc.tuple(ws, ws).map(([a, b]) => `${a}${operator}${b}`);
+  const opText =
+    operator === 'like' ? fc.tuple(ws1, likeSpelling, ws).map(([a, like, b]) => `${a}${like}${b}`) : fc.tuple(ws, ws).map(([a, b]) => `${a}${operator}${b}`);
   return fc.tuple(pathText(path), opText).map(([field, op]) => ({
     text: `${field}${op}${literal.text}`,
     ast: { type: 'condition', path, operator, value: literal.value },
@@ -157,7 +193,9 @@ function conditionFrom(path: string[], operator: Operator, literal: Literal): fc
   }));
 }
 
-const anyPath = fc.tuple(fc.oneof(identifier, fc.string({ maxLength: 6 })), fc.array(fc.oneof(identifier, fc.string({ maxLength: 6 })), { maxLength: 3 })).map(([head, rest]) => [head, ...rest]);
+const anyPath = fc
+  .tuple(fc.oneof(identifier, fc.string({ maxLength: 6 })), fc.array(fc.oneof(identifier, fc.string({ maxLength: 6 })), { maxLength: 3 }))
+  .map(([head, rest]) => [head, ...rest]);
 
 /** Any condition the parser accepts, whether or not a resource knows its field. */
 const anyCondition: fc.Arbitrary<GeneratedFilter> = fc.oneof(
@@ -168,7 +206,10 @@ const anyCondition: fc.Arbitrary<GeneratedFilter> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // Conditions that compile for one resource
 
-const OBJECT_FIELDS = { uuids: ['id', 'name', 'externalId', 'profileUrl', 'email', 'status', 'type'], channels: ['id', 'name', 'description', 'status', 'type'] } as const;
+const OBJECT_FIELDS = {
+  uuids: ['id', 'name', 'externalId', 'profileUrl', 'email', 'status', 'type'],
+  channels: ['id', 'name', 'description', 'status', 'type'],
+} as const;
 
 /** ISO 8601 instants in the spellings `updated` literals may take. */
 const dateLiteral = fc
@@ -194,7 +235,10 @@ const dateLiteral = fc
 
 /** In a `u` regex a surrogate class matches only unpaired halves, which filter strings may not hold. */
 const hasLoneSurrogate = (text: string): boolean => /[\uD800-\uDFFF]/u.test(text);
-const customKey = fc.oneof(identifier, weirdString.filter((key) => !hasLoneSurrogate(key)));
+const customKey = fc.oneof(
+  identifier,
+  weirdString.filter((key) => !hasLoneSurrogate(key)),
+);
 
 /** Paths (as segments) of a resource's own fields, typed by how they compile. */
 interface TypedField {
@@ -222,7 +266,9 @@ function compilableCondition(resource: Resource): fc.Arbitrary<GeneratedFilter> 
   return fieldsOf(resource).chain(({ path, kind }) => {
     if (kind === 'date') {
       const date = dateLiteral.chain((text) => stringLiteralFor(text).map((literal): Literal => ({ text: literal, value: text })));
-      return fc.tuple(fc.constantFrom(...COMPARISONS), fc.oneof(date, fc.constant<Literal>({ text: 'null', value: null }))).chain(([op, literal]) => conditionFrom(path, op, literal));
+      return fc
+        .tuple(fc.constantFrom(...COMPARISONS), fc.oneof(date, fc.constant<Literal>({ text: 'null', value: null })))
+        .chain(([op, literal]) => conditionFrom(path, op, literal));
     }
     return fc.oneof(
       fc.tuple(fc.constantFrom(...COMPARISONS), anyLiteral).chain(([op, literal]) => conditionFrom(path, op, literal)),
@@ -252,10 +298,20 @@ function operand(child: GeneratedFilter, parent: 'and' | 'or' | 'not', side: 'le
   return { text, ast: child.ast, depth };
 }
 
-function junction(left: GeneratedFilter, right: GeneratedFilter, type: 'and' | 'or', extras: [number, number], spaces: [string, string, string, string]): GeneratedFilter {
+function junction(
+  left: GeneratedFilter,
+  right: GeneratedFilter,
+  type: 'and' | 'or',
+  extras: [number, number],
+  spaces: [string, string, string, string],
+): GeneratedFilter {
   const l = operand(left, type, 'left', extras[0], [spaces[2], spaces[3]]);
   const r = operand(right, type, 'right', extras[1], [spaces[3], spaces[2]]);
-  return { text: `${l.text}${spaces[0]}${type === 'and' ? '&&' : '||'}${spaces[1]}${r.text}`, ast: { type, left: left.ast, right: right.ast }, depth: Math.max(l.depth, r.depth) };
+  return {
+    text: `${l.text}${spaces[0]}${type === 'and' ? '&&' : '||'}${spaces[1]}${r.text}`,
+    ast: { type, left: left.ast, right: right.ast },
+    depth: Math.max(l.depth, r.depth),
+  };
 }
 
 function negation(expr: GeneratedFilter, extra: number, spaces: [string, string]): GeneratedFilter {
@@ -293,9 +349,9 @@ function filterExpression(condition: fc.Arbitrary<GeneratedFilter>, maxDepth = 6
       { maxDepth, depthSize: 'small', withCrossShrink: true },
       condition,
       fc.tuple(tie('node'), extraParens, spaces2).map(([expr, extra, spaces]) => negation(expr, extra, spaces)),
-      fc.tuple(tie('node'), tie('node'), fc.constantFrom<'and' | 'or'>('and', 'or'), fc.tuple(extraParens, extraParens), spaces4).map(
-        ([left, right, type, extras, spaces]) => junction(left, right, type, extras, spaces),
-      ),
+      fc
+        .tuple(tie('node'), tie('node'), fc.constantFrom<'and' | 'or'>('and', 'or'), fc.tuple(extraParens, extraParens), spaces4)
+        .map(([left, right, type, extras, spaces]) => junction(left, right, type, extras, spaces)),
     ),
   }));
   return node.filter((filter) => filter.depth <= MAX_FILTER_DEPTH && filter.text.length <= MAX_FILTER_LENGTH && withinCounts(filter.ast));
@@ -309,23 +365,32 @@ function deepExpression(condition: fc.Arbitrary<GeneratedFilter>): fc.Arbitrary<
   const level = fc.oneof(
     fc.constant({ kind: 'paren' as const }),
     fc.constant({ kind: 'not' as const }),
-    fc.tuple(condition, fc.constantFrom<'and' | 'or'>('and', 'or'), fc.boolean()).map(([other, type, otherFirst]) => ({ kind: 'junction' as const, other, type, otherFirst })),
+    fc
+      .tuple(condition, fc.constantFrom<'and' | 'or'>('and', 'or'), fc.boolean())
+      .map(([other, type, otherFirst]) => ({ kind: 'junction' as const, other, type, otherFirst })),
   );
-  return fc.tuple(condition, fc.array(level, { minLength: 1, maxLength: MAX_FILTER_DEPTH })).map(([start, levels]) => {
-    let current: GeneratedFilter = start;
-    for (const wrap of levels) {
-      if (current.depth >= MAX_FILTER_DEPTH - 1) break;
-      if (wrap.kind === 'paren') current = { text: `(${current.text})`, ast: current.ast, depth: current.depth + 1 };
-      else if (wrap.kind === 'not') current = negation(current, 0, ['', '']);
-      else {
-        const inner = { text: `(${current.text})`, ast: current.ast, depth: current.depth + 1 };
-        const ast: ExpectedNode = wrap.otherFirst ? { type: wrap.type, left: wrap.other.ast, right: inner.ast } : { type: wrap.type, left: inner.ast, right: wrap.other.ast };
-        const text = wrap.otherFirst ? `${wrap.other.text} ${wrap.type === 'and' ? '&&' : '||'} ${inner.text}` : `${inner.text} ${wrap.type === 'and' ? '&&' : '||'} ${wrap.other.text}`;
-        current = { text, ast, depth: inner.depth };
+  return fc
+    .tuple(condition, fc.array(level, { minLength: 1, maxLength: MAX_FILTER_DEPTH }))
+    .map(([start, levels]) => {
+      let current: GeneratedFilter = start;
+      for (const wrap of levels) {
+        if (current.depth >= MAX_FILTER_DEPTH - 1) break;
+        if (wrap.kind === 'paren') current = { text: `(${current.text})`, ast: current.ast, depth: current.depth + 1 };
+        else if (wrap.kind === 'not') current = negation(current, 0, ['', '']);
+        else {
+          const inner = { text: `(${current.text})`, ast: current.ast, depth: current.depth + 1 };
+          const ast: ExpectedNode = wrap.otherFirst
+            ? { type: wrap.type, left: wrap.other.ast, right: inner.ast }
+            : { type: wrap.type, left: inner.ast, right: wrap.other.ast };
+          const text = wrap.otherFirst
+            ? `${wrap.other.text} ${wrap.type === 'and' ? '&&' : '||'} ${inner.text}`
+            : `${inner.text} ${wrap.type === 'and' ? '&&' : '||'} ${wrap.other.text}`;
+          current = { text, ast, depth: inner.depth };
+        }
       }
-    }
-    return current;
-  }).filter((filter) => filter.text.length <= MAX_FILTER_LENGTH && withinCounts(filter.ast));
+      return current;
+    })
+    .filter((filter) => filter.text.length <= MAX_FILTER_LENGTH && withinCounts(filter.ast));
 }
 
 /** Well-formed filters of every kind the parser must accept. */
@@ -337,18 +402,96 @@ export const wellFormedFilter: fc.Arbitrary<GeneratedFilter> = fc.oneof(
 
 /** A filter that compiles for `resource`, shallow or deep. */
 export function compilableFilter(resource: Resource): fc.Arbitrary<GeneratedFilter> {
-  return fc.oneof({ weight: 3, arbitrary: filterExpression(compilableCondition(resource)) }, { weight: 1, arbitrary: deepExpression(compilableCondition(resource)) });
+  return fc.oneof(
+    { weight: 3, arbitrary: filterExpression(compilableCondition(resource)) },
+    { weight: 1, arbitrary: deepExpression(compilableCondition(resource)) },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Near misses and soup
 
 const SOUP_TOKENS = [
-  'name', 'id', 'custom.x', 'custom["a b"]', "custom['q\\'']", 'custom', 'status', 'type', 'updated', 'description', 'email', 'externalId',
-  'profileUrl', 'channel.name', 'channel.custom.x', 'uuid.id', 'space.id', 'user.name', 'channel', '==', '!=', '<', '<=', '>', '>=', 'like', 'LIKE',
-  '=', '&', '|', '&&', '||', '!', '(', ')', '[', ']', '.', '"x"', "'y'", '"a*b"', '"\\*"', '"\\u00e9"', '"\\uD800"', '"\\ud83d\\ude00"', '"\\q"', '"\\u12"',
-  '"unterminated', "'", '"', '\\', '0', '-1', '1.5', '1e3', '1e999', '-', '1.', '.5', '0x10', '1e', '-0', 'null', 'true', 'false', 'NULL', 'True',
-  '"2024-01-01"', '"2024-02-30T00:00:00Z"', '"2024-01-01T10:00:00.123456789+01:00"', '#', '@', ',', ';', '*', '?', '\u0000', '\ud800', 'é', '\u{1F600}',
+  'name',
+  'id',
+  'custom.x',
+  'custom["a b"]',
+  "custom['q\\'']",
+  'custom',
+  'status',
+  'type',
+  'updated',
+  'description',
+  'email',
+  'externalId',
+  'profileUrl',
+  'channel.name',
+  'channel.custom.x',
+  'uuid.id',
+  'space.id',
+  'user.name',
+  'channel',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'like',
+  'LIKE',
+  '=',
+  '&',
+  '|',
+  '&&',
+  '||',
+  '!',
+  '(',
+  ')',
+  '[',
+  ']',
+  '.',
+  '"x"',
+  "'y'",
+  '"a*b"',
+  '"\\*"',
+  '"\\u00e9"',
+  '"\\uD800"',
+  '"\\ud83d\\ude00"',
+  '"\\q"',
+  '"\\u12"',
+  '"unterminated',
+  "'",
+  '"',
+  '\\',
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  '1e999',
+  '-',
+  '1.',
+  '.5',
+  '0x10',
+  '1e',
+  '-0',
+  'null',
+  'true',
+  'false',
+  'NULL',
+  'True',
+  '"2024-01-01"',
+  '"2024-02-30T00:00:00Z"',
+  '"2024-01-01T10:00:00.123456789+01:00"',
+  '#',
+  '@',
+  ',',
+  ';',
+  '*',
+  '?',
+  '\u0000',
+  '\ud800',
+  'é',
+  '\u{1F600}',
 ];
 
 /** Strings made of the filter language's own tokens, in random order, with random whitespace. */
@@ -358,7 +501,10 @@ const tokenSoup = fc
 
 /** A well-formed filter with one to three characters deleted, inserted or replaced. */
 const nearMissFilter = fc
-  .tuple(wellFormedFilter, fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.oneof(fc.constantFrom(...'()[]!&|=<>"\'\\.*- '), weirdString)), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    wellFormedFilter,
+    fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.oneof(fc.constantFrom(...'()[]!&|=<>"\'\\.*- '), weirdString)), { minLength: 1, maxLength: 3 }),
+  )
   .map(([filter, edits]) => {
     let text = filter.text;
     for (const [at, kind, insert] of edits) {

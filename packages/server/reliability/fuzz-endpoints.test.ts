@@ -37,21 +37,82 @@ function targetOf(name: Target['name']): Target {
 
 /** Percent escapes that do not decode, or decode to something odd, and characters with a meaning in URLs. */
 const GARBAGE = [
-  '%', '%%', '%zz', '%4', '%C3%28', '%C3', '%E0%80%80', '%ED%A0%80', '%F4%90%80%80', '%FF', '%C0%AF', '%00', '%0A', '%0D%0A', '%2F', '%2C',
-  '%25', '%u0041', '%3F', '%23', '%2E%2E', '+', '.', '..', ',', ';', '=', '&', '#', '@', ':', '*', '~', '$', '!', "'", '(', ')', '[', ']', '{',
-  '}', '|', '\\', '^', '`', '"', '<', '>', '-pnpres', '.*',
+  '%',
+  '%%',
+  '%zz',
+  '%4',
+  '%C3%28',
+  '%C3',
+  '%E0%80%80',
+  '%ED%A0%80',
+  '%F4%90%80%80',
+  '%FF',
+  '%C0%AF',
+  '%00',
+  '%0A',
+  '%0D%0A',
+  '%2F',
+  '%2C',
+  '%25',
+  '%u0041',
+  '%3F',
+  '%23',
+  '%2E%2E',
+  '+',
+  '.',
+  '..',
+  ',',
+  ';',
+  '=',
+  '&',
+  '#',
+  '@',
+  ':',
+  '*',
+  '~',
+  '$',
+  '!',
+  "'",
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '|',
+  '\\',
+  '^',
+  '`',
+  '"',
+  '<',
+  '>',
+  '-pnpres',
+  '.*',
 ];
 
 const garbage = fc.array(fc.constantFrom(...GARBAGE), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
 /** Raw bytes 0x21–0xFF, which Node sends as they are (0x80 and up are invalid UTF-8 on their own). */
-const rawBytes = fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).filter((c) => c !== 0x3f).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 12 });
+const rawBytes = fc.string({
+  unit: fc
+    .integer({ min: 0x21, max: 0xff })
+    .filter((c) => c !== 0x3f)
+    .map((c) => String.fromCharCode(c)),
+  minLength: 1,
+  maxLength: 12,
+});
 
 /** One path segment as sent. */
 const segment = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/) },
   { weight: 2, arbitrary: weirdString.map(percentEncode) },
   { weight: 2, arbitrary: garbage },
-  { weight: 1, arbitrary: fc.oneof({ weight: 1, arbitrary: rawBytes }, { weight: 3, arbitrary: fc.constantFrom('', '.', '..', '/', '//', 'a/b', '%2F..%2F', 'x'.repeat(92), 'x'.repeat(93), '%C3%A9'.repeat(47)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      { weight: 1, arbitrary: rawBytes },
+      { weight: 3, arbitrary: fc.constantFrom('', '.', '..', '/', '//', 'a/b', '%2F..%2F', 'x'.repeat(92), 'x'.repeat(93), '%C3%A9'.repeat(47)) },
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 40_000 }).map((n) => 'x'.repeat(n)) },
 );
 
@@ -59,11 +120,19 @@ const segment = fc.oneof(
 const usually = (value: string) => fc.oneof({ weight: 6, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: segment });
 
 const subKey = (target: Target['name']) =>
-  fc.oneof({ weight: 12, arbitrary: fc.constant(target === 'open' ? OPEN_KEYS.subscribeKey : LOCKED_KEYS.subscribeKey) }, { weight: 1, arbitrary: fc.constantFrom(OPEN_KEYS.subscribeKey, LOCKED_KEYS.subscribeKey, 'sub-c-unknown') }, { weight: 1, arbitrary: segment });
+  fc.oneof(
+    { weight: 12, arbitrary: fc.constant(target === 'open' ? OPEN_KEYS.subscribeKey : LOCKED_KEYS.subscribeKey) },
+    { weight: 1, arbitrary: fc.constantFrom(OPEN_KEYS.subscribeKey, LOCKED_KEYS.subscribeKey, 'sub-c-unknown') },
+    { weight: 1, arbitrary: segment },
+  );
 const pubKey = (target: Target['name']) => usually(target === 'open' ? OPEN_KEYS.publishKey : LOCKED_KEYS.publishKey);
 
 const knownId = fc.constantFrom('alice', 'bob', 'general', 'lobby', 'ghost');
-const objectId = fc.oneof({ weight: 3, arbitrary: knownId }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9-]{1,12}$/) }, { weight: 2, arbitrary: segment });
+const objectId = fc.oneof(
+  { weight: 3, arbitrary: knownId },
+  { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9-]{1,12}$/) },
+  { weight: 2, arbitrary: segment },
+);
 
 /** A `{channels}` segment: names joined by commas, each as sent. */
 const channelList = fc.oneof(
@@ -79,10 +148,49 @@ const channelList = fc.oneof(
 
 /** Values that are almost what a parameter wants, or plainly not. */
 const TYPE_CONFUSED = [
-  '', '0', '1', '-1', '100', '101', '1.5', '1e3', 'NaN', 'Infinity', '0x10', '１２', ' 5', 'true', 'false', 'True', 'null', 'undefined',
-  '[]', '{}', '[1]', '{"a":1}', '{"a":{"b":[1,2]}}', 'custom', 'status,type', 'custom,channel.custom,uuid.custom,channel.status,totalCount',
-  'name:desc', 'id:asc,updated:desc', 'custom.x:desc', 'channel.name', 'name:sideways', 'a:b:c', ',,,', '99999999999999999999', '-0',
-  '2147483648', '17000000000000000', '12345678901234567890', 'n', 'p', 'nAAAAAAAAAAA', 'pW10', 'zzz',
+  '',
+  '0',
+  '1',
+  '-1',
+  '100',
+  '101',
+  '1.5',
+  '1e3',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '１２',
+  ' 5',
+  'true',
+  'false',
+  'True',
+  'null',
+  'undefined',
+  '[]',
+  '{}',
+  '[1]',
+  '{"a":1}',
+  '{"a":{"b":[1,2]}}',
+  'custom',
+  'status,type',
+  'custom,channel.custom,uuid.custom,channel.status,totalCount',
+  'name:desc',
+  'id:asc,updated:desc',
+  'custom.x:desc',
+  'channel.name',
+  'name:sideways',
+  'a:b:c',
+  ',,,',
+  '99999999999999999999',
+  '-0',
+  '2147483648',
+  '17000000000000000',
+  '12345678901234567890',
+  'n',
+  'p',
+  'nAAAAAAAAAAA',
+  'pW10',
+  'zzz',
 ];
 
 /** A nesting depth: anywhere up to `max`, often right at the limits that matter (1000, the stack). */
@@ -112,9 +220,14 @@ const jsonObjectText = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({
 const PLAUSIBLE: Record<string, fc.Arbitrary<string>> = {
   limit: fc.integer({ min: 1, max: 100 }).map(String),
   count: fc.constantFrom('true', 'false', '1', '0', 'True'),
-  include: fc.subarray(['custom', 'status', 'type', 'totalCount', 'channel', 'channel.custom', 'uuid', 'uuid.custom', 'channel.status', 'uuid.type']).map((tokens) => tokens.join(',')),
+  include: fc
+    .subarray(['custom', 'status', 'type', 'totalCount', 'channel', 'channel.custom', 'uuid', 'uuid.custom', 'channel.status', 'uuid.type'])
+    .map((tokens) => tokens.join(',')),
   sort: fc.subarray(['name', 'id:desc', 'updated:asc', 'status', 'custom.x:desc', 'type', 'channel.name', 'uuid.id:desc']).map((keys) => keys.join(',')),
-  filter: fc.oneof(fc.constantFrom(...FILTERS), wellFormedFilter.map((filter) => filter.text)),
+  filter: fc.oneof(
+    fc.constantFrom(...FILTERS),
+    wellFormedFilter.map((filter) => filter.text),
+  ),
   uuid: knownId,
   tt: fc.constantFrom('0', '1', String(Date.now() * 10_000)),
   tr: fc.constantFrom('0', '1', '12'),
@@ -154,7 +267,13 @@ function queryOf(names: readonly string[]): fc.Arbitrary<QueryPair[]> {
 /** `auth` set to the minted token (on the locked keyset it gets past the token check) with a uuid. */
 const authPairs = fc.oneof(
   { weight: 3, arbitrary: fc.constant<QueryPair[]>([]) },
-  { weight: 1, arbitrary: fc.constantFrom('alice', 'bob').map((uuid): QueryPair[] => [['auth', TOKEN], ['uuid', uuid]]) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('alice', 'bob').map((uuid): QueryPair[] => [
+      ['auth', TOKEN],
+      ['uuid', uuid],
+    ]),
+  },
 );
 
 const signing = fc.constantFrom<Signing>('valid', 'valid', 'valid', 'valid', 'none', 'junk', 'stale');
@@ -192,7 +311,20 @@ const objectPatch = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.record(
-      { name: field, externalId: field, profileUrl: field, email: field, status: field, type: field, description: field, custom, id: jsonAny, eTag: jsonAny, updated: jsonAny, extra: jsonAny },
+      {
+        name: field,
+        externalId: field,
+        profileUrl: field,
+        email: field,
+        status: field,
+        type: field,
+        description: field,
+        custom,
+        id: jsonAny,
+        eTag: jsonAny,
+        updated: jsonAny,
+        extra: jsonAny,
+      },
       { requiredKeys: [] },
     ),
   },
@@ -221,9 +353,12 @@ const anyMembershipItem = fc.oneof(
 
 /** Items for one side (`channel` items for a user's memberships, `uuid` items for a channel's members), distinct ids. */
 function sideItems(itemKey: 'channel' | 'uuid'): fc.Arbitrary<Record<string, unknown>[]> {
-  const item = fc.record({ id: fc.oneof({ weight: 6, arbitrary: knownId }, { weight: 1, arbitrary: idValue }), status: field, type: field, custom }, { requiredKeys: ['id'] }).map(
-    ({ id, ...rest }): Record<string, unknown> => ({ [itemKey]: { id }, ...rest }),
-  );
+  const item = fc
+    .record(
+      { id: fc.oneof({ weight: 6, arbitrary: knownId }, { weight: 1, arbitrary: idValue }), status: field, type: field, custom },
+      { requiredKeys: ['id'] },
+    )
+    .map(({ id, ...rest }): Record<string, unknown> => ({ [itemKey]: { id }, ...rest }));
   return fc.uniqueArray(item, { maxLength: 4, selector: (entry) => JSON.stringify(entry[itemKey]) });
 }
 
@@ -242,19 +377,44 @@ function membershipBody(itemKey: 'channel' | 'uuid'): fc.Arbitrary<unknown> {
 }
 
 const PATTERNS = ['.*', '^a$', 'room-[0-9]+', '[', '(', '(?<x>a)', 'a{1,99999}', '\\', '[a-', '\\p{L}+', '\\u{110000}', '(?=a)', '*'];
-const permissionBits = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 256, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 1.5) }, { weight: 1, arbitrary: jsonAny });
-const resourceName = fc.oneof(fc.constantFrom(...PATTERNS), idValue.filter((v): v is string => typeof v === 'string'));
+const permissionBits = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 256, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 1.5) },
+  { weight: 1, arbitrary: jsonAny },
+);
+const resourceName = fc.oneof(
+  fc.constantFrom(...PATTERNS),
+  idValue.filter((v): v is string => typeof v === 'string'),
+);
 const permissionSection = fc.oneof({ weight: 5, arbitrary: fc.dictionary(resourceName, permissionBits, { maxKeys: 4 }) }, { weight: 1, arbitrary: jsonAny });
-const sectionName = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('channels', 'groups', 'uuids', 'spaces', 'users') }, { weight: 1, arbitrary: weirdString });
+const sectionName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('channels', 'groups', 'uuids', 'spaces', 'users') },
+  { weight: 1, arbitrary: weirdString },
+);
 const permissionTable = fc.oneof({ weight: 5, arbitrary: fc.dictionary(sectionName, permissionSection, { maxKeys: 4 }) }, { weight: 1, arbitrary: jsonAny });
 const grantBody = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.record(
       {
-        ttl: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 43_200 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 43_201, -1, 1.5, 1e308) }, { weight: 1, arbitrary: jsonAny }),
+        ttl: fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 1, max: 43_200 }) },
+          { weight: 1, arbitrary: fc.constantFrom(0, 43_201, -1, 1.5, 1e308) },
+          { weight: 1, arbitrary: jsonAny },
+        ),
         permissions: fc.oneof(
-          { weight: 5, arbitrary: fc.record({ resources: permissionTable, patterns: permissionTable, meta: fc.oneof(fc.dictionary(weirdString, jsonScalar, { maxKeys: 4 }), jsonAny), uuid: idValue }, { requiredKeys: [] }) },
+          {
+            weight: 5,
+            arbitrary: fc.record(
+              {
+                resources: permissionTable,
+                patterns: permissionTable,
+                meta: fc.oneof(fc.dictionary(weirdString, jsonScalar, { maxKeys: 4 }), jsonAny),
+                uuid: idValue,
+              },
+              { requiredKeys: [] },
+            ),
+          },
           { weight: 1, arbitrary: jsonAny },
         ),
       },
@@ -271,9 +431,29 @@ const oddJsonText = fc.oneof(
   depth(20_000).map((n) => `{"custom":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`),
   depth(20_000).map((n) => `{"set":[${'['.repeat(n)}${']'.repeat(n)}]}`),
   fc.constantFrom(
-    '', ' ', 'null', '1e999', '-', 'nul', '{', '[', '{"name":"x"', '{"name":"\\ud800"}', '\ufeff{"name":"x"}', '{"name":"x"} trailing', '{"name":1,"name":"x"}',
-    '{"__proto__":{"name":"x"}}', '{"custom":{"__proto__":1}}', '{"custom":{"__proto__":{"x":1}}}', '{"constructor":{"prototype":{"x":1}}}', '{"name":"\u0000"}', '"just a string"', '[{"name":"x"}]',
-    '{"ttl":1e400}', '{"set":[{"channel":{"id":"a"}}],"set":7}', '{"a":' + '1'.repeat(400) + '}',
+    '',
+    ' ',
+    'null',
+    '1e999',
+    '-',
+    'nul',
+    '{',
+    '[',
+    '{"name":"x"',
+    '{"name":"\\ud800"}',
+    '\ufeff{"name":"x"}',
+    '{"name":"x"} trailing',
+    '{"name":1,"name":"x"}',
+    '{"__proto__":{"name":"x"}}',
+    '{"custom":{"__proto__":1}}',
+    '{"custom":{"__proto__":{"x":1}}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '{"name":"\u0000"}',
+    '"just a string"',
+    '[{"name":"x"}]',
+    '{"ttl":1e400}',
+    '{"set":[{"channel":{"id":"a"}}],"set":7}',
+    '{"a":' + '1'.repeat(400) + '}',
   ),
   fc.json({ maxDepth: 6 }),
 );
@@ -294,17 +474,35 @@ function bodyOf(model: fc.Arbitrary<unknown>): fc.Arbitrary<Buffer | undefined> 
 }
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json; charset=latin1', 'application/jsonx', 'text/plain',
-  'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', '*/*', 'application/json, text/plain', 'application/merge-patch+json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'application/json; charset=latin1',
+  'application/jsonx',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '',
+  '*/*',
+  'application/json, text/plain',
+  'application/merge-patch+json',
 ];
-const headerJunk = fc.oneof(weirdString.map((text) => text.replace(/[^\t\x20-\x7e\x80-\xff]/g, '')), fc.constantFrom('*', '"etag"', 'W/"x"', '', 'x'.repeat(4000)));
+const headerJunk = fc.oneof(
+  weirdString.map((text) => text.replace(/[^\t\x20-\x7e\x80-\xff]/g, '')),
+  fc.constantFrom('*', '"etag"', 'W/"x"', '', 'x'.repeat(4000)),
+);
 
 /** Content-Type (or none), If-Match, custom merge and Content-Encoding headers, each maybe absent. */
 /** A header that is mostly absent. */
 const sometimes = (value: fc.Arbitrary<string>) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
 const headers = fc
   .record({
-    'content-type': fc.oneof({ weight: 12, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: headerJunk }),
+    'content-type': fc.oneof(
+      { weight: 12, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+      { weight: 3, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+      { weight: 1, arbitrary: headerJunk },
+    ),
     'if-match': sometimes(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), headerJunk)),
     'roster-custom-merge': sometimes(fc.oneof(fc.constantFrom('true', 'TRUE', 'false'), headerJunk)),
     'content-encoding': sometimes(fc.oneof(fc.constantFrom('gzip', 'deflate', 'identity', 'br', 'x-gzip', 'gzip, deflate'), headerJunk)),
@@ -324,9 +522,15 @@ type RequestFor = (target: Target['name']) => fc.Arbitrary<FuzzRequest>;
  * the HTTP parser itself drops the connection before Roster sees the request.
  */
 const MAX_FUZZ_URL = 40_000;
-const urlLength = (request: FuzzRequest): number => request.path.length + request.query.reduce((sum, [key, value]) => sum + key.length + (typeof value === 'string' ? value.length : 400) + 2, 200);
+const urlLength = (request: FuzzRequest): number =>
+  request.path.length + request.query.reduce((sum, [key, value]) => sum + key.length + (typeof value === 'string' ? value.length : 400) + 2, 200);
 
-function request(parts: { method: fc.Arbitrary<string>; path: fc.Arbitrary<string>; query: fc.Arbitrary<QueryPair[]>; body?: fc.Arbitrary<Buffer | undefined> }): fc.Arbitrary<FuzzRequest> {
+function request(parts: {
+  method: fc.Arbitrary<string>;
+  path: fc.Arbitrary<string>;
+  query: fc.Arbitrary<QueryPair[]>;
+  body?: fc.Arbitrary<Buffer | undefined>;
+}): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({ method: parts.method, path: parts.path, query: parts.query, auth: authPairs, headers, body: parts.body ?? fc.constant(undefined), signing })
     .map(({ auth, body, ...rest }): FuzzRequest => ({ ...rest, query: [...auth, ...rest.query], ...(body === undefined ? {} : { body }) }))
@@ -346,15 +550,29 @@ const objectRequest: RequestFor = (target) =>
 
 /** Sort, filter and a cursor that carries the right fingerprint, so the cursor's values are what gets fuzzed. */
 function listQuery(resource: Resource, ownerId: string | undefined): fc.Arbitrary<QueryPair[]> {
-  const sortValues = fc.array(fc.constantFrom('name', 'id:desc', 'updated:asc', 'status', 'custom.x:desc', 'channel.name', 'uuid.id:desc', 'type', 'custom.é'), { maxLength: 3 });
+  const sortValues = fc.array(
+    fc.constantFrom('name', 'id:desc', 'updated:asc', 'status', 'custom.x:desc', 'channel.name', 'uuid.id:desc', 'type', 'custom.é'),
+    { maxLength: 3 },
+  );
   const cursorValues = fc.array(fc.oneof(jsonScalar, jsonAny), { maxLength: 6 });
-  const crafted = fc.record({ sort: sortValues, filter: fc.option(wellFormedFilter.map((f) => f.text), { nil: undefined }), values: cursorValues, direction: fc.constantFrom('n', 'p'), param: fc.constantFrom('start', 'end') });
+  const crafted = fc.record({
+    sort: sortValues,
+    filter: fc.option(
+      wellFormedFilter.map((f) => f.text),
+      { nil: undefined },
+    ),
+    values: cursorValues,
+    direction: fc.constantFrom('n', 'p'),
+    param: fc.constantFrom('start', 'end'),
+  });
   const pairs = crafted.map(({ sort, filter, values, direction, param }): QueryPair[] => {
     const query: QueryPair[] = sort.map((s): QueryPair => ['sort', percentEncode(s)]);
     if (filter !== undefined) query.push(['filter', percentEncode(filter)]);
     let keys: string;
     try {
-      keys = parseSort(resource, sort).map((key) => `${key.name}:${key.direction}`).join(',');
+      keys = parseSort(resource, sort)
+        .map((key) => `${key.name}:${key.direction}`)
+        .join(',');
     } catch {
       return query; // a sort the server refuses: no cursor can match it
     }
@@ -364,13 +582,17 @@ function listQuery(resource: Resource, ownerId: string | undefined): fc.Arbitrar
     return query;
   });
   const noCursor = fc.constant<QueryPair[]>([]);
-  return fc.tuple(fc.oneof({ weight: 1, arbitrary: pairs }, { weight: 2, arbitrary: noCursor }), queryOf(LIST_PARAMS)).map(([cursor, rest]) => [...cursor, ...rest]);
+  return fc
+    .tuple(fc.oneof({ weight: 1, arbitrary: pairs }, { weight: 2, arbitrary: noCursor }), queryOf(LIST_PARAMS))
+    .map(([cursor, rest]) => [...cursor, ...rest]);
 }
 
 const listRequest: RequestFor = (target) =>
-  fc.constantFrom<'uuids' | 'channels'>('uuids', 'channels').chain((resource) =>
-    request({ method: method(['GET']), path: subKey(target).map((sub) => `/v2/objects/${sub}/${resource}`), query: listQuery(resource, undefined) }),
-  );
+  fc
+    .constantFrom<'uuids' | 'channels'>('uuids', 'channels')
+    .chain((resource) =>
+      request({ method: method(['GET']), path: subKey(target).map((sub) => `/v2/objects/${sub}/${resource}`), query: listQuery(resource, undefined) }),
+    );
 
 const membershipRequest: RequestFor = (target) =>
   fc.tuple(fc.constantFrom<'memberships' | 'members'>('memberships', 'members'), knownId).chain(([resource, owner]) => {
@@ -386,7 +608,10 @@ const membershipRequest: RequestFor = (target) =>
 const SUBSCRIBE_PARAMS = ['tt', 'tr', 'filter-expr', 'heartbeat', 'channel-group', 'state', 'ee', 'presence'];
 const subscribeQuery = fc
   .tuple(
-    fc.oneof({ weight: 4, arbitrary: fc.constantFrom('0', '1', String(Date.now() * 10_000), '', '99999999999999999999', '-1', 'x') }, { weight: 1, arbitrary: queryValue }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('0', '1', String(Date.now() * 10_000), '', '99999999999999999999', '-1', 'x') },
+      { weight: 1, arbitrary: queryValue },
+    ),
     fc.option(fc.oneof(fc.constantFrom(...MESSAGE_FILTERS).map(percentEncode), anyFilterText.map(percentEncode), queryValue), { nil: undefined, freq: 2 }),
     queryOf(SUBSCRIBE_PARAMS),
   )
@@ -395,9 +620,14 @@ const subscribeQuery = fc
 const subscribeRequest: RequestFor = (target) =>
   request({
     method: method(['GET']),
-    path: fc.tuple(subKey(target), channelList, usually('0'), fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: segment.map((s) => `/${s}`) })).map(
-      ([sub, channels, callback, extra]) => `/v2/subscribe/${sub}/${channels}/${callback}${extra}`,
-    ),
+    path: fc
+      .tuple(
+        subKey(target),
+        channelList,
+        usually('0'),
+        fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: segment.map((s) => `/${s}`) }),
+      )
+      .map(([sub, channels, callback, extra]) => `/v2/subscribe/${sub}/${channels}/${callback}${extra}`),
     query: subscribeQuery,
   });
 
@@ -409,7 +639,18 @@ const messageText = fc.oneof(
   { weight: 1, arbitrary: weirdString },
 );
 const publishQuery = fc
-  .tuple(fc.option(fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), oddJsonText).map(percentEncode), { nil: undefined }), queryOf(PUBLISH_PARAMS))
+  .tuple(
+    fc.option(
+      fc
+        .oneof(
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+          oddJsonText,
+        )
+        .map(percentEncode),
+      { nil: undefined },
+    ),
+    queryOf(PUBLISH_PARAMS),
+  )
   .map(([meta, rest]): QueryPair[] => [...(meta === undefined ? [] : [['meta', meta] as QueryPair]), ...rest]);
 const publishPath = (target: Target['name'], tail: fc.Arbitrary<string>) =>
   fc.tuple(pubKey(target), subKey(target), usually('0'), fc.oneof(knownId, segment), usually('0'), tail).map((parts) => `/publish/${parts.join('/')}`);
@@ -417,14 +658,24 @@ const publishPath = (target: Target['name'], tail: fc.Arbitrary<string>) =>
 const publishGetRequest: RequestFor = (target) =>
   request({
     method: method(['GET']),
-    path: publishPath(target, fc.oneof({ weight: 4, arbitrary: messageText.map(percentEncode) }, { weight: 1, arbitrary: segment }, { weight: 1, arbitrary: fc.tuple(segment, segment).map((s) => s.join('/')) })),
+    path: publishPath(
+      target,
+      fc.oneof(
+        { weight: 4, arbitrary: messageText.map(percentEncode) },
+        { weight: 1, arbitrary: segment },
+        { weight: 1, arbitrary: fc.tuple(segment, segment).map((s) => s.join('/')) },
+      ),
+    ),
     query: publishQuery,
   });
 
 /** A POST body: JSON as is or compressed (properly, or labelled so while it is not), or a small bomb. */
 const publishBody = fc.oneof(
   { weight: 3, arbitrary: messageText.map((text) => Buffer.from(text)) },
-  { weight: 1, arbitrary: fc.tuple(messageText, fc.constantFrom(gzipSync, deflateSync, deflateRawSync)).map(([text, compress]) => compress(Buffer.from(text))) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(messageText, fc.constantFrom(gzipSync, deflateSync, deflateRawSync)).map(([text, compress]) => compress(Buffer.from(text))),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }).map((mb) => gzipSync(Buffer.alloc(mb * 1024 * 1024, 0x20))) },
   { weight: 1, arbitrary: textBody },
 );
@@ -437,10 +688,17 @@ const miscRequest: RequestFor = (target) =>
     path: fc.oneof(
       usually('0').map((callback) => `/time/${callback}`),
       fc.constantFrom('/time', '/time/', '/', '', '//', '/v2', '/v2/objects', '/v2/objects/', '/v3/pam', '/publish', '/signal/demo/demo/0/ch/0/%22x%22'),
-      fc.tuple(subKey(target), channelList, fc.constantFrom('heartbeat', 'leave', 'heartbeat/extra', 'state', 'uuid/x', '')).map(([sub, channels, action]) => `/v2/presence/sub-key/${sub}/channel/${channels}/${action}`),
+      fc
+        .tuple(subKey(target), channelList, fc.constantFrom('heartbeat', 'leave', 'heartbeat/extra', 'state', 'uuid/x', ''))
+        .map(([sub, channels, action]) => `/v2/presence/sub-key/${sub}/channel/${channels}/${action}`),
       fc.tuple(pubKey(target), subKey(target), channelList).map(([pub, sub, channel]) => `/signal/${pub}/${sub}/0/${channel}/0/%22hi%22`),
       fc.tuple(subKey(target), segment).map(([sub, rest]) => `/v1/channel-registration/sub-key/${sub}/channel-group/${rest}`),
-      fc.tuple(fc.constantFrom('/v2/objects/', '/publish/', '/v2/presence/', '/v3/pam/', '/time/', '/v2/subscribe/', '/x/'), fc.array(segment, { maxLength: 6 })).map(([prefix, parts]) => `${prefix}${parts.join('/')}`),
+      fc
+        .tuple(
+          fc.constantFrom('/v2/objects/', '/publish/', '/v2/presence/', '/v3/pam/', '/time/', '/v2/subscribe/', '/x/'),
+          fc.array(segment, { maxLength: 6 }),
+        )
+        .map(([prefix, parts]) => `${prefix}${parts.join('/')}`),
     ),
     query: queryOf(['tt', 'heartbeat', 'state', 'channel-group', 'uuid', 'auth']),
     body: fc.option(textBody, { nil: undefined }),
@@ -451,7 +709,9 @@ const accessRequest: RequestFor = (target) =>
     request({ method: method(['POST']), path: subKey(target).map((sub) => `/v3/pam/${sub}/grant`), query: queryOf([]), body: bodyOf(grantBody) }),
     request({
       method: method(['DELETE']),
-      path: fc.tuple(subKey(target), fc.oneof(fc.constant('TOKEN'), fc.base64String({ maxLength: 200 }).map(percentEncode), segment)).map(([sub, token]) => `/v3/pam/${sub}/grant/${token}`),
+      path: fc
+        .tuple(subKey(target), fc.oneof(fc.constant('TOKEN'), fc.base64String({ maxLength: 200 }).map(percentEncode), segment))
+        .map(([sub, token]) => `/v3/pam/${sub}/grant/${token}`),
       query: queryOf([]),
     }),
   );
@@ -492,7 +752,8 @@ const targetAndRequest = (requestFor: RequestFor, names: Target['name'][] = ['op
 function runParameters<T>(numRuns: number): fc.Parameters<T> {
   const seed = process.env['ROSTER_FUZZ_SEED'];
   if (seed === undefined) return { numRuns };
-  return { numRuns, seed: Number(seed), path: process.env['ROSTER_FUZZ_PATH'], endOnFailure: true };
+  const path = process.env['ROSTER_FUZZ_PATH'];
+  return { numRuns, seed: Number(seed), ...(path !== undefined && { path }), endOnFailure: true };
 }
 
 /** The first failure of the running property, as found (before shrinking). */
@@ -504,8 +765,14 @@ const statuses = new Map<number, number>();
 function expectBothOutcomes(): void {
   const seen = [...statuses].sort(([a], [b]) => a - b);
   console.log(`${expect.getState().currentTestName}: ${seen.map(([status, count]) => `${status}×${count}`).join(' ')}`);
-  expect(seen.some(([status]) => status < 300), 'some requests succeeded').toBe(true);
-  expect(seen.some(([status]) => status >= 400), 'some requests were refused').toBe(true);
+  expect(
+    seen.some(([status]) => status < 300),
+    'some requests succeeded',
+  ).toBe(true);
+  expect(
+    seen.some(([status]) => status >= 400),
+    'some requests were refused',
+  ).toBe(true);
 }
 
 /**
@@ -545,8 +812,18 @@ async function expectAlive(): Promise<void> {
 
 /** A grant signed with the secret key, as the admin's SDK would send it (`ttl` tells tokens apart). */
 async function mintToken(target: Target, ttl: number): Promise<string> {
-  const body = { ttl, permissions: { uuid: 'alice', resources: { channels: { general: 255, lobby: 255 }, uuids: { alice: 255 } }, patterns: { channels: { '.*': 3 } } } };
-  const request: FuzzRequest = { method: 'POST', path: `/v3/pam/${LOCKED_KEYS.subscribeKey}/grant`, query: [['uuid', 'admin']], headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)), signing: 'valid' };
+  const body = {
+    ttl,
+    permissions: { uuid: 'alice', resources: { channels: { general: 255, lobby: 255 }, uuids: { alice: 255 } }, patterns: { channels: { '.*': 3 } } },
+  };
+  const request: FuzzRequest = {
+    method: 'POST',
+    path: `/v3/pam/${LOCKED_KEYS.subscribeKey}/grant`,
+    query: [['uuid', 'admin']],
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(body)),
+    signing: 'valid',
+  };
   const answer = await send(target, request);
   expect(answer.status, answer.text).toBe(200);
   return (answer.json as { data: { token: string } }).data.token;
@@ -563,7 +840,14 @@ async function seed(target: Target): Promise<void> {
     ['PATCH', `/v2/objects/${sub}/channels/general/uuids`, { set: [{ uuid: { id: 'bob' }, status: 'admin' }] }],
   ];
   for (const [verb, path, body] of writes) {
-    const answer = await send(target, { method: verb, path, query: [['uuid', 'admin']], headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)), signing: 'valid' });
+    const answer = await send(target, {
+      method: verb,
+      path,
+      query: [['uuid', 'admin']],
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(body)),
+      signing: 'valid',
+    });
     expect(answer.status, answer.text).toBe(200);
   }
 }

@@ -22,14 +22,7 @@ import { parseSort } from '../src/query/sort.ts';
 import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
 import { SqliteStore } from '../src/store/sqlite/index.ts';
 import type { ListQuery } from '../src/store/store.ts';
-import {
-  anyFilterText,
-  compilableFilter,
-  percentEncode,
-  RESOURCES,
-  wellFormedFilter,
-  type ExpectedNode,
-} from './fuzz-arbitraries.ts';
+import { anyFilterText, compilableFilter, percentEncode, RESOURCES, wellFormedFilter, type ExpectedNode } from './fuzz-arbitraries.ts';
 import { scale } from './scale.ts';
 
 const UNIT_RUNS = scale(20_000, 1_000);
@@ -99,7 +92,13 @@ const CUSTOMS: (Custom | null)[] = [
 
 async function seed(): Promise<void> {
   for (const [index, custom] of CUSTOMS.entries()) {
-    const uuid: Partial<UuidRecord> = { name: index % 2 ? `User ${index}` : null, email: `u${index}@x.io`, status: index % 3 ? 'active' : null, type: 'human', custom };
+    const uuid: Partial<UuidRecord> = {
+      name: index % 2 ? `User ${index}` : null,
+      email: `u${index}@x.io`,
+      status: index % 3 ? 'active' : null,
+      type: 'human',
+      custom,
+    };
     await store.uuids.write(SUB, `user-${index}`, decideObject<UuidRecord>('uuid', `user-${index}`, uuid, rules));
     const channel: Partial<ChannelRecord> = { name: `Channel ${index}`, description: index % 2 ? 'd' : null, status: 'open', custom };
     await store.channels.write(SUB, `channel-${index}`, decideObject<ChannelRecord>('channel', `channel-${index}`, channel, rules));
@@ -126,7 +125,8 @@ function listQuery(resource: Resource, filter: FilterNode | undefined): ListQuer
 /** Runs a real list through the store: the compiled SQL is prepared and executed by SQLite. */
 async function count(resource: Resource, filter: FilterNode | undefined): Promise<number> {
   const query = listQuery(resource, filter);
-  const page = resource === 'uuids' ? await store.uuids.list(query) : resource === 'channels' ? await store.channels.list(query) : await store.memberships.list(query);
+  const page =
+    resource === 'uuids' ? await store.uuids.list(query) : resource === 'channels' ? await store.channels.list(query) : await store.memberships.list(query);
   expect(page.rows.length).toBe(page.totalCount);
   return page.totalCount ?? -1;
 }
@@ -318,14 +318,20 @@ describe('filters over HTTP', () => {
   });
 
   it('every list answers a filter with a 200 or the 400 the parser and compiler predict, never a 5xx', async () => {
-    const text = fc.oneof(anyFilterText, fc.constantFrom(...RESOURCES).chain((resource) => compilableFilter(resource).map((filter) => filter.text)));
+    const text = fc.oneof(
+      anyFilterText,
+      fc.constantFrom(...RESOURCES).chain((resource) => compilableFilter(resource).map((filter) => filter.text)),
+    );
     await fc.assert(
       fc.asyncProperty(text, fc.constantFrom(...RESOURCES), fc.boolean(), async (filter, resource, counted) => {
         const path = `${LIST_PATHS[resource]}?filter=${percentEncode(filter)}${counted ? '&count=true' : ''}`;
         const reply = await get(server, path);
         expect(reply.status, reply.text).toBe(expectedStatus(filter, resource, Buffer.byteLength(path)));
         if (reply.status === 400) {
-          expect(reply.body).toMatchObject({ status: 400, error: { message: 'Invalid filter expression.', source: 'objects', details: [{ location: 'filter', locationType: 'query' }] } });
+          expect(reply.body).toMatchObject({
+            status: 400,
+            error: { message: 'Invalid filter expression.', source: 'objects', details: [{ location: 'filter', locationType: 'query' }] },
+          });
         } else if (reply.status === 200) {
           expect(reply.body).toMatchObject({ status: 200, data: expect.any(Array) });
         }

@@ -54,9 +54,7 @@ export function closeAgent(): void {
 }
 
 function rawQuery(request: FuzzRequest, token: string | undefined): string {
-  return request.query
-    .map(([key, value]) => (value === undefined ? key : `${key}=${value === TOKEN ? (token ?? '') : value}`))
-    .join('&');
+  return request.query.map(([key, value]) => (value === undefined ? key : `${key}=${value === TOKEN ? (token ?? '') : value}`)).join('&');
 }
 
 /** Adds `timestamp` and `signature` as the request's signing asks; the valid one as the SDKs compute it. */
@@ -129,7 +127,13 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const LOCATION_TYPES = ['body', 'query', 'path', 'header'];
 const isDetails = (value: unknown): boolean =>
   Array.isArray(value) &&
-  value.every((detail) => isObject(detail) && typeof detail['message'] === 'string' && typeof detail['location'] === 'string' && LOCATION_TYPES.includes(String(detail['locationType'])));
+  value.every(
+    (detail) =>
+      isObject(detail) &&
+      typeof detail['message'] === 'string' &&
+      typeof detail['location'] === 'string' &&
+      LOCATION_TYPES.includes(String(detail['locationType'])),
+  );
 
 /** `{status, error: {message, source: 'objects', details?}}` */
 function isObjectsEnvelope(body: unknown, status: number): boolean {
@@ -140,7 +144,14 @@ function isObjectsEnvelope(body: unknown, status: number): boolean {
 
 /** `{message, error: true, service, status}` (+ `payload` on refusals) */
 function isFlatEnvelope(body: unknown, status: number, service?: string): boolean {
-  return isObject(body) && typeof body['message'] === 'string' && body['error'] === true && typeof body['service'] === 'string' && body['status'] === status && (service === undefined || body['service'] === service);
+  return (
+    isObject(body) &&
+    typeof body['message'] === 'string' &&
+    body['error'] === true &&
+    typeof body['service'] === 'string' &&
+    body['status'] === status &&
+    (service === undefined || body['service'] === service)
+  );
 }
 
 /** `{status, error: true, message}`: paths outside every PubNub family. */
@@ -148,13 +159,20 @@ const isPlainEnvelope = (body: unknown, status: number): boolean =>
   isObject(body) && body['status'] === status && body['error'] === true && typeof body['message'] === 'string' && body['service'] === undefined;
 
 /** `[0, message, ...details]` */
-const isPublishEnvelope = (body: unknown): boolean => Array.isArray(body) && body.length >= 2 && body[0] === 0 && body.slice(1).every((item) => typeof item === 'string');
+const isPublishEnvelope = (body: unknown): boolean =>
+  Array.isArray(body) && body.length >= 2 && body[0] === 0 && body.slice(1).every((item) => typeof item === 'string');
 
 /** `{error: {message, source: 'grant', details}, service: 'Access Manager', status: 400}` */
 function isGrantEnvelope(body: unknown): boolean {
   if (!isObject(body) || !isObject(body['error'])) return false;
   const error = body['error'];
-  return typeof error['message'] === 'string' && error['source'] === 'grant' && isDetails(error['details']) && body['service'] === 'Access Manager' && body['status'] === 400;
+  return (
+    typeof error['message'] === 'string' &&
+    error['source'] === 'grant' &&
+    isDetails(error['details']) &&
+    body['service'] === 'Access Manager' &&
+    body['status'] === 400
+  );
 }
 
 function isErrorEnvelope(path: string, status: number, body: unknown): boolean {
@@ -178,8 +196,10 @@ function isErrorEnvelope(path: string, status: number, body: unknown): boolean {
 export function answerProblem(request: FuzzRequest, answer: Answer): string | undefined {
   if (answer.status >= 500 || answer.status < 200) return `status ${answer.status}`;
   if (answer.json === undefined) return 'the body is not JSON';
-  if (answer.status >= 400 && !isErrorEnvelope(request.path, answer.status, answer.json)) return `a ${answer.status} outside PubNub's error envelope for ${serviceOf(request.path)}`;
-  if (answer.status < 300 && serviceOf(request.path) === 'objects' && !(isObject(answer.json) && answer.json['status'] === 200)) return 'an objects 2xx without status 200';
+  if (answer.status >= 400 && !isErrorEnvelope(request.path, answer.status, answer.json))
+    return `a ${answer.status} outside PubNub's error envelope for ${serviceOf(request.path)}`;
+  if (answer.status < 300 && serviceOf(request.path) === 'objects' && !(isObject(answer.json) && answer.json['status'] === 200))
+    return 'an objects 2xx without status 200';
   return undefined;
 }
 

@@ -126,7 +126,13 @@ describe('soak', () => {
         achieved: Math.round(achieved),
         requests: result.requests.total,
         latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-        rssMiB: { first: mib(samples[0]!), last: mib(samples.at(-1)!), max: mib(Math.max(...samples)), firstThirdMax: mib(firstMax), lastThirdMax: mib(lastMax) },
+        rssMiB: {
+          first: mib(samples[0]!),
+          last: mib(samples.at(-1)!),
+          max: mib(Math.max(...samples)),
+          firstThirdMax: mib(firstMax),
+          lastThirdMax: mib(lastMax),
+        },
       })}`,
     );
 

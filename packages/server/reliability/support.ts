@@ -44,12 +44,7 @@ export const MIB = 1024 * 1024;
  * open thousands of sockets at once. Stops starting new tasks once `stopped()` is true.
  * Returns how many tasks were started.
  */
-export async function runBounded(
-  count: number,
-  limit: number,
-  task: (index: number) => Promise<void>,
-  stopped: () => boolean = () => false,
-): Promise<number> {
+export async function runBounded(count: number, limit: number, task: (index: number) => Promise<void>, stopped: () => boolean = () => false): Promise<number> {
   let next = 0;
   const worker = async () => {
     while (next < count && !stopped()) await task(next++);

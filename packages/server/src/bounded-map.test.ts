@@ -11,7 +11,10 @@ describe('BoundedMap', () => {
   it('replacing a key does not evict another', () => {
     const map = new BoundedMap<string, number>(2);
     map.set('a', 1).set('b', 2).set('a', 3);
-    expect([...map.entries()]).toEqual([['a', 3], ['b', 2]]);
+    expect([...map.entries()]).toEqual([
+      ['a', 3],
+      ['b', 2],
+    ]);
   });
 
   it('remember computes once per key', () => {

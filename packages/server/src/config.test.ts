@@ -41,7 +41,14 @@ const KEYSET = { publishKey: 'pub', subscribeKey: 'sub' };
 describe('loadConfig: sources and defaults', () => {
   it('without a config file serves the open demo keyset with every default', () => {
     const config = loadConfig({}, {});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, db: resolve('data/roster.db'), synchronous: 'normal', logLevel: 'info', subscribeHoldSeconds: 280 });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      db: resolve('data/roster.db'),
+      synchronous: 'normal',
+      logLevel: 'info',
+      subscribeHoldSeconds: 280,
+    });
     expect(config).toMatchObject({ channelLogSize: 100, channelLogSeconds: 600, channelLogMiB: 256, configFile: undefined, demoKeyset: true });
     expect(config.keysets).toEqual([expect.objectContaining({ publishKey: 'demo', subscribeKey: 'demo', accessManager: false })]);
   });
@@ -49,7 +56,15 @@ describe('loadConfig: sources and defaults', () => {
   it('takes flags over variables over the config file over defaults', () => {
     const path = configFile({ port: 1, host: '0.0.0.0', db: 'file.db', logLevel: 'debug', keysets: [KEYSET] });
     const config = loadConfig({ config: path, port: '3' }, { ROSTER_PORT: '2', ROSTER_HOST: '::1' });
-    expect(config).toMatchObject({ port: 3, host: '::1', db: join(dir, 'file.db'), logLevel: 'debug', channelLogSize: 100, configFile: path, demoKeyset: false });
+    expect(config).toMatchObject({
+      port: 3,
+      host: '::1',
+      db: join(dir, 'file.db'),
+      logLevel: 'debug',
+      channelLogSize: 100,
+      configFile: path,
+      demoKeyset: false,
+    });
     expect(config.keysets.map((keyset) => keyset.subscribeKey)).toEqual(['sub']);
   });
 
@@ -59,7 +74,18 @@ describe('loadConfig: sources and defaults', () => {
     expect(loadConfig({}, { ROSTER_STORE: 'postgresql://db/roster' }).store).toBe('postgresql://db/roster');
     expect(loadConfig({ config: configFile({ store: 'postgres://db/x', db: 'kept.db' }) }, {})).toMatchObject({ store: 'postgres://db/x' });
     expect(problems(() => loadConfig({ store: 'mysql://db/roster' }, {}))).toEqual(['--store mysql://db/roster: expected `sqlite` or a postgres:// URL']);
-    expect(fileProblems({ store: './roster.db' }).problems).toEqual([expect.stringMatching(/: store: expected `sqlite` or a postgres:\/\/ URL, got "\.\/roster\.db"$/)]);
+    expect(fileProblems({ store: './roster.db' }).problems).toEqual([
+      expect.stringMatching(/: store: expected `sqlite` or a postgres:\/\/ URL, got "\.\/roster\.db"$/),
+    ]);
+  });
+
+  it('carries real-time within the node unless `bus` names a NATS server', () => {
+    expect(loadConfig({}, {}).bus).toBe('in-process');
+    expect(loadConfig({ bus: 'nats://nats:4222' }, {}).bus).toBe('nats://nats:4222');
+    expect(loadConfig({}, { ROSTER_BUS: 'nats://a:4222,tls://b:4222?stream=ROSTER_STAGING' }).bus).toBe('nats://a:4222,tls://b:4222?stream=ROSTER_STAGING');
+    expect(loadConfig({ config: configFile({ bus: 'nats://from-file:4222' }) }, {})).toMatchObject({ bus: 'nats://from-file:4222' });
+    expect(problems(() => loadConfig({ bus: 'redis://cache:6379' }, {}))).toEqual(['--bus redis://cache:6379: expected `in-process` or a nats:// URL']);
+    expect(fileProblems({ bus: 'nats:4222' }).problems).toEqual([expect.stringMatching(/: bus: expected `in-process` or a nats:\/\/ URL, got "nats:4222"$/)]);
   });
 
   it('takes a relative db from the config file from the file’s directory, from a flag or variable from the working directory', () => {
@@ -121,7 +147,9 @@ describe('loadConfig: a config file that fails closed', () => {
   });
 
   it('says where a keyset option written at the top level belongs', () => {
-    expect(fileProblems({ accessManager: true }).problems[0]).toContain('accessManager: unknown key at the top level; it is a keyset option and goes inside an entry of "keysets"');
+    expect(fileProblems({ accessManager: true }).problems[0]).toContain(
+      'accessManager: unknown key at the top level; it is a keyset option and goes inside an entry of "keysets"',
+    );
   });
 
   it('checks every type and range, reporting every problem at once', () => {
@@ -209,19 +237,27 @@ describe('loadConfig: a config file that fails closed', () => {
 
   it('refuses a key written twice in one object, naming its JSON path and both places, anywhere in the file', () => {
     // JSON.parse keeps the last: this keyset would run open while its first line says it is locked.
-    const text = '{"keysets": [\n  {"publishKey": "p", "subscribeKey": "s", "secretKey": "sec-c-hidden",\n   "accessManager": true,\n   "accessManager": false}\n]}';
+    const text =
+      '{"keysets": [\n  {"publishKey": "p", "subscribeKey": "s", "secretKey": "sec-c-hidden",\n   "accessManager": true,\n   "accessManager": false}\n]}';
     const { path, problems } = fileProblems(text);
     expect(problems).toEqual([
       `${path}: keysets[0].accessManager: the key is written twice in one object (at line 3, column 4 and at line 4, column 4); JSON keeps only the last, so remove one`,
     ]);
     expect(problems.join('\n')).not.toContain('hidden');
-    expect(fileProblems('{"port": 1, "port": 2}').problems).toEqual([expect.stringContaining(': port: the key is written twice in one object (at line 1, column 2 and at line 1, column 13)')]);
+    expect(fileProblems('{"port": 1, "port": 2}').problems).toEqual([
+      expect.stringContaining(': port: the key is written twice in one object (at line 1, column 2 and at line 1, column 13)'),
+    ]);
     const limits = '{"keysets": [{"publishKey": "p", "subscribeKey": "s", "limits": {"maxMembersPerChannel": 5, "maxMembersPerChannel": 9}}]}';
     expect(fileProblems(limits).problems).toEqual([expect.stringContaining('keysets[0].limits.maxMembersPerChannel: the key is written twice')]);
   });
 
   it('accepts one key name in different objects', () => {
-    const path = configFile({ keysets: [{ ...KEYSET, accessManager: false }, { publishKey: 'pub-2', subscribeKey: 'sub-2', accessManager: false }] });
+    const path = configFile({
+      keysets: [
+        { ...KEYSET, accessManager: false },
+        { publishKey: 'pub-2', subscribeKey: 'sub-2', accessManager: false },
+      ],
+    });
     expect(loadConfig({ config: path }, {}).keysets).toHaveLength(2);
   });
 
@@ -237,8 +273,15 @@ describe('loadConfig: a config file that fails closed', () => {
       `${shared.path}: keysets[1].secretKey: keysets[1] (subscribe key "sub-b") has the same secretKey as keysets[0] (subscribe key "sub-a"); a token made for one would be valid on the other: give each keyset its own (\`npx roster keys new\` prints one)`,
     ]);
     expect(shared.problems.join('\n')).not.toContain('hidden');
-    const publish = fileProblems({ keysets: [{ publishKey: 'pub-c-hidden', subscribeKey: 'sub-a' }, { publishKey: 'pub-c-hidden', subscribeKey: 'sub-b' }] });
-    expect(publish.problems).toEqual([expect.stringContaining('keysets[1].publishKey: keysets[1] (subscribe key "sub-b") has the same publishKey as keysets[0] (subscribe key "sub-a")')]);
+    const publish = fileProblems({
+      keysets: [
+        { publishKey: 'pub-c-hidden', subscribeKey: 'sub-a' },
+        { publishKey: 'pub-c-hidden', subscribeKey: 'sub-b' },
+      ],
+    });
+    expect(publish.problems).toEqual([
+      expect.stringContaining('keysets[1].publishKey: keysets[1] (subscribe key "sub-b") has the same publishKey as keysets[0] (subscribe key "sub-a")'),
+    ]);
     expect(publish.problems.join('\n')).not.toContain('hidden');
   });
 
@@ -257,7 +300,9 @@ describe('loadConfig: a config file that fails closed', () => {
   });
 
   it('names a config file it cannot read', () => {
-    expect(problems(() => loadConfig({ config: join(dir, 'missing.json') }, {}))).toEqual([`${join(dir, 'missing.json')}: cannot read the config file: no such file`]);
+    expect(problems(() => loadConfig({ config: join(dir, 'missing.json') }, {}))).toEqual([
+      `${join(dir, 'missing.json')}: cannot read the config file: no such file`,
+    ]);
   });
 });
 
@@ -265,7 +310,9 @@ describe('loadConfig: flags and environment variables', () => {
   it('names the variable or flag and what it expects', () => {
     expect(problems(() => loadConfig({}, { ROSTER_PORT: 'abc' }))).toEqual(['ROSTER_PORT=abc: expected an integer from 0 to 65535']);
     expect(problems(() => loadConfig({ port: '8080x' }, {}))).toEqual(['--port 8080x: expected an integer from 0 to 65535']);
-    expect(problems(() => loadConfig({}, { ROSTER_LOG_LEVEL: 'loud' }))).toEqual(['ROSTER_LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent']);
+    expect(problems(() => loadConfig({}, { ROSTER_LOG_LEVEL: 'loud' }))).toEqual([
+      'ROSTER_LOG_LEVEL=loud: expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
     expect(problems(() => loadConfig({ subscribeHoldSeconds: '0' }, {}))).toEqual(['--subscribe-hold 0: expected a number above 0 and at most 300']);
     expect(problems(() => loadConfig({ channelLogSize: '1.5' }, {}))).toEqual(['--channel-log-size 1.5: expected an integer of at least 1']);
   });
@@ -275,7 +322,9 @@ describe('loadConfig: flags and environment variables', () => {
       expect(problems(() => loadConfig({ port: text }, {}))).toEqual([`--port ${text}: expected an integer from 0 to 65535`]);
     }
     for (const text of [' 1', '+1', '1 ', 'Infinity']) {
-      expect(problems(() => loadConfig({}, { ROSTER_SUBSCRIBE_HOLD: text }))).toEqual([`ROSTER_SUBSCRIBE_HOLD=${text}: expected a number above 0 and at most 300`]);
+      expect(problems(() => loadConfig({}, { ROSTER_SUBSCRIBE_HOLD: text }))).toEqual([
+        `ROSTER_SUBSCRIBE_HOLD=${text}: expected a number above 0 and at most 300`,
+      ]);
     }
     expect(loadConfig({ port: '08080' }, { ROSTER_SUBSCRIBE_HOLD: '.5' })).toMatchObject({ port: 8080, subscribeHoldSeconds: 0.5 });
   });
@@ -297,7 +346,9 @@ describe('loadConfig: flags and environment variables', () => {
   });
 
   it('warns of ROSTER_* variables that are not settings, with the nearest one', () => {
-    expect(unknownEnvWarnings({ ROSTER_PROT: '1', ROSTER_PORT: '2', HOME: '/' })).toEqual(['warning: ROSTER_PROT is not a Roster setting and is ignored (did you mean ROSTER_PORT?)']);
+    expect(unknownEnvWarnings({ ROSTER_PROT: '1', ROSTER_PORT: '2', HOME: '/' })).toEqual([
+      'warning: ROSTER_PROT is not a Roster setting and is ignored (did you mean ROSTER_PORT?)',
+    ]);
     expect(unknownEnvWarnings({ ROSTER_SOMETHING_ELSE: '1' })).toEqual(['warning: ROSTER_SOMETHING_ELSE is not a Roster setting and is ignored']);
   });
 });
@@ -326,7 +377,18 @@ describe('configSummary', () => {
     const summary = configSummary(loadConfig({ store: 'postgres://roster:s3cret@db.internal:5432/roster?sslmode=require' }, {}));
     expect(summary[1]).toBe('database: PostgreSQL postgres://roster:***@db.internal:5432/roster?sslmode=require, shared by every node that names it');
     expect(summary.join('\n')).not.toContain('s3cret');
-    expect(configSummary(loadConfig({}, { ROSTER_STORE: 'postgresql://db/roster' }))[1]).toBe('database: PostgreSQL postgresql://db/roster, shared by every node that names it');
+    expect(configSummary(loadConfig({}, { ROSTER_STORE: 'postgresql://db/roster' }))[1]).toBe(
+      'database: PostgreSQL postgresql://db/roster, shared by every node that names it',
+    );
+  });
+
+  it('names a NATS bus by its URL without a password, and says nothing of the in-process one', () => {
+    const summary = configSummary(loadConfig({ bus: 'nats://roster:s3cret@nats-1:4222,nats://roster:s3cret@nats-2:4222?stream=ROSTER_PROD' }, {}));
+    expect(summary[2]).toBe(
+      'event bus: NATS JetStream nats://roster:***@nats-1:4222,nats://roster:***@nats-2:4222?stream=ROSTER_PROD, shared by every node that names it',
+    );
+    expect(summary.join('\n')).not.toContain('s3cret');
+    expect(configSummary(loadConfig({}, {})).join('\n')).not.toContain('event bus');
   });
 
   it('says when the open demo keyset is served', () => {

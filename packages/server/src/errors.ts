@@ -49,9 +49,7 @@ export class RosterError extends Error {
 
 /** A 400 naming one offending field. */
 export function invalid(location: string, locationType: LocationType, message: string): RosterError {
-  return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-    { message, location, locationType },
-  ]);
+  return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [{ message, location, locationType }]);
 }
 
 /**

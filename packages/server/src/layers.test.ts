@@ -55,7 +55,10 @@ function layerOf(file: string): Layer {
 /** Every relative import of a file (static, type-only, re-export and dynamic), as absolute paths. */
 function relativeImports(file: string, text = readFileSync(file, 'utf8')): string[] {
   const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles.map((ref) => ref.fileName).filter((name) => name.startsWith('.')).map((name) => resolve(dirname(file), name));
+  return importedFiles
+    .map((ref) => ref.fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => resolve(dirname(file), name));
 }
 
 interface Arrow {

@@ -27,31 +27,30 @@ function report(config: Config): void {
   for (const line of configSummary(config)) console.log(line);
 }
 
-addOptions(program.command('serve').description('serve the REST and real-time API'))
-  .action(async (_options: unknown, command: Command) => {
-    const config = configFrom(flagValues(command));
-    report(config);
-    let node: Awaited<ReturnType<typeof startNode>> | undefined;
-    let stopping = false;
-    // Handlers first: a signal that arrives while the node starts must still stop it cleanly.
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`${signal}: finishing in-flight requests and closing the database`);
-      (node?.close() ?? Promise.resolve()).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error(error);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    node = await startedNode(config);
-    if (stopping) await node.close();
-    else console.log(`Roster listening on ${node.url}`);
-  });
+addOptions(program.command('serve').description('serve the REST and real-time API')).action(async (_options: unknown, command: Command) => {
+  const config = configFrom(flagValues(command));
+  report(config);
+  let node: Awaited<ReturnType<typeof startNode>> | undefined;
+  let stopping = false;
+  // Handlers first: a signal that arrives while the node starts must still stop it cleanly.
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests and closing the database`);
+    (node?.close() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  node = await startedNode(config);
+  if (stopping) await node.close();
+  else console.log(`Roster listening on ${node.url}`);
+});
 
 /** Starts the node; a failure with a known cause becomes one line naming the setting to change. */
 async function startedNode(config: Config): ReturnType<typeof startNode> {
@@ -69,7 +68,9 @@ addOptions(program.command('migrate-schema'), ['config', 'store'])
   .action(async (options: { dryRun?: boolean }, command: Command) => {
     const config = configFrom(flagValues(command));
     if (!isPostgresUrl(config.store)) {
-      throw new Error('migrate-schema works on a PostgreSQL store: give --store postgres://… (or ROSTER_STORE, or "store" in the config file). A SQLite database migrates itself when a node opens it.');
+      throw new Error(
+        'migrate-schema works on a PostgreSQL store: give --store postgres://… (or ROSTER_STORE, or "store" in the config file). A SQLite database migrates itself when a node opens it.',
+      );
     }
     const db = connect(config.store, { max: 1 });
     try {

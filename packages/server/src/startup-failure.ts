@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { BusOpenError } from './realtime/create-bus.ts';
 import { PostgresOpenError } from './store/postgres/index.ts';
 
 /** Where each setting a start can fail on is set, for messages that tell the user what to change. */
@@ -7,6 +8,7 @@ const SET_BY = {
   port: '--port / ROSTER_PORT / "port" in the config file',
   db: '--db / ROSTER_DB / "db" in the config file',
   store: '--store / ROSTER_STORE / "store" in the config file',
+  bus: '--bus / ROSTER_BUS / "bus" in the config file',
 } as const;
 
 /** What Node's `net` and better-sqlite3 put on the errors they throw. */
@@ -24,16 +26,18 @@ interface SystemError {
  * `Cannot listen: port 8080 on 127.0.0.1 is already in use (set by --port / ROSTER_PORT / "port"
  * in the config file)`, or undefined for a failure with no known cause (its own message is best).
  * Covers the listening socket (port taken or privileged, host not local or not resolvable) and
- * the database file (not SQLite, damaged, any other SQLite error), named by its absolute path, and
- * a PostgreSQL database that cannot be opened.
+ * the database file (not SQLite, damaged, any other SQLite error), named by its absolute path, a
+ * PostgreSQL database that cannot be opened, and a NATS event bus that cannot be reached.
  */
 export function startupFailure(error: unknown, config: Config): string | undefined {
   if (!(error instanceof Error)) return undefined;
   if (error instanceof PostgresOpenError) return `${error.message} (set by ${SET_BY.store})`;
+  if (error instanceof BusOpenError) return `${error.message} (set by ${SET_BY.bus})`;
   const failure = error as SystemError;
   if (typeof failure.code !== 'string') return undefined;
   if (failure.syscall === 'listen') return listenFailure(failure.code, failure, config);
-  if (failure.syscall === 'getaddrinfo') return `Cannot listen on ${String(failure.hostname ?? config.host)}: the host name does not resolve to an address (${failure.code}; set by ${SET_BY.host})`;
+  if (failure.syscall === 'getaddrinfo')
+    return `Cannot listen on ${String(failure.hostname ?? config.host)}: the host name does not resolve to an address (${failure.code}; set by ${SET_BY.host})`;
   if (failure.code.startsWith('SQLITE_')) return databaseFailure(failure.code, failure.message, config.db);
   return undefined;
 }

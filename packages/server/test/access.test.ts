@@ -40,9 +40,19 @@ async function raw(method: string, path: string, query: Record<string, string>, 
     params.set('signature', signatureV2(KEYSET, method, path, sortedQuery(pairs), options.body ?? ''));
   }
   const headers: Record<string, string> = options.body === undefined ? {} : { 'content-type': 'application/json' };
-  const response = await fetch(`${server.url}${path}?${params.toString().replace(/\+/g, '%20')}`, { method, headers, body: options.body });
+  const response = await fetch(`${server.url}${path}?${params.toString().replace(/\+/g, '%20')}`, { method, headers, body: options.body ?? null });
   const text = await response.text();
-  return { status: response.status, text, json: (() => { try { return JSON.parse(text) as unknown; } catch { return undefined; } })() };
+  return {
+    status: response.status,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
 }
 
 beforeAll(async () => {
@@ -183,7 +193,11 @@ describe('grant and revoke endpoints', () => {
     const reply = await raw('POST', `/v3/pam/${SUB}/grant`, { uuid: 'x' }, { body, sign: true });
     expect(reply.status).toBe(400);
     expect(reply.json).toEqual({
-      error: { message: 'Invalid ttl', source: 'grant', details: [{ message: 'Range should be 1 to 43200 minute(s).', location: 'ttl', locationType: 'body' }] },
+      error: {
+        message: 'Invalid ttl',
+        source: 'grant',
+        details: [{ message: 'Range should be 1 to 43200 minute(s).', location: 'ttl', locationType: 'body' }],
+      },
       service: 'Access Manager',
       status: 400,
     });
@@ -208,7 +222,11 @@ describe('signed requests', () => {
     const wrong = new PubNub({ ...KEYSET, secretKey: 'sec-c-wrong', userId: 'admin', origin: server.origin, ssl: false, logVerbosity: false });
     clients.push(wrong);
     expect(await statusOf(wrong.publish({ channel: 'room-1', message: { hello: 'world' } }))).toBe(403);
-    const reply = await raw('GET', `/publish/${KEYSET.publishKey}/${SUB}/0/room-1/0/%22x%22`, { uuid: 'a', timestamp: String(Math.floor(Date.now() / 1000)), signature: 'v2.bad' });
+    const reply = await raw('GET', `/publish/${KEYSET.publishKey}/${SUB}/0/room-1/0/%22x%22`, {
+      uuid: 'a',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      signature: 'v2.bad',
+    });
     expect(reply.status).toBe(403);
     expect(reply.json).toMatchObject({ error: true, status: 403, service: 'Access Manager' });
   });
@@ -217,7 +235,12 @@ describe('signed requests', () => {
     const token = await aliceToken();
     const mutate = (text: string) =>
       fc.tuple(fc.nat(text.length), fc.string({ maxLength: 3 })).map(([at, insert]) => text.slice(0, at) + insert + text.slice(at + 1));
-    const value = fc.oneof(fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 80 }), mutate(token), mutate('v2.qYaUVMHP50BFY_yT7yg108i5eHSAPu-iGxRu5vvRhH0'));
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.base64String({ maxLength: 80 }),
+      mutate(token),
+      mutate('v2.qYaUVMHP50BFY_yT7yg108i5eHSAPu-iGxRu5vvRhH0'),
+    );
     await fc.assert(
       fc.asyncProperty(value, value, fc.constantFrom('GET', 'PATCH', 'DELETE'), fc.integer({ min: -100, max: 100 }), async (auth, signature, method, skew) => {
         const query = { uuid: 'alice', auth, signature, timestamp: String(Math.floor(Date.now() / 1000) + skew) };

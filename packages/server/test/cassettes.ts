@@ -15,8 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 /** The conformance directory (override with ROSTER_CONFORMANCE_DIR). */
-export const CONFORMANCE_DIR =
-  process.env['ROSTER_CONFORMANCE_DIR'] ?? fileURLToPath(new URL('../../../../shared/conformance/', import.meta.url));
+export const CONFORMANCE_DIR = process.env['ROSTER_CONFORMANCE_DIR'] ?? fileURLToPath(new URL('../../../../shared/conformance/', import.meta.url));
 
 export const PYTHON_FIXTURES = join(CONFORMANCE_DIR, 'pubnub-python/tests/integrational/fixtures');
 export const SWIFT_RESPONSES = join(CONFORMANCE_DIR, 'pubnub-swift/Tests/PubNubUnitTests/Support/Responses');
@@ -205,9 +204,7 @@ function parseJson(text: string): unknown {
 function splitUri(uri: string): { path: string; query: string } {
   const withoutOrigin = uri.replace(/^[a-z]+:\/\/[^/]+/i, '');
   const question = withoutOrigin.indexOf('?');
-  return question < 0
-    ? { path: withoutOrigin, query: '' }
-    : { path: withoutOrigin.slice(0, question), query: withoutOrigin.slice(question + 1) };
+  return question < 0 ? { path: withoutOrigin, query: '' } : { path: withoutOrigin.slice(0, question), query: withoutOrigin.slice(question + 1) };
 }
 
 const cache = new Map<string, Cassette>();

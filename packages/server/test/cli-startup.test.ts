@@ -21,7 +21,7 @@ interface Run {
 }
 
 /** Runs `roster serve ...args` in `cwd` and expects it to exit by itself. */
-async function serveUntilExit(args: string[], options: { cwd?: string; uid?: number } = {}): Promise<Run> {
+async function serveUntilExit(args: string[], options: { cwd?: string; uid?: number | undefined } = {}): Promise<Run> {
   const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid };
   try {
     const { stdout, stderr } = await execute(process.execPath, [BIN, 'serve', ...args], { cwd: options.cwd ?? dir, timeout: 25_000, ...ids });
@@ -84,7 +84,9 @@ describe('roster serve names the setting when it cannot listen', () => {
 
   it('says a host name does not resolve', async () => {
     const unknown = await serveUntilExit(['--port', '0', '--host', 'no-such-host.invalid', '--db', ':memory:']);
-    expect(failure(unknown)).toMatch(/^Cannot listen on no-such-host\.invalid: the host name does not resolve to an address \((ENOTFOUND|EAI_AGAIN); set by --host \/ ROSTER_HOST \/ "host" in the config file\)$/);
+    expect(failure(unknown)).toMatch(
+      /^Cannot listen on no-such-host\.invalid: the host name does not resolve to an address \((ENOTFOUND|EAI_AGAIN); set by --host \/ ROSTER_HOST \/ "host" in the config file\)$/,
+    );
   });
 });
 

@@ -30,7 +30,14 @@ function configFile(name: string, content: unknown): string {
   return path;
 }
 
-const LOCKED = { publishKey: 'pub-c-hidden', subscribeKey: 'sub-c-locked', secretKey: 'sec-c-hidden', accessManager: true, disallowGetAllUuids: true, disallowGetAllChannels: true };
+const LOCKED = {
+  publishKey: 'pub-c-hidden',
+  subscribeKey: 'sub-c-locked',
+  secretKey: 'sec-c-hidden',
+  accessManager: true,
+  disallowGetAllUuids: true,
+  disallowGetAllChannels: true,
+};
 
 /** Runs `roster serve` in a fresh directory with the given env, as a user would. */
 function serve(env: Record<string, string>, args: string[] = []) {
@@ -58,7 +65,9 @@ describe('roster serve', () => {
     try {
       const url = await run.listening;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(run.output()).toContain(`Roster ${VERSION}\nconfig file: none\ndatabase: ${join(realpathSync(run.cwd), 'data', 'roster.db')}\nkeyset demo: signatures off, Access Manager off`);
+      expect(run.output()).toContain(
+        `Roster ${VERSION}\nconfig file: none\ndatabase: ${join(realpathSync(run.cwd), 'data', 'roster.db')}\nkeyset demo: signatures off, Access Manager off`,
+      );
       expect(run.output()).toContain('demo keyset: served, open to anyone (no config file declares keysets)');
       expect(existsSync(join(run.cwd, 'data', 'roster.db'))).toBe(true);
       const reply = await fetch(`${url}/v2/objects/demo/uuids/me`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"Me"}' });

@@ -342,7 +342,8 @@ function compare(recorded: Expected, actual: unknown, path: string, options: Com
 
   if (path === '$.totalCount' && options.expectation?.totalCount !== undefined) {
     // Deliberate: see the scenario's expectation.
-    if (actual !== options.expectation.totalCount) problem(`expected totalCount ${options.expectation.totalCount} (${options.expectation.why}), got ${show(actual)}`);
+    if (actual !== options.expectation.totalCount)
+      problem(`expected totalCount ${options.expectation.totalCount} (${options.expectation.why}), got ${show(actual)}`);
     return;
   }
   if (isMarker(recorded)) {
@@ -391,7 +392,8 @@ function compare(recorded: Expected, actual: unknown, path: string, options: Com
 function compareVolatile(marker: Marker, actual: unknown, options: CompareOptions, problem: (message: string) => void): void {
   switch (marker.$) {
     case 'updated':
-      if (typeof actual !== 'string' || !UPDATED_FORMAT.test(actual)) problem(`expected an ISO 8601 UTC instant like 2024-03-07T08:49:07.011608Z, got ${show(actual)}`);
+      if (typeof actual !== 'string' || !UPDATED_FORMAT.test(actual))
+        problem(`expected an ISO 8601 UTC instant like 2024-03-07T08:49:07.011608Z, got ${show(actual)}`);
       return;
     case 'eTag': {
       if (typeof actual !== 'string' || actual === '') {
@@ -517,8 +519,7 @@ for (const scenario of SCENARIOS) {
         continue;
       }
 
-      const interactions =
-        step.kind === 'setup' ? cassette.interactions.filter((i) => step.only.includes(i.index)) : cassette.interactions;
+      const interactions = step.kind === 'setup' ? cassette.interactions.filter((i) => step.only.includes(i.index)) : cassette.interactions;
       for (const interaction of interactions) {
         if (step.kind === 'setup') {
           it(`setup: ${step.cassette} ${label(interaction)} (${step.why})`, async () => {
@@ -572,7 +573,10 @@ describe('recorded list orders, with requests sent as application/json', () => {
   });
 
   it('native_sync/objects_v2/memberships/set_memberships.json #2: the same order for a user’s memberships', async () => {
-    const body = { set: [{ channel: { id: 'somechannel_with_custom' } }, { channel: { id: 'somechannelid' } }, { channel: { id: 'somechannel' } }], delete: [] };
+    const body = {
+      set: [{ channel: { id: 'somechannel_with_custom' } }, { channel: { id: 'somechannelid' } }, { channel: { id: 'somechannel' } }],
+      delete: [],
+    };
     const answer = await send(server, 'PATCH', `${base}/uuids/someuuid/channels?include=custom%2Cchannel.custom`, json, JSON.stringify(body));
     expect(answer.status).toBe(200);
     expect(listIds(answer)).toEqual(['somechannel', 'somechannelid', 'somechannel_with_custom']);
@@ -701,7 +705,13 @@ describe('Swift SDK fixtures: Objects response envelopes', () => {
   });
 
   it('objects_channel_fetch_success.json: a channel with include=custom,status,type', async () => {
-    const body = { name: 'Test Channel', description: 'Test Description', type: 'Test Type', status: 'Test Status', custom: { string: 'String', int: 1, double: 1.1, bool: true } };
+    const body = {
+      name: 'Test Channel',
+      description: 'Test Description',
+      type: 'Test Type',
+      status: 'Test Status',
+      custom: { string: 'String', int: 1, double: 1.1, bool: true },
+    };
     await send(server, 'PATCH', `${base}/channels/TestChannel`, json, JSON.stringify(body));
     expectEnvelope('objects_channel_fetch_success.json', await send(server, 'GET', `${base}/channels/TestChannel?include=custom,status,type`, {}));
   });

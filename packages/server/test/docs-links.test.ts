@@ -68,8 +68,12 @@ function packageSources(): string[] {
 
 /** What is wrong with a path cited in `file`, or `undefined` when it names an existing file. */
 function citationProblem(file: string, cited: string): string | undefined {
+  // A package's build output (`npm run build`, `npm pack`) is not in the repository.
+  if (cited.startsWith('dist/')) return undefined;
   const bases = [dirname(file), ROOT, ...packageSources()];
-  return bases.some((base) => existsSync(join(base, cited))) ? undefined : `\`${cited}\` names no file (from ${relative(ROOT, dirname(file)) || '.'}, the root or packages/*/src)`;
+  return bases.some((base) => existsSync(join(base, cited)))
+    ? undefined
+    : `\`${cited}\` names no file (from ${relative(ROOT, dirname(file)) || '.'}, the root or packages/*/src)`;
 }
 
 const isExternal = (target: string) => /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//');
@@ -124,7 +128,10 @@ describe('Markdown links', () => {
     expect(problemWith(join(ROOT, 'README.md'), 'docs/decisions.md#sdk-request-defaults')).toBeUndefined();
     expect(problemWith(join(ROOT, 'README.md'), 'docs/decisions.md#no-such-heading')).toMatch(/has no heading/);
     expect(problemWith(join(ROOT, 'README.md'), 'spec/decisions.md')).toMatch(/does not exist/);
-    expect(citedPaths('as `spec/decisions.md` "Events" says; see `query/filter/compile.ts`, not `npm test`')).toEqual(['spec/decisions.md', 'query/filter/compile.ts']);
+    expect(citedPaths('as `spec/decisions.md` "Events" says; see `query/filter/compile.ts`, not `npm test`')).toEqual([
+      'spec/decisions.md',
+      'query/filter/compile.ts',
+    ]);
     expect(citationProblem(join(ROOT, 'README.md'), 'spec/decisions.md')).toMatch(/names no file/);
     expect(citationProblem(join(ROOT, 'docs/benchmarks.md'), 'query/filter/compile.ts')).toBeUndefined();
   });

@@ -37,7 +37,7 @@ export function objectsClient(server: RunningServer, subKey = 'demo') {
       headers['content-type'] ??= 'application/json';
     }
     const url = path.startsWith('/') ? `${server.url}${path}` : `${server.url}/v2/objects/${subKey}/${path}`;
-    const response = await fetch(`${url}${queryString(options.query)}`, { method, headers, body });
+    const response = await fetch(`${url}${queryString(options.query)}`, { method, headers, body: body ?? null });
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -73,7 +73,11 @@ describe('valid ids of up to 92 characters in any script', () => {
     const tt: string = handshake.body.t.t;
     const sent = await get(`/publish/demo/demo/0/${encode(id)}/0/${encode('"hello"')}?uuid=${encode(id)}`);
     expect(sent.body).toEqual([1, 'Sent', expect.any(String)]);
-    const posted = await get(`/publish/demo/demo/0/${encode(id)}/0?uuid=p`, { method: 'POST', body: '"posted"', headers: { 'content-type': 'application/json' } });
+    const posted = await get(`/publish/demo/demo/0/${encode(id)}/0?uuid=p`, {
+      method: 'POST',
+      body: '"posted"',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(posted.body[0]).toBe(1);
     expectOk(await api.patch(path('channels', id), { name: 'event' }), 'channel set');
     const poll = await get(`/v2/subscribe/demo/${encode(id)}/0?uuid=s&tt=${tt}&tr=1`);
@@ -111,7 +115,10 @@ describe('one character more is a 400 naming where the id was', () => {
     const posted = await get(`/publish/demo/demo/0/${encode(id)}/0`, { method: 'POST', body: '"x"', headers: { 'content-type': 'application/json' } });
     expect(posted.status).toBe(400);
     const subscribed = await get(`/v2/subscribe/demo/ok,${encode(id)}/0`);
-    expect(subscribed).toMatchObject({ status: 400, body: { error: true, service: 'Subscribe', message: 'Channel names are at most 92 characters; one has 93.' } });
+    expect(subscribed).toMatchObject({
+      status: 400,
+      body: { error: true, service: 'Subscribe', message: 'Channel names are at most 92 characters; one has 93.' },
+    });
     const heartbeat = await get(`/v2/presence/sub-key/demo/channel/${encode(id)}/heartbeat`);
     expect(heartbeat).toMatchObject({ status: 400, body: { error: true, message: 'Channel names are at most 92 characters; one has 93.' } });
   });
@@ -132,7 +139,12 @@ describe('one character more is a 400 naming where the id was', () => {
   });
 
   it('holds the uuid query parameter of publish, subscribe and presence to the id rule', async () => {
-    const refused = { [`${'u'.repeat(93)}`]: 'The uuid is 93 characters long; at most 92 are allowed.', 'u\n': 'The uuid must not contain control characters.', 'u\u0000': 'The uuid must not contain control characters.', '': 'The uuid must not be empty.' };
+    const refused = {
+      [`${'u'.repeat(93)}`]: 'The uuid is 93 characters long; at most 92 are allowed.',
+      'u\n': 'The uuid must not contain control characters.',
+      'u\u0000': 'The uuid must not contain control characters.',
+      '': 'The uuid must not be empty.',
+    };
     for (const [uuid, message] of Object.entries(refused)) {
       const published = await get(`/publish/demo/demo/0/ch/0/${encode('"x"')}?uuid=${encode(uuid)}`);
       expect(published.status, JSON.stringify(uuid)).toBe(400);
@@ -147,7 +159,10 @@ describe('one character more is a 400 naming where the id was', () => {
   });
 
   it('refuses an id in a body that is not well-formed Unicode', async () => {
-    const reply = await api.send('PATCH', 'uuids/u/channels', { rawBody: '{"set":[{"channel":{"id":"a\\ud800"}}]}', headers: { 'content-type': 'application/json' } });
+    const reply = await api.send('PATCH', 'uuids/u/channels', {
+      rawBody: '{"set":[{"channel":{"id":"a\\ud800"}}]}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.error.details[0]).toMatchObject({ location: 'set[0].channel.id', message: expect.stringContaining('lone surrogate') });
   });

@@ -16,22 +16,38 @@ const ids = (reply: { body: { data: { channel?: { id: string }; uuid?: { id: str
 describe('memberships of a user', () => {
   it('sets memberships and answers the user’s whole list after the change', async () => {
     await api.patch('channels/c-room', { name: 'Room', description: 'd', status: 'open', custom: { topic: 'x' } });
-    const first = await api.patch('uuids/m-alice/channels', { set: [{ channel: { id: 'c-room' }, custom: { role: 'admin' }, status: 'active', type: 'owner' }] }, { query: { include: 'custom,status,type,channel,channel.custom' } });
+    const first = await api.patch(
+      'uuids/m-alice/channels',
+      { set: [{ channel: { id: 'c-room' }, custom: { role: 'admin' }, status: 'active', type: 'owner' }] },
+      { query: { include: 'custom,status,type,channel,channel.custom' } },
+    );
     expect(first.status).toBe(200);
     const item = first.body.data[0];
     expect(Object.keys(item)).toEqual(['channel', 'type', 'status', 'custom', 'updated', 'eTag']);
     expect(item).toMatchObject({ type: 'owner', status: 'active', custom: { role: 'admin' } });
-    expect(item.channel).toEqual({ id: 'c-room', name: 'Room', description: 'd', custom: { topic: 'x' }, updated: expect.stringMatching(ISO_UPDATED), eTag: expect.any(String) });
+    expect(item.channel).toEqual({
+      id: 'c-room',
+      name: 'Room',
+      description: 'd',
+      custom: { topic: 'x' },
+      updated: expect.stringMatching(ISO_UPDATED),
+      eTag: expect.any(String),
+    });
     expect(item.eTag).toMatch(/^[A-Za-z0-9+/]+$/);
 
-    const second = await api.patch('uuids/m-alice/channels', { set: [{ channel: { id: 'c-no-metadata' } }], delete: [] }, { query: { include: 'channel' , count: true } });
+    const second = await api.patch(
+      'uuids/m-alice/channels',
+      { set: [{ channel: { id: 'c-no-metadata' } }], delete: [] },
+      { query: { include: 'channel', count: true } },
+    );
     expect(ids(second)).toEqual(['c-no-metadata', 'c-room']);
     expect(second.body.totalCount).toBe(2);
     expect(second.body.data[0].channel).toEqual({ id: 'c-no-metadata' });
   });
 
   it('upserts a membership field by field and keeps eTag/updated on an identical set', async () => {
-    const set = (item: object) => api.patch('uuids/m-bob/channels', { set: [{ channel: { id: 'c1' }, ...item }] }, { query: { include: 'custom,status,type' } });
+    const set = (item: object) =>
+      api.patch('uuids/m-bob/channels', { set: [{ channel: { id: 'c1' }, ...item }] }, { query: { include: 'custom,status,type' } });
     const first = (await set({ status: 's', type: 't', custom: { a: 1 } })).body.data[0];
     const onlyType = (await set({ type: 't2' })).body.data[0];
     expect(onlyType).toMatchObject({ status: 's', type: 't2', custom: { a: 1 } });
@@ -64,9 +80,13 @@ describe('memberships of a user', () => {
 describe('members of a channel', () => {
   it('sets, lists with the user objects and removes members', async () => {
     await api.patch('uuids/mem-1', { name: 'One', status: 'online', custom: { k: 1 } });
-    const set = await api.patch('channels/team/uuids', { set: [{ uuid: { id: 'mem-1' }, type: 'QA', status: 'active', custom: { isCustom: true } }, { uuid: { id: 'mem-2' } }] }, {
-      query: { include: 'custom,uuid,uuid.custom,uuid.status' },
-    });
+    const set = await api.patch(
+      'channels/team/uuids',
+      { set: [{ uuid: { id: 'mem-1' }, type: 'QA', status: 'active', custom: { isCustom: true } }, { uuid: { id: 'mem-2' } }] },
+      {
+        query: { include: 'custom,uuid,uuid.custom,uuid.status' },
+      },
+    );
     expect(set.body.data[0]).toMatchObject({ uuid: { id: 'mem-1', name: 'One', status: 'online', custom: { k: 1 } }, custom: { isCustom: true } });
     expect(Object.keys(set.body.data[0].uuid)).toEqual(['id', 'name', 'externalId', 'profileUrl', 'email', 'status', 'custom', 'updated', 'eTag']);
     expect(set.body.data[1]).toMatchObject({ uuid: { id: 'mem-2' }, custom: null });

@@ -14,7 +14,15 @@ const ALL = { include: 'custom,status,type' };
 
 describe('user metadata', () => {
   it('sets a user and answers it in PubNub’s shape and key order', async () => {
-    const body = { name: 'Alice', email: 'a@example.com', externalId: 'ext-1', profileUrl: 'http://a', status: 'online', type: 'admin', custom: { age: 36, city: 'London', vip: true } };
+    const body = {
+      name: 'Alice',
+      email: 'a@example.com',
+      externalId: 'ext-1',
+      profileUrl: 'http://a',
+      status: 'online',
+      type: 'admin',
+      custom: { age: 36, city: 'London', vip: true },
+    };
     const reply = await api.patch('uuids/alice', body, { query: ALL });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toContain('application/json');
@@ -59,7 +67,10 @@ describe('user metadata', () => {
   });
 
   it('answers 404 in the objects envelope for a missing user, and 200 data:null on delete', async () => {
-    expect(await api.get('uuids/nobody')).toMatchObject({ status: 404, body: { status: 404, error: { message: 'Requested object was not found.', source: 'objects' } } });
+    expect(await api.get('uuids/nobody')).toMatchObject({
+      status: 404,
+      body: { status: 404, error: { message: 'Requested object was not found.', source: 'objects' } },
+    });
     expect((await api.delete('uuids/nobody')).body).toEqual({ status: 200, data: null });
     await api.patch('uuids/gone', { name: 'Gone' });
     expect((await api.delete('uuids/gone')).body).toEqual({ status: 200, data: null });
@@ -81,7 +92,10 @@ describe('conditional writes with If-Match', () => {
     const updated = await api.patch('channels/room', { description: 'd' }, { headers: { 'if-match': eTag }, query: ALL });
     expect(updated.status).toBe(200);
     const stale = await api.patch('channels/room', { name: 'Hijacked' }, { headers: { 'if-match': eTag } });
-    expect(stale).toMatchObject({ status: 412, body: { status: 412, error: { message: 'Channel to update has been modified after it was read.', source: 'objects' } } });
+    expect(stale).toMatchObject({
+      status: 412,
+      body: { status: 412, error: { message: 'Channel to update has been modified after it was read.', source: 'objects' } },
+    });
     expect((await api.get('channels/room')).body.data.name).toBe('Room');
   });
 
@@ -99,7 +113,11 @@ describe('conditional writes with If-Match', () => {
 
 describe('channel metadata', () => {
   it('sets, reads, lists and removes channels with description', async () => {
-    const reply = await api.patch('channels/general', { name: 'General', description: 'All hands', type: 'public', status: 'open', custom: { public: true } }, { query: ALL });
+    const reply = await api.patch(
+      'channels/general',
+      { name: 'General', description: 'All hands', type: 'public', status: 'open', custom: { public: true } },
+      { query: ALL },
+    );
     expect(Object.keys(reply.body.data)).toEqual(['id', 'name', 'description', 'type', 'status', 'custom', 'updated', 'eTag']);
     expect(reply.body.data.eTag).toMatch(/^[0-9a-f]{32}$/);
     const list = await api.get('channels', { query: { filter: 'id == "general"', include: 'custom' } });

@@ -8,7 +8,12 @@ const server = useServer();
 
 async function request(path: string, method = 'GET') {
   const response = await fetch(`${server.url}${path}`, { method });
-  return { status: response.status, type: response.headers.get('content-type'), server: response.headers.get('server'), body: JSON.parse(await response.text()) as unknown };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    server: response.headers.get('server'),
+    body: JSON.parse(await response.text()) as unknown,
+  };
 }
 
 describe('a path no route answers', () => {
@@ -55,7 +60,10 @@ describe('the Server header', () => {
     for (const path of ['/time/0', '/v2/objects/demo/uuids/nobody', '/v2/subscribe/demo/a/0', '/nothing']) {
       expect((await request(path)).server, path).toBe(`Roster/${VERSION}`);
     }
-    const preflight = await fetch(`${server.url}/v2/objects/demo/uuids`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'GET' } });
+    const preflight = await fetch(`${server.url}/v2/objects/demo/uuids`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.headers.get('server')).toBe(`Roster/${VERSION}`);
   });
 });

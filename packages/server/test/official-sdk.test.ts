@@ -61,6 +61,18 @@ function ids(items: readonly ({ id: string } | { channel: { id: string } } | { u
   return items.map((item) => ('id' in item ? item.id : 'channel' in item ? item.channel.id : item.uuid.id));
 }
 
+/** The `page` option for the page after `answer`; an answer without a `next` cursor fails the test. */
+function after(answer: { next?: string | undefined }): { next: string } {
+  if (answer.next === undefined) throw new Error('the answer has no next cursor');
+  return { next: answer.next };
+}
+
+/** The `page` option for the page before `answer`; an answer without a `prev` cursor fails the test. */
+function before(answer: { prev?: string | undefined }): { prev: string } {
+  if (answer.prev === undefined) throw new Error('the answer has no prev cursor');
+  return { prev: answer.prev };
+}
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describe('official SDK: user (uuid) metadata', () => {
@@ -182,25 +194,25 @@ describe('official SDK: getAllUUIDMetadata (include, limit, filter, sort, paging
     expect(first.prev).toBeUndefined();
     expect(first.next).toEqual(expect.any(String));
 
-    const second = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: { next: first.next } });
+    const second = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: after(first) });
     expect(ids(second.data)).toEqual(['gu-c', 'gu-d']);
     expect(second.totalCount).toBe(5);
     expect(second.prev).toEqual(expect.any(String));
     expect(second.next).toEqual(expect.any(String));
 
-    const third = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: { next: second.next } });
+    const third = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: after(second) });
     expect(ids(third.data)).toEqual(['gu-e']);
     expect(third.prev).toEqual(expect.any(String));
     expect(third.next).toEqual(expect.any(String)); // PubNub sends next even on the last page
 
-    const past = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: { next: third.next } });
+    const past = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: after(third) });
     expect(past.data).toEqual([]);
     expect(past.next).toBeUndefined();
     expect(past.prev).toBeUndefined();
 
-    const back = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: { prev: third.prev } });
+    const back = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: before(third) });
     expect(ids(back.data)).toEqual(['gu-c', 'gu-d']);
-    const backAgain = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: { prev: back.prev } });
+    const backAgain = await pubnub().objects.getAllUUIDMetadata({ include, limit: 2, page: before(back) });
     expect(ids(backAgain.data)).toEqual(['gu-a', 'gu-b']);
     expect(backAgain.prev).toBeUndefined();
   });
@@ -239,7 +251,10 @@ describe('official SDK: getAllUUIDMetadata (include, limit, filter, sort, paging
       backward.push(ids(page.data));
       prev = page.prev;
     }
-    expect(backward).toEqual([['gu-a', 'gu-c'], ['gu-d', 'gu-b']]);
+    expect(backward).toEqual([
+      ['gu-a', 'gu-c'],
+      ['gu-d', 'gu-b'],
+    ]);
   });
 
   it('filters on fields and on custom fields, with totalCount counting the matches', async () => {
@@ -288,14 +303,28 @@ describe('official SDK: channel metadata', () => {
 
   it('getChannelMetadata reads a channel, with and without custom', async () => {
     const read = await pubnub().objects.getChannelMetadata({ channel: 'ch-1' });
-    expect(read.data).toMatchObject({ id: 'ch-1', name: 'General', description: 'Everyone', type: 'public', status: 'open', custom: { topic: 'misc', rank: 2 } });
+    expect(read.data).toMatchObject({
+      id: 'ch-1',
+      name: 'General',
+      description: 'Everyone',
+      type: 'public',
+      status: 'open',
+      custom: { topic: 'misc', rank: 2 },
+    });
     const lean = await pubnub().objects.getChannelMetadata({ channel: 'ch-1', include: { customFields: false } });
     expect(lean.data).not.toHaveProperty('custom');
   });
 
   it('a partial setChannelMetadata keeps the other fields', async () => {
     const response = await pubnub().objects.setChannelMetadata({ channel: 'ch-3', data: { status: 'closed' } });
-    expect(response.data).toMatchObject({ id: 'ch-3', name: 'Random', description: 'Off topic', type: 'private', status: 'closed', custom: { topic: 'misc', rank: 3 } });
+    expect(response.data).toMatchObject({
+      id: 'ch-3',
+      name: 'Random',
+      description: 'Off topic',
+      type: 'private',
+      status: 'closed',
+      custom: { topic: 'misc', rank: 3 },
+    });
   });
 
   it('getAllChannelMetadata lists, counts, filters, sorts and pages', async () => {
@@ -322,11 +351,11 @@ describe('official SDK: channel metadata', () => {
     const first = await pubnub().objects.getAllChannelMetadata({ limit: 2, include: { totalCount: true } });
     expect(ids(first.data)).toEqual(['ch-1', 'ch-2']);
     expect(first.prev).toBeUndefined();
-    const second = await pubnub().objects.getAllChannelMetadata({ limit: 2, page: { next: first.next }, include: { totalCount: true } });
+    const second = await pubnub().objects.getAllChannelMetadata({ limit: 2, page: after(first), include: { totalCount: true } });
     expect(ids(second.data)).toEqual(['ch-3']);
     expect(second.totalCount).toBe(3);
     expect(second.prev).toEqual(expect.any(String));
-    const back = await pubnub().objects.getAllChannelMetadata({ limit: 2, page: { prev: second.prev } });
+    const back = await pubnub().objects.getAllChannelMetadata({ limit: 2, page: before(second) });
     expect(ids(back.data)).toEqual(['ch-1', 'ch-2']);
   });
 
@@ -480,10 +509,10 @@ describe('official SDK: memberships (a user’s channels)', () => {
 
     const first = await pubnub().objects.getMemberships({ uuid: 'member-1', limit: 2 });
     expect(ids(first.data)).toEqual(['m-a', 'm-b']);
-    const second = await pubnub().objects.getMemberships({ uuid: 'member-1', limit: 2, page: { next: first.next } });
+    const second = await pubnub().objects.getMemberships({ uuid: 'member-1', limit: 2, page: after(first) });
     expect(ids(second.data)).toEqual(['m-c']);
     expect(second.prev).toEqual(expect.any(String));
-    const back = await pubnub().objects.getMemberships({ uuid: 'member-1', limit: 2, page: { prev: second.prev } });
+    const back = await pubnub().objects.getMemberships({ uuid: 'member-1', limit: 2, page: before(second) });
     expect(ids(back.data)).toEqual(['m-a', 'm-b']);
   });
 
@@ -516,7 +545,10 @@ describe('official SDK: channel members', () => {
   const pubnub = useSdk();
 
   beforeAll(async () => {
-    await pubnub().objects.setUUIDMetadata({ uuid: 'p-1', data: { name: 'Pat', email: 'pat@example.com', status: 'online', type: 'staff', custom: { tz: 'UTC' } } });
+    await pubnub().objects.setUUIDMetadata({
+      uuid: 'p-1',
+      data: { name: 'Pat', email: 'pat@example.com', status: 'online', type: 'staff', custom: { tz: 'UTC' } },
+    });
     await pubnub().objects.setUUIDMetadata({ uuid: 'p-2', data: { name: 'Sam' } });
     // p-3 has no user metadata.
   });
@@ -587,9 +619,9 @@ describe('official SDK: channel members', () => {
     const first = await pubnub().objects.getChannelMembers({ channel: 'room', limit: 2, include: { totalCount: true } });
     expect(ids(first.data)).toEqual(['p-1', 'p-2']);
     expect(first.totalCount).toBe(3);
-    const second = await pubnub().objects.getChannelMembers({ channel: 'room', limit: 2, page: { next: first.next } });
+    const second = await pubnub().objects.getChannelMembers({ channel: 'room', limit: 2, page: after(first) });
     expect(ids(second.data)).toEqual(['p-3']);
-    const back = await pubnub().objects.getChannelMembers({ channel: 'room', limit: 2, page: { prev: second.prev } });
+    const back = await pubnub().objects.getChannelMembers({ channel: 'room', limit: 2, page: before(second) });
     expect(ids(back.data)).toEqual(['p-1', 'p-2']);
   });
 

@@ -111,7 +111,20 @@ describe('subscribe handshake and long-poll', () => {
     expect(performance.now() - started).toBeLessThan(500);
     expect(reply.body).toEqual({
       t: { t: timetoken, r: expect.any(Number) },
-      m: [{ a: expect.any(String), f: 0, i: 'pub-1', p: { t: timetoken, r: expect.any(Number) }, k: 'demo', c: 'live', u: { x: 1 }, d: { hello: 'world' }, cmt: 'greeting', b: 'live' }],
+      m: [
+        {
+          a: expect.any(String),
+          f: 0,
+          i: 'pub-1',
+          p: { t: timetoken, r: expect.any(Number) },
+          k: 'demo',
+          c: 'live',
+          u: { x: 1 },
+          d: { hello: 'world' },
+          cmt: 'greeting',
+          b: 'live',
+        },
+      ],
     });
   });
 
@@ -121,7 +134,13 @@ describe('subscribe handshake and long-poll', () => {
     await fetch(`${server.url}/v2/objects/demo/uuids/evt-user`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"E"}' });
     const answer = await pending;
     expect(answer.m).toHaveLength(1);
-    expect(answer.m[0]).toMatchObject({ e: 2, k: 'demo', c: 'evt-user', b: 'evt-user', d: { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'evt-user', name: 'E' } } });
+    expect(answer.m[0]).toMatchObject({
+      e: 2,
+      k: 'demo',
+      c: 'evt-user',
+      b: 'evt-user',
+      d: { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'evt-user', name: 'E' } },
+    });
     expect(answer.m[0]!.i).toBeUndefined();
   });
 
@@ -230,8 +249,18 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['publish: a message nested 5,000 deep (GET)', `/publish/demo/demo/0/a/0/${'['.repeat(5000)}${']'.repeat(5000)}`, undefined, 400],
     ['publish: a message nested 16,000 deep (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: `${'['.repeat(16_000)}${']'.repeat(16_000)}` }, 400],
     ['publish: meta nested 5,000 deep', `/publish/demo/demo/0/a/0/1?meta=${encode(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`)}`, undefined, 400],
-    ['publish: oversize message (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: JSON.stringify(big), headers: { 'content-type': 'application/json' } }, 413],
-    ['publish: oversize message (deflated POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: deflateSync(JSON.stringify(big)), headers: { 'content-encoding': 'deflate' } }, 413],
+    [
+      'publish: oversize message (POST)',
+      '/publish/demo/demo/0/a/0',
+      { method: 'POST', body: JSON.stringify(big), headers: { 'content-type': 'application/json' } },
+      413,
+    ],
+    [
+      'publish: oversize message (deflated POST)',
+      '/publish/demo/demo/0/a/0',
+      { method: 'POST', body: deflateSync(JSON.stringify(big)), headers: { 'content-encoding': 'deflate' } },
+      413,
+    ],
     ['publish: oversize message (GET)', `/publish/demo/demo/0/a/0/${encode(JSON.stringify(big))}`, undefined, 414],
     ['publish: garbage as deflate', '/publish/demo/demo/0/a/0', { method: 'POST', body: 'not deflated', headers: { 'content-encoding': 'deflate' } }, 400],
     ['publish: unknown Content-Encoding', '/publish/demo/demo/0/a/0', { method: 'POST', body: '1', headers: { 'content-encoding': 'br' } }, 415],
@@ -308,7 +337,11 @@ describe('channel logs share a node-wide budget (--channel-log-mib)', () => {
       const start = ((await (await fetch(`${small.url}/v2/subscribe/demo/room-0/0?uuid=t`)).json()) as SubscribeAnswer).t.t;
       const bulky = JSON.stringify({ text: 'x'.repeat(30_000) });
       for (let n = 0; n < 40; n++) {
-        const reply = await fetch(`${small.url}/publish/demo/demo/0/room-${n}/0?uuid=p`, { method: 'POST', body: bulky, headers: { 'content-type': 'application/json' } });
+        const reply = await fetch(`${small.url}/publish/demo/demo/0/room-${n}/0?uuid=p`, {
+          method: 'POST',
+          body: bulky,
+          headers: { 'content-type': 'application/json' },
+        });
         expect(reply.status).toBe(200);
       }
       expect(await poll('room-0', start)).toEqual([]); // 40 × 30 KB is past 1 MiB: the oldest log went

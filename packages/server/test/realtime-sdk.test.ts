@@ -8,8 +8,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /** What the listeners saw, in arrival order. */
 interface Seen {
-  messages: { channel: string; subscription: string | null; timetoken: string; publisher?: string; message: unknown; userMetadata?: unknown; customMessageType?: string }[];
-  objects: { channel: string; subscription: string | null; timetoken: string; message: { event: string; type: string; data: Record<string, any>; source: string; version: string } }[];
+  messages: {
+    channel: string;
+    subscription: string | null;
+    timetoken: string;
+    publisher?: string;
+    message: unknown;
+    userMetadata?: unknown;
+    customMessageType?: string;
+  }[];
+  objects: {
+    channel: string;
+    subscription: string | null;
+    timetoken: string;
+    message: { event: string; type: string; data: Record<string, any>; source: string; version: string };
+  }[];
   statuses: string[];
 }
 

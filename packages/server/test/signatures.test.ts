@@ -15,7 +15,13 @@ const B: Keys = { publishKey: 'pub-c-beta', subscribeKey: 'sub-c-beta', secretKe
 const MARKERS = ['sub-key', 'sub_key'] as const;
 
 const locked = { accessManager: true, disallowGetAllUuids: true };
-const server = useServer({ keysets: [{ ...A, ...locked }, { ...B, ...locked }], args: ['--subscribe-hold', '1'] });
+const server = useServer({
+  keysets: [
+    { ...A, ...locked },
+    { ...B, ...locked },
+  ],
+  args: ['--subscribe-hold', '1'],
+});
 let adminA: PubNub;
 let adminB: PubNub;
 
@@ -32,7 +38,12 @@ afterAll(() => {
 });
 
 /** Sends `path` signed v2 with `keys`, over `signedPath` (default: the path as sent). */
-function signed(keys: Keys, method: string, path: string, options: { body?: string; signedPath?: string; query?: Record<string, string> } = {}): Promise<RawAnswer> {
+function signed(
+  keys: Keys,
+  method: string,
+  path: string,
+  options: { body?: string; signedPath?: string; query?: Record<string, string> } = {},
+): Promise<RawAnswer> {
   const query = signedQuery(options.query ?? { uuid: 'backend' }, (q) => signV2(keys, method, options.signedPath ?? path, q, options.body));
   return sendRaw(server.url, method, path, query, options.body);
 }
@@ -142,7 +153,10 @@ describe('a signature covers exactly one path', () => {
     // Python sends a `/` in an id as a path separator; decoding `%2F` would name another route.
     expect((await signed(A, 'GET', `${users}/a%2Fb/channels`, { signedPath: `${users}/a/b/channels` })).status).toBe(403);
     // Python escapes channel names in publish paths itself, so the unescaped form is never signed there.
-    expect((await signed(A, 'GET', `/publish/${A.publishKey}/${A.subscribeKey}/0/a%20b/0/1`, { signedPath: `/publish/${A.publishKey}/${A.subscribeKey}/0/a b/0/1` })).status).toBe(403);
+    expect(
+      (await signed(A, 'GET', `/publish/${A.publishKey}/${A.subscribeKey}/0/a%20b/0/1`, { signedPath: `/publish/${A.publishKey}/${A.subscribeKey}/0/a b/0/1` }))
+        .status,
+    ).toBe(403);
   });
 
   it('accepts what the official JS SDK signs for ids with spaces and reserved characters', async () => {

@@ -61,7 +61,9 @@ const agent = new Agent({ keepAlive: false, maxSockets: 32 });
 /** Sends `path` exactly as given (no normalization, unlike fetch) with `query` appended. */
 export function sendRaw(baseUrl: string, method: string, path: string, query: Readonly<Record<string, string>>, body?: string): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
-  const search = Object.entries(query).map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');
+  const search = Object.entries(query)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((done, fail) => {
     const request = httpRequest({ agent, hostname, port, method, path: search === '' ? path : `${path}?${search}`, headers, timeout: 15_000 }, (response) => {

@@ -41,7 +41,9 @@ describe('one node per database file', () => {
     expect(second.code).toBe(1);
     expect(second.stdout).not.toContain('listening');
     expect(second.stderr.trim()).toMatch(
-      new RegExp(`^The database ${literally(database)} is in use by another Roster node \\(pid ${first.process.pid} on host ${literally(hostname())}, since \\d{4}-\\d\\d-\\d\\dT[^)]+\\)\\. One database file serves one node`),
+      new RegExp(
+        `^The database ${literally(database)} is in use by another Roster node \\(pid ${first.process.pid} on host ${literally(hostname())}, since \\d{4}-\\d\\d-\\d\\dT[^)]+\\)\\. One database file serves one node`,
+      ),
     );
 
     // The first node is untouched: it reads its own writes and keeps writing.
@@ -80,6 +82,8 @@ describe('one node per database file', () => {
     expect((await objectsClient(first).patch('uuids/alice', { name: 'Alice' })).status).toBe(200);
     const second = await serveUntilExit(first.dir, join(first.dir, 'target.db'));
     expect(second.code).toBe(1);
-    expect(second.stderr.trim()).toMatch(new RegExp(`^The database ${literally(join(first.dir, 'target.db'))} is in use by another Roster node \\(pid ${first.process.pid}`));
+    expect(second.stderr.trim()).toMatch(
+      new RegExp(`^The database ${literally(join(first.dir, 'target.db'))} is in use by another Roster node \\(pid ${first.process.pid}`),
+    );
   });
 });

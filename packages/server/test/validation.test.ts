@@ -115,7 +115,14 @@ describe('field rules', () => {
   it('requires profileUrl to be an http or https URL (RFC 3986, or RFC 3987 with non-ASCII) with a host', async () => {
     const refused = ['not a url', 'example.com/me', 'http://a b/', 'https://x/%zz', '', 'http:example.com', 'http:///path', 'http://:80/', 'http://@/x'];
     // Other schemes are valid URLs but no picture or page, and unsafe where the URL is rendered as a link.
-    const unsafe = ['javascript:alert(1)', 'JavaScript://example.com/%0Aalert(1)', 'data:image/png;base64,AAAA', 'data:text/html,<b>x</b>', 'file:///etc/passwd', 'ftp://example.com/a.png'];
+    const unsafe = [
+      'javascript:alert(1)',
+      'JavaScript://example.com/%0Aalert(1)',
+      'data:image/png;base64,AAAA',
+      'data:text/html,<b>x</b>',
+      'file:///etc/passwd',
+      'ftp://example.com/a.png',
+    ];
     for (const profileUrl of [...refused, ...unsafe]) {
       const reply = await api.patch('uuids/url-refused', { name: 'Mallory', profileUrl });
       await expectInvalid(Promise.resolve(reply), 'user.profileUrl');
@@ -328,7 +335,12 @@ describe('malformed requests', () => {
       socket.on('error', (error) => (answer === '' ? fail(error) : done(answer)));
     });
     expect(reply).toMatch(/^HTTP\/1\.1 431 /);
-    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({ message: 'Request Header Fields Too Large', error: true, service: 'Balancer', status: 431 });
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({
+      message: 'Request Header Fields Too Large',
+      error: true,
+      service: 'Balancer',
+      status: 431,
+    });
   });
 
   it('answers CORS preflights for browsers', async () => {

@@ -26,12 +26,22 @@ describe('models', () => {
   it('includes default to false', () => {
     expect(new MembershipIncludes({ channel: true })).toMatchObject({ channel: true, custom: false, totalCount: false, channelCustom: false });
     expect(new MemberIncludes()).toMatchObject({ user: false, userCustom: false, userStatus: false, userType: false });
-    expect([ChannelIncludeEndpoint.CHANNEL, ChannelIncludeEndpoint.CHANNEL_WITH_CUSTOM, UUIDIncludeEndpoint.UUID, UUIDIncludeEndpoint.UUID_WITH_CUSTOM]).toEqual([1, 2, 1, 2]);
+    expect([
+      ChannelIncludeEndpoint.CHANNEL,
+      ChannelIncludeEndpoint.CHANNEL_WITH_CUSTOM,
+      UUIDIncludeEndpoint.UUID,
+      UUIDIncludeEndpoint.UUID_WITH_CUSTOM,
+    ]).toEqual([1, 2, 1, 2]);
   });
 
   it('PNChannelMembership and PNUUID carry custom, status and type', () => {
     expect(PNChannelMembership.channel('c')).toMatchObject({ id: 'c', custom: undefined });
-    expect(PNChannelMembership.channelWithCustom('c', { a: 1 }, { status: 's', type: 't' })).toMatchObject({ id: 'c', custom: { a: 1 }, status: 's', type: 't' });
+    expect(PNChannelMembership.channelWithCustom('c', { a: 1 }, { status: 's', type: 't' })).toMatchObject({
+      id: 'c',
+      custom: { a: 1 },
+      status: 's',
+      type: 't',
+    });
     expect(PNUUID.uuidWithCustom('u', { r: 'x' })).toMatchObject({ id: 'u', custom: { r: 'x' } });
     expect(PNUUID.uuid('u', { type: 't' })).toMatchObject({ id: 'u', type: 't' });
   });

@@ -38,11 +38,7 @@ export class PNChannelMembership<TCustom = CustomData> extends RelationInput<TCu
     return new PNChannelMembership<never>(channel, fields);
   }
 
-  static channelWithCustom<TCustom = CustomData>(
-    channel: string,
-    custom: TCustom,
-    fields: Omit<RelationFields, 'custom'> = {},
-  ): PNChannelMembership<TCustom> {
+  static channelWithCustom<TCustom = CustomData>(channel: string, custom: TCustom, fields: Omit<RelationFields, 'custom'> = {}): PNChannelMembership<TCustom> {
     return new PNChannelMembership(channel, { ...fields, custom });
   }
 }

@@ -23,7 +23,9 @@ describe('listener routing', () => {
       ],
       ['room'],
     );
-    expect(messages).toEqual([{ channel: 'room', subscription: 'room', timetoken: '1', message: { text: 'hi' }, publisher: 'ann', userMetadata: { lang: 'en' } }]);
+    expect(messages).toEqual([
+      { channel: 'room', subscription: 'room', timetoken: '1', message: { text: 'hi' }, publisher: 'ann', userMetadata: { lang: 'en' } },
+    ]);
     expect(objects).toEqual([{ channel: 'room', subscription: 'room', timetoken: '2', message: objectsPayload }]);
     expect(signals).toEqual([{ channel: 'room', subscription: 'room', timetoken: '3', message: 'ping', publisher: 'bob' }]);
   });
@@ -41,7 +43,11 @@ describe('listener routing', () => {
       }
     };
     try {
-      listeners.add({ message: () => { throw new Error('listener bug'); } });
+      listeners.add({
+        message: () => {
+          throw new Error('listener bug');
+        },
+      });
       listeners.add({ message: (event) => seen.push(String(event.message)) });
       listeners.envelopes([{ c: 'a', d: 'x', p: { t: '1' } }], ['a']);
     } finally {

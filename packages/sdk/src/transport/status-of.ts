@@ -57,4 +57,3 @@ function errorDetails(body: unknown): PNErrorDetail[] {
     ...(typeof detail['locationType'] === 'string' ? { locationType: detail['locationType'] } : {}),
   }));
 }
-

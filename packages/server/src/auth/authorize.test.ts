@@ -81,7 +81,10 @@ const keysetB = keysetFrom({ publishKey: 'pub-b', subscribeKey: 'sub-b', secretK
 
 /** A GET as the signature check sees it, split from its URL, signed with `signer`'s secret. */
 function signedParts(path: string, signer: Keyset, timestamp = nowSeconds): SignedParts {
-  const query: [string, string][] = [['uuid', 'u'], ['timestamp', String(timestamp)]];
+  const query: [string, string][] = [
+    ['uuid', 'u'],
+    ['timestamp', String(timestamp)],
+  ];
   const keys = { publishKey: signer.publishKey, subscribeKey: signer.subscribeKey, secretKey: signer.secretKey! };
   const signature = signatureV2(keys, 'GET', path, sortedQuery(query), '');
   return { method: 'GET', rawPath: path, query: [...query, ['signature', signature]], body: '' };
@@ -92,7 +95,9 @@ describe('verifySignature', () => {
 
   it('checks with the secret of the keyset it is given, whatever the path holds', async () => {
     const { access } = setup();
-    expect(() => access.verifySignature(keysetA, signedParts(forged, keysetB))).toThrow(expect.objectContaining({ status: 403, message: 'Signature does not match' }));
+    expect(() => access.verifySignature(keysetA, signedParts(forged, keysetB))).toThrow(
+      expect.objectContaining({ status: 403, message: 'Signature does not match' }),
+    );
     expect(access.verifySignature(keysetA, signedParts(forged, keysetA))).toBe(true);
   });
 
@@ -140,12 +145,7 @@ describe('VerifiedTokens', () => {
       if (text.includes('-') && text.includes('_') && text.endsWith('=')) return text;
     }
   };
-  const spellings = (text: string) => [
-    text,
-    text.replace(/-/g, '+').replace(/_/g, '/'),
-    text.replace(/=+$/, ''),
-    text.replace(/-/g, '+').replace(/=+$/, ''),
-  ];
+  const spellings = (text: string) => [text, text.replace(/-/g, '+').replace(/_/g, '/'), text.replace(/=+$/, ''), text.replace(/-/g, '+').replace(/=+$/, '')];
 
   it('verifies the spellings of one token (either base64 alphabet, padding or not) once, and keeps one entry', () => {
     const tokens = new VerifiedTokens();

@@ -8,8 +8,7 @@ export const MAX_TTL_MINUTES = 43_200;
 /** Grant body names → token map keys, looked up by any string the body holds. */
 const SECTION_KEYS: Readonly<Record<string, TokenResourceKey>> = GRANT_SECTION_KEYS;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `POST /v3/pam/{sub}/grant` body (wire-protocol.md §10.2) → what the token will grant. */
 export function parseGrantRequest(body: unknown, nowSeconds: number): TokenGrant {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const calls: Promise<unknown>[] = [
     sdk.objects.setUUIDMetadata({ uuid: 'u1', data: { name: 'x', custom: { a: 'ü ~*' } } }),
     sdk.objects.getUUIDMetadata({ uuid: 'user/with space+ü&x' }),
-    sdk.objects.getAllChannelMetadata({ filter: "name LIKE 'a*' && status == \"on line\"", sort: { name: 'asc', updated: 'desc' } }),
+    sdk.objects.getAllChannelMetadata({ filter: 'name LIKE \'a*\' && status == "on line"', sort: { name: 'asc', updated: 'desc' } }),
     sdk.objects.setMemberships({ uuid: 'u 1', channels: ['c1', { id: 'c2', custom: { k: 1 } }] }),
     sdk.objects.removeChannelMetadata({ channel: 'ch.with:colon' }),
   ];
@@ -88,7 +88,16 @@ describe('signature variants', () => {
   const stamp = String(now());
 
   const signedGet = (signedPath: string, sentPath: string) => {
-    const signature = signatureV2(KEYS, 'GET', signedPath, sortedQuery([['uuid', 'a'], ['timestamp', stamp]]), '');
+    const signature = signatureV2(
+      KEYS,
+      'GET',
+      signedPath,
+      sortedQuery([
+        ['uuid', 'a'],
+        ['timestamp', stamp],
+      ]),
+      '',
+    );
     return check({ method: 'GET', rawUrl: `${sentPath}?uuid=a&timestamp=${stamp}&signature=${signature}`, body: '' }, KEYS, now());
   };
 
@@ -119,7 +128,10 @@ describe('signature variants', () => {
 
   it('signs /publish as GET and accepts v1 only for POST publish', () => {
     const path = '/publish/pub-c-test/sub-c-test/0/ch/0';
-    const query = sortedQuery([['uuid', 'a'], ['timestamp', stamp]]);
+    const query = sortedQuery([
+      ['uuid', 'a'],
+      ['timestamp', stamp],
+    ]);
     const v2 = signatureV2(KEYS, 'POST', path, query, '"hi"');
     expect(check({ method: 'POST', rawUrl: `${path}?uuid=a&timestamp=${stamp}&signature=${v2}`, body: '"hi"' }, KEYS, now())).toBe('valid');
     const v1 = signatureV1(KEYS, path, query);
@@ -131,6 +143,13 @@ describe('signature variants', () => {
 
   it('encodes values the PubNub way', () => {
     expect(pubnubEncode("a b~*!'()+/ü-_.")).toBe('a%20b%7E%2A%21%27%28%29%2B%2F%C3%BC-_.');
-    expect(sortedQuery([['b', '2'], ['a', 'z'], ['a', 'y'], ['signature', 'x']])).toBe('a=y&a=z&b=2');
+    expect(
+      sortedQuery([
+        ['b', '2'],
+        ['a', 'z'],
+        ['a', 'y'],
+        ['signature', 'x'],
+      ]),
+    ).toBe('a=y&a=z&b=2');
   });
 });

@@ -13,7 +13,13 @@ const PUBNUB_TOKEN =
 const PUBNUB_GRANT = {
   ttl: 60,
   permissions: {
-    resources: { channels: { some_channel_id: 239 }, groups: { some_group_id: 5 }, uuids: { some_uuid: 104 }, users: { some_uuid: 104 }, spaces: { some_channel_id: 239 } },
+    resources: {
+      channels: { some_channel_id: 239 },
+      groups: { some_group_id: 5 },
+      uuids: { some_uuid: 104 },
+      users: { some_uuid: 104 },
+      spaces: { some_channel_id: 239 },
+    },
     patterns: { channels: { 'some_*': 7 }, groups: { 'some_*': 1 }, uuids: { 'some_*': 32 }, users: { 'some_*': 32 }, spaces: { 'some_*': 7 } },
     meta: {},
     uuid: 'some_uuid',
@@ -94,9 +100,16 @@ describe('Access Manager tokens', () => {
 
   it('never throw on random input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.base64String(), fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url'))), (text) => {
-        expect(readToken(text, SECRET).ok).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.base64String(),
+          fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url')),
+        ),
+        (text) => {
+          expect(readToken(text, SECRET).ok).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -105,11 +118,13 @@ describe('Access Manager tokens', () => {
 describe('grant requests', () => {
   it('refuse a ttl outside 1..43200 minutes with PubNub’s details', () => {
     for (const ttl of [0, 43_201, 1.5, '60', undefined]) {
-      expect(() => parseGrantRequest({ ttl, permissions: {} }, 0)).toThrow(expect.objectContaining({
-        status: 400,
-        message: 'Invalid ttl',
-        details: [{ message: 'Range should be 1 to 43200 minute(s).', location: 'ttl', locationType: 'body' }],
-      }));
+      expect(() => parseGrantRequest({ ttl, permissions: {} }, 0)).toThrow(
+        expect.objectContaining({
+          status: 400,
+          message: 'Invalid ttl',
+          details: [{ message: 'Range should be 1 to 43200 minute(s).', location: 'ttl', locationType: 'body' }],
+        }),
+      );
     }
     expect(parseGrantRequest({ ttl: 43_200, permissions: {} }, 0).ttl).toBe(43_200);
   });

@@ -1,12 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  canonicalTokenText,
-  decodeToken as decodeWireToken,
-  encodeToken,
-  tokenSigningBytes,
-  type Token as WireToken,
-  type TokenGrant,
-} from '@roster/protocol';
+import { canonicalTokenText, decodeToken as decodeWireToken, encodeToken, tokenSigningBytes, type Token as WireToken, type TokenGrant } from '@roster/protocol';
 
 /** The layout (CBOR, base64) is the protocol's, shared with the SDK; signing and verifying are here. */
 export { tokenExpiresAt, type MetaValue, type TokenGrant } from '@roster/protocol';

@@ -21,7 +21,10 @@ export function duplicateKeyProblems(text: string): string[] {
       const here = `line ${line + 1}, column ${column + 1}`;
       const first = seen.get(key);
       if (first === undefined) seen.set(key, here);
-      else problems.push(`${jsonPath([...pathSupplier(), key])}: the key is written twice in one object (at ${first} and at ${here}); JSON keeps only the last, so remove one`);
+      else
+        problems.push(
+          `${jsonPath([...pathSupplier(), key])}: the key is written twice in one object (at ${first} and at ${here}); JSON keeps only the last, so remove one`,
+        );
     },
   });
   return problems;

@@ -112,7 +112,9 @@ function parseJson(path: string, text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     // V8 may quote the text in its message; a config file holds secret keys, so that part goes.
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/, ".*" is not valid JSON$/s, '');
     throw new ConfigError([`${path}: not valid JSON at ${lineAndColumn(text, errorOffset(text))}: ${reason}`]);
   }
 }

@@ -35,7 +35,13 @@ const MAX_HOLD_SECONDS = 300;
  * README's table; each default is written here only.
  */
 export const SETTINGS = {
-  host: option({ flag: '--host <address>', env: 'ROSTER_HOST', schema: Type.String({ minLength: 1 }), default: '127.0.0.1', description: 'address to listen on' }),
+  host: option({
+    flag: '--host <address>',
+    env: 'ROSTER_HOST',
+    schema: Type.String({ minLength: 1 }),
+    default: '127.0.0.1',
+    description: 'address to listen on',
+  }),
   port: option({
     flag: '--port <port>',
     env: 'ROSTER_PORT',
@@ -43,7 +49,13 @@ export const SETTINGS = {
     default: 8080,
     description: 'port to listen on (`0`: any free port)',
   }),
-  db: option({ flag: '--db <path>', env: 'ROSTER_DB', schema: Type.String({ minLength: 1 }), default: './data/roster.db', description: 'SQLite database file; a relative path is taken from the working directory, in the config file from the file’s directory' }),
+  db: option({
+    flag: '--db <path>',
+    env: 'ROSTER_DB',
+    schema: Type.String({ minLength: 1 }),
+    default: './data/roster.db',
+    description: 'SQLite database file; a relative path is taken from the working directory, in the config file from the file’s directory',
+  }),
   store: option({
     flag: '--store <store>',
     env: 'ROSTER_STORE',
@@ -52,6 +64,14 @@ export const SETTINGS = {
     description:
       'where the data is kept: `sqlite`, the SQLite file `db`; or `postgres://user:password@host:port/database`, a PostgreSQL database that any number of nodes share',
   }),
+  bus: option({
+    flag: '--bus <bus>',
+    env: 'ROSTER_BUS',
+    schema: Type.String({ pattern: '^(in-process|(nats|tls)://\\S+)$', description: '`in-process` or a nats:// URL' }),
+    default: 'in-process',
+    description:
+      'how real-time messages and App Context events reach subscribers: `in-process`, within this node; or `nats://host:4222` (several comma-separated; `?stream=NAME&prefix=SUBJECTS` to share one NATS between clusters), NATS JetStream carrying them between the nodes of a cluster and keeping them for subscribers that reconnect to another node',
+  }),
   synchronous: option({
     flag: '--synchronous <mode>',
     env: 'ROSTER_SYNCHRONOUS',
@@ -59,7 +79,20 @@ export const SETTINGS = {
     default: 'normal',
     description: '`normal`: acknowledged writes survive a crash of the process; `full`: also a power loss (slower writes)',
   }),
-  logLevel: option({ flag: '--log-level <level>', env: 'ROSTER_LOG_LEVEL', schema: Type.Enum([...LOG_LEVELS]), default: 'info', description: 'what the server logs' }),
+  logLevel: option({
+    flag: '--log-level <level>',
+    env: 'ROSTER_LOG_LEVEL',
+    schema: Type.Enum([...LOG_LEVELS]),
+    default: 'info',
+    description: 'what the server logs: `info` adds a line per request to warnings and errors, `debug` also health checks and metrics scrapes',
+  }),
+  logFormat: option({
+    flag: '--log-format <format>',
+    env: 'ROSTER_LOG_FORMAT',
+    schema: Type.Enum(['json', 'pretty']),
+    default: 'json',
+    description: '`json`: one JSON object a line, for log collectors; `pretty`: readable lines for a terminal',
+  }),
   subscribeHoldSeconds: option({
     flag: '--subscribe-hold <seconds>',
     env: 'ROSTER_SUBSCRIBE_HOLD',

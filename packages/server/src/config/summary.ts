@@ -3,13 +3,16 @@ import type { Config } from '../config.ts';
 
 /**
  * What a node serves, in lines for its start-up output and `roster config check`: the config
- * file, the database (a SQLite file by its absolute path, or a PostgreSQL URL without its password), each keyset by its subscribe key with its security settings, and whether the open `demo`
- * keyset exists. Publish and secret keys are never shown.
+ * file, the database (a SQLite file by its absolute path, or a PostgreSQL URL without its
+ * password), the event bus when it is NATS (its URL without a password), each keyset by its
+ * subscribe key with its security settings, and whether the open `demo` keyset exists. Publish
+ * and secret keys are never shown.
  */
 export function configSummary(config: Config): string[] {
   return [
     `config file: ${config.configFile ?? 'none'}`,
     database(config),
+    ...bus(config),
     ...config.keysets.map((keyset) => `keyset ${keyset.subscribeKey}: ${security(keyset)}`),
     config.demoKeyset
       ? 'demo keyset: served, open to anyone (no config file declares keysets)'
@@ -22,6 +25,20 @@ function security(keyset: Keyset): string {
   if (!keyset.accessManager) return `${signatures}, Access Manager off (open: anyone with the subscribe key can read and write)`;
   const getAll = (what: string, disallowed: boolean) => `get-all ${what} ${disallowed ? 'disallowed' : 'allowed'} to unsigned clients`;
   return [signatures, 'Access Manager on', getAll('users', keyset.disallowGetAllUuids), getAll('channels', keyset.disallowGetAllChannels)].join(', ');
+}
+
+/** The event bus, when it is not the default in-process one. */
+function bus(config: Config): string[] {
+  if (config.bus === 'in-process') return [];
+  return [`event bus: NATS JetStream ${withoutPasswords(config.bus)}, shared by every node that names it`];
+}
+
+/** A bus URL (servers separated by commas) as it may be printed. */
+function withoutPasswords(url: string): string {
+  return url
+    .split(',')
+    .map((server) => withoutPassword(server))
+    .join(',');
 }
 
 function database(config: Config): string {

@@ -35,6 +35,10 @@ describe('the methods each path serves', () => {
       '/time/:callback': ['GET'],
       '/v3/pam/:subKey/grant': ['POST'],
       '/v3/pam/:subKey/grant/:token': ['DELETE'],
+      '/health': ['GET'],
+      '/ready': ['GET'],
+      '/metrics': ['GET'],
+      '/openapi.json': ['GET'],
     });
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { RosterError } from '../errors.ts';
+import { ignoreBodies } from './body.ts';
 import type { Service } from './error-envelope.ts';
 
 /** The methods a path can be asked for; HEAD follows GET and OPTIONS is CORS's. */
@@ -36,6 +37,8 @@ export function methodNotAllowed(app: FastifyInstance): (scope: FastifyInstance)
   });
   return async (scope) => {
     sealed = true;
+    // The method alone decides the answer: a body sent with it is not read.
+    ignoreBodies(scope);
     for (const [url, { methods, service }] of served) {
       const allowed = METHODS.filter((method) => methods.has(method));
       const others = METHODS.filter((method) => !methods.has(method));

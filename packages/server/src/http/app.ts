@@ -1,10 +1,19 @@
 import cors from '@fastify/cors';
-import Fastify, { LogController, type ConnectionError, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type ConnectionError,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { badRequest, RosterError } from '../errors.ts';
 import { SERVER_HEADER } from '../version.ts';
 import { methodNotAllowed } from './allowed-methods.ts';
+import { registerBodyParsers } from './body.ts';
 import { channelMemberRoutes } from './channel-members.ts';
 import { channelRegistrationRoutes } from './channel-registration.ts';
 import { channelRoutes } from './channels.ts';
@@ -12,8 +21,12 @@ import type { AppContext } from './context.ts';
 import { registerCredentials } from './credentials.ts';
 import { asRosterError, serviceOfPath, toWireError, type Service } from './error-envelope.ts';
 import { grantRoutes } from './grant.ts';
+import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { metricsRoutes, type NodeMetrics } from './metrics.ts';
+import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
+import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { subscribeRoutes } from './subscribe.ts';
 import { timeRoutes } from './time.ts';
@@ -25,8 +38,8 @@ import { parseQueryString } from './url.ts';
 const MAX_URL_BYTES = 32 * 1024;
 /** What PubNub's balancer answers to a longer one. */
 const URI_TOO_LONG = { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 };
-/** A membership PATCH may carry 100 items of up to 32 KiB each. */
-const BODY_LIMIT = 4 * 1024 * 1024;
+/** The body limit of routes that set none: each route that takes a body sets its own (body.ts). */
+const BODY_LIMIT = 64 * 1024;
 
 /** Which service's envelope answers: the matched route's, else the one of the path's family. */
 function serviceOf(request: FastifyRequest): Service {
@@ -61,10 +74,16 @@ function answerRouterError(error: FastifyError, request: FastifyRequest, reply: 
 function answerClientError(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, message] =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : [400, 'Bad Request'];
   const body = JSON.stringify({ message, error: true, service: 'Balancer', status });
   if (!socket.writable) return void socket.destroy(error);
-  socket.end(`HTTP/1.1 ${status} ${message}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+  );
   lingerAndDrop(socket);
 }
 
@@ -83,22 +102,18 @@ function lingerAndDrop(socket: Socket): void {
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
-function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
-  request.rawBody = text;
-  if (text.trim() === '') return done(null, undefined);
-  try {
-    done(null, JSON.parse(text));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : 'malformed JSON';
-    done(new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-      { message: `The body is not valid JSON: ${message}`, location: 'body', locationType: 'body' },
-    ]));
-  }
+/** What an app is given beside the routes' context. */
+export interface AppOptions {
+  /** The node's logger (logger.ts): request lines and Fastify's own messages. */
+  logger: Logger;
+  /** What `GET /ready` checks: the store, and on a cluster the bus. */
+  readiness: readonly ReadinessCheck[];
+  /** Serves `GET /metrics`, and counts and times every request. */
+  metrics: NodeMetrics;
 }
 
-/** The HTTP application: parsing, CORS, routes and the one error path. */
-export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstance {
+/** The HTTP application: parsing, CORS, routes, the one error path, and the operations routes. */
+export function buildApp(context: AppContext, { logger, readiness, metrics }: AppOptions): FastifyInstance {
   const app = Fastify({
     // Every answer names the server and its version, set here once rather than per reply.
     serverFactory: (handler) =>
@@ -106,10 +121,12 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
         response.setHeader('Server', SERVER_HEADER);
         handler(request, response);
       }),
-    logger: { level: logLevel },
-    logController: new LogController({ disableRequestLogging: true }),
-    // Requests are not logged, so a child logger per request would be built only to be dropped.
-    childLoggerFactory: (logger) => logger,
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request, written when it is answered (request-log.ts), and its metrics.
+    logController: new CompletedRequests([requestLine(logger), metrics.request]),
+    genReqId: requestIds(),
+    // That line carries the request id itself: a child logger per request would be built for nothing.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_URL_BYTES, querystringParser: parseQueryString },
     return503OnClosing: true,
@@ -119,13 +136,7 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
     clientErrorHandler: answerClientError,
   });
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
-  // Python's SDK has sent PATCH bodies with no Content-Type, and PubNub took them as JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    if (request.headers['content-type'] === undefined) return parseJsonBody(request, body, done);
-    return done(new RosterError('UNSUPPORTED_MEDIA_TYPE', 'Request payload must be in JSON format.'));
-  });
+  registerBodyParsers(app);
 
   void app.register(cors, {
     origin: '*',
@@ -144,17 +155,23 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const rosterError = asRosterError(error);
-    if (rosterError.status >= 500) request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
+    // The request's line logs it, at `error` (request-log.ts); the URL as sent may hold credentials.
+    if (rosterError.status >= 500) request.failure = error;
     return sendError(request, reply, rosterError);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 
   registerCredentials(app);
+  app.decorateRequest('heldMs', null);
+  app.decorateRequest('failure', null);
   app.setValidatorCompiler(compileRouteSchema);
+  // Answers are serialized as without a schema: route answer schemas (answers.ts) document them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   // One plugin per resource, each with its literal paths (README "Repository layout"); every
   // route takes a request through parse → auth → validate (route-steps.ts).
   const answerOtherMethods = methodNotAllowed(app);
+  const catalog = new RouteCatalog(app);
   const options = { context };
   void app.register(uuidRoutes, options);
   void app.register(channelRoutes, options);
@@ -166,6 +183,11 @@ export function buildApp(context: AppContext, logLevel = 'info'): FastifyInstanc
   void app.register(timeRoutes, options);
   void app.register(grantRoutes, options);
   void app.register(channelRegistrationRoutes, options);
+  // Operations, outside PubNub's namespace.
+  void app.register(healthRoutes, { checks: readiness });
+  void app.register(metricsRoutes, { metrics });
+  void app.register(openApiRoutes, { catalog });
+  void app.register(catalog.sealed);
   void app.register(answerOtherMethods);
   return app;
 }

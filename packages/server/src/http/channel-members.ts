@@ -1,5 +1,6 @@
 import { need } from '../auth/authorize.ts';
 import { parseMembershipBody } from '../objects/validate.ts';
+import { membershipBodyLimit } from './body.ts';
 import { customMerge, type RoutePlugin } from './context.ts';
 import { membershipSchemas, parseObjectPath } from './object-routes.ts';
 import { parseListCommand } from './params.ts';
@@ -9,6 +10,7 @@ const config = { service: 'objects' } as const;
 
 /** A channel's members (App Context): list them, and set and delete them in one PATCH (PubNub's set, remove and manage). */
 export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
+  const bodyLimit = membershipBodyLimit(context);
   const schemas = membershipSchemas('channel');
 
   app.get('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.list, config }, (request) =>
@@ -20,7 +22,7 @@ export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.patch, config }, (request) =>
+  app.patch('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.patch, config, bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the users touched, so it is read with the path, as a user's memberships PATCH is.
       parse: () => {

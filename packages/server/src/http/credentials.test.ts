@@ -21,7 +21,10 @@ function requestTo(params: Record<string, string>, url: string): FastifyRequest 
 
 /** A GET of `path` signed with `signer`'s secret, routed with `params`. */
 function signedRequest(params: Record<string, string>, path: string, signer: Keyset): FastifyRequest {
-  const query: [string, string][] = [['uuid', 'u'], ['timestamp', String(nowSeconds)]];
+  const query: [string, string][] = [
+    ['uuid', 'u'],
+    ['timestamp', String(nowSeconds)],
+  ];
   const keys = { publishKey: signer.publishKey, subscribeKey: signer.subscribeKey, secretKey: signer.secretKey! };
   const signature = signatureV2(keys, 'GET', path, sortedQuery(query), '');
   return requestTo(params, `${path}?uuid=u&timestamp=${nowSeconds}&signature=${signature}`);

@@ -67,9 +67,7 @@ export function asRosterError(error: unknown): RosterError {
     const known = FRAMEWORK_ERRORS[status];
     if (known) return new RosterError(known[0], known[1]);
     const message = error instanceof Error ? error.message : 'Bad request.';
-    return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
-      { message, location: 'body', locationType: 'body' },
-    ]);
+    return new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [{ message, location: 'body', locationType: 'body' }]);
   }
   return new RosterError('INTERNAL', 'An unexpected error occurred while processing the request.');
 }
@@ -86,7 +84,9 @@ export function toWireError(error: RosterError, service: Service): WireError {
     };
   }
   if (service === 'publish' && error.status < 500 && error.status !== 403) {
-    const body: PublishBody = [0, error.message, ...error.details.map((d) => d.message)];
+    // Publish names every oversize body so, however it was found to be over (publish.ts, body.ts).
+    const message = error.code === 'PAYLOAD_TOO_LARGE' ? 'Message Too Large' : error.message;
+    const body: PublishBody = [0, message, ...error.details.map((d) => d.message)];
     return { status: error.status, contentType: JS_TYPE, body };
   }
   if (service === 'access-manager' && error.status === 400 && error.details.length > 0) {

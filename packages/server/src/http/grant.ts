@@ -3,12 +3,19 @@ import Type, { type TSchema } from 'typebox';
 import { parseGrantRequest } from '../auth/grant-request.ts';
 import { mintToken, readToken, tokenExpiresAt } from '../auth/token.ts';
 import { invalid } from '../errors.ts';
+import { answer, GrantAnswer, JS_MEDIA } from './answers.ts';
 import { keysetOf, type RoutePlugin } from './context.ts';
 import { secretKeyFor } from './credentials.ts';
 import { inOrder, SIGNED_WITH_SECRET_KEY } from './route-steps.ts';
 import { CREDENTIAL_PARAMS, SubKeyParam } from './schema.ts';
 
 const JS_TYPE = 'text/javascript; charset=UTF-8';
+/**
+ * The largest grant body taken. A token travels in a URL, which may be 32 KiB at most (app.ts),
+ * and names every resource and pattern of its grant: a grant much larger mints a token no request
+ * could carry.
+ */
+const MAX_GRANT_BODY_BYTES = 64 * 1024;
 const config = { service: 'access-manager' } as const;
 
 const BITS = Object.entries(PERMISSION_BITS)
@@ -24,7 +31,9 @@ const permissionTable = (names: string) =>
           Object.fromEntries(
             Object.keys(GRANT_SECTION_KEYS).map((section): [string, TSchema] => [
               section,
-              Type.Optional(Type.Union([Type.Record(Type.String(), Type.Number({ description: `A bitmask from 0 to ${ALL_PERMISSION_BITS}: ${BITS}.` })), Type.Null()])),
+              Type.Optional(
+                Type.Union([Type.Record(Type.String(), Type.Number({ description: `A bitmask from 0 to ${ALL_PERMISSION_BITS}: ${BITS}.` })), Type.Null()]),
+              ),
             ]),
           ),
           { description: `Per resource type, ${names} → permissions. Other resource types are a 400.` },
@@ -59,7 +68,14 @@ const GrantBody = Type.Object({
 export const grantRoutes: RoutePlugin = async (app, { context }) => {
   const querystring = Type.Object(CREDENTIAL_PARAMS);
 
-  app.post('/v3/pam/:subKey/grant', { schema: { params: Type.Object({ subKey: SubKeyParam }), querystring, body: GrantBody }, config }, (request, reply) =>
+  const grantSchema = {
+    summary: 'Grant a token',
+    params: Type.Object({ subKey: SubKeyParam }),
+    querystring,
+    body: GrantBody,
+    response: { 200: answer('The token.', GrantAnswer, JS_MEDIA) },
+  };
+  app.post('/v3/pam/:subKey/grant', { schema: grantSchema, config, bodyLimit: MAX_GRANT_BODY_BYTES }, (request, reply) =>
     inOrder(context, request, {
       parse: () => ({ keyset: keysetOf(context, request.params) }),
       auth: () => SIGNED_WITH_SECRET_KEY,
@@ -72,7 +88,8 @@ export const grantRoutes: RoutePlugin = async (app, { context }) => {
   );
 
   const revokeParams = Type.Object({ subKey: SubKeyParam, token: Type.String({ description: 'The token to revoke, percent-encoded.' }) });
-  app.delete('/v3/pam/:subKey/grant/:token', { schema: { params: revokeParams, querystring }, config }, (request, reply) =>
+  const revokeSchema = { summary: 'Revoke a token', params: revokeParams, querystring, response: { 200: answer('Revoked.', GrantAnswer, JS_MEDIA) } };
+  app.delete('/v3/pam/:subKey/grant/:token', { schema: revokeSchema, config }, (request, reply) =>
     inOrder(context, request, {
       parse: () => ({ keyset: keysetOf(context, request.params) }),
       auth: () => SIGNED_WITH_SECRET_KEY,

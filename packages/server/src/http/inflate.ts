@@ -4,7 +4,7 @@ import { RosterError } from '../errors.ts';
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 function tooLarge(): RosterError {
-  return new RosterError('PAYLOAD_TOO_LARGE', 'Message Too Large');
+  return new RosterError('PAYLOAD_TOO_LARGE', 'Request payload is too large.');
 }
 
 function isTooLarge(error: unknown): boolean {
@@ -12,7 +12,7 @@ function isTooLarge(error: unknown): boolean {
 }
 
 /**
- * A POST body as sent, inflated when `Content-Encoding` says it is compressed. The magic bytes
+ * A body as sent, inflated when `Content-Encoding` says it is compressed. The magic bytes
  * decide how (wire-protocol.md §1.3): the JS SDK sends zlib data as `deflate`, Python sends zlib
  * data while saying `gzip`; a real gzip stream starts with 1f 8b, otherwise zlib, then raw deflate.
  * Inflation stops at `maxBytes`, so a small compressed body cannot expand without bound.
@@ -24,8 +24,7 @@ export function inflateBody(body: Buffer, encoding: string | undefined, maxBytes
     throw new RosterError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding '${encoding}'.`);
   }
   const options = { maxOutputLength: maxBytes + 1 };
-  const attempts =
-    body[0] === GZIP_MAGIC[0] && body[1] === GZIP_MAGIC[1] ? [gunzipSync] : [inflateSync, inflateRawSync];
+  const attempts = body[0] === GZIP_MAGIC[0] && body[1] === GZIP_MAGIC[1] ? [gunzipSync] : [inflateSync, inflateRawSync];
   for (const inflate of attempts) {
     try {
       const inflated = inflate(body, options);
@@ -36,7 +35,5 @@ export function inflateBody(body: Buffer, encoding: string | undefined, maxBytes
       if (isTooLarge(error)) throw tooLarge();
     }
   }
-  throw new RosterError('INVALID_INPUT', 'Invalid JSON', [
-    { message: `The body is not ${name}-compressed data.`, location: 'body', locationType: 'body' },
-  ]);
+  throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `The body is not ${name}-compressed data.`, location: 'body', locationType: 'body' }]);
 }

@@ -5,6 +5,7 @@ import type { ObjectKind } from '../model/records.ts';
 import type { Resource } from '../query/fields.ts';
 import { checkId } from '../objects/validate.ts';
 import { customMerge, header, keysetOf, type AppContext } from './context.ts';
+import { answer, ChannelObject, listAnswer, MemberObject, MembershipObject, objectAnswer, UserObject } from './answers.ts';
 import { listQuery, OBJECT_FIELDS_QUERY } from './params.ts';
 import { CREDENTIAL_PARAMS, SubKeyParam } from './schema.ts';
 
@@ -26,8 +27,11 @@ export function parseObjectPath(context: AppContext, params: { subKey: string; i
   return { keyset, id: checkId(params.id, kind, keyset.limits) };
 }
 
+/** `If-Match`, the eTag a write or delete needs. Empty is no condition: PubNub's SDKs send none for an empty eTag. */
+export const ifMatch = (request: FastifyRequest): string | undefined => header(request, 'if-match') || undefined;
+
 /** A PATCH's conditions: `If-Match`, and `Roster-Custom-Merge`. */
-export const writeRules = (request: FastifyRequest) => ({ ifMatch: header(request, 'if-match'), merge: customMerge(request) });
+export const writeRules = (request: FastifyRequest) => ({ ifMatch: ifMatch(request), merge: customMerge(request) });
 
 // Schemas ----------------------------------------------------------------------------------------
 
@@ -69,16 +73,31 @@ export const objectParams = (kind: ObjectKind) =>
 export function objectSchemas<TBody extends TSchema>(kind: ObjectKind, body: TBody) {
   const params = objectParams(kind);
   const fields = Type.Object({ ...CREDENTIAL_PARAMS, ...OBJECT_FIELDS_QUERY });
+  const { noun } = KIND_NAMES[kind];
+  const object = kind === 'uuid' ? UserObject : ChannelObject;
   return {
-    list: { params: Type.Object({ subKey: SubKeyParam }), querystring: Type.Object({ ...CREDENTIAL_PARAMS, ...listQuery(KIND_NAMES[kind].collection) }) },
-    get: { params, querystring: fields },
+    list: {
+      summary: `List ${noun}s`,
+      params: Type.Object({ subKey: SubKeyParam }),
+      querystring: Type.Object({ ...CREDENTIAL_PARAMS, ...listQuery(KIND_NAMES[kind].collection) }),
+      response: { 200: answer(`A page of ${noun}s.`, listAnswer(object)) },
+    },
+    get: { summary: `Get a ${noun}`, params, querystring: fields, response: { 200: answer(`The ${noun}.`, objectAnswer(object)) } },
     set: {
+      summary: `Set a ${noun}'s fields, creating it if needed`,
       params,
       querystring: fields,
       headers: Type.Object({ 'if-match': IfMatch, 'roster-custom-merge': CustomMerge }),
       body,
+      response: { 200: answer(`The ${noun} as stored.`, objectAnswer(object)) },
     },
-    remove: { params, querystring: Type.Object(CREDENTIAL_PARAMS), headers: Type.Object({ 'if-match': IfMatch }) },
+    remove: {
+      summary: `Remove a ${noun}`,
+      params,
+      querystring: Type.Object(CREDENTIAL_PARAMS),
+      headers: Type.Object({ 'if-match': IfMatch }),
+      response: { 200: answer('Removed (also when there was nothing to remove).', objectAnswer(Type.Null())) },
+    },
   };
 }
 
@@ -109,12 +128,18 @@ export function membershipSchemas(side: ObjectKind) {
   );
   const deleteItem = Type.Object(references, { description: `A ${owner} to delete.` });
   const list = (schema: TSchema) =>
-    Type.Optional(Type.Union([Type.Array(schema), Type.Null()], { description: 'At most 100 items (the keyset may set another limit) in `set` and `delete` together.' }));
+    Type.Optional(
+      Type.Union([Type.Array(schema), Type.Null()], { description: 'At most 100 items (the keyset may set another limit) in `set` and `delete` together.' }),
+    );
   const query = Type.Object({ ...CREDENTIAL_PARAMS, ...listQuery(resource) });
   const params = objectParams(side);
+  const page = answer(`A page of the ${owner}s.`, listAnswer(side === 'uuid' ? MembershipObject : MemberObject));
+  const whose = side === 'uuid' ? "a user's memberships" : "a channel's members";
   return {
-    list: { params, querystring: query },
+    list: { summary: `List ${whose}`, params, querystring: query, response: { 200: page } },
     patch: {
+      summary: `Set and delete ${whose}`,
+      response: { 200: page },
       params,
       querystring: query,
       headers: Type.Object({ 'roster-custom-merge': CustomMerge }),

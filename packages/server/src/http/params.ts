@@ -46,7 +46,10 @@ export const OBJECT_FIELDS_QUERY = {
 /** The list options of each list: their documentation here, their rules in the parsers below. */
 export function listQuery(resource: Resource) {
   const related = RELATED[resource];
-  const relatedFields = related === undefined ? '' : `, \`${related}\` (the ${related === 'channel' ? 'channel' : 'user'} in full), \`${related}.custom\`, \`${related}.status\`, \`${related}.type\``;
+  const relatedFields =
+    related === undefined
+      ? ''
+      : `, \`${related}\` (the ${related === 'channel' ? 'channel' : 'user'} in full), \`${related}.custom\`, \`${related}.status\`, \`${related}.type\``;
   return {
     include: queryParam(`Optional fields to answer with, comma-separated: \`custom\`, \`status\`, \`type\`${relatedFields}. Unknown fields are ignored.`),
     limit: queryParam(`Items per page: an integer from 1 to ${MAX_LIMIT}; default ${MAX_LIMIT}.`),

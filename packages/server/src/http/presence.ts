@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { RosterError } from '../errors.ts';
+import { answer as described, JS_MEDIA, PresenceAnswer } from './answers.ts';
 import { checkUuidParam, parseChannelList } from './channel-list.ts';
 import { keysetOf, queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
@@ -50,8 +51,9 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
       });
   };
 
-  app.get(HEARTBEAT_PATH, { schema, config }, answer(HEARTBEAT_PATH));
-  app.get(LEAVE_PATH, { schema, config }, answer(LEAVE_PATH));
+  const answers = (summary: string) => ({ ...schema, summary, response: { 200: described('Accepted.', PresenceAnswer, JS_MEDIA) } });
+  app.get(HEARTBEAT_PATH, { schema: answers('Presence heartbeat: accepted, nothing else'), config }, answer(HEARTBEAT_PATH));
+  app.get(LEAVE_PATH, { schema: answers('Presence leave: accepted, nothing else'), config }, answer(LEAVE_PATH));
   app.get('/v2/presence/sub-key/:subKey/channel/*', { config }, async () => {
     throw new RosterError('NOT_FOUND', 'Presence is not supported by this server; only heartbeat and leave are accepted.');
   });

@@ -3,18 +3,23 @@ import Type, { type Static } from 'typebox';
 import { publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { MessageInput } from '../realtime/sequencer.ts';
+import { answer, JS_MEDIA, PublishAnswer } from './answers.ts';
 import { checkChannelName, checkUuidParam, decodeSegment } from './channel-list.ts';
 import { queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
-import { inflateBody } from './inflate.ts';
+import { bodyText } from './body.ts';
 import { inOrder, needs } from './route-steps.ts';
 import { CREDENTIAL_PARAMS, PubKeyParam, queryParam, SubKeyParam, ZeroParam, type TypeBoxProvider } from './schema.ts';
 import { rawParamsOf, single, type QueryValues } from './url.ts';
 
 /** PubNub's limit on one message (payload and meta together). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
-/** Bodies larger than this are refused before they are read; smaller ones are checked exactly. */
-const MAX_POST_BYTES = 1024 * 1024;
+/**
+ * The largest body read for a message: twice the message limit, so that a message somewhat over
+ * it is told its size (and a compressed one has room for the stream's own bytes). Larger bodies
+ * are refused before they are read; smaller ones are checked exactly.
+ */
+const MAX_POST_BYTES = 2 * MAX_MESSAGE_BYTES;
 /** PubNub's rule for `custom_message_type`: 3–50 of these characters, not starting with `-`/`_` or `pn-`/`pn_`. */
 const CUSTOM_MESSAGE_TYPE = /^(?!pn[-_])[A-Za-z0-9][A-Za-z0-9_-]{2,49}$/i;
 
@@ -44,7 +49,9 @@ function parseJson(text: string, location: string, locationType: 'path' | 'query
     throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `${location} is not valid JSON.`, location, locationType }]);
   }
   if (nestsDeeper(value, MAX_JSON_DEPTH)) {
-    throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: `${location} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, location, locationType }]);
+    throw new RosterError('INVALID_INPUT', 'Invalid JSON', [
+      { message: `${location} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, location, locationType },
+    ]);
   }
   return value;
 }
@@ -77,7 +84,8 @@ function validateMessage(query: QueryValues, messageText: string, maxIdLength: n
   if (customMessageType !== undefined && !CUSTOM_MESSAGE_TYPE.test(customMessageType)) {
     throw badRequest('custom_message_type', 'query', 'custom_message_type is 3 to 50 letters, digits, - or _, and may not start with pn- or pn_.');
   }
-  if (messageText.trim() === '') throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
+  if (messageText.trim() === '')
+    throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
   const meta = parseMeta(metaText);
   // Both texts are valid JSON: subscribers get them as published, not re-serialized.
   return {
@@ -113,6 +121,7 @@ const PublishQuery = Type.Object({
 });
 
 const config = { service: 'publish' } as const;
+const PUBLISHED = { 200: answer('Published, once the event bus has taken it.', PublishAnswer, JS_MEDIA) };
 
 /** Publish a message: `GET /publish/{pub}/{sub}/0/{channel}/0/{message}`, or `POST` without the message segment and the message as the body. */
 export const publishRoutes: RoutePlugin = async (app, { context }) => {
@@ -137,7 +146,12 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
   app.get(
     PUBLISH_WITH_MESSAGE,
     {
-      schema: { params: Type.Object({ ...PublishParams.properties, '*': Type.String({ description: 'The message: JSON, percent-encoded.' }) }), querystring: PublishQuery },
+      schema: {
+        summary: 'Publish a message given in the path',
+        params: Type.Object({ ...PublishParams.properties, '*': Type.String({ description: 'The message: JSON, percent-encoded.' }) }),
+        querystring: PublishQuery,
+        response: PUBLISHED,
+      },
       config,
     },
     (request, reply) => publish(request, request.params, reply, () => decodeSegment(rawParams(request)['*'], 'message')),
@@ -146,13 +160,9 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
   // POST bodies are JSON text, possibly compressed, whatever the Content-Type says.
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_POST_BYTES }, (request, body, done) => {
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
       try {
-        const encoding = request.headers['content-encoding'];
-        const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-        const text = inflateBody(raw, Array.isArray(encoding) ? encoding[0] : encoding, MAX_POST_BYTES).toString('utf8');
-        request.rawBody = text;
-        done(null, text);
+        done(null, bodyText(request, Buffer.isBuffer(body) ? body : Buffer.from(body)));
       } catch (error) {
         done(error instanceof Error ? error : new Error(String(error)));
       }
@@ -160,8 +170,14 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
     const body = Type.Union([Type.String(), Type.Null()], { description: 'The message: JSON text, compressed when Content-Encoding is gzip or deflate.' });
     scope
       .withTypeProvider<TypeBoxProvider>()
-      .post(PUBLISH_PATH, { schema: { params: PublishParams, querystring: PublishQuery, body }, config }, (request, reply) =>
-        publish(request, request.params, reply, () => request.body ?? ''),
+      .post(
+        PUBLISH_PATH,
+        {
+          schema: { summary: 'Publish a message given as the body', params: PublishParams, querystring: PublishQuery, body, response: PUBLISHED },
+          config,
+          bodyLimit: MAX_POST_BYTES,
+        },
+        (request, reply) => publish(request, request.params, reply, () => request.body ?? ''),
       );
   });
 };

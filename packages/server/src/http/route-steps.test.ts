@@ -56,9 +56,16 @@ describe('parse comes before auth', () => {
   });
 
   it('the resources named are held to the id rule first: ids, channel names, a membership PATCH’s items', async () => {
-    expect(await send('GET', `/v2/objects/${SUB}/uuids/${'x'.repeat(93)}`)).toMatchObject({ status: 400, body: { error: { details: [{ location: 'uuid' }] } } });
+    expect(await send('GET', `/v2/objects/${SUB}/uuids/${'x'.repeat(93)}`)).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ location: 'uuid' }] } },
+    });
     expect((await send('GET', `/v2/subscribe/${SUB}/${'c'.repeat(93)}/0`)).status).toBe(400);
-    expect((await send('GET', `/publish/${KEYS.publishKey}/${SUB}/0/a%2Cb/0/1`)).body).toEqual([0, 'Publish to one channel: the name may not contain a comma.', expect.any(String)]);
+    expect((await send('GET', `/publish/${KEYS.publishKey}/${SUB}/0/a%2Cb/0/1`)).body).toEqual([
+      0,
+      'Publish to one channel: the name may not contain a comma.',
+      expect.any(String),
+    ]);
     const item = await patch(`/v2/objects/${SUB}/uuids/alice/channels`, { set: [{ channel: { id: 'a\u0000' } }] });
     expect(item).toMatchObject({ status: 400, body: { error: { details: [{ location: 'set[0].channel.id' }] } } });
   });
@@ -77,14 +84,20 @@ describe('auth comes before validate', () => {
   it('list options are checked only for a request allowed to read, and after the signature', async () => {
     const path = `/v2/objects/${SUB}/uuids/alice/channels`;
     expect((await send('GET', path, { limit: '0' })).status).toBe(403);
-    expect(await send('GET', path, { limit: '0' }, { sign: 'v2.wrong' })).toMatchObject({ status: 403, body: { error: { message: 'Signature does not match' } } });
+    expect(await send('GET', path, { limit: '0' }, { sign: 'v2.wrong' })).toMatchObject({
+      status: 403,
+      body: { error: { message: 'Signature does not match' } },
+    });
     expect(await send('GET', path, { limit: '0', auth })).toMatchObject({ status: 400, body: { error: { details: [{ location: 'limit' }] } } });
   });
 
   it('a message’s rules are checked only for a request allowed to publish', async () => {
     const path = `/publish/${KEYS.publishKey}/${SUB}/0/room/0/1`;
     expect(await send('GET', path, { custom_message_type: 'pn-x' })).toMatchObject({ status: 403, body: { service: 'Access Manager' } });
-    expect(await send('GET', path, { custom_message_type: 'pn-x', auth })).toMatchObject({ status: 400, body: [0, expect.stringContaining('custom_message_type'), expect.any(String)] });
+    expect(await send('GET', path, { custom_message_type: 'pn-x', auth })).toMatchObject({
+      status: 400,
+      body: [0, expect.stringContaining('custom_message_type'), expect.any(String)],
+    });
   });
 
   it('a poll’s options are checked only for a request allowed to subscribe', async () => {
@@ -96,6 +109,9 @@ describe('auth comes before validate', () => {
   it('a grant’s ttl is checked only when signed, with PubNub’s answer', async () => {
     const body = JSON.stringify({ ttl: 'soon' });
     expect((await send('POST', `/v3/pam/${SUB}/grant`, {}, { body })).status).toBe(403);
-    expect(await send('POST', `/v3/pam/${SUB}/grant`, {}, { body, sign: true })).toMatchObject({ status: 400, body: { error: { message: 'Invalid ttl', source: 'grant' } } });
+    expect(await send('POST', `/v3/pam/${SUB}/grant`, {}, { body, sign: true })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'Invalid ttl', source: 'grant' } },
+    });
   });
 });

@@ -1,7 +1,8 @@
 import type { TSchema } from 'typebox';
-import type { TLocalizedValidationError } from 'typebox/error';
 import { badRequest, invalid, type LocationType, type RosterError } from '../errors.ts';
+import { NUMBER_OUT_OF_RANGE } from '../objects/validate.ts';
 import { serviceOfPath } from './error-envelope.ts';
+import { firstRefusal, type Refusal, type SchemaNode } from './schema-walk.ts';
 
 /**
  * A route schema's refusal as a RosterError naming the offending field the way PubNub names it:
@@ -13,13 +14,8 @@ import { serviceOfPath } from './error-envelope.ts';
 /** Body schemas' keyword: what PubNub puts before a body field's name (`user.` for a user's fields). */
 export const FIELD_PREFIX = 'x-field-prefix';
 
-/** The JSON Schema keywords route schemas use, as read here. */
-interface SchemaFacts {
-  type?: string;
-  anyOf?: SchemaFacts[];
-  properties?: Record<string, SchemaFacts>;
-  patternProperties?: Record<string, SchemaFacts>;
-  required?: string[];
+/** A route schema as read here: its keywords (schema-walk.ts), and ours. */
+interface SchemaFacts extends SchemaNode {
   [FIELD_PREFIX]?: string;
 }
 
@@ -30,7 +26,7 @@ const PART_NAMES: Record<LocationType, string> = { body: 'body', query: 'query s
 const SIMPLE_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'array', 'object']);
 
 /** The bare type names a schema allows (`string`, `null`), or undefined when it is more than a choice of types. */
-function typeNames(node: SchemaFacts): string[] | undefined {
+function typeNames(node: SchemaNode): string[] | undefined {
   if (node.anyOf) {
     const names: string[] = [];
     for (const branch of node.anyOf) {
@@ -48,7 +44,7 @@ const joinOr = (names: readonly string[]): string => (names.length < 2 ? names.j
 const article = (name: string): string => (name === 'null' ? '' : /^[aeiou]/.test(name) ? 'an ' : 'a ');
 
 /** What a value of `node` must be, in words: `a string or null`, `an object of string or number values`. */
-function expected(node: SchemaFacts): string {
+function expected(node: SchemaNode): string {
   const names = typeNames(node);
   if (names) return `${article(names[0] ?? '')}${joinOr(names)}`;
   const values = node.patternProperties ? Object.values(node.patternProperties)[0] : undefined;
@@ -57,68 +53,46 @@ function expected(node: SchemaFacts): string {
   return 'a valid value';
 }
 
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '' || pointer === '#') return [];
-  return pointer
-    .replace(/^#/, '')
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function schemaAt(root: SchemaFacts, pointer: string): SchemaFacts {
-  let node: unknown = root;
-  for (const segment of pointerSegments(pointer)) node = (node as Record<string, unknown> | undefined)?.[segment];
-  return (node ?? {}) as SchemaFacts; // a schemaPath TypeBox reported points into this schema
-}
-
 /** `['set', '0', 'channel']` → `set[0].channel`. */
 const fieldPath = (segments: readonly string[]): string =>
   segments.map((segment, index) => (/^\d+$/.test(segment) ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
 
-/** The refusal TypeBox reports first, taken at the outermost schema that refused that value (an `anyOf`, not one of its branches). */
-function firstRefusal(errors: readonly TLocalizedValidationError[]): TLocalizedValidationError | undefined {
-  const first = errors[0];
-  if (first === undefined) return undefined;
-  return errors.filter((error) => error.instancePath === first.instancePath).reduce((a, b) => (b.schemaPath.length < a.schemaPath.length ? b : a));
+/**
+ * Where the refused value sits and what it must be. A value that should be an object with a
+ * required key (a reference `{id}`) is named by that key: PubNub names `set[0].channel.id`, not
+ * `set[0].channel`.
+ */
+function refusedField({ segments, node, missing }: Refusal): { segments: string[]; node: SchemaNode } {
+  const required = missing === undefined && node.type === 'object' ? node.required?.[0] : undefined;
+  if (required === undefined) return { segments, node };
+  return { segments: [...segments, required], node: node.properties?.[required] ?? {} };
 }
 
-/**
- * Where the refused value sits and what it must be. A missing key, or a value that should be an
- * object with a required key (a reference `{id}`), is named by that key: PubNub names
- * `set[0].channel.id`, not `set[0].channel`.
- */
-function refusedField(root: SchemaFacts, error: TLocalizedValidationError): { segments: string[]; node: SchemaFacts } {
-  const segments = pointerSegments(error.instancePath);
-  const node = schemaAt(root, error.schemaPath);
-  const missing =
-    error.keyword === 'required'
-      ? (error.params as { requiredProperties: string[] }).requiredProperties[0] // TypeBox's shape of a `required` error
-      : node.type === 'object'
-        ? node.required?.[0]
-        : undefined;
-  if (missing === undefined) return { segments, node };
-  return { segments: [...segments, missing], node: node.properties?.[missing] ?? {} };
+/** What the refused value must be; a number past JSON's range where numbers are allowed is named as such. */
+function mustBe(refusal: Refusal, node: SchemaNode): string {
+  const number = typeof refusal.value === 'number' && !Number.isFinite(refusal.value);
+  return number && typeNames(node)?.includes('number') ? NUMBER_OUT_OF_RANGE : `must be ${expected(node)}`;
 }
 
 /** `user.` → `User `: how a message names the fields under a prefix. */
 const labelOf = (prefix: string): string => (prefix === '' ? '' : `${prefix.charAt(0).toUpperCase()}${prefix.slice(1, -1)} `);
 
-/** The 400 for a request part that `schema` refused, in the envelope of the service at `url`. */
-export function schemaRefusal(schema: TSchema, errors: readonly TLocalizedValidationError[], httpPart: string | undefined, url: string): RosterError {
+/** The 400 for `value`, a request part that `schema` refused, in the envelope of the service at `url`. */
+export function schemaRefusal(schema: TSchema, value: unknown, httpPart: string | undefined, url: string): RosterError {
   const root = schema as SchemaFacts; // TypeBox types are JSON Schema objects
   const locationType = LOCATION_TYPES[httpPart ?? ''] ?? 'body';
-  const error = firstRefusal(errors);
-  const { segments, node } = error ? refusedField(root, error) : { segments: [], node: root };
+  // Check refused it, so the walk finds where; the fallback only keeps a disagreement from throwing.
+  const refusal = firstRefusal(root, value) ?? { segments: [], node: root, value };
+  const { segments, node } = refusedField(refusal);
   let location: string;
   let message: string;
   if (segments.length === 0) {
     location = locationType;
-    message = `The request ${PART_NAMES[locationType]} must be ${node.type === 'object' ? 'a JSON object' : expected(node)}.`;
+    message = `The request ${PART_NAMES[locationType]} ${node.type === 'object' ? 'must be a JSON object' : mustBe(refusal, node)}.`;
   } else {
     const prefix = root[FIELD_PREFIX] ?? '';
     location = `${prefix}${fieldPath(segments)}`;
-    message = `${labelOf(prefix)}${fieldPath(segments)} must be ${expected(node)}.`;
+    message = `${labelOf(prefix)}${fieldPath(segments)} ${mustBe(refusal, node)}.`;
   }
   const service = serviceOfPath(url);
   // The objects and grant envelopes show the details; the others show only the message.

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 const server = useServer();
 
 async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return sendText(method, path, body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** A body as written: JSON.stringify cannot write `1e400`. */
+async function sendText(method: string, path: string, body?: string): Promise<{ status: number; body: unknown }> {
+  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body };
   const response = await fetch(`${server.url}${path}`, init);
   return { status: response.status, body: await response.json() };
 }
@@ -12,7 +17,10 @@ async function send(method: string, path: string, body?: unknown): Promise<{ sta
 /** The objects envelope of a 400 whose one detail is `message` at `location` in the body. */
 const objectsRefusal = (location: string, message: string) => ({
   status: 400,
-  body: { status: 400, error: { message: 'Request payload contained invalid input.', source: 'objects', details: [{ message, location, locationType: 'body' }] } },
+  body: {
+    status: 400,
+    error: { message: 'Request payload contained invalid input.', source: 'objects', details: [{ message, location, locationType: 'body' }] },
+  },
 });
 
 describe('a body the route schema refuses', () => {
@@ -40,6 +48,22 @@ describe('a body the route schema refuses', () => {
       objectsRefusal('delete[0].uuid.id', 'delete[0].uuid.id must be a string.'),
     );
     expect(await send('PATCH', '/v2/objects/demo/channels/c1/uuids', { set: 'all' })).toEqual(objectsRefusal('set', 'set must be an array or null.'));
+  });
+
+  it('names a number past JSON’s range where a number is allowed as out of range, as the field rules do', async () => {
+    const outOfRange = (field: string) => `${field} is a number out of range: numbers must be finite (at most about 1.8e308).`;
+    expect(await sendText('PATCH', '/v2/objects/demo/uuids/u1', '{"custom":{"a":1e400}}')).toEqual(
+      objectsRefusal('user.custom.a', outOfRange('User custom.a')),
+    );
+    expect(await sendText('PATCH', '/v2/objects/demo/uuids/u1/channels', '{"set":[{"channel":{"id":"c"},"custom":{"n":-1e400}}]}')).toEqual(
+      objectsRefusal('set[0].custom.n', outOfRange('set[0].custom.n')),
+    );
+    expect(await sendText('POST', '/v3/pam/demo/grant', '{"ttl":5,"permissions":{"resources":{"channels":{"a":1e400}}}}')).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ message: outOfRange('permissions.resources.channels.a'), location: 'permissions.resources.channels.a' }] } },
+    });
+    // Where no number is allowed, that is what is said.
+    expect(await sendText('PATCH', '/v2/objects/demo/uuids/u1', '{"name":1e400}')).toEqual(objectsRefusal('user.name', 'User name must be a string or null.'));
   });
 
   it('that is not an object at all is named `body`', async () => {

@@ -2,6 +2,7 @@ import type { FastifySchemaCompiler, FastifyTypeProvider } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import Compile from 'typebox/compile';
 import { schemaRefusal } from './schema-errors.ts';
+import { checkWalkable } from './schema-walk.ts';
 
 /**
  * Route schemas: TypeBox types for each route's `params`, `querystring`, `headers` and `body`.
@@ -20,11 +21,14 @@ export interface TypeBoxProvider extends FastifyTypeProvider {
 
 /**
  * Fastify's validator compiler for every route schema: TypeBox's compiled check, and a refusal
- * in PubNub's envelope naming the field (schema-errors.ts) when it fails.
+ * in PubNub's envelope naming the field (schema-errors.ts) when it fails. The field is found by
+ * schema-walk.ts, which stops where the value first breaks the schema, so that a refused body
+ * costs what checking it costs; a schema it could not read is refused here, when routes are built.
  */
 export const compileRouteSchema: FastifySchemaCompiler<TSchema> = ({ schema, url, httpPart }) => {
+  checkWalkable(schema, `${url} ${httpPart ?? 'schema'}#`);
   const validator = Compile(schema);
-  return (data: unknown) => (validator.Check(data) ? true : { error: schemaRefusal(schema, validator.Errors(data), httpPart, url) });
+  return (data: unknown) => (validator.Check(data) ? true : { error: schemaRefusal(schema, data, httpPart, url) });
 };
 
 /** A query parameter as the query parser gives it (url.ts): its text, or every text when it is repeated. */

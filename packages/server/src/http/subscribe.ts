@@ -2,9 +2,10 @@ import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { subscribeNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
-import type { SubscribeQuery } from '../realtime/delivery.ts';
+import type { HeldSubscribe, SubscribeQuery } from '../realtime/delivery.ts';
 import { MessageFilterCache } from '../realtime/message-filter.ts';
 import { parseTimetoken } from '../realtime/timetoken.ts';
+import { answer, JS_MEDIA, SubscribeAnswer } from './answers.ts';
 import { checkUuidParam, parseChannelList } from './channel-list.ts';
 import { keysetOf, type AppContext, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
@@ -35,25 +36,34 @@ function validateSubscribe(query: QueryValues, channels: string[], maxIdLength: 
   return { channels, after: parseAfter(single(query, 'tt')), filter: filterText ? filters.get(filterText) : undefined };
 }
 
-/** Holds the poll until the hub answers it: at once, with the next envelopes, or empty at the hold time. */
+/**
+ * Holds the poll until the hub answers it: at once, with the next envelopes, or empty at the hold
+ * time. A poll that was held notes for how long on the request, for its log line.
+ */
 function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery): Promise<string> {
   return new Promise<string>((resolve) => {
+    const start = performance.now();
+    let poll: HeldSubscribe | undefined;
     const answer = (body: string) => {
+      if (poll !== undefined) reply.request.heldMs = performance.now() - start;
       // Counted until the socket is done with it: clients that never read cannot pile answers up.
       const response = reply.raw;
       if (response.destroyed || response.writableFinished) context.realtime.answerGone(body.length);
       else response.once('close', () => context.realtime.answerGone(body.length));
       resolve(body);
     };
-    const poll = context.realtime.subscribe(query, answer);
+    const holding = context.realtime.subscribe(query, answer);
+    poll = holding;
     // 'close' on the response: finished, or the client went away (a cancelled long-poll).
-    if (poll) reply.raw.once('close', () => context.realtime.cancel(poll));
+    if (holding) reply.raw.once('close', () => context.realtime.cancel(holding));
   });
 }
 
 const SUBSCRIBE_PATH = '/v2/subscribe/:subKey/:channels/:callback';
 
 const schema = {
+  summary: 'Subscribe: a long-poll for messages and App Context events',
+  response: { 200: answer('What arrived after `tt`, or nothing once the hold time is over; a handshake answers at once.', SubscribeAnswer, JS_MEDIA) },
   params: Type.Object({
     subKey: SubKeyParam,
     channels: Type.String({ description: 'The channels: names joined by `,`, each percent-encoded (a `,` in a name as `%2C`); a lone `,` names none.' }),

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { answer, JS_MEDIA, TimeAnswer } from './answers.ts';
 import type { RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
 import { ZeroParam } from './schema.ts';
@@ -9,7 +10,11 @@ import { ZeroParam } from './schema.ts';
  * it has nothing to parse, authorize or validate.
  */
 export const timeRoutes: RoutePlugin = async (app, { context }) => {
-  const schema = { params: Type.Object({ callback: ZeroParam('The JSONP callback') }) };
+  const schema = {
+    summary: 'The current timetoken',
+    params: Type.Object({ callback: ZeroParam('The JSONP callback') }),
+    response: { 200: answer('`[timetoken]`', TimeAnswer, JS_MEDIA) },
+  };
   app.get('/time/:callback', { schema, config: { service: 'time' } }, async (_request, reply) => {
     void reply.type(JS_TYPE);
     return `[${context.realtime.now()}]`;

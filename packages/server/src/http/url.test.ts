@@ -9,7 +9,14 @@ describe('parseQueryString', () => {
   it('decodes %XX only, keeps a plus, keeps repeated values and takes bad escapes literally', () => {
     const query = parseQueryString('a=1+2&b=%C3%BC%20x&a=3&flag&bad=%E0%zz&=empty&&');
     expect({ ...query }).toEqual({ a: ['1+2', '3'], b: 'ü x', flag: '', bad: '%E0%zz', '': 'empty' });
-    expect(queryPairs(query)).toEqual([['a', '1+2'], ['a', '3'], ['b', 'ü x'], ['flag', ''], ['bad', '%E0%zz'], ['', 'empty']]);
+    expect(queryPairs(query)).toEqual([
+      ['a', '1+2'],
+      ['a', '3'],
+      ['b', 'ü x'],
+      ['flag', ''],
+      ['bad', '%E0%zz'],
+      ['', 'empty'],
+    ]);
   });
 });
 

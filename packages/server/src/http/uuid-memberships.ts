@@ -1,5 +1,6 @@
 import { need, type Need } from '../auth/authorize.ts';
 import { parseMembershipBody, type MembershipBody } from '../objects/validate.ts';
+import { membershipBodyLimit } from './body.ts';
 import { customMerge, type RoutePlugin } from './context.ts';
 import { membershipSchemas, parseObjectPath } from './object-routes.ts';
 import { parseListCommand } from './params.ts';
@@ -9,6 +10,7 @@ const config = { service: 'objects' } as const;
 
 /** A user's memberships (App Context): list them, and set and delete them in one PATCH (PubNub's set, remove and manage). */
 export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
+  const bodyLimit = membershipBodyLimit(context);
   const schemas = membershipSchemas('uuid');
 
   app.get('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.list, config }, (request) =>
@@ -20,7 +22,7 @@ export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.patch, config }, (request) =>
+  app.patch('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.patch, config, bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the channels joined, which auth must check: it is read in the parse step.
       parse: () => {

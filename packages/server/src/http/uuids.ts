@@ -1,8 +1,21 @@
 import Type from 'typebox';
 import { need } from '../auth/authorize.ts';
 import { parseObjectPatch } from '../objects/validate.ts';
-import { header, keysetOf, type RoutePlugin } from './context.ts';
-import { BODY_RULES, customField, KIND_NAMES, MAX_TEXT, objectSchemas, parseObjectPath, statusField, textField, typeField, writeRules } from './object-routes.ts';
+import { objectBodyLimit } from './body.ts';
+import { keysetOf, type RoutePlugin } from './context.ts';
+import {
+  BODY_RULES,
+  customField,
+  ifMatch,
+  KIND_NAMES,
+  MAX_TEXT,
+  objectSchemas,
+  parseObjectPath,
+  statusField,
+  textField,
+  typeField,
+  writeRules,
+} from './object-routes.ts';
 import { objectFields, parseListCommand } from './params.ts';
 import { inOrder, listing, needs } from './route-steps.ts';
 import { FIELD_PREFIX } from './schema-errors.ts';
@@ -45,12 +58,15 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config }, (request) =>
+  app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config, bodyLimit: objectBodyLimit(context) }, (request) =>
     inOrder(context, request, {
       parse: () => parseObjectPath(context, request.params, 'uuid'),
       auth: ({ id }) => needs(need('update', 'uuid', id)),
       validate: ({ keyset }) => ({ patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) }),
-      run: async ({ patch, fields }, { keyset, id }) => ({ status: 200, data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields) }),
+      run: async ({ patch, fields }, { keyset, id }) => ({
+        status: 200,
+        data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields),
+      }),
     }),
   );
 
@@ -58,8 +74,8 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
     inOrder(context, request, {
       parse: () => parseObjectPath(context, request.params, 'uuid'),
       auth: ({ id }) => needs(need('delete', 'uuid', id)),
-      validate: () => header(request, 'if-match'),
-      run: async (ifMatch, { keyset, id }) => ({ status: 200, data: await context.objects.remove('uuid', keyset, id, ifMatch) }),
+      validate: () => ifMatch(request),
+      run: async (eTag, { keyset, id }) => ({ status: 200, data: await context.objects.remove('uuid', keyset, id, eTag) }),
     }),
   );
 };

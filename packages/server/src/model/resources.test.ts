@@ -36,19 +36,39 @@ describe('what the descriptors derive', () => {
 
   it('writes wire keys in PubNub order, whatever the column order', () => {
     const user: UuidRecord = {
-      id: 'u', name: 'n', externalId: 'x', profileUrl: 'p', email: 'e', status: 's', type: 't', custom: { a: 1 },
-      updated: '2024-01-02T03:04:05.678901Z', eTag: 'E',
+      id: 'u',
+      name: 'n',
+      externalId: 'x',
+      profileUrl: 'p',
+      email: 'e',
+      status: 's',
+      type: 't',
+      custom: { a: 1 },
+      updated: '2024-01-02T03:04:05.678901Z',
+      eTag: 'E',
     };
     expect(Object.keys(uuidToWire(user, ALL))).toEqual(['id', 'name', 'externalId', 'profileUrl', 'email', 'type', 'status', 'custom', 'updated', 'eTag']);
-    expect(Object.keys(uuidToWire(user, { custom: false, status: false, type: true }))).toEqual(
-      ['id', 'name', 'externalId', 'profileUrl', 'email', 'type', 'updated', 'eTag'],
-    );
+    expect(Object.keys(uuidToWire(user, { custom: false, status: false, type: true }))).toEqual([
+      'id',
+      'name',
+      'externalId',
+      'profileUrl',
+      'email',
+      'type',
+      'updated',
+      'eTag',
+    ]);
     const channel = { id: 'c', name: null, description: null, status: null, type: null, custom: null, updated: user.updated, eTag: 'E' };
     expect(Object.keys(channelToWire(channel, ALL))).toEqual(['id', 'name', 'description', 'type', 'status', 'custom', 'updated', 'eTag']);
     const membership = { uuidId: 'u', channelId: 'c', status: 's', type: 't', custom: null, updated: user.updated, eTag: 'E' };
     const include = { ...ALL, related: false, relatedCustom: false, relatedStatus: false, relatedType: false };
     expect(membershipToWire(membership, 'channel', include)).toEqual({
-      channel: { id: 'c' }, type: 't', status: 's', custom: null, updated: '2024-01-02T03:04:05.678901Z', eTag: 'E',
+      channel: { id: 'c' },
+      type: 't',
+      status: 's',
+      custom: null,
+      updated: '2024-01-02T03:04:05.678901Z',
+      eTag: 'E',
     });
     expect(Object.keys(membershipToWire(membership, 'uuid', include))).toEqual(['uuid', 'type', 'status', 'custom', 'updated', 'eTag']);
   });
@@ -67,13 +87,34 @@ describe('adding a field to a descriptor', () => {
     expect(columnsOf(nicknamed)).toEqual(['id', 'name', 'external_id', 'profile_url', 'email', 'nick_name', 'status', 'type', 'custom', 'updated', 'etag']);
     expect(sortKeyColumnsOf(nicknamed)).toContain('nick_name');
     expect(queryableFieldsOf(nicknamed).get('nickname')).toMatchObject({ column: 'nick_name', type: 'text' });
-    expect(wireFieldsOf(nicknamed).map((f) => f.name)).toEqual(['id', 'name', 'externalId', 'profileUrl', 'email', 'nickname', 'type', 'status', 'custom', 'updated', 'eTag']);
+    expect(wireFieldsOf(nicknamed).map((f) => f.name)).toEqual([
+      'id',
+      'name',
+      'externalId',
+      'profileUrl',
+      'email',
+      'nickname',
+      'type',
+      'status',
+      'custom',
+      'updated',
+      'eTag',
+    ]);
   });
 
   it('is stored and read back by the derived row writer and reader', () => {
     const record: Nicknamed = {
-      id: 'u', name: null, externalId: null, profileUrl: null, email: 'e', nickname: 'nick', status: null, type: 't', custom: { k: 'v' },
-      updated: '2024-01-02T03:04:05.678901Z', eTag: 'E',
+      id: 'u',
+      name: null,
+      externalId: null,
+      profileUrl: null,
+      email: 'e',
+      nickname: 'nick',
+      status: null,
+      type: 't',
+      custom: { k: 'v' },
+      updated: '2024-01-02T03:04:05.678901Z',
+      eTag: 'E',
     };
     const values = rowWriter(nicknamed)(record);
     expect(values).toEqual(['u', null, null, null, 'e', 'nick', null, 't', '{"k":"v"}', record.updated, 'E']);

@@ -106,8 +106,7 @@ export const MEMBERSHIP_RESOURCE: ResourceDescriptor<MembershipRecord> = {
 export const columnsOf = <R>(resource: ResourceDescriptor<R>): string[] => resource.fields.map((f) => f.column);
 
 /** The columns with a generated `<column>_key`. */
-export const sortKeyColumnsOf = <R>(resource: ResourceDescriptor<R>): string[] =>
-  resource.fields.filter((f) => f.sortKey).map((f) => f.column);
+export const sortKeyColumnsOf = <R>(resource: ResourceDescriptor<R>): string[] => resource.fields.filter((f) => f.sortKey).map((f) => f.column);
 
 /** The fields filter and sort expressions may name, by name. */
 export function queryableFieldsOf<R>(resource: ResourceDescriptor<R>): ReadonlyMap<string, FieldDescriptor<R>> {

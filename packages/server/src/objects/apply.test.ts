@@ -16,7 +16,9 @@ function written<T>(decision: Decision<T>): T {
 
 /** Creates Alice from nothing, as a first PATCH does. */
 function alice(patch: Partial<UuidRecord> = {}): UuidRecord {
-  return written(decideObject<UuidRecord>('uuid', 'alice', { name: 'Alice', email: 'alice@example.com', custom: { team: 'red', level: 3 }, ...patch }, replace)(undefined));
+  return written(
+    decideObject<UuidRecord>('uuid', 'alice', { name: 'Alice', email: 'alice@example.com', custom: { team: 'red', level: 3 }, ...patch }, replace)(undefined),
+  );
 }
 
 function refusal(run: () => unknown): RosterError {
@@ -123,7 +125,9 @@ describe('decideMembership: one item of a membership PATCH', () => {
   });
 
   it('follows the same PATCH rules: present change, null clears, absent stay, custom replaced or merged', () => {
-    const link: MembershipRecord = written(decideMembership('alice', 'room', { status: 'admin', type: 'staff', custom: { seat: 1, row: 'A' } }, rules)(undefined));
+    const link: MembershipRecord = written(
+      decideMembership('alice', 'room', { status: 'admin', type: 'staff', custom: { seat: 1, row: 'A' } }, rules)(undefined),
+    );
     const replaced = written(decideMembership('alice', 'room', { type: null, custom: { seat: 2 } }, rules)(link));
     expect(replaced).toMatchObject({ status: 'admin', type: null, custom: { seat: 2 } });
     const merged = written(decideMembership('alice', 'room', { custom: { seat: 2, row: null } }, { ...rules, merge: true })(link));

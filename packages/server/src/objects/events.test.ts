@@ -18,9 +18,26 @@ const alice: UuidRecord = {
   eTag: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
 };
 
-const room: ChannelRecord = { id: 'room', name: 'Room', description: null, status: null, type: null, custom: null, updated: '2024-03-07T08:49:07.000000Z', eTag: 'abc' };
+const room: ChannelRecord = {
+  id: 'room',
+  name: 'Room',
+  description: null,
+  status: null,
+  type: null,
+  custom: null,
+  updated: '2024-03-07T08:49:07.000000Z',
+  eTag: 'abc',
+};
 
-const link: MembershipRecord = { uuidId: 'alice', channelId: 'room', status: 'admin', type: null, custom: { seat: 1 }, updated: '2024-03-07T08:49:07.500000Z', eTag: 'AbCdEfGhIjKlMn' };
+const link: MembershipRecord = {
+  uuidId: 'alice',
+  channelId: 'room',
+  status: 'admin',
+  type: null,
+  custom: { seat: 1 },
+  updated: '2024-03-07T08:49:07.500000Z',
+  eTag: 'AbCdEfGhIjKlMn',
+};
 
 describe('user and channel set events', () => {
   it('carry the id, every field the request sent, updated in wire form and the eTag', () => {
@@ -50,7 +67,10 @@ describe('user and channel set events', () => {
   it("go on the channel's own channel for a channel", () => {
     const [event] = objectSetEvents(keyset(), 'channel', room, ['name', 'description'], ['ignored']);
     expect(event?.channels).toEqual(['room']);
-    expect(event?.payload).toMatchObject({ type: 'channel', data: { id: 'room', name: 'Room', description: null, updated: '2024-03-07T08:49:07Z', eTag: 'abc' } });
+    expect(event?.payload).toMatchObject({
+      type: 'channel',
+      data: { id: 'room', name: 'Room', description: null, updated: '2024-03-07T08:49:07Z', eTag: 'abc' },
+    });
   });
 
   it('are not sent when the keyset turns that kind off', () => {
@@ -62,7 +82,10 @@ describe('user and channel set events', () => {
 describe('user and channel delete events', () => {
   it('carry only the id', () => {
     const [event] = objectDeleteEvents(keyset(), 'uuid', 'alice', ['room']);
-    expect(event).toEqual({ channels: ['alice', 'room'], payload: { source: 'objects', version: '2.0', event: 'delete', type: 'uuid', data: { id: 'alice' } } });
+    expect(event).toEqual({
+      channels: ['alice', 'room'],
+      payload: { source: 'objects', version: '2.0', event: 'delete', type: 'uuid', data: { id: 'alice' } },
+    });
     expect(objectDeleteEvents(keyset({ channelEvents: false }), 'channel', 'room', [])).toEqual([]);
   });
 });
@@ -77,7 +100,14 @@ describe('membership events', () => {
         version: '2.0',
         event: 'set',
         type: 'membership',
-        data: { uuid: { id: 'alice' }, channel: { id: 'room' }, status: 'admin', custom: { seat: 1 }, updated: '2024-03-07T08:49:07.5Z', eTag: 'AbCdEfGhIjKlMn' },
+        data: {
+          uuid: { id: 'alice' },
+          channel: { id: 'room' },
+          status: 'admin',
+          custom: { seat: 1 },
+          updated: '2024-03-07T08:49:07.5Z',
+          eTag: 'AbCdEfGhIjKlMn',
+        },
       },
     });
   });
@@ -90,7 +120,14 @@ describe('membership events', () => {
 
   it('one event per changed link, once on a channel named like the user', () => {
     const self = { ...link, channelId: 'alice' };
-    const events = membershipEvents(keyset(), [{ kind: 'set', record: link }, { kind: 'set', record: self }], () => []);
+    const events = membershipEvents(
+      keyset(),
+      [
+        { kind: 'set', record: link },
+        { kind: 'set', record: self },
+      ],
+      () => [],
+    );
     expect(events.map((event) => event.channels)).toEqual([['room', 'alice'], ['alice']]);
   });
 

@@ -35,7 +35,13 @@ describe('referential integrity', () => {
 
   it('is checked on a set item before its fields, in the order of the items', () => {
     const keyset = { subscribeKey: 'k', referentialIntegrity: true, limits: { ...DEFAULT_LIMITS, maxRecordBytes: 200 } };
-    const body = { set: [{ otherId: 'ok', patch: { custom: { big: 'x'.repeat(300) } } }, { otherId: 'ghost', patch: {} }], delete: [] };
+    const body = {
+      set: [
+        { otherId: 'ok', patch: { custom: { big: 'x'.repeat(300) } } },
+        { otherId: 'ghost', patch: {} },
+      ],
+      delete: [],
+    };
     const batch = membershipBatch({ side: 'uuid', ownerId: 'alice', body, merge: false }, keyset);
     expect(batch.lookUpEnds).toBe(true);
     const [big, ghost] = batch.set;
@@ -56,13 +62,29 @@ describe('membership limits', () => {
       locationType: 'body',
       message: "User 'alice' would exceed 2 memberships.",
     });
-    expect(refusal(() => checkMembershipLimits(counts([['alice', 1]], [['hall', 1], ['room', 4]]), limits))).toMatchObject({
+    expect(
+      refusal(() =>
+        checkMembershipLimits(
+          counts(
+            [['alice', 1]],
+            [
+              ['hall', 1],
+              ['room', 4],
+            ],
+          ),
+          limits,
+        ),
+      ),
+    ).toMatchObject({
       message: "Channel 'room' would exceed 3 members.",
     });
   });
 
   it('are the check a PATCH batch runs on the counts after it', () => {
-    const batch = membershipBatch({ side: 'channel', ownerId: 'room', body: { set: [], delete: [] }, merge: false }, { subscribeKey: 'k', referentialIntegrity: false, limits });
+    const batch = membershipBatch(
+      { side: 'channel', ownerId: 'room', body: { set: [], delete: [] }, merge: false },
+      { subscribeKey: 'k', referentialIntegrity: false, limits },
+    );
     expect(batch.lookUpEnds).toBe(false);
     expect(refusal(() => batch.checkCounts!(counts([], [['room', 4]])))).toMatchObject({ message: "Channel 'room' would exceed 3 members." });
   });

@@ -29,8 +29,7 @@ export const uuidToWire: (record: UuidRecord, include: ObjectFields) => UserObje
 export const channelToWire: (record: ChannelRecord, include: ObjectFields) => ChannelObject = wireWriter(CHANNEL_RESOURCE);
 
 /** A membership's own keys (type/status/custom when included, updated, eTag), which follow the related object. */
-const membershipOwnToWire: (record: MembershipRecord, include: ObjectFields) => Omit<MembershipObject, 'channel'> =
-  wireWriter(MEMBERSHIP_RESOURCE);
+const membershipOwnToWire: (record: MembershipRecord, include: ObjectFields) => Omit<MembershipObject, 'channel'> = wireWriter(MEMBERSHIP_RESOURCE);
 
 /**
  * A membership (`channel` key) or member (`uuid` key). The related object is id-only unless

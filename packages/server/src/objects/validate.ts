@@ -23,6 +23,8 @@ const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 /** What counts as blank: Unicode White_Space and the invisible format characters (Cf: U+200B–U+200F, U+2060, U+FEFF…). */
 const BLANK = /^[\p{White_Space}\p{Cf}]*$/u;
 const NOT_UNICODE = 'is not valid Unicode text: it holds a lone surrogate (an unpaired \\uD800–\\uDFFF)';
+/** What a number JSON.parse made Infinity (`1e400`) is told, here and by route schemas (http/schema-errors.ts). */
+export const NUMBER_OUT_OF_RANGE = 'is a number out of range: numbers must be finite (at most about 1.8e308)';
 /** The longest address SMTP can carry (RFC 5321 §4.5.3.1, with its erratum). */
 const MAX_EMAIL_LENGTH = 254;
 
@@ -124,7 +126,7 @@ function checkText(value: unknown, field: string, name: FieldName, limits: Keyse
 function customValueProblem(value: unknown): string | undefined {
   if (value === null || typeof value === 'boolean') return undefined;
   if (typeof value === 'string') return isWellFormed(value) ? undefined : NOT_UNICODE;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'is a number out of range: numbers must be finite (at most about 1.8e308)';
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : NUMBER_OUT_OF_RANGE;
   return 'must be a string, number, boolean or null; arrays and objects are not allowed';
 }
 
@@ -189,14 +191,19 @@ export interface MembershipBody {
  */
 export function parseMembershipBody(itemKey: 'channel' | 'uuid', body: unknown, limits: KeysetLimits): MembershipBody {
   const object = requireObjectBody(body);
+  // Counted before any item is read: past the limit, no item is looked at.
+  const count = lengthOf(object['set']) + lengthOf(object['delete']);
+  if (count > limits.maxPatchItems) {
+    throw invalid('set', 'body', `At most ${limits.maxPatchItems} items may be set and deleted in one request; got ${count}.`);
+  }
   const set = listOf(object, 'set').map((item, index) => {
     const location = `set[${index}]`;
-    return { otherId: itemId(item, itemKey, location, limits), patch: checkFields(item, MEMBERSHIP_FIELDS, { location: `${location}.`, label: `${location}.` }, limits) as MembershipPatch };
+    return {
+      otherId: itemId(item, itemKey, location, limits),
+      patch: checkFields(item, MEMBERSHIP_FIELDS, { location: `${location}.`, label: `${location}.` }, limits) as MembershipPatch,
+    };
   });
   const removed = listOf(object, 'delete').map((item, index) => itemId(item, itemKey, `delete[${index}]`, limits));
-  if (set.length + removed.length > limits.maxPatchItems) {
-    throw invalid('set', 'body', `At most ${limits.maxPatchItems} items may be set and deleted in one request; got ${set.length + removed.length}.`);
-  }
   const setIds = new Set<string>();
   for (const [index, item] of set.entries()) {
     if (setIds.has(item.otherId)) throw invalid(`set[${index}].${itemKey}.id`, 'body', `'${item.otherId}' appears twice in set.`);
@@ -206,6 +213,9 @@ export function parseMembershipBody(itemKey: 'channel' | 'uuid', body: unknown, 
   if (conflict >= 0) throw invalid(`delete[${conflict}].${itemKey}.id`, 'body', `'${removed[conflict]}' is both set and deleted.`);
   return { set, delete: [...new Set(removed)] };
 }
+
+/** How many items a `set` or `delete` list holds; anything else is listOf's to refuse. */
+const lengthOf = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
 
 function listOf(body: Record<string, unknown>, key: 'set' | 'delete'): Record<string, unknown>[] {
   const value = body[key];

@@ -41,8 +41,23 @@ const MARK_END = '\u0002';
 
 /** Letters that Unicode does not decompose, spelled as the letters readers file them under. */
 const SPELLED: Readonly<Record<string, string>> = {
-  Æ: 'AE', æ: 'AE', Œ: 'OE', œ: 'OE', Ø: 'O', ø: 'O', ẞ: 'SS',
-  Đ: 'D', đ: 'D', Ð: 'D', ð: 'D', Ł: 'L', ł: 'L', Ħ: 'H', ħ: 'H', Ŧ: 'T', ŧ: 'T',
+  Æ: 'AE',
+  æ: 'AE',
+  Œ: 'OE',
+  œ: 'OE',
+  Ø: 'O',
+  ø: 'O',
+  ẞ: 'SS',
+  Đ: 'D',
+  đ: 'D',
+  Ð: 'D',
+  ð: 'D',
+  Ł: 'L',
+  ł: 'L',
+  Ħ: 'H',
+  ħ: 'H',
+  Ŧ: 'T',
+  ŧ: 'T',
 };
 
 const IGNORABLES = /[\p{Cc}\p{Cf}]+/gu;

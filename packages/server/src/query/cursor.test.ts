@@ -34,7 +34,10 @@ describe('page cursors', () => {
 
   it('refuse values that do not fit the sort, naming the cursor, before any query runs', () => {
     const short = encodeCursor('next', ['Ann'], print);
-    expect(refusal(() => decodeCursor(short, 'start', { print, width: 2 }))).toMatchObject({ location: 'start', message: 'The cursor does not match this sort.' });
+    expect(refusal(() => decodeCursor(short, 'start', { print, width: 2 }))).toMatchObject({
+      location: 'start',
+      message: 'The cursor does not match this sort.',
+    });
     const long = encodeCursor('prev', ['Ann', 'u-1', 3], print);
     expect(refusal(() => decodeCursor(long, 'end', { print, width: 2 }))).toMatchObject({ location: 'end', message: 'The cursor does not match this sort.' });
   });

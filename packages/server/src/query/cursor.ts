@@ -27,7 +27,10 @@ export interface CursorExpectation {
  * cursor holds sort keys, which mean nothing to another version of the collation.
  */
 export function fingerprint(parts: readonly (string | undefined)[]): string {
-  return createHash('sha256').update(JSON.stringify([COLLATION_VERSION, ...parts])).digest('base64url').slice(0, 11);
+  return createHash('sha256')
+    .update(JSON.stringify([COLLATION_VERSION, ...parts]))
+    .digest('base64url')
+    .slice(0, 11);
 }
 
 /**

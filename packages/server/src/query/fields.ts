@@ -10,9 +10,7 @@ export type Resource = 'uuids' | 'channels' | 'memberships' | 'members';
 /** The logical tables a list query reads: the listed objects, or a membership and both ends. */
 export type Table = 'uuid' | 'channel' | 'membership';
 
-export type FieldRef =
-  | { kind: 'column'; table: Table; column: string; type: 'string' | 'date' }
-  | { kind: 'custom'; table: Table; key: string };
+export type FieldRef = { kind: 'column'; table: Table; column: string; type: 'string' | 'date' } | { kind: 'custom'; table: Table; key: string };
 
 /** The fields filters and sorts may name, per table (model/resources.ts `queryable`). */
 type QueryableFields = ReadonlyMap<string, { column: string; type: FieldType }>;
@@ -33,10 +31,7 @@ function objectField(table: Table, path: readonly string[]): FieldRef | undefine
 }
 
 /** A membership's own fields, or those of the object at its other end (`channel.*` / `uuid.*`). */
-function relationField(
-  relation: 'channel' | 'uuid',
-  path: readonly string[],
-): FieldRef | undefined {
+function relationField(relation: 'channel' | 'uuid', path: readonly string[]): FieldRef | undefined {
   const [head, ...rest] = path;
   const aliases = relation === 'channel' ? ['channel', 'space'] : ['uuid', 'user'];
   if (head !== undefined && aliases.includes(head)) {

@@ -42,6 +42,14 @@ export interface BusMessage {
    * restore it on arrival with `subjectOf(envelope)`.
    */
   subject?: FilterSubject | undefined;
+  /**
+   * The timetoken of the message before this one on its channel, as decimal text; absent when the
+   * bus does not know it (the in-process bus never does; a bus with retention when nothing before
+   * it is retained). A bus with `replay` sets it on what it delivers and on what it publishes (in
+   * place, as `timetoken`): delivery reads it to tell whether its channel log holds every message
+   * after a subscriber's timetoken, or has a gap that `replay` must fill.
+   */
+  prev?: string | undefined;
 }
 
 /**
@@ -102,6 +110,12 @@ export interface EventBus {
    * @param limit at most this many messages (`more` tells when there are others).
    */
   replay?(subKey: string, channel: string, after: string, limit: number): Promise<Replay>;
+  /**
+   * Whether the bus can carry messages now (`GET /ready` asks): a network bus is not while it has
+   * lost its connection and is reconnecting, nor once closed. A bus that cannot be cut off (the
+   * in-process one) need not have it.
+   */
+  connected?(): boolean;
   /** Detaches every node; later publishes reject. Closing again does nothing. */
   close(): Promise<void>;
 }

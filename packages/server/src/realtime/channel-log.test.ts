@@ -33,4 +33,15 @@ describe('ChannelLog', () => {
     expect(log.size).toBe(0);
     expect(log.newest()).toBeUndefined();
   });
+
+  it('knows from where it is whole: letting the oldest go moves `since` on, and a reset starts it again', () => {
+    const log = new ChannelLog(2, 0, undefined, 5n);
+    expect([log.since, log.tail()]).toEqual([5n, 5n]);
+    for (const timetoken of [10n, 20n, 30n]) log.append(entry(timetoken));
+    expect([log.since, log.tail()]).toEqual([10n, 30n]); // 10 went for the count
+    log.dropBefore(30n);
+    expect([log.since, log.tail()]).toEqual([20n, 30n]);
+    log.reset(45n);
+    expect([log.since, log.tail(), log.size]).toEqual([45n, 45n, 0]);
+  });
 });

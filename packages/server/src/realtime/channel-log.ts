@@ -77,34 +77,62 @@ export function subjectOf(envelopeJson: Envelope): FilterSubject {
  * A channel's recent envelopes in timetoken order, bounded in count (and in age, by delivery.ts):
  * a subscriber that reconnects with its last timetoken gets everything after it that is still
  * kept, and nothing before.
+ *
+ * `since` says from where the log is whole: when it is given every envelope of its channel from
+ * then on (a bus that links each message to the one before it, see `BusMessage.prev`), it holds
+ * every envelope after `since`. Letting the oldest go moves it on.
  */
 export class ChannelLog {
   readonly #entries: LoggedMessage[] = [];
   readonly #maxMessages: number;
   readonly #onDrop: (entry: LoggedMessage) => void;
   #bytes: number;
+  #since: Timetoken;
 
   /**
    * @param maxMessages envelopes kept; the oldest goes first.
    * @param baseBytes what the log costs when empty (see `bytes`).
    * @param onDrop told of each entry the log lets go of (its shared payload may be released).
+   * @param since the log holds every envelope after this timetoken (see the class).
    */
-  constructor(maxMessages: number, baseBytes = 0, onDrop: (entry: LoggedMessage) => void = () => {}) {
+  constructor(maxMessages: number, baseBytes = 0, onDrop: (entry: LoggedMessage) => void = () => {}, since: Timetoken = -1n) {
     this.#maxMessages = Math.max(1, maxMessages);
     this.#bytes = baseBytes;
     this.#onDrop = onDrop;
+    this.#since = since;
   }
 
   /** Adds an envelope; its timetoken must be greater than every one already kept. */
   append(entry: LoggedMessage): void {
     this.#entries.push(entry);
     this.#bytes += entry.bytes;
-    if (this.#entries.length > this.#maxMessages) this.#drop(this.#entries.shift()!);
+    if (this.#entries.length > this.#maxMessages) this.#dropOldest(this.#entries.shift()!);
   }
 
   /** Forgets every envelope (the log itself is being dropped). */
   clear(): void {
     for (const dropped of this.#entries.splice(0)) this.#drop(dropped);
+  }
+
+  /** Forgets every envelope: what the channel had between them and `since` is not here (a gap). */
+  reset(since: Timetoken): void {
+    this.clear();
+    this.#since = since;
+  }
+
+  /** The log holds every envelope of its channel after this timetoken (see the class). */
+  get since(): Timetoken {
+    return this.#since;
+  }
+
+  /** The newest timetoken the log accounts for: its newest envelope's, or `since` when it is empty. */
+  tail(): Timetoken {
+    return this.#entries.at(-1)?.timetoken ?? this.#since;
+  }
+
+  #dropOldest(entry: LoggedMessage): void {
+    this.#since = entry.timetoken;
+    this.#drop(entry);
   }
 
   #drop(entry: LoggedMessage): void {
@@ -116,7 +144,7 @@ export class ChannelLog {
   dropBefore(cutoff: Timetoken): void {
     let count = 0;
     while (count < this.#entries.length && this.#entries[count]!.timetoken < cutoff) count++;
-    for (const dropped of this.#entries.splice(0, count)) this.#drop(dropped);
+    for (const dropped of this.#entries.splice(0, count)) this.#dropOldest(dropped);
   }
 
   /** The kept envelopes with a timetoken greater than `timetoken`, oldest first. */

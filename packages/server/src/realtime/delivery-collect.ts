@@ -19,11 +19,22 @@ export interface Wait {
   readonly channels: readonly string[];
   readonly after: Timetoken;
   readonly filter: MessageFilter | undefined;
+  /**
+   * Only what the logs hold up to here is known to be all there is (a catch-up from the bus
+   * read that far): the answer stops there, and when it looked at everything up to it, its
+   * cursor is this.
+   */
+  readonly until?: Timetoken | undefined;
 }
+
+/** Where `collect` finds each channel's log. */
+export type LogsByChannel = Pick<ReadonlyMap<string, ChannelLog>, 'get'>;
 
 /** What `collect` found for one answer. */
 export interface Found {
   envelopes: Envelope[];
+  /** How many of `envelopes` are App Context events; the others are published messages. */
+  events: number;
   /** Timetoken of the last envelope looked at; `undefined` when none was. */
   cursor: Timetoken | undefined;
   /** Some envelopes after `cursor` were not looked at (the answer is full, or parsed enough). */
@@ -50,15 +61,21 @@ export class AnswerCollector {
    * always fits, unless the answer budget is spent), `CATCH_UP_PARSE_CHARS` parsed for the
    * filter. Costs O(channels + answer × log channels).
    */
-  collect(logs: ReadonlyMap<string, ChannelLog>, wait: Wait): Found {
-    const found: Found = { envelopes: [], cursor: undefined, unexamined: false, starved: false };
+  collect(logs: LogsByChannel, wait: Wait): Found {
+    const found: Found = { envelopes: [], events: 0, cursor: undefined, unexamined: false, starved: false };
     const merge = this.#merge(logs, wait);
-    if (!merge) return found;
+    if (merge) this.#take(merge, wait, found);
+    if (wait.until !== undefined && !found.unexamined) found.cursor = wait.until;
+    return found;
+  }
+
+  #take(merge: CatchUp, wait: Wait, found: Found): void {
     const { maxAnswerChars, maxMessagesPerAnswer } = this.#options;
     const room = Math.min(maxAnswerChars, this.#budget.available());
     const parsed = { chars: 0 };
     let chars = 0;
     for (let entry = merge.peek(); entry; entry = merge.peek()) {
+      if (wait.until !== undefined && entry.timetoken > wait.until) break;
       const full = found.envelopes.length === maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS;
       const size = envelopeChars(entry.json);
       const fits = chars + size <= room || (found.envelopes.length === 0 && room === maxAnswerChars);
@@ -71,14 +88,14 @@ export class AnswerCollector {
       found.cursor = entry.timetoken;
       if (this.#verdicts.passes(wait.filter, entry, parsed)) {
         found.envelopes.push(entry.json);
+        if (!entry.filtered) found.events += 1;
         chars += size + 1;
       }
     }
-    return found;
   }
 
   /** The logs of `wait`'s channels holding envelopes after `wait.after`, merged; none when no log does. */
-  #merge(logs: ReadonlyMap<string, ChannelLog>, wait: Wait): CatchUp | undefined {
+  #merge(logs: LogsByChannel, wait: Wait): CatchUp | undefined {
     const newer: ChannelLog[] = [];
     for (const channel of wait.channels) {
       const log = logs.get(channel);

@@ -1,29 +1,49 @@
-import type { BusMessage } from './bus.ts';
+import type { BusMessage, Replay } from './bus.ts';
 import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, textBytes, type LoggedMessage, type SharedPayload } from './channel-log.ts';
 import type { KeysetChannels } from './delivery-keyset.ts';
 import type { HubOptions } from '../model/hub-options.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';
 
+/** The timetoken before `message` on its channel: its `prev`, or, when unknown, just before its own. */
+function previousOf(message: BusMessage, timetoken: Timetoken): Timetoken {
+  return message.prev === undefined ? timetoken - 1n : BigInt(message.prev);
+}
+
 /**
  * A node's channel logs, kept in each keyset's `logs`: bounded in count per channel
  * (`channelLogSize`), in age (`channelLogSeconds`) and, all keysets together, in memory
  * (`channelLogMiB`, counted in `bytes`).
+ *
+ * Linked (over a bus that sets `BusMessage.prev`), each log knows from where it is whole
+ * (`ChannelLog.since`): a message whose `prev` is not the log's newest shows a gap, and the log
+ * starts again from that `prev`; `install` fills a log from the bus's `replay`.
  */
 export class ChannelLogs {
   readonly #options: HubOptions;
   readonly #clock: TimetokenClock;
   readonly #spaces: ReadonlyMap<string, KeysetChannels>;
+  readonly #linked: boolean;
   #bytes = 0;
+  #drops = 0;
   /** The shared payloads of the batch being delivered, by text (one per event); emptied when it has been. */
   readonly #batchPayloads = new Map<string, SharedPayload>();
   /** Retention cutoff for the batch being delivered (computed once per batch). */
   #batchCutoff: Timetoken | undefined;
 
-  /** @param spaces every keyset of the node, for the memory bound and retention */
-  constructor(options: HubOptions, clock: TimetokenClock, spaces: ReadonlyMap<string, KeysetChannels>) {
+  /**
+   * @param spaces every keyset of the node, for the memory bound and retention
+   * @param linked the bus links each message to the one before it on its channel (`BusMessage.prev`)
+   */
+  constructor(options: HubOptions, clock: TimetokenClock, spaces: ReadonlyMap<string, KeysetChannels>, linked = false) {
     this.#options = options;
     this.#clock = clock;
     this.#spaces = spaces;
+    this.#linked = linked;
+  }
+
+  /** Whole logs dropped so far (past retention or the memory budget); a catch-up compares counts to tell whether one went while it waited. */
+  get drops(): number {
+    return this.#drops;
   }
 
   /** Memory held by every channel log of the node (see `ChannelLog.bytes`). */
@@ -38,21 +58,56 @@ export class ChannelLogs {
   append(space: KeysetChannels, message: BusMessage, timetoken: Timetoken): LoggedMessage | undefined {
     const { channel } = message;
     let log = space.logs.get(channel);
-    if (log && (log.newest() ?? -1n) >= timetoken) return undefined;
+    if (log && log.tail() >= timetoken) return undefined;
+    const prev = this.#linked ? previousOf(message, timetoken) : undefined;
     let before = 0;
     if (log) {
       space.logs.delete(channel);
       before = log.bytes;
+      if (prev !== undefined && prev !== log.tail()) log.reset(prev); // what came in between never reached this log
     } else {
-      log = new ChannelLog(this.#options.channelLogSize, LOG_OVERHEAD_BYTES + textBytes(channel), (dropped) => this.#releaseShared(dropped));
+      log = this.#newLog(channel, prev ?? -1n);
     }
     space.logs.set(channel, log); // moved to the end: the most recently written
-    log.dropBefore(this.#batchCutoff ??= this.#cutoff());
+    log.dropBefore((this.#batchCutoff ??= this.#cutoff()));
     const entry = this.#entryOf(message, timetoken);
     log.append(entry);
     this.#bytes += log.bytes - before;
     this.#keepWithinBudget(space, channel);
     return entry;
+  }
+
+  /**
+   * Makes `channel`'s log whole from `after` on with what the bus replayed (read up to the
+   * channel's last message at the time) followed by what the log took in meanwhile. Returns
+   * `false`, changing nothing, when it cannot: the replay stopped at its limit (`more`), the two
+   * would not fit in `channelLogSize`, or envelopes between them are missing (`intact` is false
+   * when a whole log was dropped while the replay ran). What retention dropped before the
+   * replay's first message (`complete: false`) is not waited for: it is gone everywhere.
+   */
+  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, intact: boolean): boolean {
+    if (replay.more) return false;
+    const last = replay.messages.at(-1);
+    const end = last === undefined ? after : BigInt(last.timetoken);
+    const current = space.logs.get(channel);
+    if (current ? current.since > end : !intact) return false;
+    const later = current ? current.after(end) : [];
+    if (replay.messages.length + later.length > this.#options.channelLogSize) return false;
+    const log = this.#newLog(channel, after);
+    try {
+      for (const message of replay.messages) log.append(this.#entryOf(message, BigInt(message.timetoken)));
+    } finally {
+      this.#batchPayloads.clear();
+    }
+    for (const entry of later) {
+      if (entry.shared && entry.shared.refs++ === 0) this.#bytes += entry.shared.bytes;
+      log.append(entry);
+    }
+    if (current) this.#remove(space, channel, current);
+    space.logs.set(channel, log);
+    this.#bytes += log.bytes;
+    this.#keepWithinBudget(space, channel);
+    return true;
   }
 
   /** The batch has been delivered. */
@@ -66,7 +121,7 @@ export class ChannelLogs {
     const cutoff = this.#cutoff();
     for (const space of this.#spaces.values()) {
       for (const [channel, log] of space.logs) {
-        if ((log.newest() ?? 0n) >= cutoff) break;
+        if (log.tail() >= cutoff) break;
         this.#drop(space, channel, log);
       }
     }
@@ -96,7 +151,16 @@ export class ChannelLogs {
     if (shared && --shared.refs === 0) this.#bytes -= shared.bytes;
   }
 
+  #newLog(channel: string, since: Timetoken): ChannelLog {
+    return new ChannelLog(this.#options.channelLogSize, LOG_OVERHEAD_BYTES + textBytes(channel), (dropped) => this.#releaseShared(dropped), since);
+  }
+
   #drop(space: KeysetChannels, channel: string, log: ChannelLog): void {
+    this.#drops++;
+    this.#remove(space, channel, log);
+  }
+
+  #remove(space: KeysetChannels, channel: string, log: ChannelLog): void {
     space.logs.delete(channel);
     this.#bytes -= log.bytes;
     log.clear(); // releases the shared payloads it held

@@ -1,13 +1,15 @@
 import { AnswerBudget } from './answer-budget.ts';
 import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
-import { AnswerCollector } from './delivery-collect.ts';
+import { AnswerCollector, type Found } from './delivery-collect.ts';
 import { HeldPolls } from './delivery-held.ts';
 import { KeysetChannels, type HeldSubscribe } from './delivery-keyset.ts';
 import { ChannelLogs } from './delivery-logs.ts';
+import { BusCatchUp, type CatchUpHooks, type Replayed } from './delivery-replay.ts';
 import { FilterVerdicts } from './delivery-verdicts.ts';
 import { subscribeBody } from './envelope.ts';
 import type { MessageFilter } from './message-filter.ts';
 import type { HubOptions } from '../model/hub-options.ts';
+import { STDERR_LOG, type Log } from '../model/log.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';
 
 export type { HeldSubscribe } from './delivery-keyset.ts';
@@ -29,11 +31,26 @@ export interface DeliveryClocks {
   millis: () => number;
 }
 
+/** What `LocalDelivery.stats` counts. */
+export interface DeliveryStats {
+  held: number;
+  channels: number;
+  waitedChannels: number;
+  logBytes: number;
+  unflushedAnswerChars: number;
+  catchingUp: number;
+  replayGaps: number;
+}
+
+/** Told how many published messages and App Context events each subscribe answer carries (for metrics). */
+export type DeliveredCounter = (messages: number, events: number) => void;
+
 /**
  * Every node's half of real-time ("log and wake"): it takes what the bus carries into per-channel
  * logs (`ChannelLogs`), answers held subscribe long-polls (`HeldPolls`, answers picked by
  * `AnswerCollector`), and tells the bus which channels are waited on. One sweep timer answers
- * the polls whose hold time has run out and drops expired logs.
+ * the polls whose hold time has run out and drops expired logs. Over a bus with `replay`, a poll
+ * whose timetoken the logs here do not reach back to is first caught up from it (`BusCatchUp`).
  *
  * @example
  * const delivery = new LocalDelivery(bus, DEFAULT_HUB_OPTIONS, { clock, millis: Date.now });
@@ -53,15 +70,20 @@ export class LocalDelivery {
   readonly #budget: AnswerBudget;
   readonly #collector: AnswerCollector;
   readonly #sweep: NodeJS.Timeout;
+  readonly #delivered: DeliveredCounter | undefined;
+  /** With a bus that has `replay`: catches up subscribers whose timetoken the logs here do not reach back to. */
+  readonly #catchUp: BusCatchUp | undefined;
   #closed = false;
 
   /** Attaches to `bus` at once; `close` detaches. */
-  constructor(bus: EventBus, options: HubOptions, clocks: DeliveryClocks) {
+  constructor(bus: EventBus, options: HubOptions, clocks: DeliveryClocks, delivered?: DeliveredCounter, log: Log = STDERR_LOG) {
     this.#options = options;
+    this.#delivered = delivered;
     this.#clock = clocks.clock;
     this.#millis = clocks.millis;
     this.#budget = new AnswerBudget(options.unflushedAnswerChars);
-    this.#logs = new ChannelLogs(options, clocks.clock, this.#spaces);
+    this.#logs = new ChannelLogs(options, clocks.clock, this.#spaces, bus.replay !== undefined);
+    this.#catchUp = bus.replay && new BusCatchUp(bus.replay.bind(bus), this.#logs, options.channelLogSize, this.#catchUpHooks(log));
     this.#collector = new AnswerCollector(options, this.#verdicts, this.#budget);
     this.#attachment = bus.attach((batch) => this.deliver(batch));
     this.#polls = new HeldPolls(this.#attachment);
@@ -106,18 +128,52 @@ export class LocalDelivery {
     // A timetoken from the future (another clock, or a restart after the clock stepped back)
     // would hide messages delivered here until this clock caught up: nothing newer than `now`
     // exists here, so waiting from `now` loses nothing.
-    let after = query.after > now ? now : query.after;
-    const found = this.#collector.collect(space.logs, { channels: query.channels, after, filter: query.filter });
-    if (found.envelopes.length > 0 || (found.unexamined && !found.starved)) {
-      this.#send(answer, subscribeBody(found.cursor!.toString(), this.#options.region, found.envelopes));
-      return undefined;
-    }
-    if (found.cursor !== undefined) after = found.cursor; // everything up to here was filtered out
-    if (query.filter) space.filters.checkRoom(query.channels, query.filter, this.#options.maxFiltersPerChannel);
+    const after = query.after > now ? now : query.after;
     const deadline = this.#millis() + this.#options.holdSeconds * 1000;
     const held: HeldSubscribe = { space, channels: query.channels, after, filter: query.filter, deadline, answer };
+    if (this.#catchUp?.needed(held)) {
+      if (query.filter) space.filters.checkRoom(query.channels, query.filter, this.#options.maxFiltersPerChannel);
+      this.#catchUp.start(held); // answered or held once the bus has replayed what the logs here lack
+      return held;
+    }
+    return this.#answerOrHold(held, undefined, true);
+  }
+
+  /**
+   * Answers `held` with what the logs (and a catch-up's replays) hold after its timetoken, or
+   * holds it when there is nothing yet; `checkRoom` when the filter's room on its channels is
+   * still to be checked (a 400 when full).
+   */
+  #answerOrHold(held: HeldSubscribe, replayed: Replayed | undefined, checkRoom: boolean): HeldSubscribe | undefined {
+    const { space } = held;
+    const alone = replayed?.alone;
+    const logs = alone?.size ? { get: (channel: string) => alone.get(channel) ?? space.logs.get(channel) } : space.logs;
+    const until = replayed?.until;
+    const found = this.#collector.collect(logs, { channels: held.channels, after: held.after, filter: held.filter, until });
+    const late = this.#millis() >= held.deadline; // caught up after its hold time ran out
+    if (found.envelopes.length > 0 || (found.unexamined && !found.starved) || until !== undefined || late) {
+      const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#clock.now());
+      this.#count(found);
+      this.#send(held.answer, subscribeBody(cursor.toString(), this.#options.region, found.envelopes));
+      return undefined;
+    }
+    if (found.cursor !== undefined) held.after = found.cursor; // everything up to here was filtered out
+    if (checkRoom && held.filter) space.filters.checkRoom(held.channels, held.filter, this.#options.maxFiltersPerChannel);
     this.#polls.hold(held, found.starved);
     return held;
+  }
+
+  #catchUpHooks(log: Log): CatchUpHooks {
+    return {
+      resume: (held: HeldSubscribe, replayed: Replayed) => void this.#answerOrHold(held, replayed, false),
+      expire: (held: HeldSubscribe) => this.#send(held.answer, subscribeBody(held.after.toString(), this.#options.region)),
+      installed: (space: KeysetChannels, channel: string) => {
+        const tail = space.logs.get(channel)?.tail() ?? -1n;
+        for (const held of [...(space.waiters.get(channel) ?? [])]) if (tail > held.after) this.#settle(held, false);
+      },
+      millis: () => this.#millis(),
+      log,
+    };
   }
 
   /**
@@ -130,6 +186,7 @@ export class LocalDelivery {
 
   /** Forgets a held long-poll whose client went away; it is not answered. */
   cancel(held: HeldSubscribe): void {
+    this.#catchUp?.cancel(held);
     this.#polls.release(held);
   }
 
@@ -144,8 +201,9 @@ export class LocalDelivery {
   }
 
   /**
-   * Answers every held long-poll now (empty, with the current timetoken) and stops the sweep,
-   * both before it returns; then detaches from the bus. Later subscribes answer at once.
+   * Answers every held long-poll now (empty, with the current timetoken; one still catching up
+   * from the bus with its own) and stops the sweep, both before it returns; then detaches from
+   * the bus. Later subscribes answer at once.
    */
   close(): Promise<void> {
     this.#closed = true;
@@ -154,18 +212,25 @@ export class LocalDelivery {
       this.#polls.release(held);
       this.#send(held.answer, subscribeBody(this.#clock.now().toString(), this.#options.region));
     }
+    // Those still catching up keep their timetoken: they resume from it on another node.
+    for (const held of this.#catchUp?.drain() ?? []) this.#send(held.answer, subscribeBody(held.after.toString(), this.#options.region));
     return this.#attachment.detach();
   }
 
-  /** Counts for tests and benchmarks; `logBytes` is what the channel logs count against `channelLogMiB`. */
-  stats(): { held: number; channels: number; waitedChannels: number; logBytes: number; unflushedAnswerChars: number } {
+  /**
+   * Counts for tests and benchmarks; `logBytes` is what the channel logs count against
+   * `channelLogMiB`; `catchingUp` the polls waiting for a replay from the bus, `replayGaps` the
+   * replays so far that found part of what a subscriber missed dropped by the bus's retention.
+   */
+  stats(): DeliveryStats {
     let channels = 0;
     let waitedChannels = 0;
     for (const space of this.#spaces.values()) {
       channels += space.logs.size;
       waitedChannels += space.waiters.size;
     }
-    return { held: this.#polls.size, channels, waitedChannels, logBytes: this.#logs.bytes, unflushedAnswerChars: this.#budget.pending };
+    const catchUp = { catchingUp: this.#catchUp?.size ?? 0, replayGaps: this.#catchUp?.gaps ?? 0 };
+    return { held: this.#polls.size, channels, waitedChannels, logBytes: this.#logs.bytes, unflushedAnswerChars: this.#budget.pending, ...catchUp };
   }
 
   #space(subKey: string): KeysetChannels {
@@ -183,14 +248,18 @@ export class LocalDelivery {
     // An App Context event reaches every channel of a user's memberships (up to 50,000): on a
     // channel nobody here subscribed to lately, nobody can catch up on it, so it is not logged.
     // A published message, one channel a request, is always kept (`withTimetoken` catch-up).
-    if (!message.subject && !space.recent.has(channel) && !space.waiters.has(channel)) return;
+    // Linked logs (a bus with replay) keep what reaches a channel they have, to stay whole.
+    const linked = this.#catchUp !== undefined && space.logs.has(channel);
+    if (!message.subject && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
     const entry = this.#logs.append(space, message, timetoken);
     if (!entry) return;
     if (message.subject) this.#verdicts.note(entry, message.subject);
     const waiting = space.waiters.get(channel);
     if (!waiting) return;
+    // A linked log that starts after a poll's timetoken has a gap the poll must catch up on.
+    const since = this.#catchUp ? (space.logs.get(channel)?.since ?? -1n) : -1n;
     for (const held of waiting) {
-      if (this.#verdicts.passes(held.filter, entry)) woken.add(held);
+      if (held.after < since || this.#verdicts.passes(held.filter, entry)) woken.add(held);
       else if (!woken.has(held)) held.after = timetoken; // all it waits on up to here was refused
     }
   }
@@ -201,6 +270,11 @@ export class LocalDelivery {
    * answers empty with its own timetoken (the client asks again; nothing is lost).
    */
   #settle(held: HeldSubscribe, force: boolean): void {
+    if (this.#catchUp?.needed(held)) {
+      this.#polls.release(held);
+      this.#catchUp.start(held);
+      return;
+    }
     const found = this.#collector.collect(held.space.logs, held);
     if (found.starved && !force) {
       this.#polls.starve(held);
@@ -208,7 +282,12 @@ export class LocalDelivery {
     }
     this.#polls.release(held);
     const cursor = found.cursor ?? (found.starved ? held.after : this.#clock.now());
+    this.#count(found);
     this.#send(held.answer, subscribeBody(cursor.toString(), this.#options.region, found.envelopes));
+  }
+
+  #count(found: Found): void {
+    if (found.envelopes.length > 0) this.#delivered?.(found.envelopes.length - found.events, found.events);
   }
 
   #send(answer: (body: string) => void, body: string): void {

@@ -30,7 +30,14 @@ function poll(hub: RealtimeHub, query: Partial<SubscribeQuery> & { channels: str
 }
 
 const publish = (hub: RealtimeHub, channel: string, payload: unknown, extra: { payloadJson?: string; meta?: unknown; metaJson?: string } = {}) =>
-  hub.publishMessage('demo', channel, { payload, meta: extra.meta, payloadJson: extra.payloadJson, metaJson: extra.metaJson, publisher: 'alice', customMessageType: undefined });
+  hub.publishMessage('demo', channel, {
+    payload,
+    meta: extra.meta,
+    payloadJson: extra.payloadJson,
+    metaJson: extra.metaJson,
+    publisher: 'alice',
+    customMessageType: undefined,
+  });
 
 describe('RealtimeHub bounds: catch-up over many channels', () => {
   it('answers a poll over 6,500 busy channels with the oldest 100 envelopes, quickly', async () => {
@@ -164,7 +171,11 @@ describe('RealtimeHub bounds: fan-out to channels nobody subscribes to', () => {
     const hub = makeHub();
     const start = hub.now();
     await publish(hub, 'quiet', 'kept');
-    expect(poll(hub, { channels: ['quiet'], after: start }).answers()[0]!.m.map((m) => m['d'])).toEqual(['kept']);
+    expect(
+      poll(hub, { channels: ['quiet'], after: start })
+        .answers()[0]!
+        .m.map((m) => m['d']),
+    ).toEqual(['kept']);
   });
 });
 

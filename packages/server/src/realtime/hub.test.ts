@@ -59,9 +59,7 @@ describe('RealtimeHub: handshake and catch-up', () => {
     await say(hub, 'other', 3);
     const { answers, held } = poll(hub, { channels: ['a'], after: BigInt(first) });
     expect(held).toBeUndefined();
-    expect(answers[0]!.m).toEqual([
-      { a: '1', f: 0, i: 'alice', p: { t: second, r: 1 }, k: 'demo', c: 'a', d: { n: 2 }, b: 'a' },
-    ]);
+    expect(answers[0]!.m).toEqual([{ a: '1', f: 0, i: 'alice', p: { t: second, r: 1 }, k: 'demo', c: 'a', d: { n: 2 }, b: 'a' }]);
     expect(answers[0]!.t.t).toBe(second);
   });
 
@@ -188,7 +186,7 @@ describe('RealtimeHub: held long-polls', () => {
   it('answers every held poll at once on close, and handshakes after it', () => {
     const hub = makeHub();
     const polls = [poll(hub, { channels: ['a'], after: hub.now() }), poll(hub, { channels: ['b'], after: hub.now() })];
-    hub.close();
+    void hub.close();
     for (const { answers } of polls) expect(answers[0]!.m).toEqual([]);
     const after = poll(hub, { channels: ['a'], after: hub.now() });
     expect(after.held).toBeUndefined();
@@ -284,7 +282,11 @@ describe('RealtimeHub: what one publish costs', () => {
     await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job ends
     collectGarbage();
     expect(parsed.deref()).toBeUndefined();
-    const { answers } = poll(hub, { channels: ['room'], after: before, filter: parseMessageFilter('data.x == "kept" && meta.kind == "note" && uuid == "alice"') });
+    const { answers } = poll(hub, {
+      channels: ['room'],
+      after: before,
+      filter: parseMessageFilter('data.x == "kept" && meta.kind == "note" && uuid == "alice"'),
+    });
     expect(answers[0]!.m.map((m) => m['d'].x)).toEqual(['kept']);
   });
 

@@ -1,23 +1,28 @@
 import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
 import type { EventBus } from './bus.ts';
-import { LocalDelivery, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
+import { LocalDelivery, type DeliveredCounter, type DeliveryStats, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from '../model/hub-options.ts';
+import { STDERR_LOG, type Log } from '../model/log.ts';
 import { Sequencer, type MessageInput } from './sequencer.ts';
 import { TimetokenClock, type Timetoken } from './timetoken.ts';
 
 /** What a hub is built from; each part has a default for a single-process node. */
 export interface HubParts {
   /** Carries sequenced envelopes to every node's delivery; its owner closes it, not the hub. @default an `InProcessBus` of its own */
-  bus?: EventBus;
-  clock?: TimetokenClock;
+  bus?: EventBus | undefined;
+  clock?: TimetokenClock | undefined;
   /** The wall clock in milliseconds, for hold deadlines. @default Date.now */
-  millis?: () => number;
-  /** Told when App Context events could not be handed to the bus. @default writes it to stderr */
+  millis?: (() => number) | undefined;
+  /** Told when App Context events could not be handed to the bus. @default logs it to `log` */
   onEventsLost?: (error: unknown) => void;
+  /** Where the hub reports what goes wrong beyond any caller's reach. @default stderr */
+  log?: Log | undefined;
+  /** Told how many messages and App Context events each subscribe answer carries. */
+  delivered?: DeliveredCounter | undefined;
 }
 
-const reportToStderr = (error: unknown) => console.error('App Context events were committed but not handed to the event bus:', error);
+const reportTo = (log: Log) => (error: unknown) => log.error({ err: error }, 'App Context events were committed but not handed to the event bus');
 
 /**
  * A node's real-time layer: a `Sequencer` gives every envelope (App Context events from the
@@ -41,9 +46,9 @@ export class RealtimeHub implements ObjectEventSink {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
     this.#clock = parts.clock ?? new TimetokenClock();
     this.#sequencer = new Sequencer(this.#clock, this.options.region);
-    this.#bus = parts.bus ?? new InProcessBus();
-    this.#delivery = new LocalDelivery(this.#bus, this.options, { clock: this.#clock, millis: parts.millis ?? Date.now });
-    this.#onEventsLost = parts.onEventsLost ?? reportToStderr;
+    this.#bus = parts.bus ?? new InProcessBus({ log: parts.log });
+    this.#delivery = new LocalDelivery(this.#bus, this.options, { clock: this.#clock, millis: parts.millis ?? Date.now }, parts.delivered, parts.log);
+    this.#onEventsLost = parts.onEventsLost ?? reportTo(parts.log ?? STDERR_LOG);
   }
 
   /** The current timetoken (for `/time/0` and empty answers). */
@@ -107,7 +112,7 @@ export class RealtimeHub implements ObjectEventSink {
   }
 
   /** Counts for tests and benchmarks; `logBytes` is what the channel logs count against `channelLogMiB`. */
-  stats(): { held: number; channels: number; waitedChannels: number; logBytes: number; unflushedAnswerChars: number } {
+  stats(): DeliveryStats {
     return this.#delivery.stats();
   }
 }

@@ -1,18 +1,21 @@
+import { STDERR_LOG, type Log } from '../model/log.ts';
 import type { BusAttachment, BusMessage, BusReceiver, EventBus } from './bus.ts';
 
 export interface InProcessBusOptions {
   /**
    * Called with what a receiver threw; the batch still goes to the other receivers and the
    * publish still resolves (a network bus could not tell the publisher either).
-   * @default writes it to stderr
+   * @default logs it to `log`
    */
   onError?: (error: unknown) => void;
+  /** Where a receiver's failure is logged when no `onError` is given. @default stderr */
+  log?: Log | undefined;
 }
 
 /** One resolved promise for every publish: a publish allocates no promise of its own. */
 const TAKEN = Promise.resolve();
 
-const reportToStderr = (error: unknown) => console.error('Real-time delivery failed for one node:', error);
+const reportTo = (log: Log) => (error: unknown) => log.error({ err: error }, 'Real-time delivery failed for one node');
 
 /**
  * The event bus of a single-process node: `publish` hands each batch, whole and synchronously, to
@@ -33,7 +36,7 @@ export class InProcessBus implements EventBus {
   #closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
-    this.#onError = options.onError ?? reportToStderr;
+    this.#onError = options.onError ?? reportTo(options.log ?? STDERR_LOG);
   }
 
   publish(batch: readonly BusMessage[]): Promise<void> {

@@ -118,7 +118,10 @@ describe('filter-expr: errors name what broke and where (0-based)', () => {
     ['meta.a & meta.b', "Unexpected '&' at position 7; use '&&'"],
     ['meta.a == "a very long value indeed, cut" meta.b', "Unexpected 'meta' at position 42; expected '&&', '||' or the end of the filter-expr"],
     ['meta.a == == "a very long value indeed, cut"', "Expected a field or a value after '==' at position 10, found '=='"],
-    ['meta.a == "x" "a very long value indeed, cut"', 'Unexpected "a very long value indee… at position 14; expected \'&&\', \'||\' or the end of the filter-expr'],
+    [
+      'meta.a == "x" "a very long value indeed, cut"',
+      "Unexpected \"a very long value indee… at position 14; expected '&&', '||' or the end of the filter-expr",
+    ],
   ])('%j → %s', (expression, detail) => {
     expect(filterExprError(expression)).toBe(detail);
   });
@@ -157,7 +160,11 @@ describe('filter-expr and App Context filters refuse alike', () => {
 
 describe('filter-expr: bounds', () => {
   it('refuses deep nesting and very long expressions with a 400, not a stack overflow', () => {
-    for (const expression of ['('.repeat(10_000) + 'meta.a == 1' + ')'.repeat(10_000), '!'.repeat(10_000) + 'meta.a == 1', 'meta.a == 1 || '.repeat(400) + 'meta.a == 1']) {
+    for (const expression of [
+      '('.repeat(10_000) + 'meta.a == 1' + ')'.repeat(10_000),
+      '!'.repeat(10_000) + 'meta.a == 1',
+      'meta.a == 1 || '.repeat(400) + 'meta.a == 1',
+    ]) {
       expect(() => parseMessageFilter(expression)).toThrow(/^Invalid filter expression: The filter-expr (nests deeper than|is \d+ characters long)/);
     }
   });
@@ -267,6 +274,8 @@ describe('filter-expr: what one expression may cost', () => {
   });
 
   it(`refuses expressions longer than ${MAX_FILTER_EXPR_LENGTH} characters`, () => {
-    expect(() => parseMessageFilter(`data.x LIKE "${'*'.repeat(MAX_FILTER_EXPR_LENGTH)}"`)).toThrow(/The filter-expr is 4110 characters long; at most 4096 are allowed/);
+    expect(() => parseMessageFilter(`data.x LIKE "${'*'.repeat(MAX_FILTER_EXPR_LENGTH)}"`)).toThrow(
+      /The filter-expr is 4110 characters long; at most 4096 are allowed/,
+    );
   });
 });

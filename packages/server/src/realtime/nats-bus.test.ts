@@ -3,17 +3,19 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runBusContract } from '../../test/bus-contract/contract.ts';
 import type { BusMessage } from './bus.ts';
 import { createBus } from './create-bus.ts';
-import { envelopeText } from './envelope.ts';
+import { appContextParts, envelopeText, messageEnvelope } from './envelope.ts';
 import { InProcessBus } from './in-process-bus.ts';
+import { EnvelopeTooLargeError } from './nats/limits.ts';
 import { NatsBus, type NatsBusOptions } from './nats/nats-bus.ts';
+import { NatsSubjects } from './nats/subjects.ts';
 import { Sequencer } from './sequencer.ts';
-import { TimetokenClock } from './timetoken.ts';
+import { MAX_LEAD, TimetokenClock, wallClock } from './timetoken.ts';
 
 const URL = process.env['ROSTER_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const NATS_SERVER = process.env['ROSTER_TEST_NATS_SERVER'] ?? '/usr/sbin/nats-server';
@@ -106,7 +108,9 @@ describe.skipIf(skip !== undefined)(`NatsBus between nodes${skip === undefined ?
     const behind = new Sequencer(new TimetokenClock(() => new TimetokenClock().now() - 50_000_000n), 1);
     const fromA = Array.from({ length: 40 }, (_, n) => say(ahead, n % 4 === 0 ? 'lobby' : 'room', `a${n}`));
     const fromB = Array.from({ length: 40 }, (_, n) => say(behind, 'room', `b${n}`));
-    const event = ahead.events('demo', [{ channels: ['room', 'user-1', 'lobby'], payload: { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'user-1' } } }]);
+    const event = ahead.events('demo', [
+      { channels: ['room', 'user-1', 'lobby'], payload: { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'user-1' } } },
+    ]);
     await Promise.all([...fromA.map((m) => a.publish([m])), ...fromB.map((m) => b.publish([m])), a.publish(event)]);
 
     const total = fromA.length + fromB.length + event.length;
@@ -144,7 +148,13 @@ describe.skipIf(skip !== undefined)(`NatsBus between nodes${skip === undefined ?
     const lastSeen = onFirst[1]!.timetoken;
     await first.close();
 
-    const missed = [say(sequencer, 'room', 'three'), ...sequencer.events('demo', [{ channels: ['room', 'user-9'], payload: { source: 'objects', version: '2.0', event: 'delete', type: 'uuid', data: { id: 'user-9' } } }]), say(sequencer, 'room', 'four')];
+    const missed = [
+      say(sequencer, 'room', 'three'),
+      ...sequencer.events('demo', [
+        { channels: ['room', 'user-9'], payload: { source: 'objects', version: '2.0', event: 'delete', type: 'uuid', data: { id: 'user-9' } } },
+      ]),
+      say(sequencer, 'room', 'four'),
+    ];
     await publisher.publish(missed.slice(0, 1));
     await publisher.publish(missed.slice(1, 3));
     await publisher.publish(missed.slice(3));
@@ -187,7 +197,13 @@ describe.skipIf(skip !== undefined)(`NatsBus between nodes${skip === undefined ?
     const bus = await node(options);
     const received = listen(bus);
     const channels = Array.from({ length: 200 }, (_, n) => `member-${n}`);
-    const payload = { source: 'objects' as const, version: '2.0' as const, event: 'set' as const, type: 'uuid' as const, data: { id: 'user-1', name: 'x'.repeat(2000) } };
+    const payload = {
+      source: 'objects' as const,
+      version: '2.0' as const,
+      event: 'set' as const,
+      type: 'uuid' as const,
+      data: { id: 'user-1', name: 'x'.repeat(2000) },
+    };
     await bus.publish(new Sequencer(new TimetokenClock(), 1).events('demo', [{ channels, payload }]));
     await arrived(received, channels.length);
     expect(received.map((m) => m.channel)).toEqual(channels);
@@ -210,6 +226,131 @@ describe.skipIf(skip !== undefined)(`NatsBus between nodes${skip === undefined ?
     await expect(bus.publish([say(sequencer, 'room', 'late')])).rejects.toThrow('closed');
     const reader = await node(options);
     expect((await reader.replay('demo', 'room', '0', 100)).messages).toEqual(sent);
+  });
+});
+
+/** A raw JetStream client on a bus's subjects: what anyone allowed to write them could store there. */
+async function forger(options: NatsBusOptions) {
+  const nc = await connect({ servers: URL });
+  forgers.push(nc);
+  const js = jetstream(nc);
+  const subjects = new NatsSubjects(options.subjectPrefix!);
+  const store = async (subject: string, body: string, values: Record<string, string>) => {
+    const h = headers();
+    for (const [name, value] of Object.entries(values)) h.set(name, value);
+    return (await js.publish(subject, body, { headers: h })).seq;
+  };
+  return { subjects, store };
+}
+
+const forgers: NatsConnection[] = [];
+afterEach(async () => {
+  await Promise.all(forgers.splice(0).map((nc) => nc.close()));
+});
+
+/** An envelope as a node renders it, with any timetoken and channel. */
+const rendered = (timetoken: string, channel: string, text: string) =>
+  messageEnvelope({ subKey: 'demo', channel, timetoken, region: 1 }, { payloadJson: JSON.stringify({ text }), publisher: 'mallory' });
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(skip !== undefined)(`NatsBus and messages no node wrote${skip === undefined ? '' : ` (skipped: ${skip})`}`, () => {
+  it('keeps a channel going after a message stamped far in the future, and never answers success for what no node delivers', async () => {
+    const options = place('future');
+    const reports: unknown[] = [];
+    const publisher = await node(options);
+    const reader = await node({ ...options, onError: (error) => reports.push(error) });
+    const received = listen(reader);
+    const { subjects, store } = await forger(options);
+    const room = subjects.channel('demo', 'room');
+    const sequencer = new Sequencer(new TimetokenClock(), 1);
+
+    const far = '9999999999999999999';
+    await store(room, rendered(far, 'room', 'far'), { 'Roster-Tt': far, 'Roster-Kind': 'm' });
+    const after = say(sequencer, 'room', 'after');
+    await publisher.publish([after]);
+    expect(BigInt(after.timetoken)).toBeLessThan(wallClock() + MAX_LEAD); // not moved on past the forged one
+    await arrived(received, 1);
+    await pause(200);
+    expect(received).toEqual([after]);
+    expect(reader.stats().refused).toBe(1);
+    expect(reports).toHaveLength(1);
+    expect(String(reports[0])).toContain(far);
+
+    // Ahead of every node's clock, yet within what nodes deliver: the next publish fails rather than follow it.
+    const ahead = (wallClock() + 90n * 10_000_000n).toString();
+    await store(room, rendered(ahead, 'room', 'ahead'), { 'Roster-Tt': ahead, 'Roster-Kind': 'm' });
+    await expect(publisher.publish([say(sequencer, 'room', 'refused')])).rejects.toThrow('ahead of this node');
+    await arrived(received, 2);
+    await pause(200);
+    expect(received.map(textOf)).toEqual(['after', 'ahead']);
+    expect((await reader.replay('demo', 'room', '0', 10)).messages.map(textOf)).toEqual(['after', 'ahead']);
+  });
+
+  it('delivers no stored message that is not what a node writes, counts them and reports the first', async () => {
+    const options = place('forged');
+    const reports: unknown[] = [];
+    const bus = await node({ ...options, onError: (error) => reports.push(error) });
+    const received = listen(bus);
+    const { subjects, store } = await forger(options);
+    const room = subjects.channel('demo', 'room');
+    const now = () => wallClock().toString();
+    const sequencer = new Sequencer(new TimetokenClock(), 1);
+    const first = say(sequencer, 'room', 'first');
+    await bus.publish([first]);
+
+    const secret = await store(subjects.payload('other', 'x'), '{"secret":1}', { 'Roster-Kind': 'p' });
+    const tt = now();
+    const parts = appContextParts({ subKey: 'demo', channel: 'room', timetoken: tt, region: 1 }, '');
+    const shared = { 'Roster-Tt': tt, 'Roster-Kind': 'r', 'Roster-Cut': String(parts.head.length) };
+    await store(room, parts.head + parts.tail, { ...shared, 'Roster-Ref': String(secret) }); // another keyset's payload
+    await store(room, parts.head + parts.tail, { ...shared, 'Roster-Ref': '1' }); // a channel message, not a payload
+    await store(room, ']],"x":', { 'Roster-Tt': now(), 'Roster-Kind': 'e' });
+    await store(room, 'abc', { 'Roster-Tt': now(), 'Roster-Kind': 'i', 'Roster-Cut': '-5,99999999' });
+    const other = now();
+    await store(room, rendered(other, 'lobby', 'elsewhere'), { 'Roster-Tt': other, 'Roster-Kind': 'm' });
+    await store(room, rendered(now(), 'room', 'mismatch'), { 'Roster-Tt': now(), 'Roster-Kind': 'm' });
+    const long = 'ü'.repeat(5000);
+    const [[name]] = subjects.channelHeaders(long) as [[string, string]];
+    const named = now();
+    await store(subjects.channel('demo', long), rendered(named, 'ö'.repeat(5000), 'misnamed'), {
+      'Roster-Tt': named,
+      'Roster-Kind': 'm',
+      [name]: subjects.channelHeaders('ö'.repeat(5000))[0]![1],
+    });
+
+    const last = say(sequencer, 'room', 'last');
+    await bus.publish([last]);
+    await arrived(received, 2);
+    await vi.waitFor(() => expect(bus.stats().refused).toBe(7), { timeout: 5000, interval: 10 });
+    await pause(200);
+    expect(received).toEqual([first, last]);
+    expect(reports).toHaveLength(1);
+    expect((await bus.replay('demo', 'room', '0', 10)).messages).toEqual([first, last]);
+  });
+
+  it('takes any channel name, and refuses at once an envelope larger than the server carries', async () => {
+    const options = place('limits');
+    const [a, b] = [await node(options), await node(options)];
+    const onB = listen(b);
+    const sequencer = new Sequencer(new TimetokenClock(), 1);
+    const long = 'ü'.repeat(5000);
+    const message = say(sequencer, long, 'long');
+    await a.publish([message]);
+    await arrived(onB, 1);
+    expect(onB).toEqual([message]);
+    expect((await b.replay('demo', long, '0', 10)).messages).toEqual([message]);
+
+    const nc = await connect({ servers: URL });
+    const maxPayload = nc.info!.max_payload;
+    await nc.close();
+    expect(a.limits.maxPayloadBytes).toBe(maxPayload);
+    const started = performance.now();
+    await expect(a.publish([say(sequencer, 'room', 'x'.repeat(a.limits.maxEnvelopeBytes))])).rejects.toThrow(EnvelopeTooLargeError);
+    expect(performance.now() - started).toBeLessThan(100);
+    const fits = say(sequencer, 'room', 'x'.repeat(a.limits.maxEnvelopeBytes - 200));
+    await a.publish([fits]);
+    await arrived(onB, 2);
+    expect(onB[1]).toEqual(fits);
   });
 });
 
@@ -266,7 +407,12 @@ describe.skipIf(noServerBinary !== undefined)(`NatsBus when NATS goes away${noSe
   it('refuses publishes while the server is down, and catches up on what others published once it is back', async () => {
     const server = await OwnNatsServer.start();
     const statuses: string[] = [];
-    const options: NatsBusOptions = { servers: `nats://127.0.0.1:${server.port}`, publishTimeoutMs: 1000, onError: () => {}, onStatus: (line) => statuses.push(line) };
+    const options: NatsBusOptions = {
+      servers: `nats://127.0.0.1:${server.port}`,
+      publishTimeoutMs: 1000,
+      onError: () => {},
+      onStatus: (line) => statuses.push(line),
+    };
     try {
       const subscriberNode = await node(options);
       const received = listen(subscriberNode);

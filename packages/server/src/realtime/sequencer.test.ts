@@ -17,7 +17,12 @@ const uuidSet = (id: string, channels: string[]): ObjectEvent => ({
 
 describe('Sequencer', () => {
   it('gives a message a new timetoken and renders it, with the region, into the envelope', () => {
-    const sequenced = sequencer().message('demo', 'room', { payload: { text: 'hi' }, meta: { kind: 'note' }, publisher: 'alice', customMessageType: 'text-message' });
+    const sequenced = sequencer().message('demo', 'room', {
+      payload: { text: 'hi' },
+      meta: { kind: 'note' },
+      publisher: 'alice',
+      customMessageType: 'text-message',
+    });
     expect(sequenced.timetoken).toBe(String(WALL));
     expect(sequenced).toMatchObject({ subKey: 'demo', channel: 'room' });
     expect(JSON.parse(envelopeText(sequenced.envelope))).toEqual({
@@ -49,7 +54,12 @@ describe('Sequencer', () => {
   });
 
   it('hands the bus plain data: a sequenced message comes through a JSON round trip unchanged', () => {
-    const message = sequencer().message('demo', 'room', { payload: ['x', { y: [1, null] }], meta: { n: 1 }, publisher: undefined, customMessageType: undefined });
+    const message = sequencer().message('demo', 'room', {
+      payload: ['x', { y: [1, null] }],
+      meta: { n: 1 },
+      publisher: undefined,
+      customMessageType: undefined,
+    });
     const [event] = sequencer().events('demo', [uuidSet('alice', ['alice'])]);
     for (const sequenced of [message, event!]) expect(JSON.parse(JSON.stringify(sequenced))).toEqual(sequenced);
     expect(typeof message.timetoken).toBe('string');

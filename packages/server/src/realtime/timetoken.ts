@@ -5,12 +5,13 @@
 export type Timetoken = bigint;
 
 /** How far `observe` follows a timetoken past the wall clock by default: 60 seconds. */
-const MAX_LEAD: Timetoken = 60n * 10_000_000n;
+export const MAX_LEAD: Timetoken = 60n * 10_000_000n;
 
 /** Digits a client may send as `tt`; anything longer is not a timetoken. */
 const TIMETOKEN_TEXT = /^\d{1,19}$/;
 
-function wallClock(): Timetoken {
+/** The wall clock in timetoken units. */
+export function wallClock(): Timetoken {
   const millis = performance.timeOrigin + performance.now();
   const whole = Math.floor(millis);
   return BigInt(whole) * 10_000n + BigInt(Math.floor((millis - whole) * 10_000));

@@ -1,3 +1,5 @@
+import type { Log } from '../model/log.ts';
+import type { StoreObserver } from './observer.ts';
 import { PostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/index.ts';
 import type { Store } from './store.ts';
@@ -21,9 +23,10 @@ export function isPostgresUrl(store: string | undefined): store is string {
  * Opens the store the configuration names: PostgreSQL for a `postgres://` URL (migrated on
  * open), else SQLite. Nowhere else needs to know which is running. Throws what the backend
  * throws on open (sqlite/index.ts: a database in use, a path that cannot be written;
- * postgres/index.ts: a server that cannot be reached).
+ * postgres/index.ts: a server that cannot be reached). `parts` go to the SQLite store: where it
+ * logs, and who hears of its group commits and record cache (PostgreSQL has neither).
  */
-export async function createStore(config: StoreConfig): Promise<Store> {
+export async function createStore(config: StoreConfig, parts: { log?: Log; observer?: StoreObserver } = {}): Promise<Store> {
   if (isPostgresUrl(config.store)) return PostgresStore.open(config.store);
-  return new SqliteStore({ path: config.db, synchronous: config.synchronous });
+  return new SqliteStore({ path: config.db, synchronous: config.synchronous, log: parts.log, observer: parts.observer });
 }

@@ -16,6 +16,8 @@ export interface Store {
   readonly channels: ObjectStore<ChannelRecord>;
   readonly memberships: MembershipStore;
   readonly revocations: RevocationStore;
+  /** Resolves once the database has answered a trivial query; rejects with why it cannot (for `GET /ready`). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,20 +108,18 @@ export interface MembershipCounts {
   ofChannel: ReadonlyMap<string, number>;
 }
 
-export type MembershipChange =
-  | { kind: 'set'; record: MembershipRecord }
-  | { kind: 'delete'; record: MembershipRecord };
+export type MembershipChange = { kind: 'set'; record: MembershipRecord } | { kind: 'delete'; record: MembershipRecord };
 
 /** A list request after validation: what to match, in what order, from where, how many. */
 export interface ListQuery {
   subKey: string;
   resource: Resource;
   /** For memberships: the user id; for members: the channel id. */
-  ownerId?: string;
-  filter?: FilterNode;
+  ownerId?: string | undefined;
+  filter?: FilterNode | undefined;
   sort: SortKey[];
   /** Holds exactly `cursorWidth(sort)` values (query/cursor.ts); the caller checks. */
-  cursor?: Cursor;
+  cursor?: Cursor | undefined;
   limit: number;
   count: boolean;
   /** Whether the related objects (channel of a membership, user of a member) are needed. */

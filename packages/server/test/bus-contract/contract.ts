@@ -84,8 +84,7 @@ export function runBusContract(options: BusContractOptions): void {
       return { received, attachment };
     }
 
-    const arrived = (node: TestNode, count: number) =>
-      vi.waitFor(() => expect(node.received.length).toBeGreaterThanOrEqual(count), { timeout, interval: 5 });
+    const arrived = (node: TestNode, count: number) => vi.waitFor(() => expect(node.received.length).toBeGreaterThanOrEqual(count), { timeout, interval: 5 });
 
     it('carries a batch to every attached node, in order', async () => {
       const bus = await newBus();
@@ -196,7 +195,13 @@ export function runBusContract(options: BusContractOptions): void {
     it.runIf(options.retains === true)('replays what it retains of a channel after a timetoken: later ones only, oldest first, each once', async () => {
       const bus = await newBus();
       const node = attach(bus, ['room', 'other']);
-      const sent = [message('demo', 'room', 1), message('demo', 'other', 'not this channel'), message('demo', 'room', 2), ...sharedEvent('demo', ['room', 'other'], 'u1'), message('demo', 'room', 3)];
+      const sent = [
+        message('demo', 'room', 1),
+        message('demo', 'other', 'not this channel'),
+        message('demo', 'room', 2),
+        ...sharedEvent('demo', ['room', 'other'], 'u1'),
+        message('demo', 'room', 3),
+      ];
       for (const one of sent) await bus.publish([one]);
       await arrived(node, sent.length);
       const onRoom = sent.filter((m) => m.channel === 'room');
@@ -208,6 +213,18 @@ export function runBusContract(options: BusContractOptions): void {
       expect(rest).toEqual({ messages: onRoom.slice(3), more: false, complete: true });
       expect(await bus.replay!('demo', 'room', onRoom.at(-1)!.timetoken, 10)).toEqual({ messages: [], more: false, complete: true });
       expect((await bus.replay!('nobody', 'room', '0', 10)).messages).toEqual([]);
+    });
+
+    it.runIf(options.retains === true)('links each message to the one before it on its channel, on what it delivers and on the publisher’s copy', async () => {
+      const bus = await newBus();
+      const node = attach(bus, ['linked', 'beside']);
+      const sent = [message('demo', 'linked', 1), message('demo', 'beside', 2), message('demo', 'linked', 3), ...sharedEvent('demo', ['linked'], 'u1')];
+      for (const one of sent) await bus.publish([one]);
+      await arrived(node, sent.length);
+      const onLinked = node.received.filter((m) => m.channel === 'linked');
+      expect(onLinked.map((m) => m.prev)).toEqual([undefined, onLinked[0]!.timetoken, onLinked[1]!.timetoken]);
+      expect(node.received).toEqual(sent); // what the publisher holds after publish says the same
+      expect((await bus.replay!('demo', 'linked', '0', 10)).messages.map((m) => m.prev)).toEqual(onLinked.map((m) => m.prev));
     });
 
     it.runIf(options.retains !== true)('has no replay: it retains nothing', async () => {

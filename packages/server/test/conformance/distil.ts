@@ -84,7 +84,11 @@ function distilInteraction(name: string, interaction: Interaction): CaseInteract
       // asyncio cassettes record GETs with an empty-string body: that is no body.
       ...(request.body === undefined || request.body === '' ? {} : { body: request.body }),
     },
-    response: { status: response.status, ...(responseType === undefined ? {} : { contentType: responseType }), body: volatileMarked(response.json, '$', where) },
+    response: {
+      status: response.status,
+      ...(responseType === undefined ? {} : { contentType: responseType }),
+      body: volatileMarked(response.json, '$', where),
+    },
   };
 }
 

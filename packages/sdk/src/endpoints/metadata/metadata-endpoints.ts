@@ -180,11 +180,7 @@ export abstract class SetMetadata<TData, TCustom> extends SingleMetadata<PNObjec
   private readonly fields = new Map<string, unknown>();
   private etag: string | undefined;
 
-  constructor(
-    context: EndpointContext,
-    kind: MetadataKind,
-    options: SetMetadataOptions<TCustom> & Partial<Record<'uuid' | 'channel', string>>,
-  ) {
+  constructor(context: EndpointContext, kind: MetadataKind, options: SetMetadataOptions<TCustom> & Partial<Record<'uuid' | 'channel', string>>) {
     super(context, kind, options);
     this.operation = kind.operations.set;
     this.include = includeState(options);

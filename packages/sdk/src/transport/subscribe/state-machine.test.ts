@@ -50,7 +50,11 @@ describe('subscribe state machine', () => {
 
   it('a receive moves the cursor forward and emits the messages', () => {
     const messages = [{ c: 'a', d: 1, p: { t: later.timetoken } }];
-    const { state, effects } = transition({ kind: 'receiving', channels: ['a'], cursor, attempt: 0 }, { type: 'receiveSucceeded', cursor: later, messages }, policy);
+    const { state, effects } = transition(
+      { kind: 'receiving', channels: ['a'], cursor, attempt: 0 },
+      { type: 'receiveSucceeded', cursor: later, messages },
+      policy,
+    );
     expect(state).toMatchObject({ cursor: later });
     expect(effects).toEqual([
       { type: 'emitMessages', messages },
@@ -60,7 +64,12 @@ describe('subscribe state machine', () => {
 
   it('after a network error it retries from the same cursor with growing delays, then reports reconnected', () => {
     const receiving: SubscribeState = { kind: 'receiving', channels: ['a'], cursor, attempt: 0 };
-    const { state, steps } = run(receiving, { type: 'receiveFailed', status: network }, { type: 'receiveFailed', status: network }, { type: 'receiveSucceeded', cursor: later, messages: [] });
+    const { state, steps } = run(
+      receiving,
+      { type: 'receiveFailed', status: network },
+      { type: 'receiveFailed', status: network },
+      { type: 'receiveSucceeded', cursor: later, messages: [] },
+    );
     expect(steps[0]?.effects).toEqual([
       { type: 'emitStatus', status: { category: PNStatusCategory.PNNetworkIssuesCategory, channels: ['a'], cause: network } },
       { type: 'receive', channels: ['a'], cursor, delayMs: 100 },
@@ -104,7 +113,9 @@ describe('subscribe state machine', () => {
     const failed = { type: 'receiveFailed', status: network } as const;
     const { state, steps } = run(receiving, failed, failed, failed, failed);
     expect(state).toEqual({ kind: 'stopped', channels: ['a'], cursor });
-    expect(steps[3]?.effects).toEqual([{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: ['a'], cause: network } }]);
+    expect(steps[3]?.effects).toEqual([
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: ['a'], cause: network } },
+    ]);
     const resumed = transition(state, { type: 'reconnect' }, policy);
     expect(resumed.state).toEqual({ kind: 'receiving', channels: ['a'], cursor, attempt: 0 });
     expect(resumed.effects).toContainEqual({ type: 'receive', channels: ['a'], cursor, delayMs: 0 });
@@ -112,7 +123,11 @@ describe('subscribe state machine', () => {
 
   it('does not retry a 4xx: it stops at once', () => {
     const forbidden = failure(PNStatusCategory.PNAccessDeniedCategory, 403);
-    const { state, effects } = transition({ kind: 'handshaking', channels: ['a'], restore: null, attempt: 0, wasConnected: false }, { type: 'handshakeFailed', status: forbidden }, policy);
+    const { state, effects } = transition(
+      { kind: 'handshaking', channels: ['a'], restore: null, attempt: 0, wasConnected: false },
+      { type: 'handshakeFailed', status: forbidden },
+      policy,
+    );
     expect(state).toEqual({ kind: 'stopped', channels: ['a'], cursor: null });
     expect(effects).toEqual([{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: ['a'], cause: forbidden } }]);
   });
@@ -130,7 +145,11 @@ describe('subscribe state machine', () => {
   });
 
   it('withTimetoken handshakes and then receives from the given timetoken', () => {
-    const { state } = run(UNSUBSCRIBED, { type: 'subscriptionChanged', channels: ['a'], timetoken: '16000000000000000' }, { type: 'handshakeSucceeded', cursor });
+    const { state } = run(
+      UNSUBSCRIBED,
+      { type: 'subscriptionChanged', channels: ['a'], timetoken: '16000000000000000' },
+      { type: 'handshakeSucceeded', cursor },
+    );
     expect(state).toEqual({ kind: 'receiving', channels: ['a'], cursor: { timetoken: '16000000000000000', region: 1 }, attempt: 0 });
   });
 

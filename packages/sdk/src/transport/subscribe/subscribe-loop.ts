@@ -6,7 +6,15 @@ import { PNStatusCategory } from '../../models/status-category.ts';
 import { PNStatus } from '../../models/status.ts';
 import { sleep, type RandomSource } from '../retry.ts';
 import type { Transport } from '../transport.ts';
-import { UNSUBSCRIBED, transition, type ReconnectPolicy, type StatusReport, type SubscribeEffect, type SubscribeEvent, type SubscribeState } from './state-machine.ts';
+import {
+  UNSUBSCRIBED,
+  transition,
+  type ReconnectPolicy,
+  type StatusReport,
+  type SubscribeEffect,
+  type SubscribeEvent,
+  type SubscribeState,
+} from './state-machine.ts';
 import { leaveRequest, subscribeRequest } from './subscribe-request.ts';
 import { parseSubscribeResponse, type SubscribeEnvelope } from './subscribe-response.ts';
 

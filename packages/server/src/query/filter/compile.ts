@@ -139,9 +139,7 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
     return `(COALESCE(${typeSql}, '') = 'text' AND ${like})`;
   }
   if (field.type === 'date') {
-    throw invalidFilter(
-      `LIKE cannot be used on the date field '${formatPath(condition.path)}' ${at(condition.position)}`,
-    );
+    throw invalidFilter(`LIKE cannot be used on the date field '${formatPath(condition.path)}' ${at(condition.position)}`);
   }
   const range = prefixRange(condition, field, dialect, params);
   const column = dialect.column(field.table, field.column);

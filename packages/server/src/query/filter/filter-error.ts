@@ -76,8 +76,7 @@ export function unterminatedString(position: number): string {
 /** The bounds both languages share, worded alike. */
 export const bounds = {
   empty: (parameter: FilterParameter) => `The ${parameter} is empty`,
-  tooLong: (parameter: FilterParameter, length: number, max: number) =>
-    `The ${parameter} is ${length} characters long; at most ${max} are allowed`,
+  tooLong: (parameter: FilterParameter, length: number, max: number) => `The ${parameter} is ${length} characters long; at most ${max} are allowed`,
   tooDeep: (parameter: FilterParameter, max: number, position: number) => `The ${parameter} nests deeper than ${max} levels ${at(position)}`,
   tooManyComparisons: (parameter: FilterParameter, max: number, position: number) =>
     `The ${parameter} holds more than ${max} comparisons; comparison ${max + 1} is ${at(position)}`,

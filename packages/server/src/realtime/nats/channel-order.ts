@@ -2,6 +2,9 @@ import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from '
 import { headers } from '@nats-io/transport-node';
 import { BoundedMap } from '../../bounded-map.ts';
 import type { BusMessage } from '../bus.ts';
+import { MAX_LEAD, wallClock } from '../timetoken.ts';
+import { storedTimetoken } from './checks.ts';
+import type { NatsSubjects } from './subjects.ts';
 import { encode, HEADERS, restamp } from './wire.ts';
 
 /** The last message stored on a channel's subject, as this node last heard of it. */
@@ -14,11 +17,16 @@ interface Tail {
 
 const NOTHING_STORED: Tail = { seq: 0, timetoken: 0n, known: false };
 
+/** Past `MAX_LEAD`: a clock at its lead still issues a few timetokens, each 100 ns on. */
+const CEILING_SLACK = 10_000_000n;
+
 /** JetStream's "wrong last sequence": another message reached the subject first. */
 const WRONG_LAST_SEQUENCE = 10071;
 
 export interface ChannelOrderOptions {
   stream: string;
+  /** The bus's subjects: a message on a hashed channel subject carries the channel's name. */
+  subjects: NatsSubjects;
   /** Channels whose last message is remembered; a channel not remembered costs a lookup on its next publish. */
   rememberedChannels: number;
   /** Publishes waiting for JetStream's answer at once, across channels. */
@@ -75,7 +83,7 @@ class Slots {
  * JetStream's answers and from the node's feed of the stream (`saw`), so a lookup is rare.
  *
  * @example
- * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20 });
+ * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20 });
  * await order.append('roster.c.ZGVtbw.cm9vbQ', message); // message.timetoken may have moved on
  */
 export class ChannelOrder {
@@ -95,12 +103,23 @@ export class ChannelOrder {
     this.#slots = new Slots(options.inFlight);
   }
 
-  /** A message at `seq` with `timetoken` was seen on `subject`: the next store there expects it (or a later one). */
+  /** A message at `seq` with `timetoken` was seen on `subject`: the next store there expects it (or a later one) and goes above its timetoken. */
   saw(subject: string, seq: number, timetoken: bigint): void {
     const tail = this.#tails.get(subject);
     if (tail && tail.seq >= seq) return;
     this.#tails.delete(subject); // re-inserted at the end: the most recently heard of
     this.#tails.set(subject, { seq, timetoken, known: true });
+  }
+
+  /**
+   * A message at `seq` on `subject` that is no floor was seen (its timetoken is not one, or too far
+   * ahead, see checks.ts): the next store there expects it, and goes above the last message before it.
+   */
+  passed(subject: string, seq: number): void {
+    const tail = this.#tails.get(subject) ?? NOTHING_STORED;
+    if (tail.seq >= seq) return;
+    this.#tails.delete(subject);
+    this.#tails.set(subject, { ...tail, seq });
   }
 
   /**
@@ -117,7 +136,7 @@ export class ChannelOrder {
   /**
    * Stores `message` on its channel's `subject` after every message queued there before it, with
    * a timetoken above the channel's last (rewriting `message` when it must move on, see
-   * `restamp`). `ref` is the stream sequence of its shared payload, for an envelope in parts
+   * `restamp`, and setting its `prev`). `ref` is the stream sequence of its shared payload, for an envelope in parts
    * that refers to one.
    */
   append(subject: string, message: BusMessage, ref?: Promise<number>): Promise<void> {
@@ -140,7 +159,7 @@ export class ChannelOrder {
     let tail = this.#tails.get(subject) ?? NOTHING_STORED;
     for (let attempt = 1; ; attempt++) {
       const floor = tail.timetoken + 1n;
-      if (BigInt(message.timetoken) < floor) restamp(message, floor.toString());
+      if (BigInt(message.timetoken) < floor) restamp(message, checkedFloor(floor, message.channel));
       try {
         const seq = await this.#publish(subject, message, tail, refSeq);
         this.saw(subject, seq, BigInt(message.timetoken));
@@ -148,7 +167,7 @@ export class ChannelOrder {
       } catch (error) {
         if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) || attempt >= this.#options.attempts) throw error;
         await backOff(attempt);
-        tail = await this.#lastOn(subject);
+        tail = await this.#lastOn(subject, tail);
       }
     }
   }
@@ -158,7 +177,10 @@ export class ChannelOrder {
     const h = headers();
     h.set(HEADERS.timetoken, message.timetoken);
     h.set(HEADERS.kind, outgoing.kind);
-    if (tail.known) h.set(HEADERS.prev, tail.timetoken.toString());
+    for (const [name, value] of this.#options.subjects.channelHeaders(message.channel)) h.set(name, value);
+    // The publisher's copy says what every node's will (bus.ts, `prev`).
+    message.prev = tail.known ? tail.timetoken.toString() : undefined;
+    if (message.prev !== undefined) h.set(HEADERS.prev, message.prev);
     if (outgoing.cut !== undefined) h.set(HEADERS.cut, outgoing.cut);
     if (refSeq !== undefined) h.set(HEADERS.ref, String(refSeq));
     const options = { headers: h, timeout: this.#options.timeoutMs, expect: { lastSubjectSequence: tail.seq } };
@@ -166,11 +188,31 @@ export class ChannelOrder {
     return ack.seq;
   }
 
-  /** The channel's last stored message, read from JetStream (its leader, so it is current). */
-  async #lastOn(subject: string): Promise<Tail> {
+  /**
+   * The channel's last stored message, read from JetStream (its leader, so it is current). When
+   * its timetoken is no floor (checks.ts), the channel goes on above `before`, the last one known.
+   */
+  async #lastOn(subject: string, before: Tail): Promise<Tail> {
     const last = await this.#jsm.streams.getMessage(this.#options.stream, { last_by_subj: subject });
     if (!last) return NOTHING_STORED;
-    const timetoken = last.header?.get(HEADERS.timetoken) ?? '';
-    return /^\d{1,19}$/.test(timetoken) ? { seq: last.seq, timetoken: BigInt(timetoken), known: true } : { seq: last.seq, timetoken: 0n, known: false };
+    const timetoken = storedTimetoken(last.header?.get(HEADERS.timetoken) ?? '', last.time.getTime());
+    return timetoken === undefined ? { ...before, seq: last.seq } : { seq: last.seq, timetoken, known: true };
   }
+}
+
+/**
+ * The timetoken a message must move on to, refused when it is further ahead of this node's clock
+ * than `TimetokenClock` ever goes: the channel's last message came from a clock far ahead of
+ * this one, and other nodes might not deliver a message stamped after it (checks.ts). The
+ * publish fails rather than store what no node would deliver.
+ */
+function checkedFloor(floor: bigint, channel: string): string {
+  const ceiling = wallClock() + MAX_LEAD + CEILING_SLACK;
+  if (floor > ceiling) {
+    const ahead = (floor - wallClock()) / 10_000_000n;
+    throw new Error(
+      `Cannot publish on ${JSON.stringify(channel)}: its last message's timetoken is ${ahead} s ahead of this node's clock (nodes' clocks must agree within a minute).`,
+    );
+  }
+  return floor.toString();
 }

@@ -1,10 +1,12 @@
 import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { BusMessage, BusReceiver } from '../bus.ts';
 import type { ChannelOrder } from './channel-order.ts';
+import { RefusedMessage } from './checks.ts';
 import type { SharedPayloads } from './payloads.ts';
+import { Refusals } from './refusals.ts';
 import { Settling } from './settling.ts';
 import type { NatsSubjects } from './subjects.ts';
-import { readStored, toBusMessage } from './wire.ts';
+import { readStored, toBusMessage, type Stored } from './wire.ts';
 
 export interface FeedParts {
   js: JetStreamClient;
@@ -33,6 +35,7 @@ export class Feed {
   readonly #parts: FeedParts;
   readonly #receivers = new Set<BusReceiver>();
   readonly #settling: Settling;
+  readonly #refusals: Refusals;
   /** Stream sequence of the last message taken; the consumer starts after it when it is made again. */
   #lastSeq: number;
   #consumer: Consumer | undefined;
@@ -44,6 +47,7 @@ export class Feed {
   constructor(parts: FeedParts, startSeq: number) {
     this.#parts = parts;
     this.#settling = new Settling(parts.settleMs, (batch) => this.#handOver(batch));
+    this.#refusals = new Refusals(parts.onError);
     this.#lastSeq = startSeq - 1;
     this.#running = this.#run();
   }
@@ -93,20 +97,43 @@ export class Feed {
   async #take(message: JsMsg): Promise<void> {
     this.#lastSeq = message.seq;
     const { subjects, order, payloads } = this.#parts;
-    const where = subjects.parse(message.subject);
-    if (!where) return;
+    const header = (name: string) => message.headers?.get(name) ?? '';
     try {
+      const where = subjects.parse(message.subject, header);
+      if (!where) throw new RefusedMessage(`The subject ${JSON.stringify(message.subject.slice(0, 200))} is not one a node writes.`);
       if (where.kind === 'payload') {
-        payloads.keep(message.seq, message.string());
+        payloads.keep(message.seq, message.subject, message.string());
         return;
       }
-      const stored = readStored((name) => message.headers?.get(name) ?? '', message.string());
-      order.saw(message.subject, message.seq, BigInt(stored.timetoken));
-      const payload = stored.ref === undefined ? undefined : await payloads.get(stored.ref);
+      const stored = this.#read(message, header);
+      const payload = stored.ref === undefined ? undefined : await payloads.get(stored.ref, where.subKey, message.seq);
       this.#settling.add(toBusMessage(where.subKey, where.channel, stored, payload));
     } catch (error) {
-      this.#parts.onError(error); // one unreadable message does not stop the others
+      // One message that cannot be delivered does not stop the others.
+      if (error instanceof RefusedMessage) this.#refusals.add(error);
+      else this.#parts.onError(error);
     }
+  }
+
+  /**
+   * Reads a channel's message and tells `ChannelOrder` of it: one whose timetoken is not too far
+   * ahead is the floor of the channel's next (even if its envelope is then refused); any other
+   * only moves the channel's last sequence on.
+   */
+  #read(message: JsMsg, header: (name: string) => string): Stored {
+    try {
+      const stored = readStored(header, message.string(), message.time.getTime());
+      this.#parts.order.saw(message.subject, message.seq, BigInt(stored.timetoken));
+      return stored;
+    } catch (error) {
+      this.#parts.order.passed(message.subject, message.seq);
+      throw error;
+    }
+  }
+
+  /** Stored messages this node did not deliver: not what a node writes (checks.ts), or an App Context payload retention dropped. */
+  get refused(): number {
+    return this.#refusals.count;
   }
 
   /** Messages whose timetoken is below one handed over before: they landed more than `settleMs` late. */

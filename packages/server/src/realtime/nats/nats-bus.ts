@@ -5,10 +5,12 @@ import { DEFAULT_HUB_OPTIONS } from '../../model/hub-options.ts';
 import type { BusAttachment, BusMessage, BusReceiver, EventBus, Replay } from '../bus.ts';
 import { ChannelOrder } from './channel-order.ts';
 import { Feed } from './feed.ts';
+import { checkSizes, limitsOf, type NatsBusLimits } from './limits.ts';
 import { SharedPayloads } from './payloads.ts';
 import { replayChannel, type ReplayParts } from './replay.ts';
 import { ensureStream, type StreamSettings } from './stream.ts';
 import { NatsSubjects } from './subjects.ts';
+import { STDERR_LOG } from '../../model/log.ts';
 
 export interface NatsBusOptions {
   /** The NATS server, or several comma-separated (`nats://a:4222,nats://b:4222`). */
@@ -44,10 +46,12 @@ export interface NatsBusOptions {
 }
 
 const TAKEN = Promise.resolve();
+/** NATS's own default, should the server not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** How long `close` lets the connection drain. */
 const DRAIN_MS = 2000;
-const reportError = (error: unknown) => console.error('NATS event bus:', error);
-const reportStatus = (line: string) => console.error(`NATS event bus: ${line}`);
+const reportError = (error: unknown) => STDERR_LOG.error({ err: error }, 'NATS event bus');
+const reportStatus = (line: string) => STDERR_LOG.warn({}, `NATS event bus: ${line}`);
 
 /** What the bus is made of once connected. */
 interface NatsBusParts {
@@ -56,6 +60,7 @@ interface NatsBusParts {
   order: ChannelOrder;
   feed: Feed;
   replay: ReplayParts;
+  limits: NatsBusLimits;
 }
 
 /**
@@ -118,8 +123,8 @@ export class NatsBus implements EventBus {
     const js = jetstream(nc, { timeout: timeoutMs });
     const info = await ensureStream(jsm, settings);
     const stream = settings.name;
-    const order = new ChannelOrder(js, jsm, { stream, rememberedChannels: 100_000, inFlight: 512, timeoutMs, attempts: 20 });
-    const payloads = new SharedPayloads(jsm, stream, 4096);
+    const order = new ChannelOrder(js, jsm, { stream, subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs, attempts: 20 });
+    const payloads = new SharedPayloads(jsm, stream, subjects, 4096);
     const feed = new Feed({ js, stream, subjects, order, payloads, onError, retryMs: 500, settleMs: options.settleMs ?? 20 }, info.state.last_seq + 1);
     const replay: ReplayParts = {
       js,
@@ -130,7 +135,8 @@ export class NatsBus implements EventBus {
       slackMs: (options.replaySlackSeconds ?? 120) * 1000,
       timeoutMs: options.replayTimeoutMs ?? 5000,
     };
-    const bus = new NatsBus({ nc, subjects, order, feed, replay });
+    const limits = limitsOf(nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+    const bus = new NatsBus({ nc, subjects, order, feed, replay, limits });
     void bus.#watch(options.onStatus ?? reportStatus);
     return bus;
   }
@@ -156,6 +162,11 @@ export class NatsBus implements EventBus {
     if (this.#closing) return Promise.reject(new Error('The event bus is closed.'));
     if (!this.#connected) return Promise.reject(new Error('The event bus is not connected to NATS.'));
     if (batch.length === 0) return TAKEN;
+    try {
+      checkSizes(batch, this.#parts.limits, this.#parts.subjects);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const publishing = this.#store(batch);
     this.#publishing.add(publishing);
     const forget = () => void this.#publishing.delete(publishing);
@@ -174,9 +185,23 @@ export class NatsBus implements EventBus {
     };
   }
 
-  /** Messages delivered after one of a higher timetoken on another channel of their keyset: they landed more than `settleMs` late. */
-  stats(): { late: number } {
-    return { late: this.#parts.feed.late };
+  /** Whether publishes can reach NATS now: not while the connection is lost, nor once closing. */
+  connected(): boolean {
+    return this.#connected && this.#closing === undefined;
+  }
+
+  /** What one message may hold on the NATS server the bus connected to; a publish with a larger envelope is refused at once. */
+  get limits(): NatsBusLimits {
+    return this.#parts.limits;
+  }
+
+  /**
+   * `late`: messages delivered after one of a higher timetoken on another channel of their
+   * keyset (they landed more than `settleMs` late). `refused`: stored messages this node did not
+   * deliver, not being what a node writes (checks.ts) or having lost their shared payload.
+   */
+  stats(): { late: number; refused: number } {
+    return { late: this.#parts.feed.late, refused: this.#parts.feed.refused };
   }
 
   replay(subKey: string, channel: string, after: string, limit: number): Promise<Replay> {

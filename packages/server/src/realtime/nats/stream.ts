@@ -1,4 +1,12 @@
-import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo, type StreamUpdateConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamInfo,
+  type StreamUpdateConfig,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 
 /** The stream a bus keeps its envelopes in: how long, how much, on how many servers. */

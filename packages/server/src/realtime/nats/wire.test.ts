@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../bus.ts';
 import { appContextParts, envelopeText, messageEnvelope } from '../envelope.ts';
+import { RefusedMessage } from './checks.ts';
 import { NatsSubjects } from './subjects.ts';
 import { encode, HEADERS, readStored, restamp, toBusMessage } from './wire.ts';
 
 const origin = (channel: string, timetoken: string) => ({ subKey: 'demo', channel, timetoken, region: 1 });
 
 function published(channel: string, timetoken: string): BusMessage {
-  const envelope = messageEnvelope(origin(channel, timetoken), { payloadJson: '{"text":"\\"p\\":{\\"t\\":\\"1\\""}', metaJson: '{"kind":"note"}', publisher: '"p":{"t":"' });
+  const envelope = messageEnvelope(origin(channel, timetoken), {
+    payloadJson: '{"text":"\\"p\\":{\\"t\\":\\"1\\""}',
+    metaJson: '{"kind":"note"}',
+    publisher: '"p":{"t":"',
+  });
   return { subKey: 'demo', channel, timetoken, envelope, subject: { meta: { kind: 'note' }, data: { text: '"p":{"t":"1"' }, publisher: '"p":{"t":"' } };
 }
 
@@ -85,5 +90,81 @@ describe('NatsSubjects', () => {
   it('refuses a prefix that is not plain subject tokens, and an empty name', () => {
     for (const bad of ['', 'a..b', 'a.*', 'a b', 'a.>']) expect(() => new NatsSubjects(bad)).toThrow('prefix');
     expect(() => new NatsSubjects('roster').channel('demo', '')).toThrow('empty');
+  });
+});
+
+describe('what a node checks of a stored message before delivering it', () => {
+  const now = Date.parse('2025-01-15T12:00:00Z');
+  const at = (ms: number) => (BigInt(ms) * 10_000n).toString();
+  const headersOf = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+  const read = (values: Record<string, string>, text: string) => readStored(headersOf(values), text, now);
+  const stored = (kind: string, text: string, more: Record<string, string> = {}) => read({ [HEADERS.timetoken]: at(now), [HEADERS.kind]: kind, ...more }, text);
+
+  it('refuses a timetoken further ahead of its storing time than any node’s clock runs, or too long to be one', () => {
+    expect(read({ [HEADERS.timetoken]: at(now + 119_000), [HEADERS.kind]: 'e' }, '{}').timetoken).toBe(at(now + 119_000));
+    expect(() => read({ [HEADERS.timetoken]: at(now + 121_000), [HEADERS.kind]: 'e' }, '{}')).toThrow(RefusedMessage);
+    expect(() => read({ [HEADERS.timetoken]: '9999999999999999999', [HEADERS.kind]: 'e' }, '{}')).toThrow('Not a Roster envelope');
+    expect(() => read({ [HEADERS.timetoken]: '10000000000000000000', [HEADERS.kind]: 'e' }, '{}')).toThrow(RefusedMessage);
+  });
+
+  it('refuses cuts outside the body and references that are not stream sequences', () => {
+    expect(() => stored('i', 'abc', { [HEADERS.cut]: '-5,99999999' })).toThrow(RefusedMessage);
+    expect(() => stored('i', 'abc', { [HEADERS.cut]: '2,2' })).toThrow(RefusedMessage);
+    expect(() => stored('i', 'abc', { [HEADERS.cut]: '1' })).toThrow(RefusedMessage);
+    expect(() => stored('r', 'abc', { [HEADERS.cut]: '4', [HEADERS.ref]: '1' })).toThrow(RefusedMessage);
+    expect(() => stored('r', 'abc', { [HEADERS.cut]: '1', [HEADERS.ref]: '' })).toThrow(RefusedMessage);
+    expect(() => stored('r', 'abc', { [HEADERS.cut]: '1', [HEADERS.ref]: '0' })).toThrow(RefusedMessage);
+    expect(stored('r', 'abc', { [HEADERS.cut]: '1', [HEADERS.ref]: '12' })).toMatchObject({ cut: [1], ref: 12 });
+  });
+
+  it('delivers only envelopes that are JSON objects naming their own timetoken, keyset and channel', () => {
+    const timetoken = at(now);
+    const good = published('room', timetoken);
+    expect(toBusMessage('demo', 'room', stored('m', good.envelope as string))).toEqual(good);
+    const refused = [
+      stored('e', ']],"x":'),
+      stored('e', '[1]'),
+      stored('m', (good.envelope as string).replace('"c":"room"', '"c":"lobby"')),
+      stored('m', (good.envelope as string).replace(`"t":"${timetoken}"`, '"t":"1"')),
+    ];
+    for (const message of refused) expect(() => toBusMessage('demo', 'room', message)).toThrow(RefusedMessage);
+    expect(() => toBusMessage('other', 'room', stored('m', good.envelope as string))).toThrow(RefusedMessage);
+  });
+
+  it('delivers an envelope in parts only when its head and tail frame the payload, and its payload is JSON', () => {
+    const parts = event('room', at(now)).envelope as { head: string; payload: string; tail: string };
+    const inParts = (head: string, payload: string, tail: string) => stored('i', head + payload + tail, { [HEADERS.cut]: `${head.length},${payload.length}` });
+    expect(toBusMessage('demo', 'room', inParts(parts.head, parts.payload, parts.tail)).envelope).toEqual(parts);
+    expect(() => toBusMessage('demo', 'room', inParts(parts.head, '1,"x":2', parts.tail))).toThrow(RefusedMessage);
+    // Valid JSON naming the right channel, but not framed as a node frames it: the tail must open with `,"b":`.
+    expect(() => toBusMessage('demo', 'room', inParts(parts.head.replace('{', '{"b":"room",'), parts.payload, '}'))).toThrow(RefusedMessage);
+    const shared = stored('r', parts.head + parts.tail, { [HEADERS.cut]: String(parts.head.length), [HEADERS.ref]: '3' });
+    expect(toBusMessage('demo', 'room', shared, parts.payload).envelope).toEqual(parts);
+    expect(() => toBusMessage('demo', 'lobby', shared, parts.payload)).toThrow(RefusedMessage);
+  });
+});
+
+describe('NatsSubjects for names of any length', () => {
+  it('hashes a channel name too long for a subject token, and reads it back only from a header that hashes to it', () => {
+    const subjects = new NatsSubjects('roster');
+    const long = 'ü'.repeat(5000);
+    const subject = subjects.channel('demo', long);
+    expect(subject.length).toBeLessThan(100);
+    const [[name, value]] = subjects.channelHeaders(long) as [[string, string]];
+    expect(subjects.parse(subject, (header) => (header === name ? value : ''))).toEqual({ kind: 'channel', subKey: 'demo', channel: long });
+    const other = subjects.channelHeaders('ö'.repeat(5000))[0]![1];
+    expect(subjects.parse(subject, (header) => (header === name ? other : ''))).toBeUndefined();
+    expect(subjects.parse(subject)).toBeUndefined();
+    expect(subjects.channelHeaders('room')).toEqual([]);
+  });
+
+  it('reads only subjects it would make, and tells a keyset’s payload subjects from another’s', () => {
+    const subjects = new NatsSubjects('roster');
+    const room = subjects.channel('demo', 'room');
+    expect(subjects.parse(`${room.slice(0, -1)}!`)).toBeUndefined();
+    expect(subjects.parse(`roster.h.${room.split('.')[2]}.cm9vbQ`)).toBeUndefined(); // a short name is never hashed
+    expect(subjects.isPayloadOf(subjects.payload('demo', 'abc'), 'demo')).toBe(true);
+    expect(subjects.isPayloadOf(subjects.payload('other', 'abc'), 'demo')).toBe(false);
+    expect(subjects.isPayloadOf(room, 'demo')).toBe(false);
   });
 });

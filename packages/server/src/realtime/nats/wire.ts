@@ -1,5 +1,5 @@
 import type { BusMessage } from '../bus.ts';
-import { subjectOf } from '../channel-log.ts';
+import { checkedMessage, checkEnvelope, checkParts, checkPayload, RefusedMessage, storedTimetoken, type Origin } from './checks.ts';
 
 /**
  * How one `BusMessage` is stored in JetStream on its channel's subject: the envelope's text once,
@@ -56,41 +56,79 @@ export interface Stored {
 
 const KINDS = new Set<string>(['m', 'e', 'i', 'r']);
 const DIGITS = /^\d{1,19}$/;
+const CUT_IN_PARTS = /^(\d{1,9}),(\d{1,9})$/;
+const CUT_HEAD = /^\d{1,9}$/;
+const SEQUENCE = /^[1-9]\d{0,15}$/;
 
-/** Reads a stored message from its headers (`header(name)` gives '' when absent) and body; throws when they are not Roster's. */
-export function readStored(header: (name: string) => string, text: string): Stored {
+/**
+ * Reads a stored message from its headers (`header(name)` gives '' when absent), body, and the
+ * time JetStream stored it; throws `RefusedMessage` when the headers are not what a node writes:
+ * a timetoken too far ahead of that time (checks.ts), a cut outside the body, a reference that is
+ * not a stream sequence.
+ */
+export function readStored(header: (name: string) => string, text: string, storedAtMs = Date.now()): Stored {
   const timetoken = header(HEADERS.timetoken);
   const kind = header(HEADERS.kind);
-  if (!DIGITS.test(timetoken) || !KINDS.has(kind)) throw new Error(`Not a Roster envelope (kind ${JSON.stringify(kind)}, timetoken ${JSON.stringify(timetoken)})`);
+  if (storedTimetoken(timetoken, storedAtMs) === undefined || !KINDS.has(kind))
+    throw new RefusedMessage(`Not a Roster envelope (kind ${JSON.stringify(kind)}, timetoken ${JSON.stringify(timetoken)})`);
   const prev = header(HEADERS.prev);
-  const cut = header(HEADERS.cut);
-  const ref = header(HEADERS.ref);
   return {
     timetoken,
     prev: DIGITS.test(prev) ? prev : undefined,
     kind: kind as WireKind,
     text,
-    cut: cut === '' ? [] : cut.split(',').map(Number),
-    ref: kind === 'r' ? Number(ref) : undefined,
+    cut: cutOf(kind as WireKind, header(HEADERS.cut), text.length),
+    ref: kind === 'r' ? refOf(header(HEADERS.ref)) : undefined,
   };
 }
 
-/** The `BusMessage` a stored message stands for; `payload` is the shared payload's text for kind `r`. */
+function cutOf(kind: WireKind, cut: string, length: number): number[] {
+  if (kind === 'm' || kind === 'e') return [];
+  const match = kind === 'i' ? CUT_IN_PARTS.exec(cut) : CUT_HEAD.exec(cut);
+  const numbers = match === null ? [] : kind === 'i' ? [Number(match[1]), Number(match[2])] : [Number(match[0])];
+  if (match === null || numbers.reduce((sum, n) => sum + n, 0) > length)
+    throw new RefusedMessage(`Not a Roster envelope (cut ${JSON.stringify(cut)} of ${length} characters)`);
+  return numbers;
+}
+
+function refOf(ref: string): number {
+  if (!SEQUENCE.test(ref)) throw new RefusedMessage(`Not a Roster envelope (reference ${JSON.stringify(ref)})`);
+  return Number(ref);
+}
+
+/**
+ * The `BusMessage` a stored message stands for, `prev` included when known; `payload` is the
+ * shared payload's text for kind `r` (checked by whoever read it, once for all its envelopes).
+ * Throws `RefusedMessage` when the envelope is not one a node renders for that channel (checks.ts).
+ */
 export function toBusMessage(subKey: string, channel: string, stored: Stored, payload?: string): BusMessage {
-  const { timetoken, text, cut } = stored;
+  const message = unlinked({ subKey, channel, timetoken: stored.timetoken }, stored, payload);
+  if (stored.prev !== undefined) message.prev = stored.prev;
+  return message;
+}
+
+function unlinked(origin: Origin, stored: Stored, payload: string | undefined): BusMessage {
+  const { subKey, channel, timetoken } = origin;
+  const { text, cut } = stored;
   switch (stored.kind) {
     case 'm':
-      return { subKey, channel, timetoken, envelope: text, subject: subjectOf(text) };
+      return { subKey, channel, timetoken, envelope: text, subject: checkedMessage(text, origin) };
     case 'e':
+      checkEnvelope(text, origin);
       return { subKey, channel, timetoken, envelope: text };
     case 'i': {
       const [head = 0, length = 0] = cut;
-      return { subKey, channel, timetoken, envelope: { head: text.slice(0, head), payload: text.slice(head, head + length), tail: text.slice(head + length) } };
+      const envelope = { head: text.slice(0, head), payload: text.slice(head, head + length), tail: text.slice(head + length) };
+      checkParts(envelope.head, envelope.tail, origin);
+      checkPayload(envelope.payload);
+      return { subKey, channel, timetoken, envelope };
     }
     case 'r': {
-      if (payload === undefined) throw new Error(`The shared payload (stream sequence ${stored.ref}) of an envelope on ${channel} is missing.`);
+      if (payload === undefined) throw new RefusedMessage(`The shared payload (stream sequence ${stored.ref}) of an envelope on ${channel} is missing.`);
       const [head = 0] = cut;
-      return { subKey, channel, timetoken, envelope: { head: text.slice(0, head), payload, tail: text.slice(head) } };
+      const envelope = { head: text.slice(0, head), payload, tail: text.slice(head) };
+      checkParts(envelope.head, envelope.tail, origin);
+      return { subKey, channel, timetoken, envelope };
     }
   }
 }

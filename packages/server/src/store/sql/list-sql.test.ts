@@ -53,15 +53,11 @@ describe('keyset pages are index range scans', () => {
   });
 
   it('a LIKE with a literal start seeks into the index of its field', () => {
-    expect(planOf('uuids', ['name:desc'], undefined, 'name like "ann*"')).toContain(
-      'USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)',
-    );
+    expect(planOf('uuids', ['name:desc'], undefined, 'name like "ann*"')).toContain('USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)');
   });
 
   it('a LIKE starting with an accented letter seeks the keys of its base letters', () => {
-    expect(planOf('uuids', ['name'], undefined, 'name like "Émi*"')).toContain(
-      'USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)',
-    );
+    expect(planOf('uuids', ['name'], undefined, 'name like "Émi*"')).toContain('USING INDEX uuids_by_name (sub_key=? AND name_key>? AND name_key<?)');
     expect(planOf('channels', ['id'], undefined, 'name like "ß*" && id like "été*"')).toContain(
       'USING INDEX channels_by_id (sub_key=? AND id_key>? AND id_key<?)',
     );
@@ -70,11 +66,22 @@ describe('keyset pages are index range scans', () => {
 
 describe('custom keys in the SQL', () => {
   it('a key holding NUL filters and sorts instead of failing with "bad JSON path"', async () => {
-    for (const [id, value] of [['nul-1', 2], ['nul-2', 1]] as const) {
+    for (const [id, value] of [
+      ['nul-1', 2],
+      ['nul-2', 1],
+    ] as const) {
       await store.uuids.write('nul', id, decideObject<UuidRecord>('uuid', id, { custom: { 'a\u0000b': value } }, rules));
     }
     const list = (filter: string, sort: string[]) =>
-      store.uuids.list({ subKey: 'nul', resource: 'uuids', filter: parseFilter(filter), sort: parseSort('uuids', sort), limit: 10, count: false, withRelated: false });
+      store.uuids.list({
+        subKey: 'nul',
+        resource: 'uuids',
+        filter: parseFilter(filter),
+        sort: parseSort('uuids', sort),
+        limit: 10,
+        count: false,
+        withRelated: false,
+      });
     expect((await list('custom["a\\u0000b"] == 1', [])).rows.map((row) => row.id)).toEqual(['nul-2']);
     expect((await list('custom["\\u0000"] == 1', ['custom.\u0000:desc'])).rows).toEqual([]);
     expect((await list('id LIKE "nul*"', ['custom.a\u0000b'])).rows.map((row) => row.id)).toEqual(['nul-2', 'nul-1']);
@@ -109,7 +116,11 @@ describe('one statement shape for every backend', () => {
       const query: ListQuery = { subKey: 'computed', resource: 'uuids', sort: parseSort('uuids', sort), limit: 10, count: false, withRelated: false };
       const statement = listStatement(dialect, query, selectColumns('uuids'));
       expect(statement.sql.includes('ORDER BY sort_key('), statement.sql).toBe(dialect === computing);
-      return store.db.prepare(statement.sql).raw(true).all(...statement.params).map((row) => (row as unknown[])[0]);
+      return store.db
+        .prepare(statement.sql)
+        .raw(true)
+        .all(...statement.params)
+        .map((row) => (row as unknown[])[0]);
     };
     for (const sort of [['name'], ['name:desc'], ['id:desc']]) expect(ids(computing, sort)).toEqual(ids(sqliteDialect, sort));
     expect(ids(computing, ['name'])).toEqual(['u2', 'u6', 'u0', 'u5', 'u1', 'u4', 'u3']);

@@ -29,10 +29,7 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
 export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
   const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
   const count = query.count ? countStatement(backend.dialect, query) : undefined;
-  const [rows, total] = await Promise.all([
-    backend.executor.all(statement.sql, statement.params),
-    count && backend.executor.get(count.sql, count.params),
-  ]);
+  const [rows, total] = await Promise.all([backend.executor.all(statement.sql, statement.params), count && backend.executor.get(count.sql, count.params)]);
   const page = readPage(rows, statement, query, fromRow);
   if (total) page.totalCount = Number(total[0]);
   return page;

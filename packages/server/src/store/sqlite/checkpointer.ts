@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { STDERR_LOG, type Log } from '../../model/log.ts';
 import type { Connection } from './connection.ts';
 
 /** How often the checkpoint thread copies committed WAL pages into the database file. */
@@ -40,7 +41,7 @@ export class Checkpointer {
   readonly #exited: Promise<void>;
   #running = true;
 
-  constructor(db: Connection, path: string) {
+  constructor(db: Connection, path: string, log: Log = STDERR_LOG) {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver, path, intervalMs: INTERVAL_MS } });
@@ -48,7 +49,7 @@ export class Checkpointer {
     this.#exited = new Promise<void>((done) => this.#worker.once('exit', () => done()));
     // A thread that fails hands checkpointing back to the writer, at SQLite's default interval.
     this.#worker.on('error', (error) => {
-      console.error('WAL checkpoint thread failed; the writer checkpoints from now on:', error);
+      log.error({ err: error }, 'WAL checkpoint thread failed; the writer checkpoints from now on');
       if (db.open) db.pragma('wal_autocheckpoint = 1000');
     });
     void this.#exited.then(() => (this.#running = false));

@@ -28,7 +28,8 @@ export const sqliteDialect: SqlDialect = {
   // `fold` is registered on every connection (see connection.ts): Unicode-aware upper case, for LIKE.
   fold: (expr) => `fold(${expr})`,
   // The generated `<column>_key` columns of schema.ts.
-  sortKey: (table, column) => (SORT_KEY_COLUMNS[TABLE_NAME[table] as keyof typeof SORT_KEY_COLUMNS].includes(column) ? `${ALIAS[table]}.${column}_key` : undefined),
+  sortKey: (table, column) =>
+    SORT_KEY_COLUMNS[TABLE_NAME[table] as keyof typeof SORT_KEY_COLUMNS].includes(column) ? `${ALIAS[table]}.${column}_key` : undefined,
   // The function those columns are generated with (connection.ts registers it).
   collationKey: (expr) => `${SORT_KEY_FUNCTION}(${expr})`,
   // `like_match` (connection.ts) folds case as `fold` does and runs in time linear in the text;

@@ -3,6 +3,7 @@ import type { SqlValue, SqlValues } from '../sql/rows.ts';
 import type { Connection } from './connection.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { StatementCache } from './statements.ts';
+import type { StoreObserver } from '../observer.ts';
 
 /** The shared SQL's reads on the SQLite connection: prepared once (statements.ts), run in raw mode. */
 export class SqliteExecutor implements SqlExecutor {
@@ -29,4 +30,6 @@ export interface SqliteParts {
   writes: GroupCommit;
   /** The shared list SQL, spelled and run for SQLite. */
   sql: SqlBackend;
+  /** Told of record-cache hits and misses (object-store.ts). */
+  observer: StoreObserver;
 }

@@ -1,4 +1,5 @@
 import type { Connection } from './connection.ts';
+import { UNOBSERVED, type StoreObserver } from '../observer.ts';
 
 interface Pending {
   work: () => unknown;
@@ -24,10 +25,12 @@ export class GroupCommit {
   readonly #savepoint;
   readonly #release;
   readonly #rollbackTo;
+  readonly #observer: StoreObserver;
   #pending: Pending[] = [];
 
-  constructor(db: Connection) {
+  constructor(db: Connection, observer: StoreObserver = UNOBSERVED) {
     this.#db = db;
+    this.#observer = observer;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#savepoint = db.prepare('SAVEPOINT write');
@@ -46,6 +49,7 @@ export class GroupCommit {
   #flush(): void {
     const group = this.#pending;
     this.#pending = [];
+    this.#observer.groupCommit(group.length);
     // Inside a caller's own transaction (bulk loading, say) that transaction decides the commit.
     const own = !this.#db.inTransaction;
     const outcomes: { ok: boolean; value: unknown }[] = [];

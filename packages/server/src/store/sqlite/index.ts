@@ -1,4 +1,6 @@
+import { STDERR_LOG, type Log } from '../../model/log.ts';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
+import { UNOBSERVED, type StoreObserver } from '../observer.ts';
 import type { Store } from '../store.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
@@ -11,6 +13,14 @@ import { SqliteMembershipStore } from './membership-store.ts';
 import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
 import { SqliteRevocations } from './revocations.ts';
 import { StatementCache } from './statements.ts';
+
+/** How a SQLite store is opened: its file and durability, and who hears from it. */
+export interface SqliteStoreOptions extends ConnectionOptions {
+  /** Where the lock watch and the checkpoint thread report trouble. @default stderr */
+  log?: Log | undefined;
+  /** Told of group commits and record-cache lookups, for metrics. */
+  observer?: StoreObserver | undefined;
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode, written by this process alone (the record
@@ -30,10 +40,12 @@ export class SqliteStore implements Store {
   readonly #checkpointer: Checkpointer | undefined;
   readonly #lock: DatabaseLock | undefined;
 
-  constructor(options: ConnectionOptions) {
+  constructor(options: SqliteStoreOptions) {
+    const log = options.log ?? STDERR_LOG;
+    const observer = options.observer ?? UNOBSERVED;
     if (options.path !== ':memory:') {
       prepareDatabasePath(options.path);
-      this.#lock = DatabaseLock.acquire(options.path);
+      this.#lock = DatabaseLock.acquire(options.path, { log });
     }
     try {
       this.db = openConnection(options);
@@ -41,18 +53,23 @@ export class SqliteStore implements Store {
       this.#lock?.release();
       throw error;
     }
-    this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path);
+    this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path, log);
     const statements = new StatementCache(this.db);
     const parts: SqliteParts = {
       db: this.db,
       statements,
-      writes: new GroupCommit(this.db),
+      writes: new GroupCommit(this.db, observer),
       sql: { dialect: sqliteDialect, executor: new SqliteExecutor(statements) },
+      observer,
     };
     this.uuids = new SqliteObjectStore(parts, UUID_TABLE);
     this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE);
     this.memberships = new SqliteMembershipStore(parts);
     this.revocations = new SqliteRevocations(this.db);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from './index.ts';
 import { DatabasePathError } from './directory.ts';
-import { DatabaseInUseError, DatabaseLock, DatabaseLockLostError, lockFiles, readHolder } from './lock.ts';
+import { DatabaseInUseError, DatabaseLock, type DatabaseLockLostError, lockFiles, readHolder } from './lock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-lock-'));
 let databases = 0;
@@ -139,10 +139,26 @@ describe('DatabaseLock', () => {
     try {
       rmSync(lockFiles(path).lock);
       rmSync(lockFiles(path).holder);
-      await expect.poll(() => retaken, { timeout: 2_000 }).toEqual([expect.stringContaining(`The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it; it has been locked again`)]);
+      await expect
+        .poll(() => retaken, { timeout: 2_000 })
+        .toEqual([
+          expect.stringContaining(
+            `The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it; it has been locked again`,
+          ),
+        ]);
       expect(lock.held).toBe(true);
       expect(readHolder(path)?.pid).toBe(process.pid);
-      const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { DatabaseLock } from ${JSON.stringify(LOCK_MODULE)}; DatabaseLock.acquire(${JSON.stringify(path)});`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const holder = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { DatabaseLock } from ${JSON.stringify(LOCK_MODULE)}; DatabaseLock.acquire(${JSON.stringify(path)});`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       holder.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       expect(await new Promise((done) => holder.once('exit', done))).toBe(1);
@@ -191,7 +207,21 @@ describe('SqliteStore on a file', () => {
     const store = new SqliteStore({ path, synchronous: 'normal' });
     try {
       expect(() => new SqliteStore({ path, synchronous: 'normal' })).toThrow(DatabaseInUseError);
-      await store.uuids.write('k', 'a', () => ({ kind: 'write', record: { id: 'a', name: 'A', externalId: null, profileUrl: null, email: null, status: null, type: null, custom: null, updated: '2024-01-01T00:00:00.000000Z', eTag: 'e1' } }));
+      await store.uuids.write('k', 'a', () => ({
+        kind: 'write',
+        record: {
+          id: 'a',
+          name: 'A',
+          externalId: null,
+          profileUrl: null,
+          email: null,
+          status: null,
+          type: null,
+          custom: null,
+          updated: '2024-01-01T00:00:00.000000Z',
+          eTag: 'e1',
+        },
+      }));
     } finally {
       await store.close();
     }

@@ -3,6 +3,7 @@ import { readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync,
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DatabasePathError } from './directory.ts';
+import { STDERR_LOG, type Log } from '../../model/log.ts';
 
 /** Who holds a database's lock, as the holder wrote it in `<db>-holder.json`. */
 export interface LockHolder {
@@ -73,7 +74,9 @@ export class DatabaseLockLostError extends Error {
 
   constructor(path: string, holder: LockHolder | undefined) {
     const who = holder ? `pid ${holder.pid} on host ${holder.host}` : 'holder unknown';
-    super(`The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it, and another Roster node (${who}) has locked the new one. Two nodes now write one file: this node stops.`);
+    super(
+      `The lock file ${lockFiles(path).lock} of database ${path} was deleted or replaced while this node held it, and another Roster node (${who}) has locked the new one. Two nodes now write one file: this node stops.`,
+    );
     this.name = 'DatabaseLockLostError';
     this.path = path;
   }
@@ -83,23 +86,28 @@ export class DatabaseLockLostError extends Error {
 export interface LockWatch {
   /** Milliseconds between checks that `<db>-lock` is still the file locked (default 5000). */
   checkEveryMs?: number;
-  /** Told when the lock file was deleted or replaced and this node locked it anew (default: stderr). */
+  /** Told when the lock file was deleted or replaced and this node locked it anew (default: a warning to `log`). */
   onRetaken?: (message: string) => void;
   /**
-   * Told when another node locked the replacement first (default: print the error and stop the
+   * Told when another node locked the replacement first (default: log the error and stop the
    * process with SIGTERM, which a node answers by finishing requests and closing the database).
    */
   onLost?: (error: DatabaseLockLostError) => void;
+  /** Where the default `onRetaken` and `onLost` report (default: stderr). */
+  log?: Log | undefined;
 }
 
-const DEFAULT_WATCH: Required<LockWatch> = {
-  checkEveryMs: 5_000,
-  onRetaken: (message) => console.error(message),
-  onLost: (error) => {
-    console.error(error.message);
-    process.kill(process.pid, 'SIGTERM');
-  },
-};
+function defaultWatch(log: Log): Required<LockWatch> {
+  return {
+    checkEveryMs: 5_000,
+    log,
+    onRetaken: (message) => log.warn({}, message),
+    onLost: (error) => {
+      log.error({}, error.message);
+      process.kill(process.pid, 'SIGTERM');
+    },
+  };
+}
 
 /** Another process holds the database's lock; the message names the file and the holder. */
 export class DatabaseInUseError extends Error {
@@ -160,7 +168,7 @@ export class DatabaseLock {
     refuseHardLinks(path);
     const taken = take(lockFiles(path).lock);
     if (taken === 'busy') throw new DatabaseInUseError(path, readHolder(path));
-    const lock = new DatabaseLock(path, taken, { ...DEFAULT_WATCH, ...watch });
+    const lock = new DatabaseLock(path, taken, { ...defaultWatch(watch.log ?? STDERR_LOG), ...watch });
     lock.#writeHolder();
     return lock;
   }
@@ -195,7 +203,9 @@ export class DatabaseLock {
     try {
       taken = take(this.#files.lock);
     } catch (error) {
-      this.#watch.onRetaken(`The lock file ${this.#files.lock} is gone and cannot be made again (${String(error)}); retrying in ${this.#watch.checkEveryMs} ms`);
+      this.#watch.onRetaken(
+        `The lock file ${this.#files.lock} is gone and cannot be made again (${String(error)}); retrying in ${this.#watch.checkEveryMs} ms`,
+      );
       return;
     }
     if (taken === 'busy') {
@@ -209,7 +219,9 @@ export class DatabaseLock {
     this.#connection = taken.connection;
     this.#locked = taken.identity;
     this.#writeHolder();
-    this.#watch.onRetaken(`The lock file ${this.#files.lock} of database ${this.path} was deleted or replaced while this node held it; it has been locked again. Do not delete it while the node runs.`);
+    this.#watch.onRetaken(
+      `The lock file ${this.#files.lock} of database ${this.path} was deleted or replaced while this node held it; it has been locked again. Do not delete it while the node runs.`,
+    );
   }
 
   /**

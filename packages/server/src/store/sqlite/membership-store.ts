@@ -39,8 +39,7 @@ export class SqliteMembershipStore implements MembershipStore {
   }
 
   #apply(batch: MembershipBatch): MembershipChange[] {
-    const pair = (otherId: string): [string, string] =>
-      batch.side === 'uuid' ? [batch.ownerId, otherId] : [otherId, batch.ownerId];
+    const pair = (otherId: string): [string, string] => (batch.side === 'uuid' ? [batch.ownerId, otherId] : [otherId, batch.ownerId]);
     const changes: MembershipChange[] = [];
     let added = false;
     for (const item of batch.set) {
@@ -50,9 +49,7 @@ export class SqliteMembershipStore implements MembershipStore {
       const decision = item.decide(current, ends);
       if (decision.kind === 'unchanged') continue;
       const r = decision.record;
-      this.#parts.statements
-        .get(SQL.upsert)
-        .run(batch.subKey, ...toValues(r));
+      this.#parts.statements.get(SQL.upsert).run(batch.subKey, ...toValues(r));
       added ||= current === undefined;
       changes.push({ kind: 'set', record: r });
     }
@@ -83,8 +80,14 @@ export class SqliteMembershipStore implements MembershipStore {
     const counts = (sql: string, ids: string[]) =>
       new Map([...new Set(ids)].map((id) => [id, (this.#parts.statements.get(sql).get(subKey, id) as { n: number }).n]));
     return {
-      ofUser: counts(SQL.countOfUser, set.map((r) => r.uuidId)),
-      ofChannel: counts(SQL.countOfChannel, set.map((r) => r.channelId)),
+      ofUser: counts(
+        SQL.countOfUser,
+        set.map((r) => r.uuidId),
+      ),
+      ofChannel: counts(
+        SQL.countOfChannel,
+        set.map((r) => r.channelId),
+      ),
     };
   }
 }

@@ -77,6 +77,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     if (this.#cache.capacity === 0) return this.#get(subKey, id);
     const key = `${subKey}\n${id}`;
     const cached = this.#cache.get(key);
+    this.#parts.observer.recordCache(cached !== undefined);
     if (cached !== undefined) return cached ?? undefined;
     const record = this.#get(subKey, id);
     this.#remember(key, record);

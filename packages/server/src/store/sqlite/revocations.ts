@@ -9,9 +9,7 @@ export class SqliteRevocations implements RevocationStore {
 
   constructor(db: Connection) {
     this.#find = db.prepare<[string, Buffer], { found: number }>('SELECT 1 AS found FROM revoked_tokens WHERE sub_key = ? AND signature = ?');
-    this.#insert = db.prepare<[string, Buffer, number]>(
-      'INSERT INTO revoked_tokens (sub_key, signature, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-    );
+    this.#insert = db.prepare<[string, Buffer, number]>('INSERT INTO revoked_tokens (sub_key, signature, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     this.#prune = db.prepare<[number]>('DELETE FROM revoked_tokens WHERE expires_at < ?');
   }
 

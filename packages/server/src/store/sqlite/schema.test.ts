@@ -150,7 +150,10 @@ describe('the schema and model/resources.ts', () => {
     const store = new SqliteStore({ path: join(dir, 'roster.db'), synchronous: 'normal' });
     try {
       const columnsOf = (table: string) => (store.db.pragma(`table_xinfo(${table})`) as { name: string }[]).map((c) => c.name);
-      for (const [kind, table] of [['uuid', 'uuids'], ['channel', 'channels']] as const) {
+      for (const [kind, table] of [
+        ['uuid', 'uuids'],
+        ['channel', 'channels'],
+      ] as const) {
         expect(columnsOf(table)).toEqual(expect.arrayContaining([...OBJECT_COLUMNS[kind]]));
       }
       expect(columnsOf('memberships')).toEqual(expect.arrayContaining([...MEMBERSHIP_COLUMNS]));

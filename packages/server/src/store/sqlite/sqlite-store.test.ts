@@ -29,7 +29,28 @@ runStoreContract({
 
 describe('SQLite sorts text in the collation of query/collation.ts', () => {
   const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
-  const alphabet = fc.constantFrom('a', 'A', 'e', 'é', 'É', 'e\u0301', 'ß', 's', 'æ', 'Å', 'ﬁ', '_', '-', ' ', '1', '２', '\u0001', '中', '\u{1F600}', '\uFFFD');
+  const alphabet = fc.constantFrom(
+    'a',
+    'A',
+    'e',
+    'é',
+    'É',
+    'e\u0301',
+    'ß',
+    's',
+    'æ',
+    'Å',
+    'ﬁ',
+    '_',
+    '-',
+    ' ',
+    '1',
+    '２',
+    '\u0001',
+    '中',
+    '\u{1F600}',
+    '\uFFFD',
+  );
   const text = fc.array(alphabet, { maxLength: 5 }).map((chars) => chars.join(''));
 
   it('stores exactly `sortKey` of each text, and pages through it in the order the keys give', async () => {
@@ -51,7 +72,15 @@ describe('SQLite sorts text in the collation of query/collation.ts', () => {
             const seen: string[] = [];
             let cursor: Cursor | undefined;
             for (;;) {
-              const query: ListQuery = { subKey: 'k', resource: 'channels', sort: parseSort('channels', sort), cursor, limit: 4, count: false, withRelated: false };
+              const query: ListQuery = {
+                subKey: 'k',
+                resource: 'channels',
+                sort: parseSort('channels', sort),
+                cursor,
+                limit: 4,
+                count: false,
+                withRelated: false,
+              };
               const page = await store.channels.list(query);
               if (page.rows.length === 0) break;
               seen.push(...page.rows.map((row) => row.id));

@@ -1,0 +1,65 @@
+import { useServer } from '@roster/testing';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const server = useServer();
+
+async function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    body: typeof body === 'string' || body === undefined ? (body ?? null) : new Uint8Array(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const compressed = (encoding: string) => ({ ...JSON_TYPE, 'content-encoding': encoding });
+const nameOf = async (path: string) => ((await send('GET', path)).body as { data?: { name?: string } }).data?.name;
+
+describe('a body with Content-Encoding', () => {
+  it('is inflated on every route that takes a JSON body, as on publish', async () => {
+    const user = await send('PATCH', '/v2/objects/demo/uuids/zipped', gzipSync('{"name":"Gzipped"}'), compressed('gzip'));
+    expect(user).toMatchObject({ status: 200, body: { data: { id: 'zipped', name: 'Gzipped' } } });
+    const channel = await send('PATCH', '/v2/objects/demo/channels/zipped', deflateRawSync('{"name":"Raw deflate"}'), compressed('deflate'));
+    expect(channel).toMatchObject({ status: 200, body: { data: { name: 'Raw deflate' } } });
+    const joined = await send('PATCH', '/v2/objects/demo/uuids/zipped/channels', deflateSync('{"set":[{"channel":{"id":"zipped"}}]}'), compressed('deflate'));
+    expect(joined).toMatchObject({ status: 200, body: { data: [{ channel: { id: 'zipped' } }] } });
+  });
+
+  it('is never ignored: a body that is not what it says is a 400 and an unknown encoding a 415, and nothing changes', async () => {
+    await send('PATCH', '/v2/objects/demo/uuids/kept', '{"name":"Kept"}', JSON_TYPE);
+    expect(await send('PATCH', '/v2/objects/demo/uuids/kept', '{"name":"Plain"}', compressed('gzip'))).toMatchObject({
+      status: 400,
+      body: { error: { source: 'objects', details: [{ message: 'The body is not gzip-compressed data.', location: 'body' }] } },
+    });
+    expect(await send('PATCH', '/v2/objects/demo/uuids/kept', '{"name":"Brotli"}', compressed('br'))).toEqual({
+      status: 415,
+      body: { status: 415, error: { message: "Unsupported Content-Encoding 'br'.", source: 'objects' } },
+    });
+    expect(await nameOf('/v2/objects/demo/uuids/kept')).toBe('Kept');
+  });
+
+  it('inflates no further than the route’s body limit', async () => {
+    const bomb = gzipSync(`{"name":"x"${' '.repeat(1024 * 1024)}}`); // about 1 KiB sent, 1 MiB inflated
+    expect(await send('PATCH', '/v2/objects/demo/uuids/bomb', bomb, compressed('gzip'))).toMatchObject({ status: 413, body: { error: { source: 'objects' } } });
+  });
+});
+
+describe('a route that takes no body', () => {
+  it('does not read one: a DELETE answers as it would without it', async () => {
+    await send('PATCH', '/v2/objects/demo/uuids/gone', '{"name":"Gone"}', JSON_TYPE);
+    expect(await send('DELETE', '/v2/objects/demo/uuids/gone', '{not json', JSON_TYPE)).toEqual({ status: 200, body: { status: 200, data: null } });
+    await send('PATCH', '/v2/objects/demo/channels/gone', '{"name":"Gone"}', JSON_TYPE);
+    expect(await send('DELETE', '/v2/objects/demo/channels/gone', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' })).toMatchObject({
+      status: 200,
+    });
+    expect(await nameOf('/v2/objects/demo/channels/gone')).toBeUndefined();
+  });
+
+  it('nor does a method the path does not serve: it is a 405 whatever comes with it', async () => {
+    const post = await send('POST', '/v2/objects/demo/uuids/any', '{not json', JSON_TYPE);
+    expect(post).toMatchObject({ status: 405, body: { error: { source: 'objects' } } });
+    expect((await send('PUT', '/v2/objects/demo/uuids/any', 'text', { 'content-type': 'text/plain' })).status).toBe(405);
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { BusMessage, Replay } from './bus.ts';
+import { KeysetChannels } from './delivery-keyset.ts';
+import { ChannelLogs } from './delivery-logs.ts';
+import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
+import { TimetokenClock } from './timetoken.ts';
+
+const NOW = 17_000_000_000_000_000n;
+
+/** Linked logs (as over a bus with replay) of one keyset, with a clock at `NOW`. */
+function linkedLogs(channelLogSize = 100) {
+  const space = new KeysetChannels('demo');
+  const logs = new ChannelLogs({ ...DEFAULT_HUB_OPTIONS, channelLogSize }, new TimetokenClock(() => NOW), new Map([['demo', space]]), true);
+  return { space, logs };
+}
+
+/** A message at `NOW + n` on `room`, linked to the one at `NOW + prev` (none when `prev` is undefined). */
+function message(n: number, prev?: number): BusMessage {
+  const timetoken = (NOW + BigInt(n)).toString();
+  const envelope = JSON.stringify({ p: { t: timetoken, r: 1 }, c: 'room', d: n });
+  return {
+    subKey: 'demo',
+    channel: 'room',
+    timetoken,
+    envelope,
+    subject: { meta: undefined, data: n, publisher: undefined },
+    ...(prev !== undefined && { prev: (NOW + BigInt(prev)).toString() }),
+  };
+}
+
+const append = (logs: ChannelLogs, space: KeysetChannels, m: BusMessage) => logs.append(space, m, BigInt(m.timetoken));
+const kept = (space: KeysetChannels) =>
+  space.logs
+    .get('room')!
+    .after(0n)
+    .map((entry) => Number(entry.timetoken - NOW));
+const since = (space: KeysetChannels) => space.logs.get('room')!.since - NOW;
+const replay = (messages: BusMessage[], more = false): Replay => ({ messages, more, complete: true });
+
+describe('ChannelLogs, linked', () => {
+  it('knows from which timetoken a log is whole, and starts it again at a gap', () => {
+    const { space, logs } = linkedLogs();
+    append(logs, space, message(2, 1));
+    expect(since(space)).toBe(1n); // whole after the message before its first
+    append(logs, space, message(3, 2));
+    expect([kept(space), since(space)]).toEqual([[2, 3], 1n]);
+    append(logs, space, message(5, 4)); // 4 never reached this node
+    expect([kept(space), since(space)]).toEqual([[5], 4n]);
+    expect(append(logs, space, message(5, 4))).toBeUndefined(); // a redelivery
+    append(logs, space, message(7)); // nothing known before it
+    expect([kept(space), since(space)]).toEqual([[7], 6n]);
+  });
+
+  it('fills a log from a replay, followed by what it took in meanwhile, once each', () => {
+    const { space, logs } = linkedLogs();
+    append(logs, space, message(5, 4));
+    append(logs, space, message(6, 5)); // arrived while the replay ran
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), true)).toBe(true);
+    expect([kept(space), since(space)]).toEqual([[3, 4, 5, 6], 1n]);
+    expect(logs.install(space, 'empty', NOW + 1n, replay([]), true)).toBe(true);
+    expect(space.logs.get('empty')!.since).toBe(NOW + 1n); // nothing after 1: a poll from there can wait
+  });
+
+  it('refuses a replay it cannot make whole: cut at its limit, too long for the log, a gap after it, or a log dropped meanwhile', () => {
+    const { space, logs } = linkedLogs(3);
+    expect(logs.install(space, 'room', NOW, replay([message(1)], true), true)).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), true)).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), false)).toBe(false);
+    append(logs, space, message(9, 8)); // 2 to 8 are not in the replay
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), true)).toBe(false);
+    expect([kept(space), since(space)]).toEqual([[9], 8n]);
+  });
+});

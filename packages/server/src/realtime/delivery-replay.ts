@@ -1,0 +1,197 @@
+import type { Log } from '../model/log.ts';
+import type { EventBus, Replay } from './bus.ts';
+import { ChannelLog } from './channel-log.ts';
+import type { HeldSubscribe, KeysetChannels } from './delivery-keyset.ts';
+import type { ChannelLogs } from './delivery-logs.ts';
+import type { Timetoken } from './timetoken.ts';
+
+/** A bus's `replay`. */
+export type ReplayChannel = NonNullable<EventBus['replay']>;
+
+/** What a catch-up from the bus gives one subscribe answer. */
+export interface Replayed {
+  /** Channels whose replay could not join their log: the answer reads them from the replay alone. */
+  alone: ReadonlyMap<string, ChannelLog>;
+  /** The answer goes no further than this (see `Wait.until`); `undefined` when every channel's log is whole now. */
+  until: Timetoken | undefined;
+}
+
+/** What `BusCatchUp` hands a poll back to once it has caught up, or given up. */
+export interface CatchUpHooks {
+  /** The poll's channels are caught up (`replayed` says how): answer it or hold it. */
+  resume(held: HeldSubscribe, replayed: Replayed): void;
+  /** The bus could not replay until the poll's hold time ran out: answer it empty, its timetoken unchanged. */
+  expire(held: HeldSubscribe): void;
+  /**
+   * `channel`'s log took in envelopes from a replay, maybe ones this node's feed has not handed
+   * over yet (they will come as redeliveries, waking nobody): wake the polls held on it.
+   */
+  installed(space: KeysetChannels, channel: string): void;
+  millis(): number;
+  log: Log;
+}
+
+/** Replays run at once for one subscribe, at most. */
+const PARALLEL = 16;
+/** Rounds of replays one poll may need (a log lost envelopes while its replay ran) before it is answered with what it has. */
+const ROUNDS = 3;
+/** How long a poll waits before its replay is tried again when the bus could not answer, in milliseconds. */
+const RETRY_MS = 1000;
+/** At most one line a minute about failed replays. */
+const REPORT_EVERY_MS = 60_000;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** A log of what one replay returned, for one answer only: not kept, not counted against `channelLogMiB`. */
+function replayedLog(replay: Replay, after: Timetoken): ChannelLog {
+  const log = new ChannelLog(replay.messages.length, 0, undefined, after);
+  for (const message of replay.messages) {
+    log.append({ timetoken: BigInt(message.timetoken), json: message.envelope, filtered: message.subject !== undefined, bytes: 0 });
+  }
+  return log;
+}
+
+async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(run))));
+  return results;
+}
+
+/**
+ * A subscriber's catch-up from the bus's retention, on a node whose channel logs do not reach
+ * back to its timetoken (the node started later, dropped the log, or did not log that channel's
+ * App Context events): each such channel is replayed from the timetoken and the replay is
+ * merged into the channel's log (`ChannelLogs.install`), so the answer, and every later one on
+ * this node, reads the logs as usual.
+ *
+ * A poll waits in it (neither answered nor held) until its replays are in; when the bus cannot
+ * replay, it tries again every second until the poll's hold time runs out.
+ *
+ * @example
+ * const catchUp = new BusCatchUp(bus.replay.bind(bus), logs, options.channelLogSize, hooks);
+ * if (catchUp.needed(held)) catchUp.start(held); // later: hooks.resume(held, replayed)
+ */
+export class BusCatchUp {
+  readonly #replay: ReplayChannel;
+  readonly #logs: ChannelLogs;
+  readonly #limit: number;
+  readonly #hooks: CatchUpHooks;
+  /** Polls waiting for their replays; a cancelled or closed one is removed, and its replay's result dropped. */
+  readonly #pending = new Set<HeldSubscribe>();
+  #reportedAt = -Infinity;
+  #gaps = 0;
+
+  /** @param limit envelopes replayed per channel at most (`channelLogSize`: what a log can hold). */
+  constructor(replay: ReplayChannel, logs: ChannelLogs, limit: number, hooks: CatchUpHooks) {
+    this.#replay = replay;
+    this.#logs = logs;
+    this.#limit = limit;
+    this.#hooks = hooks;
+  }
+
+  /** Polls waiting for a replay now. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Replays that found part of their gap dropped by the bus's retention, so far. */
+  get gaps(): number {
+    return this.#gaps;
+  }
+
+  /** Whether some channel's log on this node lacks envelopes `held` waits for. */
+  needed(held: HeldSubscribe): boolean {
+    return held.channels.some((channel) => {
+      const log = held.space.logs.get(channel);
+      return !log || log.since > held.after;
+    });
+  }
+
+  /** Catches `held` up from the bus, then hands it to `resume` (or `expire`), unless it is cancelled first. */
+  start(held: HeldSubscribe): void {
+    this.#pending.add(held);
+    void this.#run(held);
+  }
+
+  /** Forgets a poll whose client went away; `false` when it was not waiting here. */
+  cancel(held: HeldSubscribe): boolean {
+    return this.#pending.delete(held);
+  }
+
+  /** Forgets every waiting poll and returns them, for their owner to answer. */
+  drain(): HeldSubscribe[] {
+    const all = [...this.#pending];
+    this.#pending.clear();
+    return all;
+  }
+
+  async #run(held: HeldSubscribe): Promise<void> {
+    for (let round = 1; ;) {
+      const missing = this.uncovered(held.space, held.channels, held.after);
+      let replayed: Replayed = { alone: new Map(), until: undefined };
+      if (missing.length > 0) {
+        try {
+          replayed = await this.fetch(held.space, missing, held.after);
+        } catch (error) {
+          if (!this.#pending.has(held)) return;
+          this.#report(error);
+          if (this.#hooks.millis() >= held.deadline) return this.#end(held, () => this.#hooks.expire(held));
+          await pause(RETRY_MS);
+          if (!this.#pending.has(held)) return;
+          continue;
+        }
+        if (!this.#pending.has(held)) return;
+        const left = this.uncovered(held.space, held.channels, held.after).filter((channel) => !replayed.alone.has(channel));
+        // Still a channel with nothing known past `after`: the answer cannot move on.
+        if (left.length > 0 && round++ < ROUNDS) continue;
+        if (left.length > 0) replayed = { ...replayed, until: held.after };
+      }
+      return this.#end(held, () => this.#hooks.resume(held, replayed));
+    }
+  }
+
+  #end(held: HeldSubscribe, then: () => void): void {
+    if (this.#pending.delete(held)) then();
+  }
+
+  #report(error: unknown): void {
+    const now = this.#hooks.millis();
+    if (now - this.#reportedAt < REPORT_EVERY_MS) return;
+    this.#reportedAt = now;
+    this.#hooks.log.error({ err: error }, 'A subscriber could not catch up from the event bus; its long-poll waits and tries again');
+  }
+
+  /** The channels whose log on this node does not hold every envelope after `after`. */
+  uncovered(space: KeysetChannels, channels: readonly string[], after: Timetoken): string[] {
+    const missing: string[] = [];
+    for (const channel of channels) {
+      const log = space.logs.get(channel);
+      if (!log || log.since > after) missing.push(channel);
+    }
+    return missing;
+  }
+
+  /**
+   * Replays `channels` after `after` and makes their logs whole with it. A channel whose replay
+   * cannot join its log (more than a log holds, or the log lost envelopes while the replay ran)
+   * is read from the replay alone, and the answer stops where that replay stopped. Rejects when
+   * a replay fails (the bus is unreachable).
+   */
+  async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
+    const drops = this.#logs.drops;
+    const replays = await inBatches(channels, (channel) => this.#replay(space.subKey, channel, after.toString(), this.#limit));
+    const intact = this.#logs.drops === drops;
+    const alone = new Map<string, ChannelLog>();
+    let until: Timetoken | undefined;
+    channels.forEach((channel, index) => {
+      const replay = replays[index]!;
+      if (!replay.complete) this.#gaps++;
+      if (this.#logs.install(space, channel, after, replay, intact)) return this.#hooks.installed(space, channel);
+      alone.set(channel, replayedLog(replay, after));
+      const last = replay.messages.at(-1);
+      const reached = last === undefined ? after : BigInt(last.timetoken);
+      if (until === undefined || reached < until) until = reached;
+    });
+    return { alone, until };
+  }
+}

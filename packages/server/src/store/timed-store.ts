@@ -1,0 +1,54 @@
+import type { ChannelRecord, UuidRecord } from '../model/records.ts';
+import type { ObjectStore, Store } from './store.ts';
+
+/** What a store call is called in metrics: `uuid.get`, `membership.apply`, `revocation.check`… */
+export type StoreOperation =
+  `${'uuid' | 'channel'}.${'get' | 'list' | 'write' | 'remove'}` | 'membership.list' | 'membership.apply' | 'revocation.check' | 'revocation.revoke';
+
+/** Asked once per operation for where its durations go, in seconds, so a call looks nothing up. */
+export type DurationSink = (operation: StoreOperation) => (seconds: number) => void;
+
+/** `run`, reporting how long each call's promise took to settle, failed calls included. */
+function timed<A extends unknown[], R>(run: (...args: A) => Promise<R>, report: (seconds: number) => void): (...args: A) => Promise<R> {
+  return (...args) => {
+    const start = performance.now();
+    const stop = () => report((performance.now() - start) / 1000);
+    const result = run(...args);
+    result.then(stop, stop);
+    return result;
+  };
+}
+
+function timedObjects<T extends UuidRecord | ChannelRecord>(store: ObjectStore<T>, kind: 'uuid' | 'channel', sink: DurationSink): ObjectStore<T> {
+  return {
+    get: timed(store.get.bind(store), sink(`${kind}.get`)),
+    list: timed(store.list.bind(store), sink(`${kind}.list`)),
+    write: timed(store.write.bind(store), sink(`${kind}.write`)),
+    remove: timed(store.remove.bind(store), sink(`${kind}.remove`)),
+  };
+}
+
+/**
+ * `store` with the time of every call reported to `sink`, whichever backend it is: the latency
+ * the domain sees, waits for a group commit or a pooled connection included.
+ *
+ * @example
+ * const store = timedStore(await createStore(config), (operation) => histogram.labels(operation).observe);
+ */
+export function timedStore(store: Store, sink: DurationSink): Store {
+  const { memberships, revocations } = store;
+  return {
+    uuids: timedObjects(store.uuids, 'uuid', sink),
+    channels: timedObjects(store.channels, 'channel', sink),
+    memberships: {
+      list: timed(memberships.list.bind(memberships), sink('membership.list')),
+      apply: timed(memberships.apply.bind(memberships), sink('membership.apply')),
+    },
+    revocations: {
+      isRevoked: timed(revocations.isRevoked.bind(revocations), sink('revocation.check')),
+      revoke: timed(revocations.revoke.bind(revocations), sink('revocation.revoke')),
+    },
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
