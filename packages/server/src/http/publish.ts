@@ -168,16 +168,14 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
       }
     });
     const body = Type.Union([Type.String(), Type.Null()], { description: 'The message: JSON text, compressed when Content-Encoding is gzip or deflate.' });
-    scope
-      .withTypeProvider<TypeBoxProvider>()
-      .post(
-        PUBLISH_PATH,
-        {
-          schema: { summary: 'Publish a message given as the body', params: PublishParams, querystring: PublishQuery, body, response: PUBLISHED },
-          config,
-          bodyLimit: MAX_POST_BYTES,
-        },
-        (request, reply) => publish(request, request.params, reply, () => request.body ?? ''),
-      );
+    scope.withTypeProvider<TypeBoxProvider>().post(
+      PUBLISH_PATH,
+      {
+        schema: { summary: 'Publish a message given as the body', params: PublishParams, querystring: PublishQuery, body, response: PUBLISHED },
+        config,
+        bodyLimit: MAX_POST_BYTES,
+      },
+      (request, reply) => publish(request, request.params, reply, () => request.body ?? ''),
+    );
   });
 };

@@ -18,9 +18,40 @@ const SUB = 'collation';
  * without) a mark, `ß` is `SS`, control characters (U+0000 too) count only in the last level.
  */
 const ORDERED = [
-  '!bang', '12', '１２', 'a b', 'a-b', 'a1', 'a10', 'a2', 'ab', 'angstrom', 'Ångström', 'a_b',
-  'EMILE', 'Emile', 'émile', 'Émilie', 'fish', 'ﬁsh', 'ısparta', 'Istanbul', 'istanbul', 'İstanbul',
-  'nul', 'nul\u0000x', 'STRASSE', 'Strasse', 'strasse', 'straße', 'Zoe', 'zoe', 'Zoë', '中文', '😀', '😀 smile',
+  '!bang',
+  '12',
+  '１２',
+  'a b',
+  'a-b',
+  'a1',
+  'a10',
+  'a2',
+  'ab',
+  'angstrom',
+  'Ångström',
+  'a_b',
+  'EMILE',
+  'Emile',
+  'émile',
+  'Émilie',
+  'fish',
+  'ﬁsh',
+  'ısparta',
+  'Istanbul',
+  'istanbul',
+  'İstanbul',
+  'nul',
+  'nul\u0000x',
+  'STRASSE',
+  'Strasse',
+  'strasse',
+  'straße',
+  'Zoe',
+  'zoe',
+  'Zoë',
+  '中文',
+  '😀',
+  '😀 smile',
 ];
 
 /** Custom values of one key in the order a sort on it gives: missing and null, booleans, numbers, texts. */
@@ -34,7 +65,7 @@ const codePointAbove = (text: string, bound: string) => Buffer.compare(Buffer.fr
 
 /** Behaviour every store shares with `sortKey` of query/collation.ts, run inside `runStoreContract`. */
 export function collationContract(current: () => Store): void {
-  const list = (options: { filter?: string; sort?: string[]; cursor?: Cursor; limit?: number; subKey?: string }) => {
+  const list = (options: { filter?: string | undefined; sort?: string[]; cursor?: Cursor | undefined; limit?: number; subKey?: string }) => {
     const query: ListQuery = {
       subKey: options.subKey ?? SUB,
       resource: 'uuids',

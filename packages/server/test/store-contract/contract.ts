@@ -9,6 +9,7 @@ import { parseFilter } from '../../src/query/filter/parser.ts';
 import { parseSort } from '../../src/query/sort.ts';
 import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, Store } from '../../src/store/store.ts';
 import { collationContract } from './collation.ts';
+import { likeContract } from './like.ts';
 import { restartContract, type RestartOptions } from './restart.ts';
 
 /**
@@ -22,7 +23,7 @@ export interface ContractOptions {
   name: string;
   create: () => Promise<Store>;
   /** Why the suite is skipped for this backend; it runs when undefined. */
-  skip?: string;
+  skip?: string | undefined;
   /** How to make databases that outlive a store, for the tests of starting and restarting; none for a store in memory. */
   restart?: RestartOptions;
 }
@@ -32,7 +33,10 @@ const SUB = 'sub-a';
 /** Far in the future, in unix seconds: a revocation that is still in force. */
 const NEVER_EXPIRES = 4_102_444_800;
 
-function query(resource: Resource, options: { ownerId?: string; filter?: string; sort?: string[]; cursor?: Cursor; limit?: number } = {}): ListQuery {
+function query(
+  resource: Resource,
+  options: { ownerId?: string; filter?: string; sort?: string[]; cursor?: Cursor | undefined; limit?: number } = {},
+): ListQuery {
   return {
     subKey: SUB,
     resource,
@@ -52,7 +56,13 @@ interface BatchKeyset {
 }
 
 /** A membership PATCH as the domain hands it to the store (objects/membership-rules.ts). */
-function batch(side: 'uuid' | 'channel', ownerId: string, set: Record<string, MembershipPatch>, remove: string[] = [], keyset: BatchKeyset = {}): MembershipBatch {
+function batch(
+  side: 'uuid' | 'channel',
+  ownerId: string,
+  set: Record<string, MembershipPatch>,
+  remove: string[] = [],
+  keyset: BatchKeyset = {},
+): MembershipBatch {
   return membershipBatch(
     { side, ownerId, body: { set: Object.entries(set).map(([otherId, patch]) => ({ otherId, patch })), delete: remove }, merge: false },
     { subscribeKey: SUB, referentialIntegrity: keyset.referentialIntegrity ?? false, limits: { ...DEFAULT_LIMITS, ...keyset.limits } },
@@ -104,16 +114,21 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
   const suite = skip === undefined ? describe : describe.skip;
   suite(skip === undefined ? `Store contract: ${name}` : `Store contract: ${name} (skipped: ${skip})`, () => {
     let store: Store;
-    const setUser = (id: string, patch: Partial<UuidRecord>, subKey = SUB) =>
-      store.uuids.write(subKey, id, decideObject<UuidRecord>('uuid', id, patch, rules));
-    const setChannel = (id: string, patch: Partial<ChannelRecord>) =>
-      store.channels.write(SUB, id, decideObject<ChannelRecord>('channel', id, patch, rules));
+    const setUser = (id: string, patch: Partial<UuidRecord>, subKey = SUB) => store.uuids.write(subKey, id, decideObject<UuidRecord>('uuid', id, patch, rules));
+    const setChannel = (id: string, patch: Partial<ChannelRecord>) => store.channels.write(SUB, id, decideObject<ChannelRecord>('channel', id, patch, rules));
 
     beforeEach(async () => {
       store = await create();
     });
     afterEach(async () => {
       await store.close();
+    });
+
+    it('answers a ping while open, and refuses one once closed', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await expect(store.ping()).rejects.toThrow();
+      store = await create(); // for afterEach to close
     });
 
     it('creates, reads back and keeps an unchanged record as it was', async () => {
@@ -192,7 +207,10 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
       await setChannel('c1', { name: 'One' });
       const asked = reportingBatch('alice', ['c1', 'c2'], true);
       await store.memberships.apply(asked.batch);
-      expect(asked.ends).toEqual([{ uuid: true, channel: true }, { uuid: true, channel: false }]);
+      expect(asked.ends).toEqual([
+        { uuid: true, channel: true },
+        { uuid: true, channel: false },
+      ]);
       const ghost = reportingBatch('ghost', ['c1'], true);
       await store.memberships.apply(ghost.batch);
       expect(ghost.ends).toEqual([{ uuid: false, channel: true }]);
@@ -208,7 +226,10 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
       await store.memberships.apply(adding.batch);
       expect(adding.counts).toHaveLength(1);
       expect([...adding.counts[0]!.ofUser]).toEqual([['alice', 3]]);
-      expect([...adding.counts[0]!.ofChannel]).toEqual([['c2', 2], ['c1', 1]]);
+      expect([...adding.counts[0]!.ofChannel]).toEqual([
+        ['c2', 2],
+        ['c1', 1],
+      ]);
       // Re-setting what is stored adds nothing: there is nothing to count.
       const again = reportingBatch('alice', ['c1'], false);
       await store.memberships.apply(again.batch);
@@ -233,7 +254,13 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
     });
 
     it('lists in a stable case-insensitive order with nulls first, filtered and counted', async () => {
-      for (const [id, name] of [['u1', 'bob'], ['u2', 'Alice'], ['u3', null], ['u4', 'alice'], ['u5', 'Carol']] as const) {
+      for (const [id, name] of [
+        ['u1', 'bob'],
+        ['u2', 'Alice'],
+        ['u3', null],
+        ['u4', 'alice'],
+        ['u5', 'Carol'],
+      ] as const) {
         await setUser(id, { name, custom: { n: Number(id.slice(1)) } });
       }
       const byName = await store.uuids.list(query('uuids', { sort: ['name:asc'] }));
@@ -249,7 +276,7 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
       for (const sort of [[], ['name:desc', 'id:asc'], ['custom.n:asc', 'name:desc'], ['updated:desc']]) {
         const all = (await store.uuids.list(query('uuids', { sort }))).rows.map((r) => r.id);
         const seen: string[] = [];
-        const pages: { first?: Cursor['values']; ids: string[] }[] = [];
+        const pages: { first: Cursor['values'] | undefined; ids: string[] }[] = [];
         let cursor: Cursor | undefined;
         for (;;) {
           const page = await store.uuids.list(query('uuids', { sort, cursor, limit: 7 }));
@@ -270,11 +297,16 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
       await setChannel('c2', { name: 'alpha' });
       await store.memberships.apply(batch('uuid', 'alice', { c1: { type: 'x' }, c2: {}, c3: {} }));
       const page = await store.memberships.list(query('memberships', { ownerId: 'alice', sort: ['channel.name:asc'] }));
-      expect(page.rows.map((r) => [r.channelId, r.channel?.name ?? null])).toEqual([['c3', null], ['c2', 'alpha'], ['c1', 'Zeta']]);
+      expect(page.rows.map((r) => [r.channelId, r.channel?.name ?? null])).toEqual([
+        ['c3', null],
+        ['c2', 'alpha'],
+        ['c1', 'Zeta'],
+      ]);
       const filtered = await store.memberships.list(query('memberships', { ownerId: 'alice', filter: 'channel.name LIKE "*ET*" || type == "x"' }));
       expect(filtered.rows.map((r) => r.channelId)).toEqual(['c1']);
     });
     collationContract(() => store);
+    likeContract(() => store);
     if (restart) restartContract(restart);
 
     describe('under concurrent writes', () => {

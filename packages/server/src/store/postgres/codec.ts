@@ -70,8 +70,7 @@ export function customSortKeys(custom: Custom | null): Record<string, string> | 
   const keys: Record<string, string> = {};
   for (const [key, value] of Object.entries(custom)) {
     if (value === null) continue;
-    keys[encodeText(key)] =
-      typeof value === 'string' ? encodeText(sortKey(value)) : typeof value === 'number' ? orderedNumber(value) : value ? '1' : '0';
+    keys[encodeText(key)] = typeof value === 'string' ? encodeText(sortKey(value)) : typeof value === 'number' ? orderedNumber(value) : value ? '1' : '0';
   }
   return keys;
 }

@@ -48,11 +48,13 @@ export const postgresDialect: SqlDialect = {
     // Every sortable text column has a stored key, and custom sorts use `customSortTerm`.
     throw new Error('PostgreSQL computes no collation keys in SQL; they are stored by the application');
   },
-  // PostgreSQL's LIKE (compile.ts escapes `_`, so `%` is the only wildcard) gives up on a `%` as
-  // soon as the rest cannot fit: at worst text × pattern steps per row (a record is at most
-  // 32 KiB, a filter 4 KiB), never exponential time. SQLite's `like_match` is linear.
-  // docs/decisions.md "The PostgreSQL store" says why this is accepted.
-  like: (expr, pattern) => `COALESCE(${fold(expr)} LIKE ${fold(pattern)}, FALSE)`,
+  // PostgreSQL's LIKE takes up to text × pattern steps per row for a crafted pattern, and can
+  // match inside codec.ts's escapes: it runs only for patterns where it cannot do either
+  // (`roster_like_native`), else `roster_like`, linear as SQLite's `like_match` (like-sql.ts).
+  // The pattern is read once per statement: each sub-select refers to no row.
+  like: (expr, pattern) =>
+    `COALESCE(CASE WHEN (SELECT roster_like_native(${pattern})) THEN ${fold(expr)} LIKE (SELECT ${fold(pattern)})` +
+    ` ELSE roster_like(${fold(expr)}, (SELECT roster_like_prepare(${pattern}))) END, FALSE)`,
   customSortTerm: (table, key, term, params) =>
     term === 'rank'
       ? `(CASE left(${tagged(table, key, params)}, 1) WHEN 's' THEN '3' WHEN 'n' THEN '2' WHEN 't' THEN '1' WHEN 'f' THEN '1' ELSE '0' END COLLATE "C")`

@@ -10,18 +10,67 @@ import { postgresDialect } from './dialect.ts';
  */
 const PREPARED_SHAPES = 256;
 
-/** The shared list SQL on a PostgreSQL pool. */
+/** How long one list or count statement may run by default, in milliseconds (docs/decisions.md). */
+export const LIST_TIMEOUT_MS = 5000;
+
+/** The least timeout `PostgresExecutor` takes. */
+export const MIN_TIMEOUT_MS = 100;
+
+/** PostgreSQL's code for a statement it cancelled, here for running past `statement_timeout`. */
+const QUERY_CANCELED = '57014';
+
+/** A list or count statement ran longer than its time and PostgreSQL cancelled it. */
+export class StatementTimeout extends Error {
+  override readonly name = 'StatementTimeout';
+
+  constructor(
+    readonly milliseconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`The statement ran longer than ${milliseconds} ms and was cancelled`, options);
+  }
+}
+
+/**
+ * The shared list SQL on a PostgreSQL pool. Each statement runs on a connection of its own
+ * with `statement_timeout` set for it alone: `SET`, the statement and `RESET` are sent together
+ * (one round trip), so the time counts from when a connection is free, not while waiting for one.
+ */
 export class PostgresExecutor implements SqlExecutor {
   readonly #db: Database;
+  readonly #timeout: number;
   readonly #prepared = new Set<string>();
 
-  constructor(db: Database) {
+  /**
+   * @param timeout milliseconds a statement may run; past them it fails with `StatementTimeout`.
+   * At least `MIN_TIMEOUT_MS`: the `RESET` runs under the timeout too, and must never hit it,
+   * or the connection would go back to the pool with the timeout still set.
+   */
+  constructor(db: Database, timeout = LIST_TIMEOUT_MS) {
+    if (!Number.isSafeInteger(timeout) || timeout < MIN_TIMEOUT_MS) {
+      throw new RangeError(`A statement timeout is a whole number of milliseconds, at least ${MIN_TIMEOUT_MS}: ${timeout}`);
+    }
     this.#db = db;
+    this.#timeout = timeout;
   }
 
   async all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]> {
-    const rows = await this.#db.unsafe(sql, params as SqlValue[], { prepare: this.#prepare(sql) }).values();
-    return rows as unknown as SqlValues[]; // text, numbers and keys (read as text) per connection.ts
+    const connection = await this.#db.reserve();
+    const [limited, result, reset] = await Promise.allSettled([
+      connection.unsafe(`SET statement_timeout = ${this.#timeout}`).execute(),
+      connection
+        .unsafe(sql, params as SqlValue[], { prepare: this.#prepare(sql) })
+        .values()
+        .execute(),
+      connection.unsafe('RESET statement_timeout').execute(),
+    ]);
+    connection.release();
+    if (result.status === 'rejected') {
+      const code = (result.reason as { code?: unknown } | null)?.code;
+      throw code === QUERY_CANCELED ? new StatementTimeout(this.#timeout, { cause: result.reason }) : result.reason;
+    }
+    for (const step of [limited, reset]) if (step.status === 'rejected') throw step.reason;
+    return result.value as unknown as SqlValues[]; // text, numbers and keys (read as text) per connection.ts
   }
 
   async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {
@@ -36,7 +85,7 @@ export class PostgresExecutor implements SqlExecutor {
   }
 }
 
-/** The shared list SQL as PostgreSQL spells and runs it. */
-export function postgresBackend(db: Database): SqlBackend {
-  return { dialect: postgresDialect, executor: new PostgresExecutor(db) };
+/** The shared list SQL as PostgreSQL spells and runs it; `timeout` as for `PostgresExecutor`. */
+export function postgresBackend(db: Database, timeout?: number): SqlBackend {
+  return { dialect: postgresDialect, executor: new PostgresExecutor(db, timeout) };
 }

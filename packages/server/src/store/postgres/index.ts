@@ -27,6 +27,14 @@ function reason(error: unknown): string {
   return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
 
+export interface PostgresStoreOptions extends ConnectOptions {
+  /**
+   * Milliseconds one list or count statement may run (executor.ts, `LIST_TIMEOUT_MS` by default);
+   * past them the list fails as list-timeout.ts says.
+   */
+  listTimeout?: number;
+}
+
 /**
  * The shared store: one PostgreSQL database that any number of nodes use at once. Lists run the
  * shared SQL of ../sql/ in the PostgreSQL dialect; writes are transactions that lock what they
@@ -39,9 +47,9 @@ export class PostgresStore implements Store {
   readonly revocations: PostgresRevocations;
   readonly #db: Database;
 
-  private constructor(db: Database) {
+  private constructor(db: Database, listTimeout: number | undefined) {
     this.#db = db;
-    const backend = postgresBackend(db);
+    const backend = postgresBackend(db, listTimeout);
     this.uuids = new PostgresObjectStore(db, backend, UUID_TABLE);
     this.channels = new PostgresObjectStore(db, backend, CHANNEL_TABLE);
     this.memberships = new PostgresMembershipStore(db, backend);
@@ -52,7 +60,7 @@ export class PostgresStore implements Store {
    * Connects to `url` and applies the migrations the database lacks (migrate.ts), so it throws
    * when the server cannot be reached or refuses us.
    */
-  static async open(url: string, options: ConnectOptions = {}): Promise<PostgresStore> {
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const db = connect(url, options);
     try {
       await migrate(db);
@@ -60,7 +68,11 @@ export class PostgresStore implements Store {
       await db.end({ timeout: 1 });
       throw new PostgresOpenError(error);
     }
-    return new PostgresStore(db);
+    return new PostgresStore(db, options.listTimeout);
+  }
+
+  async ping(): Promise<void> {
+    await this.#db`SELECT 1`;
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,11 @@
 import type { MembershipRecord, MembershipRow } from '../../model/records.ts';
 import { MEMBERSHIP_RESOURCE } from '../../model/resources.ts';
 import type { SqlBackend } from '../sql/executor.ts';
-import { listPage } from '../sql/page.ts';
 import { membershipFromValues, membershipRowFrom, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS } from '../sql/tables.ts';
 import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipCounts, MembershipStore } from '../store.ts';
 import { transaction, type Database, type Runner } from './connection.ts';
+import { boundedListPage } from './list-timeout.ts';
 import { lockObjects, type LockedObject } from './locks.ts';
 import { placeholders, storedShape } from './rows.ts';
 
@@ -52,7 +52,7 @@ export class PostgresMembershipStore implements MembershipStore {
 
   async list(query: ListQuery): Promise<ListPage<MembershipRow>> {
     const related = query.resource === 'memberships' ? 'channel' : 'uuid';
-    return listPage(this.#backend, query, (row) => membershipRowFrom(row, related));
+    return boundedListPage(this.#backend, query, (row) => membershipRowFrom(row, related));
   }
 
   async apply(batch: MembershipBatch): Promise<MembershipChange[]> {
@@ -115,8 +115,14 @@ export class PostgresMembershipStore implements MembershipStore {
       return new Map(unique.map((id) => [id, found.get(id) ?? 0]));
     };
     return {
-      ofUser: await counts(SQL.countsOfUsers, set.map((r) => r.uuidId)),
-      ofChannel: await counts(SQL.countsOfChannels, set.map((r) => r.channelId)),
+      ofUser: await counts(
+        SQL.countsOfUsers,
+        set.map((r) => r.uuidId),
+      ),
+      ofChannel: await counts(
+        SQL.countsOfChannels,
+        set.map((r) => r.channelId),
+      ),
     };
   }
 }
@@ -124,8 +130,5 @@ export class PostgresMembershipStore implements MembershipStore {
 /** Both ends of every pair a batch names. */
 function lockedEnds(batch: MembershipBatch, others: string[]): LockedObject[] {
   const otherKind = batch.side === 'uuid' ? 'channel' : 'uuid';
-  return [
-    { subKey: batch.subKey, kind: batch.side, id: batch.ownerId },
-    ...others.map((id) => ({ subKey: batch.subKey, kind: otherKind, id }) as const),
-  ];
+  return [{ subKey: batch.subKey, kind: batch.side, id: batch.ownerId }, ...others.map((id) => ({ subKey: batch.subKey, kind: otherKind, id }) as const)];
 }

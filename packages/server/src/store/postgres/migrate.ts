@@ -53,7 +53,9 @@ export async function migrate(db: Database): Promise<Migration[]> {
 async function requireIcu(db: Runner): Promise<void> {
   const found = await db.unsafe('SELECT 1 FROM pg_collation WHERE collname = $1', [ICU_COLLATION]);
   if (found.length === 0) {
-    throw new Error(`PostgreSQL has no collation "${ICU_COLLATION}": Roster needs a server built with ICU (--with-icu), as the Debian, Ubuntu, RHEL and Docker packages are`);
+    throw new Error(
+      `PostgreSQL has no collation "${ICU_COLLATION}": Roster needs a server built with ICU (--with-icu), as the Debian, Ubuntu, RHEL and Docker packages are`,
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { CHANNEL_RESOURCE, UUID_RESOURCE, type ResourceDescriptor } from '../../model/resources.ts';
 import type { SqlBackend } from '../sql/executor.ts';
-import { listPage } from '../sql/page.ts';
 import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import { transaction, type Database, type Runner } from './connection.ts';
+import { boundedListPage } from './list-timeout.ts';
 import { lockObjects } from './locks.ts';
 import { placeholders, storedShape, type StoredShape } from './rows.ts';
 
@@ -71,7 +71,7 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
-    return listPage(this.#backend, query, this.#table.fromRow);
+    return boundedListPage(this.#backend, query, this.#table.fromRow);
   }
 
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {

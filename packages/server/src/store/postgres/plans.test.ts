@@ -82,8 +82,12 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL: keyset pages are 
   }
 
   it('a user’s memberships and a channel’s members, in their default order and by updated', async () => {
-    expect(await planOf('memberships', [], 'u')).toMatch(/Index Scan using memberships_by_user on memberships m[\s\S]*Index Cond: \(\(sub_key = 'k'::text\) AND \(uuid_id = 'u'::text\) AND \(ROW\(channel_id_key, channel_id\) > ROW\(/);
-    expect(await planOf('members', [], 'c')).toMatch(/Index Scan using memberships_by_channel on memberships m[\s\S]*Index Cond: \(\(sub_key = 'k'::text\) AND \(channel_id = 'c'::text\) AND \(ROW\(uuid_id_key, uuid_id\) > ROW\(/);
+    expect(await planOf('memberships', [], 'u')).toMatch(
+      /Index Scan using memberships_by_user on memberships m[\s\S]*Index Cond: \(\(sub_key = 'k'::text\) AND \(uuid_id = 'u'::text\) AND \(ROW\(channel_id_key, channel_id\) > ROW\(/,
+    );
+    expect(await planOf('members', [], 'c')).toMatch(
+      /Index Scan using memberships_by_channel on memberships m[\s\S]*Index Cond: \(\(sub_key = 'k'::text\) AND \(channel_id = 'c'::text\) AND \(ROW\(uuid_id_key, uuid_id\) > ROW\(/,
+    );
     const byUpdated = await planOf('memberships', ['updated:desc'], 'u');
     expect(byUpdated).toContain('Index Scan Backward using memberships_by_user_updated on memberships m');
     expect(byUpdated).not.toMatch(/\bSort\b/);
@@ -92,6 +96,8 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL: keyset pages are 
   it('a LIKE with a literal start seeks the range of its keys in the index of its field', async () => {
     const plan = await planOf('uuids', ['name:desc'], undefined, 'name like "ann*"');
     expect(plan).toContain('Index Scan Backward using uuids_by_name on uuids u');
-    expect(plan).toMatch(/Index Cond: \(\(sub_key = 'k'::text\) AND \(name_key IS NOT NULL\) AND \(name_key >= '\\x414e4e'::bytea\) AND \(name_key < '\\x414e4f'::bytea\) AND \(ROW\(name_key, id\) < ROW\(/);
+    expect(plan).toMatch(
+      /Index Cond: \(\(sub_key = 'k'::text\) AND \(name_key IS NOT NULL\) AND \(name_key >= '\\x414e4e'::bytea\) AND \(name_key < '\\x414e4f'::bytea\) AND \(ROW\(name_key, id\) < ROW\(/,
+    );
   });
 });

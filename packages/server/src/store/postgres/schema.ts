@@ -9,6 +9,8 @@
  * (key, id) serves keyset pages as a seek. `custom` keeps the JSON text as written; `custom_q`
  * and `custom_k` hold the forms filters and sorts compare (store/postgres/codec.ts).
  */
+import { LIKE_FUNCTIONS_SQL } from './like-sql.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -120,5 +122,10 @@ CREATE TABLE roster_meta (
   value text NOT NULL
 );
 `,
+  },
+  {
+    version: 4,
+    name: 'LIKE in time linear in the text',
+    sql: LIKE_FUNCTIONS_SQL,
   },
 ];
