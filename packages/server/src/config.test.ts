@@ -86,6 +86,9 @@ describe('loadConfig: sources and defaults', () => {
     expect(loadConfig({ config: configFile({ bus: 'nats://from-file:4222' }) }, {})).toMatchObject({ bus: 'nats://from-file:4222' });
     expect(problems(() => loadConfig({ bus: 'redis://cache:6379' }, {}))).toEqual(['--bus redis://cache:6379: expected `in-process` or a nats:// URL']);
     expect(fileProblems({ bus: 'nats:4222' }).problems).toEqual([expect.stringMatching(/: bus: expected `in-process` or a nats:\/\/ URL, got "nats:4222"$/)]);
+    // `config check` refuses what `serve` would: query options other than `stream` and `prefix`.
+    expect(problems(() => loadConfig({ bus: 'nats://a:4222?strem=X' }, {}))).toEqual(['--bus nats://a:4222?strem=X: expected `in-process` or a nats:// URL']);
+    expect(loadConfig({ bus: 'nats://a:4222?stream=X&prefix=y' }, {}).bus).toBe('nats://a:4222?stream=X&prefix=y');
   });
 
   it('takes a relative db from the config file from the file’s directory, from a flag or variable from the working directory', () => {

@@ -15,6 +15,9 @@ const program = new Command('roster')
   .description('Roster: a self-hostable App Context server speaking PubNub’s protocol')
   .version(VERSION, '-V, --version', 'print the version');
 
+/** Log levels at which the node's log itself says where it listens. */
+const LOGS_INFO = new Set(['info', 'debug', 'trace']);
+
 /** Loads the configuration, warning on stderr of unknown `ROSTER_*` variables first. */
 function configFrom(flags: FlagValues): Config {
   for (const warning of unknownEnvWarnings(process.env)) console.error(warning);
@@ -49,7 +52,8 @@ addOptions(program.command('serve').description('serve the REST and real-time AP
   process.on('SIGTERM', () => stop('SIGTERM'));
   node = await startedNode(config);
   if (stopping) await node.close();
-  else console.log(`Roster listening on ${node.url}`);
+  // At `info` and below the log already has this line (node.ts), in the log's format.
+  else if (!LOGS_INFO.has(config.logLevel)) console.log(`Roster listening on ${node.url}`);
 });
 
 /** Starts the node; a failure with a known cause becomes one line naming the setting to change. */

@@ -49,7 +49,7 @@ function serve(env: Record<string, string>, args: string[] = []) {
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const listening = new Promise<string>((done, fail) => {
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening (?:on|at) (http:\/\/[^\s"]+)/.exec(output);
       if (match) done(match[1]!);
     };
     child.stdout.on('data', check);

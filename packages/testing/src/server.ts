@@ -84,7 +84,7 @@ function listeningUrl(child: ChildProcess): Promise<string> {
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const match = /listening (?:on|at) (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();

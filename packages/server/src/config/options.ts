@@ -67,7 +67,11 @@ export const SETTINGS = {
   bus: option({
     flag: '--bus <bus>',
     env: 'ROSTER_BUS',
-    schema: Type.String({ pattern: '^(in-process|(nats|tls)://\\S+)$', description: '`in-process` or a nats:// URL' }),
+    schema: Type.String({
+      // The same servers and query options realtime/create-bus.ts reads, so `config check` refuses what `serve` would.
+      pattern: '^(in-process|(nats|tls)://[^\\s,?]+(,(nats|tls)://[^\\s,?]+)*(\\?(stream|prefix)=[^\\s&]*(&(stream|prefix)=[^\\s&]*)*)?)$',
+      description: '`in-process` or a nats:// URL',
+    }),
     default: 'in-process',
     description:
       'how real-time messages and App Context events reach subscribers: `in-process`, within this node; or `nats://host:4222` (several comma-separated; `?stream=NAME&prefix=SUBJECTS` to share one NATS between clusters), NATS JetStream carrying them between the nodes of a cluster and keeping them for subscribers that reconnect to another node',

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Which PubNub service answers this route; it picks the error envelope. */
     service?: Service;
+    /** What a path ending in `*` holds there (`message` on publish), its name in the OpenAPI document. */
+    wildcard?: string;
   }
 }
 

@@ -47,7 +47,7 @@ describe('GET /openapi.json', () => {
   it('documents every route the node serves, and nothing else', () => {
     const served = [...node.app.servedMethods].flatMap(([url, methods]) => methods.map((method) => `${method} ${openApiPath(url)}`));
     // Publish with the message in the path ends in a wildcard, which the 405 table leaves out.
-    served.push('GET /publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{*}');
+    served.push('GET /publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}');
     expect(operations(documentNow()).sort()).toEqual(served.sort());
     expect(served.length).toBeGreaterThanOrEqual(21);
   });
@@ -121,8 +121,8 @@ const CALLS: Call[] = [
   { method: 'GET', template: '/v2/subscribe/{subKey}/{channels}/{callback}', params: { subKey: 'demo', channels: 'room', callback: '0' }, status: 200 },
   {
     method: 'GET',
-    template: '/publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{*}',
-    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', '*': '%22hi%22' },
+    template: '/publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}',
+    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', message: '%22hi%22' },
     status: 200,
   },
   {
@@ -151,8 +151,8 @@ const CALLS: Call[] = [
   { method: 'GET', template: '/v2/objects/{subKey}/uuids', params: { subKey: 'demo' }, query: { limit: '0' }, status: 400 },
   {
     method: 'GET',
-    template: '/publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{*}',
-    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', '*': '%7Bbad' },
+    template: '/publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}',
+    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', message: '%7Bbad' },
     status: 400,
   },
   {

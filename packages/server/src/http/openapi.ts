@@ -38,14 +38,14 @@ const TAGS: Record<Service, string> = {
 const plain = (schema: unknown): JsonObject => JSON.parse(JSON.stringify(schema)) as JsonObject;
 
 /** `/v2/objects/:subKey/uuids/:id` → `/v2/objects/{subKey}/uuids/{id}`; a wildcard becomes `{*}`. */
-export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+export const openApiPath = (url: string, wildcard = 'path'): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, `{${wildcard}}`);
 
 /** The route schema's parameters of one part of the request, each with its description lifted out. */
-function parameters(schema: JsonObject | undefined, where: 'path' | 'query' | 'header'): JsonObject[] {
+function parameters(schema: JsonObject | undefined, where: 'path' | 'query' | 'header', wildcard = 'path'): JsonObject[] {
   if (schema === undefined) return [];
   const { properties = {}, required = [] } = plain(schema) as { properties?: Record<string, JsonObject>; required?: string[] };
   return Object.entries(properties).map(([name, { description, ...rest }]) => ({
-    name,
+    name: name === '*' ? wildcard : name,
     in: where,
     required: where === 'path' || required.includes(name),
     ...(description === undefined ? {} : { description }),
@@ -76,7 +76,7 @@ function errorAnswers(service: Service): JsonObject {
 
 function operation(route: RouteOptions): [string, string, JsonObject] {
   const schema = (route.schema ?? {}) as RouteSchema;
-  const path = openApiPath(route.url);
+  const path = openApiPath(route.url, route.config?.wildcard);
   const service = route.config?.service ?? serviceOfPath(route.url);
   const method = [route.method].flat()[0]!.toLowerCase();
   const responses = Object.fromEntries(Object.entries(schema.response ?? {}).map(([status, described]) => [status, plain(described)]));
@@ -89,7 +89,11 @@ function operation(route: RouteOptions): [string, string, JsonObject] {
       ...(schema.summary === undefined ? {} : { summary: schema.summary }),
       ...(schema.description === undefined ? {} : { description: schema.description }),
       tags: schema.tags ?? [TAGS[service]],
-      parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query'), ...parameters(schema.headers, 'header')],
+      parameters: [
+        ...parameters(schema.params, 'path', route.config?.wildcard),
+        ...parameters(schema.querystring, 'query'),
+        ...parameters(schema.headers, 'header'),
+      ],
       ...(body === undefined ? {} : { requestBody: body }),
       responses: { ...responses, ...errorAnswers(service) },
     },

@@ -152,7 +152,7 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
         querystring: PublishQuery,
         response: PUBLISHED,
       },
-      config,
+      config: { ...config, wildcard: 'message' },
     },
     (request, reply) => publish(request, request.params, reply, () => decodeSegment(rawParams(request)['*'], 'message')),
   );
