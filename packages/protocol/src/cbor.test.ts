@@ -37,6 +37,34 @@ describe('CBOR', () => {
     for (const [value, expected] of vectors) expect(hex(encodeCbor(value))).toBe(expected);
   });
 
+  it('writes numbers as the hand-written codec did: safe integers as integers, the rest as 64-bit floats', () => {
+    const vectors: Array<[number, string]> = [
+      [-0, '00'],
+      [255, '18ff'],
+      [65535, '19ffff'],
+      [4_294_967_296, '1b0000000100000000'],
+      [Number.MAX_SAFE_INTEGER, '1b001fffffffffffff'],
+      [Number.MIN_SAFE_INTEGER, '3b001ffffffffffffe'],
+      [2 ** 53, 'fb4340000000000000'],
+      [-(2 ** 53), 'fbc340000000000000'],
+      [0.5, 'fb3fe0000000000000'],
+      [1e300, 'fb7e37e43c8800759c'],
+      [NaN, 'fb7ff8000000000000'],
+      [Infinity, 'fb7ff0000000000000'],
+      [-Infinity, 'fbfff0000000000000'],
+    ];
+    for (const [value, expected] of vectors) expect(hex(encodeCbor(value)), String(value)).toBe(expected);
+  });
+
+  it('writes map entries in the order given, not sorted', () => {
+    const map = new Map<string, CborValue>([
+      ['zz', 1],
+      ['a', 2],
+    ]);
+    expect(hex(encodeCbor(map))).toBe('a2627a7a016161' + '02');
+    expect(hex(encodeCbor(new ByteKeyedMap([...map])))).toBe('a2427a7a014161' + '02');
+  });
+
   it('writes byte-string keys for a ByteKeyedMap, as a token’s top level has', () => {
     expect(hex(encodeCbor(new ByteKeyedMap([['v', 2]])))).toBe('a1417602');
     expect(decodeCbor(bytes('a1417602'))).toEqual(new Map([['v', 2]]));
@@ -87,6 +115,13 @@ describe('CBOR', () => {
       ['6461', 'a text string cut short'],
       ['9a7fffffff', 'an array longer than its input'],
       ['1c', 'reserved additional information'],
+      ['a16161ff', 'a break code as a map value'],
+      ['f818', 'a one-byte simple value'],
+      ['a2416101616102', 'the same key as a byte string and as text'],
+      ['a1810101', 'an array map key'],
+      ['a1f601', 'a null map key'],
+      ['bb001fffffffffffff', 'a map longer than its input'],
+      ['f93c', 'a float cut short'],
     ];
     for (const [input, what] of refused) expect(() => decodeCbor(bytes(input)), what).toThrow(CborError);
   });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emptyPermissionTable } from './permissions.ts';
@@ -25,6 +25,10 @@ const VECTOR_GRANT: TokenGrant = {
   authorizedUuid: 'alice',
 };
 
+/** A token {@link encodeToken} wrote with the hand-written codec, before the switch to `cborg`. */
+const PINNED_TOKEN =
+  'p0F2AkF0GmhO4ftDdHRsGajAQ3Jlc6VEY2hhbqNuw7xuw69jb2RlLWNoYW4Y_2bvu79ib20DeB54eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHgBQ2dycKFhZwRDc3BjoWFzCEN1c3KhYXUQRHV1aWShYXoAQ3BhdKVEY2hhbqBDZ3JwoENzcGOgQ3VzcqBEdXVpZKFpXnVzZXItLiokGGBEbWV0YadhbiRhZvtABAAAAAAAAGF09WJub_Rjbmls9mNiaWcbAAABAAAAAABjc3RyZPCfmIBDc2lnWCAABw4VHCMqMTg_Rk1UW2JpcHd-hYyTmqGor7a9xMvS2Q==';
+
 const hmac = (grant: TokenGrant, secret: string) => createHmac('sha256', secret).update(tokenSigningBytes(grant)).digest();
 
 describe('Access Manager tokens', () => {
@@ -45,6 +49,41 @@ describe('Access Manager tokens', () => {
     expect([...token.patterns.usr]).toEqual([['some_*', 32]]);
     expect(token.signature.length).toBe(32);
     expect(encodeToken(token, token.signature)).toBe(PUBNUB_TOKEN);
+  });
+
+  it('keep the bytes the hand-written codec wrote before the CBOR library replaced it', () => {
+    const signature = new Uint8Array(32).map((_, i) => i * 7);
+    const grant: TokenGrant = {
+      timestamp: 1_750_000_123,
+      ttl: 43_200,
+      resources: {
+        chan: new Map([
+          ['ünïcode-chan', 255],
+          ['\uFEFFbom', 3],
+          ['x'.repeat(30), 1],
+        ]),
+        grp: new Map([['g', 4]]),
+        spc: new Map([['s', 8]]),
+        usr: new Map([['u', 16]]),
+        uuid: new Map([['z', 0]]),
+      },
+      patterns: { ...emptyPermissionTable(), uuid: new Map([['^user-.*$', 96]]) },
+      meta: new Map<string, string | number | boolean | null>([
+        ['n', -5],
+        ['f', 2.5],
+        ['t', true],
+        ['no', false],
+        ['nil', null],
+        ['big', 2 ** 40],
+        ['str', '😀'],
+      ]),
+    };
+    const token = encodeToken(grant, signature);
+    expect(token).toBe(PINNED_TOKEN);
+    expect(decodeToken(token)).toEqual({ ...grant, authorizedUuid: undefined, signature });
+    // A 70,000-byte uuid needs a 4-byte length head; too long to read back as a token.
+    const long = encodeToken({ ...grant, authorizedUuid: 'u'.repeat(70_000), meta: new Map() }, signature);
+    expect(createHash('sha256').update(long).digest('hex')).toBe('219801905b95601106f337590561be08badced963e3e967b4614dafc4ec989ae');
   });
 
   it('read with or without padding, in either base64 alphabet', () => {

@@ -18,6 +18,10 @@ const ENTRY = join(SDK_ROOT, 'src', 'index.ts');
 /** Where `npm pack` takes the build from (package.json `exports` and `files`). */
 export const DIST = join(SDK_ROOT, 'dist');
 
+/** Licence notices of the libraries bundled into `index.js`. */
+const BUNDLED_NOTICES =
+  '/*! Bundles cborg (https://github.com/rvagg/cborg), Copyright 2020 Rod Vagg, licensed under the Apache License, Version 2.0: https://www.apache.org/licenses/LICENSE-2.0 */';
+
 /** Writes `index.js`, its source map and `index.d.ts` into `outDir`. */
 export async function buildSdk(outDir: string): Promise<void> {
   await build({
@@ -29,6 +33,8 @@ export async function buildSdk(outDir: string): Promise<void> {
     platform: 'neutral',
     target: 'es2022',
     sourcemap: true,
+    // The bundled CBOR library is Apache-2.0: its notice travels with the code that carries it.
+    banner: { js: BUNDLED_NOTICES },
     logLevel: 'warning',
   });
   const [declarations] = generateDtsBundle([{ filePath: ENTRY, output: { noBanner: true, exportReferencedTypes: false } }], {

@@ -127,6 +127,14 @@ describe('the packed SDK, installed from its tarball', () => {
     expect(readdirSync(join(app, 'node_modules', '@roster'))).toEqual(['sdk']);
     const declarations = readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8');
     expect(declarations).not.toMatch(/from ['"]@roster\/protocol['"]|import\(['"]/);
+    // @roster/protocol and its CBOR library (cborg) are bundled in: the module imports nothing.
+    const bundle = readFileSync(join(installed, 'dist', 'index.js'), 'utf8');
+    expect(bundle).not.toMatch(/^\s*(import|export)\b[^;]*\bfrom\s*['"]|\bimport\s*\(\s*['"]/m);
+    expect(bundle).toContain('rejectDuplicateMapKeys');
+    // cborg is Apache-2.0: its notice opens the file that carries it.
+    expect(
+      bundle.startsWith('/*! Bundles cborg (https://github.com/rvagg/cborg), Copyright 2020 Rod Vagg, licensed under the Apache License, Version 2.0'),
+    ).toBe(true);
   });
 
   it('sets and gets a user from an ES module in plain Node', async () => {
