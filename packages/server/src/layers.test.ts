@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { findCycle, relativeImports, sourceFiles } from '@roster/testing/import-graph';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -36,29 +35,12 @@ const ROOT_FILES: Record<string, Layer> = {
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
 /** The layer of a file under `src/`; throws for a file or folder the table does not know. */
 function layerOf(file: string): Layer {
   const [head = '', ...rest] = relative(SRC, file).split(sep);
   const layer = rest.length === 0 ? ROOT_FILES[head] : (head as Layer);
   if (layer === undefined || !(layer in ALLOWED)) throw new Error(`${relative(SRC, file)} belongs to no layer; add it to ALLOWED`);
   return layer;
-}
-
-/** Every relative import of a file (static, type-only, re-export and dynamic), as absolute paths. */
-function relativeImports(file: string, text = readFileSync(file, 'utf8')): string[] {
-  const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles
-    .map((ref) => ref.fileName)
-    .filter((name) => name.startsWith('.'))
-    .map((name) => resolve(dirname(file), name));
 }
 
 interface Arrow {
@@ -73,30 +55,6 @@ function arrowsBetweenLayers(): Arrow[] {
       .map((target) => ({ from: layerOf(file), to: layerOf(target), where: `${relative(SRC, file)} → ${relative(SRC, target)}` }))
       .filter((arrow) => arrow.from !== arrow.to),
   );
-}
-
-/** A cycle in a directed graph given as adjacency lists, or `undefined` when there is none. */
-function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const done = new Set<string>();
-  const path: string[] = [];
-  const visit = (node: string): string[] | undefined => {
-    const open = path.indexOf(node);
-    if (open !== -1) return [...path.slice(open), node];
-    if (done.has(node)) return undefined;
-    path.push(node);
-    for (const next of graph.get(node) ?? []) {
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    done.add(node);
-    return undefined;
-  };
-  for (const node of graph.keys()) {
-    const cycle = visit(node);
-    if (cycle) return cycle;
-  }
-  return undefined;
 }
 
 describe('server layers', () => {
