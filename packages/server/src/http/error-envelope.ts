@@ -43,6 +43,13 @@ const FRAMEWORK_ERRORS: Record<number, [ErrorCode, string]> = {
 };
 
 /**
+ * PostgreSQL out of reach or refusing work (postgres.js puts the reason in `code`): a lost or
+ * refused connection, SQLSTATE classes 08 (connection), 53 (resources) and 57P (shutting down).
+ * The transaction did not commit, so the request was not applied.
+ */
+const POSTGRES_UNAVAILABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|CONNECTION_(CLOSED|DESTROYED|ENDED)|CONNECT_TIMEOUT|08\w{3}|53\w{3}|57P0\d)$/;
+
+/**
  * Failures of the machine, not of the request, by SQLite's result code (better-sqlite3 puts it
  * in `code`): a full disk is a 507, any other failure to read or write the files a 503. SQLite
  * rolls back what failed, so neither leaves a write half applied.
@@ -51,7 +58,7 @@ function storageError(error: unknown): RosterError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   if (code === 'SQLITE_FULL') return new RosterError('INSUFFICIENT_STORAGE', 'The server is out of disk space: the request was not applied.');
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || POSTGRES_UNAVAILABLE.test(code)) {
     return new RosterError('STORAGE_UNAVAILABLE', 'The server cannot use its storage right now: the request was not applied.');
   }
   return undefined;
