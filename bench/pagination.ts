@@ -1,6 +1,6 @@
 /**
- * Keyset pagination is flat: page 1 and page 5,000 of a 1,000,000-user keyset cost the same.
- * Also measured on that keyset: reading one user chosen at random, almost always a cache miss
+ * Keyset pagination is flat: page 1 and page 5,000 of a 1,000,000-user keyset cost the same,
+ * on a SQLite node and on a PostgreSQL one. Also measured on that keyset: reading one user chosen at random, almost always a cache miss
  * (the record cache holds 10,000 per table), against the same-size bare route.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { decideObject } from '../packages/server/src/objects/apply.ts';
 import type { UuidRecord } from '../packages/server/src/model/records.ts';
 import { SqliteStore } from '../packages/server/src/store/sqlite/index.ts';
 import { load } from './lib/load.ts';
-import { startBaseline, startRoster } from './lib/processes.ts';
+import { seedPostgresUsers } from './lib/postgres-keyset.ts';
+import { startBaseline, startRoster, type Target } from './lib/processes.ts';
+import { createDatabase, postgresUnavailable } from './lib/services.ts';
 import type { LoadResult } from './lib/load.ts';
 import { assertClean, check, type Check } from './lib/report.ts';
 import { send, userBody } from './lib/seed.ts';
@@ -35,11 +37,18 @@ export interface PageOrder {
   walkMsPerPage: number;
 }
 
-export interface PaginationResult {
-  users: number;
-  page: number;
+/** What one node answers over the keyset. */
+export interface KeysetFigures {
   orders: PageOrder[];
   coldGet: { roster: LoadResult; baseline: LoadResult; ratio: number; responseBytes: number };
+}
+
+/** The SQLite node's figures, and the PostgreSQL node's on the same keyset (or why they were skipped). */
+export interface PaginationResult extends KeysetFigures {
+  users: number;
+  page: number;
+  /** The PostgreSQL node's, with the seconds its keyset took to seed. */
+  postgres?: (KeysetFigures & { seedSeconds: number }) | { skipped: string };
 }
 
 const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
@@ -96,28 +105,63 @@ async function measureOrder(url: string, pid: number, sort: string, options: Pag
   };
 }
 
+/** Pages 1 and `options.page` in both orders, and a get of a random user, on one node over the keyset. */
+async function measureKeyset(roster: Target, baseline: Target, options: PaginationOptions): Promise<KeysetFigures> {
+  const orders: PageOrder[] = [];
+  for (const sort of ['', 'name:desc']) orders.push(await measureOrder(roster.url, roster.pid, sort, options));
+  const sample = `/v2/objects/demo/uuids/user-1?include=custom,status,type`;
+  const responseBytes = Buffer.byteLength(await send(undefined, `${roster.url}${sample}`));
+  const randomUser = () => `/v2/objects/demo/uuids/user-${Math.floor(Math.random() * options.users)}?include=custom,status,type`;
+  const common = { seconds: options.seconds, connections: options.connections };
+  const coldRoster = await load({ ...common, url: `${roster.url}${sample}`, pid: roster.pid, next: () => ({ path: randomUser() }) });
+  const coldBaseline = await load({ ...common, url: `${baseline.url}/bytes/${responseBytes}`, pid: baseline.pid });
+  assertClean(`get one of ${options.users} users`, coldRoster);
+  return {
+    orders,
+    coldGet: { roster: coldRoster, baseline: coldBaseline, ratio: coldRoster.requestsPerSecond / coldBaseline.requestsPerSecond, responseBytes },
+  };
+}
+
+/**
+ * The same keyset in a PostgreSQL database made for the run (seeded as `seedPostgresUsers`
+ * says) and dropped after it, measured on a node with `--store` on it; or why it was skipped.
+ */
+async function measurePostgres(baseline: Target, options: PaginationOptions): Promise<NonNullable<PaginationResult['postgres']>> {
+  const unavailable = await postgresUnavailable();
+  if (unavailable) {
+    console.log(`  PostgreSQL pagination skipped: ${unavailable}`);
+    return { skipped: unavailable };
+  }
+  const database = await createDatabase();
+  try {
+    const started = performance.now();
+    await seedPostgresUsers(database.url, options.users);
+    const seedSeconds = (performance.now() - started) / 1000;
+    const roster = await startRoster({ args: ['--store', database.url] });
+    try {
+      return { ...(await measureKeyset(roster, baseline, options)), seedSeconds };
+    } finally {
+      await roster.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+}
+
 export async function runPagination(options: PaginationOptions): Promise<PaginationResult> {
   const dir = await keysetDatabase(options.users);
-  const roster = await startRoster({ dir });
   const baseline = await startBaseline();
   try {
-    const orders: PageOrder[] = [];
-    for (const sort of ['', 'name:desc']) orders.push(await measureOrder(roster.url, roster.pid, sort, options));
-    const sample = `/v2/objects/demo/uuids/user-1?include=custom,status,type`;
-    const responseBytes = Buffer.byteLength(await send(undefined, `${roster.url}${sample}`));
-    const randomUser = () => `/v2/objects/demo/uuids/user-${Math.floor(Math.random() * options.users)}?include=custom,status,type`;
-    const common = { seconds: options.seconds, connections: options.connections };
-    const coldRoster = await load({ ...common, url: `${roster.url}${sample}`, pid: roster.pid, next: () => ({ path: randomUser() }) });
-    const coldBaseline = await load({ ...common, url: `${baseline.url}/bytes/${responseBytes}`, pid: baseline.pid });
-    assertClean('get one of 1,000,000 users', coldRoster);
-    return {
-      users: options.users,
-      page: options.page,
-      orders,
-      coldGet: { roster: coldRoster, baseline: coldBaseline, ratio: coldRoster.requestsPerSecond / coldBaseline.requestsPerSecond, responseBytes },
-    };
+    const roster = await startRoster({ dir });
+    let sqlite: KeysetFigures;
+    try {
+      sqlite = await measureKeyset(roster, baseline, options);
+    } finally {
+      await roster.stop();
+    }
+    const postgres = await measurePostgres(baseline, options);
+    return { users: options.users, page: options.page, ...sqlite, postgres };
   } finally {
-    await roster.stop();
     await baseline.stop();
   }
 }

@@ -14,6 +14,7 @@ import { residentBytes, startServer } from '@roster/testing/server';
 import { RawPoller } from './lib/raw-poll.ts';
 import { check, type Check } from './lib/report.ts';
 import { send } from './lib/seed.ts';
+import { benchStream, createDatabase, servicesUnavailable } from './lib/services.ts';
 
 // ---- measurement helpers ----
 
@@ -137,8 +138,8 @@ async function startBaseline(): Promise<Target> {
   };
 }
 
-async function startRoster(): Promise<Target> {
-  const server = await startServer({ args: ['--subscribe-hold', '120'] });
+async function startRoster(args: string[] = []): Promise<Target> {
+  const server = await startServer({ args: ['--subscribe-hold', '120', ...args] });
   return {
     name: 'Roster',
     url: server.url,
@@ -165,6 +166,30 @@ export interface RealtimeResult {
   check: Check;
   /** Resident bytes per idle long-poll. */
   memory: { baseline: number; roster: number };
+  /** The same deliveries from a node with `--store postgres://… --bus nats://…` (through JetStream), or why not. */
+  postgres?: { publish: Latency; set: Latency } | { skipped: string };
+}
+
+/** Runs `measure` on a node with a PostgreSQL database and JetStream stream of its own, removed after; or says why it cannot. */
+async function onPostgres<T>(measure: (node: Target) => Promise<T>): Promise<T | { skipped: string }> {
+  const unavailable = await servicesUnavailable();
+  if (unavailable) {
+    console.log(`  PostgreSQL + NATS node skipped: ${unavailable}`);
+    return { skipped: unavailable };
+  }
+  const database = await createDatabase();
+  const stream = benchStream('realtime');
+  try {
+    const node = await startRoster(['--store', database.url, '--bus', stream.url]);
+    try {
+      return await measure(node);
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    await database.drop();
+    await stream.delete();
+  }
 }
 
 export async function runRealtime(options: RealtimeOptions): Promise<RealtimeResult> {
@@ -177,21 +202,23 @@ export async function runRealtime(options: RealtimeOptions): Promise<RealtimeRes
   const publishTo = (target: Target, channel: string) => async (round: number) => {
     await send(publisher, `${target.url}${target.publishPath(channel, JSON.stringify({ round }))}`);
   };
-  const setOn = (channel: string) => async (round: number) => {
-    await new Promise<void>((resolve, reject) => {
-      const body = JSON.stringify({ name: `Room ${round}` });
-      const req = request(
-        `${roster.url}/v2/objects/demo/channels/${channel}`,
-        { method: 'PATCH', agent: publisher, headers: { 'content-type': 'application/json' } },
-        (response) => {
-          response.resume();
-          response.on('end', () => resolve());
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  };
+  const setOn =
+    (channel: string, target: Target = roster) =>
+    async (round: number) => {
+      await new Promise<void>((resolve, reject) => {
+        const body = JSON.stringify({ name: `Room ${round}` });
+        const req = request(
+          `${target.url}/v2/objects/demo/channels/${channel}`,
+          { method: 'PATCH', agent: publisher, headers: { 'content-type': 'application/json' } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve());
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    };
   const rounds = options.rounds;
   try {
     // Memory first, on fresh servers, so earlier phases' garbage does not blur the growth.
@@ -200,7 +227,11 @@ export async function runRealtime(options: RealtimeOptions): Promise<RealtimeRes
     const rosterPublish = await deliveryLatency(roster, { channel: 'room', subscribers, rounds, trigger: publishTo(roster, 'room') });
     const rosterSet = await deliveryLatency(roster, { channel: 'lobby', subscribers, rounds, trigger: setOn('lobby') });
     const goal = { measure: `set → event p99 with ${subscribers} subscribers`, atMost: 20, unit: 'ms' as const };
-    return { subscribers, idle, baselinePublish, rosterPublish, rosterSet, memory, check: check(goal, rosterSet.p99) };
+    const postgres = await onPostgres(async (node) => ({
+      publish: await deliveryLatency(node, { channel: 'room', subscribers, rounds, trigger: publishTo(node, 'room') }),
+      set: await deliveryLatency(node, { channel: 'lobby', subscribers, rounds, trigger: setOn('lobby', node) }),
+    }));
+    return { subscribers, idle, baselinePublish, rosterPublish, rosterSet, memory, check: check(goal, rosterSet.p99), postgres };
   } finally {
     publisher.destroy();
     await roster.stop();

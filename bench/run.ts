@@ -3,16 +3,20 @@
  *
  *   npm run bench                    full run; rewrites the results in docs/benchmarks.md
  *   npm run bench:smoke              seconds-long version for CI; writes nothing
- *   npm run bench -- --only http,sdk  some scenarios (http, pagination, realtime, sdk)
+ *   npm run bench -- --only http,sdk  some scenarios (http, pagination, realtime, sdk, cluster, metrics)
  *
  * Loopback only. Each server runs in its own process; autocannon drives them from this one.
+ * The PostgreSQL + NATS rows and the cluster need PostgreSQL (BENCH_POSTGRES_URL) and NATS
+ * JetStream (BENCH_NATS_URL), see lib/services.ts; without them those rows say why they were skipped.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { runCluster } from './cluster.ts';
 import { runHttpScenarios } from './http.ts';
 import { barChart, type Bar } from './lib/chart.ts';
 import { resultsMarkdown } from './lib/markdown.ts';
+import { runMetricsOverhead } from './metrics-overhead.ts';
 import { percent } from './lib/report.ts';
 import { machine, type BenchResults } from './lib/results.ts';
 import { runPagination } from './pagination.ts';
@@ -25,14 +29,20 @@ const SIZES = {
     pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50 },
     realtime: { subscribers: 1_000, rounds: 30, idle: 10_000 },
     sdk: { calls: 3_000 },
+    cluster: { nodes: 3, seconds: 10, users: 10_000, connections: 50 },
+    metrics: { seconds: 10, users: 10_000, connections: 50, rounds: 2 },
   },
   smoke: {
     http: { seconds: 2, users: 3_000, connections: 20 },
     pagination: { users: 20_000, page: 150, seconds: 2, connections: 20 },
     realtime: { subscribers: 200, rounds: 6, idle: 500 },
     sdk: { calls: 200 },
+    cluster: { nodes: 3, seconds: 1, users: 300, connections: 12 },
+    metrics: { seconds: 1, users: 1_000, connections: 20, rounds: 1 },
   },
 };
+
+const STEPS = ['http', 'pagination', 'realtime', 'sdk', 'cluster', 'metrics'];
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const START = '<!-- bench:results -->';
@@ -47,6 +57,10 @@ function chart(results: BenchResults): string {
     met: s.check?.met,
     text: percent(s.ratio),
   }));
+  if (Array.isArray(results.httpPostgres)) {
+    for (const s of results.httpPostgres)
+      bars.push({ label: `${s.name} (PostgreSQL + NATS)`, value: s.ratio, target: s.check?.target.atLeast, met: s.check?.met, text: percent(s.ratio) });
+  }
   if (results.pagination) {
     const cold = results.pagination.coldGet;
     bars.push({ label: `get one of ${results.pagination.users.toLocaleString('en-US')} (cache miss)`, value: cold.ratio, text: percent(cold.ratio) });
@@ -73,7 +87,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' } } });
   const mode = values.smoke ? 'smoke' : 'full';
   const size = SIZES[mode];
-  const only = new Set(values.only?.split(',') ?? ['http', 'pagination', 'realtime', 'sdk']);
+  const only = new Set(values.only?.split(',') ?? STEPS);
   const results: BenchResults = { mode, date: new Date().toISOString(), machine: machine() };
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
     if (!only.has(name)) return undefined;
@@ -83,12 +97,16 @@ async function main(): Promise<void> {
     console.log(`  done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return result;
   };
-  results.http = await step('http', () => runHttpScenarios(size.http));
+  const http = await step('http', () => runHttpScenarios(size.http));
+  results.http = http?.sqlite;
+  results.httpPostgres = http?.postgres;
   results.pagination = await step('pagination', () => runPagination(size.pagination));
   results.realtime = await step('realtime', () => runRealtime(size.realtime));
   results.sdk = await step('sdk', () => runSdkCalls(size.sdk));
+  results.cluster = await step('cluster', () => runCluster(size.cluster));
+  results.metrics = await step('metrics', () => runMetricsOverhead(size.metrics));
   console.log(`\n${resultsMarkdown(results)}`);
-  if (mode === 'full' && only.size === 4) writeDocs(results);
+  if (mode === 'full' && STEPS.every((name) => only.has(name))) writeDocs(results);
 }
 
 await main();

@@ -71,3 +71,63 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     cpuMicrosPerRequest: cpu / result.requests.total,
   };
 }
+
+/** One server of several under one load, and how many of the connections go to it. */
+export interface SpreadTarget {
+  url: string;
+  pid: number;
+}
+
+/** What a load spread over several servers measured, in all and per server. */
+export interface SpreadResult {
+  requestsPerSecond: number;
+  /** Mean latency over every request, ms; p99 is the worst server's. */
+  mean: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  /** Per server, in the order given: requests served and its CPU µs per request. */
+  servers: { requests: number; cpuMicrosPerRequest: number }[];
+  /** CPU µs per request (of all servers' requests) of the other processes watched: PostgreSQL's backends, NATS. */
+  shared: Record<string, number>;
+}
+
+/**
+ * Drives several servers at once, the connections spread evenly over them (as a load balancer
+ * spreading connections round-robin would), with a warm-up whose figures are dropped. The CPU
+ * time of each server is read, and of the `shared` processes (by name: their pids, read after the
+ * warm-up, when every pooled connection is open).
+ */
+export async function loadSpread(
+  targets: SpreadTarget[],
+  options: Omit<LoadOptions, 'url' | 'pid'> & { path: string },
+  shared: Record<string, () => Promise<number[]>> = {},
+): Promise<SpreadResult> {
+  const connections = options.connections ?? 50;
+  const each = (target: SpreadTarget, index: number): LoadOptions => ({
+    ...options,
+    url: `${target.url}${options.path}`,
+    connections: Math.floor(connections / targets.length) + (index < connections % targets.length ? 1 : 0),
+  });
+  const warmup = Math.max(1, Math.round(options.seconds / 3));
+  await Promise.all(targets.map((target, index) => run(each(target, index), warmup)));
+  const sharedPids = Object.fromEntries(await Promise.all(Object.entries(shared).map(async ([name, pids]) => [name, await pids()] as const)));
+  const cpuOf = (pids: number[]) => pids.map((pid) => cpuMicros(pid)).reduce((sum, micros) => sum + (Number.isFinite(micros) ? micros : 0), 0);
+  const serverBefore = targets.map((target) => cpuMicros(target.pid));
+  const sharedBefore = Object.fromEntries(Object.entries(sharedPids).map(([name, pids]) => [name, cpuOf(pids)]));
+  const results = await Promise.all(targets.map((target, index) => run(each(target, index), options.seconds)));
+  const serverCpu = targets.map((target, index) => cpuMicros(target.pid) - serverBefore[index]!);
+  const requests = results.reduce((sum, result) => sum + result.requests.total, 0);
+  const duration = Math.max(...results.map((result) => result.duration));
+  return {
+    requestsPerSecond: requests / duration,
+    mean: results.reduce((sum, result) => sum + result.latency.average * result.requests.total, 0) / requests,
+    p99: Math.max(...results.map((result) => result.latency.p99)),
+    requests,
+    errors: results.reduce((sum, result) => sum + result.errors, 0),
+    non2xx: results.reduce((sum, result) => sum + result.non2xx, 0),
+    servers: results.map((result, index) => ({ requests: result.requests.total, cpuMicrosPerRequest: serverCpu[index]! / result.requests.total })),
+    shared: Object.fromEntries(Object.entries(sharedPids).map(([name, pids]) => [name, (cpuOf(pids) - sharedBefore[name]!) / requests])),
+  };
+}

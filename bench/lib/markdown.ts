@@ -1,6 +1,8 @@
 import type { HttpScenario } from './report.ts';
 import { fixed, percent, verdict } from './report.ts';
-import type { PaginationResult } from '../pagination.ts';
+import { capacity, type ClusterResult } from '../cluster.ts';
+import type { MetricsResult } from '../metrics-overhead.ts';
+import type { KeysetFigures, PaginationResult } from '../pagination.ts';
 import type { RealtimeResult } from '../realtime.ts';
 import type { SdkCall } from '../sdk-cpu.ts';
 import type { BenchResults } from './results.ts';
@@ -35,7 +37,7 @@ function httpTable(scenarios: HttpScenario[]): string {
   );
 }
 
-function paginationTable(result: PaginationResult): string {
+function paginationTable(result: KeysetFigures & { users: number; page: number }): string {
   const pages = table(
     [
       'sort',
@@ -74,6 +76,56 @@ function paginationTable(result: PaginationResult): string {
   return `${pages}\n\n${get}`;
 }
 
+function postgresPagination(result: PaginationResult): string {
+  const postgres = result.postgres;
+  if (postgres === undefined) return '';
+  if ('skipped' in postgres) return `PostgreSQL: skipped (${postgres.skipped}).`;
+  const seeded = `The same keyset in PostgreSQL (a database made for the run, seeded in ${postgres.seedSeconds.toFixed(0)} s, dropped after it), on a node with \`--store postgres://…\`:`;
+  return `${seeded}\n\n${paginationTable({ ...postgres, users: result.users, page: result.page })}`;
+}
+
+function clusterTable(result: ClusterResult): string {
+  if ('skipped' in result) return `Skipped: ${result.skipped}.`;
+  const us = (value: number | undefined) => (value === undefined ? '–' : fixed(value));
+  const rows = result.scenarios.flatMap((s) =>
+    [s.single, s.cluster].map((run, index) => [
+      index === 0 ? s.name : '',
+      String(run.servers.length),
+      fixed(run.requestsPerSecond),
+      `${run.mean.toFixed(1)} / ${run.p99}`,
+      run.servers.map((server) => us(server.cpuMicrosPerRequest)).join(' / '),
+      us(run.shared['postgres']),
+      us(run.shared['nats']),
+    ]),
+  );
+  const header = ['scenario', 'nodes', 'req/s (all nodes)', 'mean / p99 ms', 'CPU µs/req of each node', 'PostgreSQL CPU µs/req', 'NATS CPU µs/req'];
+  const paper = result.scenarios.map((s) => {
+    const { perNodeCore, perPostgresCore, perNatsCore } = capacity(s.cluster);
+    const shared = (name: string, perCore: number) =>
+      `${name}: ${Number.isNaN(perCore) ? 'not measured' : perCore === Infinity ? 'not used' : `${fixed(perCore)} req/s per core`}`;
+    return `- ${s.name}: ${fixed(perNodeCore)} req/s per node core; ${shared('PostgreSQL', perPostgresCore)}; ${shared('NATS', perNatsCore)}.`;
+  });
+  return [
+    `**This row shows cost, not scaling.** On this ${result.cpus}-core machine the ${result.nodes} nodes, PostgreSQL, NATS and the load generator share the same cores: here three nodes can only add their overhead to what one does. The CPU time per request is what carries over: with a core per node, N nodes serve about N × 1,000,000 / (node µs/req) req/s, until PostgreSQL or NATS, shared by all nodes, run out of cores at 1,000,000 / (their µs/req) each. From the ${result.nodes}-node rows:`,
+    paper.join('\n'),
+    table(header, rows),
+    "Connections are spread evenly over the nodes, as a load balancer spreading connections round-robin would. CPU per request is each process's user + system time over the measured run (PostgreSQL: the backends serving the bench database), divided by the requests served (PostgreSQL and NATS: by all nodes' requests).",
+  ].join('\n\n');
+}
+
+function metricsTable(result: MetricsResult): string {
+  const row = (name: string, side: MetricsResult['on']) => [name, fixed(side.requestsPerSecond), fixed(side.cpuMicrosPerRequest), `${side.p50} / ${side.p99}`];
+  const sides = table(
+    ['get one user', 'req/s', 'server CPU µs/req', 'p50 / p99 ms'],
+    [row('--metrics on (default)', result.on), row('--metrics off', result.off)],
+  );
+  const turns = result.on.turns.length;
+  return [
+    `Two SQLite nodes alike but for \`--metrics\`, measured in turns (${turns} each). Metrics take **${percent(result.rateOverhead)}** of the get-one rate (${verdict(result.check)}) and add ${percent(result.cpuOverhead)} server CPU per request.`,
+    sides,
+  ].join('\n\n');
+}
+
 function realtimeTable(result: RealtimeResult): string {
   const ms = (value: number) => value.toFixed(2);
   const latency = table(
@@ -82,6 +134,12 @@ function realtimeTable(result: RealtimeResult): string {
       ['bare node:http long-poll: publish → deliver (baseline)', ms(result.baselinePublish.p50), ms(result.baselinePublish.p99), ''],
       ['Roster: publish → deliver', ms(result.rosterPublish.p50), ms(result.rosterPublish.p99), ''],
       ['Roster: set channel (PATCH) → App Context event', ms(result.rosterSet.p50), `**${ms(result.rosterSet.p99)}**`, verdict(result.check)],
+      ...(result.postgres && !('skipped' in result.postgres)
+        ? [
+            ['Roster on PostgreSQL + NATS: publish → deliver', ms(result.postgres.publish.p50), ms(result.postgres.publish.p99), ''],
+            ['Roster on PostgreSQL + NATS: set channel (PATCH) → App Context event', ms(result.postgres.set.p50), ms(result.postgres.set.p99), ''],
+          ]
+        : []),
     ],
   );
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -92,7 +150,8 @@ function realtimeTable(result: RealtimeResult): string {
       ['Roster', kib(result.memory.roster), `${(result.memory.roster / result.memory.baseline).toFixed(2)}×`],
     ],
   );
-  return `${fixed(result.subscribers)} subscribers, ${result.baselinePublish.samples} deliveries measured per row; memory over ${fixed(result.idle)} held polls.\n\n${latency}\n\n${memory}`;
+  const skipped = result.postgres && 'skipped' in result.postgres ? ` PostgreSQL + NATS rows skipped: ${result.postgres.skipped}.` : '';
+  return `${fixed(result.subscribers)} subscribers, ${result.baselinePublish.samples} deliveries measured per row; memory over ${fixed(result.idle)} held polls.${skipped}\n\n${latency}\n\n${memory}`;
 }
 
 function sdkTable(calls: SdkCall[]): string {
@@ -109,8 +168,23 @@ export function resultsMarkdown(results: BenchResults): string {
     `Run of ${results.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Raw figures: [benchmarks/results.json](benchmarks/results.json).`,
   ];
   if (results.http) parts.push('### Request rate against the bare route', httpTable(results.http));
-  if (results.pagination) parts.push(`### Keyset pagination over ${fixed(results.pagination.users)} users`, paginationTable(results.pagination));
+  if (results.httpPostgres) {
+    parts.push('### Request rate on PostgreSQL + NATS, against the same bare route');
+    if ('skipped' in results.httpPostgres) parts.push(`Skipped: ${results.httpPostgres.skipped}.`);
+    else
+      parts.push(
+        'The same scenarios on a node with `--store postgres://…` and `--bus nats://…` (a database and JetStream stream of the run), measured right after the SQLite node; the bare-route and Fastify figures are the ones above.',
+        httpTable(results.httpPostgres),
+      );
+  }
+  if (results.pagination) {
+    parts.push(`### Keyset pagination over ${fixed(results.pagination.users)} users`, paginationTable(results.pagination));
+    const postgres = postgresPagination(results.pagination);
+    if (postgres) parts.push(postgres);
+  }
   if (results.realtime) parts.push('### Change events to long-polling subscribers', realtimeTable(results.realtime));
   if (results.sdk) parts.push('### Client CPU per call: official SDK vs @roster/sdk', sdkTable(results.sdk));
+  if (results.cluster) parts.push('### Three nodes on PostgreSQL + NATS', clusterTable(results.cluster));
+  if (results.metrics) parts.push('### What the Prometheus metrics cost', metricsTable(results.metrics));
   return parts.join('\n\n');
 }

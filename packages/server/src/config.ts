@@ -43,9 +43,13 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
   for (const [key, spec] of namedOptions()) {
     if (key !== 'config') settings[key] = fromFlags.get(key) ?? fromEnv.get(key) ?? file.settings[key] ?? spec.default;
   }
+  const tls = tlsProblem(settings.tlsCert, settings.tlsKey);
+  if (tls !== undefined) throw new ConfigError([tls]);
   return {
     ...(settings as Settings),
     db: databasePath(settings.db as string, process.cwd()),
+    tlsCert: absolute(settings.tlsCert),
+    tlsKey: absolute(settings.tlsKey),
     keysets: (file.keysets ?? [DEFAULT_KEYSET]).map(keysetFrom),
     configFile: path === undefined ? undefined : resolve(path),
     demoKeyset: file.keysets === undefined,
@@ -53,6 +57,23 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
 }
 
 const NO_FILE: ConfigFile = { settings: {}, keysets: undefined };
+
+/** HTTPS needs a certificate and its key: one without the other is refused rather than served as plain HTTP. */
+function tlsProblem(cert: unknown, key: unknown): string | undefined {
+  if ((cert === undefined) === (key === undefined)) return undefined;
+  const certificate = '--tls-cert / ROSTER_TLS_CERT / "tlsCert" in the config file';
+  const privateKey = '--tls-key / ROSTER_TLS_KEY / "tlsKey" in the config file';
+  const what =
+    cert === undefined
+      ? `the TLS private key is set but not its certificate (${certificate})`
+      : `the TLS certificate is set but not its private key (${privateKey})`;
+  return `${what}: HTTPS needs both, or neither for plain HTTP`;
+}
+
+/** A path from a flag or variable is taken from the working directory (the config file's are already absolute). */
+function absolute(path: unknown): string | undefined {
+  return typeof path === 'string' ? resolve(path) : undefined;
+}
 
 /** The options given as text, converted and checked; each bad one adds a problem named by `source`. */
 function parsed(texts: FlagValues, source: (spec: OptionSpec, text: string) => string, problems: string[]): Map<OptionKey, unknown> {

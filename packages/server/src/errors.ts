@@ -18,9 +18,13 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Over a rate limit (`--rate-limit-per-client`, `--rate-limit-per-keyset`): try again after `Retry-After` seconds. */
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   /** The machine's storage failed (an I/O error, a read-only file system): try again later. */
   STORAGE_UNAVAILABLE: 503,
+  /** The event bus (NATS) cannot be reached: the message was not published; try again later. */
+  BUS_UNAVAILABLE: 503,
   /** The disk is full: the write was not applied; reads still work. */
   INSUFFICIENT_STORAGE: 507,
 } as const;
@@ -62,6 +66,16 @@ export function badRequest(location: string, locationType: LocationType, message
 
 export function notFound(): RosterError {
   return new RosterError('NOT_FOUND', 'Requested object was not found.');
+}
+
+/**
+ * A 429: `limit` requests per `windowSeconds` are spent, by this client on this subscribe key
+ * (`scope` `client`) or by all clients of the keyset together (`keyset`).
+ */
+export function tooManyRequests(scope: 'client' | 'keyset', limit: number, windowSeconds: number, retryAfterSeconds: number): RosterError {
+  const whose = scope === 'client' ? 'from this client for this subscribe key' : 'for this subscribe key, from all its clients together';
+  const window = windowSeconds === 1 ? 'a second' : `${windowSeconds} seconds`;
+  return new RosterError('TOO_MANY_REQUESTS', `Too many requests ${whose} (at most ${limit} in ${window}); retry after ${retryAfterSeconds} s.`);
 }
 
 export function isRosterError(value: unknown): value is RosterError {

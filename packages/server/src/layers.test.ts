@@ -17,7 +17,11 @@ const ALLOWED = {
   auth: ['base', 'model'],
   config: ['base', 'model'],
   http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'auth'],
-  entry: ['base', 'model', 'store', 'objects', 'realtime', 'auth', 'config', 'http'],
+  /** Export and import of stored records (NDJSON lines, their checks, batching): no HTTP, no terminal. */
+  transfer: ['base', 'model', 'store', 'objects'],
+  /** The commands besides `serve` (export, import, migrate, backup): each in a file of its own. */
+  cli: ['base', 'model', 'store', 'config', 'transfer'],
+  entry: ['base', 'model', 'store', 'objects', 'realtime', 'auth', 'config', 'http', 'cli'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;

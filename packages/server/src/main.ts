@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander';
 import { newKeyset } from './auth/new-keyset.ts';
+import { registerBackup } from './cli/backup.ts';
+import { registerExport } from './cli/export.ts';
+import { registerImport } from './cli/import.ts';
+import { registerMigrate } from './cli/migrate.ts';
 import { loadConfig, unknownEnvWarnings, type Config, type FlagValues } from './config.ts';
 import { addOptions, CONFIG_FILE, flagValues } from './config/options.ts';
 import { configSummary } from './config/summary.ts';
@@ -107,6 +111,11 @@ program
     report(configFrom(path === undefined ? {} : { config: path }));
     console.log('configuration OK');
   });
+
+registerBackup(program);
+registerExport(program);
+registerImport(program);
+registerMigrate(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

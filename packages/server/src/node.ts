@@ -2,10 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { AccessChecker } from './auth/authorize.ts';
 import { Keysets } from './model/keyset.ts';
 import type { Config } from './config.ts';
+import { readTlsFiles } from './config/tls-files.ts';
 import { buildApp } from './http/app.ts';
 import type { ReadinessCheck } from './http/health.ts';
 import { createLogger } from './http/logger.ts';
 import { NodeMetrics } from './http/metrics.ts';
+import { openRateLimits, RateLimitStoreError, rateLimitsEnabled, type RateLimits } from './http/rate-limit.ts';
+import { Outbox } from './objects/outbox.ts';
 import { ObjectsService } from './objects/service.ts';
 import { RealtimeHub } from './realtime/hub.ts';
 import type { EventBus } from './realtime/bus.ts';
@@ -25,9 +28,12 @@ export interface RosterNode {
 export async function startNode(config: Config): Promise<RosterNode> {
   // One logger for requests and for the library modules (model/log.ts); one registry of metrics.
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const metrics = new NodeMetrics();
+  // Both or neither is set (config.ts); each file is read and checked before anything opens.
+  const tls = config.tlsCert === undefined || config.tlsKey === undefined ? undefined : readTlsFiles(config.tlsCert, config.tlsKey);
+  const metrics = new NodeMetrics({ enabled: config.metrics === 'on' });
   // A PostgreSQL store connects and migrates here; a SQLite one takes its file's lock.
-  const store = timedStore(await createStore(config, { log: logger, observer: metrics.store }), metrics.storeDuration);
+  const opened = await createStore(config, { log: logger, observer: metrics.store });
+  const store = metrics.enabled ? timedStore(opened, metrics.storeDuration) : opened;
   // NATS JetStream's retention is the channel logs' settings, so every node replays as far back.
   const bus = await createBus(config.bus === 'in-process' ? undefined : config.bus, {
     maxAgeSeconds: config.channelLogSeconds,
@@ -48,9 +54,17 @@ export async function startNode(config: Config): Promise<RosterNode> {
     { bus, log: logger, delivered: metrics.delivered },
   );
   metrics.countHeldPolls(() => realtime.stats().held);
-  const objects = new ObjectsService(store, realtime);
+  // Each change's events are recorded in its transaction; the relay hands over what a failed hand-off or a killed node left.
+  const outbox = new Outbox(store.outbox, realtime, { log: logger });
+  const objects = new ObjectsService(store, outbox);
+  const keysets = new Keysets(config.keysets);
+  const rateLimits = await rateLimitsOf(config, keysets).catch(async (error: unknown) => {
+    await store.close();
+    await bus.close();
+    throw error;
+  });
   const context = {
-    keysets: new Keysets(config.keysets),
+    keysets,
     store,
     objects,
     revocations: store.revocations,
@@ -59,11 +73,33 @@ export async function startNode(config: Config): Promise<RosterNode> {
   };
   const readiness: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
-  const app = buildApp(context, { logger, metrics, readiness });
-  app.addHook('onClose', async () => store.close());
+  const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits });
+  app.addHook('onClose', async () => {
+    await outbox.close();
+    await store.close();
+  });
   app.addHook('onClose', async () => bus.close());
-  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${at}` });
-  return { app, url: address, close: () => app.close() };
+  if (rateLimits) app.addHook('onClose', async () => rateLimits.close());
+  // Fastify names the address http:// whatever server it was given.
+  const scheme = (at: string) => (tls === undefined ? at : at.replace(/^http:/, 'https:'));
+  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}` });
+  outbox.start();
+  return { app, url: scheme(address), close: () => app.close() };
+}
+
+/** The node's request limits, or undefined when none is set; a Redis store is connected here. */
+async function rateLimitsOf(config: Config, keysets: Keysets): Promise<RateLimits | undefined> {
+  const settings = {
+    perClient: config.rateLimitPerClient,
+    perKeyset: config.rateLimitPerKeyset,
+    windowSeconds: config.rateLimitWindowSeconds,
+    store: config.rateLimitStore,
+  };
+  if (!rateLimitsEnabled(settings, config.keysets)) return undefined;
+  return openRateLimits(settings, keysets).catch((error: unknown) => {
+    if (!(error instanceof RateLimitStoreError)) throw error;
+    throw new Error(`${error.message} (set by --rate-limit-store / ROSTER_RATE_LIMIT_STORE / "rateLimitStore" in the config file)`, { cause: error });
+  });
 }
 
 /** The readiness check of a bus that can lose its connection (`EventBus.connected`). */

@@ -3,7 +3,7 @@
  * not 92 bytes: CJK, accented and emoji ids work on every endpoint that takes one, and one
  * character more is a 400 naming where the id was.
  */
-import { useServer } from '@roster/testing';
+import { pollFor, useServer } from '@roster/testing';
 import { describe, expect, it } from 'vitest';
 import { encode, objectsClient, type Reply } from './http.ts';
 
@@ -80,7 +80,7 @@ describe('valid ids of up to 92 characters in any script', () => {
     });
     expect(posted.body[0]).toBe(1);
     expectOk(await api.patch(path('channels', id), { name: 'event' }), 'channel set');
-    const poll = await get(`/v2/subscribe/demo/${encode(id)}/0?uuid=s&tt=${tt}&tr=1`);
+    const poll = { body: await pollFor<any>(async (after) => (await get(`/v2/subscribe/demo/${encode(id)}/0?uuid=s&tt=${after}&tr=1`)).body, tt, 3) };
     expect(poll.body.m.map((envelope: { c: string; d: unknown }) => [envelope.c, envelope.d])).toEqual([
       [id, 'hello'],
       [id, 'posted'],

@@ -1,2 +1,3 @@
 export { residentBytes, startServer, type KeysetConfig, type RunningServer, type StartOptions } from './server.ts';
 export { useServer } from './use-server.ts';
+export { onCluster, pollFor, sqliteOnly, TEST_TARGET, type PollAnswer, type TestTarget } from './target.ts';

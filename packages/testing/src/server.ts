@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { startBalancer } from './balancer.ts';
+import { clusterPlace } from './cluster.ts';
+import { onCluster } from './target.ts';
 
 /** The server's entry point, found through the workspace link rather than a relative path. */
 const MAIN = join(dirname(createRequire(import.meta.url).resolve('@roster/server/package.json')), 'src', 'main.ts');
@@ -26,15 +29,18 @@ export interface StartOptions {
   nodeOptions?: string[];
 }
 
-/** A real Roster process on a free loopback port with its own database. */
+/** A real Roster server on a free loopback port with its own data (one process, or a cluster: see startServer). */
 export interface RunningServer {
   /** `http://127.0.0.1:PORT` */
   url: string;
   /** `127.0.0.1:PORT`, the form the official PubNub SDK takes as `origin`. */
   origin: string;
+  /** Each node's own `http://127.0.0.1:PORT`: `[url]` for one node; on a cluster, the nodes behind `url`. */
+  nodes: string[];
   dir: string;
+  /** The node's process; on a cluster, the first node's. */
   process: ChildProcess;
-  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  /** SIGTERM and wait for a clean exit; returns the exit code (on a cluster, the first that is not 0). */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
@@ -42,36 +48,106 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server with its own data and resolves once it listens. With `TEST_ROSTER_TARGET=cluster`
+ * (target.ts) the server is two nodes on a PostgreSQL database and a NATS stream of its own, behind
+ * a proxy that sends each connection to one node or the other in turn; the database and stream are
+ * named in `dir`, so a restart over the same `dir` finds them, and `close()` removes them. A test
+ * that picks `--store` or `--bus` itself gets one node as asked.
+ */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'roster-test-'));
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ keysets: options.keysets ?? [{ publishKey: 'demo', subscribeKey: 'demo' }] }));
-  const child = spawn(
-    process.execPath,
-    [...nodeOptions(options), '--import', 'tsx', MAIN, 'serve', '--port', '0', '--db', join(dir, 'roster.db'), '--config', config, ...(options.args ?? [])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROSTER_LOG_LEVEL: process.env['ROSTER_LOG_LEVEL'] ?? 'warn' } },
-  );
-  const url = await listeningUrl(child);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const args = ['--db', join(dir, 'roster.db'), '--config', config, ...(options.args ?? [])];
+  const owned = options.dir === undefined;
+  const removeDir = () => {
+    if (owned) rmSync(dir, { recursive: true, force: true });
+  };
+  if (!onCluster || args.some((arg) => /^--(store|bus)(=|$)/.test(arg))) {
+    const node = await startNode(options, args);
+    const close = async () => {
+      await node.stop();
+      removeDir();
+    };
+    return { ...node, origin: node.url.replace(/^http:\/\//, ''), nodes: [node.url], dir, close };
+  }
+
+  const place = await clusterPlace(dir);
+  const nodes = await Promise.allSettled([0, 1].map(() => startNode(options, [...args, '--store', place.store, '--bus', place.bus])));
+  const started = nodes.flatMap((node) => (node.status === 'fulfilled' ? [node.value] : []));
+  const failed = nodes.find((node) => node.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(started.map((node) => node.kill()));
+    if (owned) await place.remove();
+    removeDir();
+    throw failed.reason;
+  }
+  const balancer = await startBalancer(started.map((node) => Number(new URL(node.url).port)));
+  const [first] = started as [Node, Node];
+  const url = `http://127.0.0.1:${balancer.port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
+    const codes = await Promise.all(started.map((node) => node.stop()));
+    await balancer.close();
+    return codes.find((code) => code !== 0) ?? 0;
   };
   return {
     url,
     origin: url.replace(/^http:\/\//, ''),
+    nodes: started.map((node) => node.url),
     dir,
-    process: child,
+    process: first.process,
     stop,
     kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
+      await Promise.all(started.map((node) => node.kill()));
+      await balancer.close();
     },
     close: async () => {
       await stop();
-      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+      if (owned) await place.remove();
+      removeDir();
     },
   };
+}
+
+/** One `roster serve` process. */
+interface Node {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+async function startNode(options: StartOptions, args: string[]): Promise<Node> {
+  const child = spawn(process.execPath, [...nodeOptions(options), '--import', 'tsx', MAIN, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...nodeEnvironment(), ROSTER_LOG_LEVEL: process.env['ROSTER_LOG_LEVEL'] ?? 'warn' },
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // TEST_ROSTER_NODE_OUTPUT=1 shows what the nodes write (their log: warnings and errors), each line prefixed with the pid.
+  if (process.env['TEST_ROSTER_NODE_OUTPUT'] === '1') {
+    const show = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `[node ${child.pid}] `));
+    child.stdout?.on('data', show);
+    child.stderr?.on('data', show);
+  }
+  const url = await listeningUrl(child);
+  return {
+    url,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The test's environment without the tests' own `ROSTER_TEST_*` variables (`ROSTER_TEST_NATS_URL`), which the node would warn about. */
+function nodeEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROSTER_TEST_')));
 }
 
 function nodeOptions(options: StartOptions): string[] {

@@ -37,6 +37,9 @@ export function useServer(options?: StartOptions): RunningServer {
     get origin() {
       return current().origin;
     },
+    get nodes() {
+      return current().nodes;
+    },
     get dir() {
       return current().dir;
     },

@@ -36,6 +36,9 @@ const KeysetSchema = Type.Object(
     secretKey: optional(Key),
     ...Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, optional(Type.Boolean())])),
     limits: optional(LimitsSchema),
+    rateLimit: optional(
+      Type.Object({ perClient: optional(Type.Integer({ minimum: 0 })), perKeyset: optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -71,6 +74,8 @@ export function readConfigFile(path: string): ConfigFile {
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${path}: ${problem}`));
   const { keysets, ...settings } = parsed as Partial<Settings> & { keysets?: KeysetInput[] }; // checked above
   if (settings.db !== undefined) settings.db = databasePath(settings.db, dirname(resolve(path)));
+  if (settings.tlsCert !== undefined) settings.tlsCert = resolve(dirname(resolve(path)), settings.tlsCert);
+  if (settings.tlsKey !== undefined) settings.tlsKey = resolve(dirname(resolve(path)), settings.tlsKey);
   return { settings, keysets };
 }
 

@@ -23,6 +23,11 @@ function option<S extends TSchema>(spec: OptionSpec<S> & { default: Static<S> })
   return spec;
 }
 
+/** A setting with no default: unset, it stays undefined (`--tls-cert`). */
+function optional<S extends TSchema>(spec: OptionSpec<S> & { default: undefined }): OptionSpec<S> & { default: undefined } {
+  return spec;
+}
+
 /** Pino's levels, the ones the HTTP framework's logger accepts. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -97,6 +102,14 @@ export const SETTINGS = {
     default: 'json',
     description: '`json`: one JSON object a line, for log collectors; `pretty`: readable lines for a terminal',
   }),
+  metrics: option({
+    flag: '--metrics <mode>',
+    env: 'ROSTER_METRICS',
+    schema: Type.Enum(['on', 'off']),
+    default: 'on',
+    description:
+      '`on`: serve Prometheus metrics at `GET /metrics` and count and time every request and store call for them; `off`: no `/metrics` route (404) and none of that work, for nodes nothing scrapes',
+  }),
   subscribeHoldSeconds: option({
     flag: '--subscribe-hold <seconds>',
     env: 'ROSTER_SUBSCRIBE_HOLD',
@@ -126,11 +139,58 @@ export const SETTINGS = {
     description:
       'MiB of memory all channel logs of the node keep together, counted as the README section on real-time options says; past it, the channels written to longest ago lose their logs first (a subscriber reconnecting there gets what is still kept)',
   }),
+  tlsCert: optional({
+    flag: '--tls-cert <file>',
+    env: 'ROSTER_TLS_CERT',
+    schema: Type.String({ minLength: 1 }),
+    default: undefined,
+    description:
+      'PEM file of the certificate (chain) to serve HTTPS with, together with `tlsKey`; a relative path is taken as `db` is. Unset: plain HTTP (put TLS in a reverse proxy)',
+  }),
+  tlsKey: optional({
+    flag: '--tls-key <file>',
+    env: 'ROSTER_TLS_KEY',
+    schema: Type.String({ minLength: 1 }),
+    default: undefined,
+    description: 'PEM file of the certificate’s private key (unencrypted)',
+  }),
+  rateLimitPerClient: option({
+    flag: '--rate-limit-per-client <requests>',
+    env: 'ROSTER_RATE_LIMIT_PER_CLIENT',
+    schema: Type.Integer({ minimum: 0 }),
+    default: 0,
+    description:
+      'requests a client (its `uuid`, else its address) may make to one keyset per rate-limit window; more answer 429. `0`: no limit. A keyset’s `rateLimit.perClient` overrides it',
+  }),
+  rateLimitPerKeyset: option({
+    flag: '--rate-limit-per-keyset <requests>',
+    env: 'ROSTER_RATE_LIMIT_PER_KEYSET',
+    schema: Type.Integer({ minimum: 0 }),
+    default: 0,
+    description: 'requests all clients together may make to one keyset per window; `0`: no limit. A keyset’s `rateLimit.perKeyset` overrides it',
+  }),
+  rateLimitWindowSeconds: option({
+    flag: '--rate-limit-window <seconds>',
+    env: 'ROSTER_RATE_LIMIT_WINDOW',
+    schema: Type.Integer({ minimum: 1 }),
+    default: 1,
+    description: 'seconds of the rate-limit window: each count starts at a client’s (or keyset’s) first request and resets after this long',
+  }),
+  rateLimitStore: option({
+    flag: '--rate-limit-store <store>',
+    env: 'ROSTER_RATE_LIMIT_STORE',
+    schema: Type.String({ pattern: '^(memory|rediss?://\\S+)$', description: '`memory` or a redis:// URL' }),
+    default: 'memory',
+    description:
+      'where request counts are kept: `memory`, in this node; or `redis://host:6379` (`?prefix=KEYS` to share one Redis), a Redis that the nodes of a cluster share, so a limit holds for the cluster',
+  }),
 };
 
 export type SettingKey = keyof typeof SETTINGS;
 /** The node's settings once flags, variables, the config file and defaults are merged. */
-export type Settings = { -readonly [K in SettingKey]: Static<(typeof SETTINGS)[K]['schema']> };
+export type Settings = {
+  -readonly [K in SettingKey]: Static<(typeof SETTINGS)[K]['schema']> | (undefined extends (typeof SETTINGS)[K]['default'] ? undefined : never);
+};
 
 /** `--config`: the one option that cannot sit in the config file. */
 export const CONFIG_FILE: OptionSpec = {

@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, RosterError } from '../errors.ts';
@@ -26,6 +27,7 @@ import { metricsRoutes, type NodeMetrics } from './metrics.ts';
 import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
+import { rateLimitPlugin, type RateLimits } from './rate-limit.ts';
 import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { subscribeRoutes } from './subscribe.ts';
@@ -110,17 +112,24 @@ export interface AppOptions {
   readiness: readonly ReadinessCheck[];
   /** Serves `GET /metrics`, and counts and times every request. */
   metrics: NodeMetrics;
+  /** PEM certificate and key: the app serves HTTPS with them, else plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Request limits (rate-limit.ts), when any is set. */
+  rateLimits?: RateLimits | undefined;
 }
 
 /** The HTTP application: parsing, CORS, routes, the one error path, and the operations routes. */
-export function buildApp(context: AppContext, { logger, readiness, metrics }: AppOptions): FastifyInstance {
+export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits }: AppOptions): FastifyInstance {
   const app = Fastify({
     // Every answer names the server and its version, set here once rather than per reply.
-    serverFactory: (handler) =>
-      createServer({ maxHeaderSize: MAX_URL_BYTES + 16 * 1024 }, (request, response) => {
+    serverFactory: (handler) => {
+      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024 };
+      const answer: Parameters<typeof createServer>[1] = (request, response) => {
         response.setHeader('Server', SERVER_HEADER);
         handler(request, response);
-      }),
+      };
+      return tls === undefined ? createServer(options, answer) : createHttpsServer({ ...options, ...tls }, answer);
+    },
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written when it is answered (request-log.ts), and its metrics.
     logController: new CompletedRequests([requestLine(logger), metrics.request]),
@@ -144,6 +153,7 @@ export function buildApp(context: AppContext, { logger, readiness, metrics }: Ap
     allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge'],
     exposedHeaders: '*',
   });
+  if (rateLimits) void app.register(rateLimitPlugin, { limits: rateLimits, logger });
 
   app.addHook('onRequest', (request, reply, done) => {
     if (request.url.length > MAX_URL_BYTES / 3 && Buffer.byteLength(request.url) > MAX_URL_BYTES) {

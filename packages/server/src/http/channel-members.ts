@@ -15,23 +15,37 @@ export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
 
   app.get('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.list, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'channel'),
-      auth: ({ id }) => needs(need('get', 'channel', id)),
-      validate: ({ keyset, id }) => parseListCommand(request.query, keyset, 'members', id),
-      run: (command) => context.objects.listMemberships('channel', command),
+      parse() {
+        return parseObjectPath(context, request.params, 'channel');
+      },
+      auth({ id }) {
+        return needs(need('get', 'channel', id));
+      },
+      validate({ keyset, id }) {
+        return parseListCommand(request.query, keyset, 'members', id);
+      },
+      run(command) {
+        return context.objects.listMemberships('channel', command);
+      },
     }),
   );
 
   app.patch('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.patch, config, bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the users touched, so it is read with the path, as a user's memberships PATCH is.
-      parse: () => {
+      parse() {
         const path = parseObjectPath(context, request.params, 'channel');
         return { ...path, body: parseMembershipBody('uuid', request.body, path.keyset.limits) };
       },
-      auth: ({ id }) => needs(need('manage', 'channel', id)),
-      validate: ({ keyset, id }) => parseListCommand(request.query, keyset, 'members', id),
-      run: (command, { keyset, id, body }) => context.objects.patchMemberships('channel', keyset, id, body, customMerge(request), command),
+      auth({ id }) {
+        return needs(need('manage', 'channel', id));
+      },
+      validate({ keyset, id }) {
+        return parseListCommand(request.query, keyset, 'members', id);
+      },
+      run(command, { keyset, id, body }) {
+        return context.objects.patchMemberships('channel', keyset, id, body, customMerge(request), command);
+      },
     }),
   );
 };

@@ -40,40 +40,72 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
 
   app.get('/v2/objects/:subKey/channels', { schema: schemas.list, config }, (request) =>
     inOrder(context, request, {
-      parse: () => ({ keyset: keysetOf(context, request.params) }),
-      auth: () => listing('channel'),
-      validate: ({ keyset }) => parseListCommand(request.query, keyset, 'channels'),
-      run: (command) => context.objects.list('channel', command),
+      parse() {
+        return { keyset: keysetOf(context, request.params) };
+      },
+      auth() {
+        return listing('channel');
+      },
+      validate({ keyset }) {
+        return parseListCommand(request.query, keyset, 'channels');
+      },
+      run(command) {
+        return context.objects.list('channel', command);
+      },
     }),
   );
 
   app.get('/v2/objects/:subKey/channels/:id', { schema: schemas.get, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'channel'),
-      auth: ({ id }) => needs(need('get', 'channel', id)),
-      validate: () => objectFields(request.query),
-      run: async (fields, { keyset, id }) => ({ status: 200, data: await context.objects.get('channel', keyset, id, fields) }),
+      parse() {
+        return parseObjectPath(context, request.params, 'channel');
+      },
+      auth({ id }) {
+        return needs(need('get', 'channel', id));
+      },
+      validate() {
+        return objectFields(request.query);
+      },
+      async run(fields, { keyset, id }) {
+        return { status: 200, data: await context.objects.get('channel', keyset, id, fields) };
+      },
     }),
   );
 
   app.patch('/v2/objects/:subKey/channels/:id', { schema: schemas.set, config, bodyLimit: objectBodyLimit(context) }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'channel'),
-      auth: ({ id }) => needs(need('update', 'channel', id)),
-      validate: ({ keyset }) => ({ patch: parseObjectPatch('channel', request.body, keyset.limits), fields: objectFields(request.query) }),
-      run: async ({ patch, fields }, { keyset, id }) => ({
-        status: 200,
-        data: await context.objects.set('channel', keyset, id, patch, writeRules(request), fields),
-      }),
+      parse() {
+        return parseObjectPath(context, request.params, 'channel');
+      },
+      auth({ id }) {
+        return needs(need('update', 'channel', id));
+      },
+      validate({ keyset }) {
+        return { patch: parseObjectPatch('channel', request.body, keyset.limits), fields: objectFields(request.query) };
+      },
+      async run({ patch, fields }, { keyset, id }) {
+        return {
+          status: 200,
+          data: await context.objects.set('channel', keyset, id, patch, writeRules(request), fields),
+        };
+      },
     }),
   );
 
   app.delete('/v2/objects/:subKey/channels/:id', { schema: schemas.remove, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'channel'),
-      auth: ({ id }) => needs(need('delete', 'channel', id)),
-      validate: () => ifMatch(request),
-      run: async (eTag, { keyset, id }) => ({ status: 200, data: await context.objects.remove('channel', keyset, id, eTag) }),
+      parse() {
+        return parseObjectPath(context, request.params, 'channel');
+      },
+      auth({ id }) {
+        return needs(need('delete', 'channel', id));
+      },
+      validate() {
+        return ifMatch(request);
+      },
+      async run(eTag, { keyset, id }) {
+        return { status: 200, data: await context.objects.remove('channel', keyset, id, eTag) };
+      },
     }),
   );
 };

@@ -77,10 +77,16 @@ export const grantRoutes: RoutePlugin = async (app, { context }) => {
   };
   app.post('/v3/pam/:subKey/grant', { schema: grantSchema, config, bodyLimit: MAX_GRANT_BODY_BYTES }, (request, reply) =>
     inOrder(context, request, {
-      parse: () => ({ keyset: keysetOf(context, request.params) }),
-      auth: () => SIGNED_WITH_SECRET_KEY,
-      validate: () => parseGrantRequest(request.body, Math.floor(Date.now() / 1000)),
-      run: (grant, { keyset }) => {
+      parse() {
+        return { keyset: keysetOf(context, request.params) };
+      },
+      auth() {
+        return SIGNED_WITH_SECRET_KEY;
+      },
+      validate() {
+        return parseGrantRequest(request.body, Math.floor(Date.now() / 1000));
+      },
+      run(grant, { keyset }) {
         const token = mintToken(grant, secretKeyFor(request, keyset));
         return reply.type(JS_TYPE).send(JSON.stringify({ data: { message: 'Success', token }, service: 'Access Manager', status: 200 }));
       },
@@ -91,14 +97,18 @@ export const grantRoutes: RoutePlugin = async (app, { context }) => {
   const revokeSchema = { summary: 'Revoke a token', params: revokeParams, querystring, response: { 200: answer('Revoked.', GrantAnswer, JS_MEDIA) } };
   app.delete('/v3/pam/:subKey/grant/:token', { schema: revokeSchema, config }, (request, reply) =>
     inOrder(context, request, {
-      parse: () => ({ keyset: keysetOf(context, request.params) }),
-      auth: () => SIGNED_WITH_SECRET_KEY,
-      validate: ({ keyset }) => {
+      parse() {
+        return { keyset: keysetOf(context, request.params) };
+      },
+      auth() {
+        return SIGNED_WITH_SECRET_KEY;
+      },
+      validate({ keyset }) {
         const reading = readToken(request.params.token, secretKeyFor(request, keyset));
         if (!reading.ok) throw invalid('token', 'path', 'The token is malformed or was not issued for this keyset.');
         return reading.token;
       },
-      run: async (token, { keyset }) => {
+      async run(token, { keyset }) {
         await context.revocations.revoke(keyset.subscribeKey, token.signature, tokenExpiresAt(token));
         return reply.type(JS_TYPE).send(JSON.stringify({ data: { message: 'Success' }, service: 'Access Manager', status: 200 }));
       },

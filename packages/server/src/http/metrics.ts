@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CounterFamily, HistogramFamily } from './metric-families.ts';
 import Type from 'typebox';
 import type { DeliveredCounter } from '../realtime/delivery.ts';
-import type { StoreObserver } from '../store/observer.ts';
+import { UNOBSERVED, type StoreObserver } from '../store/observer.ts';
 import type { DurationSink } from '../store/timed-store.ts';
 import { answer } from './answers.ts';
 import type { RequestObserver } from './request-log.ts';
@@ -14,36 +15,42 @@ const STORE_BUCKETS = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 /** Writes per group commit. */
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-/** `2xx`, `4xx`… */
-const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
-
-type Observe = (value: number) => void;
+/** A request counter's and latency histogram's series for one method, route and status class. */
+interface RequestSeries {
+  count: () => void;
+  observe: (seconds: number) => void;
+}
 
 /**
  * A node's Prometheus metrics (prom-client), each registry of its own so that nodes in one
  * process do not mix. Names start with `roster_`; the process's own (`process_*`, `nodejs_*`) are
- * prom-client's defaults. Every observation on a hot path goes to a labelled child looked up once.
+ * prom-client's defaults. What is observed on every request or store call is kept in plain
+ * numbers (metric-families.ts) in a series looked up once; prom-client formats it when scraped.
  *
  * @example
  * const metrics = new NodeMetrics();
  * const store = timedStore(new SqliteStore({ path, synchronous: 'normal', observer: metrics.store }), metrics.storeDuration);
  * const hub = new RealtimeHub(options, { delivered: metrics.delivered });
  * metrics.countHeldPolls(() => hub.stats().held);
+ *
+ * Built with `enabled: false` (`--metrics off`), every observer is a no-op, nothing is collected
+ * and `metricsRoutes` adds no route; the composition root then leaves the store untimed.
  */
 export class NodeMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
+  readonly enabled: boolean;
+  readonly #requests = new CounterFamily({
     name: 'roster_http_requests_total',
     help: 'Requests answered, by method, route pattern and status class.',
     labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  readonly #latency = new Histogram({
+  readonly #latency = new HistogramFamily({
     name: 'roster_http_request_duration_seconds',
     help: 'Time from a request arriving to its answer being written, by method, route pattern and status class; subscribe includes the hold.',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
   readonly #delivered = new Counter({
     name: 'roster_subscribe_delivered_total',
@@ -51,12 +58,12 @@ export class NodeMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
-  readonly #storeLatency = new Histogram({
+  readonly #storeLatency = new HistogramFamily({
     name: 'roster_store_query_duration_seconds',
     help: 'Time a store call takes as the domain sees it, by operation.',
     labelNames: ['operation'] as const,
     buckets: STORE_BUCKETS,
-    registers: [this.registry],
+    registry: this.registry,
   });
   readonly #batch = new Histogram({
     name: 'roster_store_group_commit_writes',
@@ -64,49 +71,58 @@ export class NodeMetrics {
     buckets: BATCH_BUCKETS,
     registers: [this.registry],
   });
-  readonly #cache = new Counter({
+  readonly #cache = new CounterFamily({
     name: 'roster_store_record_cache_lookups_total',
     help: 'Gets by id, answered from the record cache (hit) or read from SQLite (miss).',
     labelNames: ['result'] as const,
-    registers: [this.registry],
+    registry: this.registry,
   });
-  /** Per `method route status`: the request counter's and histogram's children. */
-  readonly #byRequest = new Map<string, { count: () => void; observe: Observe }>();
+  /** Per route (its config object, one per route) and status class: the request counter's and histogram's series. */
+  readonly #byRoute = new WeakMap<object, RequestSeries[]>();
+  /** The same for requests no route matched, by method. */
+  readonly #unmatched = new Map<string, RequestSeries[]>();
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+  constructor({ enabled = true }: { enabled?: boolean } = {}) {
+    this.enabled = enabled;
+    if (enabled) collectDefaultMetrics({ register: this.registry });
+    else Object.assign(this, DISABLED);
   }
 
   /** Counts and times every answered request (request-log.ts `CompletedRequests`). */
-  readonly request: RequestObserver = ({ request, reply, route: pattern }) => {
-    const route = pattern ?? 'unmatched';
-    const status = statusClass(reply.statusCode);
-    const key = `${request.method} ${route} ${status}`;
-    let children = this.#byRequest.get(key);
-    if (children === undefined) {
-      const labels = { method: request.method, route, status };
-      const counter = this.#requests.labels(labels);
-      const histogram = this.#latency.labels(labels);
-      children = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
-      this.#byRequest.set(key, children);
-    }
-    children.count();
-    children.observe(reply.elapsedTime / 1000);
+  readonly request: RequestObserver = ({ request, reply, route, config }) => {
+    const byStatus = this.#statusSeries(request.method, route, config);
+    const status = Math.floor(reply.statusCode / 100);
+    const series = (byStatus[status] ??= this.#series(request.method, route ?? 'unmatched', `${status}xx`));
+    series.count();
+    series.observe(reply.elapsedTime / 1000);
   };
 
-  /** For `timedStore`: each operation's latency child. */
-  readonly storeDuration: DurationSink = (operation) => {
-    const child = this.#storeLatency.labels({ operation });
-    return (seconds) => child.observe(seconds);
-  };
+  #statusSeries(method: string, route: string | undefined, config: object | undefined): RequestSeries[] {
+    if (route === undefined || config === undefined) {
+      let unmatched = this.#unmatched.get(method);
+      if (unmatched === undefined) this.#unmatched.set(method, (unmatched = []));
+      return unmatched;
+    }
+    let byStatus = this.#byRoute.get(config);
+    if (byStatus === undefined) this.#byRoute.set(config, (byStatus = []));
+    return byStatus;
+  }
+
+  #series(method: string, route: string, status: string): RequestSeries {
+    const labels = { method, route, status };
+    return { count: this.#requests.child(labels), observe: this.#latency.child(labels) };
+  }
+
+  /** For `timedStore`: each operation's latency series. */
+  readonly storeDuration: DurationSink = (operation) => this.#storeLatency.child({ operation });
 
   /** What the SQLite store reports of its group commits and record cache. */
   readonly store: StoreObserver = (() => {
-    const hit = this.#cache.labels({ result: 'hit' });
-    const miss = this.#cache.labels({ result: 'miss' });
+    const hit = this.#cache.child({ result: 'hit' });
+    const miss = this.#cache.child({ result: 'miss' });
     return {
       groupCommit: (writes: number) => this.#batch.observe(writes),
-      recordCache: (found: boolean) => (found ? hit.inc() : miss.inc()),
+      recordCache: (found: boolean) => (found ? hit() : miss()),
     };
   })();
 
@@ -122,6 +138,7 @@ export class NodeMetrics {
 
   /** Reads the number of held long-polls when scraped. */
   countHeldPolls(read: () => number): void {
+    if (!this.enabled) return;
     new Gauge({
       name: 'roster_subscribe_held_polls',
       help: 'Subscribe long-polls held open now, waiting for something to deliver.',
@@ -133,8 +150,19 @@ export class NodeMetrics {
   }
 }
 
-/** `GET /metrics`: the registry in Prometheus's text format, outside PubNub's namespace. */
+const ignore = (): void => {};
+
+/** The observers of a node whose metrics are off: each does nothing. */
+const DISABLED: Pick<NodeMetrics, 'request' | 'storeDuration' | 'store' | 'delivered'> = {
+  request: ignore,
+  storeDuration: () => ignore,
+  store: UNOBSERVED,
+  delivered: ignore,
+};
+
+/** `GET /metrics`: the registry in Prometheus's text format, outside PubNub's namespace; no route when metrics are off. */
 export const metricsRoutes: FastifyPluginAsync<{ metrics: NodeMetrics }> = async (app, { metrics }) => {
+  if (!metrics.enabled) return;
   app.get('/metrics', { config: { ops: true }, schema: metricsSchema }, async (_request, reply) => {
     void reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

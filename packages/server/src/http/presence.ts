@@ -37,14 +37,18 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
     const rawParams = rawParamsOf(path);
     return (request: FastifyRequest<{ Params: { subKey: string } }>, reply: FastifyReply) =>
       inOrder(context, request, {
-        parse: () => {
+        parse() {
           const keyset = keysetOf(context, request.params);
           return { keyset, channels: parseChannelList(rawParams(request).channels, keyset.limits.maxIdLength) };
         },
         // Presence is not access-checked here: it reveals and changes nothing.
-        auth: () => OPEN,
-        validate: ({ keyset }) => checkUuidParam(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength),
-        run: () => {
+        auth() {
+          return OPEN;
+        },
+        validate({ keyset }) {
+          return checkUuidParam(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength);
+        },
+        run() {
           void reply.type(JS_TYPE);
           return ANSWERS[path];
         },

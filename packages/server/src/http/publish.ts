@@ -128,14 +128,18 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
   /** The steps of both forms, the message text aside. */
   const publish = (request: FastifyRequest, params: Static<typeof PublishParams>, reply: FastifyReply, messageText: () => string) =>
     inOrder(context, request, {
-      parse: () => {
+      parse() {
         const keyset = context.keysets.byKeyPair(params.pubKey, params.subKey);
         return { keyset, channel: parseChannel(params.channel, keyset.limits.maxIdLength) };
       },
-      auth: ({ channel }) => needs(...publishNeeds(channel)),
-      validate: ({ keyset }) => validateMessage(queryOf(request), messageText(), keyset.limits.maxIdLength),
+      auth({ channel }) {
+        return needs(...publishNeeds(channel));
+      },
+      validate({ keyset }) {
+        return validateMessage(queryOf(request), messageText(), keyset.limits.maxIdLength);
+      },
       // Answered once the event bus has taken the message, as PubNub's `[1,"Sent","<timetoken>"]`.
-      run: async (message, { keyset, channel }) => {
+      async run(message, { keyset, channel }) {
         const timetoken = await context.realtime.publishMessage(keyset.subscribeKey, channel, message);
         void reply.type(JS_TYPE);
         return `[1,"Sent","${timetoken}"]`;

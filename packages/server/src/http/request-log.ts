@@ -24,6 +24,8 @@ export interface CompletedRequest {
   route: string | undefined;
   /** An operations route (`config.ops`). */
   ops: boolean;
+  /** The matched route's config, one object per route (a key for per-route state); undefined when none matched. */
+  config: object | undefined;
 }
 
 /** Told of every completed request (request-log.ts, metrics.ts). */
@@ -48,7 +50,7 @@ export class CompletedRequests extends LogController {
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     // Fastify builds `routeOptions` anew on each read: read once for every observer.
     const { url, config } = request.routeOptions;
-    const completed: CompletedRequest = { request, reply, route: url, ops: config?.ops === true };
+    const completed: CompletedRequest = { request, reply, route: url, ops: config?.ops === true, config: url === undefined ? undefined : config };
     for (const observe of this.#observers) observe(completed);
   }
 }

@@ -19,6 +19,10 @@ import { authorize, authorizeListing, secretKeyFor, verifyRequestSignature } fro
  * 3. **validate**: the domain's rules on everything else: list options, body fields, message
  *    rules (400, 413).
  * 4. **run**.
+ *
+ * Routes build their steps per request and write them as methods (`parse() {…}`), not arrow
+ * properties: under `npm start`'s tsx (esbuild `keepNames`) each named arrow costs a
+ * `defineProperty` every time it is made.
  */
 export interface RouteSteps<TParsed extends Parsed, TCommand, TResult> {
   parse(): TParsed;

@@ -90,13 +90,17 @@ export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
 
   app.get(SUBSCRIBE_PATH, { schema, config: { service: 'subscribe' } }, (request, reply) =>
     inOrder(context, request, {
-      parse: () => {
+      parse() {
         const keyset = keysetOf(context, request.params);
         return { keyset, channels: parseChannelList(rawParams(request).channels, keyset.limits.maxIdLength) };
       },
-      auth: ({ channels }) => needs(...subscribeNeeds(channels)),
-      validate: ({ keyset, channels }) => ({ subKey: keyset.subscribeKey, ...validateSubscribe(request.query, channels, keyset.limits.maxIdLength, filters) }),
-      run: (query) => {
+      auth({ channels }) {
+        return needs(...subscribeNeeds(channels));
+      },
+      validate({ keyset, channels }) {
+        return { subKey: keyset.subscribeKey, ...validateSubscribe(request.query, channels, keyset.limits.maxIdLength, filters) };
+      },
+      run(query) {
         void reply.type(JS_TYPE);
         return held(context, reply, query);
       },

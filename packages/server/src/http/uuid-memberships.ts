@@ -15,23 +15,37 @@ export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
 
   app.get('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.list, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'uuid'),
-      auth: ({ id }) => needs(need('get', 'uuid', id)),
-      validate: ({ keyset, id }) => parseListCommand(request.query, keyset, 'memberships', id),
-      run: (command) => context.objects.listMemberships('uuid', command),
+      parse() {
+        return parseObjectPath(context, request.params, 'uuid');
+      },
+      auth({ id }) {
+        return needs(need('get', 'uuid', id));
+      },
+      validate({ keyset, id }) {
+        return parseListCommand(request.query, keyset, 'memberships', id);
+      },
+      run(command) {
+        return context.objects.listMemberships('uuid', command);
+      },
     }),
   );
 
   app.patch('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.patch, config, bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the channels joined, which auth must check: it is read in the parse step.
-      parse: () => {
+      parse() {
         const path = parseObjectPath(context, request.params, 'uuid');
         return { ...path, body: parseMembershipBody('channel', request.body, path.keyset.limits) };
       },
-      auth: ({ id, body }) => needs(...membershipNeeds(id, body)),
-      validate: ({ keyset, id }) => parseListCommand(request.query, keyset, 'memberships', id),
-      run: (command, { keyset, id, body }) => context.objects.patchMemberships('uuid', keyset, id, body, customMerge(request), command),
+      auth({ id, body }) {
+        return needs(...membershipNeeds(id, body));
+      },
+      validate({ keyset, id }) {
+        return parseListCommand(request.query, keyset, 'memberships', id);
+      },
+      run(command, { keyset, id, body }) {
+        return context.objects.patchMemberships('uuid', keyset, id, body, customMerge(request), command);
+      },
     }),
   );
 };

@@ -42,40 +42,72 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
 
   app.get('/v2/objects/:subKey/uuids', { schema: schemas.list, config }, (request) =>
     inOrder(context, request, {
-      parse: () => ({ keyset: keysetOf(context, request.params) }),
-      auth: () => listing('uuid'),
-      validate: ({ keyset }) => parseListCommand(request.query, keyset, 'uuids'),
-      run: (command) => context.objects.list('uuid', command),
+      parse() {
+        return { keyset: keysetOf(context, request.params) };
+      },
+      auth() {
+        return listing('uuid');
+      },
+      validate({ keyset }) {
+        return parseListCommand(request.query, keyset, 'uuids');
+      },
+      run(command) {
+        return context.objects.list('uuid', command);
+      },
     }),
   );
 
   app.get('/v2/objects/:subKey/uuids/:id', { schema: schemas.get, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'uuid'),
-      auth: ({ id }) => needs(need('get', 'uuid', id)),
-      validate: () => objectFields(request.query),
-      run: async (fields, { keyset, id }) => ({ status: 200, data: await context.objects.get('uuid', keyset, id, fields) }),
+      parse() {
+        return parseObjectPath(context, request.params, 'uuid');
+      },
+      auth({ id }) {
+        return needs(need('get', 'uuid', id));
+      },
+      validate() {
+        return objectFields(request.query);
+      },
+      async run(fields, { keyset, id }) {
+        return { status: 200, data: await context.objects.get('uuid', keyset, id, fields) };
+      },
     }),
   );
 
   app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config, bodyLimit: objectBodyLimit(context) }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'uuid'),
-      auth: ({ id }) => needs(need('update', 'uuid', id)),
-      validate: ({ keyset }) => ({ patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) }),
-      run: async ({ patch, fields }, { keyset, id }) => ({
-        status: 200,
-        data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields),
-      }),
+      parse() {
+        return parseObjectPath(context, request.params, 'uuid');
+      },
+      auth({ id }) {
+        return needs(need('update', 'uuid', id));
+      },
+      validate({ keyset }) {
+        return { patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) };
+      },
+      async run({ patch, fields }, { keyset, id }) {
+        return {
+          status: 200,
+          data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields),
+        };
+      },
     }),
   );
 
   app.delete('/v2/objects/:subKey/uuids/:id', { schema: schemas.remove, config }, (request) =>
     inOrder(context, request, {
-      parse: () => parseObjectPath(context, request.params, 'uuid'),
-      auth: ({ id }) => needs(need('delete', 'uuid', id)),
-      validate: () => ifMatch(request),
-      run: async (eTag, { keyset, id }) => ({ status: 200, data: await context.objects.remove('uuid', keyset, id, eTag) }),
+      parse() {
+        return parseObjectPath(context, request.params, 'uuid');
+      },
+      auth({ id }) {
+        return needs(need('delete', 'uuid', id));
+      },
+      validate() {
+        return ifMatch(request);
+      },
+      async run(eTag, { keyset, id }) {
+        return { status: 200, data: await context.objects.remove('uuid', keyset, id, eTag) };
+      },
     }),
   );
 };

@@ -34,6 +34,14 @@ export interface Keyset {
   /** uuid events also go to every channel the user is a member of. */
   userEventsToMemberChannels: boolean;
   limits: KeysetLimits;
+  /** Overrides the node's `--rate-limit-per-client` / `--rate-limit-per-keyset` for this keyset (`0`: no limit). */
+  rateLimit?: KeysetRateLimit;
+}
+
+/** Requests per rate-limit window (`--rate-limit-window`): from one client, and from all clients together. */
+export interface KeysetRateLimit {
+  perClient?: number;
+  perKeyset?: number;
 }
 
 export const DEFAULT_LIMITS: KeysetLimits = {

@@ -18,11 +18,17 @@ export interface ObjectEvent {
 /** Where committed changes are announced; the real-time layer implements it. */
 export interface ObjectEventSink {
   /**
-   * Hands the events of one committed change to the event bus; resolves once the bus has taken
-   * them, so a write answered after it has its events on their way. Never rejects: the change is
-   * committed whatever happens here, so the sink reports a failed hand-off itself.
+   * Hands the events of one committed change to the event bus; resolves `true` once the bus has
+   * taken them, so a write answered after it has its events on their way, and `false` when it
+   * could not. Never rejects: the change is committed whatever happens here, so the sink reports
+   * a failed hand-off itself (the events wait in the outbox for its relay).
+   *
+   * @param id the change's outbox key: a bus that dedupes (NATS JetStream) drops a second copy of
+   * the events under the same id, should the relay hand them over again.
    */
-  publish(subKey: string, events: ObjectEvent[]): Promise<void>;
+  publish(subKey: string, events: ObjectEvent[], id?: string): Promise<boolean>;
+  /** The same hand-off for the outbox relay: rejects when the bus cannot take the events, and reports nothing. */
+  relay(subKey: string, events: ObjectEvent[], id: string): Promise<void>;
 }
 
 const event = (kind: ObjectEvent['payload']['event'], type: ObjectEvent['payload']['type'], data: Record<string, unknown>) =>

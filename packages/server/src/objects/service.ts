@@ -1,10 +1,11 @@
 import type { Keyset } from '../model/keyset.ts';
 import { notFound } from '../errors.ts';
 import { encodeCursor } from '../query/cursor.ts';
-import type { ListPage, ListQuery, MembershipSide, Store } from '../store/store.ts';
+import type { ListPage, ListQuery, MembershipSide, OutboxRecord, Store } from '../store/store.ts';
 import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
-import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEventSink } from './events.ts';
+import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEvent } from './events.ts';
 import { membershipBatch } from './membership-rules.ts';
+import type { Outbox } from './outbox.ts';
 import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from '../model/records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
@@ -37,16 +38,45 @@ function envelope<T>(page: ListPage<T>, command: ListCommand, toWire: (row: T) =
 const sentFields = (patch: object) => Object.keys(patch);
 
 /**
+ * The events one write announces, as its transaction last computed them (a transaction that
+ * runs again computes them again), and their outbox record.
+ */
+class Announcement {
+  events: ObjectEvent[] = [];
+  record: OutboxRecord | undefined;
+  readonly #outbox: Outbox;
+  readonly #subKey: string;
+
+  constructor(outbox: Outbox, subKey: string) {
+    this.#outbox = outbox;
+    this.#subKey = subKey;
+  }
+
+  /** What the store's `Announce` returns. */
+  of(events: ObjectEvent[]): OutboxRecord | undefined {
+    this.events = events;
+    this.record = this.#outbox.record(this.#subKey, events);
+    return this.record;
+  }
+
+  /** After the commit: the events to the bus (the write's answer waits for it; it never fails). */
+  async handOff(): Promise<void> {
+    if (this.record) await this.#outbox.handOff(this.#subKey, this.events, this.record.key);
+  }
+}
+
+/**
  * The App Context operations: apply the domain rules through the store, shape the answer,
- * and announce what changed.
+ * and announce what changed: each change's events are recorded in its transaction (the outbox)
+ * and handed to the event bus after the commit.
  */
 export class ObjectsService {
   readonly #store: Store;
-  readonly #events: ObjectEventSink;
+  readonly #outbox: Outbox;
 
-  constructor(store: Store, events: ObjectEventSink) {
+  constructor(store: Store, outbox: Outbox) {
     this.#store = store;
-    this.#events = events;
+    this.#outbox = outbox;
   }
 
   #objects(kind: ObjectKind) {
@@ -78,27 +108,29 @@ export class ObjectsService {
     include: ObjectFields,
   ): Promise<Record<string, unknown>> {
     const write = { ...rules, limits: keyset.limits };
+    const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
+    const announce = (outcome: { record: UuidRecord | ChannelRecord; memberOf: string[] }) =>
+      announcement.of(objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
     // The route parsed `patch` for this same `kind`.
     const outcome =
       kind === 'uuid'
-        ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write))
-        : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write));
-    if (outcome.changed) await this.#events.publish(keyset.subscribeKey, objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
+        ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write), announce)
+        : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write), announce);
+    if (outcome.changed) await announcement.handOff();
     return this.#toWire(kind, include)(outcome.record);
   }
 
   async remove(kind: ObjectKind, keyset: Keyset, id: string, ifMatch: string | undefined): Promise<null> {
+    const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
     const removal = await this.#objects(kind).remove(keyset.subscribeKey, id, {
       check: (current) => checkPrecondition(kind, 'delete', current, ifMatch),
       cascade: keyset.referentialIntegrity,
+      announce: (outcome) => {
+        const cascaded = outcome.cascaded.map((record) => ({ kind: 'delete' as const, record }));
+        return announcement.of([...objectDeleteEvents(keyset, kind, id, outcome.memberOf), ...membershipEvents(keyset, cascaded, () => [])]);
+      },
     });
-    if (removal.removed) {
-      const cascaded = removal.cascaded.map((record) => ({ kind: 'delete' as const, record }));
-      await this.#events.publish(keyset.subscribeKey, [
-        ...objectDeleteEvents(keyset, kind, id, removal.memberOf),
-        ...membershipEvents(keyset, cascaded, () => []),
-      ]);
-    }
+    if (removal.removed) await announcement.handOff();
     return null;
   }
 
@@ -118,11 +150,12 @@ export class ObjectsService {
     command: ListCommand,
   ): Promise<ListEnvelope> {
     const fieldsByOther = new Map(body.set.map((item) => [item.otherId, sentFields(item.patch)]));
-    const changes = await this.#store.memberships.apply(membershipBatch({ side, ownerId, body, merge }, keyset));
-    await this.#events.publish(
-      keyset.subscribeKey,
-      membershipEvents(keyset, changes, (record) => fieldsByOther.get(side === 'uuid' ? record.channelId : record.uuidId) ?? []),
-    );
+    const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
+    const batch = membershipBatch({ side, ownerId, body, merge }, keyset);
+    batch.announce = (changes) =>
+      announcement.of(membershipEvents(keyset, changes, (record) => fieldsByOther.get(side === 'uuid' ? record.channelId : record.uuidId) ?? []));
+    const changes = await this.#store.memberships.apply(batch);
+    if (changes.length > 0) await announcement.handOff();
     return this.listMemberships(side, command);
   }
 }

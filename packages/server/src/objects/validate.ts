@@ -175,6 +175,21 @@ export function parseObjectPatch(kind: ObjectKind, body: unknown, limits: Keyset
   return checkFields(requireObjectBody(body), kind === 'uuid' ? UUID_FIELDS : CHANNEL_FIELDS, OBJECT_SCOPE[kind], limits) as UuidPatch | ChannelPatch;
 }
 
+/**
+ * The writable fields of a whole record given outside a request (a line of `roster import`), by
+ * the rules of a PATCH body; a problem is a 400 whose location is the bare field (`email`,
+ * `custom.score`) and whose message starts with it. Absent fields stay absent.
+ */
+export function parseRecordFields(
+  kind: ObjectKind | 'membership',
+  body: Record<string, unknown>,
+  limits: KeysetLimits,
+): UuidPatch | ChannelPatch | MembershipPatch {
+  const fields = kind === 'uuid' ? UUID_FIELDS : kind === 'channel' ? CHANNEL_FIELDS : MEMBERSHIP_FIELDS;
+  // checkFields gives `custom` an object and every other field a string or null
+  return checkFields(body, fields, { location: '', label: '' }, limits) as UuidPatch | ChannelPatch | MembershipPatch;
+}
+
 export interface MembershipItem {
   otherId: string;
   patch: MembershipPatch;

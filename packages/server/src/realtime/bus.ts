@@ -50,6 +50,20 @@ export interface BusMessage {
    * after a subscriber's timetoken, or has a gap that `replay` must fill.
    */
   prev?: string | undefined;
+  /**
+   * A stable id of the message, on App Context events from the outbox (sequencer.ts): a bus that
+   * dedupes stores a second message with the same id (the relay handing over events whose first
+   * hand-off did get through) only once. NATS does, within the stream's duplicate window (2
+   * minutes by default); the in-process bus carries it and ignores it.
+   */
+  id?: string | undefined;
+  /**
+   * An App Context event the outbox relay handed over late (its writer's hand-off failed, or the
+   * writer died): delivery logs it on every channel, not only on those subscribed to lately, as
+   * subscribers may come back for it after the delay (a restarted node has none yet). Only the
+   * in-process bus carries it; a network bus's own retention serves such subscribers (`replay`).
+   */
+  relayed?: true | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { LocalDelivery, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { Sequencer } from './sequencer.ts';
-import { TimetokenClock } from './timetoken.ts';
+import { TimetokenClock, wallClock } from './timetoken.ts';
 
 /** An in-process bus that writes down the interest its node declares. */
 class InterestRecordingBus implements EventBus {
@@ -97,5 +97,79 @@ describe('LocalDelivery: what the bus carries', () => {
     await bus.publish([sent]);
     const { answers } = poll(['a'], before);
     expect((JSON.parse(answers[0]!) as { m: unknown[] }).m).toHaveLength(1);
+  });
+});
+
+/**
+ * A bus with retention whose deliveries lag: it takes publishes at once (as JetStream acknowledges
+ * them) but hands them to the node only on `release`, as a network bus does some time later (NATS
+ * reconnecting, a loaded node). `replay` gives what it has handed over.
+ */
+class LaggingBus implements EventBus {
+  readonly #inner = new InProcessBus();
+  #waiting: BusMessage[] = [];
+  readonly #delivered: BusMessage[] = [];
+
+  publish(batch: readonly BusMessage[]): Promise<void> {
+    this.#waiting.push(...batch);
+    return Promise.resolve();
+  }
+
+  async release(): Promise<void> {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    this.#delivered.push(...batch);
+    await this.#inner.publish(batch);
+  }
+
+  attach(receive: BusReceiver): BusAttachment {
+    return this.#inner.attach(receive);
+  }
+
+  replay(subKey: string, channel: string, after: string) {
+    const messages = this.#delivered.filter((m) => m.subKey === subKey && m.channel === channel && BigInt(m.timetoken) > BigInt(after));
+    return Promise.resolve({ messages, more: false, complete: true });
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+describe('LocalDelivery: a bus that delivers late', () => {
+  it('answers an expired poll with a cursor no further than what the bus has delivered, so a message on its way is not passed', async () => {
+    const bus = new LaggingBus();
+    let now = 1_000;
+    const { delivery, clock, say, poll } = setUp(bus, () => now);
+    const start = clock.now();
+    await say('a', 'acknowledged, not yet delivered');
+    const first = poll(['a'], start);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the poll's catch-up finds nothing, and it is held
+    now += 11_000;
+    delivery.sweep(); // its hold ran out
+    const answer = JSON.parse(first.answers[0]!) as { t: { t: string }; m: unknown[] };
+    expect(answer.m).toEqual([]);
+    expect(BigInt(answer.t.t)).toBe(start); // not `now`, which is past the message
+    await bus.release();
+    const second = poll(['a'], BigInt(answer.t.t));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(second.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['acknowledged, not yet delivered']]);
+  });
+});
+
+describe('LocalDelivery: a handshake on a network bus', () => {
+  it('answers with a timetoken that a message another node stamps just after, with a clock a little behind, still follows', async () => {
+    const bus = new LaggingBus();
+    const { delivery, poll } = setUp(bus);
+    const handshake: string[] = [];
+    delivery.subscribe({ subKey: 'demo', channels: ['a'], after: undefined, filter: undefined }, (body) => handshake.push(body));
+    const cursor = BigInt((JSON.parse(handshake[0]!) as { t: { t: string } }).t.t);
+    // The other node's clock is 0.5 ms behind this one's: its message, published after the handshake, is stamped before it.
+    const behind = new Sequencer(new TimetokenClock(() => wallClock() - 5_000n), 2);
+    await bus.publish([behind.message('demo', 'a', { payload: 'after the handshake', meta: undefined, publisher: 'bob', customMessageType: undefined })]);
+    await bus.release();
+    const next = poll(['a'], cursor);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(next.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['after the handshake']]);
   });
 });

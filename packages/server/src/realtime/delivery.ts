@@ -15,6 +15,8 @@ import type { Timetoken, TimetokenClock } from './timetoken.ts';
 export type { HeldSubscribe } from './delivery-keyset.ts';
 export { CATCH_UP_PARSE_CHARS } from './delivery-collect.ts';
 
+/** How far a handshake's timetoken may lie behind the clock on a network bus (`#handshakeCursor`): 1 s, in timetoken units. */
+const HANDSHAKE_SLACK: Timetoken = 10_000_000n;
 /** A subscribe long-poll, validated. */
 export interface SubscribeQuery {
   subKey: string;
@@ -73,6 +75,8 @@ export class LocalDelivery {
   readonly #delivered: DeliveredCounter | undefined;
   /** With a bus that has `replay`: catches up subscribers whose timetoken the logs here do not reach back to. */
   readonly #catchUp: BusCatchUp | undefined;
+  /** The highest timetoken the bus has handed this node (`idleCursor`). */
+  #seen: Timetoken = 0n;
   #closed = false;
 
   /** Attaches to `bus` at once; `close` detaches. */
@@ -98,6 +102,8 @@ export class LocalDelivery {
     try {
       let space: KeysetChannels | undefined;
       for (const message of batch) {
+        const timetoken = BigInt(message.timetoken);
+        if (timetoken > this.#seen) this.#seen = timetoken;
         if (space?.subKey !== message.subKey) space = this.#space(message.subKey);
         this.#append(space, message, woken);
       }
@@ -122,7 +128,7 @@ export class LocalDelivery {
     const space = this.#space(query.subKey);
     space.recent.note(query.channels, this.#millis(), this.#options.maxRecentChannels);
     if (query.after === undefined) {
-      this.#send(answer, subscribeBody(now.toString(), this.#options.region));
+      this.#send(answer, subscribeBody(this.#handshakeCursor(now).toString(), this.#options.region));
       return undefined;
     }
     // A timetoken from the future (another clock, or a restart after the clock stepped back)
@@ -152,7 +158,7 @@ export class LocalDelivery {
     const found = this.#collector.collect(logs, { channels: held.channels, after: held.after, filter: held.filter, until });
     const late = this.#millis() >= held.deadline; // caught up after its hold time ran out
     if (found.envelopes.length > 0 || (found.unexamined && !found.starved) || until !== undefined || late) {
-      const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#clock.now());
+      const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#idleCursor(held.after));
       this.#count(found);
       this.#send(held.answer, subscribeBody(cursor.toString(), this.#options.region, found.envelopes));
       return undefined;
@@ -210,7 +216,7 @@ export class LocalDelivery {
     clearInterval(this.#sweep);
     for (const held of this.#polls.all()) {
       this.#polls.release(held);
-      this.#send(held.answer, subscribeBody(this.#clock.now().toString(), this.#options.region));
+      this.#send(held.answer, subscribeBody(this.#idleCursor(held.after).toString(), this.#options.region));
     }
     // Those still catching up keep their timetoken: they resume from it on another node.
     for (const held of this.#catchUp?.drain() ?? []) this.#send(held.answer, subscribeBody(held.after.toString(), this.#options.region));
@@ -249,8 +255,9 @@ export class LocalDelivery {
     // channel nobody here subscribed to lately, nobody can catch up on it, so it is not logged.
     // A published message, one channel a request, is always kept (`withTimetoken` catch-up).
     // Linked logs (a bus with replay) keep what reaches a channel they have, to stay whole.
+    // Events the outbox relay hands over late are kept too: their subscribers may come back for them (bus.ts, `relayed`).
     const linked = this.#catchUp !== undefined && space.logs.has(channel);
-    if (!message.subject && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
+    if (!message.subject && !message.relayed && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
     const entry = this.#logs.append(space, message, timetoken);
     if (!entry) return;
     if (message.subject) this.#verdicts.note(entry, message.subject);
@@ -281,9 +288,42 @@ export class LocalDelivery {
       return;
     }
     this.#polls.release(held);
-    const cursor = found.cursor ?? (found.starved ? held.after : this.#clock.now());
+    const cursor = found.cursor ?? (found.starved ? held.after : this.#idleCursor(held.after));
     this.#count(found);
     this.#send(held.answer, subscribeBody(cursor.toString(), this.#options.region, found.envelopes));
+  }
+
+  /**
+   * The cursor of an answer that carries nothing, for a poll waiting after `after`. In one
+   * process the bus hands over every message as it is published, so the clock's `now` is past
+   * everything there is. Over a network bus, messages reach this node some time after they were
+   * acknowledged (and after they got their timetokens): a cursor of `now` would pass the ones on
+   * their way, and the client, polling on from it, would never get them. The cursor then goes no
+   * further than the newest timetoken the bus has handed over here (nor back from `after`): while
+   * the feed lags (NATS reconnecting), clients keep their timetoken and get everything once it
+   * catches up.
+   */
+  #idleCursor(after: Timetoken): Timetoken {
+    const now = this.#clock.now();
+    if (this.#catchUp === undefined) return now;
+    const reached = this.#seen < now ? this.#seen : now;
+    return reached > after ? reached : after;
+  }
+
+  /**
+   * The timetoken a handshake answers with. In one process it is `now`: every message published
+   * later gets a greater one. Over a network bus another node stamps its messages with its own
+   * clock, which may be a little behind this one (and its messages reach this node later), so a
+   * message published just after the handshake could get a lower timetoken and be passed over.
+   * The cursor is then the newest timetoken the bus has handed over here, but no older than
+   * `HANDSHAKE_SLACK`: nothing handed over here lies after it, and clocks skewed by less than
+   * the slack lose nothing.
+   */
+  #handshakeCursor(now: Timetoken): Timetoken {
+    if (this.#catchUp === undefined) return now;
+    const floor = now - HANDSHAKE_SLACK;
+    if (this.#seen < floor) return floor;
+    return this.#seen < now ? this.#seen : now;
   }
 
   #count(found: Found): void {

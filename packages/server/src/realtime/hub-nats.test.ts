@@ -89,6 +89,24 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     expect(contents(await live.answered)).toEqual([5]);
   });
 
+  it('stores events handed over again under the same outbox id once, from any node, and others as they come', async () => {
+    const options = place('dedupe');
+    const [a, b] = [await node(options), await node(options)];
+    const start = a.hub.now();
+    // Two channels: the event's payload is stored once and shared, and deduped too.
+    const event: ObjectEvent = { ...renamed('user-3', 'Dee'), channels: ['user-3', 'room-3'] };
+    expect(await a.hub.publish('demo', [event], 'change-1')).toBe(true);
+    await b.hub.relay('demo', [event], 'change-1'); // the relay of another node, the first hand-off having got through
+    await a.hub.relay('demo', [event], 'change-1');
+    await a.hub.relay('demo', [renamed('user-3', 'Eve')], 'change-2');
+    await settled();
+    for (const hub of [a.hub, b.hub]) {
+      const answer = await poll(hub, { channels: ['user-3', 'room-3'], after: start }).answered;
+      expect(contents(answer)).toEqual(['event:Dee', 'event:Dee', 'event:Eve']);
+      expect(answer.m.map((m) => m['c'])).toEqual(['user-3', 'room-3', 'user-3']);
+    }
+  });
+
   it('catches up App Context events on a channel this node did not log, merged in order with the channels it did', async () => {
     const options = place('events');
     const [a, b] = [await node(options), await node(options)];

@@ -404,11 +404,11 @@ describe('RealtimeHub: handing over to the bus', () => {
     expect(answered).toMatch(/^\d{17}$/);
   });
 
-  it('fails a publish the bus refuses', async () => {
+  it('fails a publish the bus cannot take with a 503', async () => {
     const bus = new InProcessBus();
     const hub = makeHub({}, undefined, undefined, bus);
     await bus.close();
-    await expect(say(hub, 'room', 'nowhere to go')).rejects.toThrow('closed');
+    await expect(say(hub, 'room', 'nowhere to go')).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
   });
 
   it('reports App Context events the bus refuses rather than failing the committed write', async () => {
@@ -417,7 +417,7 @@ describe('RealtimeHub: handing over to the bus', () => {
     const hub = new RealtimeHub({}, { bus, onEventsLost: (error) => lost.push(error) });
     hubs.push(hub);
     await bus.close();
-    await expect(hub.publish('demo', [uuidSet('alice', ['alice'])])).resolves.toBeUndefined();
+    await expect(hub.publish('demo', [uuidSet('alice', ['alice'])])).resolves.toBe(false);
     expect(lost).toHaveLength(1);
   });
 });

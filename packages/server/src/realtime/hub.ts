@@ -1,3 +1,4 @@
+import { isRosterError, RosterError } from '../errors.ts';
 import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
 import type { EventBus } from './bus.ts';
 import { LocalDelivery, type DeliveredCounter, type DeliveryStats, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
@@ -14,7 +15,7 @@ export interface HubParts {
   clock?: TimetokenClock | undefined;
   /** The wall clock in milliseconds, for hold deadlines. @default Date.now */
   millis?: (() => number) | undefined;
-  /** Told when App Context events could not be handed to the bus. @default logs it to `log` */
+  /** Told when App Context events could not be handed to the bus. @default logs it to `log` (a warning: the outbox keeps them) */
   onEventsLost?: (error: unknown) => void;
   /** Where the hub reports what goes wrong beyond any caller's reach. @default stderr */
   log?: Log | undefined;
@@ -22,7 +23,8 @@ export interface HubParts {
   delivered?: DeliveredCounter | undefined;
 }
 
-const reportTo = (log: Log) => (error: unknown) => log.error({ err: error }, 'App Context events were committed but not handed to the event bus');
+const reportTo = (log: Log) => (error: unknown) =>
+  log.warn({ err: error }, 'App Context events were committed but not handed to the event bus; they wait in the outbox for its relay');
 
 /**
  * A node's real-time layer: a `Sequencer` gives every envelope (App Context events from the
@@ -31,7 +33,7 @@ const reportTo = (log: Log) => (error: unknown) => log.error({ err: error }, 'Ap
  *
  * @example
  * const hub = new RealtimeHub({ holdSeconds: 30 });
- * const objects = new ObjectsService(store, hub); // App Context events flow into the hub
+ * const objects = new ObjectsService(store, new Outbox(store.outbox, hub)); // App Context events flow into the hub
  * await hub.publishMessage('demo', 'room', { payload: 'hi', meta: undefined, publisher: 'u1', customMessageType: undefined });
  */
 export class RealtimeHub implements ObjectEventSink {
@@ -57,23 +59,40 @@ export class RealtimeHub implements ObjectEventSink {
   }
 
   /**
-   * App Context events, called by the domain right after each committed change; resolves once
-   * the bus has taken them. It never rejects: the change is committed whatever happens here, so
-   * a failed hand-off is reported to `onEventsLost` rather than failing the write.
+   * App Context events, called by the domain right after each committed change; resolves `true`
+   * once the bus has taken them. It never rejects: the change is committed whatever happens here,
+   * so a failed hand-off is reported to `onEventsLost` and resolves `false` rather than failing
+   * the write (the outbox relay hands the events over later). `id` as `ObjectEventSink` says.
    */
-  async publish(subKey: string, events: ObjectEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  async publish(subKey: string, events: ObjectEvent[], id?: string): Promise<boolean> {
+    if (events.length === 0) return true;
     try {
-      await this.#bus.publish(this.#sequencer.events(subKey, events));
+      await this.#bus.publish(this.#sequencer.events(subKey, events, id));
+      return true;
     } catch (error) {
       this.#onEventsLost(error);
+      return false;
     }
   }
 
-  /** A published message; resolves with its timetoken once the bus has taken it, rejects when the bus cannot. */
+  /** App Context events the outbox relay hands over (each gets its timetoken now); rejects when the bus cannot take them. */
+  async relay(subKey: string, events: ObjectEvent[], id: string): Promise<void> {
+    if (events.length === 0) return;
+    const batch = this.#sequencer.events(subKey, events, id);
+    for (const message of batch) message.relayed = true;
+    await this.#bus.publish(batch);
+  }
+
+  /**
+   * A published message; resolves with its timetoken once the bus has taken it. Rejects with the
+   * bus's refusal, or a 503 (`BUS_UNAVAILABLE`) when the bus cannot be reached.
+   */
   async publishMessage(subKey: string, channel: string, message: MessageInput): Promise<string> {
     const sequenced = this.#sequencer.message(subKey, channel, message);
-    await this.#bus.publish([sequenced]);
+    await this.#bus.publish([sequenced]).catch((error: unknown) => {
+      if (isRosterError(error)) throw error;
+      throw new RosterError('BUS_UNAVAILABLE', 'The server cannot reach its event bus right now: the message was not published.');
+    });
     return sequenced.timetoken;
   }
 

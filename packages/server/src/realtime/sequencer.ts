@@ -44,15 +44,19 @@ export class Sequencer {
   /**
    * App Context events: one bus message per event and distinct channel, in order, each with its
    * own timetoken. The event's payload is rendered once and shared by the envelopes of all its
-   * channels (`EnvelopeParts`); each channel adds only its small head and tail.
+   * channels (`EnvelopeParts`); each channel adds only its small head and tail. With `id` (the
+   * change's outbox key) each message gets the id `<id>.<n>`, `n` its place in the batch, the
+   * same however often the same events are sequenced.
    */
-  events(subKey: string, events: readonly ObjectEvent[]): BusMessage[] {
+  events(subKey: string, events: readonly ObjectEvent[], id?: string): BusMessage[] {
     const batch: BusMessage[] = [];
     for (const event of events) {
       const payloadJson = JSON.stringify(event.payload);
       for (const channel of new Set(event.channels)) {
         const origin = this.#origin(subKey, channel);
-        batch.push({ subKey, channel, timetoken: origin.timetoken, envelope: appContextParts(origin, payloadJson) });
+        const message: BusMessage = { subKey, channel, timetoken: origin.timetoken, envelope: appContextParts(origin, payloadJson) };
+        if (id !== undefined) message.id = `${id}.${batch.length}`;
+        batch.push(message);
       }
     }
     return batch;

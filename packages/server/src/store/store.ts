@@ -16,6 +16,16 @@ export interface Store {
   readonly channels: ObjectStore<ChannelRecord>;
   readonly memberships: MembershipStore;
   readonly revocations: RevocationStore;
+  /** The events of committed changes not yet known to be on the event bus (see `OutboxStore`). */
+  readonly outbox: OutboxStore;
+  /**
+   * Bulk load for `roster import` and `roster migrate`: writes whole stored records (eTag and
+   * `updated` as given) in one transaction, bypassing the domain: no rules run and no events are
+   * emitted. A record identical to the stored one is left untouched (`unchanged`), so loading the
+   * same items twice changes nothing. With `dryRun` the transaction is rolled back: the outcomes
+   * say what would have happened. Returns one outcome per item, in order.
+   */
+  import(items: readonly StoredItem[], options?: { dryRun?: boolean }): Promise<ImportOutcome[]>;
   /** Resolves once the database has answered a trivial query; rejects with why it cannot (for `GET /ready`). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,8 +37,12 @@ export type Decision<T> = { kind: 'write'; record: T } | { kind: 'unchanged' };
 export interface ObjectStore<T extends UuidRecord | ChannelRecord> {
   get(subKey: string, id: string): Promise<T | undefined>;
   list(query: ListQuery): Promise<ListPage<T>>;
-  /** Upserts through `decide(current)`; may throw (a 412, say) to abort with nothing written. */
-  write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>>;
+  /**
+   * Upserts through `decide(current)`; may throw (a 412, say) to abort with nothing written. When
+   * the record changed, `announce` is called inside the transaction and what it returns is
+   * recorded in the outbox with the change.
+   */
+  write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>>;
   /**
    * Deletes after `check(current)` passes; with `cascade` its memberships go too. Returns what
    * was there (undefined when nothing was) and the memberships deleted with it.
@@ -46,6 +60,8 @@ export interface ObjectWrite<T> {
 export interface RemoveOptions<T> {
   check: (current: T | undefined) => void;
   cascade: boolean;
+  /** Called inside the transaction when something was removed; what it returns is recorded in the outbox with the removal. */
+  announce?: Announce<ObjectRemoval<T>> | undefined;
 }
 
 export interface ObjectRemoval<T> {
@@ -81,6 +97,11 @@ export interface MembershipBatch {
    * it; throwing rolls the whole batch back. Batches that add none are not counted.
    */
   checkCounts?: (counts: MembershipCounts) => void;
+  /**
+   * Called inside the transaction, after `checkCounts`, when the batch changed any membership;
+   * what it returns is recorded in the outbox with the changes.
+   */
+  announce?: Announce<MembershipChange[]> | undefined;
 }
 
 export interface MembershipSetItem {
@@ -136,9 +157,90 @@ export interface ListPage<T> {
   hasPrevious: boolean;
 }
 
+/**
+ * The events of one change, as the outbox keeps them: recorded in the transaction of the change,
+ * deleted once the event bus has them. So a crash between the commit and the hand-off to the bus
+ * delays the events (the relay hands them over later) and never drops them.
+ */
+export interface OutboxRecord {
+  /** Unique, chosen by the caller: the events' id on the bus, which a bus that dedupes (NATS) drops a second copy by. */
+  key: string;
+  subKey: string;
+  /** The events as JSON text; the store does not read it. */
+  events: string;
+}
+
+/**
+ * What a write records in the outbox: called with the write's outcome inside its transaction,
+ * it returns the record of the events the change announces, or `undefined` when it announces
+ * none. A transaction that runs again (a lost race on PostgreSQL) calls it again.
+ */
+export type Announce<O> = (outcome: O) => OutboxRecord | undefined;
+
+/** What `OutboxStore.relay` asks of a relay run. */
+export interface RelayRequest {
+  /** Only records at least this old, in milliseconds (by the database's clock). */
+  olderThanMs: number;
+  /** At most this many records. */
+  limit: number;
+}
+
+/**
+ * The outbox: records of events written with their changes, waiting for the event bus. The
+ * writer deletes its record once the bus took the events (`remove`); a record whose writer died
+ * or could not reach the bus is handed over by a relay (`relay`) on any node.
+ */
+export interface OutboxStore {
+  /** Deletes the records with these keys; keys not there are ignored. */
+  remove(keys: readonly string[]): Promise<void>;
+  /**
+   * Hands the records `request` selects to `deliver`, oldest first, and deletes those whose keys
+   * it resolves with. On a database shared by nodes each record is claimed until `deliver`
+   * settles, so two relays running at once (on one node or several) never get the same record.
+   * When `deliver` rejects nothing is deleted. Resolves with how many records `deliver` was given
+   * (0: none was old enough).
+   */
+  relay(request: RelayRequest, deliver: (records: OutboxRecord[]) => Promise<readonly string[]>): Promise<number>;
+}
+
 /** Revoked Access Manager tokens, by subscribe key and the token's signature. */
 export interface RevocationStore {
   isRevoked(subKey: string, signature: Buffer): Promise<boolean>;
   /** `expiresAt` (unix seconds) is when the token lapses anyway; the entry may be dropped after it. */
   revoke(subKey: string, signature: Buffer, expiresAt: number): Promise<void>;
+}
+
+/** A revoked token as stored: its signature and when it lapses anyway (unix seconds). */
+export interface RevokedToken {
+  signature: Buffer;
+  expiresAt: number;
+}
+
+/** The kinds of stored records, in the order a keyset's records are exported and copied. */
+export const STORED_KINDS = ['user', 'channel', 'membership', 'revocation'] as const;
+export type StoredKind = (typeof STORED_KINDS)[number];
+
+/** One stored record of any kind with its keyset (subscribe key): what `Store.import` takes and snapshots hand out. */
+export type StoredItem =
+  | { kind: 'user'; subKey: string; record: UuidRecord }
+  | { kind: 'channel'; subKey: string; record: ChannelRecord }
+  | { kind: 'membership'; subKey: string; record: MembershipRecord }
+  | { kind: 'revocation'; subKey: string; record: RevokedToken };
+
+/** What `Store.import` did with one item. */
+export type ImportOutcome = 'created' | 'updated' | 'unchanged';
+
+/**
+ * A consistent, read-only view of a whole database (every keyset), for `roster export` and
+ * `roster migrate`: counts and items are read in one snapshot while nodes may keep writing.
+ */
+export interface StoreSnapshot {
+  /** The keysets holding any record, in code point order. */
+  keysets(): Promise<string[]>;
+  /** How many records of `kind` keyset `subKey` holds. */
+  count(subKey: string, kind: StoredKind): Promise<number>;
+  /** The records of `kind` in keyset `subKey` by id (memberships: user id, channel id) in code point order, in pages of at most `pageSize`. */
+  pages(subKey: string, kind: StoredKind, pageSize: number): AsyncIterable<StoredItem[]>;
+  /** Ends the snapshot; the database is untouched. */
+  close(): Promise<void>;
 }

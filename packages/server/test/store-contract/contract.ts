@@ -7,7 +7,7 @@ import type { Cursor } from '../../src/query/cursor.ts';
 import type { Resource } from '../../src/query/fields.ts';
 import { parseFilter } from '../../src/query/filter/parser.ts';
 import { parseSort } from '../../src/query/sort.ts';
-import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, Store } from '../../src/store/store.ts';
+import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, OutboxRecord, Store } from '../../src/store/store.ts';
 import { collationContract } from './collation.ts';
 import { likeContract } from './like.ts';
 import { restartContract, type RestartOptions } from './restart.ts';
@@ -304,6 +304,121 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
       ]);
       const filtered = await store.memberships.list(query('memberships', { ownerId: 'alice', filter: 'channel.name LIKE "*ET*" || type == "x"' }));
       expect(filtered.rows.map((r) => r.channelId)).toEqual(['c1']);
+    });
+    describe('outbox', () => {
+      let made = 0;
+      /** An `Announce` recording one event under a new key, and the keys it recorded (the last call's last). */
+      const announcing = () => {
+        const keys: string[] = [];
+        const announce = (outcome: unknown): OutboxRecord => {
+          const key = `key-${++made}`;
+          keys.push(key);
+          return { key, subKey: SUB, events: JSON.stringify([{ made, outcome }]) };
+        };
+        return { announce, keys };
+      };
+      /** Every record `relay` hands over now (none deleted: `deliver` answers no key). */
+      const waiting = async () => {
+        const seen: OutboxRecord[] = [];
+        await store.outbox.relay({ olderThanMs: 0, limit: 1000 }, async (records) => {
+          seen.push(...records);
+          return [];
+        });
+        return seen;
+      };
+
+      it('records what a write announces in its transaction, and nothing for an unchanged write', async () => {
+        const first = announcing();
+        await store.uuids.write(SUB, 'alice', decideObject<UuidRecord>('uuid', 'alice', { name: 'Alice' }, rules), first.announce);
+        expect(first.keys).toHaveLength(1);
+        const unchanged = announcing();
+        await store.uuids.write(SUB, 'alice', decideObject<UuidRecord>('uuid', 'alice', { name: 'Alice' }, rules), unchanged.announce);
+        expect(unchanged.keys).toEqual([]);
+        const [record, ...others] = await waiting();
+        expect(others).toEqual([]);
+        expect(record).toMatchObject({ key: first.keys[0], subKey: SUB });
+        const [event] = JSON.parse(record!.events) as { outcome: { record: { id: string }; changed: boolean } }[];
+        expect(event!.outcome).toMatchObject({ record: { id: 'alice', name: 'Alice' }, changed: true, memberOf: [] });
+      });
+
+      it('records nothing when the change rolls back', async () => {
+        const refused = announcing();
+        const refuse = () => {
+          throw new Error('refused');
+        };
+        await expect(store.channels.write(SUB, 'room', refuse, refused.announce)).rejects.toThrow('refused');
+        const limited = { ...batch('channel', 'c1', { u1: {}, u2: {} }), checkCounts: refuse, announce: announcing().announce };
+        await expect(store.memberships.apply(limited)).rejects.toThrow('refused');
+        await setChannel('room', { name: 'Room' });
+        await expect(store.channels.remove(SUB, 'room', { check: refuse, cascade: true, announce: refused.announce })).rejects.toThrow('refused');
+        expect(await waiting()).toEqual([]);
+        expect(await store.channels.get(SUB, 'room')).toBeDefined();
+      });
+
+      it('records removals with their cascade and membership batches, once each, with what changed', async () => {
+        await store.memberships.apply(batch('uuid', 'alice', { c1: {}, c2: {} }));
+        const nothing = announcing();
+        await store.memberships.apply({ ...batch('uuid', 'alice', { c1: {} }), announce: nothing.announce });
+        expect(nothing.keys).toEqual([]);
+        const applied = announcing();
+        await store.memberships.apply({ ...batch('uuid', 'alice', { c3: {} }, ['c2']), announce: applied.announce });
+        await setUser('alice', { name: 'Alice' });
+        const removed = announcing();
+        await store.uuids.remove(SUB, 'alice', { check: () => {}, cascade: true, announce: removed.announce });
+        const absent = announcing();
+        await store.uuids.remove(SUB, 'alice', { check: () => {}, cascade: true, announce: absent.announce });
+        expect(absent.keys).toEqual([]);
+        const records = await waiting();
+        expect(records.map((record) => record.key)).toEqual([applied.keys.at(-1), removed.keys.at(-1)]);
+        const [changes, removal] = records.map((record) => (JSON.parse(record.events) as { outcome: unknown }[])[0]!.outcome) as [
+          { kind: string; record: { channelId: string } }[],
+          { removed: { id: string }; cascaded: { channelId: string }[] },
+        ];
+        expect(changes.map((change) => `${change.kind}:${change.record.channelId}`)).toEqual(['set:c3', 'delete:c2']);
+        expect(removal.removed.id).toBe('alice');
+        expect(removal.cascaded.map((membership) => membership.channelId).sort()).toEqual(['c1', 'c3']);
+      });
+
+      it('relays records oldest first, deletes those delivered, and keeps the others', async () => {
+        const written = announcing();
+        for (const id of ['u1', 'u2', 'u3', 'u4'])
+          await store.uuids.write(SUB, id, decideObject<UuidRecord>('uuid', id, { name: id }, rules), written.announce);
+        // Too young for a relay that waits a minute.
+        expect(await store.outbox.relay({ olderThanMs: 60_000, limit: 10 }, async () => expect.fail('nothing is old enough'))).toBe(0);
+        const given: string[][] = [];
+        const count = await store.outbox.relay({ olderThanMs: 0, limit: 3 }, async (records) => {
+          given.push(records.map((record) => record.key));
+          return [records[0]!.key, records[2]!.key];
+        });
+        expect(count).toBe(3);
+        expect(given).toEqual([written.keys.slice(0, 3)]);
+        expect((await waiting()).map((record) => record.key)).toEqual([written.keys[1], written.keys[3]]);
+        await expect(store.outbox.relay({ olderThanMs: 0, limit: 10 }, () => Promise.reject(new Error('bus down')))).rejects.toThrow('bus down');
+        expect((await waiting()).map((record) => record.key)).toEqual([written.keys[1], written.keys[3]]);
+        await store.outbox.remove([written.keys[1]!, 'no-such-key']);
+        expect((await waiting()).map((record) => record.key)).toEqual([written.keys[3]]);
+        await store.outbox.remove([]);
+      });
+
+      it('gives each record to one of several relays running at once', async () => {
+        const written = announcing();
+        for (let i = 0; i < 12; i++)
+          await store.channels.write(SUB, `c${i}`, decideObject<ChannelRecord>('channel', `c${i}`, { name: 'c' }, rules), written.announce);
+        await warm(store);
+        const given: string[] = [];
+        const relay = () =>
+          store.outbox.relay({ olderThanMs: 0, limit: 5 }, async (records) => {
+            given.push(...records.map((record) => record.key));
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            return records.map((record) => record.key);
+          });
+        await Promise.all([relay(), relay(), relay(), relay()]);
+        expect(new Set(given).size).toBe(given.length);
+        expect(given.length).toBeLessThanOrEqual(12);
+        while ((await relay()) > 0);
+        expect([...given].sort()).toEqual([...written.keys].sort());
+        expect(await waiting()).toEqual([]);
+      });
     });
     collationContract(() => store);
     likeContract(() => store);

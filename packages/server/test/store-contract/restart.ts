@@ -62,5 +62,21 @@ export function restartContract({ newDatabase, shared }: RestartOptions): void {
         await close([after!]);
       }
     });
+
+    it('keeps the outbox records of a store that closed before relaying them', async () => {
+      const database = await newDatabase();
+      const [before] = await open(database, 1);
+      const record = { key: 'left-behind', subKey: SUB, events: '[{"channels":["bob"]}]' };
+      await before!.uuids.write(SUB, 'bob', decideObject<UuidRecord>('uuid', 'bob', { name: 'Bob' }, rules), () => record);
+      await close([before!]);
+      const [after] = await open(database, 1);
+      const relayed: unknown[] = [];
+      await after!.outbox.relay({ olderThanMs: 0, limit: 10 }, async (records) => {
+        relayed.push(...records);
+        return records.map((r) => r.key);
+      });
+      expect(relayed).toEqual([record]);
+      expect(await after!.outbox.relay({ olderThanMs: 0, limit: 10 }, async () => [])).toBe(0);
+    });
   });
 }

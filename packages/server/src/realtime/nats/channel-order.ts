@@ -1,4 +1,4 @@
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { BoundedMap } from '../../bounded-map.ts';
 import type { BusMessage } from '../bus.ts';
@@ -124,12 +124,14 @@ export class ChannelOrder {
 
   /**
    * Stores an event's payload once, unconditionally (it is no channel's), for the envelopes that
-   * refer to it; resolves with its stream sequence.
+   * refer to it; resolves with its stream sequence (with `id`, JetStream's dedupe id: a payload
+   * stored before under it is not stored again, and its sequence is the answer).
    */
-  async storePayload(subject: string, payload: string): Promise<number> {
+  async storePayload(subject: string, payload: string, id?: string): Promise<number> {
     const h = headers();
     h.set(HEADERS.kind, 'p');
-    const ack = await this.#slots.run(() => this.#js.publish(subject, payload, { headers: h, timeout: this.#options.timeoutMs }));
+    const options = { headers: h, timeout: this.#options.timeoutMs, ...(id === undefined ? {} : { msgID: id }) };
+    const ack = await this.#slots.run(() => this.#js.publish(subject, payload, options));
     return ack.seq;
   }
 
@@ -161,8 +163,9 @@ export class ChannelOrder {
       const floor = tail.timetoken + 1n;
       if (BigInt(message.timetoken) < floor) restamp(message, checkedFloor(floor, message.channel));
       try {
-        const seq = await this.#publish(subject, message, tail, refSeq);
-        this.saw(subject, seq, BigInt(message.timetoken));
+        const ack = await this.#publish(subject, message, tail, refSeq);
+        // A duplicate (bus.ts, `id`) was stored before, with another timetoken: nothing new is on the channel.
+        if (!ack.duplicate) this.saw(subject, ack.seq, BigInt(message.timetoken));
         return;
       } catch (error) {
         if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) || attempt >= this.#options.attempts) throw error;
@@ -172,7 +175,7 @@ export class ChannelOrder {
     }
   }
 
-  async #publish(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<number> {
+  async #publish(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<PubAck> {
     const outgoing = encode(message, refSeq !== undefined);
     const h = headers();
     h.set(HEADERS.timetoken, message.timetoken);
@@ -183,9 +186,13 @@ export class ChannelOrder {
     if (message.prev !== undefined) h.set(HEADERS.prev, message.prev);
     if (outgoing.cut !== undefined) h.set(HEADERS.cut, outgoing.cut);
     if (refSeq !== undefined) h.set(HEADERS.ref, String(refSeq));
-    const options = { headers: h, timeout: this.#options.timeoutMs, expect: { lastSubjectSequence: tail.seq } };
-    const ack = await this.#slots.run(() => this.#js.publish(subject, outgoing.body, options));
-    return ack.seq;
+    const options = {
+      headers: h,
+      timeout: this.#options.timeoutMs,
+      expect: { lastSubjectSequence: tail.seq },
+      ...(message.id === undefined ? {} : { msgID: message.id }),
+    };
+    return this.#slots.run(() => this.#js.publish(subject, outgoing.body, options));
   }
 
   /**

@@ -60,6 +60,15 @@ export class Feed {
     this.#receivers.delete(receive);
   }
 
+  /**
+   * After the connection came back: a restarted server has lost the consumer, and the client
+   * would notice only after missed heartbeats (tens of seconds), so it is made again now, after
+   * the last message taken.
+   */
+  resume(): void {
+    this.#messages?.stop();
+  }
+
   /** Stops reading and removes the consumer from the server; what was not handed over yet is dropped. */
   async stop(): Promise<void> {
     this.#stopped = true;

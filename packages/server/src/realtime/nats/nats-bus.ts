@@ -154,6 +154,7 @@ export class NatsBus implements EventBus {
       } else if (status.type === 'reconnect') {
         this.#connected = true;
         onStatus(`reconnected to ${status.server}`);
+        this.#parts.feed.resume();
       }
     }
   }
@@ -236,7 +237,8 @@ export class NatsBus implements EventBus {
       if (typeof envelope !== 'string' && shared.has(envelope.payload)) {
         ref = refs.get(envelope.payload);
         if (!ref) {
-          ref = order.storePayload(subjects.payload(message.subKey, `${this.#node}${(++this.#payloadCount).toString(36)}`), envelope.payload);
+          const subject = subjects.payload(message.subKey, `${this.#node}${(++this.#payloadCount).toString(36)}`);
+          ref = order.storePayload(subject, envelope.payload, message.id === undefined ? undefined : `${message.id}.p`);
           ref.catch(() => {}); // its failure reaches the caller through the envelopes that wait for it
           refs.set(envelope.payload, ref);
         }

@@ -32,6 +32,9 @@ const bytes = {
   parse: (value: string): string => Buffer.from(value.slice(2), 'hex').toString('utf8'),
 };
 
+/** How long opening a connection may take before the request waiting on it fails (a 503). */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 export interface ConnectOptions {
   /** Connections in the pool (postgres.js's default is 10). */
   max?: number;
@@ -50,6 +53,10 @@ export function connect(url: string, options: ConnectOptions = {}): Database {
     onnotice: () => {},
     types: { rosterText: text, rosterBytes: bytes },
     connection: { application_name: 'roster' },
+    // While the server is down, requests must fail fast (503) and the pool come back within a
+    // second of it: postgres.js's own backoff grows to 20 s between attempts.
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
   }) as unknown as Database;
 }
 

@@ -1,10 +1,12 @@
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
-import type { Store } from '../store.ts';
+import type { ImportOutcome, Store, StoredItem } from '../store.ts';
 import { connect, type ConnectOptions, type Database } from './connection.ts';
 import { postgresBackend } from './executor.ts';
+import { importItems } from './import.ts';
 import { PostgresMembershipStore } from './membership-store.ts';
 import { migrate } from './migrate.ts';
 import { CHANNEL_TABLE, PostgresObjectStore, UUID_TABLE } from './object-store.ts';
+import { PostgresOutbox } from './outbox.ts';
 import { PostgresRevocations } from './revocations.ts';
 
 /**
@@ -45,6 +47,7 @@ export class PostgresStore implements Store {
   readonly channels: PostgresObjectStore<ChannelRecord>;
   readonly memberships: PostgresMembershipStore;
   readonly revocations: PostgresRevocations;
+  readonly outbox: PostgresOutbox;
   readonly #db: Database;
 
   private constructor(db: Database, listTimeout: number | undefined) {
@@ -54,6 +57,7 @@ export class PostgresStore implements Store {
     this.channels = new PostgresObjectStore(db, backend, CHANNEL_TABLE);
     this.memberships = new PostgresMembershipStore(db, backend);
     this.revocations = new PostgresRevocations(db);
+    this.outbox = new PostgresOutbox(db);
   }
 
   /**
@@ -69,6 +73,11 @@ export class PostgresStore implements Store {
       throw new PostgresOpenError(error);
     }
     return new PostgresStore(db, options.listTimeout);
+  }
+
+  /** Bulk load (import.ts): multi-row upserts in one transaction; nodes serving the database read the rows once it commits. */
+  async import(items: readonly StoredItem[], options: { dryRun?: boolean } = {}): Promise<ImportOutcome[]> {
+    return importItems(this.#db, items, options.dryRun === true);
   }
 
   async ping(): Promise<void> {

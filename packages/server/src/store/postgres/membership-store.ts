@@ -7,6 +7,7 @@ import type { ListPage, ListQuery, MembershipBatch, MembershipChange, Membership
 import { transaction, type Database, type Runner } from './connection.ts';
 import { boundedListPage } from './list-timeout.ts';
 import { lockObjects, type LockedObject } from './locks.ts';
+import { recordOutbox } from './outbox.ts';
 import { placeholders, storedShape } from './rows.ts';
 
 const shape = storedShape(MEMBERSHIP_RESOURCE);
@@ -89,6 +90,7 @@ export class PostgresMembershipStore implements MembershipStore {
     }
     await Promise.all(writes);
     if (added && batch.checkCounts) batch.checkCounts(await this.#counts(tx, batch.subKey, changes));
+    if (changes.length > 0) await recordOutbox(tx, batch.announce?.(changes));
     return changes;
   }
 

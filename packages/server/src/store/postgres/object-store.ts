@@ -3,10 +3,11 @@ import { CHANNEL_RESOURCE, UUID_RESOURCE, type ResourceDescriptor } from '../../
 import type { SqlBackend } from '../sql/executor.ts';
 import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
-import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
+import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import { transaction, type Database, type Runner } from './connection.ts';
 import { boundedListPage } from './list-timeout.ts';
 import { lockObjects } from './locks.ts';
+import { recordOutbox } from './outbox.ts';
 import { placeholders, storedShape, type StoredShape } from './rows.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
@@ -74,7 +75,7 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     return boundedListPage(this.#backend, query, this.#table.fromRow);
   }
 
-  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {
+  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
     return transaction(this.#db, async (tx): Promise<ObjectWrite<T>> => {
       const current = await this.#read(tx, this.#sql.lock, subKey, id);
       const decision = decide(current);
@@ -82,7 +83,9 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
       const values = this.#shape.values(decision.record);
       if (current) await tx.unsafe(this.#sql.update, [subKey, id, ...values], { prepare: true });
       else await tx.unsafe(this.#sql.insert, [subKey, ...values], { prepare: true });
-      return { record: decision.record, changed: true, memberOf: await this.#memberOf(tx, subKey, id) };
+      const outcome = { record: decision.record, changed: true, memberOf: await this.#memberOf(tx, subKey, id) };
+      await recordOutbox(tx, announce?.(outcome));
+      return outcome;
     });
   }
 
@@ -95,7 +98,9 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
       const memberOf = await this.#memberOf(tx, subKey, id);
       await tx.unsafe(this.#sql.delete, [subKey, id], { prepare: true });
       const cascaded = options.cascade ? await tx.unsafe(this.#sql.cascade, [subKey, id], { prepare: true }).values() : [];
-      return { removed: current, memberOf, cascaded: cascaded.map((row) => membershipFromValues(row as unknown as SqlValues)) };
+      const outcome = { removed: current, memberOf, cascaded: cascaded.map((row) => membershipFromValues(row as unknown as SqlValues)) };
+      await recordOutbox(tx, options.announce?.(outcome));
+      return outcome;
     });
   }
 }

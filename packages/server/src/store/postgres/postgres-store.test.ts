@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 let shared: TestDatabase | undefined;
-const TABLES = 'uuids, channels, memberships, revoked_tokens';
+const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox';
 
 runStoreContract({
   name: 'PostgreSQL',

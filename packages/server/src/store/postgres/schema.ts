@@ -128,4 +128,17 @@ CREATE TABLE roster_meta (
     name: 'LIKE in time linear in the text',
     sql: LIKE_FUNCTIONS_SQL,
   },
+  {
+    version: 5,
+    name: 'the outbox of App Context events',
+    sql: `
+CREATE TABLE outbox (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key text COLLATE "C" NOT NULL UNIQUE,
+  sub_key text COLLATE "C" NOT NULL,
+  events text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+`,
+  },
 ];

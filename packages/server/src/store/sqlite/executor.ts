@@ -2,6 +2,7 @@ import type { SqlBackend, SqlExecutor } from '../sql/executor.ts';
 import type { SqlValue, SqlValues } from '../sql/rows.ts';
 import type { Connection } from './connection.ts';
 import type { GroupCommit } from './group-commit.ts';
+import type { SqliteOutbox } from './outbox.ts';
 import type { StatementCache } from './statements.ts';
 import type { StoreObserver } from '../observer.ts';
 
@@ -32,4 +33,6 @@ export interface SqliteParts {
   sql: SqlBackend;
   /** Told of record-cache hits and misses (object-store.ts). */
   observer: StoreObserver;
+  /** Where writes record the events they announce, in their own transaction. */
+  outbox: SqliteOutbox;
 }

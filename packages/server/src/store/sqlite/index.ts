@@ -1,16 +1,18 @@
 import { STDERR_LOG, type Log } from '../../model/log.ts';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { UNOBSERVED, type StoreObserver } from '../observer.ts';
-import type { Store } from '../store.ts';
+import type { ImportOutcome, Store, StoredItem } from '../store.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
 import { sqliteDialect } from './dialect.ts';
 import { prepareDatabasePath } from './directory.ts';
 import { SqliteExecutor, type SqliteParts } from './executor.ts';
 import { GroupCommit } from './group-commit.ts';
+import { importItems } from './import.ts';
 import { DatabaseLock } from './lock.ts';
 import { SqliteMembershipStore } from './membership-store.ts';
 import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
+import { SqliteOutbox } from './outbox.ts';
 import { SqliteRevocations } from './revocations.ts';
 import { StatementCache } from './statements.ts';
 
@@ -34,11 +36,13 @@ export class SqliteStore implements Store {
   readonly channels: SqliteObjectStore<ChannelRecord>;
   readonly memberships: SqliteMembershipStore;
   readonly revocations: SqliteRevocations;
+  readonly outbox: SqliteOutbox;
   /** The open connection, for tests and tools that inspect the file; the stores above are the API. */
   readonly db: Connection;
 
   readonly #checkpointer: Checkpointer | undefined;
   readonly #lock: DatabaseLock | undefined;
+  readonly #parts: SqliteParts;
 
   constructor(options: SqliteStoreOptions) {
     const log = options.log ?? STDERR_LOG;
@@ -55,17 +59,31 @@ export class SqliteStore implements Store {
     }
     this.#checkpointer = options.path === ':memory:' ? undefined : new Checkpointer(this.db, options.path, log);
     const statements = new StatementCache(this.db);
+    const writes = new GroupCommit(this.db, observer);
+    this.outbox = new SqliteOutbox(this.db, writes);
     const parts: SqliteParts = {
       db: this.db,
       statements,
-      writes: new GroupCommit(this.db, observer),
+      writes,
       sql: { dialect: sqliteDialect, executor: new SqliteExecutor(statements) },
       observer,
+      outbox: this.outbox,
     };
     this.uuids = new SqliteObjectStore(parts, UUID_TABLE);
     this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE);
     this.memberships = new SqliteMembershipStore(parts);
     this.revocations = new SqliteRevocations(this.db);
+    this.#parts = parts;
+  }
+
+  /** Bulk load (import.ts); the record caches are dropped after it, as it wrote past them. */
+  async import(items: readonly StoredItem[], options: { dryRun?: boolean } = {}): Promise<ImportOutcome[]> {
+    try {
+      return await importItems(this.#parts, items, options.dryRun === true);
+    } finally {
+      this.uuids.forgetAll();
+      this.channels.forgetAll();
+    }
   }
 
   async ping(): Promise<void> {

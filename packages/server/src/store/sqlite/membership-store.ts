@@ -61,6 +61,7 @@ export class SqliteMembershipStore implements MembershipStore {
       changes.push({ kind: 'delete', record: current });
     }
     if (added) batch.checkCounts?.(this.#counts(batch.subKey, changes));
+    if (changes.length > 0) this.#parts.outbox.record(batch.announce?.(changes));
     return changes;
   }
 

@@ -4,7 +4,7 @@ import { listPage } from '../sql/page.ts';
 import { CHANNEL_RESOURCE, UUID_RESOURCE } from '../../model/resources.ts';
 import { channelFromValues, membershipFromValues, rowWriter, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
-import type { Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
+import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
@@ -97,17 +97,24 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     this.#cache.set(key, record ? Object.freeze(record) : null);
   }
 
+  /** Drops every cached record: after a bulk import (import.ts) wrote the table past `write` and `remove`. */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
+
   async list(query: ListQuery): Promise<ListPage<T>> {
     return listPage(this.#parts.sql, query, this.#table.fromRow);
   }
 
-  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>): Promise<ObjectWrite<T>> {
+  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
     const written = await this.#parts.writes.run((): ObjectWrite<T> => {
       const current = this.#get(subKey, id);
       const decision = decide(current);
       if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
       this.#store(subKey, current, decision.record);
-      return { record: decision.record, changed: true, memberOf: this.#memberOf(subKey, id) };
+      const outcome = { record: decision.record, changed: true, memberOf: this.#memberOf(subKey, id) };
+      this.#parts.outbox.record(announce?.(outcome));
+      return outcome;
     });
     if (written.changed) this.#refresh(`${subKey}\n${id}`, written.record);
     return written;
@@ -142,7 +149,9 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       const cascaded = options.cascade
         ? (this.#parts.statements.values(this.#sql.cascade).all(subKey, id) as SqlValues[]).map((row) => membershipFromValues(row))
         : [];
-      return { removed: current, memberOf, cascaded };
+      const outcome = { removed: current, memberOf, cascaded };
+      this.#parts.outbox.record(options.announce?.(outcome));
+      return outcome;
     });
     if (removal.removed) this.#refresh(`${subKey}\n${id}`, undefined);
     return removal;

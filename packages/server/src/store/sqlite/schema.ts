@@ -134,6 +134,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE ${META_TABLE} (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   INSERT INTO ${META_TABLE} (name, value) VALUES ('${COLLATION_ENTRY}', '${COLLATION_STAMP.replaceAll("'", "''")}');
   `,
+  // 4: the outbox: events recorded with their change until the event bus has them (outbox.ts).
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    sub_key TEXT NOT NULL,
+    events TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

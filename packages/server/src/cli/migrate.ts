@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { withoutPassword } from '../config/summary.ts';
+import { isPostgresUrl } from '../store/create.ts';
+import { PostgresStore } from '../store/postgres/index.ts';
+import { openSqliteSnapshot } from '../store/sqlite/snapshot.ts';
+import { copySnapshot, countOf } from '../transfer/snapshot-copy.ts';
+import { tallyLines, totalOf } from '../transfer/tally.ts';
+import { startProgress } from './progress.ts';
+
+interface MigrateOptions {
+  from: string;
+  to: string;
+}
+
+/**
+ * `roster migrate --from ./data/roster.db --to postgres://…`: copies a SQLite database (users,
+ * channels, memberships, revoked tokens of every keyset) into PostgreSQL, after applying the
+ * schema migrations it lacks. The SQLite file is read as one consistent read-only snapshot (a
+ * node may still serve it; what it writes after the snapshot began is not copied). Idempotent:
+ * run again, it finds every record unchanged. Emits no events.
+ */
+export function registerMigrate(program: Command): void {
+  program
+    .command('migrate')
+    .description(
+      'copy a SQLite database (users, channels, memberships, revoked tokens) into PostgreSQL, idempotently: records already there as in the file are left alone',
+    )
+    .requiredOption('--from <file>', 'the SQLite database file of a node (read-only; the node may keep running)')
+    .requiredOption('--to <url>', 'the PostgreSQL database: postgres://user:password@host:port/database (its schema is migrated first)')
+    .action(async (options: MigrateOptions) => {
+      if (!isPostgresUrl(options.to)) throw new Error(`--to ${options.to}: expected a postgres:// or postgresql:// URL`);
+      const snapshot = openSqliteSnapshot(options.from);
+      const started = performance.now();
+      let tally;
+      try {
+        const store = await PostgresStore.open(options.to);
+        try {
+          const keysets = await snapshot.keysets();
+          const total = await countOf(snapshot, keysets, ['user', 'channel', 'membership', 'revocation']);
+          const progress = startProgress('copied', total, true);
+          tally = await copySnapshot(snapshot, keysets, store, (records) => progress.update(records, records));
+          progress.stop();
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await snapshot.close();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const records = totalOf(tally);
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      out(
+        `copied ${records} records from ${options.from} to ${withoutPassword(options.to)} in ${seconds.toFixed(1)} s (${Math.round(records / Math.max(seconds, 0.001))} records/s)`,
+      );
+      for (const line of tallyLines(tally)) out(line);
+    });
+}
