@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { natsUnavailable as natsUnavailableAt } from '@roster/testing/nats';
 import postgres from 'postgres';
 
 export const POSTGRES_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,21 +34,7 @@ export async function postgresUnavailable(): Promise<string | undefined> {
 }
 
 /** Why NATS JetStream cannot be used here, in one line, or undefined when it answers. */
-export async function natsUnavailable(): Promise<string | undefined> {
-  try {
-    const nc = await connect({ servers: NATS_URL, timeout: 1000, reconnect: false });
-    try {
-      await jetstreamManager(nc);
-      return undefined;
-    } catch {
-      return `the NATS server at ${NATS_URL} has no JetStream (BENCH_NATS_URL)`;
-    } finally {
-      await nc.close();
-    }
-  } catch {
-    return `no NATS server at ${NATS_URL} (set BENCH_NATS_URL)`;
-  }
-}
+export const natsUnavailable = (): Promise<string | undefined> => natsUnavailableAt(NATS_URL, 'BENCH_NATS_URL');
 
 /** The first reason PostgreSQL or NATS cannot be used, or undefined when both can. */
 export async function servicesUnavailable(): Promise<string | undefined> {

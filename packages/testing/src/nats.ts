@@ -7,20 +7,23 @@ import { connect } from '@nats-io/transport-node';
  */
 export const NATS_URL = process.env['ROSTER_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
-/** Why the NATS tests cannot run here (one line for the test report), or `undefined` when JetStream answers at `NATS_URL`. */
-export async function natsUnavailable(): Promise<string | undefined> {
+/**
+ * Why NATS JetStream cannot be used at `url` (one line for a report, naming the variable that
+ * sets it), or `undefined` when JetStream answers there.
+ */
+export async function natsUnavailable(url = NATS_URL, variable = 'ROSTER_TEST_NATS_URL'): Promise<string | undefined> {
   try {
-    const nc = await connect({ servers: NATS_URL, timeout: 1000, reconnect: false });
+    const nc = await connect({ servers: url, timeout: 1000, reconnect: false });
     try {
       await jetstreamManager(nc);
       return undefined;
     } catch {
-      return `the NATS server at ${NATS_URL} has no JetStream`;
+      return `the NATS server at ${url} has no JetStream (${variable})`;
     } finally {
       await nc.close();
     }
   } catch {
-    return `no NATS server at ${NATS_URL} (set ROSTER_TEST_NATS_URL)`;
+    return `no NATS server at ${url} (set ${variable})`;
   }
 }
 

@@ -14,9 +14,6 @@ import type { Timetoken, TimetokenClock } from './timetoken.ts';
 
 export type { HeldSubscribe } from './delivery-keyset.ts';
 export { CATCH_UP_PARSE_CHARS } from './delivery-collect.ts';
-
-/** How far a handshake's timetoken may lie behind the clock on a network bus (`#handshakeCursor`): 1 s, in timetoken units. */
-const HANDSHAKE_SLACK: Timetoken = 10_000_000n;
 /** A subscribe long-poll, validated. */
 export interface SubscribeQuery {
   subKey: string;
@@ -128,7 +125,7 @@ export class LocalDelivery {
     const space = this.#space(query.subKey);
     space.recent.note(query.channels, this.#millis(), this.#options.maxRecentChannels);
     if (query.after === undefined) {
-      this.#send(answer, subscribeBody(this.#handshakeCursor(now).toString(), this.#options.region));
+      this.#send(answer, subscribeBody(now.toString(), this.#options.region));
       return undefined;
     }
     // A timetoken from the future (another clock, or a restart after the clock stepped back)
@@ -308,22 +305,6 @@ export class LocalDelivery {
     if (this.#catchUp === undefined) return now;
     const reached = this.#seen < now ? this.#seen : now;
     return reached > after ? reached : after;
-  }
-
-  /**
-   * The timetoken a handshake answers with. In one process it is `now`: every message published
-   * later gets a greater one. Over a network bus another node stamps its messages with its own
-   * clock, which may be a little behind this one (and its messages reach this node later), so a
-   * message published just after the handshake could get a lower timetoken and be passed over.
-   * The cursor is then the newest timetoken the bus has handed over here, but no older than
-   * `HANDSHAKE_SLACK`: nothing handed over here lies after it, and clocks skewed by less than
-   * the slack lose nothing.
-   */
-  #handshakeCursor(now: Timetoken): Timetoken {
-    if (this.#catchUp === undefined) return now;
-    const floor = now - HANDSHAKE_SLACK;
-    if (this.#seen < floor) return floor;
-    return this.#seen < now ? this.#seen : now;
   }
 
   #count(found: Found): void {

@@ -7,6 +7,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runBusContract } from '../../test/bus-contract/contract.ts';
+import { natsUnavailable } from '../../test/nats.ts';
 import type { BusMessage } from './bus.ts';
 import { createBus } from './create-bus.ts';
 import { appContextParts, envelopeText, messageEnvelope } from './envelope.ts';
@@ -20,24 +21,7 @@ import { MAX_LEAD, TimetokenClock, wallClock } from './timetoken.ts';
 const URL = process.env['ROSTER_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const NATS_SERVER = process.env['ROSTER_TEST_NATS_SERVER'] ?? '/usr/sbin/nats-server';
 
-/** Why the NATS tests cannot run here, or `undefined` when a JetStream server answers at `URL`. */
-async function unreachable(): Promise<string | undefined> {
-  try {
-    const nc = await connect({ servers: URL, timeout: 1000, reconnect: false });
-    try {
-      await jetstreamManager(nc);
-      return undefined;
-    } catch {
-      return `the NATS server at ${URL} has no JetStream`;
-    } finally {
-      await nc.close();
-    }
-  } catch {
-    return `no NATS server at ${URL} (set ROSTER_TEST_NATS_URL)`;
-  }
-}
-
-const skip = await unreachable();
+const skip = await natsUnavailable(URL);
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
 const streams = new Set<string>();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimetoken, TimetokenClock } from './timetoken.ts';
+import { parseTimetoken, TimetokenClock, wallClock } from './timetoken.ts';
 
 describe('TimetokenClock', () => {
   it('issues 17-digit timetokens close to the wall clock', () => {
@@ -65,5 +65,18 @@ describe('parseTimetoken', () => {
     expect(parseTimetoken('17379929965457610')).toBe(17379929965457610n);
     expect(parseTimetoken('1')).toBe(1n);
     for (const bad of ['', '-1', '1.5', '1e17', 'abc', '12345678901234567890']) expect(parseTimetoken(bad)).toBeUndefined();
+  });
+});
+
+describe('wallClock', () => {
+  it('reads the same millisecond as Date.now(), so nodes on one machine stamp alike (performance.timeOrigin alone is up to 1 ms off)', () => {
+    const off: string[] = [];
+    for (let sample = 0; sample < 5_000; sample++) {
+      const before = Date.now();
+      const millis = Number(wallClock() / 10_000n);
+      const after = Date.now();
+      if (millis < before || millis > after) off.push(`${millis} outside ${before}..${after}`);
+    }
+    expect(off).toEqual([]);
   });
 });

@@ -10,9 +10,33 @@ export const MAX_LEAD: Timetoken = 60n * 10_000_000n;
 /** Digits a client may send as `tt`; anything longer is not a timetoken. */
 const TIMETOKEN_TEXT = /^\d{1,19}$/;
 
-/** The wall clock in timetoken units. */
+/** How often the wall clock is set against `Date.now()` again, in ms of `performance.now()`. */
+const CALIBRATE_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * `Date.now()` minus `performance.now()`, taken the moment `Date.now()` moves on to its next
+ * millisecond: nodes on one machine then agree to a few microseconds, and across machines to
+ * their NTP. (`performance.timeOrigin` alone is up to a millisecond off, so a message another
+ * node stamped just after a handshake could get a timetoken before it.) Busy-waits at most 1 ms.
+ */
+function calibrate(): { offset: number; at: number } {
+  const start = Date.now();
+  let now = performance.now();
+  let date = start;
+  while (date === start) {
+    now = performance.now();
+    date = Date.now();
+  }
+  return { offset: date - now, at: now };
+}
+
+let calibration = calibrate();
+
+/** The wall clock in timetoken units (100 ns), with sub-millisecond precision from `performance.now()`. */
 export function wallClock(): Timetoken {
-  const millis = performance.timeOrigin + performance.now();
+  const now = performance.now();
+  if (now - calibration.at > CALIBRATE_EVERY_MS) calibration = calibrate();
+  const millis = calibration.offset + now;
   const whole = Math.floor(millis);
   return BigInt(whole) * 10_000n + BigInt(Math.floor((millis - whole) * 10_000));
 }
