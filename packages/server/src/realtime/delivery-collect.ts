@@ -25,6 +25,13 @@ export interface Wait {
    * cursor is this.
    */
   readonly until?: Timetoken | undefined;
+  /**
+   * Envelopes after it are not looked at yet (nor counted as unexamined): over a network bus, the
+   * newest timetoken the feed has handed this node. A catch-up replay can put a channel's
+   * envelopes in its log ahead of the feed while an older one of another channel is still on its
+   * way; a cursor past the ceiling would pass that one.
+   */
+  readonly ceiling?: Timetoken | undefined;
 }
 
 /** Where `collect` finds each channel's log. */
@@ -65,7 +72,10 @@ export class AnswerCollector {
     const found: Found = { envelopes: [], events: 0, cursor: undefined, unexamined: false, starved: false };
     const merge = this.#merge(logs, wait);
     if (merge) this.#take(merge, wait, found);
-    if (wait.until !== undefined && !found.unexamined) found.cursor = wait.until;
+    if (wait.until !== undefined && !found.unexamined) {
+      const end = wait.ceiling !== undefined && wait.ceiling < wait.until ? wait.ceiling : wait.until;
+      found.cursor = end > wait.after ? end : (found.cursor ?? wait.after);
+    }
     return found;
   }
 
@@ -75,6 +85,7 @@ export class AnswerCollector {
     const parsed = { chars: 0 };
     let chars = 0;
     for (let entry = merge.peek(); entry; entry = merge.peek()) {
+      if (wait.ceiling !== undefined && entry.timetoken > wait.ceiling) break;
       if (wait.until !== undefined && entry.timetoken > wait.until) break;
       const full = found.envelopes.length === maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS;
       const size = envelopeChars(entry.json);

@@ -46,7 +46,7 @@ function setUp(bus: EventBus = new InProcessBus(), millis: () => number = Date.n
     const query: SubscribeQuery = { subKey: 'demo', channels, after, filter: undefined };
     return { answers, held: delivery.subscribe(query, (body) => answers.push(body)) };
   };
-  return { delivery, clock, say, poll };
+  return { delivery, clock, sequencer, say, poll };
 }
 
 describe('LocalDelivery: interest', () => {
@@ -103,22 +103,23 @@ describe('LocalDelivery: what the bus carries', () => {
 /**
  * A bus with retention whose deliveries lag: it takes publishes at once (as JetStream acknowledges
  * them) but hands them to the node only on `release`, as a network bus does some time later (NATS
- * reconnecting, a loaded node). `replay` gives what it has handed over.
+ * reconnecting, a loaded node). `replay` reads what it has taken, handed over or not, as
+ * JetStream's replay reads the stream ahead of a node's feed.
  */
 class LaggingBus implements EventBus {
   readonly #inner = new InProcessBus();
   #waiting: BusMessage[] = [];
-  readonly #delivered: BusMessage[] = [];
+  readonly #taken: BusMessage[] = [];
 
   publish(batch: readonly BusMessage[]): Promise<void> {
     this.#waiting.push(...batch);
+    this.#taken.push(...batch);
     return Promise.resolve();
   }
 
   async release(): Promise<void> {
     const batch = this.#waiting;
     this.#waiting = [];
-    this.#delivered.push(...batch);
     await this.#inner.publish(batch);
   }
 
@@ -127,7 +128,7 @@ class LaggingBus implements EventBus {
   }
 
   replay(subKey: string, channel: string, after: string) {
-    const messages = this.#delivered.filter((m) => m.subKey === subKey && m.channel === channel && BigInt(m.timetoken) > BigInt(after));
+    const messages = this.#taken.filter((m) => m.subKey === subKey && m.channel === channel && BigInt(m.timetoken) > BigInt(after));
     return Promise.resolve({ messages, more: false, complete: true });
   }
 
@@ -154,5 +155,20 @@ describe('LocalDelivery: a bus that delivers late', () => {
     const second = poll(['a'], BigInt(answer.t.t));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(second.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['acknowledged, not yet delivered']]);
+  });
+
+  it('does not answer past a message still on its way, though a replay of another channel already shows a later one', async () => {
+    const bus = new LaggingBus();
+    const { clock, sequencer, say, poll } = setUp(bus);
+    const start = clock.now();
+    const onItsWay = sequencer.message('demo', 'y', { payload: 'first', meta: undefined, publisher: 'bob', customMessageType: undefined });
+    await say('x', 'second'); // later timetoken, but stored first
+    const { answers } = poll(['x', 'y'], start);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // its catch-up replays x ('second') and y (nothing yet)
+    expect(answers).toEqual([]); // the feed has handed over neither: a cursor past 'second' would pass 'first'
+    await bus.publish([onItsWay]);
+    await bus.release();
+    for (let tries = 0; answers.length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['first', 'second']]);
   });
 });

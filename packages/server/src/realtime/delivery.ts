@@ -72,8 +72,12 @@ export class LocalDelivery {
   readonly #delivered: DeliveredCounter | undefined;
   /** With a bus that has `replay`: catches up subscribers whose timetoken the logs here do not reach back to. */
   readonly #catchUp: BusCatchUp | undefined;
-  /** The highest timetoken the bus has handed this node (`idleCursor`). */
-  #seen: Timetoken = 0n;
+  /**
+   * The highest timetoken the bus has handed this node (`idleCursor`, `ceiling`); over a bus with
+   * replay it starts at the clock's time when the node attached: what was published before is in
+   * the bus's retention, and what lands after comes through the feed.
+   */
+  #seen: Timetoken;
   #closed = false;
 
   /** Attaches to `bus` at once; `close` detaches. */
@@ -86,6 +90,7 @@ export class LocalDelivery {
     this.#logs = new ChannelLogs(options, clocks.clock, this.#spaces, bus.replay !== undefined);
     this.#catchUp = bus.replay && new BusCatchUp(bus.replay.bind(bus), this.#logs, options.channelLogSize, this.#catchUpHooks(log));
     this.#collector = new AnswerCollector(options, this.#verdicts, this.#budget);
+    this.#seen = this.#catchUp ? clocks.clock.now() : 0n;
     this.#attachment = bus.attach((batch) => this.deliver(batch));
     this.#polls = new HeldPolls(this.#attachment);
     const every = Math.min(1000, Math.max(20, (options.holdSeconds * 1000) / 10));
@@ -152,7 +157,7 @@ export class LocalDelivery {
     const alone = replayed?.alone;
     const logs = alone?.size ? { get: (channel: string) => alone.get(channel) ?? space.logs.get(channel) } : space.logs;
     const until = replayed?.until;
-    const found = this.#collector.collect(logs, { channels: held.channels, after: held.after, filter: held.filter, until });
+    const found = this.#collector.collect(logs, { channels: held.channels, after: held.after, filter: held.filter, until, ceiling: this.#ceiling() });
     const late = this.#millis() >= held.deadline; // caught up after its hold time ran out
     if (found.envelopes.length > 0 || (found.unexamined && !found.starved) || until !== undefined || late) {
       const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#idleCursor(held.after));
@@ -256,7 +261,11 @@ export class LocalDelivery {
     const linked = this.#catchUp !== undefined && space.logs.has(channel);
     if (!message.subject && !message.relayed && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
     const entry = this.#logs.append(space, message, timetoken);
-    if (!entry) return;
+    if (!entry) {
+      // A redelivery of what a catch-up replay logged ahead of the feed: polls held below the ceiling may now take it.
+      if (this.#catchUp) for (const held of space.waiters.get(channel) ?? []) if (held.after < timetoken) woken.add(held);
+      return;
+    }
     if (message.subject) this.#verdicts.note(entry, message.subject);
     const waiting = space.waiters.get(channel);
     if (!waiting) return;
@@ -279,10 +288,14 @@ export class LocalDelivery {
       this.#catchUp.start(held);
       return;
     }
-    const found = this.#collector.collect(held.space.logs, held);
+    const found = this.#collector.collect(held.space.logs, { channels: held.channels, after: held.after, filter: held.filter, ceiling: this.#ceiling() });
     if (found.starved && !force) {
       this.#polls.starve(held);
       return;
+    }
+    if (found.envelopes.length === 0 && !found.unexamined && !force) {
+      if (found.cursor !== undefined) held.after = found.cursor; // all it looked at was filtered out
+      return; // nothing below the ceiling yet: it stays held
     }
     this.#polls.release(held);
     const cursor = found.cursor ?? (found.starved ? held.after : this.#idleCursor(held.after));
@@ -305,6 +318,11 @@ export class LocalDelivery {
     if (this.#catchUp === undefined) return now;
     const reached = this.#seen < now ? this.#seen : now;
     return reached > after ? reached : after;
+  }
+
+  /** Over a bus with replay, how far answers may read the logs: `#seen` (see `Wait.ceiling`). */
+  #ceiling(): Timetoken | undefined {
+    return this.#catchUp ? this.#seen : undefined;
   }
 
   #count(found: Found): void {

@@ -13,21 +13,42 @@ const TIMETOKEN_TEXT = /^\d{1,19}$/;
 /** How often the wall clock is set against `Date.now()` again, in ms of `performance.now()`. */
 const CALIBRATE_EVERY_MS = 10 * 60 * 1000;
 
+/** Ticks of `Date.now()` `calibrate` reads at most, looking for a narrow reading (each busy-waits up to 1 ms). */
+const CALIBRATE_TICKS = 20;
+/** A reading this narrow (ms) is taken at once. */
+const NARROW_MS = 0.01;
+
 /**
- * `Date.now()` minus `performance.now()`, taken the moment `Date.now()` moves on to its next
+ * `Date.now()` minus `performance.now()`, read where `Date.now()` moves on to its next
  * millisecond: nodes on one machine then agree to a few microseconds, and across machines to
  * their NTP. (`performance.timeOrigin` alone is up to a millisecond off, so a message another
- * node stamped just after a handshake could get a timetoken before it.) Busy-waits at most 1 ms.
+ * node stamped just after a handshake could get a timetoken before it.) The tick lies between the
+ * last read of the old millisecond and the first read of the new one; a process descheduled in
+ * between (a loaded machine) would be off by as long as it was away (tens of ms were seen), so it
+ * reads up to `CALIBRATE_TICKS` ticks and keeps the one read the most closely.
  */
 function calibrate(): { offset: number; at: number } {
-  const start = Date.now();
-  let now = performance.now();
-  let date = start;
-  while (date === start) {
-    now = performance.now();
-    date = Date.now();
+  let best = { offset: 0, width: Infinity, at: 0 };
+  let oldBefore = performance.now(); // a read of `date` happened after this
+  let date = Date.now();
+  for (let ticks = 0; best.width > NARROW_MS && ticks < CALIBRATE_TICKS; ticks++) {
+    let before: number;
+    let next: number;
+    let after: number;
+    for (;;) {
+      before = performance.now();
+      next = Date.now();
+      after = performance.now();
+      if (next !== date) break;
+      oldBefore = before;
+    }
+    // Date.now() was below `next` at a moment after `oldBefore` and reached it by `after`.
+    const width = after - oldBefore;
+    if (width < best.width) best = { offset: next - (oldBefore + after) / 2, width, at: after };
+    date = next;
+    oldBefore = before;
   }
-  return { offset: date - now, at: now };
+  return { offset: best.offset, at: best.at };
 }
 
 let calibration = calibrate();
