@@ -3,7 +3,7 @@
  *
  *   npm run bench                    full run; rewrites the results in docs/benchmarks.md
  *   npm run bench:smoke              seconds-long version for CI; writes nothing
- *   npm run bench -- --only http,sdk  some scenarios (http, pagination, realtime, sdk, cluster, metrics)
+ *   npm run bench -- --only http,sdk  some scenarios (http, pagination, history, realtime, sdk, cluster, metrics)
  *
  * Loopback only. Each server runs in its own process; autocannon drives them from this one.
  * The PostgreSQL + NATS rows and the cluster need PostgreSQL (BENCH_POSTGRES_URL) and NATS
@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { runCluster } from './cluster.ts';
+import { runHistory } from './history.ts';
 import { runHttpScenarios } from './http.ts';
 import { barChart, type Bar } from './lib/chart.ts';
 import { resultsMarkdown } from './lib/markdown.ts';
@@ -27,6 +28,7 @@ const SIZES = {
   full: {
     http: { seconds: 10, users: 10_000, connections: 50 },
     pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50 },
+    history: { messages: 1_000_000, seconds: 10, connections: 50, rounds: 2 },
     realtime: { subscribers: 1_000, rounds: 30, idle: 10_000 },
     sdk: { calls: 3_000 },
     cluster: { nodes: 3, seconds: 10, users: 10_000, connections: 50 },
@@ -35,6 +37,7 @@ const SIZES = {
   smoke: {
     http: { seconds: 2, users: 3_000, connections: 20 },
     pagination: { users: 20_000, page: 150, seconds: 2, connections: 20 },
+    history: { messages: 20_000, seconds: 2, connections: 20, rounds: 1 },
     realtime: { subscribers: 200, rounds: 6, idle: 500 },
     sdk: { calls: 200 },
     cluster: { nodes: 3, seconds: 1, users: 300, connections: 12 },
@@ -42,7 +45,7 @@ const SIZES = {
   },
 };
 
-const STEPS = ['http', 'pagination', 'realtime', 'sdk', 'cluster', 'metrics'];
+const STEPS = ['http', 'pagination', 'history', 'realtime', 'sdk', 'cluster', 'metrics'];
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const START = '<!-- bench:results -->';
@@ -64,6 +67,10 @@ function chart(results: BenchResults): string {
   if (results.pagination) {
     const cold = results.pagination.coldGet;
     bars.push({ label: `get one of ${results.pagination.users.toLocaleString('en-US')} (cache miss)`, value: cold.ratio, text: percent(cold.ratio) });
+  }
+  if (results.history) {
+    const history = results.history;
+    bars.push({ label: `history: newest 100 of ${history.messages.toLocaleString('en-US')}`, value: history.rosterRatio, text: percent(history.rosterRatio) });
   }
   const subtitle = 'Same-size JSON bodies, same load, same run. Dashed: target. Grey: the same route on bare Fastify.';
   return barChart('Roster request rate as a share of bare node:http', subtitle, bars, 1);
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
   results.http = http?.sqlite;
   results.httpPostgres = http?.postgres;
   results.pagination = await step('pagination', () => runPagination(size.pagination));
+  results.history = await step('history', () => runHistory(size.history));
   results.realtime = await step('realtime', () => runRealtime(size.realtime));
   results.sdk = await step('sdk', () => runSdkCalls(size.sdk));
   results.cluster = await step('cluster', () => runCluster(size.cluster));

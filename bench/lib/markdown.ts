@@ -1,6 +1,7 @@
 import type { HttpScenario } from './report.ts';
 import { fixed, percent, verdict } from './report.ts';
 import { capacity, type ClusterResult } from '../cluster.ts';
+import type { HistoryFigures, HistoryResult } from '../history.ts';
 import type { MetricsResult } from '../metrics-overhead.ts';
 import type { KeysetFigures, PaginationResult } from '../pagination.ts';
 import type { RealtimeResult } from '../realtime.ts';
@@ -82,6 +83,67 @@ function postgresPagination(result: PaginationResult): string {
   if ('skipped' in postgres) return `PostgreSQL: skipped (${postgres.skipped}).`;
   const seeded = `The same keyset in PostgreSQL (a database made for the run, seeded in ${postgres.seedSeconds.toFixed(0)} s, dropped after it), on a node with \`--store postgres://…\`:`;
   return `${seeded}\n\n${paginationTable({ ...postgres, users: result.users, page: result.page })}`;
+}
+
+function historyTable(result: HistoryResult): string {
+  const latency = (run: HistoryFigures['newest']) => `${run.mean.toFixed(2)} / ${run.p50} / ${run.p99}`;
+  const row = (node: string, figures: HistoryFigures) => [
+    node,
+    fixed(figures.newest.requestsPerSecond),
+    fixed(figures.deep.requestsPerSecond),
+    latency(figures.newest),
+    latency(figures.deep),
+    `**${figures.ratio.toFixed(2)}×**`,
+    verdict(figures.check),
+    [figures.newest, figures.deep, figures.baseline].map((run) => fixed(run.cpuMicrosPerRequest)).join(' / '),
+    fixed(figures.baseline.requestsPerSecond),
+    percent(figures.rosterRatio),
+    fixed(figures.responseBytes),
+  ];
+  const postgres = result.postgres && !('skipped' in result.postgres) ? result.postgres : undefined;
+  const seeded = `SQLite in ${result.seedSeconds.toFixed(1)} s${postgres ? `; PostgreSQL in ${postgres.seedSeconds.toFixed(1)} s, three batches at once, then VACUUM ANALYZE` : ''}`;
+  const intro =
+    `One channel of ${fixed(result.messages)} messages (chat payloads of ${result.payloadBytes.toFixed(0)} bytes on average, 17-digit timetokens 100 ms apart), ` +
+    `written through the store in batches of 5,000 before the node started (${seeded}). Pages of ${result.page} as the SDKs ask (\`${result.query}\`): ` +
+    `the newest, and a deep one (\`start=\` the timetoken of message ${fixed(result.deepOffset + result.page)} from the oldest, so ${fixed(result.deepOffset)} older messages remain). ` +
+    `Both pages are measured in turns (${result.turns} each, the order alternating); the ratio is of their mean latencies. The bare route answers the newest page's bytes.`;
+  const pages = table(
+    [
+      'node',
+      'newest req/s',
+      'deep req/s',
+      'newest mean / p50 / p99 ms',
+      'deep mean / p50 / p99 ms',
+      'deep / newest latency',
+      'target',
+      'server CPU µs/req: newest / deep / bare',
+      'bare node:http req/s',
+      'newest: Roster / bare',
+      'body bytes',
+    ],
+    [row('SQLite', result), ...(postgres ? [row('PostgreSQL (`--store postgres://…`)', postgres)] : [])],
+  );
+  const skipped = result.postgres && 'skipped' in result.postgres ? `PostgreSQL: skipped (${result.postgres.skipped}).` : '';
+  const { storage } = result;
+  const growth =
+    `**Storage:** the messages grew the SQLite database (file and WAL after a TRUNCATE checkpoint) from ${fixed(storage.before)} to ${fixed(storage.after)} bytes, ` +
+    `**${storage.bytesPerMessage.toFixed(0)} bytes per message** for a ${result.payloadBytes.toFixed(0)}-byte payload (with its timetoken, channel, publisher and index entries)` +
+    (postgres ? `; PostgreSQL (\`pg_database_size\` after VACUUM) grew ${postgres.storage.bytesPerMessage.toFixed(0)} bytes per message.` : '.');
+  const { publish } = result;
+  const publishRow = (name: string, run: typeof publish.stored) => [
+    name,
+    fixed(run.requestsPerSecond),
+    fixed(run.cpuMicrosPerRequest),
+    `${run.p50} / ${run.p99}`,
+  ];
+  const publishes = table(
+    ['publish (GET, one message of the same kind, 100 channels)', 'req/s', 'server CPU µs/req', 'p50 / p99 ms'],
+    [publishRow('stored (default)', publish.stored), publishRow('`store=0`', publish.unstored)],
+  );
+  const publishText =
+    `On the SQLite node holding the channel above, in turns (${publish.turns} each, the order alternating): storing runs at **${percent(publish.rateRatio)}** of the \`store=0\` rate ` +
+    `and costs ${publish.cpuRatio.toFixed(2)}× its server CPU per publish.`;
+  return [intro, pages, skipped, growth, publishText, publishes].filter((part) => part !== '').join('\n\n');
 }
 
 function clusterTable(result: ClusterResult): string {
@@ -182,6 +244,7 @@ export function resultsMarkdown(results: BenchResults): string {
     const postgres = postgresPagination(results.pagination);
     if (postgres) parts.push(postgres);
   }
+  if (results.history) parts.push(`### Message history over ${fixed(results.history.messages)} messages`, historyTable(results.history));
   if (results.realtime) parts.push('### Change events to long-polling subscribers', realtimeTable(results.realtime));
   if (results.sdk) parts.push('### Client CPU per call: official SDK vs @roster/sdk', sdkTable(results.sdk));
   if (results.cluster) parts.push('### Three nodes on PostgreSQL + NATS', clusterTable(results.cluster));

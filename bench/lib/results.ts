@@ -1,5 +1,6 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import type { ClusterResult } from '../cluster.ts';
+import type { HistoryResult } from '../history.ts';
 import type { MetricsResult } from '../metrics-overhead.ts';
 import type { PaginationResult } from '../pagination.ts';
 import type { RealtimeResult } from '../realtime.ts';
@@ -17,6 +18,8 @@ export interface BenchResults {
   /** The same on a PostgreSQL + NATS node, against the same baseline figures; or why they were skipped. */
   httpPostgres?: HttpScenario[] | { skipped: string } | undefined;
   pagination?: PaginationResult | undefined;
+  /** Message history: newest vs deep page, publish with and without storage, bytes per message. */
+  history?: HistoryResult | undefined;
   realtime?: RealtimeResult | undefined;
   sdk?: SdkCall[] | undefined;
   /** One PostgreSQL + NATS node against three. */

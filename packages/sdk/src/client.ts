@@ -20,7 +20,14 @@ import {
   type RemoveUUIDMetadataOptions,
   type SetUUIDMetadataOptions,
 } from './endpoints/metadata/uuid-metadata.ts';
+import { AddMessageAction, type AddMessageActionOptions } from './endpoints/actions/add-message-action.ts';
+import { GetMessageActions, type GetMessageActionsOptions } from './endpoints/actions/get-message-actions.ts';
+import { RemoveMessageAction, type RemoveMessageActionOptions } from './endpoints/actions/remove-message-action.ts';
+import { DeleteMessages, type DeleteMessagesOptions } from './endpoints/history/delete-messages.ts';
+import { FetchMessages, type FetchMessagesOptions } from './endpoints/history/fetch-messages.ts';
+import { MessageCounts, type MessageCountsOptions } from './endpoints/history/message-counts.ts';
 import { Publish, type PublishOptions } from './endpoints/realtime/publish.ts';
+import { Signal, type SignalOptions } from './endpoints/realtime/signal.ts';
 import { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';
 import { Time } from './endpoints/realtime/time.ts';
 import {
@@ -52,7 +59,7 @@ import { GrantToken, RevokeToken, type GrantTokenOptions } from './endpoints/acc
 import { parseToken, type PNToken } from './models/token.ts';
 
 /**
- * A Roster (or PubNub) client. Every App Context call returns a builder: chain the
+ * A Roster (or PubNub) client. Every REST call (App Context, publish and signal, history, message actions) returns a builder: chain the
  * documented setters or pass named options, then `.sync()`, `.pnAsync(callback)` or `await` it.
  * @example
  * const client = new Roster({ subscribeKey: 'demo', publishKey: 'demo', userId: 'me', origin: 'http://127.0.0.1:8080' });
@@ -178,6 +185,41 @@ export class Roster {
   /** Sends a message to a channel. */
   publish(options?: PublishOptions): Publish {
     return new Publish(this.context, options);
+  }
+
+  /** Sends a small, unstored message (typing, receipts); subscribers get it through the `signal` listener. */
+  signal(options?: SignalOptions): Signal {
+    return new Signal(this.context, options);
+  }
+
+  /** Stored messages of one or more channels, oldest first within each. */
+  fetchMessages<TMessage = unknown>(options?: FetchMessagesOptions): FetchMessages<TMessage> {
+    return new FetchMessages<TMessage>(this.context, options);
+  }
+
+  /** Deletes a channel's stored messages in a timetoken range (or all of them). */
+  deleteMessages(options?: DeleteMessagesOptions): DeleteMessages {
+    return new DeleteMessages(this.context, options);
+  }
+
+  /** How many messages each channel has newer than a timetoken. */
+  messageCounts(options?: MessageCountsOptions): MessageCounts {
+    return new MessageCounts(this.context, options);
+  }
+
+  /** Attaches an action (reaction, receipt, edit) to a stored message. */
+  addMessageAction(options?: AddMessageActionOptions): AddMessageAction {
+    return new AddMessageAction(this.context, options);
+  }
+
+  /** Takes an action off a message. */
+  removeMessageAction(options?: RemoveMessageActionOptions): RemoveMessageAction {
+    return new RemoveMessageAction(this.context, options);
+  }
+
+  /** One page of the actions on a channel's messages. */
+  getMessageActions(options?: GetMessageActionsOptions): GetMessageActions {
+    return new GetMessageActions(this.context, options);
   }
 
   /** Mints an Access Manager token (needs the `secretKey`: server side only). */

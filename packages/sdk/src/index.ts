@@ -46,10 +46,36 @@ export type {
   PNManageChannelMembersResult,
   PNPublishResult,
   PNTimeResult,
+  PNSignalResult,
+  PNFetchMessagesResult,
+  PNDeleteMessagesResult,
+  PNMessageCountResult,
+  PNAddMessageActionResult,
+  PNRemoveMessageActionResult,
+  PNGetMessageActionsResult,
 } from './models/results.ts';
+export type {
+  PNFetchMessageItem,
+  PNFetchMessagesMore,
+  PNMessageAction,
+  PNMessageActionInput,
+  PNMessageActionRef,
+  PNMessageActions,
+  PNMessageActionsMore,
+} from './models/messages.ts';
 
 // Real-time events
-export type { Listener, PNEventOrigin, PNMessageEvent, PNObjectsEvent, PNObjectsEventPayload, PNSignalEvent, MembershipEventData } from './models/events.ts';
+export type {
+  Listener,
+  PNEventOrigin,
+  PNMessageEvent,
+  PNObjectsEvent,
+  PNObjectsEventPayload,
+  PNSignalEvent,
+  PNMessageActionEvent,
+  PNMessageActionEventData,
+  MembershipEventData,
+} from './models/events.ts';
 
 // Builders (returned by the client; exported for their types)
 export { Endpoint } from './endpoints/endpoint.ts';
@@ -100,6 +126,15 @@ export {
 export type { RelationListOptions } from './endpoints/relations/relation-endpoint.ts';
 export { Publish, type PublishOptions } from './endpoints/realtime/publish.ts';
 export { Time } from './endpoints/realtime/time.ts';
+export { Signal, type SignalOptions } from './endpoints/realtime/signal.ts';
+export { FetchMessages, type FetchMessagesOptions } from './endpoints/history/fetch-messages.ts';
+export { DeleteMessages, type DeleteMessagesOptions } from './endpoints/history/delete-messages.ts';
+export { MessageCounts, type MessageCountsOptions } from './endpoints/history/message-counts.ts';
+export { AddMessageAction, type AddMessageActionOptions } from './endpoints/actions/add-message-action.ts';
+export { RemoveMessageAction, type RemoveMessageActionOptions } from './endpoints/actions/remove-message-action.ts';
+export { GetMessageActions, type GetMessageActionsOptions } from './endpoints/actions/get-message-actions.ts';
+export type { TimetokenInput } from './endpoints/shared/timetoken.ts';
+export type { ChannelsInput } from './endpoints/shared/channels.ts';
 export { GrantToken, RevokeToken, type GrantTokenOptions, type PNGrantTokenResult } from './endpoints/access/grant-token.ts';
 export { parseToken, type PNToken, type PNPermissions, type PNTokenResources } from './models/token.ts';
 export { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';

@@ -123,6 +123,7 @@ describe('loadConfig: sources and defaults', () => {
       channelEvents: false,
       membershipEvents: false,
       userEventsToMemberChannels: false,
+      messageRetentionHours: 24,
       limits,
     };
     expect(loadConfig({ config: configFile({ keysets: [keyset] }) }, {}).keysets).toEqual([keyset]);
@@ -175,6 +176,13 @@ describe('loadConfig: a config file that fails closed', () => {
       ]),
     );
     expect(problems).toHaveLength(8);
+  });
+
+  it('takes a keyset message retention in whole hours, 0 (kept until deleted) to 100 years', () => {
+    for (const hours of [-1, 1.5, '24', 876_601]) {
+      const { path, problems } = fileProblems({ keysets: [{ ...KEYSET, messageRetentionHours: hours }] });
+      expect(problems).toEqual([`${path}: keysets[0].messageRetentionHours: expected an integer from 0 to 876600, got ${JSON.stringify(hours)}`]);
+    }
   });
 
   it('refuses a file that is not an object, or declares an empty keysets list', () => {

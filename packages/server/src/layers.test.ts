@@ -14,14 +14,16 @@ const ALLOWED = {
   store: ['base', 'model', 'query'],
   objects: ['base', 'model', 'query', 'store'],
   realtime: ['base', 'model', 'query', 'objects'],
+  /** Message Persistence and Message Actions: history, counts and actions over the store, announced through the hub. */
+  messages: ['base', 'model', 'store', 'realtime'],
   auth: ['base', 'model'],
   config: ['base', 'model'],
-  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'auth'],
+  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'messages', 'auth'],
   /** Export and import of stored records (NDJSON lines, their checks, batching): no HTTP, no terminal. */
   transfer: ['base', 'model', 'store', 'objects'],
   /** The commands besides `serve` (export, import, migrate, backup): each in a file of its own. */
   cli: ['base', 'model', 'store', 'config', 'transfer'],
-  entry: ['base', 'model', 'store', 'objects', 'realtime', 'auth', 'config', 'http', 'cli'],
+  entry: ['base', 'model', 'store', 'objects', 'realtime', 'messages', 'auth', 'config', 'http', 'cli'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;

@@ -8,6 +8,8 @@ import type { ReadinessCheck } from './http/health.ts';
 import { createLogger } from './http/logger.ts';
 import { NodeMetrics } from './http/metrics.ts';
 import { openRateLimits, RateLimitStoreError, rateLimitsEnabled, type RateLimits } from './http/rate-limit.ts';
+import { MessagesService } from './messages/service.ts';
+import { ExpiryPurge } from './messages/purge.ts';
 import { Outbox } from './objects/outbox.ts';
 import { ObjectsService } from './objects/service.ts';
 import { RealtimeHub } from './realtime/hub.ts';
@@ -57,6 +59,9 @@ export async function startNode(config: Config): Promise<RosterNode> {
   // Each change's events are recorded in its transaction; the relay hands over what a failed hand-off or a killed node left.
   const outbox = new Outbox(store.outbox, realtime, { log: logger });
   const objects = new ObjectsService(store, outbox);
+  // Publishes are kept in history after the bus took them; expired ones are deleted every minute.
+  const messages = new MessagesService(store.messages, realtime);
+  const purge = new ExpiryPurge(messages, logger);
   const keysets = new Keysets(config.keysets);
   const rateLimits = await rateLimitsOf(config, keysets).catch(async (error: unknown) => {
     await store.close();
@@ -70,11 +75,13 @@ export async function startNode(config: Config): Promise<RosterNode> {
     revocations: store.revocations,
     access: new AccessChecker(store.revocations),
     realtime,
+    messages,
   };
   const readiness: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
   const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits });
   app.addHook('onClose', async () => {
+    await purge.stop();
     await outbox.close();
     await store.close();
   });
@@ -84,6 +91,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const scheme = (at: string) => (tls === undefined ? at : at.replace(/^http:/, 'https:'));
   const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}` });
   outbox.start();
+  purge.start();
   return { app, url: scheme(address), close: () => app.close() };
 }
 

@@ -18,6 +18,8 @@ export interface PNMessageEvent<TMessage = unknown> extends PNEventOrigin {
   readonly publisher: string | undefined;
   /** The `meta` the publisher attached, if any. */
   readonly userMetadata: unknown;
+  /** The `customMessageType` the publisher gave, if any. */
+  readonly customMessageType?: string;
 }
 
 /** A membership as it appears in an event: ids of both sides plus the fields that were written. */
@@ -52,10 +54,34 @@ export interface PNObjectsEvent<TCustom = CustomData> extends PNEventOrigin {
   readonly message: PNObjectsEventPayload<TCustom>;
 }
 
-/** A signal (a small, unstored message). */
+/** A signal (a small, unstored message) sent with `signal()`. */
 export interface PNSignalEvent<TMessage = unknown> extends PNEventOrigin {
   readonly message: TMessage;
+  /** The sender's user id. */
   readonly publisher: string | undefined;
+  /** The `customMessageType` the sender gave, if any. */
+  readonly customMessageType?: string;
+}
+
+/** An action added to or removed from a message, as `data` of a {@link PNMessageActionEvent} gives it. */
+export interface PNMessageActionEventData {
+  readonly type: string;
+  readonly value: string;
+  /** Who added or removed the action. */
+  readonly uuid: string | undefined;
+  readonly actionTimetoken: string;
+  readonly messageTimetoken: string;
+}
+
+/**
+ * A message action was added (`addMessageAction`) or removed (`removeMessageAction`) on a
+ * channel you subscribe to. `timetoken` is the event's own timetoken.
+ */
+export interface PNMessageActionEvent extends PNEventOrigin {
+  readonly event: 'added' | 'removed';
+  /** Who added or removed the action. */
+  readonly publisher: string | undefined;
+  readonly data: PNMessageActionEventData;
 }
 
 /**
@@ -70,6 +96,7 @@ export interface Listener {
   message?(event: PNMessageEvent): void;
   objects?(event: PNObjectsEvent): void;
   signal?(event: PNSignalEvent): void;
+  messageAction?(event: PNMessageActionEvent): void;
   /** Connection changes of the subscribe loop: connected, reconnected, disconnected, errors. */
   status?(status: PNStatus): void;
 }

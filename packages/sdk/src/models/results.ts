@@ -1,3 +1,4 @@
+import type { PNFetchMessageItem, PNFetchMessagesMore, PNMessageAction, PNMessageActionsMore } from './messages.ts';
 import type { ChannelMetadata, CustomData, Member, Membership, UUIDMetadata } from './objects.ts';
 import type { PNNextPage, PNPreviousPage } from './page.ts';
 import type { PNStatus } from './status.ts';
@@ -66,4 +67,47 @@ export interface PNTimeResult {
   readonly timetoken: string;
   /** The timetoken as a `Date` (millisecond precision). */
   toDate(): Date;
+}
+
+/** `signal()`: the timetoken the signal was sent under, as a 17-digit string. */
+export interface PNSignalResult {
+  readonly timetoken: string;
+}
+
+/** `fetchMessages()`: each channel's messages, oldest first; channels with none may be missing. */
+export interface PNFetchMessagesResult<TMessage = unknown> {
+  readonly channels: Readonly<Record<string, readonly PNFetchMessageItem<TMessage>[]>>;
+  /** Present when the server cut the answer short; fetch on from `more.start`. */
+  readonly more?: PNFetchMessagesMore;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `deleteMessages()`: nothing but the status. */
+export type PNDeleteMessagesResult = PNStatusOnlyResult;
+
+/** `messageCounts()`: channel → number of messages newer than its timetoken (PubNub caps it at 10 000). */
+export interface PNMessageCountResult {
+  readonly channels: Readonly<Record<string, number>>;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `addMessageAction()`: the action as stored, with its new `actionTimetoken`. */
+export type PNAddMessageActionResult = PNObjectResult<PNMessageAction>;
+
+/** `removeMessageAction()`: `data` is empty. */
+export type PNRemoveMessageActionResult = PNObjectResult<Readonly<Record<string, never>>>;
+
+/** `getMessageActions()`: one page of a channel's actions, oldest first. */
+export interface PNGetMessageActionsResult {
+  readonly data: readonly PNMessageAction[];
+  /** The `actionTimetoken` of the first action on the page, `null` on an empty page. */
+  readonly start: string | null;
+  /** The `actionTimetoken` of the last action on the page, `null` on an empty page. */
+  readonly end: string | null;
+  /** Present when there are more actions in the range; pass `more.start` as `start` for the next (older) page. */
+  readonly more?: PNMessageActionsMore;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
 }

@@ -1,10 +1,8 @@
-import type { Listener, PNMessageEvent, PNObjectsEvent, PNSignalEvent } from '../models/events.ts';
+import { MESSAGE_TYPE } from '@roster/protocol';
+import type { Listener, PNEventOrigin, PNMessageActionEvent, PNMessageEvent, PNObjectsEvent, PNSignalEvent } from '../models/events.ts';
 import type { PNStatus } from '../models/status.ts';
 import { isRecord } from './json.ts';
 import type { SubscribeEnvelope } from './subscribe/subscribe-response.ts';
-
-const APP_CONTEXT = 2;
-const SIGNAL = 1;
 
 /** The registered listeners, and the routing of subscribe envelopes to them. */
 export class Listeners {
@@ -35,20 +33,48 @@ export class Listeners {
       const subscription = envelope.b ?? envelope.c;
       if (!subscribed.includes(subscription) || envelope.c.endsWith('-pnpres')) continue;
       const origin = { channel: envelope.c, subscription, timetoken: envelope.p.t };
-      if (envelope.e === APP_CONTEXT) {
+      if (envelope.e === MESSAGE_TYPE.appContext) {
         if (!isObjectsPayload(envelope.d)) continue;
         // The payload's shape is the server's contract (wire-protocol §9.2); only its envelope is checked.
         const event: PNObjectsEvent = { ...origin, message: envelope.d as PNObjectsEvent['message'] };
         for (const listener of this.listeners) if (listener.objects) call(() => listener.objects?.(event));
-      } else if (envelope.e === SIGNAL) {
-        const event: PNSignalEvent = { ...origin, message: envelope.d, publisher: envelope.i };
+      } else if (envelope.e === MESSAGE_TYPE.signal) {
+        const event: PNSignalEvent = { ...origin, message: envelope.d, publisher: envelope.i, ...customMessageType(envelope) };
         for (const listener of this.listeners) if (listener.signal) call(() => listener.signal?.(event));
-      } else if (envelope.e === undefined || envelope.e === 0) {
-        const event: PNMessageEvent = { ...origin, message: envelope.d, publisher: envelope.i, userMetadata: envelope.u };
+      } else if (envelope.e === MESSAGE_TYPE.messageAction) {
+        const event = messageActionEvent(origin, envelope);
+        if (event === undefined) continue;
+        for (const listener of this.listeners) if (listener.messageAction) call(() => listener.messageAction?.(event));
+      } else if (envelope.e === undefined || envelope.e === MESSAGE_TYPE.message) {
+        const event: PNMessageEvent = { ...origin, message: envelope.d, publisher: envelope.i, userMetadata: envelope.u, ...customMessageType(envelope) };
         for (const listener of this.listeners) if (listener.message) call(() => listener.message?.(event));
       }
     }
   }
+}
+
+/**
+ * `d` = `{"source":"actions","version":"1.0","event":"added"|"removed","data":{type,value,messageTimetoken,actionTimetoken}}`,
+ * `i` = the actor, which becomes `data.uuid` as in PubNub's JS SDK.
+ */
+function messageActionEvent(origin: PNEventOrigin, envelope: SubscribeEnvelope): PNMessageActionEvent | undefined {
+  const payload = envelope.d;
+  if (!isRecord(payload) || payload['source'] !== 'actions' || !isRecord(payload['data'])) return undefined;
+  const { event, data } = payload;
+  if (event !== 'added' && event !== 'removed') return undefined;
+  const { type, value, actionTimetoken, messageTimetoken } = data;
+  if (typeof type !== 'string' || typeof value !== 'string' || actionTimetoken === undefined || messageTimetoken === undefined) return undefined;
+  return {
+    ...origin,
+    event,
+    publisher: envelope.i,
+    data: { type, value, uuid: envelope.i, actionTimetoken: String(actionTimetoken), messageTimetoken: String(messageTimetoken) },
+  };
+}
+
+/** `{ customMessageType }` when the envelope has one (`cmt`), else nothing. */
+function customMessageType(envelope: SubscribeEnvelope): { customMessageType?: string } {
+  return envelope.cmt === undefined || envelope.cmt === '' ? {} : { customMessageType: envelope.cmt };
 }
 
 function isObjectsPayload(value: unknown): boolean {

@@ -44,6 +44,28 @@ export const subscribeNeeds = (channels: readonly string[], groups: readonly str
   ...groups.map((group) => need('read', 'group', group, { location: 'channel-group', locationType: 'query' })),
 ];
 
+/*
+ * Message Persistence and Message Actions, as PubNub's "Operations to permissions mapping" and
+ * "Access Manager permission model" pages give them: fetching history (with or without actions),
+ * counting messages and listing actions need read on each channel; deleting from history and
+ * removing an action need delete; adding an action needs write.
+ */
+
+/** Fetch history, history with actions, message counts: read on every channel. */
+export const historyNeeds = (channels: readonly string[]): Need[] => channels.map((channel) => need('read', 'channel', channel, { location: 'channels' }));
+
+/** Delete messages from history: delete on the channel. */
+export const deleteHistoryNeeds = (channel: string): Need[] => [need('delete', 'channel', channel, { location: 'channel' })];
+
+/** Add a message action: write on the channel. */
+export const addActionNeeds = (channel: string): Need[] => [need('write', 'channel', channel, { location: 'channel' })];
+
+/** Remove a message action: delete on the channel. */
+export const removeActionNeeds = (channel: string): Need[] => [need('delete', 'channel', channel, { location: 'channel' })];
+
+/** Get message actions: read on the channel. */
+export const getActionsNeeds = (channel: string): Need[] => [need('read', 'channel', channel, { location: 'channel' })];
+
 const DENIED = 'Supplied authorization key does not have the permissions required to perform this operation.';
 const PAYLOAD_KEY: Record<ResourceKind, string> = { channel: 'channels', group: 'channel-groups', uuid: 'uuids' };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type, { type TSchema } from 'typebox';
-import { DEFAULT_LIMITS, type Keyset, type KeysetInput } from '../model/keyset.ts';
+import { DEFAULT_LIMITS, MAX_TTL_HOURS, type Keyset, type KeysetInput } from '../model/keyset.ts';
 import { ConfigError } from './config-error.ts';
 import { duplicateKeyProblems } from './duplicate-keys.ts';
 import { SETTINGS, type Settings } from './options.ts';
@@ -36,6 +36,7 @@ const KeysetSchema = Type.Object(
     secretKey: optional(Key),
     ...Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, optional(Type.Boolean())])),
     limits: optional(LimitsSchema),
+    messageRetentionHours: optional(Type.Integer({ minimum: 0, maximum: MAX_TTL_HOURS })),
     rateLimit: optional(
       Type.Object({ perClient: optional(Type.Integer({ minimum: 0 })), perKeyset: optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
     ),

@@ -16,7 +16,8 @@ const concrete = (path: string): string => path.replace(/:(\w+)/g, (_match, name
 function isEnvelope(path: string, status: number, body: unknown): boolean {
   if (path.startsWith('/publish/')) return Array.isArray(body) && body[0] === 0;
   const fields = body as { status?: unknown; error?: unknown };
-  return fields.status === status && (path.startsWith('/v2/objects/') ? typeof fields.error === 'object' : fields.error === true);
+  const objectError = path.startsWith('/v2/objects/') || path.startsWith('/v1/message-actions/');
+  return fields.status === status && (objectError ? typeof fields.error === 'object' : fields.error === true);
 }
 
 describe('the methods each path serves', () => {
@@ -29,6 +30,12 @@ describe('the methods each path serves', () => {
       '/v2/objects/:subKey/channels/:id': ['GET', 'PATCH', 'DELETE'],
       '/v2/objects/:subKey/channels/:id/uuids': ['GET', 'PATCH'],
       '/publish/:pubKey/:subKey/:signature/:channel/:callback': ['POST'],
+      '/v3/history/sub-key/:subKey/channel/:channels': ['GET', 'DELETE'],
+      '/v3/history-with-actions/sub-key/:subKey/channel/:channels': ['GET'],
+      '/v3/history/sub-key/:subKey/message-counts/:channels': ['GET'],
+      '/v1/message-actions/:subKey/channel/:channel/message/:messageTimetoken': ['POST'],
+      '/v1/message-actions/:subKey/channel/:channel/message/:messageTimetoken/action/:actionTimetoken': ['DELETE'],
+      '/v1/message-actions/:subKey/channel/:channel': ['GET'],
       '/v2/subscribe/:subKey/:channels/:callback': ['GET'],
       '/v2/presence/sub-key/:subKey/channel/:channels/heartbeat': ['GET'],
       '/v2/presence/sub-key/:subKey/channel/:channels/leave': ['GET'],

@@ -155,6 +155,22 @@ export const ERROR_SCHEMAS = {
     },
     { description: 'A grant request whose fields are wrong.' },
   ),
+  HistoryError: Type.Object(
+    {
+      status: Type.Integer(),
+      error: Type.Literal(true),
+      error_message: Type.String({ description: 'What is wrong, naming the parameter at fault.' }),
+      channels: Type.Object({}),
+    },
+    { description: 'Message Persistence refusals (history, message counts, delete) but 403.' },
+  ),
+  ActionsError: Type.Object(
+    {
+      status: Type.Integer(),
+      error: Type.Object({ message: Type.String(), source: Type.Literal('actions'), details: Type.Optional(Type.Array(ErrorDetail)) }),
+    },
+    { description: 'Message Actions refusals but 403: `details` names the field at fault.' },
+  ),
   PlainError: Type.Object(
     { status: Type.Integer(), error: Type.Literal(true), message: Type.String() },
     { description: 'Refusals on paths of no PubNub service.' },
@@ -171,5 +187,7 @@ export const ERRORS: Record<Service, { media: string; schemas: readonly ErrorNam
   presence: { media: JS_MEDIA, schemas: ['ServiceError'] },
   time: { media: JS_MEDIA, schemas: ['ServiceError'] },
   'access-manager': { media: JS_MEDIA, schemas: ['GrantRefusal', 'ServiceError'] },
+  history: { media: JS_MEDIA, schemas: ['HistoryError', 'ServiceError'] },
+  actions: { media: JSON_MEDIA, schemas: ['ActionsError', 'ServiceError'] },
   plain: { media: JSON_MEDIA, schemas: ['PlainError'] },
 };

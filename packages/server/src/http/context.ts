@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fasti
 import type { AccessChecker } from '../auth/authorize.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
 import type { Revocations } from '../auth/revocations.ts';
+import type { MessagesService } from '../messages/service.ts';
 import type { ObjectsService } from '../objects/service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { Store } from '../store/store.ts';
@@ -20,6 +21,8 @@ export interface AppContext {
   access: AccessChecker;
   /** Real-time: timetokens, channel logs, publish and held subscribes. */
   realtime: RealtimeHub;
+  /** Message Persistence and Message Actions: publishes kept, history, counts, actions. */
+  messages: MessagesService;
 }
 
 declare module 'fastify' {

@@ -5,17 +5,21 @@ import { RosterError, type ErrorCode } from '../errors.ts';
  * Which family of PubNub endpoints answers: they use different error shapes. `plain` is for paths
  * of no family: `{"status":404,"error":true,"message":"…"}`.
  */
-export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'plain';
+export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'history' | 'actions' | 'plain';
 
 /** Path prefixes of PubNub's endpoint families. */
 const FAMILIES: readonly (readonly [string, Service])[] = [
   ['/v2/objects/', 'objects'],
   ['/publish/', 'publish'],
+  ['/signal/', 'publish'],
   ['/v2/presence/', 'presence'],
   ['/v3/pam/', 'access-manager'],
   ['/time/', 'time'],
   ['/v2/subscribe/', 'subscribe'],
   ['/v1/channel-registration/', 'subscribe'],
+  ['/v3/history/', 'history'],
+  ['/v3/history-with-actions/', 'history'],
+  ['/v1/message-actions/', 'actions'],
 ];
 
 /** The family a path belongs to, by its prefix: for answers given before a route matched, and for route schemas. */
@@ -101,6 +105,20 @@ export function toWireError(error: RosterError, service: Service): WireError {
     const body = { error: { message: error.message, source: 'grant', details: error.details }, service: 'Access Manager', status: 400 };
     return { status: 400, contentType: JS_TYPE, body };
   }
+  // Message Persistence and Message Actions have envelopes of their own; their 403s are Access Manager's, as below.
+  if (service === 'history' && error.code !== 'FORBIDDEN') {
+    // As PubNub's `{"status":400,"error":true,"error_message":"Invalid Arguments","channels":{}}`. The
+    // envelope has no `details`, so a message that does not name its field says it at the end.
+    const field = error.code === 'INVALID_INPUT' ? error.details[0]?.location : undefined;
+    const message = field === undefined || error.message.includes(field) ? error.message : `${error.message} (${field})`;
+    const body = { status: error.status, error: true, error_message: message, channels: {} };
+    return { status: error.status, contentType: JS_TYPE, body };
+  }
+  if (service === 'actions' && error.code !== 'FORBIDDEN') {
+    // As PubNub's `{"status":409,"error":{"source":"actions","message":"Action Already Added"}}`.
+    const details = error.details.length > 0 ? { details: error.details } : {};
+    return { status: error.status, contentType: JSON_TYPE, body: { status: error.status, error: { message: error.message, source: 'actions', ...details } } };
+  }
   const payload = error.payload === undefined ? {} : { payload: error.payload };
   // Refusals come from Access Manager whichever service was asked; those naming resources say "Forbidden".
   const refused = error.code === 'FORBIDDEN';
@@ -124,6 +142,10 @@ function serviceName(service: Service): string {
       return 'Presence';
     case 'access-manager':
       return 'Access Manager';
+    case 'history':
+      return 'History';
+    case 'actions':
+      return 'Message Actions';
     default:
       return service === 'time' ? 'Time' : service === 'publish' ? 'Publish' : 'Subscribe';
   }

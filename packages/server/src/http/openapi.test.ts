@@ -48,6 +48,7 @@ describe('GET /openapi.json', () => {
     const served = [...node.app.servedMethods].flatMap(([url, methods]) => methods.map((method) => `${method} ${openApiPath(url)}`));
     // Publish with the message in the path ends in a wildcard, which the 405 table leaves out.
     served.push('GET /publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}');
+    served.push('GET /signal/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}');
     expect(operations(documentNow()).sort()).toEqual(served.sort());
     expect(served.length).toBeGreaterThanOrEqual(21);
   });
@@ -132,6 +133,12 @@ const CALLS: Call[] = [
     body: '{"text":"hi"}',
     status: 200,
   },
+  {
+    method: 'GET',
+    template: '/signal/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}',
+    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', message: '%22typing%22' },
+    status: 200,
+  },
   { method: 'GET', template: '/v2/presence/sub-key/{subKey}/channel/{channels}/heartbeat', params: { subKey: 'demo', channels: 'room' }, status: 200 },
   { method: 'GET', template: '/v2/presence/sub-key/{subKey}/channel/{channels}/leave', params: { subKey: 'demo', channels: 'room' }, status: 200 },
   {
@@ -146,6 +153,50 @@ const CALLS: Call[] = [
   { method: 'GET', template: '/ready', status: 200 },
   { method: 'GET', template: '/metrics', status: 200 },
   { method: 'GET', template: '/openapi.json', status: 200 },
+  {
+    method: 'GET',
+    template: '/v3/history/sub-key/{subKey}/channel/{channels}',
+    params: { subKey: 'demo', channels: 'room' },
+    query: { max: '1', include_uuid: 'true', include_meta: 'true', include_message_type: 'true', include_custom_message_type: 'true' },
+    status: 200,
+  },
+  {
+    method: 'GET',
+    template: '/v3/history/sub-key/{subKey}/message-counts/{channels}',
+    params: { subKey: 'demo', channels: 'room,c9' },
+    query: { timetoken: '0' },
+    status: 200,
+  },
+  {
+    method: 'POST',
+    template: '/v1/message-actions/{subKey}/channel/{channel}/message/{messageTimetoken}',
+    params: { subKey: 'demo', channel: 'room', messageTimetoken: '17000000000000000' },
+    query: { uuid: 'u1' },
+    body: '{"type":"reactions","value":"x"}',
+    status: 200,
+  },
+  {
+    method: 'GET',
+    template: '/v1/message-actions/{subKey}/channel/{channel}',
+    params: { subKey: 'demo', channel: 'room' },
+    query: { limit: '1' },
+    status: 200,
+  },
+  {
+    method: 'DELETE',
+    template: '/v1/message-actions/{subKey}/channel/{channel}/message/{messageTimetoken}/action/{actionTimetoken}',
+    params: { subKey: 'demo', channel: 'room', messageTimetoken: '17000000000000000', actionTimetoken: '1' },
+    query: { uuid: 'u1' },
+    status: 200,
+  },
+  {
+    method: 'GET',
+    template: '/v3/history-with-actions/sub-key/{subKey}/channel/{channels}',
+    params: { subKey: 'demo', channels: 'room' },
+    query: { string_message_token: 'true' },
+    status: 200,
+  },
+  { method: 'DELETE', template: '/v3/history/sub-key/{subKey}/channel/{channels}', params: { subKey: 'demo', channels: 'c9' }, status: 200 },
   // Refusals, one per envelope.
   { method: 'GET', template: USER, params: { subKey: 'demo', id: 'nobody' }, status: 404 },
   { method: 'GET', template: '/v2/objects/{subKey}/uuids', params: { subKey: 'demo' }, query: { limit: '0' }, status: 400 },
@@ -153,6 +204,12 @@ const CALLS: Call[] = [
     method: 'GET',
     template: '/publish/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}',
     params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', message: '%7Bbad' },
+    status: 400,
+  },
+  {
+    method: 'GET',
+    template: '/signal/{pubKey}/{subKey}/{signature}/{channel}/{callback}/{message}',
+    params: { pubKey: 'demo', subKey: 'demo', signature: '0', channel: 'room', callback: '0', message: encodeURIComponent(JSON.stringify('x'.repeat(70))) },
     status: 400,
   },
   {
@@ -170,6 +227,21 @@ const CALLS: Call[] = [
     body: '{"ttl":0,"permissions":{"resources":{"channels":{"room":1}}}}',
     status: 400,
     signed: true,
+  },
+  {
+    method: 'GET',
+    template: '/v3/history/sub-key/{subKey}/channel/{channels}',
+    params: { subKey: 'demo', channels: 'room' },
+    query: { max: 'abc' },
+    status: 400,
+  },
+  {
+    method: 'POST',
+    template: '/v1/message-actions/{subKey}/channel/{channel}/message/{messageTimetoken}',
+    params: { subKey: 'demo', channel: 'room', messageTimetoken: '17000000000000000' },
+    query: { uuid: 'u1' },
+    body: '{"type":"reactions","value":"x"}',
+    status: 409,
   },
 ];
 

@@ -31,6 +31,8 @@ const TAGS: Record<Service, string> = {
   presence: 'Presence',
   time: 'Time',
   'access-manager': 'Access Manager',
+  history: 'Message Persistence',
+  actions: 'Message Actions',
   plain: 'Operations',
 };
 

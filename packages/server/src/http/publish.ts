@@ -8,6 +8,7 @@ import { checkChannelName, checkUuidParam, decodeSegment } from './channel-list.
 import { queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
 import { bodyText } from './body.ts';
+import { storeOptions } from './message-params.ts';
 import { inOrder, needs } from './route-steps.ts';
 import { CREDENTIAL_PARAMS, PubKeyParam, queryParam, SubKeyParam, ZeroParam, type TypeBoxProvider } from './schema.ts';
 import { rawParamsOf, single, type QueryValues } from './url.ts';
@@ -41,7 +42,8 @@ function nestsDeeper(value: unknown, limit: number): boolean {
   return false;
 }
 
-function parseJson(text: string, location: string, locationType: 'path' | 'query' | 'body'): unknown {
+/** A message (or meta) text parsed, or a 400 naming `location`: not JSON, or nested deeper than `MAX_JSON_DEPTH`. */
+export function parseJson(text: string, location: string, locationType: 'path' | 'query' | 'body'): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -64,11 +66,20 @@ function parseMeta(text: string | undefined): unknown {
 }
 
 /** Parse step: the one channel published to (decoded by the router), held to the channel-name rule. */
-function parseChannel(channel: string, maxLength: number): string {
+export function parseChannel(channel: string, maxLength: number): string {
   if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
   if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
   checkChannelName(channel, 'channel', maxLength);
   return channel;
+}
+
+/** The `custom_message_type` query parameter, by PubNub's rule; `undefined` when absent or empty. */
+export function parseCustomMessageType(query: QueryValues): string | undefined {
+  const customMessageType = single(query, 'custom_message_type') || undefined;
+  if (customMessageType !== undefined && !CUSTOM_MESSAGE_TYPE.test(customMessageType)) {
+    throw badRequest('custom_message_type', 'query', 'custom_message_type is 3 to 50 letters, digits, - or _, and may not start with pn- or pn_.');
+  }
+  return customMessageType;
 }
 
 /** Validate step: the message and its options, by PubNub's rules. */
@@ -80,10 +91,7 @@ function validateMessage(query: QueryValues, messageText: string, maxIdLength: n
       { message: `The message and its meta are ${bytes} bytes; at most ${MAX_MESSAGE_BYTES} are allowed.`, location: 'message', locationType: 'body' },
     ]);
   }
-  const customMessageType = single(query, 'custom_message_type') || undefined;
-  if (customMessageType !== undefined && !CUSTOM_MESSAGE_TYPE.test(customMessageType)) {
-    throw badRequest('custom_message_type', 'query', 'custom_message_type is 3 to 50 letters, digits, - or _, and may not start with pn- or pn_.');
-  }
+  const customMessageType = parseCustomMessageType(query);
   if (messageText.trim() === '')
     throw new RosterError('INVALID_INPUT', 'Invalid JSON', [{ message: 'The message is empty.', location: 'message', locationType: 'body' }]);
   const meta = parseMeta(metaText);
@@ -114,14 +122,14 @@ const PublishQuery = Type.Object({
   uuid: queryParam("The publisher's user id, delivered to subscribers: 1 to 92 characters, no control characters."),
   meta: queryParam('A JSON object delivered with the message, for subscribe filters.'),
   custom_message_type: queryParam('3 to 50 letters, digits, `-` or `_`, not starting with `pn-` or `pn_`; delivered with the message.'),
-  store: queryParam('Accepted and ignored: this server keeps no message history.'),
-  ttl: queryParam('Accepted and ignored: this server keeps no message history.'),
+  store: queryParam('`0` (or `false`) keeps the message out of history; default `1`: it is stored (Message Persistence).'),
+  ttl: queryParam("Hours the message is kept in history: `0` for no expiry; absent (or `null`): the keyset's `messageRetentionHours`."),
   norep: queryParam('Accepted and ignored.'),
   seqn: queryParam('Accepted and ignored.'),
 });
 
 const config = { service: 'publish' } as const;
-const PUBLISHED = { 200: answer('Published, once the event bus has taken it.', PublishAnswer, JS_MEDIA) };
+const PUBLISHED = { 200: answer('Published, once the event bus has taken it and history keeps it (unless `store=0`).', PublishAnswer, JS_MEDIA) };
 
 /** Publish a message: `GET /publish/{pub}/{sub}/0/{channel}/0/{message}`, or `POST` without the message segment and the message as the body. */
 export const publishRoutes: RoutePlugin = async (app, { context }) => {
@@ -136,11 +144,12 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
         return needs(...publishNeeds(channel));
       },
       validate({ keyset }) {
-        return validateMessage(queryOf(request), messageText(), keyset.limits.maxIdLength);
+        const query = queryOf(request);
+        return { message: validateMessage(query, messageText(), keyset.limits.maxIdLength), storage: storeOptions(query) };
       },
-      // Answered once the event bus has taken the message, as PubNub's `[1,"Sent","<timetoken>"]`.
-      async run(message, { keyset, channel }) {
-        const timetoken = await context.realtime.publishMessage(keyset.subscribeKey, channel, message);
+      // Answered once the event bus has taken the message and history keeps it, as PubNub's `[1,"Sent","<timetoken>"]`.
+      async run({ message, storage }, { keyset, channel }) {
+        const timetoken = await context.messages.publish(keyset, channel, message, storage);
         void reply.type(JS_TYPE);
         return `[1,"Sent","${timetoken}"]`;
       },

@@ -34,6 +34,11 @@ export interface Keyset {
   /** uuid events also go to every channel the user is a member of. */
   userEventsToMemberChannels: boolean;
   limits: KeysetLimits;
+  /**
+   * How long a stored message is kept, in hours, when its publish gives no `ttl` (PubNub's
+   * keyset retention); `0`: kept until deleted.
+   */
+  messageRetentionHours: number;
   /** Overrides the node's `--rate-limit-per-client` / `--rate-limit-per-keyset` for this keyset (`0`: no limit). */
   rateLimit?: KeysetRateLimit;
 }
@@ -56,6 +61,12 @@ export const DEFAULT_LIMITS: KeysetLimits = {
   maxMembersPerChannel: 5_000,
 };
 
+/**
+ * The longest a message may be kept before it expires, in hours (a publish's `ttl`, a keyset's
+ * `messageRetentionHours`): 100 years, so an expiry timetoken stays well inside 64 bits.
+ */
+export const MAX_TTL_HOURS = 876_600;
+
 export type KeysetInput = Partial<Omit<Keyset, 'limits'>> & {
   publishKey: string;
   subscribeKey: string;
@@ -75,6 +86,7 @@ export function keysetFrom(input: KeysetInput): Keyset {
     channelEvents: true,
     membershipEvents: true,
     userEventsToMemberChannels: true,
+    messageRetentionHours: 0,
     ...input,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
   };

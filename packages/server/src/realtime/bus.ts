@@ -64,6 +64,13 @@ export interface BusMessage {
    * in-process bus carries it; a network bus's own retention serves such subscribers (`replay`).
    */
   relayed?: true | undefined;
+  /**
+   * An envelope of one channel with no filter subject that delivery logs however lately its
+   * channel was subscribed to, as it logs every message: a message action event, which a
+   * subscriber coming back with an older timetoken must still get. Only the in-process bus
+   * carries it; a network bus's own retention serves such subscribers (`replay`).
+   */
+  alwaysLogged?: true | undefined;
 }
 
 /**

@@ -77,11 +77,58 @@ export function envelopeChars(envelope: Envelope): number {
 
 /** A plain message: no `e`, `i` the publisher, `u` the meta and `cmt` the custom message type when given. */
 export function messageEnvelope(origin: EnvelopeOrigin, message: PublishedMessage): string {
+  return publishedEnvelope('', origin, message);
+}
+
+/**
+ * A signal (`/signal`): a message with `e` the number 1, which the JS SDK hands to its `signal`
+ * listener (`signalFromEnvelope`: `i` as `publisher`, `d` as `message`, `cmt`, `u`). PubNub's
+ * signals carry no meta; `u` is written only when one is given. Live capture (pubnub/dart
+ * subscription_events_test.dart): `{"a":"3","f":514,"e":1,"i":"…","p":{…},"k":"demo","c":"ch","d":"typing","cmt":"typing-sig","b":"ch"}`.
+ */
+export function signalEnvelope(origin: EnvelopeOrigin, signal: PublishedMessage): string {
+  return publishedEnvelope(',"e":1', origin, signal);
+}
+
+function publishedEnvelope(type: string, origin: EnvelopeOrigin, message: PublishedMessage): string {
   const channel = JSON.stringify(origin.channel);
   const publisher = message.publisher === undefined ? '' : `,"i":${JSON.stringify(message.publisher)}`;
   const meta = message.metaJson === undefined ? '' : `,"u":${message.metaJson}`;
-  const type = message.customMessageType === undefined ? '' : `,"cmt":${JSON.stringify(message.customMessageType)}`;
-  return `${head(publisher)},${timetokenField(origin)},"c":${channel}${meta},"d":${message.payloadJson}${type},"b":${channel}}`;
+  const custom = message.customMessageType === undefined ? '' : `,"cmt":${JSON.stringify(message.customMessageType)}`;
+  return `${head(type + publisher)},${timetokenField(origin)},"c":${channel}${meta},"d":${message.payloadJson}${custom},"b":${channel}}`;
+}
+
+/** A message action: a `type`/`value` pair a user added to a published message (PubNub's "message reactions"). */
+export interface MessageAction {
+  /** e.g. `reactions`, `edited`, `deleted` (the Chat SDK's names). */
+  type: string;
+  value: string;
+  /** The timetoken of the message the action belongs to, 17-digit text. */
+  messageTimetoken: string;
+  /** The action's own timetoken, 17-digit text: what names it for removal. */
+  actionTimetoken: string;
+}
+
+/** An action added to or removed from a message, by the user `uuid`. */
+export interface MessageActionEvent {
+  event: 'added' | 'removed';
+  /** Who added or removed it. */
+  uuid: string;
+  action: MessageAction;
+}
+
+/**
+ * A message action event: `e` the number 3, `i` the actor and `d`
+ * `{"source":"actions","version":"1.0","event":"added"|"removed","data":{type,value,messageTimetoken,actionTimetoken}}`.
+ * The JS SDK hands it to its `messageAction` listener with `i` copied into `data.uuid`
+ * (`messageActionFromEnvelope`). The envelope's own timetoken (`p.t`) is not the action's: a live
+ * capture (pubnub/dart subscription_events_test.dart) has `p.t` just after `actionTimetoken`.
+ */
+export function messageActionEnvelope(origin: EnvelopeOrigin, event: MessageActionEvent): string {
+  const channel = JSON.stringify(origin.channel);
+  const { type, value, messageTimetoken, actionTimetoken } = event.action;
+  const d = JSON.stringify({ source: 'actions', version: '1.0', event: event.event, data: { type, value, messageTimetoken, actionTimetoken } });
+  return `${head(`,"e":3,"i":${JSON.stringify(event.uuid)}`)},${timetokenField(origin)},"c":${channel},"d":${d},"b":${channel}}`;
 }
 
 /** A subscribe answer: the cursor to poll from next, and the envelopes. */

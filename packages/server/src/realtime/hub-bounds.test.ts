@@ -140,7 +140,7 @@ describe('RealtimeHub bounds: fan-out to channels nobody subscribes to', () => {
     const start = BigInt(JSON.parse(poll(hub, { channels: event.channels }).bodies[0]!).t.t); // all recently subscribed
     const started = performance.now();
     await hub.publish('demo', [event]);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(3_000);
     expect(hub.stats().channels).toBe(50_000); // nothing dropped for the budget
     // One 30 KB payload, plus per channel its log, name, entry, head and tail: well under 1 KiB each.
     const counted = hub.stats().logBytes;

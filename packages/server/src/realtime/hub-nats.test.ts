@@ -8,6 +8,7 @@ import type { ObjectEvent } from '../objects/events.ts';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from '../model/hub-options.ts';
 import type { Log } from '../model/log.ts';
 import { LocalDelivery, type SubscribeQuery } from './delivery.ts';
+import { parseMessageFilter } from './message-filter.ts';
 import { RealtimeHub } from './hub.ts';
 import { NatsBus, type NatsBusOptions } from './nats/nats-bus.ts';
 import { Sequencer } from './sequencer.ts';
@@ -87,6 +88,38 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     expect(b.hub.stats().held).toBe(1); // the replayed logs reach back to its timetoken: it waits here
     await say(a.hub, 'room', 5);
     expect(contents(await live.answered)).toEqual([5]);
+  });
+
+  it('carries signals and message action events between nodes, live and caught up, the filter applied to signals only', async () => {
+    const options = place('signals');
+    const [a, b] = [await node(options), await node(options)];
+    const start = a.hub.now();
+    const live = poll(b.hub, { channels: ['room'], after: start });
+    await settled();
+    const signalled = await a.hub.publishSignal('demo', 'room', { payload: { type: 'typing' }, meta: undefined, publisher: 'alice', customMessageType: 'sig' });
+    expect((await live.answered).m).toEqual([
+      { a: '1', f: 0, e: 1, i: 'alice', p: { t: signalled, r: 1 }, k: 'demo', c: 'room', d: { type: 'typing' }, cmt: 'sig', b: 'room' },
+    ]);
+    const action = { type: 'reactions', value: 'ok', messageTimetoken: signalled, actionTimetoken: a.hub.nextTimetoken() };
+    const acted = await a.hub.publishAction('demo', 'room', { event: 'added', uuid: 'bob', action });
+    await settled();
+    // A third node, which logged nothing, catches up from the stream; the filter refuses the signal but not the action.
+    const c = await node(options);
+    const filter = parseMessageFilter('data.type == "receipt"');
+    const caughtUp = await poll(c.hub, { channels: ['room'], after: start, filter }).answered;
+    expect(caughtUp.m).toEqual([
+      {
+        a: '1',
+        f: 0,
+        e: 3,
+        i: 'bob',
+        p: { t: acted, r: 1 },
+        k: 'demo',
+        c: 'room',
+        d: { source: 'actions', version: '1.0', event: 'added', data: action },
+        b: 'room',
+      },
+    ]);
   });
 
   it('stores events handed over again under the same outbox id once, from any node, and others as they come', async () => {

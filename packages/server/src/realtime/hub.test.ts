@@ -379,6 +379,91 @@ describe('RealtimeHub: two nodes on one bus', () => {
   });
 });
 
+describe('RealtimeHub: signals and message action events', () => {
+  const signal = (hub: RealtimeHub, channel: string, payload: unknown, customMessageType?: string) =>
+    hub.publishSignal('demo', channel, { payload, meta: undefined, publisher: 'alice', customMessageType });
+  const reaction = (messageTimetoken: string, actionTimetoken: string) => ({ type: 'reactions', value: '👍', messageTimetoken, actionTimetoken });
+
+  it('delivers a signal with e: 1, its sender, payload and custom type, at the timetoken it resolved with', async () => {
+    const hub = makeHub();
+    const { answers } = poll(hub, { channels: ['room'], after: hub.now() });
+    const timetoken = await signal(hub, 'room', { type: 'typing', value: true }, 'typing-sig');
+    expect(timetoken).toMatch(/^\d{17}$/);
+    expect(answers[0]!.m).toEqual([
+      { a: '1', f: 0, e: 1, i: 'alice', p: { t: timetoken, r: 1 }, k: 'demo', c: 'room', d: { type: 'typing', value: true }, cmt: 'typing-sig', b: 'room' },
+    ]);
+    expect(answers[0]!.t.t).toBe(timetoken);
+  });
+
+  it('applies filter-expr to signals as to messages, and not to message action events', async () => {
+    const hub = makeHub();
+    const filter = parseMessageFilter('data.type == "receipt"');
+    const before = hub.now();
+    await signal(hub, 'room', { type: 'typing', value: true });
+    await signal(hub, 'room', { type: 'receipt', messageTimetoken: '1' });
+    const action = await hub.publishAction('demo', 'room', { event: 'added', uuid: 'bob', action: reaction('1', hub.nextTimetoken()) });
+    const { answers } = poll(hub, { channels: ['room'], after: before, filter });
+    expect(answers[0]!.m.map((m) => [m['e'], m['d'].type ?? m['d'].event])).toEqual([
+      [1, 'receipt'],
+      [3, 'added'],
+    ]);
+    expect(answers[0]!.t.t).toBe(action);
+  });
+
+  it('gives new timetokens from its clock: each later than the one before and than every publish', async () => {
+    const hub = makeHub();
+    const published = await say(hub, 'room', 'hi');
+    const first = hub.nextTimetoken();
+    const second = hub.nextTimetoken();
+    expect(first).toMatch(/^\d{17}$/);
+    expect(BigInt(first)).toBeGreaterThan(BigInt(published));
+    expect(BigInt(second)).toBeGreaterThan(BigInt(first));
+    expect(BigInt(await say(hub, 'room', 'later'))).toBeGreaterThan(BigInt(second));
+  });
+
+  it('delivers a message action event with e: 3, the actor as i, and the action as the JS SDK reads it', async () => {
+    const hub = makeHub();
+    const messageTimetoken = await say(hub, 'room', 'nice');
+    const { answers } = poll(hub, { channels: ['room'], after: BigInt(messageTimetoken) });
+    const actionTimetoken = hub.nextTimetoken();
+    const added = await hub.publishAction('demo', 'room', { event: 'added', uuid: 'bob', action: reaction(messageTimetoken, actionTimetoken) });
+    expect(BigInt(added)).toBeGreaterThan(BigInt(actionTimetoken));
+    const [envelope] = answers[0]!.m;
+    expect(envelope).toEqual({
+      a: '1',
+      f: 0,
+      e: 3,
+      i: 'bob',
+      p: { t: added, r: 1 },
+      k: 'demo',
+      c: 'room',
+      d: { source: 'actions', version: '1.0', event: 'added', data: { type: 'reactions', value: '👍', messageTimetoken, actionTimetoken } },
+      b: 'room',
+    });
+    // What the JS SDK (pubnub 11, `messageActionFromEnvelope`) hands its `messageAction` listener.
+    const { d, i, p } = envelope as { d: { event: string; data: Record<string, string> }; i: string; p: { t: string } };
+    expect({ event: d.event, publisher: i, timetoken: p.t, data: { ...d.data, uuid: i } }).toEqual({
+      event: 'added',
+      publisher: 'bob',
+      timetoken: added,
+      data: { type: 'reactions', value: '👍', uuid: 'bob', messageTimetoken, actionTimetoken },
+    });
+
+    const next = poll(hub, { channels: ['room'], after: BigInt(added) });
+    await hub.publishAction('demo', 'room', { event: 'removed', uuid: 'bob', action: reaction(messageTimetoken, actionTimetoken) });
+    expect(next.answers[0]!.m[0]).toMatchObject({ e: 3, i: 'bob', d: { event: 'removed', data: { actionTimetoken } } });
+  });
+
+  it('fails a signal or an action event the bus cannot take with a 503', async () => {
+    const bus = new InProcessBus();
+    const hub = makeHub({}, undefined, undefined, bus);
+    await bus.close();
+    await expect(signal(hub, 'room', 'x')).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
+    const action = hub.publishAction('demo', 'room', { event: 'added', uuid: 'bob', action: reaction('1', hub.nextTimetoken()) });
+    await expect(action).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
+  });
+});
+
 describe('RealtimeHub: handing over to the bus', () => {
   /** An in-process bus that holds each publish until `release` is called. */
   function heldBus() {

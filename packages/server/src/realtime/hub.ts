@@ -1,7 +1,8 @@
 import { isRosterError, RosterError } from '../errors.ts';
 import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
-import type { EventBus } from './bus.ts';
+import type { BusMessage, EventBus } from './bus.ts';
 import { LocalDelivery, type DeliveredCounter, type DeliveryStats, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
+import type { MessageActionEvent } from './envelope.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from '../model/hub-options.ts';
 import { STDERR_LOG, type Log } from '../model/log.ts';
@@ -28,8 +29,9 @@ const reportTo = (log: Log) => (error: unknown) =>
 
 /**
  * A node's real-time layer: a `Sequencer` gives every envelope (App Context events from the
- * domain, messages from `/publish`) its timetoken and text, the `EventBus` carries it to every
- * node, and this node's `LocalDelivery` logs it and answers held subscribe long-polls.
+ * domain, messages from `/publish`, signals from `/signal`, message action events) its timetoken
+ * and text, the `EventBus` carries it to every node, and this node's `LocalDelivery` logs it and
+ * answers held subscribe long-polls.
  *
  * @example
  * const hub = new RealtimeHub({ holdSeconds: 30 });
@@ -88,10 +90,38 @@ export class RealtimeHub implements ObjectEventSink {
    * bus's refusal, or a 503 (`BUS_UNAVAILABLE`) when the bus cannot be reached.
    */
   async publishMessage(subKey: string, channel: string, message: MessageInput): Promise<string> {
-    const sequenced = this.#sequencer.message(subKey, channel, message);
+    return this.#handOver(this.#sequencer.message(subKey, channel, message), 'the message was not published');
+  }
+
+  /**
+   * A signal (`/signal`), delivered with `e: 1` and never stored; resolves with its timetoken once
+   * the bus has taken it. Rejects as `publishMessage` does.
+   */
+  async publishSignal(subKey: string, channel: string, signal: MessageInput): Promise<string> {
+    return this.#handOver(this.#sequencer.signal(subKey, channel, signal), 'the signal was not sent');
+  }
+
+  /** A new timetoken from this node's clock, 17-digit text, later than every one it gave before (an action's `actionTimetoken`). */
+  nextTimetoken(): string {
+    return this.#clock.next().toString();
+  }
+
+  /**
+   * A message action added or removed by `uuid` (`{event: 'added' | 'removed', uuid, action:
+   * {type, value, messageTimetoken, actionTimetoken}}`), delivered on `channel` with `e: 3`
+   * (envelope.ts `messageActionEnvelope`); resolves with the event's own timetoken once the bus
+   * has taken it. Rejects as `publishMessage` does (the caller, having stored the action, answers
+   * accordingly).
+   */
+  async publishAction(subKey: string, channel: string, event: MessageActionEvent): Promise<string> {
+    return this.#handOver(this.#sequencer.action(subKey, channel, event), 'the message action event was not published');
+  }
+
+  /** Hands one sequenced envelope to the bus; its timetoken once taken (a network bus may have moved it on). */
+  async #handOver(sequenced: BusMessage, lost: string): Promise<string> {
     await this.#bus.publish([sequenced]).catch((error: unknown) => {
       if (isRosterError(error)) throw error;
-      throw new RosterError('BUS_UNAVAILABLE', 'The server cannot reach its event bus right now: the message was not published.');
+      throw new RosterError('BUS_UNAVAILABLE', `The server cannot reach its event bus right now: ${lost}.`);
     });
     return sequenced.timetoken;
   }

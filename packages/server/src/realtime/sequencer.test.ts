@@ -53,6 +53,18 @@ describe('Sequencer', () => {
     expect(batch.every((m) => m.subject === undefined && JSON.parse(envelopeText(m.envelope)).e === 2)).toBe(true);
   });
 
+  it('gives a signal e: 1 and a filter subject, and an action event e: 3, no subject, and a place in every channel log', () => {
+    const s = sequencer();
+    const signal = s.signal('demo', 'room', { payload: { type: 'typing' }, meta: undefined, publisher: 'alice', customMessageType: undefined });
+    expect(JSON.parse(envelopeText(signal.envelope))).toMatchObject({ e: 1, i: 'alice', d: { type: 'typing' } });
+    expect(signal.subject).toEqual({ meta: undefined, data: { type: 'typing' }, publisher: 'alice' });
+    const action = s.action('demo', 'room', { event: 'added', uuid: 'bob', action: { type: 't', value: 'v', messageTimetoken: '1', actionTimetoken: '2' } });
+    expect(JSON.parse(envelopeText(action.envelope))).toMatchObject({ e: 3, i: 'bob', p: { t: action.timetoken } });
+    expect(action.subject).toBeUndefined();
+    expect(action.alwaysLogged).toBe(true);
+    expect(BigInt(action.timetoken)).toBeGreaterThan(BigInt(signal.timetoken));
+  });
+
   it('hands the bus plain data: a sequenced message comes through a JSON round trip unchanged', () => {
     const message = sequencer().message('demo', 'room', {
       payload: ['x', { y: [1, null] }],

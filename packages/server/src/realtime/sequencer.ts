@@ -1,10 +1,18 @@
 import type { ObjectEvent } from '../objects/events.ts';
 import type { BusMessage } from './bus.ts';
 import type { FilterSubject } from './channel-log.ts';
-import { appContextParts, messageEnvelope, type EnvelopeOrigin, type PublishedMessage } from './envelope.ts';
+import {
+  appContextParts,
+  messageActionEnvelope,
+  messageEnvelope,
+  signalEnvelope,
+  type EnvelopeOrigin,
+  type MessageActionEvent,
+  type PublishedMessage,
+} from './envelope.ts';
 import type { TimetokenClock } from './timetoken.ts';
 
-/** A message from `/publish`, validated and parsed. */
+/** A message from `/publish` (or a signal from `/signal`), validated and parsed. */
 export interface MessageInput {
   /** The payload, parsed (what filters read). */
   payload: unknown;
@@ -64,6 +72,30 @@ export class Sequencer {
 
   /** A published message; its `subject` is what subscribe filters read from it. */
   message(subKey: string, channel: string, input: MessageInput): BusMessage {
+    return this.#published(subKey, channel, input, messageEnvelope);
+  }
+
+  /**
+   * A signal (`e: 1`). Subscribe filters apply to it as to a message (`subject`, with its payload
+   * as `data`): PubNub's docs neither apply filters to signals nor exempt them, and a signal has a
+   * payload for a filter to read, as a message does.
+   */
+  signal(subKey: string, channel: string, input: MessageInput): BusMessage {
+    return this.#published(subKey, channel, input, signalEnvelope);
+  }
+
+  /**
+   * A message action event (`e: 3`). It has no `subject`: subscribe filters do not apply to it,
+   * as to App Context events (it carries no `meta`, and a filter on the message's `data` would
+   * read the action instead). Like a message, and unlike an App Context event, it goes to one
+   * channel, so delivery logs it whether or not anyone subscribed there lately (`alwaysLogged`).
+   */
+  action(subKey: string, channel: string, event: MessageActionEvent): BusMessage {
+    const origin = this.#origin(subKey, channel);
+    return { subKey, channel, timetoken: origin.timetoken, envelope: messageActionEnvelope(origin, event), alwaysLogged: true };
+  }
+
+  #published(subKey: string, channel: string, input: MessageInput, render: (origin: EnvelopeOrigin, message: PublishedMessage) => string): BusMessage {
     const published: PublishedMessage = {
       payloadJson: input.payloadJson ?? JSON.stringify(input.payload),
       metaJson: input.meta === undefined ? undefined : (input.metaJson ?? JSON.stringify(input.meta)),
@@ -72,7 +104,7 @@ export class Sequencer {
     };
     const subject: FilterSubject = { meta: input.meta, data: input.payload, publisher: input.publisher };
     const origin = this.#origin(subKey, channel);
-    return { subKey, channel, timetoken: origin.timetoken, envelope: messageEnvelope(origin, published), subject };
+    return { subKey, channel, timetoken: origin.timetoken, envelope: render(origin, published), subject };
   }
 
   #origin(subKey: string, channel: string): EnvelopeOrigin {

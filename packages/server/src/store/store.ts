@@ -18,6 +18,8 @@ export interface Store {
   readonly revocations: RevocationStore;
   /** The events of committed changes not yet known to be on the event bus (see `OutboxStore`). */
   readonly outbox: OutboxStore;
+  /** Message persistence (history) and message actions (see `MessageStore`). */
+  readonly messages: MessageStore;
   /**
    * Bulk load for `roster import` and `roster migrate`: writes whole stored records (eTag and
    * `updated` as given) in one transaction, bypassing the domain: no rules run and no events are
@@ -243,4 +245,110 @@ export interface StoreSnapshot {
   pages(subKey: string, kind: StoredKind, pageSize: number): AsyncIterable<StoredItem[]>;
   /** Ends the snapshot; the database is untouched. */
   close(): Promise<void>;
+}
+
+/**
+ * A published message as history keeps it (PubNub's Message Persistence). Timetokens are
+ * decimal text here (17 digits today, beyond 2^53); backends store them as 64-bit integers so
+ * ranges compare as numbers.
+ */
+export interface StoredMessage {
+  channel: string;
+  /** The message's timetoken; at most one message per (keyset, channel, timetoken). */
+  timetoken: string;
+  /** The message as published: JSON text, returned byte for byte. */
+  payload: string;
+  /** `meta` as published, JSON text; absent when none was given. */
+  meta?: string | undefined;
+  /** The publisher's user id (`uuid` of the publish). */
+  publisher?: string | undefined;
+  customMessageType?: string | undefined;
+  /** PubNub's `message_type`: `null` for a published message, 4 for a file message. */
+  messageType: number | null;
+  /** The timetoken from which it is expired (no longer returned, purged later); absent: kept until deleted. */
+  expiresAt?: string | undefined;
+}
+
+/** A message action (a reaction, an edit, …) on one stored message: PubNub's Message Actions. */
+export interface MessageAction {
+  channel: string;
+  messageTimetoken: string;
+  /** Its own timetoken, given when it was added; actions are listed and removed by it. */
+  actionTimetoken: string;
+  /** At most 15 characters (PubNub's rule). */
+  type: string;
+  value: string;
+  /** Who added it. */
+  uuid: string;
+}
+
+/** One end of a timetoken range: the timetoken and whether it is part of the range. */
+export interface TimetokenBound {
+  timetoken: string;
+  inclusive: boolean;
+}
+
+/** Timetokens from `lower` up to `upper`; an absent bound does not limit that side. */
+export interface TimetokenRange {
+  lower?: TimetokenBound | undefined;
+  upper?: TimetokenBound | undefined;
+}
+
+/** A page of a channel's history or actions: the newest `limit` of the range, oldest first. */
+export interface HistoryPage<T> {
+  items: T[];
+  /** Older items of the range remain beyond the oldest one returned. */
+  more: boolean;
+}
+
+/** A stored message's timetoken and size: what a read bounded in bytes plans with. */
+export interface MessageSize {
+  timetoken: string;
+  /** UTF-8 bytes of its payload and meta. */
+  bytes: number;
+}
+
+/** The actions one message carries: how many, and their UTF-8 bytes (type, value and uuid). */
+export interface ActionLoad {
+  count: number;
+  bytes: number;
+}
+
+/**
+ * Message persistence. Every read is an index seek by (keyset, channel, timetoken) that reads at
+ * most `limit + 1` rows, however much the channel holds: a page deep in a long history costs what
+ * the newest page costs. `now` (a timetoken) leaves out messages expired by then.
+ */
+export interface MessageStore {
+  /**
+   * Stores messages in one transaction; a message whose (keyset, channel, timetoken) is stored
+   * already is left as it is. Resolves once they are durable (as the store's other writes are).
+   */
+  append(subKey: string, messages: readonly StoredMessage[]): Promise<void>;
+  /** The newest `limit` messages of `channel` within `range` not expired at `now`, oldest first. */
+  history(subKey: string, channel: string, range: TimetokenRange, limit: number, now: string): Promise<HistoryPage<StoredMessage>>;
+  /** Deletes the messages of `channel` within `range`, and their actions; resolves with how many messages went. */
+  remove(subKey: string, channel: string, range: TimetokenRange): Promise<number>;
+  /**
+   * Per channel, how many messages not expired at `now` have a timetoken strictly after the one
+   * given, counting no further than `cap` (each count reads at most `cap` index entries).
+   */
+  count(subKey: string, after: ReadonlyMap<string, string>, cap: number, now: string): Promise<Map<string, number>>;
+  /** Deletes messages expired at `now`, at most `limit` of them; resolves with how many went (call again while it is `limit`). */
+  purgeExpired(now: string, limit: number): Promise<number>;
+  /**
+   * Stores an action; resolves `false`, storing nothing, when the same action (channel, message
+   * timetoken, type, value, uuid) is stored already.
+   */
+  addAction(subKey: string, action: MessageAction): Promise<boolean>;
+  /** Removes the action; resolves with it, or `undefined` when there was none. */
+  removeAction(subKey: string, channel: string, messageTimetoken: string, actionTimetoken: string): Promise<MessageAction | undefined>;
+  /** The newest `limit` actions of `channel` whose action timetoken is within `range`, oldest first. */
+  actions(subKey: string, channel: string, range: TimetokenRange, limit: number): Promise<HistoryPage<MessageAction>>;
+  /** Every action on the given messages of `channel`, oldest first (history with actions). */
+  actionsOf(subKey: string, channel: string, messageTimetokens: readonly string[]): Promise<MessageAction[]>;
+  /** What `history` would answer, as timetokens and sizes only (the messages are not read): a read bounded in bytes plans with it. */
+  sizes(subKey: string, channel: string, range: TimetokenRange, limit: number, now: string): Promise<HistoryPage<MessageSize>>;
+  /** Per message of `channel` that carries actions, their count and bytes; messages without actions are left out. */
+  actionLoads(subKey: string, channel: string, messageTimetokens: readonly string[]): Promise<Map<string, ActionLoad>>;
 }

@@ -1,9 +1,15 @@
 import type { ChannelRecord, UuidRecord } from '../model/records.ts';
-import type { ObjectStore, Store } from './store.ts';
+import type { MessageStore, ObjectStore, Store } from './store.ts';
 
-/** What a store call is called in metrics: `uuid.get`, `membership.apply`, `revocation.check`… */
+/** What a store call is called in metrics: `uuid.get`, `membership.apply`, `revocation.check`, `message.history`… */
 export type StoreOperation =
-  `${'uuid' | 'channel'}.${'get' | 'list' | 'write' | 'remove'}` | 'membership.list' | 'membership.apply' | 'revocation.check' | 'revocation.revoke';
+  | `${'uuid' | 'channel'}.${'get' | 'list' | 'write' | 'remove'}`
+  | 'membership.list'
+  | 'membership.apply'
+  | 'revocation.check'
+  | 'revocation.revoke'
+  | `message.${'append' | 'history' | 'sizes' | 'remove' | 'count' | 'purge'}`
+  | `action.${'add' | 'remove' | 'list' | 'of' | 'loads'}`;
 
 /** Asked once per operation for where its durations go, in seconds, so a call looks nothing up. */
 export type DurationSink = (operation: StoreOperation) => (seconds: number) => void;
@@ -31,6 +37,22 @@ function timedObjects<T extends UuidRecord | ChannelRecord>(store: ObjectStore<T
   };
 }
 
+function timedMessages(messages: MessageStore, sink: DurationSink): MessageStore {
+  return {
+    append: timed(messages.append.bind(messages), sink('message.append')),
+    history: timed(messages.history.bind(messages), sink('message.history')),
+    remove: timed(messages.remove.bind(messages), sink('message.remove')),
+    count: timed(messages.count.bind(messages), sink('message.count')),
+    purgeExpired: timed(messages.purgeExpired.bind(messages), sink('message.purge')),
+    addAction: timed(messages.addAction.bind(messages), sink('action.add')),
+    removeAction: timed(messages.removeAction.bind(messages), sink('action.remove')),
+    actions: timed(messages.actions.bind(messages), sink('action.list')),
+    actionsOf: timed(messages.actionsOf.bind(messages), sink('action.of')),
+    sizes: timed(messages.sizes.bind(messages), sink('message.sizes')),
+    actionLoads: timed(messages.actionLoads.bind(messages), sink('action.loads')),
+  };
+}
+
 /**
  * `store` with the time of every call reported to `sink`, whichever backend it is: the latency
  * the domain sees, waits for a group commit or a pooled connection included.
@@ -51,6 +73,7 @@ export function timedStore(store: Store, sink: DurationSink): Store {
       isRevoked: timed(revocations.isRevoked.bind(revocations), sink('revocation.check')),
       revoke: timed(revocations.revoke.bind(revocations), sink('revocation.revoke')),
     },
+    messages: timedMessages(store.messages, sink),
     import: (items, options) => store.import(items, options),
     // Outbox calls are not the domain's: they run beside the writes, not for a request.
     outbox: store.outbox,

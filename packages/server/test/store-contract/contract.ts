@@ -10,6 +10,7 @@ import { parseSort } from '../../src/query/sort.ts';
 import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, OutboxRecord, Store } from '../../src/store/store.ts';
 import { collationContract } from './collation.ts';
 import { likeContract } from './like.ts';
+import { messagesContract } from './messages.ts';
 import { restartContract, type RestartOptions } from './restart.ts';
 
 /**
@@ -422,6 +423,7 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
     });
     collationContract(() => store);
     likeContract(() => store);
+    messagesContract(() => store);
     if (restart) restartContract(restart);
 
     describe('under concurrent writes', () => {

@@ -4,7 +4,8 @@ import type { PNPublishResult } from '../../models/results.ts';
 import type { PNStatus } from '../../models/status.ts';
 import type { RequestDescriptor } from '../../transport/request.ts';
 import { Endpoint, type EndpointContext } from '../endpoint.ts';
-import { InvalidParameters, MalformedResponse, type ParsedResponse } from '../execute.ts';
+import { InvalidParameters, type ParsedResponse } from '../execute.ts';
+import { parseSentTimetoken } from '../shared/parse.ts';
 
 export interface PublishOptions {
   channel?: string;
@@ -21,6 +22,8 @@ export interface PublishOptions {
    * @default false
    */
   usePost?: boolean;
+  /** A type of your own for the message, e.g. `text` (3 to 50 letters, digits, `-` or `_`); stored and delivered with it. */
+  customMessageType?: string;
 }
 
 /**
@@ -71,8 +74,14 @@ export class Publish extends Endpoint<PNPublishResult> {
     return this;
   }
 
+  /** A type of your own for the message, returned by `fetchMessages` with `includeCustomMessageType`. */
+  customMessageType(type: string): this {
+    this.options.customMessageType = type;
+    return this;
+  }
+
   buildRequest(): RequestDescriptor {
-    const { channel, message, meta, shouldStore, ttl, usePost } = this.options;
+    const { channel, message, meta, shouldStore, ttl, usePost, customMessageType } = this.options;
     const { publishKey, subscribeKey } = this.context.config;
     if (publishKey === undefined || publishKey === '') throw new InvalidParameters('Publishing needs a publishKey in the configuration.');
     if (channel === undefined || channel === '') throw new InvalidParameters('Missing channel: pass .channel(name).');
@@ -82,6 +91,7 @@ export class Publish extends Endpoint<PNPublishResult> {
     if (shouldStore !== undefined) query.push(['store', shouldStore ? '1' : '0']);
     if (ttl !== undefined) query.push(['ttl', String(ttl)]);
     if (meta !== undefined) query.push(['meta', JSON.stringify(meta)]);
+    if (customMessageType !== undefined && customMessageType !== '') query.push(['custom_message_type', customMessageType]);
     const path = `/publish/${pubnubEncode(publishKey)}/${pubnubEncode(subscribeKey)}/0/${pubnubEncode(channel)}/0`;
     if (usePost === true) return { method: 'POST', path, query, body: payload, idempotent: false };
     return { method: 'GET', path: `${path}/${pubnubEncode(payload)}`, query, idempotent: false };
@@ -89,10 +99,6 @@ export class Publish extends Endpoint<PNPublishResult> {
 
   /** `[1,"Sent","17379929965457610"]` */
   parse(response: ParsedResponse, _status: PNStatus): PNPublishResult {
-    const { body } = response;
-    if (!Array.isArray(body) || body.length < 3) throw new MalformedResponse('Expected [1, "Sent", timetoken].');
-    const timetoken = typeof body[2] === 'string' ? body[2] : /,\s*(\d+)\s*\]\s*$/.exec(response.text)?.[1];
-    if (timetoken === undefined) throw new MalformedResponse('The publish response has no timetoken.');
-    return { timetoken };
+    return { timetoken: parseSentTimetoken(response, 'publish') };
   }
 }

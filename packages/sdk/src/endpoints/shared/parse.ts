@@ -31,7 +31,20 @@ export function parseListResult<TItem>(response: ParsedResponse, status: PNStatu
   };
 }
 
-function envelope(response: ParsedResponse): Record<string, unknown> {
+/**
+ * The timetoken of a publish-style answer, `[1,"Sent","17379929965457610"]`. Read from the text
+ * when the server wrote it as a number, which JSON would round.
+ */
+export function parseSentTimetoken(response: ParsedResponse, call: string): string {
+  const { body } = response;
+  if (!Array.isArray(body) || body.length < 3) throw new MalformedResponse('Expected [1, "Sent", timetoken].');
+  const timetoken = typeof body[2] === 'string' ? body[2] : /,\s*(\d+)\s*\]\s*$/.exec(response.text)?.[1];
+  if (timetoken === undefined) throw new MalformedResponse(`The ${call} response has no timetoken.`);
+  return timetoken;
+}
+
+/** The body as a JSON object; {@link MalformedResponse} when it is anything else. */
+export function envelope(response: ParsedResponse): Record<string, unknown> {
   if (!isRecord(response.body)) throw new MalformedResponse('Expected a JSON object body.');
   return response.body;
 }

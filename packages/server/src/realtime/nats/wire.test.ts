@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from '../bus.ts';
-import { appContextParts, envelopeText, messageEnvelope } from '../envelope.ts';
+import { appContextParts, envelopeText, messageActionEnvelope, messageEnvelope, signalEnvelope } from '../envelope.ts';
+import { Sequencer } from '../sequencer.ts';
+import { TimetokenClock } from '../timetoken.ts';
 import { RefusedMessage } from './checks.ts';
 import { NatsSubjects } from './subjects.ts';
 import { encode, HEADERS, readStored, restamp, toBusMessage } from './wire.ts';
@@ -42,6 +44,50 @@ describe('the wire form of bus messages', () => {
     const message = published('room', '17000000000000001');
     expect(roundTrip(message, false)).toEqual(message);
     expect(encode(message, false)).toEqual({ kind: 'm', body: message.envelope });
+  });
+
+  it('gives back a signal as a message with e: 1, its filter subject parsed from the envelope', () => {
+    const envelope = signalEnvelope(origin('room', '17000000000000003'), {
+      payloadJson: '{"type":"typing"}',
+      publisher: 'alice',
+      customMessageType: 'typing-sig',
+    });
+    const message: BusMessage = {
+      subKey: 'demo',
+      channel: 'room',
+      timetoken: '17000000000000003',
+      envelope,
+      subject: { meta: undefined, data: { type: 'typing' }, publisher: 'alice' },
+    };
+    expect(encode(message, false)).toEqual({ kind: 'm', body: envelope });
+    const back = roundTrip(message, false);
+    expect(back).toEqual(message);
+    expect(JSON.parse(back.envelope as string)).toMatchObject({ e: 1, i: 'alice', cmt: 'typing-sig', d: { type: 'typing' } });
+  });
+
+  it('gives back a message action event as an envelope with no filter subject', () => {
+    const at = '17000000000000004';
+    const action = { type: 'reactions', value: '"p":{"t":"1"', messageTimetoken: '17000000000000001', actionTimetoken: '17000000000000002' };
+    const envelope = messageActionEnvelope(origin('room', at), { event: 'removed', uuid: 'bob', action });
+    const message: BusMessage = { subKey: 'demo', channel: 'room', timetoken: at, envelope };
+    expect(encode(message, false)).toEqual({ kind: 'e', body: envelope });
+    expect(roundTrip(message, false)).toEqual(message);
+    restamp(message, '17000000000000009');
+    expect(JSON.parse(message.envelope as string)).toMatchObject({ e: 3, i: 'bob', p: { t: '17000000000000009' }, d: { event: 'removed', data: action } });
+  });
+
+  it('carries what the sequencer makes of signals and action events, less what only the in-process bus needs', () => {
+    const sequencer = new Sequencer(new TimetokenClock(() => 17_000_000_000_000_000n), 1);
+    const signal = sequencer.signal('demo', 'room', { payload: 1, meta: undefined, publisher: 'alice', customMessageType: undefined });
+    expect(roundTrip(signal, false)).toEqual(signal);
+    const action = sequencer.action('demo', 'room', {
+      event: 'added',
+      uuid: 'bob',
+      action: { type: 'edited', value: 'new text', messageTimetoken: '1', actionTimetoken: '2' },
+    });
+    const { alwaysLogged, ...carried } = action;
+    expect(alwaysLogged).toBe(true);
+    expect(roundTrip(action, false)).toEqual(carried);
   });
 
   it('gives back an event in parts, its payload inline or stored once and referred to', () => {

@@ -7,8 +7,8 @@ import { checkedMessage, checkEnvelope, checkParts, checkPayload, RefusedMessage
  * it: what a subscribe filter reads is the envelope's `u`, `d` and `i`, parsed again on arrival.
  *
  * Kinds (`Roster-Kind`):
- * - `m`: a published message, the envelope as text; its filter subject is parsed from it.
- * - `e`: an envelope as text with no filter subject.
+ * - `m`: a published message or signal (`e: 1`), the envelope as text; its filter subject is parsed from it.
+ * - `e`: an envelope as text with no filter subject (a message action event, `e: 3`).
  * - `i`: an envelope in parts, all three in the body (`Roster-Cut: <head length>,<payload length>`).
  * - `r`: an envelope in parts whose payload is shared with other channels of the same event: the
  *   body is head and tail (`Roster-Cut: <head length>`), the payload is the message whose stream

@@ -4,6 +4,7 @@ import { connect, type ConnectOptions, type Database } from './connection.ts';
 import { postgresBackend } from './executor.ts';
 import { importItems } from './import.ts';
 import { PostgresMembershipStore } from './membership-store.ts';
+import { PostgresMessageStore } from './message-store.ts';
 import { migrate } from './migrate.ts';
 import { CHANNEL_TABLE, PostgresObjectStore, UUID_TABLE } from './object-store.ts';
 import { PostgresOutbox } from './outbox.ts';
@@ -48,6 +49,7 @@ export class PostgresStore implements Store {
   readonly memberships: PostgresMembershipStore;
   readonly revocations: PostgresRevocations;
   readonly outbox: PostgresOutbox;
+  readonly messages: PostgresMessageStore;
   readonly #db: Database;
 
   private constructor(db: Database, listTimeout: number | undefined) {
@@ -58,6 +60,7 @@ export class PostgresStore implements Store {
     this.memberships = new PostgresMembershipStore(db, backend);
     this.revocations = new PostgresRevocations(db);
     this.outbox = new PostgresOutbox(db);
+    this.messages = new PostgresMessageStore(db);
   }
 
   /**

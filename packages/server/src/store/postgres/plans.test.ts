@@ -8,6 +8,7 @@ import { listStatement, selectColumns } from '../sql/list-sql.ts';
 import type { ListQuery } from '../store.ts';
 import { connect, type Database } from './connection.ts';
 import { postgresDialect } from './dialect.ts';
+import { MESSAGE_SQL } from './message-store.ts';
 import { migrate } from './migrate.ts';
 
 /**
@@ -19,6 +20,10 @@ const unavailable = await postgresUnavailable();
 
 const USERS = 20_000;
 const MEMBERSHIPS = 5_000;
+const MESSAGES = 20_000;
+/** 17 digits, as timetokens have. */
+const TIMETOKEN = 17_300_000_000_000_000n;
+const tt = (offset: number) => String(TIMETOKEN + BigInt(offset));
 
 /** Rows with made-up keys: plans depend on sizes and indexes, not on what the keys say. */
 const FILL = `
@@ -32,6 +37,11 @@ INSERT INTO memberships (sub_key, uuid_id, channel_id, updated, etag, uuid_id_ke
 SELECT 'k', 'u', 'c' || g, '2026-01-01T00:00:00.' || lpad(g::text, 6, '0') || 'Z', 'e', 'U'::bytea, convert_to('C' || g, 'UTF8'), ''::bytea, ''::bytea FROM generate_series(1, ${MEMBERSHIPS}) g
 UNION ALL
 SELECT 'k', 'u' || g, 'c', '2026-01-01T00:00:00.' || lpad(g::text, 6, '0') || 'Z', 'e', convert_to('U' || g, 'UTF8'), 'C'::bytea, ''::bytea, ''::bytea FROM generate_series(1, ${MEMBERSHIPS}) g;
+INSERT INTO messages (sub_key, channel, timetoken, payload, expires_at)
+SELECT s, c, ${TIMETOKEN} + g, '{"n":' || g || '}', CASE WHEN g % 2 = 0 THEN ${TIMETOKEN} * 2 END
+FROM generate_series(1, ${MESSAGES}) g, (VALUES ('k'), ('other')) AS keys(s), (VALUES ('busy'), ('quiet')) AS channels(c);
+INSERT INTO message_actions (sub_key, channel, action_timetoken, message_timetoken, type, value, uuid)
+SELECT 'k', 'busy', ${TIMETOKEN} + ${MESSAGES} + g, ${TIMETOKEN} + g, 'reaction', 'v' || (g % 7), 'u' || (g % 13) FROM generate_series(1, ${MESSAGES}) g;
 ANALYZE;
 `;
 
@@ -91,6 +101,25 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL: keyset pages are 
     const byUpdated = await planOf('memberships', ['updated:desc'], 'u');
     expect(byUpdated).toContain('Index Scan Backward using memberships_by_user_updated on memberships m');
     expect(byUpdated).not.toMatch(/\bSort\b/);
+  });
+
+  it('a page deep in a long channel’s history, a capped count and a message’s actions seek their indexes', async () => {
+    const explain = async (sql: string, params: unknown[]) =>
+      (await db.unsafe(`EXPLAIN ${sql}`, params as never[]).values()).map((row) => String(row[0])).join('\n');
+    const history = await explain(MESSAGE_SQL.history, ['k', 'busy', '0', tt(500), tt(0), 101]);
+    expect(history).toMatch(
+      /Limit[\s\S]*Index Scan Backward using messages_pkey on messages[\s\S]*Index Cond: \(\(sub_key = 'k'::text\) AND \(channel = 'busy'::text\) AND \(timetoken >= '0'::bigint\) AND \(timetoken <= '\d{17}'::bigint\)\)/,
+    );
+    expect(history).not.toMatch(/\bSort\b|Bitmap/);
+    const count = await explain(MESSAGE_SQL.count, ['k', ['busy', 'quiet'], [tt(100), tt(0)], tt(0), 1000]);
+    expect(count).toMatch(/Limit[\s\S]*Index Scan using messages_pkey on messages m[\s\S]*Index Cond: .*\(timetoken >= c\.first\)/);
+    expect(count).not.toMatch(/\bSort\b|Bitmap/);
+    const actions = await explain(MESSAGE_SQL.actions, ['k', 'busy', '0', tt(MESSAGES + 500), 11]);
+    expect(actions).toContain('Index Scan Backward using message_actions_pkey on message_actions');
+    expect(await explain(MESSAGE_SQL.actionsOf, ['k', 'busy', [tt(3), tt(40)]])).toMatch(
+      /Index Scan using message_actions_by_message on message_actions[\s\S]*Index Cond: .*\(message_timetoken = ANY /,
+    );
+    expect(await explain(MESSAGE_SQL.purge, [tt(0), 1000])).toContain('Index Scan using messages_by_expiry on messages');
   });
 
   it('a LIKE with a literal start seeks the range of its keys in the index of its field', async () => {

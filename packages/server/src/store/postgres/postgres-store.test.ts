@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 let shared: TestDatabase | undefined;
-const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox';
+const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox, messages, message_actions';
 
 runStoreContract({
   name: 'PostgreSQL',

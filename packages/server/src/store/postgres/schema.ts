@@ -141,4 +141,36 @@ CREATE TABLE outbox (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'message persistence and message actions',
+    sql: `
+CREATE TABLE messages (
+  sub_key text COLLATE "C" NOT NULL,
+  channel text COLLATE "C" NOT NULL,
+  timetoken bigint NOT NULL,
+  payload text NOT NULL,
+  meta text,
+  publisher text,
+  custom_message_type text,
+  message_type integer,
+  expires_at bigint,
+  PRIMARY KEY (sub_key, channel, timetoken)
+);
+CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE message_actions (
+  sub_key text COLLATE "C" NOT NULL,
+  channel text COLLATE "C" NOT NULL,
+  action_timetoken bigint NOT NULL,
+  message_timetoken bigint NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  value text COLLATE "C" NOT NULL,
+  uuid text COLLATE "C" NOT NULL,
+  PRIMARY KEY (sub_key, channel, action_timetoken, message_timetoken)
+);
+-- The value by its digest: a b-tree entry holds at most about 2.7 KB, and a value may run to 32 KiB.
+CREATE UNIQUE INDEX message_actions_by_message ON message_actions (sub_key, channel, message_timetoken, type, md5(value), uuid);
+`,
+  },
 ];

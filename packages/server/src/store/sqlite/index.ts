@@ -11,6 +11,7 @@ import { GroupCommit } from './group-commit.ts';
 import { importItems } from './import.ts';
 import { DatabaseLock } from './lock.ts';
 import { SqliteMembershipStore } from './membership-store.ts';
+import { SqliteMessageStore } from './message-store.ts';
 import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRevocations } from './revocations.ts';
@@ -37,6 +38,7 @@ export class SqliteStore implements Store {
   readonly memberships: SqliteMembershipStore;
   readonly revocations: SqliteRevocations;
   readonly outbox: SqliteOutbox;
+  readonly messages: SqliteMessageStore;
   /** The open connection, for tests and tools that inspect the file; the stores above are the API. */
   readonly db: Connection;
 
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE);
     this.memberships = new SqliteMembershipStore(parts);
     this.revocations = new SqliteRevocations(this.db);
+    this.messages = new SqliteMessageStore(this.db, writes);
     this.#parts = parts;
   }
 

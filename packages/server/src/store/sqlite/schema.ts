@@ -144,6 +144,36 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 5: message persistence and message actions (message-store.ts). Timetokens are 64-bit
+  // integers. Messages keep their rowid (a payload may run to kilobytes, too big for the
+  // interior pages of a WITHOUT ROWID b-tree); actions are small rows, clustered by their key.
+  `
+  CREATE TABLE messages (
+    sub_key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    timetoken INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    meta TEXT,
+    publisher TEXT,
+    custom_message_type TEXT,
+    message_type INTEGER,
+    expires_at INTEGER,
+    PRIMARY KEY (sub_key, channel, timetoken)
+  );
+  CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE message_actions (
+    sub_key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    action_timetoken INTEGER NOT NULL,
+    message_timetoken INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    PRIMARY KEY (sub_key, channel, action_timetoken, message_timetoken)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX message_actions_by_message ON message_actions (sub_key, channel, message_timetoken, type, value, uuid);
+  `,
 ];
 
 /**
