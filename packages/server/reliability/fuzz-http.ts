@@ -115,7 +115,7 @@ type Service = 'objects' | 'publish' | 'presence' | 'access-manager' | 'time' | 
 /** Which envelope the server answers a path with, as app.ts decides for unmatched routes. */
 function serviceOf(path: string): Service {
   if (path.startsWith('/v2/objects/')) return 'objects';
-  if (path.startsWith('/publish/')) return 'publish';
+  if (path.startsWith('/publish/') || path.startsWith('/signal/')) return 'publish';
   if (path.startsWith('/v2/presence/')) return 'presence';
   if (path.startsWith('/v3/pam/')) return 'access-manager';
   if (path.startsWith('/time/')) return 'time';
