@@ -58,17 +58,11 @@ export interface BusMessage {
    */
   id?: string | undefined;
   /**
-   * An App Context event the outbox relay handed over late (its writer's hand-off failed, or the
-   * writer died): delivery logs it on every channel, not only on those subscribed to lately, as
-   * subscribers may come back for it after the delay (a restarted node has none yet). Only the
-   * in-process bus carries it; a network bus's own retention serves such subscribers (`replay`).
-   */
-  relayed?: true | undefined;
-  /**
-   * An envelope of one channel with no filter subject that delivery logs however lately its
-   * channel was subscribed to, as it logs every message: a message action event, which a
-   * subscriber coming back with an older timetoken must still get. Only the in-process bus
-   * carries it; a network bus's own retention serves such subscribers (`replay`).
+   * Delivery logs it on its channel however lately that channel was subscribed to, as it logs
+   * every published message, because a subscriber may come back for it with an older timetoken:
+   * a message action event, or an App Context event the outbox relay handed over late (its
+   * writer's hand-off failed, or the writer died; a restarted node has no subscribers yet). Only
+   * the in-process bus carries it; a network bus's own retention serves such subscribers (`replay`).
    */
   alwaysLogged?: true | undefined;
 }

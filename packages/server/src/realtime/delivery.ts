@@ -257,10 +257,9 @@ export class LocalDelivery {
     // channel nobody here subscribed to lately, nobody can catch up on it, so it is not logged.
     // A published message, one channel a request, is always kept (`withTimetoken` catch-up).
     // Linked logs (a bus with replay) keep what reaches a channel they have, to stay whole.
-    // Events the outbox relay hands over late are kept too: their subscribers may come back for them (bus.ts, `relayed`),
-    // and so are message action events (`alwaysLogged`).
+    // So are message action events and events the outbox relay hands over late (bus.ts, `alwaysLogged`).
     const linked = this.#catchUp !== undefined && space.logs.has(channel);
-    const kept = message.subject !== undefined || message.relayed === true || message.alwaysLogged === true;
+    const kept = message.subject !== undefined || message.alwaysLogged === true;
     if (!kept && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
     const entry = this.#logs.append(space, message, timetoken);
     if (!entry) {

@@ -81,7 +81,7 @@ export class RealtimeHub implements ObjectEventSink {
   async relay(subKey: string, events: ObjectEvent[], id: string): Promise<void> {
     if (events.length === 0) return;
     const batch = this.#sequencer.events(subKey, events, id);
-    for (const message of batch) message.relayed = true;
+    for (const message of batch) message.alwaysLogged = true;
     await this.#bus.publish(batch);
   }
 
