@@ -4,10 +4,10 @@ import { clusterUnavailable } from './packages/testing/src/cluster.ts';
 
 /**
  * `npm run test:cluster`: the black-box HTTP suites, the same files as `npm test`, with each test
- * server a cluster — two nodes sharing a PostgreSQL database and a NATS JetStream stream made for
- * that server, behind a proxy that sends each connection to one node or the other
- * (TEST_ROSTER_TARGET=cluster, packages/testing/src/server.ts). Without PostgreSQL or NATS it
- * prints one line per missing service and runs nothing.
+ * server a cluster — two nodes sharing a PostgreSQL database, a NATS JetStream stream and presence
+ * keys in Redis (`--presence`) made for that server, behind a proxy that sends each connection to
+ * one node or the other (TEST_ROSTER_TARGET=cluster, packages/testing/src/server.ts). Without
+ * PostgreSQL, NATS or Redis it prints one line per missing service and runs nothing.
  */
 
 /** Suites of those folders that the cluster run leaves out, and why. */

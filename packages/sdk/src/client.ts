@@ -26,6 +26,21 @@ import { RemoveMessageAction, type RemoveMessageActionOptions } from './endpoint
 import { DeleteMessages, type DeleteMessagesOptions } from './endpoints/history/delete-messages.ts';
 import { FetchMessages, type FetchMessagesOptions } from './endpoints/history/fetch-messages.ts';
 import { MessageCounts, type MessageCountsOptions } from './endpoints/history/message-counts.ts';
+import {
+  AddChannelToChannelGroup,
+  RemoveChannelFromChannelGroup,
+  type ChannelGroupChannelsOptions,
+} from './endpoints/channel-groups/channel-group-channels.ts';
+import {
+  ListChannelGroups,
+  ListChannelsInChannelGroup,
+  RemoveChannelGroup,
+  type ChannelGroupOptions,
+} from './endpoints/channel-groups/channel-group-queries.ts';
+import { GetState, type GetStateOptions } from './endpoints/presence/get-state.ts';
+import { HereNow, type HereNowOptions } from './endpoints/presence/here-now.ts';
+import { SetState, type SetStateOptions } from './endpoints/presence/set-state.ts';
+import { WhereNow, type WhereNowOptions } from './endpoints/presence/where-now.ts';
 import { Publish, type PublishOptions } from './endpoints/realtime/publish.ts';
 import { Signal, type SignalOptions } from './endpoints/realtime/signal.ts';
 import { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';
@@ -53,13 +68,15 @@ import {
 import type { Listener } from './models/events.ts';
 import type { CustomData } from './models/objects.ts';
 import { Listeners } from './transport/listeners.ts';
+import { PRESENCE_SUFFIX } from './transport/subscribe/subscribe-request.ts';
 import { SubscribeLoop } from './transport/subscribe/subscribe-loop.ts';
 import { createFetchTransport } from './transport/transport.ts';
 import { GrantToken, RevokeToken, type GrantTokenOptions } from './endpoints/access/grant-token.ts';
 import { parseToken, type PNToken } from './models/token.ts';
 
 /**
- * A Roster (or PubNub) client. Every REST call (App Context, publish and signal, history, message actions) returns a builder: chain the
+ * A Roster (or PubNub) client. Every REST call (App Context, publish and signal, history, message actions, presence,
+ * channel groups) returns a builder: chain the
  * documented setters or pass named options, then `.sync()`, `.pnAsync(callback)` or `await` it.
  * @example
  * const client = new Roster({ subscribeKey: 'demo', publishKey: 'demo', userId: 'me', origin: 'http://127.0.0.1:8080' });
@@ -79,7 +96,7 @@ export class Roster {
     const transport = createFetchTransport(this.config, () => this.token);
     this.context = { config: this.config, transport };
     this.loop = new SubscribeLoop(this.config, transport, {
-      messages: (messages, channels) => this.listeners.envelopes(messages, channels),
+      messages: (messages, subscribed) => this.listeners.envelopes(messages, subscribed),
       status: (status) => this.listeners.status(status),
     });
   }
@@ -222,6 +239,51 @@ export class Roster {
     return new GetMessageActions(this.context, options);
   }
 
+  /** Who is present on channels (or on the channels of channel groups), and how many. */
+  hereNow(options?: HereNowOptions): HereNow {
+    return new HereNow(this.context, options);
+  }
+
+  /** The channels a user is present on; by default the configured user's. */
+  whereNow(options?: WhereNowOptions): WhereNow {
+    return new WhereNow(this.context, options);
+  }
+
+  /** Sets the configured user's presence state on channels or channel groups. */
+  setState(options?: SetStateOptions): SetState {
+    return new SetState(this.context, options);
+  }
+
+  /** A user's presence state on channels or channel groups; by default the configured user's. */
+  getState(options?: GetStateOptions): GetState {
+    return new GetState(this.context, options);
+  }
+
+  /** Adds channels to a channel group. */
+  addChannelToChannelGroup(options?: ChannelGroupChannelsOptions): AddChannelToChannelGroup {
+    return new AddChannelToChannelGroup(this.context, options);
+  }
+
+  /** Takes channels out of a channel group. */
+  removeChannelFromChannelGroup(options?: ChannelGroupChannelsOptions): RemoveChannelFromChannelGroup {
+    return new RemoveChannelFromChannelGroup(this.context, options);
+  }
+
+  /** The channels of a channel group. */
+  listChannelsInChannelGroup(options?: ChannelGroupOptions): ListChannelsInChannelGroup {
+    return new ListChannelsInChannelGroup(this.context, options);
+  }
+
+  /** Deletes a channel group. */
+  removeChannelGroup(options?: ChannelGroupOptions): RemoveChannelGroup {
+    return new RemoveChannelGroup(this.context, options);
+  }
+
+  /** Every channel group of the keyset. */
+  listChannelGroups(): ListChannelGroups {
+    return new ListChannelGroups(this.context);
+  }
+
   /** Mints an Access Manager token (needs the `secretKey`: server side only). */
   grantToken(options?: GrantTokenOptions): GrantToken {
     return new GrantToken(this.context, options);
@@ -242,12 +304,12 @@ export class Roster {
     return new Time(this.context);
   }
 
-  /** Adds channels to the real-time subscription; events go to the listeners. */
+  /** Adds channels and channel groups (with their presence, if asked) to the real-time subscription; events go to the listeners. */
   subscribe(): Subscribe {
     return new Subscribe(this.loop);
   }
 
-  /** Removes channels from the real-time subscription. */
+  /** Removes channels and channel groups (and their presence) from the real-time subscription. */
   unsubscribe(): Unsubscribe {
     return new Unsubscribe(this.loop);
   }
@@ -257,9 +319,14 @@ export class Roster {
     this.loop.dispatch({ type: 'unsubscribeAll' });
   }
 
-  /** The channels currently subscribed to. */
+  /** The channels currently subscribed to, without the `-pnpres` presence channels (as Python's `get_subscribed_channels`). */
   getSubscribedChannels(): readonly string[] {
-    return this.loop.channels;
+    return this.loop.channels.filter((channel) => !channel.endsWith(PRESENCE_SUFFIX));
+  }
+
+  /** The channel groups currently subscribed to, without the `-pnpres` presence ones. */
+  getSubscribedChannelGroups(): readonly string[] {
+    return this.loop.groups.filter((group) => !group.endsWith(PRESENCE_SUFFIX));
   }
 
   /** Pauses the subscribe loop, keeping its channels and timetoken for {@link Roster.reconnect}. */

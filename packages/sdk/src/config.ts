@@ -85,6 +85,21 @@ export interface RosterConfig {
   retry?: RetryOptions | false;
   /** How the subscribe loop reconnects. */
   reconnect?: ReconnectOptions;
+  /**
+   * Seconds the server keeps this user present on the subscribed channels without hearing from
+   * it (Python's `presence_timeout`, JS's `presenceTimeout`), sent as `heartbeat` with every
+   * subscribe and heartbeat request. PubNub's minimum is 20. Unset, nothing is sent and the
+   * server's default (300 s) applies, which the subscribe long-polls (at most 280 s apart) keep
+   * the user within.
+   */
+  presenceTimeout?: number;
+  /**
+   * Seconds between heartbeat requests while subscribed (`GET …/heartbeat`); `0` sends none. A
+   * subscribe long-poll can last 280 s, so a `presenceTimeout` below that needs heartbeats to
+   * keep the user present.
+   * @default presenceTimeout / 2 - 1 (rounded down, at least 1) when `presenceTimeout` is set, else 0
+   */
+  heartbeatInterval?: number;
   /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
   fetch?: FetchLike;
 }
@@ -102,15 +117,31 @@ export interface ResolvedConfig {
   readonly subscribeTimeoutMs: number;
   readonly retry: Required<RetryOptions>;
   readonly reconnect: Required<ReconnectOptions>;
+  /** Seconds; `undefined` leaves it to the server. */
+  readonly presenceTimeout: number | undefined;
+  /** Seconds; 0 means no heartbeat requests. */
+  readonly heartbeatInterval: number;
   readonly fetch: FetchLike;
 }
 
 const DEFAULT_ORIGIN = 'ps.pndsn.com';
 
-/** Fills in defaults; throws a `TypeError` for a missing subscribe key or user id. */
+/** The server's presence timeout when none is configured (PubNub's default), for heartbeats. */
+const DEFAULT_PRESENCE_TIMEOUT = 300;
+
+/** The longest `presenceTimeout` or `heartbeatInterval`: a day (timers misbehave past 24.8 days). */
+const MAX_PRESENCE_SECONDS = 86_400;
+
+/**
+ * Fills in defaults; throws a `TypeError` for a missing subscribe key or user id, or a
+ * `presenceTimeout` / `heartbeatInterval` that is not a whole number of seconds up to a day.
+ */
 export function resolveConfig(config: RosterConfig): ResolvedConfig {
   requireText(config.subscribeKey, 'subscribeKey');
   requireText(config.userId, 'userId');
+  const { presenceTimeout, heartbeatInterval } = config;
+  if (presenceTimeout !== undefined) requireSeconds(presenceTimeout, 'presenceTimeout', 1);
+  if (heartbeatInterval !== undefined) requireSeconds(heartbeatInterval, 'heartbeatInterval', 0);
   const retry = config.retry === false ? { limit: 0 } : (config.retry ?? {});
   return {
     subscribeKey: config.subscribeKey,
@@ -127,6 +158,8 @@ export function resolveConfig(config: RosterConfig): ResolvedConfig {
       baseDelayMs: config.reconnect?.baseDelayMs ?? 500,
       maxDelayMs: config.reconnect?.maxDelayMs ?? 30_000,
     },
+    presenceTimeout,
+    heartbeatInterval: heartbeatInterval ?? (presenceTimeout === undefined ? 0 : Math.max(Math.floor(presenceTimeout / 2) - 1, 1)),
     // Bound so a browser's fetch is not called with the config object as `this`.
     fetch: config.fetch ?? ((input, init) => fetch(input, init)),
   };
@@ -137,6 +170,16 @@ export function baseUrl(origin: string, ssl: boolean): string {
   const trimmed = origin.trim().replace(/\/+$/, '');
   if (/^https?:\/\//i.test(trimmed)) return trimmed;
   return `${ssl ? 'https' : 'http'}://${trimmed}`;
+}
+
+/** The presence timeout heartbeats announce: the configured one, else the server's default. */
+export function heartbeatTimeout(config: ResolvedConfig): number {
+  return config.presenceTimeout ?? DEFAULT_PRESENCE_TIMEOUT;
+}
+
+function requireSeconds(value: unknown, name: string, minimum: number): void {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= MAX_PRESENCE_SECONDS) return;
+  throw new TypeError(`Roster: ${name} must be a whole number of seconds from ${minimum} to ${MAX_PRESENCE_SECONDS}; got ${String(value)}.`);
 }
 
 function requireText(value: unknown, name: string): void {

@@ -53,7 +53,17 @@ export type {
   PNAddMessageActionResult,
   PNRemoveMessageActionResult,
   PNGetMessageActionsResult,
+  PNHereNowResult,
+  PNWhereNowResult,
+  PNSetStateResult,
+  PNGetStateResult,
+  PNChannelGroupsAddChannelResult,
+  PNChannelGroupsRemoveChannelResult,
+  PNChannelGroupsRemoveGroupResult,
+  PNChannelGroupsListResult,
+  PNChannelGroupsListGroupsResult,
 } from './models/results.ts';
+export type { PNHereNowChannelData, PNHereNowOccupantData, PNPresenceState } from './models/presence.ts';
 export type {
   PNFetchMessageItem,
   PNFetchMessagesMore,
@@ -74,6 +84,8 @@ export type {
   PNSignalEvent,
   PNMessageActionEvent,
   PNMessageActionEventData,
+  PNPresenceEvent,
+  PNPresenceAction,
   MembershipEventData,
 } from './models/events.ts';
 
@@ -133,6 +145,21 @@ export { MessageCounts, type MessageCountsOptions } from './endpoints/history/me
 export { AddMessageAction, type AddMessageActionOptions } from './endpoints/actions/add-message-action.ts';
 export { RemoveMessageAction, type RemoveMessageActionOptions } from './endpoints/actions/remove-message-action.ts';
 export { GetMessageActions, type GetMessageActionsOptions } from './endpoints/actions/get-message-actions.ts';
+export { HereNow, type HereNowOptions } from './endpoints/presence/here-now.ts';
+export { WhereNow, type WhereNowOptions } from './endpoints/presence/where-now.ts';
+export { SetState, type SetStateOptions } from './endpoints/presence/set-state.ts';
+export { GetState, type GetStateOptions } from './endpoints/presence/get-state.ts';
+export {
+  AddChannelToChannelGroup,
+  RemoveChannelFromChannelGroup,
+  type ChannelGroupChannelsOptions,
+} from './endpoints/channel-groups/channel-group-channels.ts';
+export {
+  ListChannelsInChannelGroup,
+  RemoveChannelGroup,
+  ListChannelGroups,
+  type ChannelGroupOptions,
+} from './endpoints/channel-groups/channel-group-queries.ts';
 export type { TimetokenInput } from './endpoints/shared/timetoken.ts';
 export type { ChannelsInput } from './endpoints/shared/channels.ts';
 export { GrantToken, RevokeToken, type GrantTokenOptions, type PNGrantTokenResult } from './endpoints/access/grant-token.ts';

@@ -23,7 +23,7 @@ function runExample(name: string): Promise<{ code: number | null; output: string
 }
 
 describe('examples', () => {
-  for (const name of ['users', 'channels', 'memberships', 'members', 'events', 'messages']) {
+  for (const name of ['users', 'channels', 'memberships', 'members', 'events', 'messages', 'presence']) {
     it(`${name}.ts runs`, async () => {
       const { code, output } = await runExample(name);
       expect(output).toContain(`${name}: done`);

@@ -11,17 +11,10 @@
  *   that includes uuid and message type by default reads as "on".
  */
 import { signatureV2, sortedQuery } from '@roster/protocol';
-import PubNub from 'pubnub';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Roster } from '../src/index.ts';
-import {
-  decodeQuery,
-  pubnubLikeResponder,
-  startRecordingServer,
-  type RecordedRequest,
-  type RecordingServer,
-  type Responder,
-} from './helpers/recording-server.ts';
+import { useOfficialComparison } from './helpers/official-sdk.ts';
+import { pubnubLikeResponder, type Responder } from './helpers/recording-server.ts';
 
 const TT = '17000000000000001';
 const ACTION = { type: 'reaction', value: 'smiley', uuid: 'u1', actionTimetoken: '17000000000000002', messageTimetoken: TT };
@@ -43,69 +36,26 @@ const responder: Responder = (request) => {
   return pubnubLikeResponder(request);
 };
 
-let server: RecordingServer;
-let official: PubNub;
-let ours: Roster;
-
-beforeAll(async () => {
-  server = await startRecordingServer(responder);
-  official = new PubNub({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false });
-  ours = new Roster({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.url, retry: false });
-});
-
-afterAll(async () => {
-  official.destroy(true);
-  await server.close();
-});
-
-beforeEach(() => server.reset());
-
-interface Comparable {
-  method: string;
-  path: string;
-  query: Record<string, string[]>;
-  body: unknown;
-}
-
-function comparable(request: RecordedRequest): Comparable {
-  const query = decodeQuery(request.rawQuery);
-  delete query['requestid'];
-  delete query['pnsdk'];
-  return { method: request.method, path: request.path, query, body: request.body === '' ? undefined : (JSON.parse(request.body) as unknown) };
-}
-
-/** Runs `call` and returns the one request it sent; rethrows the call's failure. */
-async function capture(call: () => PromiseLike<unknown>): Promise<RecordedRequest> {
-  server.reset();
-  await call();
-  expect(server.requests).toHaveLength(1);
-  return server.requests[0]!;
-}
-
-async function expectSameRequest(officialCall: () => Promise<unknown>, ourCall: () => PromiseLike<unknown>): Promise<Comparable> {
-  const theirs = comparable(await capture(officialCall));
-  const mine = comparable(await capture(ourCall));
-  expect(mine).toEqual(theirs);
-  return mine;
-}
+const sdks = useOfficialComparison({ responder });
+const { capture, comparable, expectSameRequest } = sdks;
 
 describe('signal and publish: the same request as the official SDK', () => {
   it('signal, with and without customMessageType, on a channel that needs encoding', async () => {
     const sent = await expectSameRequest(
-      () => official.signal({ channel: 'c 1/ü', message: { type: 'typing', value: true } }),
-      () => ours.signal().channel('c 1/ü').message({ type: 'typing', value: true }),
+      () => sdks.official.signal({ channel: 'c 1/ü', message: { type: 'typing', value: true } }),
+      () => sdks.ours.signal().channel('c 1/ü').message({ type: 'typing', value: true }),
     );
     expect(sent.path).toBe('/signal/demo/demo/0/c%201%2F%C3%BC/0/%7B%22type%22%3A%22typing%22%2C%22value%22%3Atrue%7D');
     await expectSameRequest(
-      () => official.signal({ channel: 'c1', message: 'ping', customMessageType: 'receipt' }),
-      () => ours.signal({ channel: 'c1', message: 'ping', customMessageType: 'receipt' }),
+      () => sdks.official.signal({ channel: 'c1', message: 'ping', customMessageType: 'receipt' }),
+      () => sdks.ours.signal({ channel: 'c1', message: 'ping', customMessageType: 'receipt' }),
     );
   });
 
   it('publish with customMessageType', async () => {
     await expectSameRequest(
-      () => official.publish({ channel: 'c1', message: { hi: 1 }, customMessageType: 'text-message' }),
-      () => ours.publish().channel('c1').message({ hi: 1 }).customMessageType('text-message'),
+      () => sdks.official.publish({ channel: 'c1', message: { hi: 1 }, customMessageType: 'text-message' }),
+      () => sdks.ours.publish().channel('c1').message({ hi: 1 }).customMessageType('text-message'),
     );
   });
 });
@@ -113,13 +63,13 @@ describe('signal and publish: the same request as the official SDK', () => {
 describe('history: the same request as the official SDK', () => {
   it('fetchMessages of one channel, defaults and every flag', async () => {
     const defaults = await expectSameRequest(
-      () => official.fetchMessages({ channels: ['c1'], stringifiedTimeToken: true }),
-      () => ours.fetchMessages().channels(['c1']),
+      () => sdks.official.fetchMessages({ channels: ['c1'], stringifiedTimeToken: true }),
+      () => sdks.ours.fetchMessages().channels(['c1']),
     );
     expect(defaults.query['max']).toEqual(['100']);
     await expectSameRequest(
       () =>
-        official.fetchMessages({
+        sdks.official.fetchMessages({
           channels: ['c 1'],
           count: 10,
           start: '17000000000000009',
@@ -129,7 +79,7 @@ describe('history: the same request as the official SDK', () => {
           stringifiedTimeToken: true,
         }),
       () =>
-        ours
+        sdks.ours
           .fetchMessages()
           .channels('c 1')
           .maximumPerChannel(10)
@@ -139,44 +89,44 @@ describe('history: the same request as the official SDK', () => {
           .includeCustomMessageType(true),
     );
     await expectSameRequest(
-      () => official.fetchMessages({ channels: ['c1'], includeCustomMessageType: false, stringifiedTimeToken: true }),
-      () => ours.fetchMessages({ channels: ['c1'], includeCustomMessageType: false }),
+      () => sdks.official.fetchMessages({ channels: ['c1'], includeCustomMessageType: false, stringifiedTimeToken: true }),
+      () => sdks.ours.fetchMessages({ channels: ['c1'], includeCustomMessageType: false }),
     );
   });
 
   it('fetchMessages of several channels, and with actions: 25 per channel at most', async () => {
     const several = await expectSameRequest(
-      () => official.fetchMessages({ channels: ['a', 'b/c'], count: 40, stringifiedTimeToken: true }),
-      () => ours.fetchMessages({ channels: ['a', 'b/c'], maximumPerChannel: 40 }),
+      () => sdks.official.fetchMessages({ channels: ['a', 'b/c'], count: 40, stringifiedTimeToken: true }),
+      () => sdks.ours.fetchMessages({ channels: ['a', 'b/c'], maximumPerChannel: 40 }),
     );
     expect(several).toMatchObject({ path: '/v3/history/sub-key/demo/channel/a,b%2Fc', query: { max: ['25'] } });
     const actions = await expectSameRequest(
-      () => official.fetchMessages({ channels: ['c1'], includeMessageActions: true, stringifiedTimeToken: true }),
-      () => ours.fetchMessages().channels(['c1']).includeMessageActions(true),
+      () => sdks.official.fetchMessages({ channels: ['c1'], includeMessageActions: true, stringifiedTimeToken: true }),
+      () => sdks.ours.fetchMessages().channels(['c1']).includeMessageActions(true),
     );
     expect(actions).toMatchObject({ path: '/v3/history-with-actions/sub-key/demo/channel/c1', query: { max: ['25'] } });
   });
 
   it('deleteMessages', async () => {
     await expectSameRequest(
-      () => official.deleteMessages({ channel: 'c 1', start: '17000000000000000', end: '17000000000000001' }),
-      () => ours.deleteMessages().channel('c 1').start(17000000000000000n).end('17000000000000001'),
+      () => sdks.official.deleteMessages({ channel: 'c 1', start: '17000000000000000', end: '17000000000000001' }),
+      () => sdks.ours.deleteMessages().channel('c 1').start(17000000000000000n).end('17000000000000001'),
     );
     await expectSameRequest(
-      () => official.deleteMessages({ channel: 'c1' }),
-      () => ours.deleteMessages({ channel: 'c1' }),
+      () => sdks.official.deleteMessages({ channel: 'c1' }),
+      () => sdks.ours.deleteMessages({ channel: 'c1' }),
     );
   });
 
   it('messageCounts with one timetoken and with one per channel', async () => {
     const one = await expectSameRequest(
-      () => official.messageCounts({ channels: ['a', 'b c'], channelTimetokens: ['17000000000000001'] }),
-      () => ours.messageCounts().channels(['a', 'b c']).channelTimetokens(['17000000000000001']),
+      () => sdks.official.messageCounts({ channels: ['a', 'b c'], channelTimetokens: ['17000000000000001'] }),
+      () => sdks.ours.messageCounts().channels(['a', 'b c']).channelTimetokens(['17000000000000001']),
     );
     expect(one.query).toEqual({ timetoken: ['17000000000000001'], uuid: ['u1'] });
     const each = await expectSameRequest(
-      () => official.messageCounts({ channels: ['a', 'b'], channelTimetokens: ['17000000000000001', '17000000000000002'] }),
-      () => ours.messageCounts({ channels: ['a', 'b'], channelTimetokens: [17000000000000001n, '17000000000000002'] }),
+      () => sdks.official.messageCounts({ channels: ['a', 'b'], channelTimetokens: ['17000000000000001', '17000000000000002'] }),
+      () => sdks.ours.messageCounts({ channels: ['a', 'b'], channelTimetokens: [17000000000000001n, '17000000000000002'] }),
     );
     expect(each.query['channelsTimetoken']).toEqual(['17000000000000001,17000000000000002']);
   });
@@ -185,49 +135,51 @@ describe('history: the same request as the official SDK', () => {
 describe('message actions: the same request as the official SDK', () => {
   it('addMessageAction', async () => {
     const sent = await expectSameRequest(
-      () => official.addMessageAction({ channel: 'c 1', messageTimetoken: TT, action: { type: 'reaction', value: '👍' } }),
-      () => ours.addMessageAction().channel('c 1').messageTimetoken(TT).action({ type: 'reaction', value: '👍' }),
+      () => sdks.official.addMessageAction({ channel: 'c 1', messageTimetoken: TT, action: { type: 'reaction', value: '👍' } }),
+      () => sdks.ours.addMessageAction().channel('c 1').messageTimetoken(TT).action({ type: 'reaction', value: '👍' }),
     );
     expect(sent).toMatchObject({ method: 'POST', path: `/v1/message-actions/demo/channel/c%201/message/${TT}`, body: { type: 'reaction', value: '👍' } });
-    expect(server.requests[0]?.headers['content-type']).toMatch(/^application\/json/);
+    expect(sdks.server.requests[0]?.headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('removeMessageAction', async () => {
     await expectSameRequest(
-      () => official.removeMessageAction({ channel: 'c1', messageTimetoken: TT, actionTimetoken: '17000000000000002' }),
-      () => ours.removeMessageAction({ channel: 'c1', messageTimetoken: TT, actionTimetoken: '17000000000000002' }),
+      () => sdks.official.removeMessageAction({ channel: 'c1', messageTimetoken: TT, actionTimetoken: '17000000000000002' }),
+      () => sdks.ours.removeMessageAction({ channel: 'c1', messageTimetoken: TT, actionTimetoken: '17000000000000002' }),
     );
   });
 
   it('getMessageActions, with and without a range', async () => {
     await expectSameRequest(
-      () => official.getMessageActions({ channel: 'c1' }),
-      () => ours.getMessageActions().channel('c1'),
+      () => sdks.official.getMessageActions({ channel: 'c1' }),
+      () => sdks.ours.getMessageActions().channel('c1'),
     );
     await expectSameRequest(
-      () => official.getMessageActions({ channel: 'c1', start: '17000000000000009', end: '17000000000000001', limit: 5 }),
-      () => ours.getMessageActions({ channel: 'c1', start: '17000000000000009', end: '17000000000000001', limit: 5 }),
+      () => sdks.official.getMessageActions({ channel: 'c1', start: '17000000000000009', end: '17000000000000001', limit: 5 }),
+      () => sdks.ours.getMessageActions({ channel: 'c1', start: '17000000000000009', end: '17000000000000001', limit: 5 }),
     );
   });
 
   it('reads the answers the official SDK reads', async () => {
-    expect((await ours.addMessageAction({ channel: 'c1', messageTimetoken: TT, action: { type: 'reaction', value: 'smiley' } })).result.data).toEqual(ACTION);
-    expect((await ours.getMessageActions({ channel: 'c1' })).result).toMatchObject({
+    expect((await sdks.ours.addMessageAction({ channel: 'c1', messageTimetoken: TT, action: { type: 'reaction', value: 'smiley' } })).result.data).toEqual(
+      ACTION,
+    );
+    expect((await sdks.ours.getMessageActions({ channel: 'c1' })).result).toMatchObject({
       data: [ACTION],
       start: ACTION.actionTimetoken,
       end: ACTION.actionTimetoken,
     });
-    expect((await ours.fetchMessages({ channels: ['c1'] })).result.channels).toEqual({
+    expect((await sdks.ours.fetchMessages({ channels: ['c1'] })).result.channels).toEqual({
       c1: [{ channel: 'c1', message: 'hi', timetoken: TT, uuid: 'u1', messageType: null }],
     });
-    expect((await ours.messageCounts({ channels: ['c1'], channelTimetokens: [0] })).result.channels).toEqual({ c1: 1 });
-    expect((await ours.signal({ channel: 'c1', message: 1 })).result.timetoken).toBe(TT);
+    expect((await sdks.ours.messageCounts({ channels: ['c1'], channelTimetokens: [0] })).result.channels).toEqual({ c1: 1 });
+    expect((await sdks.ours.signal({ channel: 'c1', message: 1 })).result.timetoken).toBe(TT);
   });
 });
 
 describe('signing the messaging calls', () => {
   it('sends v2 signatures that cover the method, path, query and body', async () => {
-    const signed = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: server.url, retry: false });
+    const signed = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: sdks.server.url, retry: false });
     for (const call of [
       () => signed.signal({ channel: 'c 1', message: { type: 'typing' } }),
       () => signed.fetchMessages({ channels: ['a', 'b'], includeMeta: true }),
@@ -255,17 +207,19 @@ describe('signing the messaging calls', () => {
 
 describe('differences from the JS SDK', () => {
   it('fetchMessages always asks for string timetokens', async () => {
-    const theirs = comparable(await capture(() => official.fetchMessages({ channels: ['c1'] })));
-    const mine = comparable(await capture(() => ours.fetchMessages({ channels: ['c1'] })));
+    const theirs = comparable(await capture(() => sdks.official.fetchMessages({ channels: ['c1'] })));
+    const mine = comparable(await capture(() => sdks.ours.fetchMessages({ channels: ['c1'] })));
     expect(theirs.query['string_message_token']).toBeUndefined();
     expect(mine.query['string_message_token']).toEqual(['true']);
   });
 
   it('fetchMessages sends the flags it turns off', async () => {
     const theirs = comparable(
-      await capture(() => official.fetchMessages({ channels: ['c1'], includeUUID: false, includeMessageType: false, includeMeta: false })),
+      await capture(() => sdks.official.fetchMessages({ channels: ['c1'], includeUUID: false, includeMessageType: false, includeMeta: false })),
     );
-    const mine = comparable(await capture(() => ours.fetchMessages({ channels: ['c1'], includeUUID: false, includeMessageType: false, includeMeta: false })));
+    const mine = comparable(
+      await capture(() => sdks.ours.fetchMessages({ channels: ['c1'], includeUUID: false, includeMessageType: false, includeMeta: false })),
+    );
     for (const flag of ['include_uuid', 'include_message_type', 'include_meta']) {
       expect(theirs.query[flag]).toBeUndefined();
       expect(mine.query[flag]).toEqual(['false']);

@@ -24,7 +24,7 @@
  */
 import { signatureV2, sortedQuery, stringToSignV2 } from '@roster/protocol';
 import PubNub from 'pubnub';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ChannelIncludeEndpoint,
   MemberIncludes,
@@ -37,61 +37,16 @@ import {
   Roster,
   UUIDIncludeEndpoint,
 } from '../src/index.ts';
-import { decodeQuery, rawQueryValues, startRecordingServer, type RecordedRequest, type RecordingServer } from './helpers/recording-server.ts';
+import { useOfficialComparison, type Comparable } from './helpers/official-sdk.ts';
+import { rawQueryValues } from './helpers/recording-server.ts';
 
-let server: RecordingServer;
-let official: PubNub;
-let ours: Roster;
-
-beforeAll(async () => {
-  server = await startRecordingServer();
-  official = new PubNub({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false });
-  ours = new Roster({ publishKey: 'demo', subscribeKey: 'demo', userId: 'u1', origin: server.url, retry: false });
-});
-
-afterAll(async () => {
-  official.destroy(true);
-  await server.close();
-});
-
-beforeEach(() => server.reset());
-
-interface Comparable {
-  method: string;
-  path: string;
-  query: Record<string, string[]>;
-  body: unknown;
-  ifMatch: string | undefined;
-}
-
-function comparable(request: RecordedRequest): Comparable {
-  const query = decodeQuery(request.rawQuery);
-  delete query['requestid'];
-  delete query['pnsdk'];
+/** Repeated `include` tokens are dropped before comparing (see above). */
+function distinctIncludeTokens(query: Record<string, string[]>): void {
   if (query['include']) query['include'] = query['include'].map((value) => [...new Set(value.split(','))].join(','));
-  return {
-    method: request.method,
-    path: request.path,
-    query,
-    body: request.body === '' ? undefined : (JSON.parse(request.body) as unknown),
-    ifMatch: request.headers['if-match'] as string | undefined,
-  };
 }
 
-/** Runs `call`, ignoring its outcome, and returns the one request it sent. */
-async function capture(call: () => Promise<unknown>): Promise<RecordedRequest> {
-  server.reset();
-  await call().catch(() => undefined);
-  expect(server.requests).toHaveLength(1);
-  return server.requests[0]!;
-}
-
-async function expectSameRequest(officialCall: () => Promise<unknown>, ourCall: () => PromiseLike<unknown>): Promise<Comparable> {
-  const theirs = comparable(await capture(officialCall));
-  const mine = comparable(await capture(async () => ourCall()));
-  expect(mine).toEqual(theirs);
-  return mine;
-}
+const sdks = useOfficialComparison({ ignoreOutcome: true, normalizeQuery: distinctIncludeTokens });
+const { capture, comparable, expectSameRequest, subscribeRequests } = sdks;
 
 const special = 'user/with space+ü&x';
 const sorted = { id: 'asc', updated: 'desc' } as const;
@@ -100,7 +55,7 @@ describe('users: the same request as the official SDK', () => {
   it('getAllUUIDMetadata (fluent, every parameter)', async () => {
     const sent = await expectSameRequest(
       () =>
-        official.objects.getAllUUIDMetadata({
+        sdks.official.objects.getAllUUIDMetadata({
           include: { customFields: true, totalCount: true },
           filter: "name like 'x*'",
           limit: 5,
@@ -108,7 +63,7 @@ describe('users: the same request as the official SDK', () => {
           page: { next: 'MTA' },
         }),
       () =>
-        ours
+        sdks.ours
           .getAllUUIDMetadata()
           .includeCustom(true)
           .includeTotalCount(true)
@@ -122,23 +77,23 @@ describe('users: the same request as the official SDK', () => {
 
   it('getAllUUIDMetadata (named, defaults, prev page)', async () => {
     await expectSameRequest(
-      () => official.objects.getAllUUIDMetadata({ page: { prev: 'MTA' } }),
-      () => ours.getAllUUIDMetadata({ page: new PNPage.Previous('MTA') }),
+      () => sdks.official.objects.getAllUUIDMetadata({ page: { prev: 'MTA' } }),
+      () => sdks.ours.getAllUUIDMetadata({ page: new PNPage.Previous('MTA') }),
     );
     await expectSameRequest(
-      () => official.objects.getAllUUIDMetadata({ include: { totalCount: false }, limit: 10, sort: { name: 'asc' } }),
-      () => ours.getAllUUIDMetadata({ includeTotalCount: false, limit: 10, sort: [PNSortKey.asc(PNSortKeyValue.NAME)] }),
+      () => sdks.official.objects.getAllUUIDMetadata({ include: { totalCount: false }, limit: 10, sort: { name: 'asc' } }),
+      () => sdks.ours.getAllUUIDMetadata({ includeTotalCount: false, limit: 10, sort: [PNSortKey.asc(PNSortKeyValue.NAME)] }),
     );
   });
 
   it('getUUIDMetadata, also of the configured user and of an id needing encoding', async () => {
     await expectSameRequest(
-      () => official.objects.getUUIDMetadata({ include: { customFields: true } }),
-      () => ours.getUUIDMetadata().includeCustom(true),
+      () => sdks.official.objects.getUUIDMetadata({ include: { customFields: true } }),
+      () => sdks.ours.getUUIDMetadata().includeCustom(true),
     );
     const sent = await expectSameRequest(
-      () => official.objects.getUUIDMetadata({ uuid: special, include: { customFields: false } }),
-      () => ours.getUUIDMetadata({ uuid: special }),
+      () => sdks.official.objects.getUUIDMetadata({ uuid: special, include: { customFields: false } }),
+      () => sdks.ours.getUUIDMetadata({ uuid: special }),
     );
     expect(sent.path).toBe('/v2/objects/demo/uuids/user%2Fwith%20space%2B%C3%BC%26x');
   });
@@ -146,9 +101,9 @@ describe('users: the same request as the official SDK', () => {
   it('setUUIDMetadata with every field and ifMatchesEtag', async () => {
     const data = { name: 'x', email: 'a@b.c', externalId: 'ext', profileUrl: 'http://p', custom: { a: 1, b: 'two', c: true }, status: 'active', type: 'admin' };
     const sent = await expectSameRequest(
-      () => official.objects.setUUIDMetadata({ uuid: 'u2', data, include: { customFields: true }, ifMatchesEtag: 'AbC123' }),
+      () => sdks.official.objects.setUUIDMetadata({ uuid: 'u2', data, include: { customFields: true }, ifMatchesEtag: 'AbC123' }),
       () =>
-        ours
+        sdks.ours
           .setUUIDMetadata()
           .uuid('u2')
           .setName('x')
@@ -165,20 +120,20 @@ describe('users: the same request as the official SDK', () => {
     );
     expect(sent.ifMatch).toBe('AbC123');
     const defaults = await expectSameRequest(
-      () => official.objects.setUUIDMetadata({ data: { name: 'only name' }, include: { customFields: false } }),
-      () => ours.setUUIDMetadata({ name: 'only name' }),
+      () => sdks.official.objects.setUUIDMetadata({ data: { name: 'only name' }, include: { customFields: false } }),
+      () => sdks.ours.setUUIDMetadata({ name: 'only name' }),
     );
     expect(defaults.query['include']).toEqual(['status,type']);
   });
 
   it('removeUUIDMetadata', async () => {
     await expectSameRequest(
-      () => official.objects.removeUUIDMetadata({ uuid: 'u2' }),
-      () => ours.removeUUIDMetadata().uuid('u2'),
+      () => sdks.official.objects.removeUUIDMetadata({ uuid: 'u2' }),
+      () => sdks.ours.removeUUIDMetadata().uuid('u2'),
     );
     await expectSameRequest(
-      () => official.objects.removeUUIDMetadata(),
-      () => ours.removeUUIDMetadata(),
+      () => sdks.official.objects.removeUUIDMetadata(),
+      () => sdks.ours.removeUUIDMetadata(),
     );
   });
 });
@@ -186,9 +141,10 @@ describe('users: the same request as the official SDK', () => {
 describe('channels: the same request as the official SDK', () => {
   it('getAllChannelMetadata', async () => {
     await expectSameRequest(
-      () => official.objects.getAllChannelMetadata({ include: { customFields: true, totalCount: true }, filter: 'custom.x == 1', limit: 10, sort: sorted }),
       () =>
-        ours.getAllChannelMetadata({
+        sdks.official.objects.getAllChannelMetadata({ include: { customFields: true, totalCount: true }, filter: 'custom.x == 1', limit: 10, sort: sorted }),
+      () =>
+        sdks.ours.getAllChannelMetadata({
           includeCustom: true,
           includeTotalCount: true,
           filter: 'custom.x == 1',
@@ -200,33 +156,33 @@ describe('channels: the same request as the official SDK', () => {
 
   it('getChannelMetadata', async () => {
     await expectSameRequest(
-      () => official.objects.getChannelMetadata({ channel: 'ch.with:colon', include: { customFields: true } }),
-      () => ours.getChannelMetadata().channel('ch.with:colon').includeCustom(true),
+      () => sdks.official.objects.getChannelMetadata({ channel: 'ch.with:colon', include: { customFields: true } }),
+      () => sdks.ours.getChannelMetadata().channel('ch.with:colon').includeCustom(true),
     );
   });
 
   it('setChannelMetadata', async () => {
     const data = { name: 'Lobby', description: 'Say hi', status: 'open', type: 'public', custom: { k: 'v' } };
     await expectSameRequest(
-      () => official.objects.setChannelMetadata({ channel: 'c1', data, include: { customFields: true }, ifMatchesEtag: 'e1' }),
-      () => ours.setChannelMetadata({ channel: 'c1', ...data, ifMatchesEtag: 'e1' }),
+      () => sdks.official.objects.setChannelMetadata({ channel: 'c1', data, include: { customFields: true }, ifMatchesEtag: 'e1' }),
+      () => sdks.ours.setChannelMetadata({ channel: 'c1', ...data, ifMatchesEtag: 'e1' }),
     );
     // Setting custom asks for it back, as the JS SDK (always) and Python's `.custom()` do.
     const sent = await expectSameRequest(
-      () => official.objects.setChannelMetadata({ channel: 'c1', data: { custom: { k: 'v' } } }),
-      () => ours.setChannelMetadata().channel('c1').custom({ k: 'v' }),
+      () => sdks.official.objects.setChannelMetadata({ channel: 'c1', data: { custom: { k: 'v' } } }),
+      () => sdks.ours.setChannelMetadata().channel('c1').custom({ k: 'v' }),
     );
     expect(sent.query['include']).toEqual(['status,type,custom']);
     await expectSameRequest(
-      () => official.objects.setChannelMetadata({ channel: 'c1', data: { status: 'closed' }, include: { customFields: false } }),
-      () => ours.setChannelMetadata({ channel: 'c1', status: 'closed' }),
+      () => sdks.official.objects.setChannelMetadata({ channel: 'c1', data: { status: 'closed' }, include: { customFields: false } }),
+      () => sdks.ours.setChannelMetadata({ channel: 'c1', status: 'closed' }),
     );
   });
 
   it('removeChannelMetadata', async () => {
     await expectSameRequest(
-      () => official.objects.removeChannelMetadata({ channel: 'c1' }),
-      () => ours.removeChannelMetadata({ channel: 'c1' }),
+      () => sdks.official.objects.removeChannelMetadata({ channel: 'c1' }),
+      () => sdks.ours.removeChannelMetadata({ channel: 'c1' }),
     );
   });
 });
@@ -235,7 +191,7 @@ describe('memberships: the same request as the official SDK', () => {
   it('getMemberships with includes, filter, sort and limit', async () => {
     await expectSameRequest(
       () =>
-        official.objects.getMemberships({
+        sdks.official.objects.getMemberships({
           uuid: 'u1',
           include: { customFields: true, channelFields: true, customChannelFields: true, totalCount: true },
           filter: "channel.name like 'C*'",
@@ -243,7 +199,7 @@ describe('memberships: the same request as the official SDK', () => {
           sort: { 'channel.name': 'asc', updated: 'desc' },
         }),
       () =>
-        ours
+        sdks.ours
           .getMemberships()
           .uuid('u1')
           .include(new MembershipIncludes({ custom: true, channel: true, channelCustom: true, totalCount: true }))
@@ -256,7 +212,7 @@ describe('memberships: the same request as the official SDK', () => {
   it('getMemberships with every include flag, and of the configured user', async () => {
     await expectSameRequest(
       () =>
-        official.objects.getMemberships({
+        sdks.official.objects.getMemberships({
           include: {
             statusField: true,
             typeField: true,
@@ -268,7 +224,7 @@ describe('memberships: the same request as the official SDK', () => {
           },
         }),
       () =>
-        ours.getMemberships({
+        sdks.ours.getMemberships({
           include: new MembershipIncludes({
             status: true,
             type: true,
@@ -281,32 +237,36 @@ describe('memberships: the same request as the official SDK', () => {
         }),
     );
     await expectSameRequest(
-      () => official.objects.getMemberships(),
-      () => ours.getMemberships(),
+      () => sdks.official.objects.getMemberships(),
+      () => sdks.ours.getMemberships(),
     );
   });
 
   it('getMemberships with the flat flags of remove_memberships', async () => {
     await expectSameRequest(
-      () => official.objects.getMemberships({ include: { customFields: true, channelFields: true, customChannelFields: true, totalCount: true } }),
-      () => ours.getMemberships().includeCustom(true).includeChannel(ChannelIncludeEndpoint.CHANNEL_WITH_CUSTOM).includeTotalCount(true),
+      () => sdks.official.objects.getMemberships({ include: { customFields: true, channelFields: true, customChannelFields: true, totalCount: true } }),
+      () => sdks.ours.getMemberships().includeCustom(true).includeChannel(ChannelIncludeEndpoint.CHANNEL_WITH_CUSTOM).includeTotalCount(true),
     );
   });
 
   it('setMemberships', async () => {
     const sent = await expectSameRequest(
-      () => official.objects.setMemberships({ uuid: 'u1', channels: ['c1', { id: 'c2', custom: { a: 1 } }] }),
-      () => ours.setMemberships({ uuid: 'u1', channelMemberships: [PNChannelMembership.channel('c1'), PNChannelMembership.channelWithCustom('c2', { a: 1 })] }),
+      () => sdks.official.objects.setMemberships({ uuid: 'u1', channels: ['c1', { id: 'c2', custom: { a: 1 } }] }),
+      () =>
+        sdks.ours.setMemberships({
+          uuid: 'u1',
+          channelMemberships: [PNChannelMembership.channel('c1'), PNChannelMembership.channelWithCustom('c2', { a: 1 })],
+        }),
     );
     expect(sent.body).toEqual({ set: [{ channel: { id: 'c1' } }, { channel: { id: 'c2' }, custom: { a: 1 } }] });
     await expectSameRequest(
       () =>
-        official.objects.setMemberships({
+        sdks.official.objects.setMemberships({
           channels: [{ id: 'c3', status: 'active', type: 'm', custom: { a: 1 } }],
           include: { totalCount: true, statusField: true, customFields: true, channelFields: true, customChannelFields: true },
         }),
       () =>
-        ours
+        sdks.ours
           .setMemberships()
           .channelMemberships([PNChannelMembership.channelWithCustom('c3', { a: 1 }, { status: 'active', type: 'm' })])
           .include(new MembershipIncludes({ totalCount: true, status: true, custom: true, channel: true, channelCustom: true })),
@@ -315,9 +275,9 @@ describe('memberships: the same request as the official SDK', () => {
 
   it('removeMemberships', async () => {
     const sent = await expectSameRequest(
-      () => official.objects.removeMemberships({ uuid: 'u1', channels: ['c1', 'c2'], include: { customFields: true, channelFields: true } }),
+      () => sdks.official.objects.removeMemberships({ uuid: 'u1', channels: ['c1', 'c2'], include: { customFields: true, channelFields: true } }),
       () =>
-        ours
+        sdks.ours
           .removeMemberships()
           .uuid('u1')
           .channelMemberships([PNChannelMembership.channel('c1'), 'c2'])
@@ -332,13 +292,13 @@ describe('members: the same request as the official SDK', () => {
   it('getChannelMembers', async () => {
     await expectSameRequest(
       () =>
-        official.objects.getChannelMembers({
+        sdks.official.objects.getChannelMembers({
           channel: 'c1',
           include: { customFields: true, UUIDFields: true, customUUIDFields: true, totalCount: true },
           limit: 20,
         }),
       () =>
-        ours
+        sdks.ours
           .getChannelMembers()
           .channel('c1')
           .include(new MemberIncludes({ custom: true, user: true, userCustom: true, totalCount: true }))
@@ -346,13 +306,13 @@ describe('members: the same request as the official SDK', () => {
     );
     await expectSameRequest(
       () =>
-        official.objects.getChannelMembers({
+        sdks.official.objects.getChannelMembers({
           channel: 'c1',
           include: { statusField: true, typeField: true, UUIDFields: true, UUIDStatusField: true, UUIDTypeField: true },
           sort: { 'uuid.name': 'desc' },
         }),
       () =>
-        ours.getChannelMembers({
+        sdks.ours.getChannelMembers({
           channel: 'c1',
           include: new MemberIncludes({ status: true, type: true, user: true, userStatus: true, userType: true }),
           sort: PNSortKey.desc(PNSortKeyValue.UUID_NAME),
@@ -362,9 +322,9 @@ describe('members: the same request as the official SDK', () => {
 
   it('setChannelMembers', async () => {
     const sent = await expectSameRequest(
-      () => official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1', { id: 'u2', status: 'active', type: 'x', custom: { role: 'admin' } }] }),
+      () => sdks.official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1', { id: 'u2', status: 'active', type: 'x', custom: { role: 'admin' } }] }),
       () =>
-        ours
+        sdks.ours
           .setChannelMembers()
           .channel('c1')
           .uuids([PNUUID.uuid('u1'), PNUUID.uuidWithCustom('u2', { role: 'admin' }, { status: 'active', type: 'x' })]),
@@ -374,8 +334,10 @@ describe('members: the same request as the official SDK', () => {
 
   it('removeChannelMembers', async () => {
     await expectSameRequest(
-      () => official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u2'], include: { customFields: true, UUIDFields: true, customUUIDFields: true } }),
-      () => ours.removeChannelMembers({ channel: 'c1', uuids: [PNUUID.uuid('u2')], includeCustom: true, includeUUID: UUIDIncludeEndpoint.UUID_WITH_CUSTOM }),
+      () =>
+        sdks.official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u2'], include: { customFields: true, UUIDFields: true, customUUIDFields: true } }),
+      () =>
+        sdks.ours.removeChannelMembers({ channel: 'c1', uuids: [PNUUID.uuid('u2')], includeCustom: true, includeUUID: UUIDIncludeEndpoint.UUID_WITH_CUSTOM }),
     );
   });
 });
@@ -383,16 +345,19 @@ describe('members: the same request as the official SDK', () => {
 describe('defaults of every membership and member call: the same request as the official SDK', () => {
   it('writes ask for the related status and type and their own status (memberships) or type (members), count=false, limit=100', async () => {
     const writes = [
-      [() => official.objects.setMemberships({ channels: ['c1'] }), () => ours.setMemberships({ channelMemberships: ['c1'] })],
-      [() => official.objects.removeMemberships({ channels: ['c1'] }), () => ours.removeMemberships({ channelMemberships: ['c1'] })],
+      [() => sdks.official.objects.setMemberships({ channels: ['c1'] }), () => sdks.ours.setMemberships({ channelMemberships: ['c1'] })],
+      [() => sdks.official.objects.removeMemberships({ channels: ['c1'] }), () => sdks.ours.removeMemberships({ channelMemberships: ['c1'] })],
     ] as const;
     for (const [theirCall, ourCall] of writes) {
       const sent = await expectSameRequest(theirCall, ourCall);
       expect(sent.query).toMatchObject({ count: ['false'], include: ['channel.status,channel.type,status'], limit: ['100'] });
     }
     for (const [theirCall, ourCall] of [
-      [() => official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1'] }), () => ours.setChannelMembers({ channel: 'c1', uuids: ['u1'] })],
-      [() => official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u1'] }), () => ours.removeChannelMembers({ channel: 'c1', uuids: ['u1'] })],
+      [() => sdks.official.objects.setChannelMembers({ channel: 'c1', uuids: ['u1'] }), () => sdks.ours.setChannelMembers({ channel: 'c1', uuids: ['u1'] })],
+      [
+        () => sdks.official.objects.removeChannelMembers({ channel: 'c1', uuids: ['u1'] }),
+        () => sdks.ours.removeChannelMembers({ channel: 'c1', uuids: ['u1'] }),
+      ],
     ] as const) {
       const sent = await expectSameRequest(theirCall, ourCall);
       expect(sent.query).toMatchObject({ count: ['false'], include: ['uuid.status,uuid.type,type'], limit: ['100'] });
@@ -401,8 +366,8 @@ describe('defaults of every membership and member call: the same request as the 
 
   it('reads ask for no include, count=false, limit=100', async () => {
     for (const [theirCall, ourCall] of [
-      [() => official.objects.getMemberships({ uuid: 'u2' }), () => ours.getMemberships({ uuid: 'u2' })],
-      [() => official.objects.getChannelMembers({ channel: 'c1' }), () => ours.getChannelMembers({ channel: 'c1' })],
+      [() => sdks.official.objects.getMemberships({ uuid: 'u2' }), () => sdks.ours.getMemberships({ uuid: 'u2' })],
+      [() => sdks.official.objects.getChannelMembers({ channel: 'c1' }), () => sdks.ours.getChannelMembers({ channel: 'c1' })],
     ] as const) {
       const sent = await expectSameRequest(theirCall, ourCall);
       expect(sent.query['include']).toBeUndefined();
@@ -412,8 +377,8 @@ describe('defaults of every membership and member call: the same request as the 
 
   it('getAllUUIDMetadata asks for status and type, limit=100', async () => {
     const sent = await expectSameRequest(
-      () => official.objects.getAllUUIDMetadata(),
-      () => ours.getAllUUIDMetadata(),
+      () => sdks.official.objects.getAllUUIDMetadata(),
+      () => sdks.ours.getAllUUIDMetadata(),
     );
     expect(sent.query).toMatchObject({ include: ['status,type'], limit: ['100'] });
     expect(sent.query['count']).toBeUndefined();
@@ -423,19 +388,19 @@ describe('defaults of every membership and member call: the same request as the 
 describe('publish and time: the same request as the official SDK', () => {
   it('publish', async () => {
     await expectSameRequest(
-      () => official.publish({ channel: 'c1', message: { hi: 1 } }),
-      () => ours.publish().channel('c1').message({ hi: 1 }),
+      () => sdks.official.publish({ channel: 'c1', message: { hi: 1 } }),
+      () => sdks.ours.publish().channel('c1').message({ hi: 1 }),
     );
     await expectSameRequest(
-      () => official.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, storeInHistory: false, ttl: 2 }),
-      () => ours.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, shouldStore: false, ttl: 2 }),
+      () => sdks.official.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, storeInHistory: false, ttl: 2 }),
+      () => sdks.ours.publish({ channel: 'c 1', message: 'text ü', meta: { m: true }, shouldStore: false, ttl: 2 }),
     );
   });
 
   it('time', async () => {
     const sent = await expectSameRequest(
-      () => official.time(),
-      () => ours.time(),
+      () => sdks.official.time(),
+      () => sdks.ours.time(),
     );
     expect(sent.path).toBe('/time/0');
   });
@@ -450,8 +415,8 @@ describe('access: the same request as the official SDK', () => {
   };
 
   it('grantToken with resources, patterns, meta and an authorized uuid', async () => {
-    const theirClient = new PubNub({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'admin', origin: server.origin, ssl: false });
-    const ourClient = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'admin', origin: server.url, retry: false });
+    const theirClient = new PubNub({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'admin', origin: sdks.server.origin, ssl: false });
+    const ourClient = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'admin', origin: sdks.server.url, retry: false });
     try {
       const theirs = unsigned(
         comparable(
@@ -497,30 +462,16 @@ describe('access: the same request as the official SDK', () => {
 });
 
 describe('subscribe: the same requests as the official SDK', () => {
-  /** The handshake and the first long-poll a subscription sends, then what stopping it sends. */
-  async function subscribeRequests(start: () => void, stop: () => void): Promise<{ polls: Comparable[]; leaves: Comparable[] }> {
-    server.reset();
-    start();
-    const deadline = Date.now() + 5000;
-    const polls = () => server.requests.filter((request) => request.path.startsWith('/v2/subscribe/'));
-    while (polls().length < 2 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
-    stop();
-    // Let the fire-and-forget leave arrive, so it is not counted in the next test.
-    await new Promise((done) => setTimeout(done, 200));
-    const leaves = server.requests.filter((request) => request.path.endsWith('/leave')).map(comparable);
-    return { polls: polls().slice(0, 2).map(comparable), leaves };
-  }
-
   it('handshake without tt, then a long-poll with tt and tr, channels sorted and comma-joined', async () => {
-    const subscriber = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false });
+    const subscriber = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: sdks.server.origin, ssl: false });
     const theirs = await subscribeRequests(
       () => subscriber.subscribe({ channels: ['room b', 'a'] }),
       () => subscriber.unsubscribeAll(),
     );
     subscriber.destroy(true);
     const mine = await subscribeRequests(
-      () => ours.subscribe().channels(['room b', 'a']).execute(),
-      () => ours.unsubscribeAll(),
+      () => sdks.ours.subscribe().channels(['room b', 'a']).execute(),
+      () => sdks.ours.unsubscribeAll(),
     );
     expect(theirs.polls).toHaveLength(2);
     expect(mine.polls).toEqual(theirs.polls);
@@ -534,15 +485,15 @@ describe('subscribe: the same requests as the official SDK', () => {
 describe('encoding, auth and signing match the official SDK byte for byte', () => {
   it('percent-encodes query values identically', async () => {
     const filter = `name like "a b*" && custom.x != '(!~*)' || id == "ü+&="`;
-    const theirs = await capture(() => official.objects.getAllUUIDMetadata({ filter }));
-    const mine = await capture(() => ours.getAllUUIDMetadata({ filter }).sync());
+    const theirs = await capture(() => sdks.official.objects.getAllUUIDMetadata({ filter }));
+    const mine = await capture(() => sdks.ours.getAllUUIDMetadata({ filter }).sync());
     expect(rawQueryValues(mine.rawQuery)['filter']).toEqual(rawQueryValues(theirs.rawQuery)['filter']);
     expect(rawQueryValues(mine.rawQuery)['filter']?.[0]).not.toContain('+');
   });
 
   it('sends the token from setToken as auth, ahead of an authKey', async () => {
-    const officialAuth = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
-    const oursAuth = new Roster({ subscribeKey: 'demo', userId: 'u1', origin: server.origin, ssl: false, authKey: 'legacy' });
+    const officialAuth = new PubNub({ subscribeKey: 'demo', userId: 'u1', origin: sdks.server.origin, ssl: false, authKey: 'legacy' });
+    const oursAuth = new Roster({ subscribeKey: 'demo', userId: 'u1', origin: sdks.server.origin, ssl: false, authKey: 'legacy' });
     try {
       await expectSameRequest(
         () => officialAuth.objects.getUUIDMetadata({ include: { customFields: false } }),
@@ -561,7 +512,7 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
   });
 
   it('computes the same v2 signature as the official SDK', async () => {
-    const signing = new PubNub({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: server.origin, ssl: false });
+    const signing = new PubNub({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: sdks.server.origin, ssl: false });
     try {
       for (const call of [
         () => signing.objects.setUUIDMetadata({ uuid: special, data: { name: 'x y' } }),
@@ -587,7 +538,7 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
   });
 
   it('signs its own requests with the parameters it sends', async () => {
-    const signed = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: server.url });
+    const signed = new Roster({ publishKey: 'pub', subscribeKey: 'demo', secretKey: 'sec-key', userId: 'u1', origin: sdks.server.url });
     const request = await capture(() => signed.setUUIDMetadata({ uuid: special, name: 'x y' }).sync());
     const pairs = request.rawQuery.split('&').map((pair) => {
       const at = pair.indexOf('=');
@@ -602,21 +553,24 @@ describe('encoding, auth and signing match the official SDK byte for byte', () =
 
 describe('defaults that deliberately differ from the official JS SDK', () => {
   it('getUUIDMetadata/getChannelMetadata leave custom out unless asked (Python sends include=status,type)', async () => {
-    const theirs = comparable(await capture(() => official.objects.getUUIDMetadata()));
-    const mine = comparable(await capture(() => ours.getUUIDMetadata().sync()));
+    const theirs = comparable(await capture(() => sdks.official.objects.getUUIDMetadata()));
+    const mine = comparable(await capture(() => sdks.ours.getUUIDMetadata().sync()));
     expect(theirs.query['include']).toEqual(['status,type,custom']);
     expect(mine.query['include']).toEqual(['status,type']);
     expect({ ...mine, query: { ...mine.query, include: theirs.query['include'] } }).toEqual(theirs);
-    const channel = comparable(await capture(() => ours.getChannelMetadata({ channel: 'c1' }).sync()));
+    const channel = comparable(await capture(() => sdks.ours.getChannelMetadata({ channel: 'c1' }).sync()));
     expect(channel.query['include']).toEqual(['status,type']);
   });
 
   it('set calls that do not set custom ask for status and type, not custom (as Python sends)', async () => {
     for (const [theirCall, ourCall] of [
-      [() => official.objects.setUUIDMetadata({ data: { name: 'x', status: 'away' } }), () => ours.setUUIDMetadata({ name: 'x', status: 'away' }).sync()],
       [
-        () => official.objects.setChannelMetadata({ channel: 'c1', data: { type: 'public' } }),
-        () => ours.setChannelMetadata({ channel: 'c1', type: 'public' }).sync(),
+        () => sdks.official.objects.setUUIDMetadata({ data: { name: 'x', status: 'away' } }),
+        () => sdks.ours.setUUIDMetadata({ name: 'x', status: 'away' }).sync(),
+      ],
+      [
+        () => sdks.official.objects.setChannelMetadata({ channel: 'c1', data: { type: 'public' } }),
+        () => sdks.ours.setChannelMetadata({ channel: 'c1', type: 'public' }).sync(),
       ],
     ] as const) {
       const theirs = comparable(await capture(theirCall));
@@ -628,8 +582,8 @@ describe('defaults that deliberately differ from the official JS SDK', () => {
   });
 
   it('getAllChannelMetadata sends count only when includeTotalCount is given', async () => {
-    const theirs = comparable(await capture(() => official.objects.getAllChannelMetadata()));
-    const mine = comparable(await capture(() => ours.getAllChannelMetadata().sync()));
+    const theirs = comparable(await capture(() => sdks.official.objects.getAllChannelMetadata()));
+    const mine = comparable(await capture(() => sdks.ours.getAllChannelMetadata().sync()));
     expect(theirs.query['count']).toEqual(['false']);
     expect(mine.query['count']).toBeUndefined();
     const { count: _ignored, ...theirRest } = theirs.query;
@@ -639,7 +593,7 @@ describe('defaults that deliberately differ from the official JS SDK', () => {
   it('manage calls send set and delete together (no official JS counterpart)', async () => {
     const memberships = comparable(
       await capture(() =>
-        ours
+        sdks.ours
           .manageMemberships()
           .set([PNChannelMembership.channel('a')])
           .remove([PNChannelMembership.channel('b')])
@@ -652,7 +606,7 @@ describe('defaults that deliberately differ from the official JS SDK', () => {
       query: { count: ['false'], include: ['channel.status,channel.type,status'], limit: ['100'], uuid: ['u1'] },
       body: { set: [{ channel: { id: 'a' } }], delete: [{ channel: { id: 'b' } }] },
     });
-    const members = comparable(await capture(() => ours.manageChannelMembers({ channel: 'c1', set: [PNUUID.uuid('a')], remove: ['b'] }).sync()));
+    const members = comparable(await capture(() => sdks.ours.manageChannelMembers({ channel: 'c1', set: [PNUUID.uuid('a')], remove: ['b'] }).sync()));
     expect(members).toMatchObject({
       method: 'PATCH',
       path: '/v2/objects/demo/channels/c1/uuids',

@@ -91,6 +91,22 @@ describe('loadConfig: sources and defaults', () => {
     expect(loadConfig({ bus: 'nats://a:4222?stream=X&prefix=y' }, {}).bus).toBe('nats://a:4222?stream=X&prefix=y');
   });
 
+  it('keeps presence in each node unless `presence` names a Redis', () => {
+    expect(loadConfig({}, {}).presence).toBe('in-process');
+    expect(loadConfig({ presence: 'redis://cache:6379' }, {}).presence).toBe('redis://cache:6379');
+    expect(loadConfig({}, { ROSTER_PRESENCE: 'rediss://user:pw@cache:6380/2?prefix=staging:' }).presence).toBe('rediss://user:pw@cache:6380/2?prefix=staging:');
+    expect(loadConfig({ config: configFile({ presence: 'redis://from-file:6379' }) }, {})).toMatchObject({ presence: 'redis://from-file:6379' });
+    expect(loadConfig({ presence: 'redis://cache:6379', config: configFile({ presence: 'in-process' }) }, {}).presence).toBe('redis://cache:6379');
+    expect(problems(() => loadConfig({ presence: 'nats://nats:4222' }, {}))).toEqual(['--presence nats://nats:4222: expected `in-process` or a redis:// URL']);
+    // `config check` refuses what `serve` would: a query option other than `prefix`.
+    expect(problems(() => loadConfig({}, { ROSTER_PRESENCE: 'redis://cache:6379?prefx=a' }))).toEqual([
+      'ROSTER_PRESENCE=redis://cache:6379?prefx=a: expected `in-process` or a redis:// URL',
+    ]);
+    expect(fileProblems({ presence: 'memory' }).problems).toEqual([
+      expect.stringMatching(/: presence: expected `in-process` or a redis:\/\/ URL, got "memory"$/),
+    ]);
+  });
+
   it('takes a relative db from the config file from the file’s directory, from a flag or variable from the working directory', () => {
     const path = configFile({ db: 'data/nodes/a.db', keysets: [KEYSET] });
     expect(loadConfig({ config: path }, {}).db).toBe(join(dirname(path), 'data', 'nodes', 'a.db'));
@@ -124,9 +140,32 @@ describe('loadConfig: sources and defaults', () => {
       membershipEvents: false,
       userEventsToMemberChannels: false,
       messageRetentionHours: 24,
+      // Every limit is 7, the presence timeout limits too: the keyset's timeout must be within them.
+      presenceTimeoutSeconds: 7,
+      presenceAnnounceMax: 0,
+      presenceIntervalSeconds: 1,
+      presenceDeltas: true,
       limits,
     };
     expect(loadConfig({ config: configFile({ keysets: [keyset] }) }, {}).keysets).toEqual([keyset]);
+  });
+
+  it('gives a keyset PubNub’s presence and channel-group defaults', () => {
+    const [keyset] = loadConfig({ config: configFile({ keysets: [KEYSET] }) }, {}).keysets;
+    expect(keyset).toMatchObject({ presenceTimeoutSeconds: 300, presenceAnnounceMax: 20, presenceIntervalSeconds: 10, presenceDeltas: false });
+    expect(keyset!.limits).toMatchObject({
+      maxChannelsPerGroup: 2000,
+      maxGroupsPerKeyset: 10_000,
+      maxGroupsPerSubscribe: 10,
+      minPresenceTimeoutSeconds: 20,
+      maxPresenceTimeoutSeconds: 3600,
+    });
+  });
+
+  it('takes a presence timeout below PubNub’s minimum when the keyset lowers the minimum', () => {
+    const quick = { ...KEYSET, presenceTimeoutSeconds: 2, limits: { minPresenceTimeoutSeconds: 1 } };
+    const [keyset] = loadConfig({ config: configFile({ keysets: [quick] }) }, {}).keysets;
+    expect(keyset).toMatchObject({ presenceTimeoutSeconds: 2, limits: { minPresenceTimeoutSeconds: 1, maxPresenceTimeoutSeconds: 3600 } });
   });
 
   it('accepts what `roster keys new` prints', () => {
@@ -147,7 +186,9 @@ describe('loadConfig: a config file that fails closed', () => {
 
   it('lists the known keys when nothing is close', () => {
     const { problems } = fileProblems({ keysets: [{ ...KEYSET, limits: { bananas: 1 } }] });
-    expect(problems[0]).toMatch(/keysets\[0\]\.limits\.bananas: unknown key; known keys: maxStatusLength, .*maxMembersPerChannel$/);
+    expect(problems[0]).toMatch(
+      /keysets\[0\]\.limits\.bananas: unknown key; known keys: maxStatusLength, .*maxMembersPerChannel, maxChannelsPerGroup, .*maxPresenceTimeoutSeconds$/,
+    );
   });
 
   it('says where a keyset option written at the top level belongs', () => {
@@ -183,6 +224,52 @@ describe('loadConfig: a config file that fails closed', () => {
       const { path, problems } = fileProblems({ keysets: [{ ...KEYSET, messageRetentionHours: hours }] });
       expect(problems).toEqual([`${path}: keysets[0].messageRetentionHours: expected an integer from 0 to 876600, got ${JSON.stringify(hours)}`]);
     }
+  });
+
+  it('checks the presence settings’ ranges', () => {
+    const { path, problems } = fileProblems({
+      keysets: [
+        {
+          ...KEYSET,
+          presenceIntervalSeconds: 0,
+          presenceAnnounceMax: -1,
+          presenceDeltas: 'yes',
+          limits: { maxPresenceTimeoutSeconds: 86_401, maxGroupsPerSubscribe: 0 },
+        },
+        { publishKey: 'p2', subscribeKey: 's2', presenceIntervalSeconds: 301, presenceAnnounceMax: 1001, presenceTimeoutSeconds: 1.5 },
+      ],
+    });
+    expect(problems).toEqual([
+      `${path}: keysets[0].presenceDeltas: expected true or false, got "yes"`,
+      `${path}: keysets[0].limits.maxGroupsPerSubscribe: expected an integer of at least 1, got 0`,
+      `${path}: keysets[0].limits.maxPresenceTimeoutSeconds: expected an integer from 1 to 86400, got 86401`,
+      `${path}: keysets[0].presenceAnnounceMax: expected an integer from 0 to 1000, got -1`,
+      `${path}: keysets[0].presenceIntervalSeconds: expected an integer from 1 to 300, got 0`,
+      `${path}: keysets[1].presenceTimeoutSeconds: expected an integer from 1 to 86400, got 1.5`,
+      `${path}: keysets[1].presenceAnnounceMax: expected an integer from 0 to 1000, got 1001`,
+      `${path}: keysets[1].presenceIntervalSeconds: expected an integer from 1 to 300, got 301`,
+    ]);
+  });
+
+  it('refuses a presence timeout outside the keyset’s own limits, naming the key', () => {
+    const refused = (keyset: object) => fileProblems({ keysets: [{ ...KEYSET, ...keyset }] }).problems.map((problem) => problem.replace(/^.*?: /, ''));
+    expect(refused({ presenceTimeoutSeconds: 10 })).toEqual([
+      'keysets[0].presenceTimeoutSeconds: 10 is below limits.minPresenceTimeoutSeconds (20); set a presenceTimeoutSeconds from 20 to 3600',
+    ]);
+    expect(refused({ presenceTimeoutSeconds: 7200 })).toEqual([
+      'keysets[0].presenceTimeoutSeconds: 7200 is above limits.maxPresenceTimeoutSeconds (3600); set a presenceTimeoutSeconds from 20 to 3600',
+    ]);
+    // The default (300) is judged against lowered limits too.
+    expect(refused({ limits: { maxPresenceTimeoutSeconds: 120 } })).toEqual([
+      'keysets[0].presenceTimeoutSeconds: the default, 300, is above limits.maxPresenceTimeoutSeconds (120); set a presenceTimeoutSeconds from 20 to 120',
+    ]);
+    expect(refused({ presenceTimeoutSeconds: 60, limits: { minPresenceTimeoutSeconds: 90, maxPresenceTimeoutSeconds: 30 } })).toEqual([
+      'keysets[0].limits.minPresenceTimeoutSeconds: 90 is above limits.maxPresenceTimeoutSeconds (30); the minimum must not exceed the maximum',
+    ]);
+    // A wrongly typed limit is the schema's problem alone.
+    expect(refused({ presenceTimeoutSeconds: 10, limits: { minPresenceTimeoutSeconds: 'low' } })).toEqual([
+      'keysets[0].limits.minPresenceTimeoutSeconds: expected an integer from 1 to 86400, got "low"',
+    ]);
   });
 
   it('refuses a file that is not an object, or declares an empty keysets list', () => {
@@ -400,6 +487,20 @@ describe('configSummary', () => {
     );
     expect(summary.join('\n')).not.toContain('s3cret');
     expect(configSummary(loadConfig({}, {})).join('\n')).not.toContain('event bus');
+  });
+
+  it('names a Redis presence store by its URL without the password', () => {
+    const summary = configSummary(loadConfig({ bus: 'nats://nats:4222', presence: 'redis://roster:s3cret@cache:6379/1?prefix=prod:' }, {}));
+    expect(summary[3]).toBe('presence: Redis redis://roster:***@cache:6379/1?prefix=prod:, shared by every node that names it');
+    expect(summary.join('\n')).not.toContain('s3cret');
+    expect(summary.join('\n')).not.toContain('warning');
+  });
+
+  it('warns when the bus is NATS but presence stays in each node, and says nothing of presence on one node', () => {
+    expect(configSummary(loadConfig({ bus: 'nats://nats:4222' }, {}))[3]).toBe(
+      'warning: presence is kept in each node (--presence in-process) while the event bus is NATS: the nodes of a cluster do not share who is present; give every node --presence redis://…',
+    );
+    expect(configSummary(loadConfig({}, {})).join('\n')).not.toContain('presence');
   });
 
   it('says when the open demo keyset is served', () => {

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   STORAGE_UNAVAILABLE: 503,
   /** The event bus (NATS) cannot be reached: the message was not published; try again later. */
   BUS_UNAVAILABLE: 503,
+  /** The shared presence store (Redis) cannot be reached: presence was neither read nor changed; try again later. */
+  PRESENCE_UNAVAILABLE: 503,
   /** The disk is full: the write was not applied; reads still work. */
   INSUFFICIENT_STORAGE: 507,
 } as const;

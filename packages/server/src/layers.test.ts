@@ -13,17 +13,22 @@ const ALLOWED = {
   query: ['base', 'model'],
   store: ['base', 'model', 'query'],
   objects: ['base', 'model', 'query', 'store'],
-  realtime: ['base', 'model', 'query', 'objects'],
+  /** Presence events are typed in presence/ (events.ts) and delivered here. */
+  realtime: ['base', 'model', 'query', 'objects', 'presence'],
   /** Message Persistence and Message Actions: history, counts and actions over the store, announced through the hub. */
   messages: ['base', 'model', 'store', 'realtime'],
+  /** Presence: who is present where, its store (in process or Redis) and its events, announced through a `PresenceEventSink`. */
+  presence: ['base', 'model'],
+  /** Channel groups: names, limits and resolving groups to channels, over the store. */
+  groups: ['base', 'model', 'objects', 'store'],
   auth: ['base', 'model'],
   config: ['base', 'model'],
-  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'messages', 'auth'],
+  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth'],
   /** Export and import of stored records (NDJSON lines, their checks, batching): no HTTP, no terminal. */
   transfer: ['base', 'model', 'store', 'objects'],
   /** The commands besides `serve` (export, import, migrate, backup): each in a file of its own. */
   cli: ['base', 'model', 'store', 'config', 'transfer'],
-  entry: ['base', 'model', 'store', 'objects', 'realtime', 'messages', 'auth', 'config', 'http', 'cli'],
+  entry: ['base', 'model', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth', 'config', 'http', 'cli'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;
@@ -32,6 +37,7 @@ type Layer = keyof typeof ALLOWED;
 const ROOT_FILES: Record<string, Layer> = {
   'errors.ts': 'base',
   'bounded-map.ts': 'base',
+  'redis.ts': 'base',
   'version.ts': 'base',
   'config.ts': 'config',
   'startup-failure.ts': 'entry',

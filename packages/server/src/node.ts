@@ -3,6 +3,7 @@ import { AccessChecker } from './auth/authorize.ts';
 import { Keysets } from './model/keyset.ts';
 import type { Config } from './config.ts';
 import { readTlsFiles } from './config/tls-files.ts';
+import { ChannelGroupsService } from './groups/service.ts';
 import { buildApp } from './http/app.ts';
 import type { ReadinessCheck } from './http/health.ts';
 import { createLogger } from './http/logger.ts';
@@ -12,6 +13,8 @@ import { MessagesService } from './messages/service.ts';
 import { ExpiryPurge } from './messages/purge.ts';
 import { Outbox } from './objects/outbox.ts';
 import { ObjectsService } from './objects/service.ts';
+import { createPresenceStore } from './presence/create.ts';
+import { PresenceService } from './presence/service.ts';
 import { RealtimeHub } from './realtime/hub.ts';
 import type { EventBus } from './realtime/bus.ts';
 import { createBus } from './realtime/create-bus.ts';
@@ -26,7 +29,7 @@ export interface RosterNode {
   close(): Promise<void>;
 }
 
-/** Composition root: store → domain → real-time hub (over the event bus) → HTTP, listening on the configured address. */
+/** Composition root: store → domain → real-time hub (over the event bus) and presence → HTTP, listening on the configured address. */
 export async function startNode(config: Config): Promise<RosterNode> {
   // One logger for requests and for the library modules (model/log.ts); one registry of metrics.
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -46,6 +49,12 @@ export async function startNode(config: Config): Promise<RosterNode> {
     await store.close();
     throw error;
   });
+  // Presence lives in this process, or in the Redis every node of a cluster shares (`--presence`).
+  const presenceStore = await createPresenceStore(config.presence, { log: logger }).catch(async (error: unknown) => {
+    await store.close();
+    await bus.close();
+    throw error;
+  });
   const realtime = new RealtimeHub(
     {
       holdSeconds: config.subscribeHoldSeconds,
@@ -63,7 +72,10 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const messages = new MessagesService(store.messages, realtime);
   const purge = new ExpiryPurge(messages, logger);
   const keysets = new Keysets(config.keysets);
+  // Joins, leaves, timeouts and state changes go out on `{channel}-pnpres` through the hub.
+  const presence = new PresenceService(presenceStore, realtime, keysets, { log: logger });
   const rateLimits = await rateLimitsOf(config, keysets).catch(async (error: unknown) => {
+    await presenceStore.close();
     await store.close();
     await bus.close();
     throw error;
@@ -76,11 +88,17 @@ export async function startNode(config: Config): Promise<RosterNode> {
     access: new AccessChecker(store.revocations),
     realtime,
     messages,
+    presence,
+    channelGroups: new ChannelGroupsService(store.channelGroups),
   };
   const readiness: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
+  if (config.presence !== 'in-process') readiness.push({ name: 'presence', check: () => presenceStore.ping() });
   const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits });
   app.addHook('onClose', async () => {
+    // Its timers stop before the bus closes: a tick under way may still announce timeouts.
+    await presence.stop();
+    await presenceStore.close();
     await purge.stop();
     await outbox.close();
     await store.close();
@@ -92,6 +110,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}` });
   outbox.start();
   purge.start();
+  presence.start();
   return { app, url: scheme(address), close: () => app.close() };
 }
 

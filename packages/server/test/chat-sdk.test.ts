@@ -478,3 +478,103 @@ describe('Chat SDK against Roster', { timeout: 30_000 }, () => {
     ]);
   });
 });
+
+describe('Chat SDK presence and channel groups against Roster', { timeout: 30_000 }, () => {
+  /** A user of their own (present only on their keepalive channel), so presence answers are exact. */
+  async function visitorChat(label: string): Promise<{ id: string; chat: Chat }> {
+    const id = unique(label);
+    return { id, chat: await chatAs(id, label) };
+  }
+
+  it('whoIsPresent, isPresent and wherePresent follow a user who connects to a channel and disconnects', async () => {
+    const { id: visitorId, chat: visitor } = await visitorChat('visitor');
+    const channel = await alice.createPublicConversation({ channelId: unique('presence'), channelData: { name: 'Presence' } });
+    const visitorChannel = await eventually(() => visitor.getChannel(channel.id), 'the visitor to read the channel');
+    const disconnect = visitorChannel.onMessageReceived(() => {});
+
+    await eventually(async () => (await channel.whoIsPresent()).includes(visitorId), 'the visitor to be present');
+    expect(await channel.whoIsPresent()).toEqual([visitorId]);
+    expect(await alice.whoIsPresent(channel.id)).toEqual([visitorId]);
+    expect(await channel.isPresent(visitorId)).toBe(true);
+    expect(await channel.isPresent('alice')).toBe(false);
+    expect(await alice.isPresent(visitorId, channel.id)).toBe(true);
+    const visitorUser = (await alice.getUser(visitorId))!;
+    expect(await visitorUser.isPresentOn(channel.id)).toBe(true);
+    const keepalive = `keepalive.${visitorId}`;
+    expect((await alice.wherePresent(visitorId)).sort()).toEqual([channel.id, keepalive].sort());
+    expect((await visitor.currentUser.wherePresent()).sort()).toEqual([channel.id, keepalive].sort());
+
+    disconnect();
+    await eventually(async () => (await channel.whoIsPresent()).length === 0, 'the visitor to be gone');
+    expect(await channel.isPresent(visitorId)).toBe(false);
+    expect(await visitorUser.isPresentOn(channel.id)).toBe(false);
+    expect(await alice.wherePresent(visitorId)).toEqual([keepalive]);
+  });
+
+  it('streamPresence reports a second user joining the channel and leaving it', async () => {
+    const { id: guestId, chat: guest } = await visitorChat('guest');
+    const channel = await alice.createPublicConversation({ channelId: unique('stream-presence'), channelData: { name: 'Stream' } });
+    const streamed = recorder<string[]>();
+    stops.push(await channel.streamPresence(streamed.record));
+    // Streaming subscribes alice to the channel and its presence: she is present there too.
+    await eventually(async () => (await channel.whoIsPresent()).includes('alice'), 'alice to be present');
+
+    const guestChannel = await eventually(() => guest.getChannel(channel.id), 'the guest to read the channel');
+    // join() makes the guest a member; connecting (receiving the channel's messages) makes them present.
+    await guestChannel.join();
+    const disconnect = guestChannel.connect(() => {});
+    await eventually(() => streamed.seen.some((ids) => ids.includes(guestId)), 'the stream to list the guest');
+    expect(await channel.whoIsPresent()).toEqual(['alice', guestId].sort());
+
+    disconnect();
+    await guestChannel.leave();
+    await eventually(() => streamed.seen.length > 0 && !streamed.seen.at(-1)!.includes(guestId), 'the stream to drop the guest');
+    expect(await channel.whoIsPresent()).toEqual(['alice']);
+  });
+
+  it('streamPresence tells the streaming user of their own join', async () => {
+    const channel = await alice.createPublicConversation({ channelId: unique('stream-self'), channelData: { name: 'Self' } });
+    const streamed = recorder<string[]>();
+    stops.push(await channel.streamPresence(streamed.record));
+    // The join comes from alice's heartbeat as her subscription grows by the channel and its
+    // presence channel; her next poll resumes from a timetoken older than the join.
+    await eventually(() => streamed.seen.some((ids) => ids.includes('alice')), 'the stream to list alice');
+  });
+
+  it('a channel group: adds, lists and removes channels, receives their messages, tells who is present, is removed', async () => {
+    const { id: readerId, chat: reader } = await visitorChat('reader');
+    const [first, second, third] = await Promise.all(
+      ['first', 'second', 'third'].map((label) => alice.createPublicConversation({ channelId: unique(`cg-${label}`), channelData: { name: label } })),
+    );
+    const groupId = unique('group');
+    const group = alice.getChannelGroup(groupId);
+    expect(group.id).toBe(groupId);
+
+    await group.addChannels([first!, second!]);
+    await group.addChannelIdentifiers([third!.id]);
+    const listed = await group.listChannels();
+    expect(listed.channels.map((channel) => channel.id).sort()).toEqual([first!.id, second!.id, third!.id].sort());
+    expect(listed.channels.find((channel) => channel.id === first!.id)?.name).toBe('first');
+    await group.removeChannels([second!]);
+    expect((await group.listChannels()).channels.map((channel) => channel.id).sort()).toEqual([first!.id, third!.id].sort());
+
+    const readerGroup = reader.getChannelGroup(groupId);
+    const received = listen<Message>((record) => readerGroup.onMessageReceived(record));
+    await eventually(
+      async () =>
+        Object.values(await readerGroup.whoIsPresent())
+          .flat()
+          .includes(readerId),
+      'the reader to be present through the group',
+    );
+    const { timetoken } = await third!.sendText('to the group');
+    const message = await eventually(() => received.find((seen) => seen.timetoken === String(timetoken)), 'the message on a channel of the group');
+    expect(message).toMatchObject({ text: 'to the group', channelId: third!.id, userId: 'alice' });
+
+    const present = await readerGroup.whoIsPresent();
+    expect(present).toEqual({ [first!.id]: [readerId], [third!.id]: [readerId] });
+
+    await alice.removeChannelGroup(groupId);
+    expect((await group.listChannels()).channels).toEqual([]);
+  });
+});

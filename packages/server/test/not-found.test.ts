@@ -26,8 +26,8 @@ describe('a path no route answers', () => {
   });
 
   it('under /v2/presence is a 404 from Presence', async () => {
-    expect((await request('/v2/presence/sub-key/demo/uuid/alice')).body).toEqual({
-      message: 'Not found: GET /v2/presence/sub-key/demo/uuid/alice',
+    expect((await request('/v2/presence/sub-key/demo/uuid/alice/more')).body).toEqual({
+      message: 'Not found: GET /v2/presence/sub-key/demo/uuid/alice/more',
       error: true,
       service: 'Presence',
       status: 404,

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './ports.ts';
+import { freePort } from './ports.ts';
+import { PrivateServerProcess } from './private-server.ts';
 
 /** Where the NATS server binary is, as Debian installs it (`ROSTER_TEST_NATS_SERVER` overrides). */
 export const NATS_SERVER = process.env['ROSTER_TEST_NATS_SERVER'] ?? '/usr/sbin/nats-server';
@@ -21,12 +20,12 @@ export function privateNatsUnavailable(): string | undefined {
 export class PrivateNats {
   readonly port: number;
   readonly dir: string;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
+  readonly #process: PrivateServerProcess;
 
   private constructor(port: number, dir: string) {
     this.port = port;
     this.dir = dir;
+    this.#process = new PrivateServerProcess(NATS_SERVER, ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], port);
   }
 
   /** Starts one, and resolves once it accepts connections. */
@@ -42,26 +41,13 @@ export class PrivateNats {
   }
 
   /** Starts the server again (after `stop`) on the same port and store directory. */
-  async start(): Promise<void> {
-    if (this.#child) return;
-    const child = spawn(NATS_SERVER, ['-js', '-sd', this.dir, '-a', '127.0.0.1', '-p', String(this.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-    this.#child = child;
-    this.#exited = new Promise((done) => child.once('exit', () => done()));
-    await waitFor(`nats-server on port ${this.port}`, 15_000, async () => {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}:\n${output}`);
-      return accepts(this.port);
-    });
+  start(): Promise<void> {
+    return this.#process.start();
   }
 
   /** SIGTERM (NATS's clean shutdown), and waits for the process to exit. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    this.#child = undefined;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await this.#exited;
+  stop(): Promise<void> {
+    return this.#process.stop('SIGTERM');
   }
 
   /** Stops it and removes its store. */
@@ -69,16 +55,4 @@ export class PrivateNats {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Whether something accepts TCP connections on the loopback port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
 }

@@ -218,7 +218,7 @@ describe('publish by POST', () => {
   });
 });
 
-describe('presence heartbeat and leave (accepted, presence not implemented)', () => {
+describe('presence heartbeat and leave (presence itself: presence.test.ts)', () => {
   it('answers heartbeat and leave as PubNub does', async () => {
     const heartbeat = await get('/v2/presence/sub-key/demo/channel/a,b/heartbeat?heartbeat=300&uuid=u1');
     expect(heartbeat).toMatchObject({ status: 200, type: JS_TYPE, body: { status: 200, message: 'OK', service: 'Presence' } });
@@ -239,7 +239,7 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['only a comma and no channel group', '/v2/subscribe/demo/,/0', undefined, 400],
     ['a malformed escape in a channel name', '/v2/subscribe/demo/a%zz/0', undefined, 400],
     ['a channel name over 92 characters', `/v2/subscribe/demo/${'c'.repeat(93)}/0`, undefined, 400],
-    ['channel groups', '/v2/subscribe/demo/,/0?channel-group=g1', undefined, 400],
+    ['a channel group that holds no channel', '/v2/subscribe/demo/,/0?channel-group=g1', undefined, 400],
     ['wildcard subscribe', '/v2/subscribe/demo/news.*/0', undefined, 400],
     ['a non-numeric tt', '/v2/subscribe/demo/a/0?tt=yesterday', undefined, 400],
     ['a malformed filter-expr', `/v2/subscribe/demo/a/0?tt=1&filter-expr=${encode('meta.a ==')}`, undefined, 400],
@@ -247,6 +247,8 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['publish: empty message (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: '' }, 400],
     ['publish: invalid meta', `/publish/demo/demo/0/a/0/1?meta=${encode('[1]')}`, undefined, 400],
     ['publish: a comma in the channel', '/publish/demo/demo/0/a%2Cb/0/1', undefined, 400],
+    ['publish: a presence channel (a forged presence event)', '/publish/demo/demo/0/room-pnpres/0/%7B%22action%22%3A%22join%22%7D', undefined, 400],
+    ['signal: a presence channel', '/signal/demo/demo/0/room-pnpres/0/1', undefined, 400],
     ['publish: bad custom_message_type', '/publish/demo/demo/0/a/0/1?custom_message_type=pn-x', undefined, 400],
     ['publish: a message nested 5,000 deep (GET)', `/publish/demo/demo/0/a/0/${'['.repeat(5000)}${']'.repeat(5000)}`, undefined, 400],
     ['publish: a message nested 16,000 deep (POST)', '/publish/demo/demo/0/a/0', { method: 'POST', body: `${'['.repeat(16_000)}${']'.repeat(16_000)}` }, 400],
@@ -266,7 +268,8 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
     ['publish: oversize message (GET)', `/publish/demo/demo/0/a/0/${encode(JSON.stringify(big))}`, undefined, 414],
     ['publish: garbage as deflate', '/publish/demo/demo/0/a/0', { method: 'POST', body: 'not deflated', headers: { 'content-encoding': 'deflate' } }, 400],
     ['publish: unknown Content-Encoding', '/publish/demo/demo/0/a/0', { method: 'POST', body: '1', headers: { 'content-encoding': 'br' } }, 415],
-    ['presence: unsupported endpoint', '/v2/presence/sub-key/demo/channel/a', undefined, 404],
+    ['presence: global here-now (no channel)', '/v2/presence/sub-key/demo', undefined, 400],
+    ['presence: heartbeat without a uuid', '/v2/presence/sub-key/demo/channel/a/heartbeat', undefined, 400],
   ];
 
   it.each(cases)('%s', async (_name, path, init, status) => {
@@ -302,7 +305,7 @@ describe('bad input: a 4xx with a JSON body, never a 5xx', () => {
 
   it('subscribe errors use the subscribe envelope', async () => {
     const reply = await get('/v2/subscribe/demo/,/0?channel-group=g1');
-    expect(reply.body).toEqual({ message: 'Channel groups are not supported by this server.', error: true, service: 'Subscribe', status: 400 });
+    expect(reply.body).toEqual({ message: 'Channel group or groups result in empty subscription set', error: true, service: 'Subscribe', status: 400 });
   });
 });
 
@@ -319,14 +322,6 @@ describe('Access Manager on publish and subscribe', () => {
     const response = await fetch(`${locked.url}/publish/pub-locked/sub-locked/0/a/0/1?uuid=u1`);
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: true, service: 'Access Manager', status: 403 });
-  });
-});
-
-describe('channel groups', () => {
-  it('channel registration answers a clear 400', async () => {
-    const reply = await get('/v1/channel-registration/sub-key/demo/channel-group/g1?add=a');
-    expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ message: 'Channel groups are not supported by this server.', error: true, status: 400 });
   });
 });
 

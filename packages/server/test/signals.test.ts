@@ -4,7 +4,7 @@
  * from another node of a cluster (a hub on the same NATS stream: the action routes are not here).
  */
 import PubNub from 'pubnub';
-import { startServer, useServer, type RunningServer } from '@roster/testing';
+import { pollFor, startServer, useServer, type RunningServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeHub } from '../src/realtime/hub.ts';
 import { NatsBus } from '../src/realtime/nats/nats-bus.ts';
@@ -111,7 +111,7 @@ describe('GET /signal over HTTP', () => {
     expect((await get(`/publish/demo/demo/0/sig-mixed/0/${encode('"before"')}?uuid=bob`)).status).toBe(200);
     const sent = await get(signalPath('sig-mixed', '{"n": 1.50}'));
     expect(sent.status).toBe(200);
-    const answer = await subscribe('sig-mixed', tt);
+    const answer = await pollFor((cursor) => subscribe('sig-mixed', cursor), tt, 2);
     expect(answer.m.map((m) => [m.e, m.d])).toEqual([
       [undefined, 'before'],
       [1, { n: 1.5 }],

@@ -2,7 +2,7 @@ import { removeClusterRun } from './cluster.ts';
 
 /**
  * vitest global setup of the cluster run (vitest.cluster.config.ts): after every file has run,
- * removes the databases and streams of this run that a test left behind (a server it never closed,
+ * removes the databases, streams and Redis presence keys of this run that a test left behind (a server it never closed,
  * a worker that crashed). Each test server removes its own on `close()`.
  */
 export default function setup(): () => Promise<void> {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NATS_URL, deleteStreams, natsUnavailable } from './nats.ts';
 import { createDatabase, databaseUrl, dropDatabases, postgresUnavailable } from './postgres.ts';
+import { deleteRedisKeys, redisUnavailable, redisUrlWithPrefix } from './redis.ts';
 
 /**
  * Names of one cluster run: `TEST_ROSTER_CLUSTER_RUN`, which vitest.cluster.config.ts's global
@@ -10,28 +11,32 @@ import { createDatabase, databaseUrl, dropDatabases, postgresUnavailable } from 
  */
 const RUN = process.env['TEST_ROSTER_CLUSTER_RUN'] ?? randomBytes(3).toString('hex');
 
-/** Prefixes of the databases and streams of the cluster run `run`. */
-export function clusterPrefixes(run: string): { database: string; stream: string } {
-  return { database: `roster_cluster_${run}_`, stream: `ROSTER_CLUSTER_${run}_` };
+/** Prefixes of the databases, streams and presence keys (in Redis) of the cluster run `run`. */
+export function clusterPrefixes(run: string): { database: string; stream: string; presence: string } {
+  return { database: `roster_cluster_${run}_`, stream: `ROSTER_CLUSTER_${run}_`, presence: `roster:test:cluster:${run}:` };
 }
 
-/** Why a cluster run cannot happen here, one line per missing service; empty when both answer. */
+/** Why a cluster run cannot happen here, one line per missing service; empty when all answer. */
 export async function clusterUnavailable(): Promise<string[]> {
-  const reasons = await Promise.all([postgresUnavailable(), natsUnavailable()]);
+  const reasons = await Promise.all([postgresUnavailable(), natsUnavailable(), redisUnavailable()]);
   return reasons.filter((reason): reason is string => reason !== undefined);
 }
 
-/** Removes every database and stream of the cluster run `run`; returns what it removed. */
+/** Removes every database, stream and presence key of the cluster run `run`; returns what it removed. */
 export async function removeClusterRun(run: string): Promise<string[]> {
   const prefixes = clusterPrefixes(run);
-  return [...(await dropDatabases(prefixes.database)), ...(await deleteStreams(prefixes.stream))];
+  const databases = await dropDatabases(prefixes.database);
+  const streams = await deleteStreams(prefixes.stream);
+  const keys = await deleteRedisKeys(prefixes.presence);
+  return [...databases, ...streams, ...(keys === 0 ? [] : [`${keys} Redis keys under ${prefixes.presence}`])];
 }
 
-/** Where the nodes of one test server keep their data: `--store` and `--bus`. */
+/** Where the nodes of one test server keep their data: `--store`, `--bus` and `--presence`. */
 export interface ClusterPlace {
   store: string;
   bus: string;
-  /** Drops the database and deletes the stream. */
+  presence: string;
+  /** Drops the database, deletes the stream and the presence keys. */
   remove(): Promise<void>;
 }
 
@@ -39,11 +44,13 @@ interface PlaceFile {
   database: string;
   stream: string;
   prefix: string;
+  presencePrefix: string;
 }
 
 /**
- * The database and stream of the server whose data directory is `dir`: made on first use and
- * named in `dir/cluster.json`, so that a server restarted over the same `dir` finds the same data.
+ * The database, stream and presence keys of the server whose data directory is `dir`: made on
+ * first use and named in `dir/cluster.json`, so that a server restarted over the same `dir` finds
+ * the same data. Presence is kept in `ROSTER_TEST_REDIS_URL` (redis.ts) under a prefix of the server's own.
  */
 export async function clusterPlace(dir: string): Promise<ClusterPlace> {
   const file = join(dir, 'cluster.json');
@@ -53,16 +60,23 @@ export async function clusterPlace(dir: string): Promise<ClusterPlace> {
   } else {
     const id = randomBytes(4).toString('hex');
     const prefixes = clusterPrefixes(RUN);
-    place = { database: `${prefixes.database}${id}`, stream: `${prefixes.stream}${id}`, prefix: `rostercluster.${RUN}.${id}` };
+    place = {
+      database: `${prefixes.database}${id}`,
+      stream: `${prefixes.stream}${id}`,
+      prefix: `rostercluster.${RUN}.${id}`,
+      presencePrefix: `${prefixes.presence}${id}:`,
+    };
     await createDatabase(place.database);
     writeFileSync(file, JSON.stringify(place));
   }
   return {
     store: databaseUrl(place.database),
     bus: `${NATS_URL}?stream=${place.stream}&prefix=${place.prefix}`,
+    presence: redisUrlWithPrefix(place.presencePrefix),
     remove: async () => {
       await dropDatabases(place.database);
       await deleteStreams(place.stream);
+      await deleteRedisKeys(place.presencePrefix);
     },
   };
 }

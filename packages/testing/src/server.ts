@@ -50,10 +50,10 @@ export interface RunningServer {
 
 /**
  * Starts a server with its own data and resolves once it listens. With `TEST_ROSTER_TARGET=cluster`
- * (target.ts) the server is two nodes on a PostgreSQL database and a NATS stream of its own, behind
- * a proxy that sends each connection to one node or the other in turn; the database and stream are
- * named in `dir`, so a restart over the same `dir` finds them, and `close()` removes them. A test
- * that picks `--store` or `--bus` itself gets one node as asked.
+ * (target.ts) the server is two nodes on a PostgreSQL database, a NATS stream and Redis presence
+ * keys of its own, behind a proxy that sends each connection to one node or the other in turn; the
+ * database, stream and key prefix are named in `dir`, so a restart over the same `dir` finds them,
+ * and `close()` removes them. A test that picks `--store` or `--bus` itself gets one node as asked.
  */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'roster-test-'));
@@ -74,7 +74,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
 
   const place = await clusterPlace(dir);
-  const nodes = await Promise.allSettled([0, 1].map(() => startNode(options, [...args, '--store', place.store, '--bus', place.bus])));
+  // A test that picks `--presence` itself (to see a node without Redis, say) keeps its own.
+  const presence = args.some((arg) => /^--presence(=|$)/.test(arg)) ? [] : ['--presence', place.presence];
+  const nodes = await Promise.allSettled([0, 1].map(() => startNode(options, [...args, '--store', place.store, '--bus', place.bus, ...presence])));
   const started = nodes.flatMap((node) => (node.status === 'fulfilled' ? [node.value] : []));
   const failed = nodes.find((node) => node.status === 'rejected');
   if (failed !== undefined) {

@@ -4,8 +4,8 @@
  * - `sqlite` (the default, `npm test`): each `startServer()` is one node on its own SQLite file
  *   with the in-process bus.
  * - `cluster` (`npm run test:cluster`): each `startServer()` is two nodes sharing a PostgreSQL
- *   database and a NATS JetStream stream made for that server, behind a connection-balancing
- *   proxy (see cluster.ts).
+ *   database, a NATS JetStream stream and presence keys in Redis made for that server, behind a
+ *   connection-balancing proxy (see cluster.ts).
  */
 export type TestTarget = 'sqlite' | 'cluster';
 
@@ -17,7 +17,7 @@ function target(value: string | undefined): TestTarget {
 
 export const TEST_TARGET: TestTarget = target(process.env['TEST_ROSTER_TARGET']);
 
-/** True when `startServer()` starts a PostgreSQL + NATS cluster (`TEST_ROSTER_TARGET=cluster`). */
+/** True when `startServer()` starts a PostgreSQL + NATS + Redis cluster (`TEST_ROSTER_TARGET=cluster`). */
 export const onCluster = TEST_TARGET === 'cluster';
 
 /**

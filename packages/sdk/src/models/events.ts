@@ -84,6 +84,35 @@ export interface PNMessageActionEvent extends PNEventOrigin {
   readonly data: PNMessageActionEventData;
 }
 
+/** What happened in a {@link PNPresenceEvent}. */
+export type PNPresenceAction = 'join' | 'leave' | 'timeout' | 'state-change' | 'interval';
+
+/**
+ * Someone joined, left, timed out or changed state on a channel whose presence you subscribe
+ * to (`subscribe().channels([…]).withPresence()`), or, for a busy channel, the periodic
+ * `interval` summary. Fields as PubNub's JavaScript SDK gives them (Python's
+ * `PNPresenceEventResult`, whose `event` is `action` here). `channel` is the channel itself
+ * (without `-pnpres`); `subscription` is the presence name that matched (`room-pnpres`, or a
+ * group's `rooms-pnpres`); `timetoken` is the event's.
+ */
+export interface PNPresenceEvent extends PNEventOrigin {
+  readonly action: PNPresenceAction;
+  /** Who joined, left, timed out or changed state; absent on `interval`. */
+  readonly uuid?: string;
+  /** How many are present on the channel after the change. */
+  readonly occupancy: number;
+  /** When it happened, in Unix seconds. */
+  readonly timestamp: number;
+  /** The user's presence state: on `state-change`, and on `join` when the user joined with state. */
+  readonly state?: Readonly<Record<string, unknown>>;
+  /** `interval` only: who joined, left or timed out since the last interval. */
+  readonly join?: readonly string[];
+  readonly leave?: readonly string[];
+  readonly timeout?: readonly string[];
+  /** `interval` only: too much changed to list; call `hereNow` for the channel. */
+  readonly hereNowRefresh?: boolean;
+}
+
 /**
  * Callbacks for real-time events; give any subset to `addListener`.
  * @example
@@ -97,6 +126,8 @@ export interface Listener {
   objects?(event: PNObjectsEvent): void;
   signal?(event: PNSignalEvent): void;
   messageAction?(event: PNMessageActionEvent): void;
+  /** Presence events of the channels and groups subscribed to `withPresence()`. */
+  presence?(event: PNPresenceEvent): void;
   /** Connection changes of the subscribe loop: connected, reconnected, disconnected, errors. */
   status?(status: PNStatus): void;
 }

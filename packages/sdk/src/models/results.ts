@@ -1,6 +1,7 @@
 import type { PNFetchMessageItem, PNFetchMessagesMore, PNMessageAction, PNMessageActionsMore } from './messages.ts';
 import type { ChannelMetadata, CustomData, Member, Membership, UUIDMetadata } from './objects.ts';
 import type { PNNextPage, PNPreviousPage } from './page.ts';
+import type { PNHereNowChannelData, PNPresenceState } from './presence.ts';
 import type { PNStatus } from './status.ts';
 
 /** What `.sync()` resolves to and what awaiting a builder gives: the call's result and its status. */
@@ -108,6 +109,61 @@ export interface PNGetMessageActionsResult {
   readonly end: string | null;
   /** Present when there are more actions in the range; pass `more.start` as `start` for the next (older) page. */
   readonly more?: PNMessageActionsMore;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `hereNow()`: who is present on each channel asked about (the channels of the groups too). */
+export interface PNHereNowResult {
+  readonly totalChannels: number;
+  /** Users present, summed over the channels. */
+  readonly totalOccupancy: number;
+  /** Channel name → its occupancy and occupants. */
+  readonly channels: Readonly<Record<string, PNHereNowChannelData>>;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `whereNow()`: the channels the user is present on. */
+export interface PNWhereNowResult {
+  readonly channels: readonly string[];
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `setState()`: the state as the server stored it. */
+export interface PNSetStateResult {
+  readonly state: PNPresenceState;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `getState()`: channel → the user's state there (`{}`, or no entry, where it has none). */
+export interface PNGetStateResult {
+  readonly channels: Readonly<Record<string, PNPresenceState>>;
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `addChannelToChannelGroup()`: nothing but the status. */
+export type PNChannelGroupsAddChannelResult = PNStatusOnlyResult;
+
+/** `removeChannelFromChannelGroup()`: nothing but the status. */
+export type PNChannelGroupsRemoveChannelResult = PNStatusOnlyResult;
+
+/** `removeChannelGroup()`: nothing but the status. */
+export type PNChannelGroupsRemoveGroupResult = PNStatusOnlyResult;
+
+/** `listChannelsInChannelGroup()`: the group's channels. */
+export interface PNChannelGroupsListResult {
+  readonly channels: readonly string[];
+  /** The same status as the envelope's. */
+  readonly status: PNStatus;
+}
+
+/** `listChannelGroups()`: the keyset's channel groups. */
+export interface PNChannelGroupsListGroupsResult {
+  readonly groups: readonly string[];
   /** The same status as the envelope's. */
   readonly status: PNStatus;
 }

@@ -37,6 +37,7 @@ export interface PNStatusInit {
   readonly statusCode: number;
   readonly errorData?: PNErrorData | null;
   readonly affectedChannels?: readonly string[];
+  readonly affectedChannelGroups?: readonly string[];
   readonly clientRequest?: PNClientRequest | null;
 }
 
@@ -66,6 +67,8 @@ export class PNStatus {
   readonly errorData: PNErrorData | null;
   /** Subscribe statuses: the channels the change applies to; otherwise empty. */
   readonly affectedChannels: readonly string[];
+  /** Subscribe statuses: the channel groups the change applies to; otherwise empty. */
+  readonly affectedChannelGroups: readonly string[];
   readonly clientRequest: PNClientRequest | null;
 
   constructor(init: PNStatusInit) {
@@ -75,6 +78,7 @@ export class PNStatus {
     this.error = !SUCCESS_CATEGORIES.has(init.category);
     this.errorData = init.errorData ?? null;
     this.affectedChannels = init.affectedChannels ?? [];
+    this.affectedChannelGroups = init.affectedChannelGroups ?? [];
     this.clientRequest = init.clientRequest ?? null;
   }
 

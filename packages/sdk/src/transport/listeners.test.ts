@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PNMessageEvent, PNObjectsEvent, PNSignalEvent } from '../models/events.ts';
+import type { PNMessageEvent, PNObjectsEvent, PNPresenceEvent, PNSignalEvent } from '../models/events.ts';
 import { Listeners } from './listeners.ts';
 
 const objectsPayload = { source: 'objects', version: '2.0', event: 'delete', type: 'channel', data: { id: 'room' } };
@@ -28,6 +28,30 @@ describe('listener routing', () => {
     ]);
     expect(objects).toEqual([{ channel: 'room', subscription: 'room', timetoken: '2', message: objectsPayload }]);
     expect(signals).toEqual([{ channel: 'room', subscription: 'room', timetoken: '3', message: 'ping', publisher: 'bob' }]);
+  });
+
+  it('routes -pnpres envelopes to presence listeners only, for subscribed channels and groups', () => {
+    const listeners = new Listeners();
+    const presence: PNPresenceEvent[] = [];
+    const messages: PNMessageEvent[] = [];
+    listeners.add({ presence: (event) => presence.push(event), message: (event) => messages.push(event) });
+    const join = (uuid: string) => ({ action: 'join', uuid, timestamp: 1790574122, occupancy: 1 });
+    listeners.envelopes(
+      [
+        { c: 'room-pnpres', d: join('ann'), p: { t: '1' } },
+        { c: 'hall-pnpres', b: 'rooms-pnpres', d: join('bob'), p: { t: '2' } },
+        { c: 'other-pnpres', d: join('eve'), p: { t: '3' } },
+        { c: 'hall', b: 'rooms', d: 'in a group', p: { t: '4' } },
+      ],
+      ['room', 'room-pnpres', 'rooms', 'rooms-pnpres'],
+    );
+    expect(presence).toEqual([
+      { channel: 'room', subscription: 'room-pnpres', timetoken: '1', action: 'join', uuid: 'ann', occupancy: 1, timestamp: 1790574122 },
+      { channel: 'hall', subscription: 'rooms-pnpres', timetoken: '2', action: 'join', uuid: 'bob', occupancy: 1, timestamp: 1790574122 },
+    ]);
+    expect(messages).toEqual([
+      { channel: 'hall', subscription: 'rooms', timetoken: '4', message: 'in a group', publisher: undefined, userMetadata: undefined },
+    ]);
   });
 
   it('one throwing listener does not keep the others from their events', async () => {

@@ -2,6 +2,7 @@ import { MESSAGE_TYPE } from '@roster/protocol';
 import type { Listener, PNEventOrigin, PNMessageActionEvent, PNMessageEvent, PNObjectsEvent, PNSignalEvent } from '../models/events.ts';
 import type { PNStatus } from '../models/status.ts';
 import { isRecord } from './json.ts';
+import { isPresenceEnvelope, presenceEvent } from './presence-event.ts';
 import type { SubscribeEnvelope } from './subscribe/subscribe-response.ts';
 
 /** The registered listeners, and the routing of subscribe envelopes to them. */
@@ -25,15 +26,20 @@ export class Listeners {
   }
 
   /**
-   * Routes envelopes by type. Envelopes whose subscription (`b`, else `c`) is no longer
-   * subscribed are dropped: they can arrive just after an unsubscribe.
+   * Routes envelopes: those on `-pnpres` channels to `presence`, the others by type. Envelopes
+   * whose subscription (`b`, else `c`) is not among the subscribed channels and groups are
+   * dropped: they can arrive just after an unsubscribe.
    */
   envelopes(envelopes: readonly SubscribeEnvelope[], subscribed: readonly string[]): void {
     for (const envelope of envelopes) {
       const subscription = envelope.b ?? envelope.c;
-      if (!subscribed.includes(subscription) || envelope.c.endsWith('-pnpres')) continue;
+      if (!subscribed.includes(subscription)) continue;
       const origin = { channel: envelope.c, subscription, timetoken: envelope.p.t };
-      if (envelope.e === MESSAGE_TYPE.appContext) {
+      if (isPresenceEnvelope(envelope)) {
+        const event = presenceEvent(origin, envelope);
+        if (event === undefined) continue;
+        for (const listener of this.listeners) if (listener.presence) call(() => listener.presence?.(event));
+      } else if (envelope.e === MESSAGE_TYPE.appContext) {
         if (!isObjectsPayload(envelope.d)) continue;
         // The payload's shape is the server's contract (wire-protocol §9.2); only its envelope is checked.
         const event: PNObjectsEvent = { ...origin, message: envelope.d as PNObjectsEvent['message'] };

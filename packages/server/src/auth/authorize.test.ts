@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccessChecker, need, publishNeeds, VerifiedTokens, type Credentials } from './authorize.ts';
+import { AccessChecker, need, publishNeeds, setStateNeeds, VerifiedTokens, type Credentials } from './authorize.ts';
 import { parseGrantRequest } from './grant-request.ts';
 import { keysetFrom, type Keyset } from '../model/keyset.ts';
 import { MemoryRevocations } from './revocations.ts';
@@ -64,6 +64,24 @@ describe('authorize', () => {
     const needs = (uuid: string) => [need('join', 'channel', 'c'), need('update', 'uuid', uuid, { waivedForAuthorizedUuid: true })];
     await context.access.authorize(requestWith({ auth, uuid: 'alice' }), keyset, needs('alice'));
     await expect(context.access.authorize(requestWith({ auth, uuid: 'alice' }), keyset, needs('bob'))).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('lets a token bound to one uuid set presence state of that uuid only, unless it grants update on the other', async () => {
+    const context = setup();
+    const bound = token({ ttl: 10, permissions: { resources: { channels: { c: 1 } }, uuid: 'alice' } });
+    await context.access.authorize(requestWith({ auth: bound, uuid: 'alice' }), keyset, setStateNeeds('alice', ['c']));
+    await expect(context.access.authorize(requestWith({ auth: bound, uuid: 'alice' }), keyset, setStateNeeds('bob', ['c']))).rejects.toMatchObject({
+      status: 403,
+      payload: { uuids: ['bob'] },
+    });
+    const keeper = token({ ttl: 10, permissions: { resources: { channels: { c: 1 }, uuids: { bob: 64 } }, uuid: 'alice' } });
+    await context.access.authorize(requestWith({ auth: keeper, uuid: 'alice' }), keyset, setStateNeeds('bob', ['c']));
+    const unbound = token({ ttl: 10, permissions: { resources: { channels: { c: 1 } } } });
+    await context.access.authorize(requestWith({ auth: unbound, uuid: 'carl' }), keyset, setStateNeeds('bob', ['c']));
+    // Without a token the refusal names the channel only: no uuid binding is in question.
+    await expect(context.access.authorize(requestWith({ uuid: 'alice' }), keyset, setStateNeeds('bob', ['c']))).rejects.toMatchObject({
+      payload: { channels: ['c'] },
+    });
   });
 
   it('refuses requests without a token when anything is needed; listing follows the keyset', async () => {

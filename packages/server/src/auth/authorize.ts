@@ -26,6 +26,11 @@ export interface Need {
   locationType?: LocationType;
   /** Waived when the token is authorized for exactly this uuid (a user managing their own memberships). */
   waivedForAuthorizedUuid?: boolean;
+  /**
+   * Asked only of a token authorized for another uuid than this one (`kind` uuid): waived for a
+   * token bound to no uuid, or bound to this one, and for a request without a token.
+   */
+  onlyOfOtherAuthorizedUuid?: boolean;
 }
 
 export const need = (permission: Permission, kind: ResourceKind, name: string, where: Partial<Need> = {}): Need => ({
@@ -43,6 +48,32 @@ export const subscribeNeeds = (channels: readonly string[], groups: readonly str
   ...channels.map((channel) => need('read', 'channel', channel, { location: 'channels' })),
   ...groups.map((group) => need('read', 'group', group, { location: 'channel-group', locationType: 'query' })),
 ];
+
+/*
+ * Presence and channel groups, as PubNub's "Operations to permissions mapping" gives them:
+ * heartbeat, here-now and getting or setting presence state need read on every channel and group
+ * named (as subscribing does); leave and where-now need nothing. The channel registry needs
+ * manage on the group for adding and removing channels, listing them and deleting the group.
+ * Listing a keyset's groups names no resource a token could grant: with Access Manager on, only a
+ * request signed with the secret key may (http/channel-registration.ts).
+ */
+
+/** Heartbeat, here-now, get and set presence state: read on every channel and every group. */
+export const presenceNeeds = (channels: readonly string[], groups: readonly string[] = []): Need[] => subscribeNeeds(channels, groups);
+
+/**
+ * Set presence state of `uuid` (the path's): `presenceNeeds`, and a token bound to another uuid
+ * (`authorized_uuid`) must also grant update on `uuid`, as a membership PATCH of another user
+ * asks; else a token bound to alice would set bob's state. A token bound to no uuid sets any
+ * uuid's state, as PubNub's does.
+ */
+export const setStateNeeds = (uuid: string, channels: readonly string[], groups: readonly string[] = []): Need[] => [
+  ...presenceNeeds(channels, groups),
+  need('update', 'uuid', uuid, { location: 'uuid', onlyOfOtherAuthorizedUuid: true }),
+];
+
+/** Add channels to a group, remove channels, list its channels, delete it: manage on the group. */
+export const manageGroupNeeds = (group: string): Need[] => [need('manage', 'group', group, { location: 'group' })];
 
 /*
  * Message Persistence and Message Actions, as PubNub's "Operations to permissions mapping" and
@@ -192,12 +223,14 @@ export class AccessChecker {
     if (!keyset.accessManager || isSignedFor(credentials, keyset)) return;
     const { auth } = credentials;
     if (auth === undefined || auth === '') {
-      if (needs.length === 0) return;
-      throw permissionRefusal(needs);
+      const asked = needs.filter((item) => !item.onlyOfOtherAuthorizedUuid);
+      if (asked.length === 0) return;
+      throw permissionRefusal(asked);
     }
     const token = await this.#tokenOf(keyset, auth, credentials.uuid);
     const missing = needs.filter((item) => {
       if (item.waivedForAuthorizedUuid && item.kind === 'uuid' && token.authorizedUuid === item.name) return false;
+      if (item.onlyOfOtherAuthorizedUuid && (token.authorizedUuid === undefined || token.authorizedUuid === item.name)) return false;
       return !hasPermission(grantedBits(token.resources, token.patterns, item.kind, item.name), item.permission);
     });
     if (missing.length > 0) throw permissionRefusal(missing);

@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type, { type TSchema } from 'typebox';
-import { DEFAULT_LIMITS, MAX_TTL_HOURS, type Keyset, type KeysetInput } from '../model/keyset.ts';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_PRESENCE,
+  MAX_PRESENCE_ANNOUNCE,
+  MAX_PRESENCE_TIMEOUT_SECONDS,
+  MAX_TTL_HOURS,
+  PRESENCE_INTERVAL_SECONDS,
+  presenceTimeoutProblem,
+  type Keyset,
+  type KeysetInput,
+  type KeysetLimits,
+} from '../model/keyset.ts';
 import { ConfigError } from './config-error.ts';
 import { duplicateKeyProblems } from './duplicate-keys.ts';
 import { SETTINGS, type Settings } from './options.ts';
@@ -19,15 +30,28 @@ const SWITCHES: Record<KeysetSwitch, true> = {
   channelEvents: true,
   membershipEvents: true,
   userEventsToMemberChannels: true,
+  presenceDeltas: true,
 };
 
 const Key = Type.String({ minLength: 1 });
 const optional = (schema: TSchema) => Type.Optional(schema);
 
+/** The limits with a maximum; every limit is an integer of at least 1. */
+const LIMIT_MAXIMUM: Partial<Record<keyof KeysetLimits, number>> = {
+  minPresenceTimeoutSeconds: MAX_PRESENCE_TIMEOUT_SECONDS,
+  maxPresenceTimeoutSeconds: MAX_PRESENCE_TIMEOUT_SECONDS,
+};
+
 /** Limits take the names of `DEFAULT_LIMITS`, so a renamed or added limit is accepted as it is. */
-const LimitsSchema = Type.Object(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((name) => [name, optional(Type.Integer({ minimum: 1 }))])), {
-  additionalProperties: false,
-});
+const LimitsSchema = Type.Object(
+  Object.fromEntries(
+    (Object.keys(DEFAULT_LIMITS) as (keyof KeysetLimits)[]).map((name) => [
+      name,
+      optional(Type.Integer({ minimum: 1, ...(LIMIT_MAXIMUM[name] === undefined ? {} : { maximum: LIMIT_MAXIMUM[name] }) })),
+    ]),
+  ),
+  { additionalProperties: false },
+);
 
 const KeysetSchema = Type.Object(
   {
@@ -37,6 +61,10 @@ const KeysetSchema = Type.Object(
     ...Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, optional(Type.Boolean())])),
     limits: optional(LimitsSchema),
     messageRetentionHours: optional(Type.Integer({ minimum: 0, maximum: MAX_TTL_HOURS })),
+    // Within the keyset's presence timeout limits too: keysetProblems checks that.
+    presenceTimeoutSeconds: optional(Type.Integer({ minimum: 1, maximum: MAX_PRESENCE_TIMEOUT_SECONDS })),
+    presenceAnnounceMax: optional(Type.Integer({ minimum: 0, maximum: MAX_PRESENCE_ANNOUNCE })),
+    presenceIntervalSeconds: optional(Type.Integer({ minimum: PRESENCE_INTERVAL_SECONDS.min, maximum: PRESENCE_INTERVAL_SECONDS.max })),
     rateLimit: optional(
       Type.Object({ perClient: optional(Type.Integer({ minimum: 0 })), perKeyset: optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
     ),
@@ -181,12 +209,31 @@ function keysetProblems(file: unknown): string[] {
         problems.push(`${at}.${option}: takes effect only with "accessManager": true; turn Access Manager on or remove it`);
       }
     }
+    const presence = presenceProblem(keyset);
+    if (presence !== undefined) problems.push(`${at}.${presence}`);
     if (typeof subscribeKey !== 'string' || subscribeKey === '') continue;
     const first = firstWith.get(subscribeKey);
     if (first === undefined) firstWith.set(subscribeKey, index);
     else problems.push(`${at}.subscribeKey: ${JSON.stringify(subscribeKey)} is already the subscribe key of keysets[${first}]`);
   }
   return [...problems, ...sharedKeyProblems(keysets, 'secretKey'), ...sharedKeyProblems(keysets, 'publishKey')];
+}
+
+/**
+ * The keyset's presence timeout against its limits (model/keyset.ts `presenceTimeoutProblem`),
+ * as `key: message`, judged only when each value read is absent or an integer.
+ */
+function presenceProblem(keyset: Record<string, unknown>): string | undefined {
+  const limits = keyset['limits'] === undefined ? {} : keyset['limits'];
+  if (!isObject(limits)) return undefined;
+  const read = (value: unknown, fallback: number) => (value === undefined ? fallback : Number.isInteger(value) ? (value as number) : undefined);
+  const timeout = read(keyset['presenceTimeoutSeconds'], DEFAULT_PRESENCE.presenceTimeoutSeconds);
+  const min = read(limits['minPresenceTimeoutSeconds'], DEFAULT_LIMITS.minPresenceTimeoutSeconds);
+  const max = read(limits['maxPresenceTimeoutSeconds'], DEFAULT_LIMITS.maxPresenceTimeoutSeconds);
+  if (timeout === undefined || min === undefined || max === undefined) return undefined;
+  const limitsGiven = { minPresenceTimeoutSeconds: min, maxPresenceTimeoutSeconds: max };
+  const problem = presenceTimeoutProblem(timeout, limitsGiven, keyset['presenceTimeoutSeconds'] === undefined);
+  return problem && `${problem.key}: ${problem.message}`;
 }
 
 const SHARED_KEY_HARM = {

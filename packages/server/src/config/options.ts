@@ -81,6 +81,18 @@ export const SETTINGS = {
     description:
       'how real-time messages and App Context events reach subscribers: `in-process`, within this node; or `nats://host:4222` (several comma-separated; `?stream=NAME&prefix=SUBJECTS` to share one NATS between clusters), NATS JetStream carrying them between the nodes of a cluster and keeping them for subscribers that reconnect to another node',
   }),
+  presence: option({
+    flag: '--presence <store>',
+    env: 'ROSTER_PRESENCE',
+    schema: Type.String({
+      // The query option presence/create.ts reads, so `config check` refuses what `serve` would.
+      pattern: '^(in-process|rediss?://[^\\s?]*(\\?prefix=[^\\s&]*)?)$',
+      description: '`in-process` or a redis:// URL',
+    }),
+    default: 'in-process',
+    description:
+      'where presence (who is subscribed where, their state) is kept: `in-process`, within this node; or `redis://host:6379` (`/DB` for a database number, `?prefix=KEYS` to share one Redis between clusters; `rediss://` for TLS), a Redis shared by the nodes of a cluster, so that a user counts once whichever node its heartbeats reach and times out even if its node dies',
+  }),
   synchronous: option({
     flag: '--synchronous <mode>',
     env: 'ROSTER_SYNCHRONOUS',

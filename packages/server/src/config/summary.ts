@@ -4,7 +4,8 @@ import type { Config } from '../config.ts';
 /**
  * What a node serves, in lines for its start-up output and `roster config check`: the config
  * file, the database (a SQLite file by its absolute path, or a PostgreSQL URL without its
- * password), the event bus when it is NATS (its URL without a password), each keyset by its
+ * password), the event bus when it is NATS (its URL without a password), the presence store when
+ * it is Redis (likewise) or a warning when a cluster's nodes would each keep their own, each keyset by its
  * subscribe key with its security settings, and whether the open `demo` keyset exists. Publish
  * and secret keys are never shown.
  */
@@ -13,6 +14,7 @@ export function configSummary(config: Config): string[] {
     `config file: ${config.configFile ?? 'none'}`,
     database(config),
     ...bus(config),
+    ...presence(config),
     ...config.keysets.map((keyset) => `keyset ${keyset.subscribeKey}: ${security(keyset)}`),
     config.demoKeyset
       ? 'demo keyset: served, open to anyone (no config file declares keysets)'
@@ -31,6 +33,22 @@ function security(keyset: Keyset): string {
 function bus(config: Config): string[] {
   if (config.bus === 'in-process') return [];
   return [`event bus: NATS JetStream ${withoutPasswords(config.bus)}, shared by every node that names it`];
+}
+
+/** The presence store, when it is Redis; a warning when the bus makes a cluster but presence stays in each node. */
+function presence(config: Config): string[] {
+  if (config.presence !== 'in-process') return [`presence: Redis ${withoutPassword(config.presence)}, shared by every node that names it`];
+  const warning = presenceWarning(config);
+  return warning === undefined ? [] : [warning];
+}
+
+/**
+ * The warning a node gives at start when its bus is NATS (a cluster) but its presence is
+ * in-process: each node would then count and time out only the users whose heartbeats reach it.
+ */
+export function presenceWarning(config: Config): string | undefined {
+  if (config.bus === 'in-process' || config.presence !== 'in-process') return undefined;
+  return 'warning: presence is kept in each node (--presence in-process) while the event bus is NATS: the nodes of a cluster do not share who is present; give every node --presence redis://…';
 }
 
 /** A bus URL (servers separated by commas) as it may be printed. */

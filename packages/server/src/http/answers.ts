@@ -110,6 +110,77 @@ export const PresenceAnswer = Type.Object({
   service: Type.Literal('Presence'),
 });
 
+const PresentUuid = Type.Union([Type.String(), Type.Object({ uuid: Type.String(), state: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })], {
+  description: 'A present uuid: its id, or `{uuid, state}` with `state=1` (`state` only when one is set).',
+});
+const PresenceOK = { status: Type.Literal(200), message: Type.Literal('OK'), service: Type.Literal('Presence') };
+
+/** Here-now of one channel and no channel group: `{"status":200,"message":"OK","service":"Presence","uuids":[…],"occupancy":n}`. */
+export const HereNowChannelAnswer = Type.Object(
+  {
+    ...PresenceOK,
+    uuids: Type.Optional(Type.Array(PresentUuid, { description: 'The page `offset`/`limit` of present uuids, sorted; left out with `disable_uuids=1`.' })),
+    occupancy: Type.Integer({ minimum: 0, description: 'How many uuids are present.' }),
+  },
+  { description: 'Who is present on one channel.' },
+);
+
+/** Here-now of several channels or of channel groups. */
+export const HereNowChannelsAnswer = Type.Object(
+  {
+    ...PresenceOK,
+    payload: Type.Object({
+      channels: Type.Record(Type.String(), Type.Object({ uuids: Type.Optional(Type.Array(PresentUuid)), occupancy: Type.Integer({ minimum: 0 }) }), {
+        description: 'Per channel asked for (through its groups too): who is present.',
+      }),
+      total_channels: Type.Integer({ minimum: 0 }),
+      total_occupancy: Type.Integer({ minimum: 0 }),
+    }),
+  },
+  { description: 'Who is present on several channels.' },
+);
+
+/** Where-now: `{"status":200,"message":"OK","payload":{"channels":[…]},"service":"Presence"}`. */
+export const WhereNowAnswer = Type.Object(
+  { ...PresenceOK, payload: Type.Object({ channels: Type.Array(Type.String()) }) },
+  { description: 'The channels a uuid is present on.' },
+);
+
+const PresenceState = Type.Record(Type.String(), Type.Unknown(), { description: 'A presence state: a JSON object.' });
+
+/** Set state: the state as set. */
+export const SetStateAnswer = Type.Object({ ...PresenceOK, payload: PresenceState }, { description: 'The state set.' });
+
+/** Get state: one channel's state, or (several channels, or groups) `payload.channels`. */
+export const GetStateAnswer = Type.Object(
+  {
+    ...PresenceOK,
+    uuid: Type.String(),
+    channel: Type.Optional(Type.String({ description: 'The channel, when one was asked for and no group.' })),
+    payload: Type.Union([Type.Object({ channels: Type.Record(Type.String(), PresenceState) }), PresenceState], {
+      description: "The uuid's state on the one channel asked for; else `{channels: {channel: state}}` for those with one.",
+    }),
+  },
+  { description: "A uuid's presence state." },
+);
+
+const Registry = { service: Type.Literal('channel-registry'), error: Type.Literal(false), status: Type.Literal(200) };
+
+/** A channel registry write: `{"error":false,"message":"OK","service":"channel-registry","status":200}`. */
+export const RegistryWriteAnswer = Type.Object({ ...Registry, message: Type.Literal('OK') }, { description: 'Done.' });
+
+/** The channels of a group. */
+export const GroupChannelsAnswer = Type.Object(
+  { ...Registry, payload: Type.Object({ channels: Type.Array(Type.String(), { description: 'Sorted by name.' }), group: Type.String() }) },
+  { description: "A channel group's channels." },
+);
+
+/** The groups of a keyset. */
+export const GroupsAnswer = Type.Object(
+  { ...Registry, payload: Type.Object({ groups: Type.Array(Type.String(), { description: 'Sorted by name.' }), sub_key: Type.String() }) },
+  { description: "The keyset's channel groups." },
+);
+
 export const GrantAnswer = Type.Object({
   data: Type.Object({ message: Type.Literal('Success'), token: Type.Optional(Type.String({ description: 'The new token (grant).' })) }),
   service: Type.Literal('Access Manager'),
@@ -138,7 +209,7 @@ export const ERROR_SCHEMAS = {
       message: Type.String(),
       payload: Type.Optional(Type.Unknown({ description: 'What an Access Manager refusal names (channels, uuids).' })),
       error: Type.Literal(true),
-      service: Type.String({ description: '`Publish`, `Subscribe`, `Presence`, `Time` or `Access Manager` (every 403).' }),
+      service: Type.String({ description: "`Publish`, `Subscribe`, `Presence`, `Time` or `Access Manager` (every 403, the channel registry's too)." }),
       status: Type.Integer(),
     },
     { description: 'Refusals of publish (403 and 5xx), subscribe, presence, time and Access Manager.' },
@@ -171,6 +242,17 @@ export const ERROR_SCHEMAS = {
     },
     { description: 'Message Actions refusals but 403: `details` names the field at fault.' },
   ),
+  RegistryError: Type.Object(
+    {
+      error: Type.Literal(true),
+      message: Type.String({ description: 'What is wrong.' }),
+      details: Type.Optional(Type.Array(ErrorDetail)),
+      payload: Type.Optional(Type.Unknown({ description: 'What an Access Manager refusal names (`channel-groups`).' })),
+      service: Type.Union([Type.Literal('channel-registry'), Type.Literal('Access Manager')], { description: '`Access Manager` on a 403.' }),
+      status: Type.Integer(),
+    },
+    { description: 'Channel registry refusals, in JSON: `details` names the field at fault; a 403 is Access Manager’s.' },
+  ),
   PlainError: Type.Object(
     { status: Type.Integer(), error: Type.Literal(true), message: Type.String() },
     { description: 'Refusals on paths of no PubNub service.' },
@@ -189,5 +271,6 @@ export const ERRORS: Record<Service, { media: string; schemas: readonly ErrorNam
   'access-manager': { media: JS_MEDIA, schemas: ['GrantRefusal', 'ServiceError'] },
   history: { media: JS_MEDIA, schemas: ['HistoryError', 'ServiceError'] },
   actions: { media: JSON_MEDIA, schemas: ['ActionsError', 'ServiceError'] },
+  'channel-registry': { media: JSON_MEDIA, schemas: ['RegistryError'] },
   plain: { media: JSON_MEDIA, schemas: ['PlainError'] },
 };

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fastify';
 import type { AccessChecker } from '../auth/authorize.ts';
+import type { ChannelGroupsService } from '../groups/service.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
 import type { Revocations } from '../auth/revocations.ts';
 import type { MessagesService } from '../messages/service.ts';
 import type { ObjectsService } from '../objects/service.ts';
+import type { PresenceService } from '../presence/service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { Store } from '../store/store.ts';
 import type { Service } from './error-envelope.ts';
@@ -23,6 +25,10 @@ export interface AppContext {
   realtime: RealtimeHub;
   /** Message Persistence and Message Actions: publishes kept, history, counts, actions. */
   messages: MessagesService;
+  /** Presence: who is present where (heartbeats, subscribes, leaves, timeouts), with state. */
+  presence: PresenceService;
+  /** Channel groups: the registry, and what subscribe and presence expand groups to. */
+  channelGroups: ChannelGroupsService;
 }
 
 declare module 'fastify' {

@@ -28,7 +28,7 @@ export function registerCredentials(app: FastifyInstance): void {
 
 /**
  * The keyset the matched route serves: its `:subKey` parameter (decoded by the router), or
- * undefined for routes without one (`/time/…`, `/v1/channel-registration/…`, the 404 handler)
+ * undefined for routes without one (`/time/…`, `/health`, the 404 handler)
  * and for unknown keys (the route answers those with its own 400).
  */
 export function routeKeyset(keysets: Keysets, request: FastifyRequest): Keyset | undefined {

@@ -5,7 +5,7 @@ import { RosterError, type ErrorCode } from '../errors.ts';
  * Which family of PubNub endpoints answers: they use different error shapes. `plain` is for paths
  * of no family: `{"status":404,"error":true,"message":"…"}`.
  */
-export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'history' | 'actions' | 'plain';
+export type Service = 'objects' | 'access-manager' | 'publish' | 'presence' | 'subscribe' | 'time' | 'history' | 'actions' | 'channel-registry' | 'plain';
 
 /** Path prefixes of PubNub's endpoint families. */
 const FAMILIES: readonly (readonly [string, Service])[] = [
@@ -16,7 +16,7 @@ const FAMILIES: readonly (readonly [string, Service])[] = [
   ['/v3/pam/', 'access-manager'],
   ['/time/', 'time'],
   ['/v2/subscribe/', 'subscribe'],
-  ['/v1/channel-registration/', 'subscribe'],
+  ['/v1/channel-registration/', 'channel-registry'],
   ['/v3/history/', 'history'],
   ['/v3/history-with-actions/', 'history'],
   ['/v1/message-actions/', 'actions'],
@@ -119,20 +119,29 @@ export function toWireError(error: RosterError, service: Service): WireError {
     const details = error.details.length > 0 ? { details: error.details } : {};
     return { status: error.status, contentType: JSON_TYPE, body: { status: error.status, error: { message: error.message, source: 'actions', ...details } } };
   }
+  if (service === 'channel-registry') {
+    // PubNub's channel registry answers in JSON: `{"error":true,"message":…,"service":"channel-registry","status":400}`,
+    // here with `details` naming the field at fault; its 403s are Access Manager's, as below.
+    if (error.code === 'FORBIDDEN') return { status: error.status, contentType: JSON_TYPE, body: serviceErrorBody(error, service) };
+    const details = error.details.length > 0 ? { details: error.details } : {};
+    const body = { error: true, message: error.message, ...details, service: 'channel-registry', status: error.status };
+    return { status: error.status, contentType: JSON_TYPE, body };
+  }
+  return { status: error.status, contentType: JS_TYPE, body: serviceErrorBody(error, service) };
+}
+
+/** The envelope of publish (403, 5xx), subscribe, presence, time and Access Manager. */
+function serviceErrorBody(error: RosterError, service: Service): ServiceErrorBody {
   const payload = error.payload === undefined ? {} : { payload: error.payload };
   // Refusals come from Access Manager whichever service was asked; those naming resources say "Forbidden".
   const refused = error.code === 'FORBIDDEN';
   const message = refused && error.payload !== undefined ? 'Forbidden' : error.message;
   return {
+    message,
+    ...payload,
+    error: true,
+    service: refused ? 'Access Manager' : serviceName(service),
     status: error.status,
-    contentType: JS_TYPE,
-    body: {
-      message,
-      ...payload,
-      error: true,
-      service: refused ? 'Access Manager' : serviceName(service),
-      status: error.status,
-    } satisfies ServiceErrorBody,
   };
 }
 
@@ -146,6 +155,8 @@ function serviceName(service: Service): string {
       return 'History';
     case 'actions':
       return 'Message Actions';
+    case 'channel-registry':
+      return 'channel-registry';
     default:
       return service === 'time' ? 'Time' : service === 'publish' ? 'Publish' : 'Subscribe';
   }

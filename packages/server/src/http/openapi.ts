@@ -33,6 +33,7 @@ const TAGS: Record<Service, string> = {
   'access-manager': 'Access Manager',
   history: 'Message Persistence',
   actions: 'Message Actions',
+  'channel-registry': 'Channel Groups',
   plain: 'Operations',
 };
 

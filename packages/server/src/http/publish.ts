@@ -4,6 +4,7 @@ import { publishNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
 import type { MessageInput } from '../realtime/sequencer.ts';
 import { answer, JS_MEDIA, PublishAnswer } from './answers.ts';
+import { basePresenceName, isPresenceName } from '../model/presence-names.ts';
 import { checkChannelName, checkUuidParam, decodeSegment } from './channel-list.ts';
 import { queryOf, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
@@ -65,11 +66,18 @@ function parseMeta(text: string | undefined): unknown {
   return meta;
 }
 
-/** Parse step: the one channel published to (decoded by the router), held to the channel-name rule. */
+/**
+ * Parse step: the one channel published (or signalled) to, decoded by the router, held to the
+ * channel-name rule. A `-pnpres` channel carries the server's presence events: what a client
+ * published there would reach subscribers as a presence event (a forged join), so it is refused.
+ */
 export function parseChannel(channel: string, maxLength: number): string {
   if (channel === '') throw badRequest('channel', 'path', 'The channel name is empty.');
   if (channel.includes(',')) throw badRequest('channel', 'path', 'Publish to one channel: the name may not contain a comma.');
   checkChannelName(channel, 'channel', maxLength);
+  if (isPresenceName(channel)) {
+    throw badRequest('channel', 'path', `'${channel}' carries the presence events of '${basePresenceName(channel)}': nothing may be published there.`);
+  }
   return channel;
 }
 

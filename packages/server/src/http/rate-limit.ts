@@ -2,10 +2,11 @@ import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { tooManyRequests } from '../errors.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
+import { connectRedis, reasonOf, redisPlaceOf, type RedisPlace } from '../redis.ts';
 import { routeKeyset } from './credentials.ts';
 import { queryOf } from './context.ts';
 import { single } from './url.ts';
@@ -37,7 +38,6 @@ export class RateLimitStoreError extends Error {
 
 /** How long a Redis command may take before the request goes on unlimited (see `rateLimitPlugin`). */
 const REDIS_COMMAND_MS = 1000;
-const REDIS_CONNECT_MS = 5000;
 /** Counters kept in memory: past this many clients and keysets at once, the longest unused are forgotten. */
 const MEMORY_COUNTERS = 100_000;
 /** A Redis that stays unreachable is logged at most this often. */
@@ -57,27 +57,10 @@ export function rateLimitsEnabled(settings: RateLimitSettings, keysets: readonly
 export async function openRateLimits(settings: RateLimitSettings, keysets: Keysets): Promise<RateLimits> {
   if (settings.store === 'memory') return { settings, keysets, redis: undefined, close: () => Promise.resolve() };
   const { options, prefix, shown } = redisOptions(settings.store);
-  let lastError: unknown;
-  let started = false;
-  const client = new Redis({
-    ...options,
-    lazyConnect: true,
-    // At start a refusal fails the start at once; once running, a lost connection is retried (every 2 s at most).
-    retryStrategy: (attempt) => (started ? Math.min(attempt * 100, 2000) : null),
-    connectTimeout: REDIS_CONNECT_MS,
-    commandTimeout: REDIS_COMMAND_MS,
-    // While disconnected a command fails at once rather than waiting in a queue: requests are not held up.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
+  const client = await connectRedis(options, {
+    commandTimeoutMs: REDIS_COMMAND_MS,
+    unreachable: (reason, cause) => new RateLimitStoreError(`Cannot reach the rate-limit Redis at ${shown}: ${reason}`, { cause }),
   });
-  client.on('error', (error: unknown) => (lastError = error));
-  try {
-    await client.connect();
-    started = true;
-  } catch (error) {
-    client.disconnect();
-    throw new RateLimitStoreError(`Cannot reach the rate-limit Redis at ${shown}: ${reasonOf(lastError ?? error)}`, { cause: error });
-  }
   return {
     settings,
     keysets,
@@ -88,16 +71,6 @@ export async function openRateLimits(settings: RateLimitSettings, keysets: Keyse
         () => client.disconnect(),
       ),
   };
-}
-
-/** Where a Redis URL points: what the client takes of it. */
-interface RedisPlace {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  db?: number;
-  tls?: { servername: string };
 }
 
 function redisOptions(url: string): { options: RedisPlace; prefix: string; shown: string } {
@@ -114,26 +87,8 @@ function redisOptions(url: string): { options: RedisPlace; prefix: string; shown
   }
   const database = parsed.pathname.replace(/^\//, '');
   if (database !== '' && !/^\d+$/.test(database)) throw new RateLimitStoreError('The rate-limit store URL names a database by its number: redis://host:6379/0');
-  const port = parsed.port === '' ? 6379 : Number(parsed.port);
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  return {
-    options: {
-      host,
-      port,
-      ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
-      ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
-      ...(database === '' ? {} : { db: Number(database) }),
-      ...(parsed.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
-    },
-    prefix,
-    shown: `${parsed.hostname}:${port}`,
-  };
-}
-
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  const { place, shown } = redisPlaceOf(parsed);
+  return { options: place, prefix, shown };
 }
 
 /** Longest counter key kept as it is; see `counterKey`. */

@@ -1,14 +1,21 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { subscribeNeeds } from '../auth/authorize.ts';
 import { badRequest, RosterError } from '../errors.ts';
+import { parseGroupList } from '../groups/names.ts';
+import { subscriptionSet } from '../groups/service.ts';
+import type { Keyset } from '../model/keyset.ts';
+import { isPresenceName } from '../model/presence-names.ts';
+import type { PresenceState } from '../presence/store.ts';
 import type { HeldSubscribe, SubscribeQuery } from '../realtime/delivery.ts';
 import { MessageFilterCache } from '../realtime/message-filter.ts';
+import { subscribeBody } from '../realtime/envelope.ts';
 import { parseTimetoken } from '../realtime/timetoken.ts';
 import { answer, JS_MEDIA, SubscribeAnswer } from './answers.ts';
-import { checkUuidParam, parseChannelList } from './channel-list.ts';
-import { keysetOf, type AppContext, type RoutePlugin } from './context.ts';
+import { checkUuidParam } from './channel-list.ts';
+import { keysetOf, queryOf, type AppContext, type RoutePlugin } from './context.ts';
 import { JS_TYPE } from './error-envelope.ts';
+import { parseChannelStates, parseHeartbeat, parseSubscribedChannels, statesOn } from './presence-params.ts';
 import { inOrder, needs } from './route-steps.ts';
 import { CREDENTIAL_PARAMS, queryParam, SubKeyParam, ZeroParam } from './schema.ts';
 import { rawParamsOf, single, type QueryValues } from './url.ts';
@@ -21,19 +28,89 @@ function parseAfter(text: string | undefined): SubscribeQuery['after'] {
   return timetoken;
 }
 
-/** Validate step: what this server does not serve (channel groups, wildcards), and the poll's options. */
-function validateSubscribe(query: QueryValues, channels: string[], maxIdLength: number, filters: MessageFilterCache): Omit<SubscribeQuery, 'subKey'> {
-  if (single(query, 'channel-group')) {
-    throw new RosterError('INVALID_INPUT', 'Channel groups are not supported by this server.', [
-      { message: 'Subscribe to channels by name instead.', location: 'channel-group', locationType: 'query' },
-    ]);
-  }
-  checkUuidParam(single(query, 'uuid'), maxIdLength);
-  if (channels.length === 0) throw badRequest('channels', 'path', 'Name at least one channel to subscribe to.');
+/** What a poll asks for once validated: its options, and the presence it marks. */
+interface SubscribePoll {
+  after: SubscribeQuery['after'];
+  filter: SubscribeQuery['filter'];
+  /** The user it marks present; none without `uuid`. */
+  uuid: string | undefined;
+  /** The presence timeout asked for (`heartbeat`), in seconds. */
+  timeout: number | undefined;
+  /** Each channel's presence state (`state`). */
+  states: Map<string, PresenceState> | undefined;
+}
+
+/** Validate step: the poll's options, and wildcards (`a.*`), which this server does not serve. */
+function validateSubscribe(query: QueryValues, channels: string[], groups: string[], maxIdLength: number, filters: MessageFilterCache): SubscribePoll {
+  const uuid = checkUuidParam(single(query, 'uuid'), maxIdLength);
+  if (channels.length === 0 && groups.length === 0)
+    throw badRequest('channels', 'path', 'Name at least one channel (or a channel group in channel-group) to subscribe to.');
   const wildcard = channels.find((channel) => channel.endsWith('.*'));
   if (wildcard) throw badRequest('channels', 'path', `Wildcard subscribe ('${wildcard}') is not supported by this server.`);
   const filterText = single(query, 'filter-expr');
-  return { channels, after: parseAfter(single(query, 'tt')), filter: filterText ? filters.get(filterText) : undefined };
+  const filter = filterText ? filters.get(filterText) : undefined;
+  return { after: parseAfter(single(query, 'tt')), filter, uuid, timeout: parseHeartbeat(query), states: parseChannelStates(query) };
+}
+
+/** What PubNub answers when a subscribe's channel groups hold no channel and it names none itself. */
+const EMPTY_SET = 'Channel group or groups result in empty subscription set';
+
+/**
+ * The channels a poll waits on: those named, then those of its groups (`via` their group, for
+ * `b`), or PubNub's 400 when that is none. Groups are read on every poll; a poll held when a
+ * channel is added to its group is answered empty from its own timetoken (`groupsGained`).
+ */
+async function subscriptionOf(context: AppContext, keyset: Keyset, channels: string[], groups: string[]): Promise<Pick<SubscribeQuery, 'channels' | 'via'>> {
+  if (groups.length === 0) return { channels };
+  const set = subscriptionSet(channels, await context.channelGroups.resolve(keyset, groups));
+  if (set.channels.length === 0) {
+    throw new RosterError('INVALID_INPUT', EMPTY_SET, [{ message: 'The channel groups hold no channel.', location: 'channel-group', locationType: 'query' }]);
+  }
+  return { channels: set.channels, via: set.via.size > 0 ? set.via : undefined };
+}
+
+/**
+ * Whether `groups` now hold a channel the poll did not wait on (`waited`): one added while it
+ * was held, whose messages its answer's cursor may pass. (A channel removed meanwhile costs
+ * nothing: the answer just holds what came on it before.) One indexed read per answer of a poll
+ * with groups.
+ */
+async function groupsGained(context: AppContext, keyset: Keyset, channels: string[], groups: string[], waited: readonly string[]): Promise<boolean> {
+  const now = subscriptionSet(channels, await context.channelGroups.resolve(keyset, groups)).channels;
+  const before = new Set(waited);
+  return now.some((channel) => !before.has(channel));
+}
+
+/**
+ * An empty answer that sends the client back to its own timetoken: its next poll waits on the
+ * groups' channels as they are now and gets, from each channel's log, what came after it (what
+ * the discarded answer held comes again, in order with what the new channels had).
+ */
+function retryFrom(context: AppContext, after: bigint): string {
+  return subscribeBody(after.toString(), context.realtime.options.region);
+}
+
+/**
+ * A poll with a `uuid` keeps it present on its channels (PubNub: subscribing is a heartbeat),
+ * with its `heartbeat` timeout and `state`. A presence failure does not fail the subscribe: it is
+ * logged, and the next poll tries again.
+ */
+async function markPresent(context: AppContext, request: FastifyRequest, keyset: Keyset, poll: SubscribePoll, channels: readonly string[]): Promise<void> {
+  if (poll.uuid === undefined) return;
+  try {
+    await context.presence.heartbeat(keyset, poll.uuid, channels, poll.timeout, statesOn(poll.states, channels));
+  } catch (error) {
+    request.log.warn({ err: error }, 'presence on subscribe failed; the subscribe goes on');
+  }
+}
+
+/**
+ * How long a poll that keeps a uuid present is held at most, in seconds: long enough to be a
+ * long-poll, short enough that the next poll comes before the presence times out (`timeout` − 10,
+ * as PubNub's 280 s hold under its 300 s timeout; half of a timeout under 20 s; at least 1).
+ */
+export function presenceHoldSeconds(timeout: number): number {
+  return Math.max(1, timeout >= 20 ? timeout - 10 : timeout / 2);
 }
 
 /**
@@ -74,15 +151,20 @@ const schema = {
     tt: queryParam('The timetoken to deliver messages after; none or `0` is the handshake, answered at once with the current timetoken.'),
     tr: queryParam('The region of `tt`: accepted and ignored (one region).'),
     'filter-expr': queryParam('A subscribe filter over `meta` and the envelope (`meta.priority == "high"`).'),
-    'channel-group': queryParam('Channel groups are not supported: a 400.'),
-    heartbeat: queryParam('Accepted and ignored (presence is not implemented).'),
+    'channel-group': queryParam(
+      'Channel groups (`/v1/channel-registration`), joined by `,`: their channels are subscribed to, `b` naming the group; `{group}-pnpres` for their presence. At most 10.',
+    ),
+    heartbeat: queryParam('The presence timeout, in whole seconds: a poll with a `uuid` keeps it present on the channels that long.'),
+    state: queryParam('Each channel’s presence state as JSON, `{"room":{"mood":"happy"}}`, at most 32 KiB.'),
   }),
 };
 
 /**
- * Subscribe long-poll, `GET /v2/subscribe/{sub}/{channels}/0`: a handshake answers at once with
- * the current timetoken; a poll with `tt` answers with the envelopes after it, or waits for the
- * next one until the hold time.
+ * Subscribe long-poll, `GET /v2/subscribe/{sub}/{channels}/0?channel-group=…`: a handshake
+ * answers at once with the current timetoken; a poll with `tt` answers with the envelopes after
+ * it, or waits for the next one until the hold time. Channel groups add their channels (`b` of
+ * their envelopes names the group). A poll with a `uuid` marks it present on its channels, as a
+ * presence heartbeat does, and is held no longer than its presence timeout allows.
  */
 export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
   const filters = new MessageFilterCache();
@@ -92,17 +174,27 @@ export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
     inOrder(context, request, {
       parse() {
         const keyset = keysetOf(context, request.params);
-        return { keyset, channels: parseChannelList(rawParams(request).channels, keyset.limits.maxIdLength) };
+        const { maxIdLength, maxGroupsPerSubscribe } = keyset.limits;
+        const channels = parseSubscribedChannels(rawParams(request).channels, maxIdLength);
+        return { keyset, channels, groups: parseGroupList(single(queryOf(request), 'channel-group'), maxIdLength, maxGroupsPerSubscribe) };
       },
-      auth({ channels }) {
-        return needs(...subscribeNeeds(channels));
+      auth({ channels, groups }) {
+        return needs(...subscribeNeeds(channels, groups));
       },
-      validate({ keyset, channels }) {
-        return { subKey: keyset.subscribeKey, ...validateSubscribe(request.query, channels, keyset.limits.maxIdLength, filters) };
+      validate({ keyset, channels, groups }) {
+        return validateSubscribe(request.query, channels, groups, keyset.limits.maxIdLength, filters);
       },
-      run(query) {
+      async run(poll, { keyset, channels, groups }) {
+        const subscription = await subscriptionOf(context, keyset, channels, groups);
+        await markPresent(context, request, keyset, poll, subscription.channels);
+        const present = poll.uuid !== undefined && subscription.channels.some((channel) => !isPresenceName(channel));
+        // Without `heartbeat` the hold follows the keyset's default, not the timeout the store
+        // remembers: a client that leaves it off its polls (the JS event engine) heartbeats apart.
+        const holdSeconds = present ? presenceHoldSeconds(context.presence.timeoutOf(keyset, poll.timeout)) : undefined;
         void reply.type(JS_TYPE);
-        return held(context, reply, query);
+        const body = await held(context, reply, { subKey: keyset.subscribeKey, ...subscription, after: poll.after, filter: poll.filter, holdSeconds });
+        if (poll.after === undefined || groups.length === 0) return body;
+        return (await groupsGained(context, keyset, channels, groups, subscription.channels)) ? retryFrom(context, poll.after) : body;
       },
     }),
   );

@@ -17,6 +17,16 @@ export interface KeysetLimits {
   maxPatchItems: number;
   maxMembershipsPerUser: number;
   maxMembersPerChannel: number;
+  /** Channels in one channel group (PubNub's channel-group size: 2000). */
+  maxChannelsPerGroup: number;
+  /** Channel groups in the keyset (our bound; PubNub documents none). */
+  maxGroupsPerKeyset: number;
+  /** Channel groups one subscribe, heartbeat or leave may name (PubNub: 10 per client). */
+  maxGroupsPerSubscribe: number;
+  /** The shortest presence timeout a request's `heartbeat` may ask for, in seconds (PubNub's minimum: 20). */
+  minPresenceTimeoutSeconds: number;
+  /** The longest presence timeout a request's `heartbeat` may ask for, in seconds (our bound). */
+  maxPresenceTimeoutSeconds: number;
 }
 
 export interface Keyset {
@@ -39,6 +49,21 @@ export interface Keyset {
    * keyset retention); `0`: kept until deleted.
    */
   messageRetentionHours: number;
+  /**
+   * Seconds a user stays present on a channel without a heartbeat, when the subscribe or
+   * heartbeat gives no `heartbeat` (PubNub's default presence timeout: 300); within
+   * `limits.minPresenceTimeoutSeconds`..`limits.maxPresenceTimeoutSeconds`.
+   */
+  presenceTimeoutSeconds: number;
+  /**
+   * PubNub's "announce max": above this occupancy a channel's presence is in interval mode (one
+   * `interval` event every `presenceIntervalSeconds` instead of each join, leave and timeout).
+   */
+  presenceAnnounceMax: number;
+  /** Seconds between `interval` events of a channel in interval mode (PubNub's default: 10), 1 to 300. */
+  presenceIntervalSeconds: number;
+  /** PubNub's "presence deltas": `interval` events list the uuids that joined, left and timed out since the last one. */
+  presenceDeltas: boolean;
   /** Overrides the node's `--rate-limit-per-client` / `--rate-limit-per-keyset` for this keyset (`0`: no limit). */
   rateLimit?: KeysetRateLimit;
 }
@@ -59,7 +84,27 @@ export const DEFAULT_LIMITS: KeysetLimits = {
   maxPatchItems: 100,
   maxMembershipsPerUser: 50_000,
   maxMembersPerChannel: 5_000,
+  maxChannelsPerGroup: 2_000,
+  maxGroupsPerKeyset: 10_000,
+  maxGroupsPerSubscribe: 10,
+  minPresenceTimeoutSeconds: 20,
+  maxPresenceTimeoutSeconds: 3_600,
 };
+
+/** The presence settings of a keyset that nothing else sets: PubNub's defaults. */
+export const DEFAULT_PRESENCE = {
+  presenceTimeoutSeconds: 300,
+  presenceAnnounceMax: 20,
+  presenceIntervalSeconds: 10,
+  presenceDeltas: false,
+} as const satisfies Partial<Keyset>;
+
+/** The most `limits.maxPresenceTimeoutSeconds` may be, in seconds: a day (a presence timer never nears Node's 24.8-day timer limit). */
+export const MAX_PRESENCE_TIMEOUT_SECONDS = 86_400;
+/** The range of `presenceIntervalSeconds` (1, so tests need not wait 10 s for an interval). */
+export const PRESENCE_INTERVAL_SECONDS = { min: 1, max: 300 } as const;
+/** The most `presenceAnnounceMax` may be: past it every join and leave goes to every presence listener, the load interval mode exists to bound. */
+export const MAX_PRESENCE_ANNOUNCE = 1_000;
 
 /**
  * The longest a message may be kept before it expires, in hours (a publish's `ttl`, a keyset's
@@ -73,10 +118,22 @@ export type KeysetInput = Partial<Omit<Keyset, 'limits'>> & {
   limits?: Partial<KeysetLimits>;
 };
 
+/**
+ * A keyset from its options, each missing one at its default.
+ * @throws Error naming the keyset and the option: `accessManager` without a `secretKey`, or a
+ * presence timeout outside its limits (`presenceTimeoutProblem`).
+ */
 export function keysetFrom(input: KeysetInput): Keyset {
   if (input.accessManager === true && !input.secretKey) {
     throw new Error(`keyset ${input.subscribeKey}: accessManager needs a secretKey to sign and check tokens`);
   }
+  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const problem = presenceTimeoutProblem(
+    input.presenceTimeoutSeconds ?? DEFAULT_PRESENCE.presenceTimeoutSeconds,
+    limits,
+    input.presenceTimeoutSeconds === undefined,
+  );
+  if (problem !== undefined) throw new Error(`keyset ${input.subscribeKey}: ${problem.key}: ${problem.message}`);
   return {
     referentialIntegrity: false,
     accessManager: false,
@@ -87,9 +144,33 @@ export function keysetFrom(input: KeysetInput): Keyset {
     membershipEvents: true,
     userEventsToMemberChannels: true,
     messageRetentionHours: 0,
+    ...DEFAULT_PRESENCE,
     ...input,
-    limits: { ...DEFAULT_LIMITS, ...input.limits },
+    limits,
   };
+}
+
+/**
+ * What is wrong with a keyset's presence timeouts, if anything: the minimum above the maximum
+ * (named `limits.minPresenceTimeoutSeconds`), or the keyset's timeout outside them (named
+ * `presenceTimeoutSeconds`; `isDefault` when the keyset left it at its default).
+ */
+export function presenceTimeoutProblem(
+  timeout: number,
+  limits: Pick<KeysetLimits, 'minPresenceTimeoutSeconds' | 'maxPresenceTimeoutSeconds'>,
+  isDefault: boolean,
+): { key: string; message: string } | undefined {
+  const { minPresenceTimeoutSeconds: min, maxPresenceTimeoutSeconds: max } = limits;
+  if (min > max) {
+    return {
+      key: 'limits.minPresenceTimeoutSeconds',
+      message: `${min} is above limits.maxPresenceTimeoutSeconds (${max}); the minimum must not exceed the maximum`,
+    };
+  }
+  if (timeout >= min && timeout <= max) return undefined;
+  const value = isDefault ? `the default, ${timeout},` : String(timeout);
+  const bound = timeout < min ? `below limits.minPresenceTimeoutSeconds (${min})` : `above limits.maxPresenceTimeoutSeconds (${max})`;
+  return { key: 'presenceTimeoutSeconds', message: `${value} is ${bound}; set a presenceTimeoutSeconds from ${min} to ${max}` };
 }
 
 /** The keysets this node serves, looked up by subscribe or publish key. */

@@ -37,9 +37,9 @@ export interface BusMessage {
   envelope: Envelope;
   /**
    * What subscribe filters read (`meta`, payload, publisher) as parsed JSON values: present on
-   * published messages, absent on App Context events, to which filters do not apply. It is the
-   * envelope's `u`, `d` and `i`, so a network bus that would rather not send them twice may
-   * restore it on arrival with `subjectOf(envelope)`.
+   * published messages and signals, absent on App Context, message action and presence events,
+   * to which filters do not apply. It is the envelope's `u`, `d` and `i`, so a network bus that
+   * would rather not send them twice may restore it on arrival with `subjectOf(envelope)`.
    */
   subject?: FilterSubject | undefined;
   /**

@@ -35,6 +35,11 @@ export class CatchUp {
     return this.#heap[0]?.entry;
   }
 
+  /** The log of the envelope `peek` shows, or `undefined` when all are taken. */
+  source(): ChannelLog | undefined {
+    return this.#heap[0]?.log;
+  }
+
   /** Takes the envelope `peek` shows; throws when there is none. */
   take(): LoggedMessage {
     const top = this.#heap[0];

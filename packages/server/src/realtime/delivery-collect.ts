@@ -2,7 +2,7 @@ import type { AnswerBudget } from './answer-budget.ts';
 import { CatchUp } from './catch-up.ts';
 import type { ChannelLog } from './channel-log.ts';
 import type { FilterVerdicts } from './delivery-verdicts.ts';
-import { envelopeChars, type Envelope } from './envelope.ts';
+import { envelopeChars, subscriptionTail, withSubscription, type Envelope } from './envelope.ts';
 import type { HubOptions } from '../model/hub-options.ts';
 import type { MessageFilter } from './message-filter.ts';
 import type { Timetoken } from './timetoken.ts';
@@ -32,7 +32,18 @@ export interface Wait {
    * way; a cursor past the ceiling would pass that one.
    */
   readonly ceiling?: Timetoken | undefined;
+  /** Channel → the subscription it was reached through (a channel group), named as envelopes' `b` (`SubscribeQuery.via`). */
+  readonly via?: ReadonlyMap<string, string> | undefined;
 }
+
+/** How the envelopes of one log are renamed: the `subscriptionTail` they end with, and the one they get. */
+interface Rename {
+  from: string;
+  to: string;
+}
+
+/** The logs of one answer whose envelopes name another subscription, and how. */
+type Renames = Map<ChannelLog, Rename>;
 
 /** Where `collect` finds each channel's log. */
 export type LogsByChannel = Pick<ReadonlyMap<string, ChannelLog>, 'get'>;
@@ -66,12 +77,14 @@ export class AnswerCollector {
    * Envelopes of `wait`, oldest first, merged from the channel logs (`CatchUp`) and stopping at
    * the first cap: `maxMessagesPerAnswer` envelopes, `maxAnswerChars` of text (one envelope
    * always fits, unless the answer budget is spent), `CATCH_UP_PARSE_CHARS` parsed for the
-   * filter. Costs O(channels + answer × log channels).
+   * filter. Envelopes of a channel in `wait.via` name that subscription as their `b`.
+   * Costs O(channels + answer × log channels).
    */
   collect(logs: LogsByChannel, wait: Wait): Found {
     const found: Found = { envelopes: [], events: 0, cursor: undefined, unexamined: false, starved: false };
-    const merge = this.#merge(logs, wait);
-    if (merge) this.#take(merge, wait, found);
+    const renames: Renames | undefined = wait.via?.size ? new Map() : undefined;
+    const merge = this.#merge(logs, wait, renames);
+    if (merge) this.#take(merge, wait, found, renames?.size ? renames : undefined);
     if (wait.until !== undefined && !found.unexamined) {
       const end = wait.ceiling !== undefined && wait.ceiling < wait.until ? wait.ceiling : wait.until;
       found.cursor = end > wait.after ? end : (found.cursor ?? wait.after);
@@ -79,7 +92,7 @@ export class AnswerCollector {
     return found;
   }
 
-  #take(merge: CatchUp, wait: Wait, found: Found): void {
+  #take(merge: CatchUp, wait: Wait, found: Found, renames: Renames | undefined): void {
     const { maxAnswerChars, maxMessagesPerAnswer } = this.#options;
     const room = Math.min(maxAnswerChars, this.#budget.available());
     const parsed = { chars: 0 };
@@ -88,7 +101,8 @@ export class AnswerCollector {
       if (wait.ceiling !== undefined && entry.timetoken > wait.ceiling) break;
       if (wait.until !== undefined && entry.timetoken > wait.until) break;
       const full = found.envelopes.length === maxMessagesPerAnswer || parsed.chars >= CATCH_UP_PARSE_CHARS;
-      const size = envelopeChars(entry.json);
+      const rename = renames?.get(merge.source()!);
+      const size = envelopeChars(entry.json) + (rename ? rename.to.length - rename.from.length : 0);
       const fits = chars + size <= room || (found.envelopes.length === 0 && room === maxAnswerChars);
       if (full || !fits) {
         found.unexamined = true;
@@ -98,19 +112,26 @@ export class AnswerCollector {
       merge.take();
       found.cursor = entry.timetoken;
       if (this.#verdicts.passes(wait.filter, entry, parsed)) {
-        found.envelopes.push(entry.json);
+        found.envelopes.push(rename ? withSubscription(entry.json, rename.from, rename.to) : entry.json);
         if (!entry.filtered) found.events += 1;
         chars += size + 1;
       }
     }
   }
 
-  /** The logs of `wait`'s channels holding envelopes after `wait.after`, merged; none when no log does. */
-  #merge(logs: LogsByChannel, wait: Wait): CatchUp | undefined {
+  /**
+   * The logs of `wait`'s channels holding envelopes after `wait.after`, merged; none when no log
+   * does. Those of channels reached through another subscription (`wait.via`) go into `renames`.
+   */
+  #merge(logs: LogsByChannel, wait: Wait, renames: Renames | undefined): CatchUp | undefined {
     const newer: ChannelLog[] = [];
     for (const channel of wait.channels) {
       const log = logs.get(channel);
-      if (log && (log.newest() ?? 0n) > wait.after) newer.push(log);
+      if (!log || (log.newest() ?? 0n) <= wait.after) continue;
+      newer.push(log);
+      const subscription = wait.via?.get(channel);
+      if (renames && subscription !== undefined && subscription !== channel)
+        renames.set(log, { from: subscriptionTail(channel), to: subscriptionTail(subscription) });
     }
     return newer.length === 0 ? undefined : new CatchUp(newer, wait.after);
   }

@@ -14,7 +14,11 @@ export interface HeldSubscribe {
    */
   after: Timetoken;
   readonly filter: MessageFilter | undefined;
-  /** `Date.now()` at which it answers empty. */
+  /** Channel → the subscription (channel group) it was reached through, for answers' `b` (`SubscribeQuery.via`). */
+  readonly via?: ReadonlyMap<string, string> | undefined;
+  /** How long it is held at most, in milliseconds. */
+  readonly holdMs: number;
+  /** `Date.now()` at which it answers empty: when it was made, plus `holdMs`. */
   readonly deadline: number;
   readonly answer: (body: string) => void;
 }

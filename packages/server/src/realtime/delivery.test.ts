@@ -172,3 +172,97 @@ describe('LocalDelivery: a bus that delivers late', () => {
     expect(answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['first', 'second']]);
   });
 });
+
+interface Body {
+  t: { t: string };
+  m: { c: string; b: string; d: unknown }[];
+}
+
+describe('LocalDelivery: channels reached through channel groups', () => {
+  /** Subscribes as the HTTP layer does for `channels` with `via`; `answers` fills in when the poll is answered. */
+  function groupPoll(delivery: LocalDelivery, query: Partial<SubscribeQuery> & { channels: string[]; after: bigint }) {
+    const answers: Body[] = [];
+    const held = delivery.subscribe({ subKey: 'demo', filter: undefined, ...query }, (body) => answers.push(JSON.parse(body) as Body));
+    return { answers, held };
+  }
+
+  const where = (answer: Body | undefined) => answer?.m.map((m) => `${m.c} as ${m.b}`);
+
+  it('names the group as `b` of a message on a channel reached through it, and the channel itself otherwise', async () => {
+    const { delivery, clock, say } = setUp();
+    const via = new Map([['in-group', 'team']]);
+    // `both` is subscribed directly and is in the group too: the HTTP layer lists it once, not in `via`.
+    const live = groupPoll(delivery, { channels: ['both', 'in-group'], via, after: clock.now() });
+    expect(live.held).toBeDefined();
+    await say('in-group', 1);
+    expect(where(live.answers[0])).toEqual(['in-group as team']);
+    const start = clock.now();
+    await say('both', 2);
+    await say('in-group', 3);
+    const caughtUp = groupPoll(delivery, { channels: ['both', 'in-group'], via, after: start });
+    expect(where(caughtUp.answers[0])).toEqual(['both as both', 'in-group as team']);
+    expect(caughtUp.answers[0]!.m.map((m) => m.d)).toEqual([2, 3]);
+  });
+
+  it('names `{group}-pnpres` as `b` of a presence event reached through the group’s presence', async () => {
+    const bus = new InProcessBus();
+    const { delivery, clock, sequencer } = setUp(bus);
+    const start = clock.now();
+    const event = { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 1, precise_timestamp: 1000 } as const;
+    const poll = groupPoll(delivery, { channels: ['room-pnpres'], via: new Map([['room-pnpres', 'a-much-longer-group-name-pnpres']]), after: start });
+    await bus.publish([sequencer.presence('demo', 'room', event)]);
+    const [envelope] = poll.answers[0]!.m;
+    expect(envelope).toMatchObject({ c: 'room-pnpres', b: 'a-much-longer-group-name-pnpres', d: event });
+    // A subscriber of the channel's presence itself, on the same log, still gets `b` = the channel.
+    const direct = groupPoll(delivery, { channels: ['room-pnpres'], after: start });
+    expect(where(direct.answers[0])).toEqual(['room-pnpres as room-pnpres']);
+  });
+
+  it('names the group in App Context events (envelopes in parts) reached through it', async () => {
+    const bus = new InProcessBus();
+    const { delivery, clock, sequencer } = setUp(bus);
+    const poll = groupPoll(delivery, { channels: ['alice', 'room'], via: new Map([['room', 'team']]), after: clock.now() });
+    const payload = { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'alice' } } as const;
+    await bus.publish(sequencer.events('demo', [{ channels: ['alice', 'room'], payload }]));
+    expect(where(poll.answers[0])).toEqual(['alice as alice', 'room as team']);
+    expect(poll.answers[0]!.m.map((m) => m.d)).toEqual([payload, payload]);
+  });
+
+  it('names the group in what a catch-up from the bus replays', async () => {
+    const bus = new LaggingBus();
+    const { delivery, clock, say } = setUp(bus);
+    const start = clock.now();
+    await say('in-group', 'replayed');
+    await bus.release();
+    const poll = groupPoll(delivery, { channels: ['in-group'], via: new Map([['in-group', 'team']]), after: start });
+    for (let tries = 0; poll.answers.length === 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(where(poll.answers[0])).toEqual(['in-group as team']);
+  });
+});
+
+describe('LocalDelivery: a poll’s own hold time', () => {
+  it('answers a poll empty after its own hold when shorter than the node’s, and keeps the node’s otherwise', () => {
+    let now = 1_000;
+    const { delivery, clock, poll } = setUp(new InProcessBus(), () => now);
+    const answers: string[] = [];
+    const subscribe = (holdSeconds: number | undefined) =>
+      delivery.subscribe({ subKey: 'demo', channels: ['a'], after: clock.now(), filter: undefined, holdSeconds }, (body) => answers.push(`${holdSeconds}`));
+    const nodeHold = poll(['a']); // held first, the node's 10 s
+    subscribe(60); // longer than the node's: 10 s
+    subscribe(3);
+    subscribe(Number.NaN); // not a number: 10 s
+    expect(delivery.stats().held).toBe(4);
+    now += 2_999;
+    delivery.sweep();
+    expect(answers).toEqual([]);
+    now += 1;
+    delivery.sweep(); // the 3 s poll, though held after one with a later deadline
+    expect(answers).toEqual(['3']);
+    now += 6_999;
+    delivery.sweep();
+    expect([answers.length, nodeHold.answers.length]).toEqual([1, 0]);
+    now += 1;
+    delivery.sweep();
+    expect([answers.sort(), nodeHold.answers.length, delivery.stats().held]).toEqual([['3', '60', 'NaN'], 1, 0]);
+  });
+});

@@ -1,6 +1,6 @@
 import { AnswerBudget } from './answer-budget.ts';
 import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
-import { AnswerCollector, type Found } from './delivery-collect.ts';
+import { AnswerCollector, type Found, type Wait } from './delivery-collect.ts';
 import { HeldPolls } from './delivery-held.ts';
 import { KeysetChannels, type HeldSubscribe } from './delivery-keyset.ts';
 import { ChannelLogs } from './delivery-logs.ts';
@@ -17,11 +17,29 @@ export { CATCH_UP_PARSE_CHARS } from './delivery-collect.ts';
 /** A subscribe long-poll, validated. */
 export interface SubscribeQuery {
   subKey: string;
-  /** Distinct channel names; each is also the subscription name (`b`). */
+  /**
+   * Distinct channel names: those subscribed to directly, and those reached through channel
+   * groups. Each is the subscription name (`b`) of its envelopes, unless `via` names another.
+   */
   channels: readonly string[];
   /** The client's last timetoken; `undefined` for a handshake. */
   after: Timetoken | undefined;
   filter: MessageFilter | undefined;
+  /**
+   * Channel → the subscription it was reached through, for channels reached only through a
+   * channel group: the group for a channel in it (`room` → `team`), `{group}-pnpres` for its
+   * presence channel (`room-pnpres` → `team-pnpres`), as PubNub names the match in `b`. A channel
+   * also subscribed to directly is not in it (its `b` stays the channel). Answers rewrite `b` of
+   * these channels' envelopes only.
+   */
+  via?: ReadonlyMap<string, string> | undefined;
+  /**
+   * Seconds to hold the poll at most, when shorter than the node's `holdSeconds`: it then answers
+   * empty after this (within a sweep, at most a second later). The HTTP layer shortens it to
+   * have a client with a short presence `heartbeat` poll again before its presence times out.
+   * Ignored when not shorter (or not a number ≥ 0).
+   */
+  holdSeconds?: number | undefined;
 }
 
 /** Where `LocalDelivery` reads the time: timetokens for cursors and retention, milliseconds for hold deadlines. */
@@ -137,14 +155,21 @@ export class LocalDelivery {
     // would hide messages delivered here until this clock caught up: nothing newer than `now`
     // exists here, so waiting from `now` loses nothing.
     const after = query.after > now ? now : query.after;
-    const deadline = this.#millis() + this.#options.holdSeconds * 1000;
-    const held: HeldSubscribe = { space, channels: query.channels, after, filter: query.filter, deadline, answer };
+    const holdMs = this.#holdMs(query.holdSeconds);
+    const { channels, filter, via } = query;
+    const held: HeldSubscribe = { space, channels, after, filter, via, holdMs, deadline: this.#millis() + holdMs, answer };
     if (this.#catchUp?.needed(held)) {
       if (query.filter) space.filters.checkRoom(query.channels, query.filter, this.#options.maxFiltersPerChannel);
       this.#catchUp.start(held); // answered or held once the bus has replayed what the logs here lack
       return held;
     }
     return this.#answerOrHold(held, undefined, true);
+  }
+
+  /** A poll's hold time in milliseconds: the node's, or the poll's own when shorter. */
+  #holdMs(seconds: number | undefined): number {
+    const node = this.#options.holdSeconds;
+    return Math.round((seconds !== undefined && seconds >= 0 && seconds < node ? seconds : node) * 1000);
   }
 
   /**
@@ -157,7 +182,7 @@ export class LocalDelivery {
     const alone = replayed?.alone;
     const logs = alone?.size ? { get: (channel: string) => alone.get(channel) ?? space.logs.get(channel) } : space.logs;
     const until = replayed?.until;
-    const found = this.#collector.collect(logs, { channels: held.channels, after: held.after, filter: held.filter, until, ceiling: this.#ceiling() });
+    const found = this.#collector.collect(logs, { ...this.#wait(held), until });
     const late = this.#millis() >= held.deadline; // caught up after its hold time ran out
     if (found.envelopes.length > 0 || (found.unexamined && !found.starved) || until !== undefined || late) {
       const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#idleCursor(held.after));
@@ -255,6 +280,7 @@ export class LocalDelivery {
     const { channel } = message;
     // An App Context event reaches every channel of a user's memberships (up to 50,000): on a
     // channel nobody here subscribed to lately, nobody can catch up on it, so it is not logged.
+    // Presence events (`-pnpres`) are kept the same way: subscribed to lately, or not at all.
     // A published message, one channel a request, is always kept (`withTimetoken` catch-up).
     // Linked logs (a bus with replay) keep what reaches a channel they have, to stay whole.
     // So are message action events and events the outbox relay hands over late (bus.ts, `alwaysLogged`).
@@ -289,7 +315,7 @@ export class LocalDelivery {
       this.#catchUp.start(held);
       return;
     }
-    const found = this.#collector.collect(held.space.logs, { channels: held.channels, after: held.after, filter: held.filter, ceiling: this.#ceiling() });
+    const found = this.#collector.collect(held.space.logs, this.#wait(held));
     if (found.starved && !force) {
       this.#polls.starve(held);
       return;
@@ -319,6 +345,11 @@ export class LocalDelivery {
     if (this.#catchUp === undefined) return now;
     const reached = this.#seen < now ? this.#seen : now;
     return reached > after ? reached : after;
+  }
+
+  /** What `held` waits for now. */
+  #wait(held: HeldSubscribe): Wait {
+    return { channels: held.channels, after: held.after, filter: held.filter, via: held.via, ceiling: this.#ceiling() };
   }
 
   /** Over a bus with replay, how far answers may read the logs: `#seen` (see `Wait.ceiling`). */

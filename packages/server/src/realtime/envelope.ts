@@ -4,6 +4,9 @@
  * timetokens stay strings (see wire-protocol.md §9.1).
  */
 
+import { basePresenceName, isPresenceName } from '../model/presence-names.ts';
+import type { PresenceEvent } from '../presence/events.ts';
+
 /** Where and when an envelope was published. */
 export interface EnvelopeOrigin {
   subKey: string;
@@ -129,6 +132,55 @@ export function messageActionEnvelope(origin: EnvelopeOrigin, event: MessageActi
   const { type, value, messageTimetoken, actionTimetoken } = event.action;
   const d = JSON.stringify({ source: 'actions', version: '1.0', event: event.event, data: { type, value, messageTimetoken, actionTimetoken } });
   return `${head(`,"e":3,"i":${JSON.stringify(event.uuid)}`)},${timetokenField(origin)},"c":${channel},"d":${d},"b":${channel}}`;
+}
+
+/**
+ * A presence event on `origin.channel`, which is `{channel}-pnpres`: no `e` (clients tell presence
+ * by the suffix of `c`), `u` PubNub's `pn_*` summary of the event, and `d` the event with its
+ * `state` written as `data`, the wire's name for it (the JS SDK moves `data` to `state`, and
+ * `here_now_refresh` to `hereNowRefresh`, before its `presence` listener sees it; Swift decodes
+ * `data` as state). Live capture (conformance/pubnub-dart/wire_events_app_context.jsonl line 8):
+ * `{"a":"3","f":514,"p":{…},"k":"demo","c":"ch-pnpres","u":{"pn_action":"join","pn_channel":"ch",
+ * "pn_ispresence":1,"pn_occupancy":1,"pn_precise_timestamp":…,"pn_timestamp":…,"pn_uuid":"listener"},
+ * "d":{"action":"join","uuid":"listener","timestamp":…,"precise_timestamp":…,"occupancy":1},"b":"ch-pnpres"}`.
+ * An `interval` event has no `uuid` nor `pn_uuid`, and its `join`, `leave`, `timeout` lists or
+ * `here_now_refresh` when given.
+ *
+ * @throws RangeError when `origin.channel` does not end with `-pnpres`.
+ */
+export function presenceEnvelope(origin: EnvelopeOrigin, event: PresenceEvent): string {
+  if (!isPresenceName(origin.channel)) throw new RangeError(`A presence event goes on a -pnpres channel, not ${JSON.stringify(origin.channel)}.`);
+  const channel = JSON.stringify(origin.channel);
+  const summary = {
+    pn_action: event.action,
+    pn_channel: basePresenceName(origin.channel),
+    pn_ispresence: 1,
+    pn_occupancy: event.occupancy,
+    pn_precise_timestamp: event.precise_timestamp,
+    pn_timestamp: event.timestamp,
+    pn_uuid: event.uuid,
+  };
+  const { action, uuid, timestamp, precise_timestamp, occupancy, state, join, leave, timeout, here_now_refresh } = event;
+  const d = { action, uuid, timestamp, precise_timestamp, occupancy, data: state, join, leave, timeout, here_now_refresh };
+  return `${head('')},${timetokenField(origin)},"c":${channel},"u":${JSON.stringify(summary)},"d":${JSON.stringify(d)},"b":${channel}}`;
+}
+
+/**
+ * The end of an envelope whose subscription (`b`) is `subscription`: every envelope here ends with
+ * it, `b` being its channel until an answer names the channel group it was reached through.
+ */
+export function subscriptionTail(subscription: string): string {
+  return `,"b":${JSON.stringify(subscription)}}`;
+}
+
+/**
+ * `envelope` with another subscription: `from` is the `subscriptionTail` it ends with, `to` the
+ * one it gets. Costs a copy of the envelope's text (of the tail only, for parts); an envelope that
+ * does not end with `from` is returned as it is.
+ */
+export function withSubscription(envelope: Envelope, from: string, to: string): Envelope {
+  if (typeof envelope !== 'string') return envelope.tail === from ? { ...envelope, tail: to } : envelope;
+  return envelope.endsWith(from) ? envelope.slice(0, envelope.length - from.length) + to : envelope;
 }
 
 /** A subscribe answer: the cursor to poll from next, and the envelopes. */

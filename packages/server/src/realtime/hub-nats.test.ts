@@ -122,6 +122,41 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     ]);
   });
 
+  it('carries presence events on {channel}-pnpres between nodes, live through a group and caught up from the stream', async () => {
+    const options = place('presence');
+    const [a, b] = [await node(options), await node(options)];
+    const start = a.hub.now();
+    const via = new Map([['room-pnpres', 'team-pnpres']]);
+    const live = poll(b.hub, { channels: ['room-pnpres'], via, after: start });
+    await settled();
+    const joined = { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 1_790_574_122, precise_timestamp: 1_790_574_122_401 } as const;
+    const timetoken = await a.hub.publishPresence('demo', 'room', joined);
+    expect((await live.answered).m).toEqual([
+      {
+        a: '1',
+        f: 0,
+        p: { t: timetoken, r: 1 },
+        k: 'demo',
+        c: 'room-pnpres',
+        u: {
+          pn_action: 'join',
+          pn_channel: 'room',
+          pn_ispresence: 1,
+          pn_occupancy: 1,
+          pn_precise_timestamp: 1_790_574_122_401,
+          pn_timestamp: 1_790_574_122,
+          pn_uuid: 'bob',
+        },
+        d: joined,
+        b: 'team-pnpres',
+      },
+    ]);
+    // A node that logged nothing replays it from the stream; subscribed directly, `b` is the channel.
+    const c = await node(options);
+    const caughtUp = await poll(c.hub, { channels: ['room-pnpres'], after: start }).answered;
+    expect(caughtUp.m.map((m) => [m['p'].t, m['b'], m['d'].action])).toEqual([[timetoken, 'room-pnpres', 'join']]);
+  });
+
   it('stores events handed over again under the same outbox id once, from any node, and others as they come', async () => {
     const options = place('dedupe');
     const [a, b] = [await node(options), await node(options)];

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,10 +6,12 @@ import type { ObjectEvent } from '../objects/events.ts';
 import type { EventBus } from './bus.ts';
 import { ENTRY_OVERHEAD_BYTES, LOG_OVERHEAD_BYTES, type FilterSubject } from './channel-log.ts';
 import type { SubscribeQuery } from './delivery.ts';
+import { presenceEnvelope } from './envelope.ts';
 import { RealtimeHub } from './hub.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { parseMessageFilter } from './message-filter.ts';
 import type { HubOptions } from '../model/hub-options.ts';
+import type { PresenceEvent } from '../presence/events.ts';
 import { TimetokenClock } from './timetoken.ts';
 
 interface Answer {
@@ -461,6 +464,108 @@ describe('RealtimeHub: signals and message action events', () => {
     await expect(signal(hub, 'room', 'x')).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
     const action = hub.publishAction('demo', 'room', { event: 'added', uuid: 'bob', action: reaction('1', hub.nextTimetoken()) });
     await expect(action).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
+  });
+});
+
+/** The official JS SDK's subscribe answer parsing (pubnub 11, `BaseSubscribeRequest.parse`), as its listeners are fed. */
+interface SdkSubscribe {
+  BaseSubscribeRequest: new (parameters: { keySet: { subscribeKey: string }; channels: string[]; channelGroups: string[] }) => {
+    parse(response: {
+      status: number;
+      url: string;
+      headers: Record<string, string>;
+      body: Uint8Array;
+    }): Promise<{ messages: { type: number; data: unknown }[] }>;
+  };
+}
+const sdk = createRequire(import.meta.url)('pubnub/lib/core/endpoints/subscribe.js') as SdkSubscribe;
+
+describe('RealtimeHub: presence events', () => {
+  const joined: PresenceEvent = { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 1_790_574_122, precise_timestamp: 1_790_574_122_401 };
+
+  it('delivers a presence event on {channel}-pnpres to its subscribers only, at the timetoken it resolved with, whatever their filter', async () => {
+    const hub = makeHub();
+    const refuseAll = parseMessageFilter('meta.never == "true"');
+    const presence = poll(hub, { channels: ['room-pnpres'], after: hub.now(), filter: refuseAll });
+    const messages = poll(hub, { channels: ['room'], after: hub.now() });
+    const timetoken = await hub.publishPresence('demo', 'room', joined);
+    expect(presence.answers[0]!.m).toEqual([
+      {
+        a: '1',
+        f: 0,
+        p: { t: timetoken, r: 1 },
+        k: 'demo',
+        c: 'room-pnpres',
+        u: {
+          pn_action: 'join',
+          pn_channel: 'room',
+          pn_ispresence: 1,
+          pn_occupancy: 1,
+          pn_precise_timestamp: 1_790_574_122_401,
+          pn_timestamp: 1_790_574_122,
+          pn_uuid: 'bob',
+        },
+        d: joined,
+        b: 'room-pnpres',
+      },
+    ]);
+    expect(presence.answers[0]!.t.t).toBe(timetoken);
+    expect(messages.answers).toEqual([]);
+  });
+
+  it('hands the official JS SDK’s presence listener the event, state included, with the group it came through', async () => {
+    const hub = makeHub();
+    const bodies: string[] = [];
+    const via = new Map([['room-pnpres', 'team-pnpres']]);
+    hub.subscribe({ subKey: 'demo', channels: ['room-pnpres'], via, after: hub.now(), filter: undefined }, (body) => bodies.push(body));
+    const timetoken = await hub.publishPresence('demo', 'room', { ...joined, action: 'state-change', state: { mood: 'ok' } });
+    const request = new sdk.BaseSubscribeRequest({ keySet: { subscribeKey: 'demo' }, channels: [], channelGroups: ['team-pnpres'] });
+    const parsed = await request.parse({ status: 200, url: '', headers: {}, body: new TextEncoder().encode(bodies[0]) });
+    expect(parsed.messages.map((message) => message.data)).toEqual([
+      {
+        channel: 'room',
+        subscription: 'team-pnpres',
+        actualChannel: 'room',
+        subscribedChannel: 'team-pnpres',
+        timetoken,
+        action: 'state-change',
+        uuid: 'bob',
+        state: { mood: 'ok' },
+        occupancy: 1,
+        timestamp: joined.timestamp,
+        precise_timestamp: joined.precise_timestamp,
+      },
+    ]);
+  });
+
+  it('logs presence events on channels nobody subscribed to lately, as messages: a poll from before them gets them', async () => {
+    const hub = makeHub();
+    const start = hub.now();
+    await hub.publishPresence('demo', 'quiet', joined);
+    expect(poll(hub, { channels: ['quiet-pnpres'], after: start }).answers[0]!.m.map((m) => m['c'])).toEqual(['quiet-pnpres']);
+  });
+
+  it('counts the longer `b` of a group against the answer’s size', async () => {
+    const left: PresenceEvent = { ...joined, action: 'leave', occupancy: 0 };
+    const size = (event: PresenceEvent) => presenceEnvelope({ subKey: 'demo', channel: 'room-pnpres', timetoken: '1'.repeat(17), region: 1 }, event).length;
+    const hub = makeHub({ maxAnswerChars: size(joined) + 1 + size(left) }); // both fit, both renamed do not
+    const start = hub.now();
+    poll(hub, { channels: ['room-pnpres'] });
+    await hub.publishPresence('demo', 'room', joined);
+    await hub.publishPresence('demo', 'room', left);
+    expect(poll(hub, { channels: ['room-pnpres'], after: start }).answers[0]!.m).toHaveLength(2);
+    const via = new Map([['room-pnpres', 'a-longer-team-pnpres']]);
+    const first = poll(hub, { channels: ['room-pnpres'], via, after: start }).answers[0]!;
+    expect(first.m.map((m) => [m['b'], m['d'].action])).toEqual([['a-longer-team-pnpres', 'join']]);
+    const second = poll(hub, { channels: ['room-pnpres'], via, after: BigInt(first.t.t) }).answers[0]!;
+    expect(second.m.map((m) => [m['b'], m['d'].action])).toEqual([['a-longer-team-pnpres', 'leave']]);
+  });
+
+  it('fails a presence event the bus cannot take with a 503', async () => {
+    const bus = new InProcessBus();
+    const hub = makeHub({}, undefined, undefined, bus);
+    await bus.close();
+    await expect(hub.publishPresence('demo', 'room', joined)).rejects.toMatchObject({ code: 'BUS_UNAVAILABLE', status: 503 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { isRosterError, RosterError } from '../errors.ts';
 import type { ObjectEvent, ObjectEventSink } from '../objects/events.ts';
+import type { PresenceEvent, PresenceEventSink } from '../presence/events.ts';
 import type { BusMessage, EventBus } from './bus.ts';
 import { LocalDelivery, type DeliveredCounter, type DeliveryStats, type HeldSubscribe, type SubscribeQuery } from './delivery.ts';
 import type { MessageActionEvent } from './envelope.ts';
@@ -29,7 +30,8 @@ const reportTo = (log: Log) => (error: unknown) =>
 
 /**
  * A node's real-time layer: a `Sequencer` gives every envelope (App Context events from the
- * domain, messages from `/publish`, signals from `/signal`, message action events) its timetoken
+ * domain, messages from `/publish`, signals from `/signal`, message action events, presence
+ * events) its timetoken
  * and text, the `EventBus` carries it to every node, and this node's `LocalDelivery` logs it and
  * answers held subscribe long-polls.
  *
@@ -38,7 +40,7 @@ const reportTo = (log: Log) => (error: unknown) =>
  * const objects = new ObjectsService(store, new Outbox(store.outbox, hub)); // App Context events flow into the hub
  * await hub.publishMessage('demo', 'room', { payload: 'hi', meta: undefined, publisher: 'u1', customMessageType: undefined });
  */
-export class RealtimeHub implements ObjectEventSink {
+export class RealtimeHub implements ObjectEventSink, PresenceEventSink {
   readonly options: HubOptions;
   readonly #clock: TimetokenClock;
   readonly #sequencer: Sequencer;
@@ -115,6 +117,16 @@ export class RealtimeHub implements ObjectEventSink {
    */
   async publishAction(subKey: string, channel: string, event: MessageActionEvent): Promise<string> {
     return this.#handOver(this.#sequencer.action(subKey, channel, event), 'the message action event was not published');
+  }
+
+  /**
+   * A presence event about `channel` (join, leave, timeout, state-change, interval), delivered on
+   * `{channel}-pnpres` (envelope.ts `presenceEnvelope`) to its subscribers, who subscribed to that
+   * channel or to a channel group's `-pnpres`; resolves with its timetoken once the bus has taken
+   * it. Rejects as `publishMessage` does.
+   */
+  async publishPresence(subKey: string, channel: string, event: PresenceEvent): Promise<string> {
+    return this.#handOver(this.#sequencer.presence(subKey, channel, event), 'the presence event was not sent');
   }
 
   /** Hands one sequenced envelope to the bus; its timetoken once taken (a network bus may have moved it on). */

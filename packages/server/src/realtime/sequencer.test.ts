@@ -65,6 +65,15 @@ describe('Sequencer', () => {
     expect(BigInt(action.timetoken)).toBeGreaterThan(BigInt(signal.timetoken));
   });
 
+  it('puts a presence event on the channel’s -pnpres, with no filter subject, logged wherever it goes', () => {
+    const event = { action: 'leave', uuid: 'bob', occupancy: 0, timestamp: 1_700_000_000, precise_timestamp: 1_700_000_000_123 } as const;
+    const presence = sequencer().presence('demo', 'room', event);
+    expect(presence).toEqual({ subKey: 'demo', channel: 'room-pnpres', timetoken: String(WALL), envelope: expect.any(String), alwaysLogged: true });
+    expect(JSON.parse(envelopeText(presence.envelope))).toMatchObject({ p: { t: String(WALL), r: 3 }, c: 'room-pnpres', b: 'room-pnpres', d: event });
+    expect(presence.subject).toBeUndefined();
+    expect(presence.alwaysLogged).toBe(true);
+  });
+
   it('hands the bus plain data: a sequenced message comes through a JSON round trip unchanged', () => {
     const message = sequencer().message('demo', 'room', {
       payload: ['x', { y: [1, null] }],

@@ -1,10 +1,13 @@
+import { PRESENCE_SUFFIX } from '../model/presence-names.ts';
 import type { ObjectEvent } from '../objects/events.ts';
+import type { PresenceEvent } from '../presence/events.ts';
 import type { BusMessage } from './bus.ts';
 import type { FilterSubject } from './channel-log.ts';
 import {
   appContextParts,
   messageActionEnvelope,
   messageEnvelope,
+  presenceEnvelope,
   signalEnvelope,
   type EnvelopeOrigin,
   type MessageActionEvent,
@@ -93,6 +96,21 @@ export class Sequencer {
   action(subKey: string, channel: string, event: MessageActionEvent): BusMessage {
     const origin = this.#origin(subKey, channel);
     return { subKey, channel, timetoken: origin.timetoken, envelope: messageActionEnvelope(origin, event), alwaysLogged: true };
+  }
+
+  /**
+   * A presence event about `channel`, delivered on `{channel}-pnpres` (envelope.ts
+   * `presenceEnvelope`). It has no `subject`: subscribe filters do not apply to presence events.
+   * A filter reads what a publisher wrote (`meta`, payload, publisher), which a presence event does
+   * not have, so a filtered subscriber with presence still sees who comes and goes.
+   * Like a message, and unlike an App Context event, it goes to one channel, so it is
+   * `alwaysLogged`: the subscribe that makes a user present announces its join before it starts
+   * waiting on `{channel}-pnpres`, and polls on from a timetoken before it (the Chat SDK's
+   * `streamPresence` does), so the join must be in the log whoever waited there before.
+   */
+  presence(subKey: string, channel: string, event: PresenceEvent): BusMessage {
+    const origin = this.#origin(subKey, channel + PRESENCE_SUFFIX);
+    return { subKey, channel: origin.channel, timetoken: origin.timetoken, envelope: presenceEnvelope(origin, event), alwaysLogged: true };
   }
 
   #published(subKey: string, channel: string, input: MessageInput, render: (origin: EnvelopeOrigin, message: PublishedMessage) => string): BusMessage {

@@ -20,6 +20,8 @@ export interface Store {
   readonly outbox: OutboxStore;
   /** Message persistence (history) and message actions (see `MessageStore`). */
   readonly messages: MessageStore;
+  /** Channel groups: named lists of channels per keyset (see `ChannelGroupStore`). */
+  readonly channelGroups: ChannelGroupStore;
   /**
    * Bulk load for `roster import` and `roster migrate`: writes whole stored records (eTag and
    * `updated` as given) in one transaction, bypassing the domain: no rules run and no events are
@@ -351,4 +353,37 @@ export interface MessageStore {
   sizes(subKey: string, channel: string, range: TimetokenRange, limit: number, now: string): Promise<HistoryPage<MessageSize>>;
   /** Per message of `channel` that carries actions, their count and bytes; messages without actions are left out. */
   actionLoads(subKey: string, channel: string, messageTimetokens: readonly string[]): Promise<Map<string, ActionLoad>>;
+}
+
+/** What adding channels to a group did. */
+export interface GroupAddition {
+  /** Channels that were not in the group before, in the order given. */
+  added: string[];
+  /** Channels in the group after the write. */
+  size: number;
+}
+
+/**
+ * Channel groups (`/v1/channel-registration/…`): per keyset, a group is a named set of channel
+ * names; it exists while it holds a channel. The store decides nothing: `add` reports the facts
+ * (`size` after, groups in the keyset) to `decide`, which throws to refuse (a limit), inside the
+ * same transaction, so two racing adds cannot pass a limit together.
+ */
+export interface ChannelGroupStore {
+  /**
+   * Adds `channels` to `group` in one transaction; channels already there are left as they are.
+   * Before writing, calls `decide` with the group's size once the new channels are in, and the
+   * number of groups the keyset would then have; when it throws, nothing is written.
+   */
+  add(subKey: string, group: string, channels: readonly string[], decide: (after: { size: number; groups: number }) => void): Promise<GroupAddition>;
+  /** Removes `channels` from `group`; resolves with those that were in it. A group left empty no longer exists. */
+  remove(subKey: string, group: string, channels: readonly string[]): Promise<string[]>;
+  /** The group's channels sorted by name (code points); empty when the group does not exist. At most `limit`. */
+  channels(subKey: string, group: string, limit: number): Promise<string[]>;
+  /** The channels of each group, one query for all of them; a group that does not exist maps to `[]`. */
+  channelsOf(subKey: string, groups: readonly string[], limitPerGroup: number): Promise<Map<string, string[]>>;
+  /** The keyset's groups sorted by name (code points), at most `limit`. */
+  groups(subKey: string, limit: number): Promise<string[]>;
+  /** Deletes the group and all its channels; resolves `false` when it did not exist. */
+  delete(subKey: string, group: string): Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import type { ChannelRecord, UuidRecord } from '../model/records.ts';
-import type { MessageStore, ObjectStore, Store } from './store.ts';
+import type { ChannelGroupStore, MessageStore, ObjectStore, Store } from './store.ts';
 
 /** What a store call is called in metrics: `uuid.get`, `membership.apply`, `revocation.check`, `message.history`… */
 export type StoreOperation =
@@ -9,7 +9,8 @@ export type StoreOperation =
   | 'revocation.check'
   | 'revocation.revoke'
   | `message.${'append' | 'history' | 'sizes' | 'remove' | 'count' | 'purge'}`
-  | `action.${'add' | 'remove' | 'list' | 'of' | 'loads'}`;
+  | `action.${'add' | 'remove' | 'list' | 'of' | 'loads'}`
+  | `channel-group.${'add' | 'remove' | 'channels' | 'of' | 'groups' | 'delete'}`;
 
 /** Asked once per operation for where its durations go, in seconds, so a call looks nothing up. */
 export type DurationSink = (operation: StoreOperation) => (seconds: number) => void;
@@ -53,6 +54,17 @@ function timedMessages(messages: MessageStore, sink: DurationSink): MessageStore
   };
 }
 
+function timedChannelGroups(groups: ChannelGroupStore, sink: DurationSink): ChannelGroupStore {
+  return {
+    add: timed(groups.add.bind(groups), sink('channel-group.add')),
+    remove: timed(groups.remove.bind(groups), sink('channel-group.remove')),
+    channels: timed(groups.channels.bind(groups), sink('channel-group.channels')),
+    channelsOf: timed(groups.channelsOf.bind(groups), sink('channel-group.of')),
+    groups: timed(groups.groups.bind(groups), sink('channel-group.groups')),
+    delete: timed(groups.delete.bind(groups), sink('channel-group.delete')),
+  };
+}
+
 /**
  * `store` with the time of every call reported to `sink`, whichever backend it is: the latency
  * the domain sees, waits for a group commit or a pooled connection included.
@@ -74,6 +86,7 @@ export function timedStore(store: Store, sink: DurationSink): Store {
       revoke: timed(revocations.revoke.bind(revocations), sink('revocation.revoke')),
     },
     messages: timedMessages(store.messages, sink),
+    channelGroups: timedChannelGroups(store.channelGroups, sink),
     import: (items, options) => store.import(items, options),
     // Outbox calls are not the domain's: they run beside the writes, not for a request.
     outbox: store.outbox,

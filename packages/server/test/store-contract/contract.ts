@@ -8,6 +8,7 @@ import type { Resource } from '../../src/query/fields.ts';
 import { parseFilter } from '../../src/query/filter/parser.ts';
 import { parseSort } from '../../src/query/sort.ts';
 import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, OutboxRecord, Store } from '../../src/store/store.ts';
+import { channelGroupsContract } from './channel-groups.ts';
 import { collationContract } from './collation.ts';
 import { likeContract } from './like.ts';
 import { messagesContract } from './messages.ts';
@@ -424,6 +425,7 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
     collationContract(() => store);
     likeContract(() => store);
     messagesContract(() => store);
+    channelGroupsContract(() => store);
     if (restart) restartContract(restart);
 
     describe('under concurrent writes', () => {

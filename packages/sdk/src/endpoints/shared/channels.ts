@@ -20,3 +20,22 @@ export function requireChannels(channels: readonly string[] | undefined): readon
 export function channelsSegment(channels: readonly string[]): string {
   return channels.map(pubnubEncode).join(',');
 }
+
+/** Channels in a presence or subscribe path: {@link channelsSegment}, or a lone `,` when there are none (channel groups only), as PubNub's SDKs send. */
+export function channelsOrComma(channels: readonly string[]): string {
+  return channels.length === 0 ? ',' : channelsSegment(channels);
+}
+
+/** `channel-group=a,b` when there are groups, else nothing. */
+export function channelGroupQuery(groups: readonly string[]): Array<readonly [string, string]> {
+  return groups.length === 0 ? [] : [['channel-group', groups.join(',')]];
+}
+
+/** Checks that at least one channel or group is given and that no name is empty; throws {@link InvalidParameters} otherwise. */
+export function requireChannelsOrGroups(channels: readonly string[], groups: readonly string[]): void {
+  if (channels.length === 0 && groups.length === 0) {
+    throw new InvalidParameters('Missing channels and channel groups: pass .channels([name, …]) or .channelGroups([group, …]).');
+  }
+  if (channels.some((channel) => channel === '')) throw new InvalidParameters('A channel name is empty.');
+  if (groups.some((group) => group === '')) throw new InvalidParameters('A channel group name is empty.');
+}

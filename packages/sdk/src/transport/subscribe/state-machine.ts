@@ -13,7 +13,7 @@ import { equalJitter, type RandomSource } from '../retry.ts';
  *   unsubscribed --subscribe--> handshaking --ok--> receiving --ok--> receiving ...
  *   handshaking/receiving --retryable failure--> same state, attempt + 1, delayed retry
  *   receiving keeps its cursor across failures, so it resumes where it stopped.
- *   any --fatal failure / too many attempts / disconnect--> stopped (keeps channels and cursor)
+ *   any --fatal failure / too many attempts / disconnect--> stopped (keeps channels, groups and cursor)
  *   stopped --reconnect / subscribe--> receiving from the cursor (or handshaking without one)
  *   any --unsubscribe all--> unsubscribed
  */
@@ -29,6 +29,7 @@ export type SubscribeState =
   | {
       readonly kind: 'handshaking';
       readonly channels: readonly string[];
+      readonly groups: readonly string[];
       /** A timetoken to start from instead of "now" (`withTimetoken`). */
       readonly restore: string | null;
       /** Consecutive failures so far; 0 while the first attempt is out. */
@@ -36,11 +37,17 @@ export type SubscribeState =
       /** Whether the loop was connected before (a re-handshake reports "reconnected"). */
       readonly wasConnected: boolean;
     }
-  | { readonly kind: 'receiving'; readonly channels: readonly string[]; readonly cursor: Cursor; readonly attempt: number }
-  | { readonly kind: 'stopped'; readonly channels: readonly string[]; readonly cursor: Cursor | null };
+  | { readonly kind: 'receiving'; readonly channels: readonly string[]; readonly groups: readonly string[]; readonly cursor: Cursor; readonly attempt: number }
+  | { readonly kind: 'stopped'; readonly channels: readonly string[]; readonly groups: readonly string[]; readonly cursor: Cursor | null };
 
 export type SubscribeEvent =
-  | { readonly type: 'subscriptionChanged'; readonly channels: readonly string[]; readonly timetoken?: string }
+  | {
+      readonly type: 'subscriptionChanged';
+      readonly channels: readonly string[];
+      /** Channel groups; none when left out. */
+      readonly groups?: readonly string[];
+      readonly timetoken?: string;
+    }
   | { readonly type: 'handshakeSucceeded'; readonly cursor: Cursor }
   | { readonly type: 'handshakeFailed'; readonly status: PNStatus }
   | { readonly type: 'receiveSucceeded'; readonly cursor: Cursor; readonly messages: readonly SubscribeEnvelope[] }
@@ -53,19 +60,20 @@ export type SubscribeEvent =
 export interface StatusReport {
   readonly category: PNStatusCategory;
   readonly channels: readonly string[];
+  readonly groups: readonly string[];
   /** The failure behind an error report. */
   readonly cause?: PNStatus;
 }
 
 export type SubscribeEffect =
-  | { readonly type: 'handshake'; readonly channels: readonly string[]; readonly delayMs: number }
-  | { readonly type: 'receive'; readonly channels: readonly string[]; readonly cursor: Cursor; readonly delayMs: number }
+  | { readonly type: 'handshake'; readonly channels: readonly string[]; readonly groups: readonly string[]; readonly delayMs: number }
+  | { readonly type: 'receive'; readonly channels: readonly string[]; readonly groups: readonly string[]; readonly cursor: Cursor; readonly delayMs: number }
   /** Abort the request in flight (and any pending retry delay). */
   | { readonly type: 'cancel' }
   | { readonly type: 'emitMessages'; readonly messages: readonly SubscribeEnvelope[] }
   | { readonly type: 'emitStatus'; readonly status: StatusReport }
-  /** Tell presence the user left these channels (fire and forget). */
-  | { readonly type: 'leave'; readonly channels: readonly string[] };
+  /** Tell presence the user left these channels and groups (fire and forget). */
+  | { readonly type: 'leave'; readonly channels: readonly string[]; readonly groups: readonly string[] };
 
 export interface Transition {
   readonly state: SubscribeState;
@@ -79,62 +87,65 @@ export interface ReconnectPolicy extends Required<ReconnectOptions> {
   readonly random: RandomSource;
 }
 
+/** What a subscription is made of: channels (with `-pnpres` ones for presence) and channel groups. */
+export interface SubscribedNames {
+  readonly channels: readonly string[];
+  readonly groups: readonly string[];
+}
+
 /** The next state and effects for an event. Events that do not apply in a state are ignored. */
 export function transition(state: SubscribeState, event: SubscribeEvent, policy: ReconnectPolicy): Transition {
   switch (event.type) {
     case 'subscriptionChanged':
-      return changeSubscription(state, event.channels, event.timetoken);
+      return changeSubscription(state, { channels: event.channels, groups: event.groups ?? [] }, event.timetoken);
     case 'unsubscribeAll':
       if (state.kind === 'unsubscribed') return stay(state);
-      return {
-        state: UNSUBSCRIBED,
-        effects: [
-          { type: 'cancel' },
-          { type: 'leave', channels: state.channels },
-          { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, channels: state.channels } },
-        ],
-      };
-    case 'disconnect':
+      return unsubscribe(namesOf(state));
+    case 'disconnect': {
       if (state.kind !== 'handshaking' && state.kind !== 'receiving') return stay(state);
+      const names = namesOf(state);
       return {
-        state: { kind: 'stopped', channels: state.channels, cursor: state.kind === 'receiving' ? state.cursor : null },
-        effects: [{ type: 'cancel' }, { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, channels: state.channels } }],
+        state: { kind: 'stopped', ...names, cursor: state.kind === 'receiving' ? state.cursor : null },
+        effects: [{ type: 'cancel' }, { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, ...names } }],
       };
+    }
     case 'reconnect':
       if (state.kind !== 'stopped') return stay(state);
-      return resume(state.channels, state.cursor);
+      return resume(namesOf(state), state.cursor);
     case 'handshakeSucceeded': {
       if (state.kind !== 'handshaking') return stay(state);
+      const names = namesOf(state);
       const cursor = state.restore === null ? event.cursor : { timetoken: state.restore, region: event.cursor.region };
       const category = state.wasConnected || state.attempt > 0 ? PNStatusCategory.PNReconnectedCategory : PNStatusCategory.PNConnectedCategory;
       return {
-        state: { kind: 'receiving', channels: state.channels, cursor, attempt: 0 },
+        state: { kind: 'receiving', ...names, cursor, attempt: 0 },
         effects: [
-          { type: 'emitStatus', status: { category, channels: state.channels } },
-          { type: 'receive', channels: state.channels, cursor, delayMs: 0 },
+          { type: 'emitStatus', status: { category, ...names } },
+          { type: 'receive', ...names, cursor, delayMs: 0 },
         ],
       };
     }
     case 'receiveSucceeded': {
       if (state.kind !== 'receiving') return stay(state);
+      const names = namesOf(state);
       const effects: SubscribeEffect[] = [];
-      if (state.attempt > 0) effects.push({ type: 'emitStatus', status: { category: PNStatusCategory.PNReconnectedCategory, channels: state.channels } });
+      if (state.attempt > 0) effects.push({ type: 'emitStatus', status: { category: PNStatusCategory.PNReconnectedCategory, ...names } });
       if (event.messages.length > 0) effects.push({ type: 'emitMessages', messages: event.messages });
-      effects.push({ type: 'receive', channels: state.channels, cursor: event.cursor, delayMs: 0 });
+      effects.push({ type: 'receive', ...names, cursor: event.cursor, delayMs: 0 });
       return { state: { ...state, cursor: event.cursor, attempt: 0 }, effects };
     }
     case 'handshakeFailed':
       if (state.kind !== 'handshaking') return stay(state);
       return fail(state, null, event.status, policy, (attempt, delayMs) => ({
         state: { ...state, attempt },
-        effects: [{ type: 'handshake', channels: state.channels, delayMs }],
+        effects: [{ type: 'handshake', ...namesOf(state), delayMs }],
       }));
     case 'receiveFailed':
       if (state.kind !== 'receiving') return stay(state);
       // Retry with the same cursor: nothing published meanwhile is lost.
       return fail(state, state.cursor, event.status, policy, (attempt, delayMs) => ({
         state: { ...state, attempt },
-        effects: [{ type: 'receive', channels: state.channels, cursor: state.cursor, delayMs }],
+        effects: [{ type: 'receive', ...namesOf(state), cursor: state.cursor, delayMs }],
       }));
   }
 }
@@ -169,50 +180,54 @@ export function isRetryable(status: PNStatus): boolean {
   }
 }
 
-function changeSubscription(state: SubscribeState, channels: readonly string[], timetoken: string | undefined): Transition {
-  const previous = state.kind === 'unsubscribed' ? [] : state.channels;
-  const left = previous.filter((channel) => !channels.includes(channel));
-  if (channels.length === 0) {
+function changeSubscription(state: SubscribeState, names: SubscribedNames, timetoken: string | undefined): Transition {
+  const previous: SubscribedNames = state.kind === 'unsubscribed' ? { channels: [], groups: [] } : namesOf(state);
+  if (names.channels.length === 0 && names.groups.length === 0) {
     if (state.kind === 'unsubscribed') return stay(state);
-    return {
-      state: UNSUBSCRIBED,
-      effects: [
-        { type: 'cancel' },
-        { type: 'leave', channels: previous },
-        { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, channels: previous } },
-      ],
-    };
+    return unsubscribe(previous);
   }
-  const leave: SubscribeEffect[] = left.length > 0 ? [{ type: 'leave', channels: left }] : [];
+  const left = { channels: without(previous.channels, names.channels), groups: without(previous.groups, names.groups) };
+  const leave: SubscribeEffect[] = left.channels.length > 0 || left.groups.length > 0 ? [{ type: 'leave', ...left }] : [];
   const cursor = state.kind === 'receiving' || state.kind === 'stopped' ? state.cursor : null;
   if (timetoken !== undefined || cursor === null) {
     const wasConnected = state.kind === 'receiving' || (state.kind === 'handshaking' && state.wasConnected);
     return {
-      state: { kind: 'handshaking', channels, restore: timetoken ?? null, attempt: 0, wasConnected },
-      effects: [{ type: 'cancel' }, ...leave, { type: 'handshake', channels, delayMs: 0 }],
+      state: { kind: 'handshaking', ...names, restore: timetoken ?? null, attempt: 0, wasConnected },
+      effects: [{ type: 'cancel' }, ...leave, { type: 'handshake', ...names, delayMs: 0 }],
     };
   }
   // Keep the cursor: the new channel list is read from where the old one stopped.
   return {
-    state: { kind: 'receiving', channels, cursor, attempt: 0 },
+    state: { kind: 'receiving', ...names, cursor, attempt: 0 },
     effects: [
       { type: 'cancel' },
       ...leave,
-      { type: 'emitStatus', status: { category: PNStatusCategory.PNSubscriptionChangedCategory, channels } },
-      { type: 'receive', channels, cursor, delayMs: 0 },
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNSubscriptionChangedCategory, ...names } },
+      { type: 'receive', ...names, cursor, delayMs: 0 },
     ],
   };
 }
 
-function resume(channels: readonly string[], cursor: Cursor | null): Transition {
+function unsubscribe(previous: SubscribedNames): Transition {
+  return {
+    state: UNSUBSCRIBED,
+    effects: [
+      { type: 'cancel' },
+      { type: 'leave', ...previous },
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNDisconnectedCategory, ...previous } },
+    ],
+  };
+}
+
+function resume(names: SubscribedNames, cursor: Cursor | null): Transition {
   if (cursor === null) {
-    return { state: { kind: 'handshaking', channels, restore: null, attempt: 0, wasConnected: true }, effects: [{ type: 'handshake', channels, delayMs: 0 }] };
+    return { state: { kind: 'handshaking', ...names, restore: null, attempt: 0, wasConnected: true }, effects: [{ type: 'handshake', ...names, delayMs: 0 }] };
   }
   return {
-    state: { kind: 'receiving', channels, cursor, attempt: 0 },
+    state: { kind: 'receiving', ...names, cursor, attempt: 0 },
     effects: [
-      { type: 'emitStatus', status: { category: PNStatusCategory.PNReconnectedCategory, channels } },
-      { type: 'receive', channels, cursor, delayMs: 0 },
+      { type: 'emitStatus', status: { category: PNStatusCategory.PNReconnectedCategory, ...names } },
+      { type: 'receive', ...names, cursor, delayMs: 0 },
     ],
   };
 }
@@ -229,13 +244,22 @@ function fail(
     const next = retry(attempt, jitteredReconnectDelay(attempt, policy));
     // Report the trouble once, when it starts, not on every attempt.
     if (state.attempt > 0) return next;
-    const report: SubscribeEffect = { type: 'emitStatus', status: { category: status.category, channels: state.channels, cause: status } };
+    const report: SubscribeEffect = { type: 'emitStatus', status: { category: status.category, ...namesOf(state), cause: status } };
     return { state: next.state, effects: [report, ...next.effects] };
   }
   return {
-    state: { kind: 'stopped', channels: state.channels, cursor },
-    effects: [{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, channels: state.channels, cause: status } }],
+    state: { kind: 'stopped', ...namesOf(state), cursor },
+    effects: [{ type: 'emitStatus', status: { category: PNStatusCategory.PNUnexpectedDisconnectCategory, ...namesOf(state), cause: status } }],
   };
+}
+
+/** The channels and groups of a subscribed state, without its other fields. */
+function namesOf(state: Exclude<SubscribeState, { kind: 'unsubscribed' }>): SubscribedNames {
+  return { channels: state.channels, groups: state.groups };
+}
+
+function without(names: readonly string[], kept: readonly string[]): string[] {
+  return names.filter((name) => !kept.includes(name));
 }
 
 function stay(state: SubscribeState): Transition {

@@ -36,8 +36,8 @@ function tt(descriptor: RequestDescriptor): string | undefined {
   return descriptor.query.find(([key]) => key === 'tt')?.[1];
 }
 
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((done) => setTimeout(done, 5));
+async function until(predicate: () => boolean, timeoutMs = 1000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 5 && !predicate(); i++) await new Promise((done) => setTimeout(done, 5));
   expect(predicate()).toBe(true);
 }
 
@@ -90,6 +90,59 @@ describe('SubscribeLoop (the effect runner)', () => {
     expect(loop.current).toMatchObject({ kind: 'receiving', channels: ['a', 'b'] });
     loop.dispatch({ type: 'unsubscribeAll' });
     await until(() => transport.sent.some((descriptor) => descriptor.path === '/v2/presence/sub-key/demo/channel/a,b/leave'));
+  });
+
+  it('sends channel groups and the presence timeout, heartbeats while subscribed, and leaves what presence tracks', async () => {
+    const transport = fakeTransport((descriptor) => {
+      if (descriptor.path.startsWith('/v2/presence/')) return ok({ status: 200, message: 'OK', service: 'Presence' });
+      return tt(descriptor) === undefined ? ok({ t: { t: '100', r: 1 }, m: [] }) : 'hang';
+    });
+    const config = resolveConfig({ subscribeKey: 'demo', userId: 'me', presenceTimeout: 20, heartbeatInterval: 1 });
+    const loop = new SubscribeLoop(config, transport, { messages: () => undefined, status: () => undefined });
+    loop.dispatch({ type: 'subscriptionChanged', channels: [], groups: ['g', 'g-pnpres'] });
+    expect(loop.heartbeating).toBe(true);
+    await until(() => transport.sent.length >= 2);
+    const [handshake, poll] = transport.sent;
+    expect(handshake).toMatchObject({
+      path: '/v2/subscribe/demo/,/0',
+      query: [
+        ['ee', ''],
+        ['channel-group', 'g,g-pnpres'],
+        ['heartbeat', '20'],
+      ],
+    });
+    expect(poll?.query).toEqual([
+      ['ee', ''],
+      ['channel-group', 'g,g-pnpres'],
+      ['heartbeat', '20'],
+      ['tt', '100'],
+      ['tr', '1'],
+    ]);
+    // The first heartbeat comes one interval later, for the group but not its presence channel.
+    const heartbeats = () => transport.sent.filter((descriptor) => descriptor.path.endsWith('/heartbeat'));
+    await until(() => heartbeats().length >= 1, 3000);
+    expect(heartbeats()[0]).toMatchObject({
+      path: '/v2/presence/sub-key/demo/channel/,/heartbeat',
+      query: [
+        ['heartbeat', '20'],
+        ['channel-group', 'g'],
+      ],
+    });
+    loop.dispatch({ type: 'unsubscribeAll' });
+    expect(loop.heartbeating).toBe(false);
+    expect(transport.sent.at(-1)).toMatchObject({ path: '/v2/presence/sub-key/demo/channel/,/leave', query: [['channel-group', 'g']] });
+  });
+
+  it('sends no leave for presence channels alone, and no heartbeats without an interval', async () => {
+    const transport = fakeTransport((descriptor) => (tt(descriptor) === undefined ? ok({ t: { t: '100', r: 1 }, m: [] }) : 'hang'));
+    const loop = new SubscribeLoop(resolveConfig({ subscribeKey: 'demo', userId: 'me' }), transport, { messages: () => undefined, status: () => undefined });
+    loop.dispatch({ type: 'subscriptionChanged', channels: ['a-pnpres'] });
+    expect(loop.heartbeating).toBe(false);
+    await until(() => transport.sent.length === 2);
+    expect(transport.sent[0]?.query).toEqual([['ee', '']]);
+    loop.dispatch({ type: 'unsubscribeAll' });
+    await new Promise((done) => setTimeout(done, 20));
+    expect(transport.sent.map((descriptor) => descriptor.path)).toEqual(['/v2/subscribe/demo/a-pnpres/0', '/v2/subscribe/demo/a-pnpres/0']);
   });
 
   it('a listener that subscribes from inside a status callback is handled after the current effects', async () => {

@@ -1,10 +1,11 @@
-import type { ResolvedConfig } from '../../config.ts';
+import { heartbeatTimeout, type ResolvedConfig } from '../../config.ts';
 import { parseJson } from '../json.ts';
 import { statusOf } from '../status-of.ts';
 import { PNOperationType } from '../../models/operation.ts';
 import { PNStatusCategory } from '../../models/status-category.ts';
 import { PNStatus } from '../../models/status.ts';
 import { sleep, type RandomSource } from '../retry.ts';
+import type { RequestDescriptor } from '../request.ts';
 import type { Transport } from '../transport.ts';
 import {
   UNSUBSCRIBED,
@@ -15,12 +16,13 @@ import {
   type SubscribeEvent,
   type SubscribeState,
 } from './state-machine.ts';
-import { leaveRequest, subscribeRequest } from './subscribe-request.ts';
+import { HeartbeatTimer } from './heartbeat-timer.ts';
+import { heartbeatRequest, leaveRequest, subscribeRequest } from './subscribe-request.ts';
 import { parseSubscribeResponse, type SubscribeEnvelope } from './subscribe-response.ts';
 
 export interface SubscribeLoopHooks {
-  /** Envelopes received for the given subscribed channels. */
-  messages(messages: readonly SubscribeEnvelope[], channels: readonly string[]): void;
+  /** Envelopes received, and the names (channels and groups) subscribed to when they arrived. */
+  messages(messages: readonly SubscribeEnvelope[], subscribed: readonly string[]): void;
   status(status: PNStatus): void;
 }
 
@@ -41,6 +43,7 @@ export class SubscribeLoop {
   private readonly transport: Transport;
   private readonly hooks: SubscribeLoopHooks;
   private readonly policy: ReconnectPolicy;
+  private readonly heartbeats: HeartbeatTimer;
 
   /** `random` is where reconnect delays draw their jitter (`Math.random` unless a test fixes it). */
   constructor(config: ResolvedConfig, transport: Transport, hooks: SubscribeLoopHooks, random: RandomSource = Math.random) {
@@ -48,6 +51,7 @@ export class SubscribeLoop {
     this.transport = transport;
     this.hooks = hooks;
     this.policy = { ...config.reconnect, random };
+    this.heartbeats = new HeartbeatTimer(config.heartbeatInterval * 1000, () => this.heartbeat());
   }
 
   /** The current state (read-only snapshot). */
@@ -55,9 +59,19 @@ export class SubscribeLoop {
     return this.state;
   }
 
-  /** The channels the loop is subscribed to (also while stopped). */
+  /** The channels the loop is subscribed to (also while stopped), `-pnpres` presence channels included. */
   get channels(): readonly string[] {
     return this.state.kind === 'unsubscribed' ? [] : this.state.channels;
+  }
+
+  /** The channel groups the loop is subscribed to (also while stopped), `-pnpres` ones included. */
+  get groups(): readonly string[] {
+    return this.state.kind === 'unsubscribed' ? [] : this.state.groups;
+  }
+
+  /** Whether heartbeats are being sent (only while subscribing or subscribed, with a `heartbeatInterval`). */
+  get heartbeating(): boolean {
+    return this.heartbeats.running;
   }
 
   /**
@@ -72,6 +86,7 @@ export class SubscribeLoop {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
         const { state, effects } = transition(this.state, next, this.policy);
         this.state = state;
+        this.heartbeats.switch(state.kind === 'handshaking' || state.kind === 'receiving');
         for (const effect of effects) this.run(effect);
       }
     } finally {
@@ -89,16 +104,26 @@ export class SubscribeLoop {
         this.cancel();
         return;
       case 'emitMessages':
-        this.hooks.messages(effect.messages, this.channels);
+        this.hooks.messages(effect.messages, [...this.channels, ...this.groups]);
         return;
       case 'emitStatus':
         this.hooks.status(toStatus(effect.status));
         return;
       case 'leave':
-        // Presence bookkeeping only; a server without presence may answer 404, which is fine.
-        void this.transport.send(leaveRequest(this.config.subscribeKey, effect.channels));
+        this.fireAndForget(leaveRequest(this.config.subscribeKey, effect));
         return;
     }
+  }
+
+  /** Tells presence the user is still here, on every channel and group it subscribes to. */
+  private heartbeat(): void {
+    if (this.state.kind !== 'handshaking' && this.state.kind !== 'receiving') return;
+    this.fireAndForget(heartbeatRequest(this.config.subscribeKey, this.state, heartbeatTimeout(this.config)));
+  }
+
+  /** Presence bookkeeping (leave, heartbeat): its outcome changes nothing here, so failures are ignored. */
+  private fireAndForget(descriptor: RequestDescriptor | undefined): void {
+    if (descriptor !== undefined) void this.transport.send(descriptor);
   }
 
   private cancel(): void {
@@ -121,7 +146,7 @@ export class SubscribeLoop {
     if (effect.delayMs > 0) await sleep(effect.delayMs, signal);
     if (signal.aborted) return undefined;
     const cursor = effect.type === 'receive' ? effect.cursor : null;
-    const descriptor = subscribeRequest(this.config.subscribeKey, effect.channels, cursor, this.config.subscribeTimeoutMs);
+    const descriptor = subscribeRequest(this.config.subscribeKey, effect, cursor, this.config.subscribeTimeoutMs, this.config.presenceTimeout);
     const outcome = await this.transport.send(descriptor, signal);
     if (signal.aborted) return undefined;
     let status = statusOf(PNOperationType.PNSubscribeOperation, outcome);
@@ -151,6 +176,7 @@ function toStatus(report: StatusReport): PNStatus {
     statusCode: report.cause?.statusCode ?? 200,
     errorData: report.cause?.errorData ?? null,
     affectedChannels: report.channels,
+    affectedChannelGroups: report.groups,
     clientRequest: report.cause?.clientRequest ?? null,
   });
 }

@@ -122,6 +122,32 @@ describe('the wire form of bus messages', () => {
   });
 });
 
+describe('the wire form of presence events', () => {
+  it('gives back a presence event on its -pnpres channel as an envelope with no filter subject, restamped in place', () => {
+    const event = { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 1_700_000_000, precise_timestamp: 1_700_000_000_001 } as const;
+    const message = new Sequencer(new TimetokenClock(), 1).presence('demo', 'room', event);
+    expect(message.channel).toBe('room-pnpres');
+    expect(encode(message, false)).toEqual({ kind: 'e', body: message.envelope });
+    // Delivery logs it wherever it goes on one node; over NATS, JetStream's retention serves that.
+    const { alwaysLogged, ...carried } = message;
+    expect(alwaysLogged).toBe(true);
+    expect(roundTrip(message, false)).toEqual(carried);
+    const later = (BigInt(message.timetoken) + 1n).toString();
+    restamp(message, later);
+    expect(JSON.parse(envelopeText(message.envelope))).toMatchObject({ p: { t: later }, c: 'room-pnpres', d: event, b: 'room-pnpres' });
+  });
+
+  it('puts a -pnpres channel in a subject token of its own, read back as it is', () => {
+    const subjects = new NatsSubjects('roster');
+    for (const channel of ['room-pnpres', 'a.b-pnpres', 'x'.repeat(200) + '-pnpres']) {
+      const subject = subjects.channel('demo', channel);
+      const header = new Map(subjects.channelHeaders(channel));
+      expect(subjects.parse(subject, (name) => header.get(name) ?? '')).toEqual({ kind: 'channel', subKey: 'demo', channel });
+      expect(subject).not.toBe(subjects.channel('demo', channel.slice(0, -'-pnpres'.length)));
+    }
+  });
+});
+
 describe('NatsSubjects', () => {
   it('puts any keyset and channel name in one subject token each, and reads them back', () => {
     const subjects = new NatsSubjects('prod.roster');

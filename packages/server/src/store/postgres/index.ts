@@ -1,5 +1,6 @@
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import type { ImportOutcome, Store, StoredItem } from '../store.ts';
+import { PostgresChannelGroupStore } from './channel-group-store.ts';
 import { connect, type ConnectOptions, type Database } from './connection.ts';
 import { postgresBackend } from './executor.ts';
 import { importItems } from './import.ts';
@@ -50,6 +51,7 @@ export class PostgresStore implements Store {
   readonly revocations: PostgresRevocations;
   readonly outbox: PostgresOutbox;
   readonly messages: PostgresMessageStore;
+  readonly channelGroups: PostgresChannelGroupStore;
   readonly #db: Database;
 
   private constructor(db: Database, listTimeout: number | undefined) {
@@ -61,6 +63,7 @@ export class PostgresStore implements Store {
     this.revocations = new PostgresRevocations(db);
     this.outbox = new PostgresOutbox(db);
     this.messages = new PostgresMessageStore(db);
+    this.channelGroups = new PostgresChannelGroupStore(db);
   }
 
   /**

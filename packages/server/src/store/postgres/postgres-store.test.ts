@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 let shared: TestDatabase | undefined;
-const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox, messages, message_actions';
+const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox, messages, message_actions, channel_groups, channel_group_channels';
 
 runStoreContract({
   name: 'PostgreSQL',

@@ -173,4 +173,22 @@ CREATE TABLE message_actions (
 CREATE UNIQUE INDEX message_actions_by_message ON message_actions (sub_key, channel, message_timetoken, type, md5(value), uuid);
 `,
   },
+  {
+    version: 7,
+    name: 'channel groups',
+    sql: `
+CREATE TABLE channel_groups (
+  sub_key text COLLATE "C" NOT NULL,
+  channel_group text COLLATE "C" NOT NULL,
+  PRIMARY KEY (sub_key, channel_group)
+);
+
+CREATE TABLE channel_group_channels (
+  sub_key text COLLATE "C" NOT NULL,
+  channel_group text COLLATE "C" NOT NULL,
+  channel text COLLATE "C" NOT NULL,
+  PRIMARY KEY (sub_key, channel_group, channel)
+);
+`,
+  },
 ];

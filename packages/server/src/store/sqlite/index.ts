@@ -2,6 +2,7 @@ import { STDERR_LOG, type Log } from '../../model/log.ts';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { UNOBSERVED, type StoreObserver } from '../observer.ts';
 import type { ImportOutcome, Store, StoredItem } from '../store.ts';
+import { SqliteChannelGroupStore } from './channel-group-store.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   readonly revocations: SqliteRevocations;
   readonly outbox: SqliteOutbox;
   readonly messages: SqliteMessageStore;
+  readonly channelGroups: SqliteChannelGroupStore;
   /** The open connection, for tests and tools that inspect the file; the stores above are the API. */
   readonly db: Connection;
 
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
     this.memberships = new SqliteMembershipStore(parts);
     this.revocations = new SqliteRevocations(this.db);
     this.messages = new SqliteMessageStore(this.db, writes);
+    this.channelGroups = new SqliteChannelGroupStore(this.db, writes);
     this.#parts = parts;
   }
 

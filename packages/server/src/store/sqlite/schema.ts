@@ -174,6 +174,22 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE UNIQUE INDEX message_actions_by_message ON message_actions (sub_key, channel, message_timetoken, type, value, uuid);
   `,
+  // 6: channel groups (channel-group-store.ts): a keyset's groups in name order, each while it
+  // holds a channel, and their channels. Names compare as BINARY: code point order.
+  `
+  CREATE TABLE channel_groups (
+    sub_key TEXT NOT NULL,
+    channel_group TEXT NOT NULL,
+    PRIMARY KEY (sub_key, channel_group)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE channel_group_channels (
+    sub_key TEXT NOT NULL,
+    channel_group TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    PRIMARY KEY (sub_key, channel_group, channel)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -1,0 +1,110 @@
+import type { Keyset } from '../model/keyset.ts';
+import type { Log } from '../model/log.ts';
+import type { PresenceAnnouncer } from './announce.ts';
+import type { PresenceStore } from './store.ts';
+
+/**
+ * How much one sweep removes at most, of each kind (timed-out presences, kept states past their
+ * `keepUntil`): `batch` per store call, `maxBatches` calls (the rest waits for the next tick).
+ */
+export interface ExpireBounds {
+  batch: number;
+  maxBatches: number;
+}
+
+export const DEFAULT_EXPIRE_BOUNDS: ExpireBounds = { batch: 500, maxBatches: 20 };
+
+/** What one sweep removed: presences timed out and kept states forgotten. */
+export interface SweepCount {
+  timedOut: number;
+  statesForgotten: number;
+}
+
+/**
+ * Removes the presences whose heartbeat window ran out by `now` (ms) and announces each as a
+ * `timeout` (or keeps it for its channel's interval event), then forgets the states kept for
+ * absent uuids (`setState`) whose `keepUntil` is past, each within `bounds`. A cluster's nodes all
+ * sweep the shared store; each presence is handed to one of them. A store failure is logged and
+ * ends that part of the sweep (the next tries again).
+ */
+export async function expireRound(
+  store: PresenceStore,
+  announcer: PresenceAnnouncer,
+  keysetOf: (subKey: string) => Keyset | undefined,
+  now: number,
+  bounds: ExpireBounds,
+  log: Log,
+): Promise<SweepCount> {
+  const timedOut = await inBatches(bounds, log, 'expiring presences', async (limit) => {
+    const expired = await store.expire(now, limit);
+    await Promise.all(
+      expired.map(({ subKey, channel, uuid, occupancy }) => {
+        const keyset = keysetOf(subKey);
+        return keyset === undefined ? undefined : announcer.change(keyset, channel, 'timeout', uuid, occupancy, now);
+      }),
+    );
+    return expired.length;
+  });
+  const statesForgotten = await inBatches(bounds, log, 'forgetting kept presence states', (limit) => store.forgetStates(now, limit));
+  return { timedOut, statesForgotten };
+}
+
+/**
+ * Calls `step` with `batch` up to `maxBatches` times, stopping after a call that removed fewer
+ * (nothing more is due); resolves with how many it removed in all. A failure is logged as `what`
+ * and ends the loop.
+ */
+async function inBatches({ batch, maxBatches }: ExpireBounds, log: Log, what: string, step: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  try {
+    for (let round = 0; round < maxBatches; round++) {
+      const removed = await step(batch);
+      total += removed;
+      if (removed < batch) break;
+    }
+  } catch (error) {
+    log.warn({ err: error }, `${what} failed; the next sweep tries again`);
+  }
+  return total;
+}
+
+/**
+ * Runs `round` every `everyMs`, never two at once; its timer does not keep the process alive.
+ * `stop` ends it and waits for a round under way.
+ */
+export class Ticker {
+  readonly #round: () => Promise<void>;
+  readonly #everyMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(round: () => Promise<void>, everyMs: number) {
+    this.#round = round;
+    this.#everyMs = everyMs;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    if (this.#timer !== undefined || this.#stopped) return;
+    this.#timer = setInterval(() => void this.runOnce(), this.#everyMs);
+    this.#timer.unref();
+  }
+
+  /** One round now, or the one under way; nothing once stopped. */
+  runOnce(): Promise<void> {
+    if (this.#stopped) return this.#running ?? Promise.resolve();
+    this.#running ??= this.#round().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}
