@@ -85,3 +85,10 @@ export function tooManyRequests(scope: 'client' | 'keyset', limit: number, windo
 export function isRosterError(value: unknown): value is RosterError {
   return value instanceof RosterError;
 }
+
+/** An error in one line: its message, and its code (`ECONNREFUSED`) when the message lacks it (a connection that failed). */
+export function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+}

@@ -1,3 +1,4 @@
+import { failureReason } from './errors.ts';
 import { Redis } from 'ioredis';
 
 /** Where a `redis://` or `rediss://` URL points: what the client takes of it. */
@@ -71,14 +72,7 @@ export async function connectRedis(place: RedisPlace, options: RedisConnectOptio
     started = true;
   } catch (error) {
     client.disconnect();
-    throw options.unreachable(reasonOf(lastError ?? error), error);
+    throw options.unreachable(failureReason(lastError ?? error), error);
   }
   return client;
-}
-
-/** An error in one line: its message, and its code (`ECONNREFUSED`) when the message lacks it. */
-export function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }

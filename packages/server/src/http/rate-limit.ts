@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { tooManyRequests } from '../errors.ts';
+import { failureReason, tooManyRequests } from '../errors.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
-import { connectRedis, reasonOf, redisPlaceOf, type RedisPlace } from '../redis.ts';
+import { connectRedis, redisPlaceOf, type RedisPlace } from '../redis.ts';
 import { routeKeyset } from './credentials.ts';
 import { queryOf } from './context.ts';
 import { single } from './url.ts';
@@ -151,7 +151,7 @@ export const rateLimitPlugin = fastifyPlugin<{ limits: RateLimits; logger: Logge
     } catch (error) {
       if (Date.now() - warnedAt >= WARN_EVERY_MS) {
         warnedAt = Date.now();
-        logger.warn({ reason: reasonOf(error) }, 'rate limits: the Redis store failed; requests go on unlimited until it answers again');
+        logger.warn({ reason: failureReason(error) }, 'rate limits: the Redis store failed; requests go on unlimited until it answers again');
       }
       return;
     }

@@ -1,5 +1,6 @@
 import type { Log } from '../model/log.ts';
-import { connectRedis, reasonOf, redisPlaceOf, type RedisPlace } from '../redis.ts';
+import { failureReason } from '../errors.ts';
+import { connectRedis, redisPlaceOf, type RedisPlace } from '../redis.ts';
 import { MemoryPresenceStore } from './memory-store.ts';
 import { RedisPresenceStore } from './redis-store.ts';
 import type { PresenceStore } from './store.ts';
@@ -45,7 +46,7 @@ export async function createPresenceStore(url: string | undefined, options: { lo
     onErrorWhileRunning: (error) => {
       if (Date.now() - warnedAt < WARN_EVERY_MS) return;
       warnedAt = Date.now();
-      options.log.warn({ reason: reasonOf(error) }, `presence: the Redis at ${shown} failed; presence calls fail until it answers again`);
+      options.log.warn({ reason: failureReason(error) }, `presence: the Redis at ${shown} failed; presence calls fail until it answers again`);
     },
     unreachable: (reason, cause) => new PresenceStoreError(`Cannot reach the presence Redis at ${shown}: ${reason} (set by ${SET_BY})`, { cause }),
   });

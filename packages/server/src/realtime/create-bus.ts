@@ -1,4 +1,5 @@
 import type { EventBus } from './bus.ts';
+import { failureReason } from '../errors.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { NatsBus, type NatsBusOptions } from './nats/nats-bus.ts';
 
@@ -58,8 +59,6 @@ export async function createBus(url: string | undefined, settings: BusSettings =
 }
 
 function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const text = typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  const text = failureReason(error);
   return /jetstream/i.test(text) ? `${text}; is JetStream on (nats-server -js)?` : text;
 }
