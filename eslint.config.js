@@ -11,15 +11,15 @@ export default defineConfig(
   { ignores: ['**/node_modules/**', '**/dist/**', 'docs/**', '.vitest-*/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
     plugins: { 'import-x': importX },
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     settings: {
       // Without these import-x parses no .ts file, and no-cycle sees no graph at all.
-      'import-x/extensions': ['.ts', '.js'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -40,7 +40,7 @@ export default defineConfig(
   },
   {
     // Library and server code report through return values and the injected logger, never the console.
-    files: ['packages/*/src/**/*.ts'],
+    files: ['packages/*/src/**/*.ts', 'packages/*/src/**/*.tsx'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },

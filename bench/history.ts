@@ -2,11 +2,13 @@
  * Message history (PubNub's Message Persistence) at depth: on one channel holding `messages`
  * messages, the newest page of 100 and the page whose oldest message is 50 from the channel's
  * oldest cost the same (each is an index seek), on a SQLite node and on a PostgreSQL one; the
- * newest page against the bare `node:http` route serving the same bytes. Also: what storing costs
- * a publish (the same node publishing with and without `store=0`), and how many bytes a stored
- * message takes in the SQLite file. Each comparison runs in turns whose order alternates.
+ * newest page against the bare `node:http` route serving the same bytes. Also: message counts over
+ * 100 channels at once (history-counts.ts); what storing costs a publish (the same node publishing
+ * with and without `store=0`) and publish against the bare route answering its bytes; and how many
+ * bytes a stored message takes in the SQLite file. Each comparison runs in turns whose order
+ * alternates.
  *
- * The channel is written through the store (`store.messages.append`, as publish writes), in
+ * The channels are written through the store (`store.messages.append`, as publish writes), in
  * batches of 5,000, into the node's database before the node starts.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -17,24 +19,30 @@ import postgres from 'postgres';
 import { PostgresStore } from '../packages/server/src/store/postgres/index.ts';
 import { SqliteStore } from '../packages/server/src/store/sqlite/index.ts';
 import type { MessageStore, StoredMessage } from '../packages/server/src/store/store.ts';
+import { countSeries, measureCounts, type CountFigures, type CountSeries } from './history-counts.ts';
+import { chatMessage, firstTimetoken, STEP } from './lib/chat-message.ts';
+import { jsonOfSize } from './lib/json-of-size.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { startBaseline, startRoster, type Target } from './lib/processes.ts';
 import { assertClean, check, type Check } from './lib/report.ts';
 import { send } from './lib/seed.ts';
 import { createDatabase, postgresUnavailable } from './lib/services.ts';
+import { inTurns } from './lib/turns.ts';
 
 export interface HistoryOptions {
   /** Messages on the channel read. */
   messages: number;
   seconds: number;
   connections: number;
-  /** Turns of each side of a comparison (newest and deep page; stored and `store=0` publish), the order alternating. */
+  /** Turns of each side of a comparison (newest and deep page; stored and `store=0` publish; near and far counts), the order alternating. */
   rounds: number;
+  /** Messages in each of the 100 channels message counts read. */
+  countMessages: number;
 }
 
 /** The newest page and a deep one on one node, and the newest against the bare route. */
 export interface HistoryFigures {
-  /** Over all turns (see `combined`). */
+  /** Over all turns (see `combined` in lib/turns.ts). */
   newest: LoadResult;
   deep: LoadResult;
   /** Turns of each. */
@@ -62,7 +70,7 @@ export interface StorageGrowth {
 
 /** Publishing the same message with storage (the default) and with `store=0`. */
 export interface PublishStorage {
-  /** Over all turns (see `combined`). */
+  /** Over all turns (see `combined` in lib/turns.ts). */
   stored: LoadResult;
   unstored: LoadResult;
   /** Turns of each. */
@@ -71,6 +79,14 @@ export interface PublishStorage {
   rateRatio: number;
   /** Stored CPU per publish over `store=0` CPU per publish. */
   cpuRatio: number;
+  /** Bytes of publish's answer (`[1,"Sent","<timetoken>"]`). */
+  responseBytes: number;
+  /** The bare `node:http` route answering publish's bytes (its smallest body, if larger), under the same load. */
+  baseline: LoadResult;
+  /** The bare route's body bytes. */
+  baselineBytes: number;
+  /** Stored publish rate over the bare route's. */
+  rosterRatio: number;
 }
 
 export interface HistoryResult extends HistoryFigures {
@@ -84,9 +100,13 @@ export interface HistoryResult extends HistoryFigures {
   /** Mean bytes of a message's payload (JSON text). */
   payloadBytes: number;
   storage: StorageGrowth;
+  /** Message counts over 100 channels at once, on the same node. */
+  counts: CountFigures;
+  /** Seconds the counted channels' messages took to write through the store. */
+  countSeedSeconds: number;
   publish: PublishStorage;
-  /** The same pages on a PostgreSQL node (with its database's growth), or why they were skipped. */
-  postgres?: (HistoryFigures & { storage: StorageGrowth }) | { skipped: string };
+  /** The same pages and counts on a PostgreSQL node (with its database's growth), or why they were skipped. */
+  postgres?: (HistoryFigures & { storage: StorageGrowth; counts: CountFigures; countSeedSeconds: number }) | { skipped: string };
 }
 
 const SUB_KEY = 'demo';
@@ -94,61 +114,6 @@ const CHANNEL = 'history-bench';
 const PAGE = 100;
 const DEEP_OFFSET = 50;
 const BATCH = 5_000;
-/** 100 ms between messages, in timetoken units (0.1 µs). */
-const STEP = 1_000_000n;
-
-const LINES = [
-  'see you at the standup in five',
-  'pushed the fix to main, please pull',
-  'lunch at noon, the usual place?',
-  'the build is green again',
-  'reviewing your pull request now',
-];
-
-/** A small chat message, about 100 bytes of JSON. */
-export function chatMessage(index: number): string {
-  return JSON.stringify({
-    text: `${LINES[index % LINES.length]} (#${index})`,
-    sender: `user-${index % 1_000}`,
-    type: 'text',
-    sentAt: 1_764_540_000_000 + index * 100,
-  });
-}
-
-/** Turns of one load as one result: rates averaged, mean latency and CPU weighted by requests, percentiles the worst turn's. */
-function combined(turns: LoadResult[]): LoadResult {
-  const requests = turns.reduce((sum, turn) => sum + turn.requests, 0);
-  const weighted = (pick: (turn: LoadResult) => number) => turns.reduce((sum, turn) => sum + pick(turn) * turn.requests, 0) / requests;
-  return {
-    requestsPerSecond: turns.reduce((sum, turn) => sum + turn.requestsPerSecond, 0) / turns.length,
-    mean: weighted((turn) => turn.mean),
-    p50: Math.max(...turns.map((turn) => turn.p50)),
-    p99: Math.max(...turns.map((turn) => turn.p99)),
-    requests,
-    errors: turns.reduce((sum, turn) => sum + turn.errors, 0),
-    non2xx: turns.reduce((sum, turn) => sum + turn.non2xx, 0),
-    cpuMicrosPerRequest: weighted((turn) => turn.cpuMicrosPerRequest),
-  };
-}
-
-/**
- * Runs the loads `a` and `b` in `rounds` turns each, the order alternating (a b, b a, a b, …), so
- * that whatever else the machine does falls on both alike; resolves with each one's turns combined.
- */
-async function inTurns(rounds: number, a: () => Promise<LoadResult>, b: () => Promise<LoadResult>): Promise<[LoadResult, LoadResult]> {
-  const turns: [LoadResult[], LoadResult[]] = [[], []];
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      turns[0].push(await a());
-      turns[1].push(await b());
-    } else {
-      turns[1].push(await b());
-      turns[0].push(await a());
-    }
-  }
-  return [combined(turns[0]), combined(turns[1])];
-}
-
 /** The channel read: message `index`'s timetoken (17 digits, increasing, all in the past). */
 interface Channel {
   count: number;
@@ -156,8 +121,7 @@ interface Channel {
 }
 
 function benchChannel(count: number): Channel {
-  // Starts far enough back that the newest is still in the past, so publishes during the run come after it.
-  const first = BigInt(Date.now()) * 10_000n - BigInt(count + 1_000) * STEP;
+  const first = firstTimetoken(count);
   return { count, timetoken: (index) => (first + BigInt(index) * STEP).toString() };
 }
 
@@ -165,19 +129,27 @@ function storedMessage(channel: Channel, index: number): StoredMessage {
   return { channel: CHANNEL, timetoken: channel.timetoken(index), payload: chatMessage(index), publisher: `user-${index % 1_000}`, messageType: null };
 }
 
-/** Appends the channel's messages in batches of `BATCH`, `workers` batches at once; resolves with the seconds taken. */
-async function appendAll(messages: MessageStore, channel: Channel, workers: number, label: string): Promise<number> {
+/** Messages to write: how many, and message `index` of them. */
+interface Series {
+  count: number;
+  message(index: number): StoredMessage;
+}
+
+const channelSeries = (channel: Channel): Series => ({ count: channel.count, message: (index) => storedMessage(channel, index) });
+
+/** Appends a series' messages in batches of `BATCH`, `workers` batches at once; resolves with the seconds taken. */
+async function appendAll(messages: MessageStore, series: Series, workers: number, label: string): Promise<number> {
   const started = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < channel.count) {
+    while (next < series.count) {
       const start = next;
-      next = Math.min(channel.count, next + BATCH);
+      next = Math.min(series.count, next + BATCH);
       const batch: StoredMessage[] = [];
-      for (let index = start; index < next; index++) batch.push(storedMessage(channel, index));
+      for (let index = start; index < next; index++) batch.push(series.message(index));
       await messages.append(SUB_KEY, batch);
-      if (start % 100_000 === 0 && channel.count >= 100_000)
-        process.stdout.write(`  writing ${channel.count.toLocaleString('en-US')} messages to ${label}: ${start.toLocaleString('en-US')}\r`);
+      if (start % 100_000 === 0 && series.count >= 100_000)
+        process.stdout.write(`  writing ${series.count.toLocaleString('en-US')} messages to ${label}: ${start.toLocaleString('en-US')}\r`);
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
@@ -198,16 +170,23 @@ async function sqliteBytes(store: SqliteStore, path: string): Promise<number> {
   return size(path) + size(`${path}-wal`);
 }
 
-/** A node's data directory whose database holds the channel, and how much the file grew for it. */
-async function sqliteDatabase(channel: Channel): Promise<{ dir: string; storage: StorageGrowth; seedSeconds: number }> {
+/**
+ * A node's data directory whose database holds the channel, and how much the file grew for it;
+ * then the counted channels' messages (not in the growth).
+ */
+async function sqliteDatabase(
+  channel: Channel,
+  counted: CountSeries,
+): Promise<{ dir: string; storage: StorageGrowth; seedSeconds: number; countSeedSeconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-history-'));
   const path = join(dir, 'roster.db');
   const store = new SqliteStore({ path, synchronous: 'normal' });
   try {
     const before = await sqliteBytes(store, path);
-    const seedSeconds = await appendAll(store.messages, channel, 1, 'SQLite');
+    const seedSeconds = await appendAll(store.messages, channelSeries(channel), 1, 'SQLite');
     const after = await sqliteBytes(store, path);
-    return { dir, storage: { before, after, bytesPerMessage: (after - before) / channel.count }, seedSeconds };
+    const countSeedSeconds = await appendAll(store.messages, counted, 1, 'SQLite (counted channels)');
+    return { dir, storage: { before, after, bytesPerMessage: (after - before) / channel.count }, seedSeconds, countSeedSeconds };
   } finally {
     await store.close();
   }
@@ -274,12 +253,17 @@ async function stored(url: string, channel: string): Promise<number> {
   return (JSON.parse(text) as { channels: Record<string, unknown[]> }).channels[channel]?.length ?? 0;
 }
 
+/** A publish of message `index` to `channel`, as the SDKs send it (GET, the message in the path). */
+const publishPath = (channel: string, index: number, query = '') =>
+  `/publish/demo/${SUB_KEY}/0/${channel}/0/${encodeURIComponent(chatMessage(index))}?uuid=user-${index % 1_000}${query}`;
+
 /**
  * Publishing on `roster` with storage and with `store=0`, in turns whose order alternates (stored
  * first, then `store=0` first, …), each to 100 channels of its own other than the one read.
- * Afterwards history must hold the stored side's messages and none of the other's.
+ * Afterwards history must hold the stored side's messages and none of the other's. Then the bare
+ * route answering publish's bytes, under the same load.
  */
-async function measurePublish(roster: Target, options: HistoryOptions): Promise<PublishStorage> {
+async function measurePublish(roster: Target, baseline: Target, options: HistoryOptions): Promise<PublishStorage> {
   let sent = 0;
   const sides = {
     stored: { query: '', channel: (index: number) => `publish-stored-${index % 100}` },
@@ -289,7 +273,7 @@ async function measurePublish(roster: Target, options: HistoryOptions): Promise<
     const { query, channel } = sides[name];
     const next = () => {
       const index = sent++;
-      return { path: `/publish/demo/${SUB_KEY}/0/${channel(index)}/0/${encodeURIComponent(chatMessage(index))}?uuid=user-${index % 1_000}${query}` };
+      return { path: publishPath(channel(index), index, query) };
     };
     const result = await load({ seconds: options.seconds, connections: options.connections, url: `${roster.url}${next().path}`, pid: roster.pid, next });
     assertClean(`publish (${name === 'stored' ? 'stored' : 'store=0'})`, result);
@@ -299,21 +283,35 @@ async function measurePublish(roster: Target, options: HistoryOptions): Promise<
   const kept = { stored: await stored(roster.url, sides.stored.channel(0)), unstored: await stored(roster.url, sides.unstored.channel(0)) };
   if (kept.stored === 0 || kept.unstored !== 0)
     throw new Error(`publish: history holds ${kept.stored} stored and ${kept.unstored} store=0 messages of the first channel of each`);
+  const answer = await send(undefined, `${roster.url}${publishPath('publish-sample', 0)}`);
+  if (!/^\[1,"Sent","\d{17}"\]$/.test(answer)) throw new Error(`publish answered ${answer}`);
+  const responseBytes = Buffer.byteLength(answer);
+  const bare = await load({ seconds: options.seconds, connections: options.connections, url: `${baseline.url}/bytes/${responseBytes}`, pid: baseline.pid });
+  assertClean('baseline: publish', bare);
   return {
     stored: withStorage,
     unstored: without,
     turns: options.rounds,
     rateRatio: withStorage.requestsPerSecond / without.requestsPerSecond,
     cpuRatio: withStorage.cpuMicrosPerRequest / without.cpuMicrosPerRequest,
+    responseBytes,
+    baseline: bare,
+    baselineBytes: jsonOfSize(responseBytes).length,
+    rosterRatio: withStorage.requestsPerSecond / bare.requestsPerSecond,
   };
 }
 
 /**
- * The same channel in a PostgreSQL database made for the run (written through `PostgresStore`,
- * three batches at once, then vacuumed and analyzed) and dropped after it, read on a node with
- * `--store` on it; or why it was skipped.
+ * The same channel and counted channels in a PostgreSQL database made for the run (written
+ * through `PostgresStore`, three batches at once, then vacuumed and analyzed) and dropped after
+ * it, read on a node with `--store` on it; or why it was skipped.
  */
-async function measurePostgres(baseline: Target, channel: Channel, options: HistoryOptions): Promise<NonNullable<HistoryResult['postgres']>> {
+async function measurePostgres(
+  baseline: Target,
+  channel: Channel,
+  counted: CountSeries,
+  options: HistoryOptions,
+): Promise<NonNullable<HistoryResult['postgres']>> {
   const unavailable = await postgresUnavailable();
   if (unavailable) {
     console.log(`  PostgreSQL history skipped: ${unavailable}`);
@@ -325,15 +323,18 @@ async function measurePostgres(baseline: Target, channel: Channel, options: Hist
     const size = async () => Number((await sql`SELECT pg_database_size(current_database()) AS bytes`)[0]!['bytes']);
     let storage: StorageGrowth;
     let seedSeconds: number;
+    let countSeedSeconds: number;
     try {
       const store = await PostgresStore.open(database.url);
       try {
         await sql`VACUUM`;
         const before = await size();
-        seedSeconds = await appendAll(store.messages, channel, 3, 'PostgreSQL');
+        seedSeconds = await appendAll(store.messages, channelSeries(channel), 3, 'PostgreSQL');
         await sql`VACUUM ANALYZE`;
         const after = await size();
         storage = { before, after, bytesPerMessage: (after - before) / channel.count };
+        countSeedSeconds = await appendAll(store.messages, counted, 3, 'PostgreSQL (counted channels)');
+        await sql`VACUUM ANALYZE`;
       } finally {
         await store.close();
       }
@@ -342,7 +343,9 @@ async function measurePostgres(baseline: Target, channel: Channel, options: Hist
     }
     const roster = await startRoster({ args: ['--store', database.url] });
     try {
-      return { ...(await measurePages(roster, baseline, channel, options, 'PostgreSQL')), seedSeconds, storage };
+      const pages = await measurePages(roster, baseline, channel, options, 'PostgreSQL');
+      const counts = await measureCounts(roster, baseline, counted, options, 'PostgreSQL');
+      return { ...pages, seedSeconds, storage, counts, countSeedSeconds };
     } finally {
       await roster.stop();
     }
@@ -353,27 +356,31 @@ async function measurePostgres(baseline: Target, channel: Channel, options: Hist
 
 export async function runHistory(options: HistoryOptions): Promise<HistoryResult> {
   const channel = benchChannel(options.messages);
-  const { dir, storage, seedSeconds } = await sqliteDatabase(channel);
+  const counted = countSeries(options.countMessages);
+  const { dir, storage, seedSeconds, countSeedSeconds } = await sqliteDatabase(channel, counted);
   let payloadBytes = 0;
   for (let index = 0; index < channel.count; index++) payloadBytes += Buffer.byteLength(chatMessage(index));
   payloadBytes /= channel.count;
   console.log(
     `  SQLite: ${channel.count.toLocaleString('en-US')} messages of ${payloadBytes.toFixed(0)} bytes written in ${seedSeconds.toFixed(1)} s; ` +
-      `the file grew ${storage.before.toLocaleString('en-US')} → ${storage.after.toLocaleString('en-US')} bytes, ${storage.bytesPerMessage.toFixed(1)} bytes per message`,
+      `the file grew ${storage.before.toLocaleString('en-US')} → ${storage.after.toLocaleString('en-US')} bytes, ${storage.bytesPerMessage.toFixed(1)} bytes per message; ` +
+      `${counted.count.toLocaleString('en-US')} more on ${counted.channels.length} channels in ${countSeedSeconds.toFixed(1)} s`,
   );
   const baseline = await startBaseline();
   try {
     const roster = await startRoster({ dir });
     let sqlite: Omit<HistoryFigures, 'seedSeconds'>;
+    let counts: CountFigures;
     let publish: PublishStorage;
     try {
       sqlite = await measurePages(roster, baseline, channel, options, 'SQLite');
-      publish = await measurePublish(roster, options);
+      counts = await measureCounts(roster, baseline, counted, options, 'SQLite');
+      publish = await measurePublish(roster, baseline, options);
     } finally {
       await roster.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-    const postgresFigures = await measurePostgres(baseline, channel, options);
+    const postgresFigures = await measurePostgres(baseline, channel, counted, options);
     return {
       messages: channel.count,
       page: PAGE,
@@ -383,6 +390,8 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryResult
       ...sqlite,
       seedSeconds,
       storage,
+      counts,
+      countSeedSeconds,
       publish,
       postgres: postgresFigures,
     };

@@ -28,7 +28,7 @@ const SIZES = {
   full: {
     http: { seconds: 10, users: 10_000, connections: 50 },
     pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50 },
-    history: { messages: 1_000_000, seconds: 10, connections: 50, rounds: 2 },
+    history: { messages: 1_000_000, countMessages: 10_500, seconds: 10, connections: 50, rounds: 2 },
     realtime: { subscribers: 1_000, rounds: 30, idle: 10_000 },
     sdk: { calls: 3_000 },
     cluster: { nodes: 3, seconds: 10, users: 10_000, connections: 50 },
@@ -37,7 +37,7 @@ const SIZES = {
   smoke: {
     http: { seconds: 2, users: 3_000, connections: 20 },
     pagination: { users: 20_000, page: 150, seconds: 2, connections: 20 },
-    history: { messages: 20_000, seconds: 2, connections: 20, rounds: 1 },
+    history: { messages: 20_000, countMessages: 150, seconds: 2, connections: 20, rounds: 1 },
     realtime: { subscribers: 200, rounds: 6, idle: 500 },
     sdk: { calls: 200 },
     cluster: { nodes: 3, seconds: 1, users: 300, connections: 12 },
@@ -71,6 +71,11 @@ function chart(results: BenchResults): string {
   if (results.history) {
     const history = results.history;
     bars.push({ label: `history: newest 100 of ${history.messages.toLocaleString('en-US')}`, value: history.rosterRatio, text: percent(history.rosterRatio) });
+    for (const side of ['near', 'far'] as const) {
+      const counts = history.counts[side];
+      bars.push({ label: `message counts, ${history.counts.channels} channels (${side})`, value: counts.ratio, text: percent(counts.ratio) });
+    }
+    bars.push({ label: 'publish (stored)', value: history.publish.rosterRatio, text: percent(history.publish.rosterRatio) });
   }
   const subtitle = 'Same-size JSON bodies, same load, same run. Dashed: target. Grey: the same route on bare Fastify.';
   return barChart('Roster request rate as a share of bare node:http', subtitle, bars, 1);

@@ -14,6 +14,8 @@ export interface LoadOptions {
   pid?: number;
   /** Varies each request: returns the path (and body) of the next one. */
   next?: () => { path: string; body?: string };
+  /** Seconds before a request counts as timed out (autocannon's default: 10). */
+  timeout?: number;
 }
 
 /** What one load run measured: throughput, latency in ms, and everything that went wrong. */
@@ -50,6 +52,7 @@ function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> 
     body: options.body,
     connections: options.connections ?? 50,
     duration: seconds,
+    ...(options.timeout !== undefined && { timeout: options.timeout }),
     ...(options.next && { requests: varied(options.next) }),
   });
 }

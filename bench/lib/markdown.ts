@@ -1,6 +1,7 @@
 import type { HttpScenario } from './report.ts';
 import { fixed, percent, verdict } from './report.ts';
 import { capacity, type ClusterResult } from '../cluster.ts';
+import type { CountFigures } from '../history-counts.ts';
 import type { HistoryFigures, HistoryResult } from '../history.ts';
 import type { MetricsResult } from '../metrics-overhead.ts';
 import type { KeysetFigures, PaginationResult } from '../pagination.ts';
@@ -130,20 +131,68 @@ function historyTable(result: HistoryResult): string {
     `**${storage.bytesPerMessage.toFixed(0)} bytes per message** for a ${result.payloadBytes.toFixed(0)}-byte payload (with its timetoken, channel, publisher and index entries)` +
     (postgres ? `; PostgreSQL (\`pg_database_size\` after VACUUM) grew ${postgres.storage.bytesPerMessage.toFixed(0)} bytes per message.` : '.');
   const { publish } = result;
-  const publishRow = (name: string, run: typeof publish.stored) => [
+  const publishRow = (name: string, run: typeof publish.stored, ofBare: string) => [
     name,
     fixed(run.requestsPerSecond),
+    ofBare,
     fixed(run.cpuMicrosPerRequest),
     `${run.p50} / ${run.p99}`,
   ];
   const publishes = table(
-    ['publish (GET, one message of the same kind, 100 channels)', 'req/s', 'server CPU µs/req', 'p50 / p99 ms'],
-    [publishRow('stored (default)', publish.stored), publishRow('`store=0`', publish.unstored)],
+    ['publish (GET, one message of the same kind, 100 channels)', 'req/s', 'of bare node:http', 'server CPU µs/req', 'p50 / p99 ms'],
+    [
+      publishRow('stored (default)', publish.stored, `**${percent(publish.rosterRatio)}**`),
+      publishRow('`store=0`', publish.unstored, percent(publish.unstored.requestsPerSecond / publish.baseline.requestsPerSecond)),
+      publishRow(`bare node:http, ${fixed(publish.baselineBytes)}-byte body`, publish.baseline, ''),
+    ],
   );
   const publishText =
     `On the SQLite node holding the channel above, in turns (${publish.turns} each, the order alternating): storing runs at **${percent(publish.rateRatio)}** of the \`store=0\` rate ` +
-    `and costs ${publish.cpuRatio.toFixed(2)}× its server CPU per publish.`;
-  return [intro, pages, skipped, growth, publishText, publishes].filter((part) => part !== '').join('\n\n');
+    `and costs ${publish.cpuRatio.toFixed(2)}× its server CPU per publish. The bare route then answered publish's ${publish.responseBytes}-byte answer ` +
+    `(${publish.baselineBytes > publish.responseBytes ? `with its smallest body, ${publish.baselineBytes} bytes` : 'with a body of the same size'}) under the same load.`;
+  return [intro, pages, skipped, growth, countsText(result), publishText, publishes].filter((part) => part !== '').join('\n\n');
+}
+
+/** Message counts over 100 channels, near the newest and far back, on each node, against the bare route. */
+function countsText(result: HistoryResult): string {
+  const { counts } = result;
+  const postgres = result.postgres && !('skipped' in result.postgres) ? result.postgres : undefined;
+  const rows = (node: string, figures: CountFigures) =>
+    (['near', 'far'] as const).map((side) => {
+      const run = figures[side];
+      return [
+        side === 'near' ? node : '',
+        side === 'near' ? `near the newest (${run.perChannel} newer per channel)` : `far back (all newer; each counts to its cap, ${fixed(run.perChannel)})`,
+        run.aloneMs.toFixed(1),
+        `${run.connections} × ${run.seconds} s`,
+        fixed(run.roster.requestsPerSecond, run.roster.requestsPerSecond < 10 ? 2 : 0),
+        `${run.roster.mean.toFixed(1)} / ${run.roster.p50} / ${run.roster.p99}`,
+        fixed(run.roster.cpuMicrosPerRequest),
+        fixed(run.baseline.requestsPerSecond),
+        `**${run.ratio < 0.001 ? `${(run.ratio * 100).toFixed(3)}%` : percent(run.ratio)}**`,
+        fixed(run.responseBytes),
+      ];
+    });
+  const intro =
+    `**Message counts** (\`GET /v3/history/sub-key/demo/message-counts/{${counts.channels} channels}?timetoken=…\`, the Chat SDK's unread counts): ` +
+    `${counts.channels} channels of ${fixed(counts.messagesPerChannel)} messages each (${fixed(counts.channels * counts.messagesPerChannel)} in all, interleaved 100 ms apart, ` +
+    `written through the store before the node started: SQLite in ${result.countSeedSeconds.toFixed(1)} s${postgres ? `, PostgreSQL in ${postgres.countSeedSeconds.toFixed(1)} s` : ''}), ` +
+    `counted all at once with the timetoken near the newest and far back, in turns (${counts.turns} each, the order alternating). ` +
+    'Each count is a range seek on (keyset, channel, timetoken) that stops at the cap. ' +
+    'A count that takes long alone is loaded with fewer connections and a longer run, so that each connection completes several; the bare route answers the same bytes under the same load.';
+  const header = [
+    'node',
+    'timetoken',
+    'alone ms',
+    'connections × run',
+    'req/s',
+    'mean / p50 / p99 ms',
+    'server CPU µs/req',
+    'bare node:http req/s',
+    'Roster / bare',
+    'body bytes',
+  ];
+  return `${intro}\n\n${table(header, [...rows('SQLite', counts), ...(postgres ? rows('PostgreSQL', postgres.counts) : [])])}`;
 }
 
 function clusterTable(result: ClusterResult): string {

@@ -57,3 +57,9 @@ export type {
   TimetokenWire,
   UserObject,
 } from './wire.ts';
+
+// The App Context list `filter` language: its syntax tree, parser and syntax errors.
+export type { Condition, FilterNode, FilterValue, Junction, Negation, Operator } from './filter/ast.ts';
+export { formatPath, MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_SCANNING_LIKES, parseFilter } from './filter/parser.ts';
+export { at, bounds, expected, FilterSyntaxError, found, strayCharacter, trailing, unclosed, unterminatedString } from './filter/syntax-error.ts';
+export type { FilterParameter, ShownToken } from './filter/syntax-error.ts';

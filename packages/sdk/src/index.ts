@@ -164,4 +164,5 @@ export type { TimetokenInput } from './endpoints/shared/timetoken.ts';
 export type { ChannelsInput } from './endpoints/shared/channels.ts';
 export { GrantToken, RevokeToken, type GrantTokenOptions, type PNGrantTokenResult } from './endpoints/access/grant-token.ts';
 export { parseToken, type PNToken, type PNPermissions, type PNTokenResources } from './models/token.ts';
+export { checkFilter, type FilterCheck } from './models/filter.ts';
 export { Subscribe, Unsubscribe } from './endpoints/realtime/subscribe.ts';

@@ -23,17 +23,18 @@ describe('browser', () => {
     const roster = await startRoster();
     try {
       await buildSdk(out);
-      const name = await evaluateInChromium<string>(
+      const { name, check } = await evaluateInChromium<{ name: string; check: unknown }>(
         out,
         `(async () => {
           const sdk = await import('/index.js');
           const client = new sdk.Roster({ subscribeKey: 'demo', userId: 'browser-user', origin: ${JSON.stringify(roster.url)} });
           await client.setUUIDMetadata().setName('From a browser').sync();
           const { result } = await client.getUUIDMetadata().sync();
-          return result.data.name;
+          return { name: result.data.name, check: sdk.checkFilter('name == "x" &&') };
         })()`,
       );
       expect(name).toBe('From a browser');
+      expect(check).toEqual({ ok: false, message: 'Expected a field name at position 14, found the end of the filter', position: 14, length: 1 });
     } finally {
       await roster.close();
       rmSync(out, { recursive: true, force: true });

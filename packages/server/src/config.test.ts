@@ -462,6 +462,7 @@ describe('configSummary', () => {
       'keyset sub-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels allowed to unsigned clients',
       'keyset sub-open: signatures on, Access Manager off (open: anyone with the subscribe key can read and write)',
       'demo keyset: not served (the config file declares the keysets)',
+      'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
     ]);
     expect(lines.join('\n')).not.toContain('hidden');
   });
@@ -509,6 +510,7 @@ describe('configSummary', () => {
       `database: ${resolve('data/roster.db')}`,
       'keyset demo: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
       'demo keyset: served, open to anyone (no config file declares keysets)',
+      'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
     ]);
   });
 });

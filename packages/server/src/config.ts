@@ -16,6 +16,11 @@ export interface Config extends Settings {
    */
   db: string;
   keysets: Keyset[];
+  /**
+   * The same keysets as the config file declares them, before defaults are filled in (the implied
+   * `demo` keyset when it declares none): what keysets/registry.ts seeds the database with.
+   */
+  keysetEntries: KeysetInput[];
   /** Absolute path of the config file read, or undefined when none was given. */
   configFile: string | undefined;
   /** Whether the node serves the built-in open `demo` keyset: only when no keysets are declared. */
@@ -32,9 +37,9 @@ export const DEFAULT_KEYSET: KeysetInput = { publishKey: 'demo', subscribeKey: '
  */
 export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const fromFlags = parsed(flags, (spec, text) => `${flagName(spec)} ${text}`, problems);
+  const fromFlags = parsed(flags, (spec, text) => (spec.secret ? flagName(spec) : `${flagName(spec)} ${text}`), problems);
   const variables = Object.fromEntries(namedOptions().map(([key, spec]) => [key, env[spec.env] || undefined]));
-  const fromEnv = parsed(variables, (spec, text) => `${spec.env}=${text}`, problems);
+  const fromEnv = parsed(variables, (spec, text) => (spec.secret ? spec.env : `${spec.env}=${text}`), problems);
   const path = (fromFlags.get('config') ?? fromEnv.get('config')) as string | undefined;
   const file = path === undefined ? NO_FILE : checkedFile(path, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -51,6 +56,7 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
     tlsCert: absolute(settings.tlsCert),
     tlsKey: absolute(settings.tlsKey),
     keysets: (file.keysets ?? [DEFAULT_KEYSET]).map(keysetFrom),
+    keysetEntries: file.keysets ?? [DEFAULT_KEYSET],
     configFile: path === undefined ? undefined : resolve(path),
     demoKeyset: file.keysets === undefined,
   };

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   INVALID_CURSOR: 400,
   INVALID_SUBSCRIBE_KEY: 400,
   INVALID_PUBLISH_KEY: 400,
+  /** The admin API needs `Authorization: Bearer` with the node's admin secret (http/admin-keysets.ts). */
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,

@@ -23,12 +23,14 @@ const ALLOWED = {
   groups: ['base', 'model', 'objects', 'store'],
   auth: ['base', 'model'],
   config: ['base', 'model'],
-  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth'],
+  /** The keysets as stored (seeded from the config file, changed by the admin API), checked by the config file's rules. */
+  keysets: ['base', 'model', 'store', 'config', 'auth'],
+  http: ['base', 'model', 'query', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth', 'keysets'],
   /** Export and import of stored records (NDJSON lines, their checks, batching): no HTTP, no terminal. */
   transfer: ['base', 'model', 'store', 'objects'],
   /** The commands besides `serve` (export, import, migrate, backup): each in a file of its own. */
   cli: ['base', 'model', 'store', 'config', 'transfer'],
-  entry: ['base', 'model', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth', 'config', 'http', 'cli'],
+  entry: ['base', 'model', 'store', 'objects', 'realtime', 'messages', 'presence', 'groups', 'auth', 'config', 'keysets', 'http', 'cli'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;

@@ -4,6 +4,7 @@ import { Keysets } from './model/keyset.ts';
 import type { Config } from './config.ts';
 import { readTlsFiles } from './config/tls-files.ts';
 import { ChannelGroupsService } from './groups/service.ts';
+import { secretDigest } from './http/admin-keysets.ts';
 import { buildApp } from './http/app.ts';
 import type { ReadinessCheck } from './http/health.ts';
 import { createLogger } from './http/logger.ts';
@@ -13,6 +14,7 @@ import { MessagesService } from './messages/service.ts';
 import { ExpiryPurge } from './messages/purge.ts';
 import { Outbox } from './objects/outbox.ts';
 import { ObjectsService } from './objects/service.ts';
+import { KeysetRegistry } from './keysets/registry.ts';
 import { createPresenceStore } from './presence/create.ts';
 import { PresenceService } from './presence/service.ts';
 import { RealtimeHub } from './realtime/hub.ts';
@@ -71,7 +73,15 @@ export async function startNode(config: Config): Promise<RosterNode> {
   // Publishes are kept in history after the bus took them; expired ones are deleted every minute.
   const messages = new MessagesService(store.messages, realtime);
   const purge = new ExpiryPurge(messages, logger);
-  const keysets = new Keysets(config.keysets);
+  // The keysets served are the stored ones: the config file's seed them, the admin API adds and changes them.
+  const keysets = new Keysets([]);
+  const keysetRegistry = new KeysetRegistry(store.keysets, keysets, { log: logger });
+  await keysetRegistry.seed(config.keysetEntries).catch(async (error: unknown) => {
+    await store.close();
+    await bus.close();
+    await presenceStore.close();
+    throw error;
+  });
   // Joins, leaves, timeouts and state changes go out on `{channel}-pnpres` through the hub.
   const presence = new PresenceService(presenceStore, realtime, keysets, { log: logger });
   const rateLimits = await rateLimitsOf(config, keysets).catch(async (error: unknown) => {
@@ -90,12 +100,15 @@ export async function startNode(config: Config): Promise<RosterNode> {
     messages,
     presence,
     channelGroups: new ChannelGroupsService(store.channelGroups),
+    keysetRegistry,
+    adminSecretDigest: config.adminSecret === undefined ? undefined : secretDigest(config.adminSecret),
   };
   const readiness: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
   if (config.presence !== 'in-process') readiness.push({ name: 'presence', check: () => presenceStore.ping() });
   const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits });
   app.addHook('onClose', async () => {
+    await keysetRegistry.stop();
     // Its timers stop before the bus closes: a tick under way may still announce timeouts.
     await presence.stop();
     await presenceStore.close();
@@ -110,6 +123,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}` });
   outbox.start();
   purge.start();
+  keysetRegistry.start();
   presence.start();
   return { app, url: scheme(address), close: () => app.close() };
 }
@@ -122,7 +136,8 @@ async function rateLimitsOf(config: Config, keysets: Keysets): Promise<RateLimit
     windowSeconds: config.rateLimitWindowSeconds,
     store: config.rateLimitStore,
   };
-  if (!rateLimitsEnabled(settings, config.keysets)) return undefined;
+  // With the admin API on, a keyset may be given a limit at any time: the limits are counted from the start.
+  if (config.adminSecret === undefined && !rateLimitsEnabled(settings, keysets.all())) return undefined;
   return openRateLimits(settings, keysets).catch((error: unknown) => {
     if (!(error instanceof RateLimitStoreError)) throw error;
     throw new Error(`${error.message} (set by --rate-limit-store / ROSTER_RATE_LIMIT_STORE / "rateLimitStore" in the config file)`, { cause: error });

@@ -62,6 +62,11 @@ describe('the compiled server (npm run build)', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
 
+    // The console the compiled node serves is the one `npm install` built (vitest's global setup too).
+    const served = await fetch(`${url}/console/`);
+    expect(served.status).toBe(200);
+    expect(await served.text()).toContain('<div id="app">');
+
     const time = await fetch(`${url}/time/0`);
     expect(time.status).toBe(200);
     expect(await time.json()).toEqual([expect.any(Number)]);

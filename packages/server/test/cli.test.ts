@@ -172,6 +172,7 @@ describe('roster config check', () => {
         'keyset sub-c-locked: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
         'keyset open: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)',
         'demo keyset: not served (the config file declares the keysets)',
+        'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
         'configuration OK',
         '',
       ].join('\n'),

@@ -1,4 +1,5 @@
 export { residentBytes, startServer, type KeysetConfig, type RunningServer, type StartOptions } from './server.ts';
+export { eventually } from './eventually.ts';
 export { useServer } from './use-server.ts';
 export { onCluster, pollFor, sqliteOnly, TEST_TARGET, type PollAnswer, type TestTarget } from './target.ts';
 export { deleteRedisKeys, REDIS_URL, redisUnavailable, redisUrlWithPrefix } from './redis.ts';

@@ -18,9 +18,12 @@ export function newKeyset(): NewKeyset {
   return {
     publishKey: `pub-c-${randomUUID()}`,
     subscribeKey: `sub-c-${randomUUID()}`,
-    secretKey: `sec-c-${randomBytes(36).toString('base64url')}`,
+    secretKey: newSecretKey(),
     accessManager: true,
     disallowGetAllUuids: true,
     disallowGetAllChannels: true,
   };
 }
+
+/** A fresh secret key: `sec-c-` and 36 random bytes, base64url (288 bits). */
+export const newSecretKey = (): string => `sec-c-${randomBytes(36).toString('base64url')}`;

@@ -16,7 +16,7 @@ import {
 import { ConfigError } from './config-error.ts';
 import { duplicateKeyProblems } from './duplicate-keys.ts';
 import { SETTINGS, type Settings } from './options.ts';
-import { expected, schemaProblems } from './schema-errors.ts';
+import { expected, schemaProblems, schemaRefusals, type FieldProblem } from './schema-errors.ts';
 
 type KeysetSwitch = { [K in keyof Keyset]-?: Keyset[K] extends boolean ? K : never }[keyof Keyset];
 
@@ -34,6 +34,8 @@ const SWITCHES: Record<KeysetSwitch, true> = {
 };
 
 const Key = Type.String({ minLength: 1 });
+/** The longest keyset `name`, in characters: a label, not a document. */
+const MAX_KEYSET_NAME_LENGTH = 200;
 const optional = (schema: TSchema) => Type.Optional(schema);
 
 /** The limits with a maximum; every limit is an integer of at least 1. */
@@ -53,11 +55,13 @@ const LimitsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const KeysetSchema = Type.Object(
+/** One entry of `keysets`: also what a keyset made or changed in the console must be (keysets/settings.ts). */
+export const KeysetSchema = Type.Object(
   {
     publishKey: Key,
     subscribeKey: Key,
     secretKey: optional(Key),
+    name: optional(Type.String({ minLength: 1, maxLength: MAX_KEYSET_NAME_LENGTH })),
     ...Object.fromEntries(Object.keys(SWITCHES).map((name) => [name, optional(Type.Boolean())])),
     limits: optional(LimitsSchema),
     messageRetentionHours: optional(Type.Integer({ minimum: 0, maximum: MAX_TTL_HOURS })),
@@ -200,17 +204,8 @@ function keysetProblems(file: unknown): string[] {
   for (const [index, keyset] of keysets.entries()) {
     if (!isObject(keyset)) continue;
     const at = `keysets[${index}]`;
-    const { accessManager, subscribeKey } = keyset;
-    if (accessManager === true && !('secretKey' in keyset)) {
-      problems.push(`${at}.accessManager: accessManager needs a secretKey to sign and check tokens (\`npx roster keys new\` prints a keyset with one)`);
-    }
-    for (const option of ['disallowGetAllUuids', 'disallowGetAllChannels'] as const) {
-      if (keyset[option] === true && (accessManager === undefined || accessManager === false)) {
-        problems.push(`${at}.${option}: takes effect only with "accessManager": true; turn Access Manager on or remove it`);
-      }
-    }
-    const presence = presenceProblem(keyset);
-    if (presence !== undefined) problems.push(`${at}.${presence}`);
+    for (const { path, message } of entryRuleProblems(keyset)) problems.push(`${at}.${path}: ${message}`);
+    const { subscribeKey } = keyset;
     if (typeof subscribeKey !== 'string' || subscribeKey === '') continue;
     const first = firstWith.get(subscribeKey);
     if (first === undefined) firstWith.set(subscribeKey, index);
@@ -220,10 +215,41 @@ function keysetProblems(file: unknown): string[] {
 }
 
 /**
- * The keyset's presence timeout against its limits (model/keyset.ts `presenceTimeoutProblem`),
- * as `key: message`, judged only when each value read is absent or an integer.
+ * Everything wrong with one keyset as the config file would judge it as an entry of `keysets`:
+ * the schema, then the rules between its settings; each problem's path is inside the entry
+ * (`limits.maxIdLength`, `(top level)` for the entry itself). The admin API checks keysets made
+ * and changed in the console with it (keysets/settings.ts). Empty when the entry is valid.
  */
-function presenceProblem(keyset: Record<string, unknown>): string | undefined {
+export function keysetEntryProblems(entry: unknown): FieldProblem[] {
+  const schema = schemaRefusals(KeysetSchema, entry);
+  return isObject(entry) ? [...schema, ...entryRuleProblems(entry)] : schema;
+}
+
+/** The rules between one keyset's settings, each judged only when the values it reads are well-typed. */
+function entryRuleProblems(keyset: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const { accessManager } = keyset;
+  if (accessManager === true && !('secretKey' in keyset)) {
+    problems.push({
+      path: 'accessManager',
+      message: 'accessManager needs a secretKey to sign and check tokens (`npx roster keys new` prints a keyset with one)',
+    });
+  }
+  for (const option of ['disallowGetAllUuids', 'disallowGetAllChannels'] as const) {
+    if (keyset[option] === true && (accessManager === undefined || accessManager === false)) {
+      problems.push({ path: option, message: 'takes effect only with "accessManager": true; turn Access Manager on or remove it' });
+    }
+  }
+  const presence = presenceProblem(keyset);
+  if (presence !== undefined) problems.push(presence);
+  return problems;
+}
+
+/**
+ * The keyset's presence timeout against its limits (model/keyset.ts `presenceTimeoutProblem`),
+ * judged only when each value read is absent or an integer.
+ */
+function presenceProblem(keyset: Record<string, unknown>): FieldProblem | undefined {
   const limits = keyset['limits'] === undefined ? {} : keyset['limits'];
   if (!isObject(limits)) return undefined;
   const read = (value: unknown, fallback: number) => (value === undefined ? fallback : Number.isInteger(value) ? (value as number) : undefined);
@@ -233,7 +259,7 @@ function presenceProblem(keyset: Record<string, unknown>): string | undefined {
   if (timeout === undefined || min === undefined || max === undefined) return undefined;
   const limitsGiven = { minPresenceTimeoutSeconds: min, maxPresenceTimeoutSeconds: max };
   const problem = presenceTimeoutProblem(timeout, limitsGiven, keyset['presenceTimeoutSeconds'] === undefined);
-  return problem && `${problem.key}: ${problem.message}`;
+  return problem && { path: problem.key, message: problem.message };
 }
 
 const SHARED_KEY_HARM = {

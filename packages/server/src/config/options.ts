@@ -17,6 +17,8 @@ export interface OptionSpec<S extends TSchema = TSchema> {
   default: Static<S> | undefined;
   /** One line for `--help` and the README table. */
   description: string;
+  /** Its value is never echoed, not even in the message refusing it (`--admin-secret`). */
+  secret?: boolean;
 }
 
 function option<S extends TSchema>(spec: OptionSpec<S> & { default: Static<S> }): OptionSpec<S> & { default: Static<S> } {
@@ -30,6 +32,9 @@ function optional<S extends TSchema>(spec: OptionSpec<S> & { default: undefined 
 
 /** Pino's levels, the ones the HTTP framework's logger accepts. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The shortest admin secret a node accepts: a short one could be guessed. */
+export const MIN_ADMIN_SECRET_LENGTH = 16;
 
 /** PubNub clients give up on a subscribe after 310 s, so a hold must end well before that. */
 const MAX_HOLD_SECONDS = 300;
@@ -195,6 +200,20 @@ export const SETTINGS = {
     default: 'memory',
     description:
       'where request counts are kept: `memory`, in this node; or `redis://host:6379` (`?prefix=KEYS` to share one Redis), a Redis that the nodes of a cluster share, so a limit holds for the cluster',
+  }),
+  adminSecret: optional({
+    flag: '--admin-secret <secret>',
+    env: 'ROSTER_ADMIN_SECRET',
+    // A pattern rather than `minLength`, so the refusal says what it takes (schema-errors.ts `expected`); printable
+    // ASCII without spaces, as an `Authorization: Bearer` header carries it whole from any client.
+    schema: Type.String({
+      pattern: `^[\\x21-\\x7e]{${MIN_ADMIN_SECRET_LENGTH},}$`,
+      description: `a secret of at least ${MIN_ADMIN_SECRET_LENGTH} characters (printable ASCII, no spaces)`,
+    }),
+    default: undefined,
+    secret: true,
+    description:
+      'turns on the admin API (`/admin/v1/keysets`, used by the console at `/console/`) for whoever sends `Authorization: Bearer` with this secret: list, create and change keysets without a restart. Unset: no admin API (404). Never logged or printed',
   }),
 };
 

@@ -78,8 +78,8 @@ function at(root: unknown, pointer: string): unknown {
   return node;
 }
 
-/** Keys whose values are never echoed in a message: they may be secret. */
-const SECRET_KEY = /key$/i;
+/** Keys whose values are never echoed in a message: they may be secret (`secretKey`, `adminSecret`). */
+const SECRET_KEY = /(key|secret)$/i;
 
 /** A short rendering of an offending value for an error message. */
 function shown(value: unknown, path: string): string {
@@ -90,13 +90,24 @@ function shown(value: unknown, path: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+/** One thing wrong with a value: the JSON path of the offending value (`keysets[0].port`, `(top level)`) and what is wrong. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
 /**
  * Everything wrong with `value` against `schema`, one message per problem, each starting with the
  * JSON path of the offending value: `keysets[0].acessManager: unknown key (did you mean
  * accessManager?)`, `port: expected an integer from 0 to 65535, got "x"`. Empty when valid.
  */
 export function schemaProblems(schema: TSchema, value: unknown): string[] {
-  const problems: string[] = [];
+  return schemaRefusals(schema, value).map(({ path, message }) => `${path}: ${message}`);
+}
+
+/** `schemaProblems`, each as its path and its message apart. */
+export function schemaRefusals(schema: TSchema, value: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   // One message per offending value: the outermost schema that refused it says what was expected
   // (an `anyOf` rather than each of its branches).
   const refusals = new Map<string, TLocalizedValidationError>();
@@ -105,13 +116,13 @@ export function schemaProblems(schema: TSchema, value: unknown): string[] {
       const known = Object.keys((at(schema, error.schemaPath) as SchemaFacts).properties ?? {});
       for (const key of error.params.additionalProperties) {
         const hint = didYouMean(key, known) || `; known keys: ${known.join(', ')}`;
-        problems.push(`${jsonPath(error.instancePath, key)}: unknown key${hint}`);
+        problems.push({ path: jsonPath(error.instancePath, key), message: `unknown key${hint}` });
       }
     } else if (error.keyword === 'required') {
       const properties = (at(schema, error.schemaPath) as SchemaFacts).properties ?? {};
       for (const key of error.params.requiredProperties) {
         const wanted = properties[key] as TSchema | undefined;
-        problems.push(`${jsonPath(error.instancePath, key)}: missing (expected ${wanted ? expected(wanted) : 'a value'})`);
+        problems.push({ path: jsonPath(error.instancePath, key), message: `missing (expected ${wanted ? expected(wanted) : 'a value'})` });
       }
     } else if (error.keyword !== 'boolean') {
       // `boolean` errors repeat an unknown key already reported by `additionalProperties`.
@@ -121,7 +132,7 @@ export function schemaProblems(schema: TSchema, value: unknown): string[] {
   }
   for (const [pointer, error] of refusals) {
     const path = jsonPath(pointer);
-    problems.push(`${path}: expected ${expected(at(schema, error.schemaPath) as TSchema)}, got ${shown(at(value, pointer), path)}`);
+    problems.push({ path, message: `expected ${expected(at(schema, error.schemaPath) as TSchema)}, got ${shown(at(value, pointer), path)}` });
   }
   return problems;
 }

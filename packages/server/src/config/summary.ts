@@ -6,8 +6,8 @@ import type { Config } from '../config.ts';
  * file, the database (a SQLite file by its absolute path, or a PostgreSQL URL without its
  * password), the event bus when it is NATS (its URL without a password), the presence store when
  * it is Redis (likewise) or a warning when a cluster's nodes would each keep their own, each keyset by its
- * subscribe key with its security settings, and whether the open `demo` keyset exists. Publish
- * and secret keys are never shown.
+ * subscribe key with its security settings, whether the open `demo` keyset exists, and whether
+ * the admin API is on. Publish and secret keys and the admin secret are never shown.
  */
 export function configSummary(config: Config): string[] {
   return [
@@ -19,7 +19,15 @@ export function configSummary(config: Config): string[] {
     config.demoKeyset
       ? 'demo keyset: served, open to anyone (no config file declares keysets)'
       : 'demo keyset: not served (the config file declares the keysets)',
+    admin(config),
   ];
+}
+
+/** Whether the admin API is on; never the secret. */
+function admin(config: Config): string {
+  return config.adminSecret === undefined
+    ? 'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)'
+    : 'admin API: on at /admin/v1 (keysets from the console; requests need the admin secret)';
 }
 
 function security(keyset: Keyset): string {

@@ -16,7 +16,7 @@ const concrete = (path: string): string => path.replace(/:(\w+)/g, (_match, name
 function isEnvelope(path: string, status: number, body: unknown): boolean {
   if (path.startsWith('/publish/')) return Array.isArray(body) && body[0] === 0;
   const fields = body as { status?: unknown; error?: unknown };
-  const objectError = path.startsWith('/v2/objects/') || path.startsWith('/v1/message-actions/');
+  const objectError = path.startsWith('/v2/objects/') || path.startsWith('/v1/message-actions/') || path.startsWith('/admin/');
   return fields.status === status && (objectError ? typeof fields.error === 'object' : fields.error === true);
 }
 
@@ -50,6 +50,9 @@ describe('the methods each path serves', () => {
       '/time/:callback': ['GET'],
       '/v3/pam/:subKey/grant': ['POST'],
       '/v3/pam/:subKey/grant/:token': ['DELETE'],
+      '/admin/v1/keysets': ['GET', 'POST'],
+      '/admin/v1/keysets/:subKey': ['GET', 'PATCH'],
+      '/admin/v1/keysets/:subKey/rotate-secret': ['POST'],
       '/health': ['GET'],
       '/ready': ['GET'],
       '/metrics': ['GET'],

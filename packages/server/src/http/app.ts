@@ -7,12 +7,14 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { consoleRoutes } from './console.ts';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, RosterError } from '../errors.ts';
 import { SERVER_HEADER } from '../version.ts';
+import { adminKeysetRoutes } from './admin-keysets.ts';
 import { methodNotAllowed } from './allowed-methods.ts';
 import { registerBodyParsers } from './body.ts';
 import { channelMemberRoutes } from './channel-members.ts';
@@ -205,7 +207,10 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
   void app.register(healthRoutes, { checks: readiness });
   void app.register(metricsRoutes, { metrics });
   void app.register(openApiRoutes, { catalog });
+  void app.register(adminKeysetRoutes, options);
   void app.register(catalog.sealed);
   void app.register(answerOtherMethods);
+  // Static files after the 405 table and the OpenAPI catalog are sealed: not endpoints of the API.
+  void app.register(consoleRoutes);
   return app;
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Transform } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { RosterError } from '../errors.ts';
 import { DEFAULT_LIMITS, type KeysetLimits } from '../model/keyset.ts';
 import { header, type AppContext } from './context.ts';
@@ -14,9 +15,16 @@ import { inflateBody } from './inflate.ts';
 
 type Done = (error: Error | null, value?: unknown) => void;
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body limit this request is read with when its route's follows the keysets (`keysetBodyLimit`), else null: the route's own. */
+    readLimit: number | null;
+  }
+}
+
 /** The body as sent, inflated, as text; kept as `rawBody` for signatures (credentials.ts). */
 export function bodyText(request: FastifyRequest, body: Buffer): string {
-  const text = inflateBody(body, header(request, 'content-encoding'), request.routeOptions.bodyLimit).toString('utf8');
+  const text = inflateBody(body, header(request, 'content-encoding'), request.readLimit ?? request.routeOptions.bodyLimit).toString('utf8');
   request.rawBody = text;
   return text;
 }
@@ -52,6 +60,7 @@ export function ignoreBodies(scope: FastifyInstance): void {
 
 /** JSON bodies for the routes registered after this, on `app` and its plugins. */
 export function registerBodyParsers(app: FastifyInstance): void {
+  app.decorateRequest('readLimit', null);
   // Fastify reads a DELETE or OPTIONS body unless told these methods carry none.
   for (const method of ['DELETE', 'OPTIONS']) app.addHttpMethod(method, { hasBody: false, overrideExisting: true });
   app.removeAllContentTypeParsers();
@@ -68,17 +77,70 @@ function largest(context: AppContext, limit: (limits: KeysetLimits) => number): 
   return Math.max(limit(DEFAULT_LIMITS), ...context.keysets.all().map((keyset) => limit(keyset.limits)));
 }
 
+/** Route options that read a body up to a limit following the keysets: spread them into the route's. */
+export interface KeysetBodyLimit {
+  /** Fastify's own limit, out of the way: `preParsing` applies the one of the moment. */
+  bodyLimit: number;
+  preParsing: (request: FastifyRequest, reply: FastifyReply, payload: RequestPayload) => Promise<RequestPayload>;
+}
+
+function tooLarge(): RosterError {
+  return new RosterError('PAYLOAD_TOO_LARGE', 'Request payload is too large.');
+}
+
 /**
- * The `bodyLimit` of a user or channel PATCH: one record (decisions.md "Limits"), as JSON that
+ * A body limit of the largest `limit` over the keysets served when the request comes, so a
+ * keyset made or given larger limits in the console (keysets/registry.ts) takes bodies as large
+ * as a keyset of the config file would. A declared length over it is refused before anything is
+ * read; a body of no declared length stops being read at it. Recomputed only when the keysets change.
+ */
+function keysetBodyLimit(context: AppContext, limit: (limits: KeysetLimits) => number): KeysetBodyLimit {
+  let revision = -1;
+  let current = 0;
+  const now = (): number => {
+    if (context.keysets.revision !== revision) {
+      revision = context.keysets.revision;
+      current = largest(context, limit);
+    }
+    return current;
+  };
+  return {
+    bodyLimit: Number.MAX_SAFE_INTEGER,
+    async preParsing(request, _reply, payload) {
+      const max = now();
+      request.readLimit = max;
+      const declared = request.headers['content-length'];
+      if (declared !== undefined && Number(declared) > max) throw tooLarge();
+      // Node's HTTP parser reads no more than a declared length, and Fastify checks it all came.
+      return declared === undefined ? limited(payload, max) : payload;
+    },
+  };
+}
+
+/** `payload`, failing with a 413 once more than `max` bytes came. */
+function limited(payload: RequestPayload, max: number): RequestPayload {
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(bytes > max ? tooLarge() : null, chunk);
+    },
+  });
+  payload.on('error', (error) => limiter.destroy(error));
+  return payload.pipe(limiter);
+}
+
+/**
+ * The body limit of a user or channel PATCH: one record (decisions.md "Limits"), as JSON that
  * may take three times its bytes. Python's SDK escapes non-ASCII text, and `é` (2 bytes stored)
  * is sent as `\u00e9`, an emoji (4 bytes) as two such escapes. 96 KiB by default.
  */
-export const objectBodyLimit = (context: AppContext): number => largest(context, (limits) => 3 * limits.maxRecordBytes);
+export const objectBodyLimit = (context: AppContext): KeysetBodyLimit => keysetBodyLimit(context, (limits) => 3 * limits.maxRecordBytes);
 
 /**
- * The `bodyLimit` of a membership PATCH: as many records as it may hold items, and a quarter
+ * The body limit of a membership PATCH: as many records as it may hold items, and a quarter
  * more for JSON's own bytes; about 3.9 MiB by default. Items that escape most of their text
  * may need more requests.
  */
-export const membershipBodyLimit = (context: AppContext): number =>
-  largest(context, (limits) => Math.ceil(limits.maxPatchItems * limits.maxRecordBytes * 1.25));
+export const membershipBodyLimit = (context: AppContext): KeysetBodyLimit =>
+  keysetBodyLimit(context, (limits) => Math.ceil(limits.maxPatchItems * limits.maxRecordBytes * 1.25));

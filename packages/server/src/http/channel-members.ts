@@ -30,7 +30,7 @@ export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.patch, config, bodyLimit }, (request) =>
+  app.patch('/v2/objects/:subKey/channels/:id/uuids', { schema: schemas.patch, config, ...bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the users touched, so it is read with the path, as a user's memberships PATCH is.
       parse() {

@@ -72,7 +72,7 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/channels/:id', { schema: schemas.set, config, bodyLimit: objectBodyLimit(context) }, (request) =>
+  app.patch('/v2/objects/:subKey/channels/:id', { schema: schemas.set, config, ...objectBodyLimit(context) }, (request) =>
     inOrder(context, request, {
       parse() {
         return parseObjectPath(context, request.params, 'channel');

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fastify';
 import type { AccessChecker } from '../auth/authorize.ts';
 import type { ChannelGroupsService } from '../groups/service.ts';
+import type { KeysetRegistry } from '../keysets/registry.ts';
 import type { Keyset, Keysets } from '../model/keyset.ts';
 import type { Revocations } from '../auth/revocations.ts';
 import type { MessagesService } from '../messages/service.ts';
@@ -29,6 +30,10 @@ export interface AppContext {
   presence: PresenceService;
   /** Channel groups: the registry, and what subscribe and presence expand groups to. */
   channelGroups: ChannelGroupsService;
+  /** The keysets as stored, which the admin API lists and changes (served through `keysets`). */
+  keysetRegistry: KeysetRegistry;
+  /** SHA-256 of the admin secret (`--admin-secret`); undefined when the admin API is off. */
+  adminSecretDigest: Buffer | undefined;
 }
 
 declare module 'fastify' {

@@ -46,7 +46,7 @@ export function routeKeyset(keysets: Keysets, request: FastifyRequest): Keyset |
  * no route serves is an ordinary 404.
  */
 export function verifyRequestSignature(context: AccessContext, request: FastifyRequest): void {
-  if (!context.keysets.anySecretKey) return; // keysets are fixed for the node's life
+  if (!context.keysets.anySecretKey) return; // read on each request: a keyset made later may bring the first secret key
   const keyset = routeKeyset(context.keysets, request);
   if (keyset?.secretKey === undefined) return;
   const target = targetOf(request);

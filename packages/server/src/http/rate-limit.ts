@@ -114,7 +114,7 @@ function clientOf(request: FastifyRequest): string {
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
- * Counts each request that names a served keyset (its route's `:subKey`) against that keyset's
+ * Counts each request that names a served keyset (its route’s `:subKey`; the admin API’s aside) against that keyset’s
  * per-client limit, then its per-keyset limit; a request over either answers 429 in its
  * service's envelope with `Retry-After` (seconds). Requests naming no keyset (`/time`, `/health`,
  * `/ready`, `/metrics`) are not counted; a subscribe long-poll counts once. Registered before the
@@ -162,7 +162,8 @@ export const rateLimitPlugin = fastifyPlugin<{ limits: RateLimits; logger: Logge
   };
   app.addHook('onRequest', async (request, reply) => {
     const keyset = routeKeyset(keysets, request);
-    if (keyset === undefined) return;
+    // The admin API names a keyset it manages, not one a client uses: its requests count for none.
+    if (keyset === undefined || request.url.startsWith('/admin/')) return;
     if ((keyset.rateLimit?.perClient ?? settings.perClient) > 0) await check(perClient, request, reply, 'client');
     if ((keyset.rateLimit?.perKeyset ?? settings.perKeyset) > 0) await check(perKeyset, request, reply, 'keyset');
   });

@@ -30,7 +30,7 @@ export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.patch, config, bodyLimit }, (request) =>
+  app.patch('/v2/objects/:subKey/uuids/:id/channels', { schema: schemas.patch, config, ...bodyLimit }, (request) =>
     inOrder(context, request, {
       // The body names the channels joined, which auth must check: it is read in the parse step.
       parse() {

@@ -74,7 +74,7 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
     }),
   );
 
-  app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config, bodyLimit: objectBodyLimit(context) }, (request) =>
+  app.patch('/v2/objects/:subKey/uuids/:id', { schema: schemas.set, config, ...objectBodyLimit(context) }, (request) =>
     inOrder(context, request, {
       parse() {
         return parseObjectPath(context, request.params, 'uuid');

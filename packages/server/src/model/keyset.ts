@@ -33,6 +33,8 @@ export interface Keyset {
   publishKey: string;
   subscribeKey: string;
   secretKey?: string;
+  /** A label for people (the console, the admin API); nothing is decided by it. */
+  name?: string;
   /** Memberships need both ends to exist; deleting either end deletes its memberships. */
   referentialIntegrity: boolean;
   accessManager: boolean;
@@ -173,15 +175,35 @@ export function presenceTimeoutProblem(
   return { key: 'presenceTimeoutSeconds', message: `${value} is ${bound}; set a presenceTimeoutSeconds from ${min} to ${max}` };
 }
 
-/** The keysets this node serves, looked up by subscribe or publish key. */
+/**
+ * The keysets this node serves, looked up by subscribe or publish key. Its contents are replaced
+ * whole when the keysets change (keysets/registry.ts): code that reads them must ask on each use
+ * rather than keep what it read.
+ */
 export class Keysets {
-  readonly #bySubscribeKey = new Map<string, Keyset>();
-  /** Whether any keyset has a secret key, i.e. whether signatures can matter at all. */
-  readonly anySecretKey: boolean;
+  #bySubscribeKey = new Map<string, Keyset>();
+  #anySecretKey = false;
+  #revision = 0;
 
   constructor(keysets: readonly Keyset[]) {
-    for (const keyset of keysets) this.#bySubscribeKey.set(keyset.subscribeKey, keyset);
-    this.anySecretKey = keysets.some((keyset) => keyset.secretKey !== undefined);
+    this.replace(keysets);
+  }
+
+  /** Serves exactly `keysets` from now on (one swap: a lookup sees the old set or the new one). */
+  replace(keysets: readonly Keyset[]): void {
+    this.#bySubscribeKey = new Map(keysets.map((keyset) => [keyset.subscribeKey, keyset]));
+    this.#anySecretKey = keysets.some((keyset) => keyset.secretKey !== undefined);
+    this.#revision += 1;
+  }
+
+  /** Whether any keyset has a secret key, i.e. whether signatures can matter at all. */
+  get anySecretKey(): boolean {
+    return this.#anySecretKey;
+  }
+
+  /** Goes up by one on every `replace`: what is derived from the keysets can tell it is stale. */
+  get revision(): number {
+    return this.#revision;
   }
 
   all(): Keyset[] {

@@ -1,9 +1,9 @@
 import { filterError, strayCharacter, unterminatedString } from '../query/filter/filter-error.ts';
 
 /**
- * A `filter-expr` token. Its own lexer, not the App Context one (query/filter/lexer.ts): here a
- * backslash keeps the next character as it is (`\n` is `n`), names are ASCII, and a string keeps
- * its escapes for LIKE. Positions count UTF-16 code units from 0, as in every filter message.
+ * A `filter-expr` token. Its own lexer, not the App Context one (@roster/protocol filter/lexer.ts):
+ * here a backslash keeps the next character as it is (`\n` is `n`), names are ASCII, and a string
+ * keeps its escapes for LIKE. Positions count UTF-16 code units from 0, as in every filter message.
  */
 export interface Token {
   kind: 'op' | 'string' | 'number' | 'name' | 'end';

@@ -22,6 +22,8 @@ export interface Store {
   readonly messages: MessageStore;
   /** Channel groups: named lists of channels per keyset (see `ChannelGroupStore`). */
   readonly channelGroups: ChannelGroupStore;
+  /** The keysets the nodes serve, as the config file seeded them and the console changed them (see `KeysetStore`). */
+  readonly keysets: KeysetStore;
   /**
    * Bulk load for `roster import` and `roster migrate`: writes whole stored records (eTag and
    * `updated` as given) in one transaction, bypassing the domain: no rules run and no events are
@@ -207,6 +209,60 @@ export interface OutboxStore {
   relay(request: RelayRequest, deliver: (records: OutboxRecord[]) => Promise<readonly string[]>): Promise<number>;
 }
 
+/**
+ * One keyset as stored: its subscribe key, its settings as JSON (a `KeysetInput` of
+ * model/keyset.ts: keys, secret, flags, limits), and where they came from. The store keeps the
+ * settings as given; the domain (keysets/registry.ts) validates them.
+ */
+export interface StoredKeyset {
+  subscribeKey: string;
+  /** `KeysetInput` as JSON text, exactly as written. */
+  settings: string;
+  /**
+   * A hash of the config file's entry this row was last seeded from, or null for a keyset created
+   * in the console: when the config file's entry changes, it overwrites the row again.
+   */
+  seedHash: string | null;
+  /** The registry's version when this row was last written (see `KeysetStore.version`). */
+  version: number;
+  /** ISO 8601, when this row was last written. */
+  updated: string;
+}
+
+/** A keyset write: the settings JSON and its seed hash (null from the console). */
+export interface KeysetWrite {
+  subscribeKey: string;
+  settings: string;
+  seedHash: string | null;
+}
+
+/**
+ * The keysets of every node, in the database they share, so a keyset created or changed on one
+ * node is served by all without a restart. Every write takes the next value of one registry-wide
+ * version, so a node learns that something changed from one cheap read of `version()`.
+ */
+export interface KeysetStore {
+  /** Every stored keyset, by subscribe key. */
+  list(): Promise<StoredKeyset[]>;
+  get(subscribeKey: string): Promise<StoredKeyset | undefined>;
+  /**
+   * Creates or replaces a keyset in one transaction. With `ifVersion` the write happens only if
+   * the row's version is still that (else resolves `undefined`: someone else changed it); with
+   * `ifAbsent` only if there is no row for the subscribe key yet (else `undefined`).
+   * A publish key must belong to one keyset: writing another keyset's publish key rejects with `KeysetConflictError`.
+   */
+  put(write: KeysetWrite, condition?: { ifVersion?: number; ifAbsent?: boolean }): Promise<StoredKeyset | undefined>;
+  /** The highest version written so far (0 when no keyset was ever written). */
+  version(): Promise<number>;
+}
+
+/** A keyset write that would give a publish key to a second keyset. */
+export class KeysetConflictError extends Error {
+  constructor(readonly publishKey: string) {
+    super(`publish key ${publishKey} belongs to another keyset`);
+  }
+}
+
 /** Revoked Access Manager tokens, by subscribe key and the token's signature. */
 export interface RevocationStore {
   isRevoked(subKey: string, signature: Buffer): Promise<boolean>;
@@ -333,7 +389,8 @@ export interface MessageStore {
   remove(subKey: string, channel: string, range: TimetokenRange): Promise<number>;
   /**
    * Per channel, how many messages not expired at `now` have a timetoken strictly after the one
-   * given, counting no further than `cap` (each count reads at most `cap` index entries).
+   * given, counting no further than `cap` (each count reads at most `cap` + E entries of the primary key's
+   * index alone, E being the range's expired messages the purge has not yet deleted).
    */
   count(subKey: string, after: ReadonlyMap<string, string>, cap: number, now: string): Promise<Map<string, number>>;
   /** Deletes messages expired at `now`, at most `limit` of them; resolves with how many went (call again while it is `limit`). */

@@ -1,5 +1,5 @@
 import type { ChannelRecord, UuidRecord } from '../model/records.ts';
-import type { ChannelGroupStore, MessageStore, ObjectStore, Store } from './store.ts';
+import type { ChannelGroupStore, KeysetStore, MessageStore, ObjectStore, Store } from './store.ts';
 
 /** What a store call is called in metrics: `uuid.get`, `membership.apply`, `revocation.check`, `message.history`… */
 export type StoreOperation =
@@ -10,7 +10,8 @@ export type StoreOperation =
   | 'revocation.revoke'
   | `message.${'append' | 'history' | 'sizes' | 'remove' | 'count' | 'purge'}`
   | `action.${'add' | 'remove' | 'list' | 'of' | 'loads'}`
-  | `channel-group.${'add' | 'remove' | 'channels' | 'of' | 'groups' | 'delete'}`;
+  | `channel-group.${'add' | 'remove' | 'channels' | 'of' | 'groups' | 'delete'}`
+  | `keyset.${'list' | 'get' | 'put' | 'version'}`;
 
 /** Asked once per operation for where its durations go, in seconds, so a call looks nothing up. */
 export type DurationSink = (operation: StoreOperation) => (seconds: number) => void;
@@ -65,6 +66,15 @@ function timedChannelGroups(groups: ChannelGroupStore, sink: DurationSink): Chan
   };
 }
 
+function timedKeysets(keysets: KeysetStore, sink: DurationSink): KeysetStore {
+  return {
+    list: timed(keysets.list.bind(keysets), sink('keyset.list')),
+    get: timed(keysets.get.bind(keysets), sink('keyset.get')),
+    put: timed(keysets.put.bind(keysets), sink('keyset.put')),
+    version: timed(keysets.version.bind(keysets), sink('keyset.version')),
+  };
+}
+
 /**
  * `store` with the time of every call reported to `sink`, whichever backend it is: the latency
  * the domain sees, waits for a group commit or a pooled connection included.
@@ -87,6 +97,7 @@ export function timedStore(store: Store, sink: DurationSink): Store {
     },
     messages: timedMessages(store.messages, sink),
     channelGroups: timedChannelGroups(store.channelGroups, sink),
+    keysets: timedKeysets(store.keysets, sink),
     import: (items, options) => store.import(items, options),
     // Outbox calls are not the domain's: they run beside the writes, not for a request.
     outbox: store.outbox,

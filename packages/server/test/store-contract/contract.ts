@@ -10,6 +10,7 @@ import { parseSort } from '../../src/query/sort.ts';
 import type { ListQuery, MembershipBatch, MembershipCounts, MembershipEnds, OutboxRecord, Store } from '../../src/store/store.ts';
 import { channelGroupsContract } from './channel-groups.ts';
 import { collationContract } from './collation.ts';
+import { keysetsContract } from './keysets.ts';
 import { likeContract } from './like.ts';
 import { messagesContract } from './messages.ts';
 import { restartContract, type RestartOptions } from './restart.ts';
@@ -426,6 +427,7 @@ export function runStoreContract({ name, create, skip, restart }: ContractOption
     likeContract(() => store);
     messagesContract(() => store);
     channelGroupsContract(() => store);
+    keysetsContract(() => store, restart);
     if (restart) restartContract(restart);
 
     describe('under concurrent writes', () => {

@@ -208,6 +208,105 @@ export function messagesContract(current: () => Store): void {
       expect(await current().messages.count(SUB, new Map(), 100, NOW)).toEqual(new Map());
     });
 
+    describe('counts leave out expired messages the purge has not deleted yet', () => {
+      const expired = { expiresAt: tt(50) };
+      const fresh = { expiresAt: tt(2_000_000) };
+      const count = (after: Record<string, string>, cap: number, now = NOW) => current().messages.count(SUB, new Map(Object.entries(after)), cap, now);
+
+      it('counts the fresh messages of the range and none of the expired ones', async () => {
+        await append(
+          message('a', tt(1), expired),
+          message('a', tt(2)),
+          message('a', tt(3), expired),
+          message('a', tt(4), fresh),
+          message('a', tt(5), expired),
+          message('a', tt(6)),
+          message('b', tt(3), expired),
+        );
+        // Expired messages of another keyset's channel of the same name count for neither.
+        await current().messages.append('elsewhere', [message('a', tt(7), expired), message('a', tt(8))]);
+
+        expect(await count({ a: tt(1), b: '0' }, 100)).toEqual(
+          new Map([
+            ['a', 3],
+            ['b', 0],
+          ]),
+        );
+        expect(await count({ a: '0' }, 100)).toEqual(new Map([['a', 3]]));
+        expect(await count({ a: tt(4) }, 100)).toEqual(new Map([['a', 1]]));
+        expect(await count({ a: tt(1), b: '0' }, 100, tt(49))).toEqual(
+          new Map([
+            ['a', 5],
+            ['b', 1],
+          ]),
+        );
+        expect(await current().messages.count('elsewhere', new Map([['a', '0']]), 100, NOW)).toEqual(new Map([['a', 1]]));
+
+        expect(await current().messages.purgeExpired(NOW, 100)).toBe(5);
+        expect(await count({ a: tt(1), b: '0' }, 100)).toEqual(
+          new Map([
+            ['a', 3],
+            ['b', 0],
+          ]),
+        );
+      });
+
+      it('holds the cap wherever the expired messages are among the first it reads', async () => {
+        // Ten messages each, seven fresh: the expired ones first, last or every third.
+        const expiredAt = { early: [1, 2, 3], late: [8, 9, 10], spread: [2, 5, 8] };
+        for (const [channel, offsets] of Object.entries(expiredAt)) {
+          await append(...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((offset) => message(channel, tt(offset), offsets.includes(offset) ? expired : fresh)));
+        }
+        for (const cap of [0, 1, 4, 6, 7, 8, 100]) {
+          const counted = Math.min(cap, 7);
+          expect(await count({ early: '0', late: '0', spread: '0' }, cap), `cap ${cap}`).toEqual(
+            new Map([
+              ['early', counted],
+              ['late', counted],
+              ['spread', counted],
+            ]),
+          );
+        }
+        expect(await count({ early: tt(2), late: tt(2), spread: tt(2) }, 6)).toEqual(
+          new Map([
+            ['early', 6],
+            ['late', 5],
+            ['spread', 6],
+          ]),
+        );
+      });
+
+      it('counts 0 for a channel holding only expired messages, whatever the cap', async () => {
+        await append(...[1, 2, 3, 4, 5].map((offset) => message('gone', tt(offset), expired)));
+        for (const cap of [0, 1, 5, 100]) {
+          expect(await count({ gone: '0' }, cap)).toEqual(new Map([['gone', 0]]));
+          expect(await count({ gone: tt(2) }, cap)).toEqual(new Map([['gone', 0]]));
+        }
+        expect(await count({ gone: tt(2) }, 100, tt(49))).toEqual(new Map([['gone', 3]]));
+      });
+
+      it('counts right however many expired messages wait for the purge', async () => {
+        // More than the 10,000 a store reads to take them off: it tests each message instead.
+        const flood = Array.from({ length: 10_050 }, (_, offset) => message('flood', tt(offset), { expiresAt: tt(100_000) }));
+        await current().messages.append(SUB, flood);
+        await append(message('a', tt(1), expired), message('a', tt(2)), message('a', tt(3), fresh));
+
+        const expected = new Map([
+          ['a', 2],
+          ['flood', 0],
+        ]);
+        expect(await count({ a: '0', flood: '0' }, 100)).toEqual(expected);
+        expect(await count({ a: '0', flood: '0' }, 100, tt(99_999))).toEqual(
+          new Map([
+            ['a', 2],
+            ['flood', 100],
+          ]),
+        );
+        expect(await current().messages.purgeExpired(NOW, 10_000)).toBe(10_000);
+        expect(await count({ a: '0', flood: '0' }, 100)).toEqual(expected);
+      });
+    });
+
     it('keeps keysets apart', async () => {
       const messages = current().messages;
       await messages.append('sub-x', [message('room', tt(1), { payload: '"x"' })]);

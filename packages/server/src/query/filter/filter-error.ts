@@ -1,17 +1,15 @@
+import type { FilterParameter, FilterSyntaxError } from '@roster/protocol';
 import { RosterError } from '../../errors.ts';
 
 /**
  * The one shape of a refused filter, for both filter languages: the App Context list `filter`
  * (this folder) and the subscribe `filter-expr` (realtime/message-filter.ts).
  * - An INVALID_FILTER 400 with one detail `{message, location: <parameter>, locationType: 'query'}`.
- * - The detail says what broke and where, in the patterns built below: "Expected … at position N,
- *   found …", "Unexpected … at position N; …", "The <parameter> …".
+ * - The detail says what broke and where, in the patterns of @roster/protocol's
+ *   filter/syntax-error.ts: "Expected … at position N, found …", "Unexpected … at position N; …",
+ *   "The <parameter> …".
  * - Positions count UTF-16 code units from 0 (`text.slice(N)` starts at the fault).
  */
-export type FilterParameter = 'filter' | 'filter-expr';
-
-/** Tokens are shown up to this many characters, then `…`. */
-const SHOWN_CHARS = 24;
 
 /**
  * The error for `detail`. The objects envelope shows `details`, so `filter` keeps the fixed
@@ -23,61 +21,17 @@ export function filterError(parameter: FilterParameter, detail: string): RosterE
   return new RosterError('INVALID_FILTER', message, [{ message: detail, location: parameter, locationType: 'query' }]);
 }
 
-/** The App Context list filter's error (lexer, parser and compiler). */
+/** The App Context list filter's error (the compiler's, and the parser's through `fromSyntaxError`). */
 export function invalidFilter(detail: string): RosterError {
   return filterError('filter', detail);
 }
 
-/** Where, in every filter message: `at position N`, N from 0. */
-export function at(position: number): string {
-  return `at position ${position}`;
+/** The error answered for a list filter the parser refuses: its message is the detail. */
+export function fromSyntaxError(error: FilterSyntaxError): RosterError {
+  return invalidFilter(error.message);
 }
 
-/** A token as messages show it; `literal` for a quoted string, whose `text` has its quotes. */
-export interface ShownToken {
-  text: string;
-  literal: boolean;
-}
-
-/** What stands where something else was expected: a token's source text, or the end of the text (`undefined`). */
-export function found(parameter: FilterParameter, token: ShownToken | undefined): string {
-  if (token === undefined) return `the end of the ${parameter}`;
-  const text = token.text.length > SHOWN_CHARS ? `${token.text.slice(0, SHOWN_CHARS)}…` : token.text;
-  return token.literal ? text : `'${text}'`;
-}
-
-export function expected(what: string, position: number, actual: string): string {
-  return `Expected ${what} ${at(position)}, found ${actual}`;
-}
-
-/** A bracket or parenthesis that `actual` stands where it should have been closed. */
-export function unclosed(close: ')' | ']', position: number, openPosition: number, actual: string): string {
-  const open = close === ')' ? '(' : '[';
-  return `Expected '${close}' ${at(position)} to close the '${open}' ${at(openPosition)}, found ${actual}`;
-}
-
-/** A token after a complete expression. */
-export function trailing(parameter: FilterParameter, token: ShownToken, position: number): string {
-  if (!token.literal && token.text === ')') return `Unmatched ')' ${at(position)}`;
-  return `Unexpected ${found(parameter, token)} ${at(position)}; expected '&&', '||' or the end of the ${parameter}`;
-}
-
-/** A character no token starts with; `=`, `&` and `|` are likely a half operator. */
-export function strayCharacter(char: string, position: number): string {
-  if (char === '=') return `Unexpected '=' ${at(position)}; compare with '=='`;
-  if (char === '&' || char === '|') return `Unexpected '${char}' ${at(position)}; use '${char}${char}'`;
-  return `Unexpected character '${char}' ${at(position)}`;
-}
-
-export function unterminatedString(position: number): string {
-  return `Unterminated string starting ${at(position)}`;
-}
-
-/** The bounds both languages share, worded alike. */
-export const bounds = {
-  empty: (parameter: FilterParameter) => `The ${parameter} is empty`,
-  tooLong: (parameter: FilterParameter, length: number, max: number) => `The ${parameter} is ${length} characters long; at most ${max} are allowed`,
-  tooDeep: (parameter: FilterParameter, max: number, position: number) => `The ${parameter} nests deeper than ${max} levels ${at(position)}`,
-  tooManyComparisons: (parameter: FilterParameter, max: number, position: number) =>
-    `The ${parameter} holds more than ${max} comparisons; comparison ${max + 1} is ${at(position)}`,
-};
+// The message builders live with the language (@roster/protocol filter/syntax-error.ts); the
+// subscribe `filter-expr` words its errors with them too.
+export { at, bounds, expected, found, strayCharacter, trailing, unclosed, unterminatedString } from '@roster/protocol';
+export type { FilterParameter, ShownToken } from '@roster/protocol';

@@ -4,6 +4,7 @@ import { PostgresChannelGroupStore } from './channel-group-store.ts';
 import { connect, type ConnectOptions, type Database } from './connection.ts';
 import { postgresBackend } from './executor.ts';
 import { importItems } from './import.ts';
+import { PostgresKeysetStore } from './keyset-store.ts';
 import { PostgresMembershipStore } from './membership-store.ts';
 import { PostgresMessageStore } from './message-store.ts';
 import { migrate } from './migrate.ts';
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly outbox: PostgresOutbox;
   readonly messages: PostgresMessageStore;
   readonly channelGroups: PostgresChannelGroupStore;
+  readonly keysets: PostgresKeysetStore;
   readonly #db: Database;
 
   private constructor(db: Database, listTimeout: number | undefined) {
@@ -64,6 +66,7 @@ export class PostgresStore implements Store {
     this.outbox = new PostgresOutbox(db);
     this.messages = new PostgresMessageStore(db);
     this.channelGroups = new PostgresChannelGroupStore(db);
+    this.keysets = new PostgresKeysetStore(db);
   }
 
   /**

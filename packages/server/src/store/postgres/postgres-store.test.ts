@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 let shared: TestDatabase | undefined;
-const TABLES = 'uuids, channels, memberships, revoked_tokens, outbox, messages, message_actions, channel_groups, channel_group_channels';
+const TABLES =
+  'uuids, channels, memberships, revoked_tokens, outbox, messages, message_actions, channel_groups, channel_group_channels, keysets, keyset_registry';
 
 runStoreContract({
   name: 'PostgreSQL',

@@ -191,4 +191,24 @@ CREATE TABLE channel_group_channels (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'keysets and the keyset registry version',
+    sql: `
+CREATE TABLE keysets (
+  subscribe_key text COLLATE "C" PRIMARY KEY,
+  publish_key text COLLATE "C" NOT NULL CONSTRAINT keysets_publish_key UNIQUE,
+  settings text NOT NULL,
+  seed_hash text,
+  version bigint NOT NULL,
+  updated text NOT NULL
+);
+
+-- One row: the version the last keyset write took (none yet: 0).
+CREATE TABLE keyset_registry (
+  id integer PRIMARY KEY CHECK (id = 1),
+  version bigint NOT NULL
+);
+`,
+  },
 ];

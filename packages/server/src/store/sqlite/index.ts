@@ -10,6 +10,7 @@ import { prepareDatabasePath } from './directory.ts';
 import { SqliteExecutor, type SqliteParts } from './executor.ts';
 import { GroupCommit } from './group-commit.ts';
 import { importItems } from './import.ts';
+import { SqliteKeysetStore } from './keyset-store.ts';
 import { DatabaseLock } from './lock.ts';
 import { SqliteMembershipStore } from './membership-store.ts';
 import { SqliteMessageStore } from './message-store.ts';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutbox;
   readonly messages: SqliteMessageStore;
   readonly channelGroups: SqliteChannelGroupStore;
+  readonly keysets: SqliteKeysetStore;
   /** The open connection, for tests and tools that inspect the file; the stores above are the API. */
   readonly db: Connection;
 
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.revocations = new SqliteRevocations(this.db);
     this.messages = new SqliteMessageStore(this.db, writes);
     this.channelGroups = new SqliteChannelGroupStore(this.db, writes);
+    this.keysets = new SqliteKeysetStore(this.db, writes);
     this.#parts = parts;
   }
 

@@ -8,6 +8,11 @@ const MESSAGE_COLUMNS = 'timetoken, payload, meta, publisher, custom_message_typ
 const ACTION_COLUMNS = 'message_timetoken, action_timetoken, type, value, uuid';
 const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > ?)';
 /**
+ * The most expired-but-unpurged messages a count reads to take them off (`#expiredIn`): about
+ * what one channel's count read when it tested every row.
+ */
+const EXPIRED_BACKLOG_MAX = 10_000;
+/**
  * Reads by message seek this index, named: without ANALYZE statistics (the store keeps none)
  * SQLite would rather scan the channel's actions in the primary key.
  */
@@ -27,7 +32,11 @@ export const MESSAGE_SQL = {
     ' ORDER BY timetoken DESC LIMIT ?',
   removeMessages: 'DELETE FROM messages WHERE sub_key = ? AND channel = ? AND timetoken BETWEEN ? AND ?',
   removeActionsOfRange: `DELETE FROM message_actions ${BY_MESSAGE} WHERE sub_key = ? AND channel = ? AND message_timetoken BETWEEN ? AND ?`,
-  count: `SELECT count(*) FROM (SELECT 1 FROM messages WHERE sub_key = ? AND channel = ? AND timetoken BETWEEN ? AND ? AND ${NOT_EXPIRED} LIMIT ?)`,
+  // Reads the primary key's index alone (no expiry test, which would read each row); `count`
+  // (the method) takes the range's expired entries off. `countChecked` tests every row.
+  count: 'SELECT count(*) FROM (SELECT 1 FROM messages WHERE sub_key = ? AND channel = ? AND timetoken BETWEEN ? AND ? LIMIT ?)',
+  countChecked: `SELECT count(*) FROM (SELECT 1 FROM messages WHERE sub_key = ? AND channel = ? AND timetoken BETWEEN ? AND ? AND ${NOT_EXPIRED} LIMIT ?)`,
+  // The purge's backlog, oldest expiry first; also what counts take off (`#expiredIn`).
   expired: 'SELECT rowid, sub_key, channel, timetoken FROM messages WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
   removeByRowid: 'DELETE FROM messages WHERE rowid = ?',
   removeActionsOf: `DELETE FROM message_actions ${BY_MESSAGE} WHERE sub_key = ? AND channel = ? AND message_timetoken = ?`,
@@ -147,15 +156,51 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
+  /**
+   * Each channel's count reads its range in the primary key's index only, at most `cap + E`
+   * entries, E being the range's expired messages the purge has not deleted yet (`#expiredIn`):
+   * if it reaches `cap + E`, at least `cap` are live; if not, it read the whole range and the
+   * live ones are the entries less E. Either way the count is the entries read less E.
+   */
   async count(subKey: string, after: ReadonlyMap<string, string>, cap: number, now: string): Promise<Map<string, number>> {
     const expiry = expiryNow(now);
+    const limit = rowLimit(cap);
     const counts = new Map<string, number>();
+    const ranges = new Map<string, [bigint, bigint]>();
     for (const [channel, timetoken] of after) {
+      counts.set(channel, 0);
       const bounds = rangeAfter(timetoken);
-      const row = bounds ? (this.#s.count.get(subKey, channel, ...bounds, expiry, rowLimit(cap)) as Row) : undefined;
-      counts.set(channel, row ? Number(row[0] as bigint) : 0);
+      if (bounds) ranges.set(channel, bounds);
+    }
+    if (ranges.size === 0) return counts;
+    // E and the counts are read in one synchronous run, so no commit (or purge) comes between.
+    const expired = this.#expiredIn(subKey, ranges, expiry);
+    for (const [channel, bounds] of ranges) {
+      const e = expired?.get(channel) ?? 0;
+      const [read] = (
+        expired ? this.#s.count.get(subKey, channel, ...bounds, limit + e) : this.#s.countChecked.get(subKey, channel, ...bounds, expiry, limit)
+      ) as Row;
+      counts.set(channel, Number(read as bigint) - e);
     }
     return counts;
+  }
+
+  /**
+   * Per channel of `ranges`, how many of its messages in the range expired by `expiry` (not yet
+   * purged), read from the purge's own backlog in `messages_by_expiry`: at most
+   * EXPIRED_BACKLOG_MAX + 1 entries, one row each. A healthy purge keeps the backlog to about a
+   * minute of expiries (purge.ts); `undefined` when it is longer (a flood, or a purge that keeps
+   * failing), and the counts then test each row.
+   */
+  #expiredIn(subKey: string, ranges: ReadonlyMap<string, [bigint, bigint]>, expiry: bigint): Map<string, number> | undefined {
+    const backlog = this.#s.expired.all(expiry, EXPIRED_BACKLOG_MAX + 1) as Row[];
+    if (backlog.length > EXPIRED_BACKLOG_MAX) return undefined;
+    const found = new Map<string, number>();
+    for (const [, key, channel, tt] of backlog) {
+      const bounds = key === subKey ? ranges.get(channel as string) : undefined;
+      if (bounds && (tt as bigint) >= bounds[0] && (tt as bigint) <= bounds[1]) found.set(channel as string, (found.get(channel as string) ?? 0) + 1);
+    }
+    return found;
   }
 
   async purgeExpired(now: string, limit: number): Promise<number> {

@@ -81,7 +81,7 @@ const query = (options: Partial<ListQuery> = {}): ListQuery => ({
 });
 
 async function expectCurrentSchema(store: SqliteStore): Promise<void> {
-  expect(store.db.pragma('user_version', { simple: true })).toBe(6);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(7);
   expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
   const keys = store.db.prepare(`SELECT id, name_key FROM uuids`).all() as { id: string; name_key: string }[];
   for (const { id, name_key } of keys) expect(name_key).toBe(sortKey(NAMES[id] ?? null));

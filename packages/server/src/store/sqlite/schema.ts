@@ -190,6 +190,23 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sub_key, channel_group, channel)
   ) WITHOUT ROWID;
   `,
+  // 7: the keysets the node serves (keyset-store.ts), one row each, a publish key in one row at
+  // most; and the registry's version, one row, which every keyset write takes the next value of.
+  `
+  CREATE TABLE keysets (
+    subscribe_key TEXT NOT NULL PRIMARY KEY,
+    publish_key TEXT NOT NULL UNIQUE,
+    settings TEXT NOT NULL,
+    seed_hash TEXT,
+    version INTEGER NOT NULL,
+    updated TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE keyset_registry (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

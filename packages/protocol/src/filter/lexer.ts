@@ -1,4 +1,4 @@
-import { at, invalidFilter, strayCharacter, unterminatedString } from './filter-error.ts';
+import { at, FilterSyntaxError, strayCharacter, unterminatedString } from './syntax-error.ts';
 
 export type ComparisonOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type Punctuation = '(' | ')' | '[' | ']' | '.' | '!' | '&&' | '||';
@@ -65,7 +65,7 @@ export class Lexer {
         return this.#peekChar(1) === '=' ? this.#operator('!=', position) : this.#punctuation('!', position);
       case '=':
         if (this.#peekChar(1) === '=') return this.#operator('==', position);
-        throw invalidFilter(strayCharacter(char, position));
+        throw new FilterSyntaxError(strayCharacter(char, position), position);
       case '<':
         return this.#operator(this.#peekChar(1) === '=' ? '<=' : '<', position);
       case '>':
@@ -73,7 +73,7 @@ export class Lexer {
       case '&':
       case '|':
         if (this.#peekChar(1) === char) return this.#punctuation(char === '&' ? '&&' : '||', position);
-        throw invalidFilter(strayCharacter(char, position));
+        throw new FilterSyntaxError(strayCharacter(char, position), position);
       case '"':
       case "'":
         return this.#string(char, position);
@@ -81,7 +81,7 @@ export class Lexer {
     if (char === '-' || (char >= '0' && char <= '9')) return this.#number(position);
     const codePoint = String.fromCodePoint(this.#source.codePointAt(position)!);
     if (IDENTIFIER_START.test(codePoint)) return this.#identifier(position);
-    throw invalidFilter(strayCharacter(codePoint, position));
+    throw new FilterSyntaxError(strayCharacter(codePoint, position), position, codePoint.length);
   }
 
   #peekChar(ahead: number): string | undefined {
@@ -121,10 +121,10 @@ export class Lexer {
     const end = position + (match?.[0].length ?? 0);
     const tail = this.#source.codePointAt(end);
     if (!match || (tail !== undefined && NUMBER_TAIL.test(String.fromCodePoint(tail)))) {
-      throw invalidFilter(`Invalid number ${at(position)}`);
+      throw new FilterSyntaxError(`Invalid number ${at(position)}`, position, this.#badNumberLength(position));
     }
     const value = Number(match[0]);
-    if (!Number.isFinite(value)) throw invalidFilter(`Number out of range ${at(position)}`);
+    if (!Number.isFinite(value)) throw new FilterSyntaxError(`Number out of range ${at(position)}`, position, match[0].length);
     this.#offset = end;
     return { kind: 'number', text: match[0], position, value };
   }
@@ -136,7 +136,7 @@ export class Lexer {
     this.#offset = position + 1;
     for (;;) {
       const char = this.#source[this.#offset];
-      if (char === undefined) throw invalidFilter(unterminatedString(position));
+      if (char === undefined) throw this.#unterminated(position);
       if (char === quote) break;
       if (char === '\\') {
         run += this.#escape(position);
@@ -154,7 +154,7 @@ export class Lexer {
     runs.push(run);
     const value = runs.join('*');
     if (LONE_SURROGATE.test(value)) {
-      throw invalidFilter(`Unpaired UTF-16 surrogate in the string ${at(position)}`);
+      throw new FilterSyntaxError(`Unpaired UTF-16 surrogate in the string ${at(position)}`, position, this.#offset - position);
     }
     return { kind: 'string', text: this.#source.slice(position, this.#offset), position, value, runs };
   }
@@ -174,9 +174,32 @@ export class Lexer {
         this.#offset += 6;
         return String.fromCharCode(Number.parseInt(hex, 16));
       }
-      throw invalidFilter(`Invalid \\u escape ${at(position)}; it needs four hex digits`);
+      const digits = /^[0-9a-fA-F]*/.exec(hex)![0].length;
+      throw new FilterSyntaxError(`Invalid \\u escape ${at(position)}; it needs four hex digits`, position, 2 + digits);
     }
-    if (letter === undefined) throw invalidFilter(unterminatedString(start));
-    throw invalidFilter(`Invalid escape '\\${letter}' ${at(position)}`);
+    if (letter === undefined) throw this.#unterminated(start);
+    throw new FilterSyntaxError(
+      `Invalid escape '\\${letter}' ${at(position)}`,
+      position,
+      1 + String.fromCodePoint(this.#source.codePointAt(position + 1)!).length,
+    );
+  }
+
+  /** A string that runs to the end of the text: the rest of the text is the offending token. */
+  #unterminated(start: number): FilterSyntaxError {
+    return new FilterSyntaxError(unterminatedString(start), start, this.#source.length - start);
+  }
+
+  /** How far a malformed number runs: its sign and digits, and whatever letters or dots cling to them. */
+  #badNumberLength(position: number): number {
+    let end = position + 1;
+    for (;;) {
+      const codePoint = this.#source.codePointAt(end);
+      if (codePoint === undefined) break;
+      const char = String.fromCodePoint(codePoint);
+      if (!NUMBER_TAIL.test(char) && char !== '+' && char !== '-') break;
+      end += char.length;
+    }
+    return end - position;
   }
 }

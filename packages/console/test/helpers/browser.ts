@@ -1,0 +1,70 @@
+/**
+ * The console's browser tests: a real Roster node serving the built console (packages/console/dist,
+ * made by `npm install` or by vitest's global setup), opened in Debian's headless Chromium through
+ * playwright-core. Where Chromium is missing the tests skip, saying so.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or `''`. */
+export const chromiumMissing = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (apt-get install -y chromium)`;
+
+/** A phone's viewport (the console must be usable at this width) and a desktop's. */
+export const PHONE = { width: 375, height: 740 } as const;
+export const DESKTOP = { width: 1280, height: 900 } as const;
+
+export interface ConsoleBrowser {
+  /** A fresh page (own memory: no session carried over) at `{serverUrl}/console/`. */
+  open(serverUrl: string, viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * One headless Chromium for the enclosing file or `describe` block (vitest `beforeAll`/`afterAll`),
+ * each `open` in a context of its own, closed with the browser.
+ */
+export function useBrowser(): ConsoleBrowser {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async open(serverUrl, viewport = DESKTOP) {
+      if (!browser) throw new Error('useBrowser(): the browser starts in beforeAll; open pages inside a test');
+      const context = await browser.newContext({ viewport });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${serverUrl}/console/`);
+      return page;
+    },
+  };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules). */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol: the console's CSP refuses inline scripts.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target }) => ({ target })) }));
+  });
+  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
