@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,6 +27,9 @@ export interface ConsoleBrowser {
  * each `open` in a context of its own, closed with the browser.
  */
 export function useBrowser(): ConsoleBrowser {
+  // A test drives a whole page through many steps; on a loaded 2-core machine running the other
+  // suites beside it, some took over the default 30 s.
+  vi.setConfig({ testTimeout: 120_000 });
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
