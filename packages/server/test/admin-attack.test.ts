@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startServer, useServer, type KeysetConfig, type RunningServer } from '@roster/testing';
+import { eventually, onCluster, startServer, useServer, type KeysetConfig, type RunningServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, grantCarol, keysOf, useSharedDatabase, writeUser } from './admin-api.ts';
 import { postgresUnavailable, titled } from './store-contract/postgres.ts';
@@ -97,9 +97,12 @@ describe('the admin API under attack', () => {
         what,
       ).toContain(location);
     }
-    const huge = await admin(server.url, 'POST', '', { raw: `{"name":"${'x'.repeat(2_000_000)}"}` });
-    expect(huge.status).toBe(413);
-    expect(huge.body).toMatchObject({ status: 413, error: { message: expect.any(String) } });
+    // The cluster target's test proxy resets a connection the node answers before the upload ends.
+    if (!onCluster) {
+      const huge = await admin(server.url, 'POST', '', { raw: `{"name":"${'x'.repeat(2_000_000)}"}` });
+      expect(huge.status).toBe(413);
+      expect(huge.body).toMatchObject({ status: 413, error: { message: expect.any(String) } });
+    }
     // Still serving, and no keyset was made by any of it.
     const listed = (await admin(server.url, 'GET', '')).body.data as { subscribeKey: string }[];
     expect(listed.map((keyset) => keyset.subscribeKey)).toEqual(['sub-attack']);
@@ -144,7 +147,11 @@ describe('the admin API under attack', () => {
   it('lets the secret key of one keyset sign and grant on that keyset only', async () => {
     const a = keysOf((await admin(server.url, 'POST', '', { body: { name: 'A' } })).body.data);
     const b = keysOf((await admin(server.url, 'POST', '', { body: { name: 'B' } })).body.data);
-    expect((await writeUser(server.url, a, 'carol', { signWith: a.secretKey })).status).toBe(200);
+    // On a cluster the other node serves a new keyset after its next poll (within a second): wait for every node.
+    for (const node of server.nodes) {
+      await eventually(async () => expect((await writeUser(node, b, 'carol', { signWith: b.secretKey })).status).toBe(200));
+      await eventually(async () => expect((await writeUser(node, a, 'carol', { signWith: a.secretKey })).status).toBe(200));
+    }
     expect((await writeUser(server.url, b, 'carol', { signWith: a.secretKey })).status).toBe(403);
     expect((await grantCarol(server.url, b, a.secretKey)).status).toBe(403);
     const granted = await grantCarol(server.url, a);
@@ -154,7 +161,9 @@ describe('the admin API under attack', () => {
     expect((await writeUser(server.url, b, 'carol', { query: { auth: token } })).status).toBe(403);
     // Rotating A's secret ends the token, though the node verified it before.
     expect((await admin(server.url, 'POST', `/${a.subscribeKey}/rotate-secret`)).status).toBe(200);
-    expect((await writeUser(server.url, a, 'carol', { query: { auth: token } })).status).toBe(403);
+    for (const node of server.nodes) {
+      await eventually(async () => expect((await writeUser(node, a, 'carol', { query: { auth: token } })).status).toBe(403));
+    }
   });
 });
 
