@@ -20,6 +20,7 @@ import { PresenceService } from './presence/service.ts';
 import { RealtimeHub } from './realtime/hub.ts';
 import type { EventBus } from './realtime/bus.ts';
 import { createBus } from './realtime/create-bus.ts';
+import { TimetokenClock } from './realtime/timetoken.ts';
 import { createStore } from './store/create.ts';
 import { timedStore } from './store/timed-store.ts';
 import { VERSION } from './version.ts';
@@ -42,7 +43,10 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const opened = await createStore(config, { log: logger, observer: metrics.store });
   const store = metrics.enabled ? timedStore(opened, metrics.storeDuration) : opened;
   // NATS JetStream's retention is the channel logs' settings, so every node replays as far back.
+  // One clock for the hub's timetokens and the bus's stamps: a message sent after a handshake answered here is after it.
+  const clock = new TimetokenClock();
   const bus = await createBus(config.bus === 'in-process' ? undefined : config.bus, {
+    clock,
     maxAgeSeconds: config.channelLogSeconds,
     maxPerChannel: config.channelLogSize,
     onError: (error) => logger.error({ err: error }, 'event bus'),
@@ -64,7 +68,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
       channelLogSeconds: config.channelLogSeconds,
       channelLogMiB: config.channelLogMiB,
     },
-    { bus, log: logger, delivered: metrics.delivered },
+    { bus, clock, log: logger, delivered: metrics.delivered },
   );
   metrics.countHeldPolls(() => realtime.stats().held);
   // Each change's events are recorded in its transaction; the relay hands over what a failed hand-off or a killed node left.

@@ -75,12 +75,9 @@ describe.skipIf(sharedUnavailable !== undefined)(titled('A cluster losing a node
     expect(outcome.problems.double.other).toEqual([]);
   });
 
-  // TODO(bug, realtime/nats/settling.ts — not this test's to fix): a subscriber of two channels
-  // misses a message that lands in the stream more than `settleMs` (20 ms) after one of a higher
-  // timetoken on its other channel: its one cursor has passed it. Under load (a 2-core machine
-  // with three nodes) messages land that late, and such subscribers miss some (docs/decisions.md
-  // admits it: "such a subscriber could miss it"). Unskip once cross-channel order holds.
-  it.skip('TODO(bug: cross-channel late landing) gives subscribers of a room and a user every acknowledged write', () => {
+  // Each message is stamped as it is sent (realtime/nats/channel-order.ts): one that waited does
+  // not land behind a later-stamped one on the subscriber's other channel, which it would miss.
+  it('gives subscribers of a room and a user every acknowledged write', () => {
     expect(outcome.problems.double.missing).toEqual([]);
   });
 });

@@ -46,6 +46,28 @@ export interface RunningServer {
   kill(): Promise<void>;
   /** Stops and removes the data directory. */
   close(): Promise<void>;
+  /**
+   * The last lines each node wrote (its log: warnings and errors at the tests' `warn` level),
+   * prefixed with the node's pid; `useServer` prints them when a test fails.
+   */
+  recentOutput(): string;
+}
+
+/** The most of a node's output `recentOutput` keeps, in characters: its end. */
+const KEPT_OUTPUT_CHARS = 32 * 1024;
+
+/** The end of what a process wrote, at most `KEPT_OUTPUT_CHARS`. */
+class OutputTail {
+  #text = '';
+
+  add(chunk: Buffer): void {
+    this.#text += chunk.toString();
+    if (this.#text.length > 2 * KEPT_OUTPUT_CHARS) this.#text = this.#text.slice(-KEPT_OUTPUT_CHARS);
+  }
+
+  get text(): string {
+    return this.#text.slice(-KEPT_OUTPUT_CHARS);
+  }
 }
 
 /**
@@ -70,7 +92,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await node.stop();
       removeDir();
     };
-    return { ...node, origin: node.url.replace(/^http:\/\//, ''), nodes: [node.url], dir, close };
+    return { ...node, origin: node.url.replace(/^http:\/\//, ''), nodes: [node.url], dir, close, recentOutput: () => node.output() };
   }
 
   const place = await clusterPlace(dir);
@@ -109,6 +131,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (owned) await place.remove();
       removeDir();
     },
+    recentOutput: () => started.map((node) => node.output()).join(''),
   };
 }
 
@@ -118,6 +141,8 @@ interface Node {
   process: ChildProcess;
   stop(): Promise<number | null>;
   kill(): Promise<void>;
+  /** The end of what it wrote, each line prefixed with its pid. */
+  output(): string;
 }
 
 async function startNode(options: StartOptions, args: string[]): Promise<Node> {
@@ -126,16 +151,21 @@ async function startNode(options: StartOptions, args: string[]): Promise<Node> {
     env: { ...nodeEnvironment(), ROSTER_LOG_LEVEL: process.env['ROSTER_LOG_LEVEL'] ?? 'warn' },
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  // TEST_ROSTER_NODE_OUTPUT=1 shows what the nodes write (their log: warnings and errors), each line prefixed with the pid.
-  if (process.env['TEST_ROSTER_NODE_OUTPUT'] === '1') {
-    const show = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `[node ${child.pid}] `));
-    child.stdout?.on('data', show);
-    child.stderr?.on('data', show);
+  const prefixed = (text: string) => text.replace(/^(?=.)/gm, `[node ${child.pid}] `);
+  const tail = new OutputTail();
+  // TEST_ROSTER_NODE_OUTPUT=1 shows what the nodes write as they write it.
+  const show = process.env['TEST_ROSTER_NODE_OUTPUT'] === '1';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      tail.add(chunk);
+      if (show) process.stderr.write(prefixed(chunk.toString()));
+    });
   }
-  const url = await listeningUrl(child);
+  const url = await listeningUrl(child, tail);
   return {
     url,
     process: child,
+    output: () => prefixed(tail.text),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
@@ -157,7 +187,7 @@ function nodeOptions(options: StartOptions): string[] {
   return [...(options.nodeOptions ?? []), ...fromEnv];
 }
 
-function listeningUrl(child: ChildProcess): Promise<string> {
+function listeningUrl(child: ChildProcess, tail: OutputTail): Promise<string> {
   return new Promise((done, fail) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -165,13 +195,11 @@ function listeningUrl(child: ChildProcess): Promise<string> {
       const match = /listening (?:on|at) (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         child.stdout?.off('data', onData);
-        child.stdout?.resume();
         done(match[1]!);
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => fail(new Error(`roster exited with ${code} before listening:\n${output}`)));
+    child.once('exit', (code) => fail(new Error(`roster exited with ${code} before listening:\n${tail.text}`)));
   });
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startServer, type RunningServer, type StartOptions } from './server.ts';
 
 /**
@@ -26,6 +26,13 @@ export function useServer(options?: StartOptions): RunningServer {
   afterAll(async () => {
     await running?.close();
   });
+  // What the nodes logged lately (warnings and errors) explains many a failure on a loaded machine.
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      const output = running?.recentOutput().trim();
+      if (output) process.stderr.write(`What the server logged lately:\n${output}\n`);
+    });
+  });
   const current = (): RunningServer => {
     if (running === undefined) throw new Error('useServer(): the server starts in beforeAll; read it inside a test or hook');
     return running;
@@ -49,5 +56,6 @@ export function useServer(options?: StartOptions): RunningServer {
     stop: () => current().stop(),
     kill: () => current().kill(),
     close: () => current().close(),
+    recentOutput: () => current().recentOutput(),
   };
 }

@@ -26,6 +26,14 @@ export function intervalEvent(due: IntervalDue, now: number, deltas: boolean): P
   return event;
 }
 
+/** What became of a change handed to `PresenceAnnouncer.change`. */
+export interface ChangeOutcome {
+  /** `event`: announced on its own (a join's event carries its state); `interval`: kept for the channel's interval event. */
+  as: 'event' | 'interval';
+  /** It went out: the bus took the event, or the store kept the delta. False when that failed (logged). */
+  wentOut: boolean;
+}
+
 const busyKey = (subKey: string, channel: string): string => `${subKey}\u0000${channel}`;
 
 /**
@@ -35,7 +43,8 @@ const busyKey = (subKey: string, channel: string): string => `${subKey}\u0000${c
  * (`PresenceStore.markBusy`), where they are kept as deltas (with `presenceDeltas`) for an
  * `interval` event every `presenceIntervalSeconds` (`intervals`), until an interval finds the
  * occupancy back at or under the max. `state-change` events are announced on their own in
- * either mode. Nothing here rejects: a store or bus failure is logged, the change itself stands.
+ * either mode. Nothing here rejects: a store or bus failure is logged, the change itself stands;
+ * `change` says whether it went out, so that the sweep can have a timeout handed out again.
  */
 export class PresenceAnnouncer {
   readonly #store: PresenceStore;
@@ -58,16 +67,15 @@ export class PresenceAnnouncer {
 
   /**
    * A join, leave or timeout of `uuid` on `channel`, `occupancy` being the count after it;
-   * `state` rides on a join. Resolves `true` when it was announced on its own, `false` when it
-   * went to the channel's interval event.
+   * `state` rides on a join. Resolves with whether it was announced on its own or kept for the
+   * channel's interval event, and whether that went out (never rejects: a failure is logged).
    */
-  async change(keyset: Keyset, channel: string, kind: DeltaKind, uuid: string, occupancy: number, now: number, state?: PresenceState): Promise<boolean> {
+  async change(keyset: Keyset, channel: string, kind: DeltaKind, uuid: string, occupancy: number, now: number, state?: PresenceState): Promise<ChangeOutcome> {
     const key = busyKey(keyset.subscribeKey, channel);
     if (occupancy <= keyset.presenceAnnounceMax && !this.#busy.has(key)) {
       const event: PresenceEvent = { action: kind, uuid, occupancy, ...stamp(now) };
       if (state !== undefined && Object.keys(state).length > 0) event.state = state;
-      await this.#publish(keyset.subscribeKey, channel, event);
-      return true;
+      return { as: 'event', wentOut: await this.#publish(keyset.subscribeKey, channel, event) };
     }
     try {
       // Marked on every kept change, not once: another node's interval may just have ended the
@@ -76,15 +84,16 @@ export class PresenceAnnouncer {
       else await this.#store.markBusy(keyset.subscribeKey, channel);
       this.#busy.add(key);
       this.#markedDuringPass?.add(key);
+      return { as: 'interval', wentOut: true };
     } catch (error) {
       this.#log.warn({ err: error, channel, kind }, 'a presence change of a channel in interval mode was not kept for its interval event');
+      return { as: 'interval', wentOut: false };
     }
-    return false;
   }
 
   /** `uuid`'s state on `channel` changed to `state` (announced in interval mode too, as PubNub does). */
-  stateChange(subKey: string, channel: string, uuid: string, occupancy: number, state: PresenceState, now: number): Promise<void> {
-    return this.#publish(subKey, channel, { action: 'state-change', uuid, occupancy, state, ...stamp(now) });
+  async stateChange(subKey: string, channel: string, uuid: string, occupancy: number, state: PresenceState, now: number): Promise<void> {
+    await this.#publish(subKey, channel, { action: 'state-change', uuid, occupancy, state, ...stamp(now) });
   }
 
   /**
@@ -128,11 +137,14 @@ export class PresenceAnnouncer {
     await this.#publish(subKey, channel, intervalEvent(due, now, keyset.presenceDeltas));
   }
 
-  async #publish(subKey: string, channel: string, event: PresenceEvent): Promise<void> {
+  /** Whether the bus took `event`; a refusal is logged. */
+  async #publish(subKey: string, channel: string, event: PresenceEvent): Promise<boolean> {
     try {
       await this.#events.publishPresence(subKey, channel, event);
+      return true;
     } catch (error) {
       this.#log.warn({ err: error, channel, action: event.action }, 'a presence event was not published');
+      return false;
     }
   }
 }

@@ -14,6 +14,8 @@ runPresenceContract({
 
 const SUB = 'sub-a';
 const AT = 1_800_000_000_000;
+/** `expire`'s lease in these tests (ms). */
+const LEASE = 5000;
 
 /** Milliseconds `work` takes. */
 async function timed(work: () => Promise<unknown> | void): Promise<number> {
@@ -47,7 +49,7 @@ describe('MemoryPresenceStore bounds', { timeout: 120_000 }, () => {
     await store.heartbeat(SUB, 'first', ['crowd'], lastingUntil(AT));
     const answers: unknown[] = [];
     const sweeps = await timed(async () => {
-      for (let i = 0; i < 1000; i++) answers.push(...(await store.expire(AT - 1, 100)));
+      for (let i = 0; i < 1000; i++) answers.push(...(await store.expire(AT - 1, 100, LEASE)));
     });
     let due = 0;
     const scans = await timed(() => {
@@ -55,14 +57,14 @@ describe('MemoryPresenceStore bounds', { timeout: 120_000 }, () => {
     });
     expect([answers, due]).toEqual([[], 0]);
     expect(sweeps).toBeLessThan(scans);
-    expect(await store.expire(AT, 100)).toEqual([{ subKey: SUB, channel: 'crowd', uuid: 'first', occupancy: CROWD }]);
+    expect(await store.expire(AT, 100, LEASE)).toEqual([{ subKey: SUB, channel: 'crowd', uuid: 'first', occupancy: CROWD }]);
   });
 
   it('forgets the keysets, channels and uuids nobody is present on', async () => {
     const store = new MemoryPresenceStore();
     await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(AT), new Map([['a', { x: 1 }]]));
     await store.setState(SUB, 'bob', ['b'], { y: 1 }, AT);
-    await store.expire(AT, 10);
+    await store.announced(await store.expire(AT, 10, LEASE));
     await store.forgetStates(AT, 10);
     // Internals are private; what is left shows in what a new entry reports.
     expect(await store.whereNow(SUB, 'alice')).toEqual([]);

@@ -28,6 +28,12 @@ interface Presence extends Placed {
 /** A state kept for a channel the uuid is not present on, until `at` (its `keepUntil`). */
 type KeptState = Placed;
 
+/** A timed-out presence handed out by `expire` and not yet `announced`, leased until `at`. */
+type Claim = Placed;
+
+/** What names a claim: its subKey, channel and uuid, unambiguously. */
+const claimKey = (subKey: string, channel: string, uuid: string): string => JSON.stringify([subKey, channel, uuid]);
+
 interface StoredState {
   json: string;
   /** Set while the uuid is not present on the channel: the state then goes at `keep.at`. */
@@ -67,13 +73,17 @@ class KeysetPresence {
 /**
  * Presence kept in this process: the store of a single node (`--presence in-process`). Every
  * operation costs the channels and uuids it names, never the whole store: here-now pages slice a
- * list kept sorted as uuids come and go, and `expire` (`forgetStates`) takes the earliest expiries (`keepUntil`s) off a heap.
+ * list kept sorted as uuids come and go, and `expire` (`forgetStates`) takes the earliest expiries (`keepUntil`s) off a heap,
+ * and the claims due again off another (there are no more of them than presences that expired).
  * Its methods run to completion one at a time, which makes each atomic.
  */
 export class MemoryPresenceStore implements PresenceStore {
   readonly #keysets = new Map<string, KeysetPresence>();
   readonly #expiries = new IndexedMinHeap<Presence>();
   readonly #keeps = new IndexedMinHeap<KeptState>();
+  /** Claims by `claimKey`, and the same in a heap by lease deadline. */
+  readonly #claims = new Map<string, Claim>();
+  readonly #leases = new IndexedMinHeap<Claim>();
   #closed = false;
 
   async heartbeat(
@@ -98,6 +108,8 @@ export class MemoryPresenceStore implements PresenceStore {
         present.sorted.add(uuid);
         user.channels.add(channel);
         this.#expiries.push(presence);
+        // A timeout not yet announced is overtaken by this join.
+        this.#settle(subKey, channel, uuid);
         outcome.joined.push({ channel, occupancy: present.byUuid.size });
       } else {
         known.timeoutMs = window.timeoutMs ?? known.timeoutMs;
@@ -130,9 +142,9 @@ export class MemoryPresenceStore implements PresenceStore {
     return left;
   }
 
-  async expire(now: number, limit: number): Promise<ExpiredPresence[]> {
+  async expire(now: number, limit: number, leaseMs: number): Promise<ExpiredPresence[]> {
     this.#checkOpen();
-    const expired: ExpiredPresence[] = [];
+    const expired = this.#reoffer(now, limit, leaseMs);
     for (let next = this.#expiries.peek(); next !== undefined && next.at <= now && expired.length < limit; next = this.#expiries.peek()) {
       this.#expiries.remove(next);
       const { subKey, channel, uuid } = next;
@@ -141,8 +153,14 @@ export class MemoryPresenceStore implements PresenceStore {
       this.#dropState(user, channel);
       expired.push({ subKey, channel, uuid, occupancy: this.#remove(keyset, user, next) });
       this.#tidy(subKey, keyset, uuid, user);
+      this.#lease(subKey, channel, uuid, now + leaseMs);
     }
     return expired;
+  }
+
+  async announced(claims: readonly ExpiredPresence[]): Promise<void> {
+    this.#checkOpen();
+    for (const { subKey, channel, uuid } of claims) this.#settle(subKey, channel, uuid);
   }
 
   async forgetStates(now: number, limit: number): Promise<number> {
@@ -257,6 +275,7 @@ export class MemoryPresenceStore implements PresenceStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#keysets.clear();
+    this.#claims.clear();
   }
 
   #checkOpen(): void {
@@ -273,6 +292,54 @@ export class MemoryPresenceStore implements PresenceStore {
     let user = keyset.uuids.get(uuid);
     if (user === undefined) keyset.uuids.set(uuid, (user = new UuidPresence()));
     return user;
+  }
+
+  /**
+   * The claims whose lease ended by `now`, at most `limit`, leased again until `now + leaseMs`
+   * with their channel's occupancy now; those whose uuid is present again are dropped.
+   */
+  #reoffer(now: number, limit: number, leaseMs: number): ExpiredPresence[] {
+    const due: Claim[] = [];
+    // Taken off first: a lease of 0 would put a claim straight back at the top.
+    for (let next = this.#leases.peek(); next !== undefined && next.at <= now && due.length < limit; next = this.#leases.peek()) {
+      this.#leases.remove(next);
+      due.push(next);
+    }
+    const offered: ExpiredPresence[] = [];
+    for (const claim of due) {
+      const { subKey, channel, uuid } = claim;
+      const present = this.#keysets.get(subKey)?.channels.get(channel);
+      if (present?.byUuid.has(uuid) === true) {
+        this.#claims.delete(claimKey(subKey, channel, uuid));
+        continue;
+      }
+      claim.at = now + leaseMs;
+      this.#leases.push(claim);
+      offered.push({ subKey, channel, uuid, occupancy: present?.byUuid.size ?? 0 });
+    }
+    return offered;
+  }
+
+  /** Keeps a claim on `uuid`'s timeout on `channel` until `at`, replacing one already kept. */
+  #lease(subKey: string, channel: string, uuid: string, at: number): void {
+    const key = claimKey(subKey, channel, uuid);
+    const kept = this.#claims.get(key);
+    if (kept !== undefined) {
+      this.#leases.update(kept, at);
+      return;
+    }
+    const claim: Claim = { subKey, channel, uuid, at, heapIndex: -1 };
+    this.#claims.set(key, claim);
+    this.#leases.push(claim);
+  }
+
+  #settle(subKey: string, channel: string, uuid: string): void {
+    if (this.#claims.size === 0) return;
+    const key = claimKey(subKey, channel, uuid);
+    const claim = this.#claims.get(key);
+    if (claim === undefined) return;
+    this.#leases.remove(claim);
+    this.#claims.delete(key);
   }
 
   /** Takes `presence` (already out of the expiry heap) off its channel; returns the occupancy after. */

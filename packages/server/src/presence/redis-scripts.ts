@@ -15,6 +15,9 @@
  * - `P t:L(subKey)uuid`: hash of the timeout (ms) last given to the uuid on each channel it is
  *   present on, channel → timeout; a field goes with its presence (leave, expire).
  * - `P expiry`: sorted set of every presence, `L(subKey)L(channel)uuid` → expiry (ms).
+ * - `P claims`: sorted set of the timed-out presences handed out by `expire` and not yet settled
+ *   by `announced`, same members → the end of their lease (ms). A join of the member's uuid on
+ *   its channel removes it; it holds no more members than presences that expired.
  * - `P keep`: sorted set of states kept for channels their uuid is not present on, same members
  *   → `keepUntil` (ms).
  * - `P busy`: set of the channels in interval mode, `L(subKey)channel`.
@@ -30,6 +33,7 @@ const PRELUDE = String.raw`
 local P = ARGV[1]
 local EXPIRY = P .. 'expiry'
 local KEEP = P .. 'keep'
+local CLAIMS = P .. 'claims'
 local BUSY = P .. 'busy'
 local function L(text) return #text .. ':' .. text end
 local function channelKey(sub, channel) return P .. 'c:' .. L(sub) .. channel end
@@ -77,6 +81,8 @@ for i = 1, n do
   redis.call('ZREM', KEEP, member)
   local occupancy = redis.call('ZCARD', key)
   if isNew then
+    -- A timeout not yet announced is overtaken by this join.
+    redis.call('ZREM', CLAIMS, member)
     redis.call('ZADD', whereKey(sub, uuid), 0, channel)
     table.insert(joined, channel)
     table.insert(joined, occupancy)
@@ -124,27 +130,51 @@ return left
 `);
 
 /**
- * ARGV: prefix, now, limit. Claims (removes) at most `limit` presences expired at `now`, oldest
- * first. Returns a flat list of subKey, channel, uuid and occupancy.
+ * ARGV: prefix, now, limit, leaseMs (integers). Hands out at most `limit` timeouts: first the
+ * claims whose lease ended at `now` (dropping those whose uuid is present again), then presences
+ * expired at `now`, oldest first, which it removes; each is leased (`P claims`) until
+ * `now + leaseMs`. Returns a flat list of subKey, channel, uuid and occupancy.
  */
 export const EXPIRE = script(String.raw`
 local now, limit = ARGV[2], tonumber(ARGV[3])
+local deadline = string.format('%d', tonumber(now) + tonumber(ARGV[4]))
 local expired = {}
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, limit)) do
-  redis.call('ZREM', EXPIRY, member)
-  local sub, rest = cut(member)
-  local channel, uuid = cut(rest)
-  local key = channelKey(sub, channel)
-  redis.call('ZREM', key, uuid)
-  redis.call('ZREM', whereKey(sub, uuid), channel)
-  redis.call('HDEL', stateKey(sub, uuid), channel)
-  redis.call('HDEL', timeoutKey(sub, uuid), channel)
+local count = 0
+local function hand(member, sub, channel, uuid, key)
+  redis.call('ZADD', CLAIMS, deadline, member)
   table.insert(expired, sub)
   table.insert(expired, channel)
   table.insert(expired, uuid)
   table.insert(expired, redis.call('ZCARD', key))
+  count = count + 1
+end
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', CLAIMS, '-inf', now, 'LIMIT', 0, limit)) do
+  local sub, rest = cut(member)
+  local channel, uuid = cut(rest)
+  local key = channelKey(sub, channel)
+  -- A join removes its claim; the check is for safety only.
+  if redis.call('ZSCORE', key, uuid) == false then hand(member, sub, channel, uuid, key) else redis.call('ZREM', CLAIMS, member) end
+end
+if count < limit then
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, limit - count)) do
+    redis.call('ZREM', EXPIRY, member)
+    local sub, rest = cut(member)
+    local channel, uuid = cut(rest)
+    local key = channelKey(sub, channel)
+    redis.call('ZREM', key, uuid)
+    redis.call('ZREM', whereKey(sub, uuid), channel)
+    redis.call('HDEL', stateKey(sub, uuid), channel)
+    redis.call('HDEL', timeoutKey(sub, uuid), channel)
+    hand(member, sub, channel, uuid, key)
+  end
 end
 return expired
+`);
+
+/** ARGV: prefix, then subKey, channel and uuid of each claim to settle. Unknown claims are ignored. */
+export const ANNOUNCED = script(String.raw`
+for i = 2, #ARGV, 3 do redis.call('ZREM', CLAIMS, presenceMember(ARGV[i], ARGV[i + 1], ARGV[i + 2])) end
+return 1
 `);
 
 /**

@@ -20,6 +20,9 @@ afterAll(async () => {
   if (unavailable === undefined) await deleteRedisKeys(RUN);
 });
 
+/** `expire`'s lease in these tests (ms). */
+const LEASE = 5000;
+
 const open = (prefix: string) => createPresenceStore(redisUrlWithPrefix(prefix), { log: STDERR_LOG });
 
 runPresenceContract({
@@ -43,7 +46,8 @@ describe.skipIf(unavailable !== undefined)(`RedisPresenceStore${unavailable === 
       await store.markBusy('s', 'a');
       await store.noteDelta('s', 'a', 'join', 'bob', 5);
       await store.leave('s', 'alice', ['b']);
-      await store.expire(2000, 100);
+      // A timeout's claim goes once announced.
+      await store.announced(await store.expire(2000, 100, LEASE));
       await store.forgetStates(2000, 100);
       await store.interval('s', 'a', 2000, 1000, 0);
       const redis = new Redis(REDIS_URL);
@@ -76,14 +80,16 @@ describe.skipIf(unavailable !== undefined)(`RedisPresenceStore${unavailable === 
     const store = await open(prefix);
     const redis = new Redis(REDIS_URL);
     try {
-      // Only this file writes under RUN: every key the heartbeat made is under the store's prefix.
+      // Only this file writes under RUN: every key the heartbeat and the timeout's claim made is under the store's prefix.
       const before = new Set(await redis.keys(`${RUN}*`));
       await store.heartbeat('s', 'alice', ['a'], lastingUntil(1000), new Map([['a', { x: 1 }]]));
+      await store.heartbeat('s', 'bob', ['b'], lastingUntil(500));
+      expect(await store.expire(500, 10, LEASE)).toHaveLength(1);
       const made = (await redis.keys(`${RUN}*`)).filter((key) => !before.has(key));
-      expect(made.length).toBeGreaterThan(0);
+      expect(made).toContain(`${prefix}claims`);
       expect(made.filter((key) => !key.startsWith(prefix))).toEqual([]);
     } finally {
-      await store.expire(1000, 10);
+      await store.announced(await store.expire(1000 + LEASE, 10, LEASE));
       redis.disconnect();
       await store.close();
     }

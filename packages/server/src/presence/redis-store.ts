@@ -40,6 +40,7 @@ const SCRIPTS = {
   heartbeat: new LuaScript(scripts.HEARTBEAT),
   leave: new LuaScript(scripts.LEAVE),
   expire: new LuaScript(scripts.EXPIRE),
+  announced: new LuaScript(scripts.ANNOUNCED),
   forgetStates: new LuaScript(scripts.FORGET_STATES),
   occupancy: new LuaScript(scripts.OCCUPANCY),
   present: new LuaScript(scripts.PRESENT),
@@ -54,6 +55,9 @@ const SCRIPTS = {
 
 /** How a delta kind is kept in a channel's list: its first letter before the uuid. */
 const KIND_LETTERS: Record<DeltaKind, string> = { join: 'j', leave: 'l', timeout: 't' };
+/** How many claims one `announced` script settles at most, so that no one script holds Redis long. */
+const SETTLE_AT_ONCE = 1000;
+
 const KINDS_BY_LETTER = new Map(Object.entries(KIND_LETTERS).map(([kind, letter]) => [letter, kind as DeltaKind]));
 
 /**
@@ -64,6 +68,8 @@ const KINDS_BY_LETTER = new Map(Object.entries(KIND_LETTERS).map(([kind, letter]
  * (redis-scripts.ts lists the keys), so each is atomic across nodes: an expired presence is
  * claimed by exactly one `expire`, an interval by exactly one `interval`. Each call costs the
  * channels, uuids or page it names (sorted-set operations, O(log n) each), never a scan.
+ * A claim on a timeout (`expire`'s lease) lives in Redis too, so any node hands it out again when
+ * the node that took it failed to announce it, lost Redis's reply, or died.
  *
  * The client is the caller's to configure and connect (create.ts); `close` quits it.
  */
@@ -100,14 +106,21 @@ export class RedisPresenceStore implements PresenceStore {
     return occupancies(await this.#run('leave', [subKey, uuid, ...new Set(channels)]));
   }
 
-  async expire(now: number, limit: number): Promise<ExpiredPresence[]> {
+  async expire(now: number, limit: number, leaseMs: number): Promise<ExpiredPresence[]> {
     if (limit <= 0) return [];
-    const reply = (await this.#run('expire', [now, limit])) as unknown[];
+    const reply = (await this.#run('expire', [Math.floor(now), Math.floor(limit), Math.floor(leaseMs)])) as unknown[];
     const expired: ExpiredPresence[] = [];
     for (let i = 0; i < reply.length; i += 4) {
       expired.push({ subKey: String(reply[i]), channel: String(reply[i + 1]), uuid: String(reply[i + 2]), occupancy: Number(reply[i + 3]) });
     }
     return expired;
+  }
+
+  async announced(claims: readonly ExpiredPresence[]): Promise<void> {
+    for (let start = 0; start < claims.length; start += SETTLE_AT_ONCE) {
+      const names = claims.slice(start, start + SETTLE_AT_ONCE).flatMap(({ subKey, channel, uuid }) => [subKey, channel, uuid]);
+      await this.#run('announced', names);
+    }
   }
 
   async forgetStates(now: number, limit: number): Promise<number> {

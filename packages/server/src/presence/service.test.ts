@@ -10,6 +10,7 @@ import { createPresenceStore } from './create.ts';
 import { MemoryPresenceStore } from './memory-store.ts';
 import { PresenceService } from './service.ts';
 import type { PresenceStore } from './store.ts';
+import { TIMEOUT_LEASE_MS } from './sweep.ts';
 
 // The presence service over the real in-process store and a real hub: events are read back the
 // way a client reads them, by subscribing to `{channel}-pnpres`. Time is an injected clock, and
@@ -395,6 +396,25 @@ describe.skipIf(noRedis !== undefined)(`PresenceService: two nodes on one Redis$
       { action: 'timeout', uuid: 'alice', occupancy: 1, ...at(clock.now) },
       { action: 'timeout', uuid: 'bob', occupancy: 0, ...at(clock.now) },
     ]);
+  });
+
+  it('announces a timeout taken by a node killed before announcing it, on the node left, once its lease ends', async () => {
+    const { keyset, clock, stores, one, two } = await cluster();
+    const room = watch(two.hub, 'room');
+    await one.presence.heartbeat(keyset, 'alice', ['room'], 20);
+    room.events();
+    await one.presence.stop();
+    clock.now += 20_000;
+    // Node one's sweep took alice's timeout from the store, as `tick` does, and died there.
+    expect(await stores[0]!.expire(clock.now, 10, TIMEOUT_LEASE_MS)).toEqual([{ subKey: 'demo', channel: 'room', uuid: 'alice', occupancy: 0 }]);
+    await two.presence.tick();
+    expect(room.events()).toEqual([]);
+    clock.now += TIMEOUT_LEASE_MS;
+    await two.presence.tick();
+    expect(room.events()).toEqual([{ action: 'timeout', uuid: 'alice', occupancy: 0, ...at(clock.now) }]);
+    clock.now += TIMEOUT_LEASE_MS;
+    await two.presence.tick();
+    expect(room.events()).toEqual([]);
   });
 
   it('rejects a heartbeat the store fails, and a leave', async () => {

@@ -51,7 +51,7 @@ const presenceable = (channels: readonly string[]): string[] => [...new Set(chan
  *
  * Failures: a store failure rejects the call that hit it (heartbeat, leave, reads, state); a
  * failure to announce (bus down, interval bookkeeping) is logged and never rejects, the change
- * having been made. Inputs are validated and bounded at the HTTP edge (channel counts, here-now
+ * having been made; a timeout that failed so is announced again by a later tick (sweep.ts). Inputs are validated and bounded at the HTTP edge (channel counts, here-now
  * `limit`).
  *
  * @example
@@ -122,7 +122,8 @@ export class PresenceService {
     const announcedJoins = new Set<string>();
     await Promise.all(
       outcome.joined.map(async ({ channel, occupancy }) => {
-        if (await this.#announcer.change(keyset, channel, 'join', uuid, occupancy, now, states?.get(channel))) announcedJoins.add(channel);
+        const { as } = await this.#announcer.change(keyset, channel, 'join', uuid, occupancy, now, states?.get(channel));
+        if (as === 'event') announcedJoins.add(channel);
       }),
     );
     await Promise.all(

@@ -26,6 +26,8 @@ const OTHER_SUB = 'sub-b';
 const T = 1_800_000_000_000;
 const SECOND = 1000;
 const AT = T + 60 * SECOND;
+/** How long `expire` leases what it hands out in these tests (ms). */
+const LEASE = 5 * SECOND;
 
 /** A heartbeat window that keeps a presence until `at` (ms): a timeout of 1 s given 1 s before. */
 export const lastingUntil = (at: number): HeartbeatWindow => ({ now: at - SECOND, timeoutMs: SECOND, defaultTimeoutMs: SECOND });
@@ -49,10 +51,16 @@ export function runPresenceContract(options: PresenceContractOptions): void {
         if (other !== store) await other.close();
       });
 
-      /** Expires everything due at `now`, in rounds of `limit`. */
-      const expireAll = async (now: number, from = store, limit = 1000): Promise<ExpiredPresence[]> => {
+      /**
+       * Expires everything due at `now`, in rounds of `limit`, settling each round (`announced`)
+       * as a sweep whose timeouts all went out does, unless `settle` is false.
+       */
+      const expireAll = async (now: number, from = store, limit = 1000, settle = true): Promise<ExpiredPresence[]> => {
         const all: ExpiredPresence[] = [];
-        for (let round = await from.expire(now, limit); round.length > 0; round = await from.expire(now, limit)) all.push(...round);
+        for (let round = await from.expire(now, limit, LEASE); round.length > 0; round = await from.expire(now, limit, LEASE)) {
+          all.push(...round);
+          if (settle) await from.announced(round);
+        }
         return all;
       };
 
@@ -88,11 +96,11 @@ export function runPresenceContract(options: PresenceContractOptions): void {
         it('extends the presence with each heartbeat, to the expiry it names', async () => {
           await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + 10 * SECOND));
           await other.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + 20 * SECOND));
-          expect(await store.expire(T + 15 * SECOND, 10)).toEqual([]);
+          expect(await store.expire(T + 15 * SECOND, 10, LEASE)).toEqual([]);
           expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
           // The expiry is replaced, not only ever pushed later.
           await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + 12 * SECOND));
-          expect(await store.expire(T + 12 * SECOND, 10)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await store.expire(T + 12 * SECOND, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
         });
 
         it('leaves the channels named, reporting those the uuid was present on with the occupancy after', async () => {
@@ -161,9 +169,9 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           await store.heartbeat(SUB, 'late', ['a'], lastingUntil(T + 30 * SECOND));
           await store.heartbeat(SUB, 'first', ['a', 'b'], lastingUntil(T + 10 * SECOND));
           await store.heartbeat(SUB, 'second', ['a'], lastingUntil(T + 20 * SECOND));
-          expect(await store.expire(T + 9_999, 10)).toEqual([]);
-          const one = await store.expire(T + 20 * SECOND, 1);
-          const rest = await store.expire(T + 20 * SECOND, 10);
+          expect(await store.expire(T + 9_999, 10, LEASE)).toEqual([]);
+          const one = await store.expire(T + 20 * SECOND, 1, LEASE);
+          const rest = await store.expire(T + 20 * SECOND, 10, LEASE);
           expect(one).toHaveLength(1);
           expect([...one, ...rest].map(({ uuid, channel }) => `${uuid} ${channel}`)).toEqual([
             expect.stringMatching(/^first /),
@@ -172,10 +180,10 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           ]);
           expect([...one, ...rest].find((gone) => gone.channel === 'b')).toEqual({ subKey: SUB, channel: 'b', uuid: 'first', occupancy: 0 });
           expect(rest.at(-1)).toEqual({ subKey: SUB, channel: 'a', uuid: 'second', occupancy: 1 });
-          expect(await store.expire(T + 20 * SECOND, 10)).toEqual([]);
+          expect(await store.expire(T + 20 * SECOND, 10, LEASE)).toEqual([]);
           expect(await store.whereNow(SUB, 'first')).toEqual([]);
           expect(await store.present(SUB, 'a', 0, 10, false)).toEqual([{ uuid: 'late' }]);
-          expect(await store.expire(T + 20 * SECOND, 0)).toEqual([]);
+          expect(await store.expire(T + 20 * SECOND, 0, LEASE)).toEqual([]);
         });
 
         it('hands each expired presence to exactly one caller when two nodes sweep at once', async () => {
@@ -196,6 +204,90 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           );
           // The last one out of each channel saw it empty.
           for (const channel of ['b', 'c']) expect(swept.filter((gone) => gone.channel === channel).map((gone) => gone.occupancy)).toContain(0);
+        });
+      });
+
+      describe('claims (expire’s lease)', () => {
+        const alice = { subKey: SUB, channel: 'a', uuid: 'alice' };
+
+        it('hands a timeout not announced out again once its lease ends, not before, with the occupancy then', async () => {
+          await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + SECOND));
+          await store.heartbeat(SUB, 'bob', ['a'], lastingUntil(AT));
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
+          const due = T + SECOND + LEASE;
+          expect(await other.expire(due - 1, 10, LEASE)).toEqual([]);
+          expect(await store.expire(due - 1, 10, LEASE)).toEqual([]);
+          await store.leave(SUB, 'bob', ['a']);
+          // Any node may take it over (the one that took it may be dead), with the occupancy now.
+          expect(await other.expire(due, 10, LEASE)).toEqual([{ ...alice, occupancy: 0 }]);
+          // Leased again from then.
+          expect(await store.expire(due + LEASE - 1, 10, LEASE)).toEqual([]);
+          expect(await store.expire(due + LEASE, 10, LEASE)).toEqual([{ ...alice, occupancy: 0 }]);
+          expect(await store.whereNow(SUB, 'alice')).toEqual([]);
+        });
+
+        it('never hands out again a timeout announced; announced is idempotent and ignores claims it does not hold', async () => {
+          await store.heartbeat(SUB, 'alice', ['a', 'b'], lastingUntil(T + SECOND));
+          const claims = await store.expire(T + SECOND, 10, LEASE);
+          expect(claims.map(({ channel }) => channel).sort()).toEqual(['a', 'b']);
+          const onA = claims.filter(({ channel }) => channel === 'a');
+          await other.announced(onA);
+          await store.announced(onA);
+          await store.announced([]);
+          // Neither names a claim held: another keyset's alice on `b` is not this one.
+          await other.announced([
+            { subKey: SUB, channel: 'never', uuid: 'nobody', occupancy: 3 },
+            { subKey: OTHER_SUB, channel: 'b', uuid: 'alice', occupancy: 0 },
+          ]);
+          expect(await other.expire(T + SECOND + LEASE, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'b', uuid: 'alice', occupancy: 0 }]);
+          await store.announced(claims);
+          expect(await store.expire(AT + 10 * LEASE, 10, LEASE)).toEqual([]);
+        });
+
+        it('drops a timeout not announced once its uuid joined the channel again, whether still there or gone again', async () => {
+          await store.heartbeat(SUB, 'alice', ['a', 'b'], lastingUntil(T + SECOND));
+          expect(await store.expire(T + SECOND, 10, LEASE)).toHaveLength(2);
+          // Back on both (those joins are announced after the timeouts), then gone from `b` by a leave.
+          expect((await other.heartbeat(SUB, 'alice', ['a', 'b'], lastingUntil(AT))).joined).toHaveLength(2);
+          await other.leave(SUB, 'alice', ['b']);
+          expect(await store.expire(T + SECOND + LEASE, 10, LEASE)).toEqual([]);
+          expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
+          // Its next timeout is handed out as any other.
+          expect(await expireAll(AT)).toEqual([{ ...alice, occupancy: 0 }]);
+          expect(await store.expire(AT + LEASE, 10, LEASE)).toEqual([]);
+        });
+
+        it('hands out timeouts due again before new ones, within the same limit', async () => {
+          await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + SECOND));
+          await store.heartbeat(SUB, 'bob', ['a'], lastingUntil(T + 2 * SECOND));
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
+          // Bob expired before alice's lease ended; she still comes first.
+          const due = T + SECOND + LEASE;
+          expect(await other.expire(due, 1, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
+          expect(await other.expire(due, 1, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'bob', occupancy: 0 }]);
+          expect(await store.expire(due, 10, LEASE)).toEqual([]);
+          expect(await store.expire(due + LEASE, 10, LEASE)).toHaveLength(2);
+        });
+
+        it('hands each timeout to one caller per lease when two nodes sweep at once', async () => {
+          const uuids = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+          for (const [i, uuid] of uuids.entries()) await store.heartbeat(SUB, uuid, ['a', 'b', 'c'], lastingUntil(T + (i % 4) * SECOND));
+          await store.heartbeat(SUB, 'stays', ['a'], lastingUntil(AT));
+          const sweepAt = async (now: number) => {
+            const swept = await Promise.all([store, other, store, other].map((from) => expireAll(now, from, 7, false)));
+            return swept.flat();
+          };
+          const named = (claims: ExpiredPresence[]) => claims.map(({ uuid, channel }) => `${uuid} ${channel}`).sort();
+          const everyone = uuids.flatMap((uuid) => ['a', 'b', 'c'].map((channel) => `${uuid} ${channel}`)).sort();
+          const start = T + 4 * SECOND;
+          expect(named(await sweepAt(start))).toEqual(everyone);
+          expect(await sweepAt(start + LEASE - 1)).toEqual([]);
+          const again = await sweepAt(start + LEASE);
+          expect(named(again)).toEqual(everyone);
+          expect(new Set(again.map(({ channel, occupancy }) => `${channel} ${occupancy}`))).toEqual(new Set(['a 1', 'b 0', 'c 0']));
+          // Settled on `a` by one node and on `b` by the other: only `c` comes back, once each.
+          await Promise.all([store.announced(again.filter(({ channel }) => channel === 'a')), other.announced(again.filter(({ channel }) => channel === 'b'))]);
+          expect(named(await sweepAt(start + 2 * LEASE))).toEqual(uuids.map((uuid) => `${uuid} c`).sort());
         });
       });
 
@@ -251,7 +343,7 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           await store.setState(SUB, 'alice', ['b'], { y: 2 }, AT);
           await store.leave(SUB, 'alice', ['a']);
           expect(await store.getState(SUB, 'alice', ['a', 'b'])).toEqual(new Map([['b', { y: 2 }]]));
-          await other.expire(T + SECOND, 10);
+          await other.expire(T + SECOND, 10, LEASE);
           expect(await store.getState(SUB, 'alice', ['a', 'b'])).toEqual(new Map());
           // Joining again starts without it.
           await store.heartbeat(SUB, 'alice', ['b'], lastingUntil(AT));
@@ -392,7 +484,7 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
           expect(await store.getState(SUB, 'alice', ['a'])).toEqual(new Map([['a', { in: SUB }]]));
           await store.heartbeat(OTHER_SUB, 'alice', ['a'], lastingUntil(AT));
-          expect(await store.expire(T + SECOND, 10)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
           expect(await store.whereNow(OTHER_SUB, 'alice')).toEqual(['a']);
           await store.markBusy(OTHER_SUB, 'a');
           expect(await store.busy()).toEqual([{ subKey: OTHER_SUB, channel: 'a' }]);
@@ -422,7 +514,7 @@ export function runPresenceContract(options: PresenceContractOptions): void {
             await store.markBusy(subKey, channel);
           }
           expect(new Set((await store.busy()).map(({ subKey, channel }) => `${subKey}|${channel}`))).toEqual(new Set(places.map(([s, c]) => `${s}|${c}`)));
-          const expired = await other.expire(AT, 100);
+          const expired = await other.expire(AT, 100, LEASE);
           expect(expired.map(({ subKey, channel, uuid }) => `${subKey}|${channel}|${uuid}`).sort()).toEqual(places.map((place) => place.join('|')).sort());
         });
       });

@@ -86,11 +86,26 @@ export interface PresenceStore {
   /** Removes `uuid` (and its state) from `channels`; resolves with those it was present on, with the occupancy after. */
   leave(subKey: string, uuid: string, channels: readonly string[]): Promise<ChannelOccupancy[]>;
   /**
-   * Removes presences whose expiry is at or before `now` (ms), oldest expiry first, at most
-   * `limit`; each one is handed to exactly one caller, whichever node calls. Their state goes too.
-   * States kept for absent uuids are not touched: `forgetStates` removes those.
+   * Removes presences whose expiry is at or before `now` (ms), oldest expiry first, and hands
+   * each to exactly one caller, whichever node calls. Their state goes too. States kept for absent
+   * uuids are not touched: `forgetStates` removes those.
+   *
+   * Each presence handed out stays a claim until `now + leaseMs` (ms): one not settled by
+   * `announced` by then is handed out again by the first later `expire` whose `now` is at or past
+   * that deadline (on any node, leased again), with the channel's occupancy at that time. A claim
+   * whose uuid joined the channel again meanwhile is dropped instead (the join came after it). So
+   * a timeout is handed out at least once per lease until announced, whatever happens to the
+   * caller that took it (lost reply, failed announce, dead node). Claims due again come first, then
+   * new expiries; at most `limit` in all. `leaseMs` is required: a caller that never settles would
+   * otherwise be a silent at-most-once.
    */
-  expire(now: number, limit: number): Promise<ExpiredPresence[]>;
+  expire(now: number, limit: number, leaseMs: number): Promise<ExpiredPresence[]>;
+  /**
+   * Settles claims handed out by `expire` (their timeouts went out): they are not handed out
+   * again. A claim is named by its subKey, channel and uuid (`occupancy` is ignored). Idempotent;
+   * claims it does not hold (settled already, dropped, never made) are ignored.
+   */
+  announced(claims: readonly ExpiredPresence[]): Promise<void>;
   /**
    * Removes states kept for channels their uuid is not present on (`setState`) whose `keepUntil`
    * is at or before `now` (ms), earliest `keepUntil` first, at most `limit`; resolves with how

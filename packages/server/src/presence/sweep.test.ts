@@ -8,27 +8,35 @@ import { createPresenceStore } from './create.ts';
 import type { PresenceEvent } from './events.ts';
 import { MemoryPresenceStore } from './memory-store.ts';
 import type { PresenceStore } from './store.ts';
-import { expireRound } from './sweep.ts';
+import { expireRound, TIMEOUT_LEASE_MS } from './sweep.ts';
 
 // One sweep (`expireRound`) over a real store: what it removes (timed-out presences, kept states
-// past their keepUntil) within its bounds, and what it announces. Events go to a sink that keeps them.
+// past their keepUntil) within its bounds, and what it announces. Events go to a sink that keeps
+// them, after refusing the first `refusals` (as a bus that is down or times out does).
 
 const T = 1_790_000_000_000;
 const keyset = keysetFrom({ publishKey: 'pub', subscribeKey: 'sweep', presenceAnnounceMax: 1_000 });
 const quiet: Log = { error: () => {}, warn: () => {}, info: () => {} };
 const channels = (count: number) => Array.from({ length: count }, (_, i) => `room-${i}`);
 
-function sweeper(store: PresenceStore) {
+function sweeper(store: PresenceStore, refusals = 0) {
   const events: PresenceEvent[] = [];
+  const refused: PresenceEvent[] = [];
+  const warnings: string[] = [];
+  const log: Log = { ...quiet, warn: (_fields, message) => void warnings.push(message) };
   const sink = {
     async publishPresence(_subKey: string, _channel: string, event: PresenceEvent): Promise<string> {
+      if (refused.length < refusals) {
+        refused.push(event);
+        throw new Error('the bus did not take the event in time');
+      }
       events.push(event);
       return String(events.length);
     },
   };
-  const announcer = new PresenceAnnouncer(store, sink, quiet);
-  const sweep = (now: number) => expireRound(store, announcer, () => keyset, now, { batch: 500, maxBatches: 20 }, quiet);
-  return { events, sweep };
+  const announcer = new PresenceAnnouncer(store, sink, log);
+  const sweep = (now: number) => expireRound(store, announcer, () => keyset, now, { batch: 500, maxBatches: 20 }, log);
+  return { events, refused, warnings, sweep };
 }
 
 const noRedis = await redisUnavailable();
@@ -54,6 +62,29 @@ describe.each(stores)('expireRound over the %s store', (_name, skip, open) => {
       expect(timeouts).toHaveLength(12_000);
       expect(new Set(timeouts.map((event) => event.occupancy))).toEqual(new Set([0]));
       expect(await store.whereNow(keyset.subscribeKey, 'crowd')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.skipIf(skip !== undefined)('announces a timeout whose publish failed in a later sweep, once its lease ends, and only that one', async () => {
+    const store = await open();
+    const sub = keyset.subscribeKey;
+    try {
+      for (const uuid of ['ann', 'ben', 'cy']) await store.heartbeat(sub, uuid, ['room'], { now: T - 1000, timeoutMs: 1000, defaultTimeoutMs: 1000 });
+      const { events, refused, warnings, sweep } = sweeper(store, 1);
+      expect(await sweep(T)).toEqual({ timedOut: 3, statesForgotten: 0 });
+      expect(refused).toHaveLength(1);
+      const lost = refused[0]!.uuid;
+      expect(events.map((event) => event.uuid).sort()).toEqual(['ann', 'ben', 'cy'].filter((uuid) => uuid !== lost));
+      expect(warnings).toEqual(['a presence event was not published']);
+      expect(await sweep(T + TIMEOUT_LEASE_MS - 1)).toEqual({ timedOut: 0, statesForgotten: 0 });
+      const later = T + TIMEOUT_LEASE_MS;
+      expect(await sweep(later)).toEqual({ timedOut: 1, statesForgotten: 0 });
+      // Announced as it is then: everyone has gone.
+      expect(events.slice(2)).toEqual([{ action: 'timeout', uuid: lost, occupancy: 0, timestamp: Math.floor(later / 1000), precise_timestamp: later }]);
+      expect(await sweep(later + 10 * TIMEOUT_LEASE_MS)).toEqual({ timedOut: 0, statesForgotten: 0 });
+      expect(events).toHaveLength(3);
     } finally {
       await store.close();
     }

@@ -14,6 +14,19 @@ export interface ExpireBounds {
 
 export const DEFAULT_EXPIRE_BOUNDS: ExpireBounds = { batch: 500, maxBatches: 20 };
 
+/**
+ * How long a timeout handed to a sweep is its own to announce (ms, `PresenceStore.expire`'s
+ * lease): one not settled by then (its publish failed, the store's reply was lost, the node
+ * died) is handed out again to the next sweep of any node, so a lost timeout goes out about 5 s
+ * late. That is the bus's own publish timeout (NATS, 5 s): a lease beyond it, so that no publish
+ * could outlive its lease, would keep clients waiting on a lost timeout longer still; a much
+ * shorter one would hand a slow but healthy round's timeouts out twice. Duplicates remain
+ * possible: a publish (or a round, whose leases all count from its start) slower than the lease
+ * that then succeeds, or a lost reply to `announced`, makes a second `timeout` event for the same
+ * presence.
+ */
+export const TIMEOUT_LEASE_MS = 5_000;
+
 /** What one sweep removed: presences timed out and kept states forgotten. */
 export interface SweepCount {
   timedOut: number;
@@ -24,8 +37,12 @@ export interface SweepCount {
  * Removes the presences whose heartbeat window ran out by `now` (ms) and announces each as a
  * `timeout` (or keeps it for its channel's interval event), then forgets the states kept for
  * absent uuids (`setState`) whose `keepUntil` is past, each within `bounds`. A cluster's nodes all
- * sweep the shared store; each presence is handed to one of them. A store failure is logged and
- * ends that part of the sweep (the next tries again).
+ * sweep the shared store; each presence is handed to one of them, leased for `TIMEOUT_LEASE_MS`.
+ * Only the timeouts that went out are settled (`PresenceStore.announced`): the others are handed
+ * out again once their lease ends, so each timeout is announced at least once (twice at times, see
+ * `TIMEOUT_LEASE_MS`). Timeouts of a keyset no longer served are settled unannounced, as nobody
+ * can hear them. A store failure is logged and ends that part of the sweep (the next tries again).
+ * `timedOut` counts the timeouts handed to this sweep, those handed out again included.
  */
 export async function expireRound(
   store: PresenceStore,
@@ -36,13 +53,14 @@ export async function expireRound(
   log: Log,
 ): Promise<SweepCount> {
   const timedOut = await inBatches(bounds, log, 'expiring presences', async (limit) => {
-    const expired = await store.expire(now, limit);
-    await Promise.all(
-      expired.map(({ subKey, channel, uuid, occupancy }) => {
+    const expired = await store.expire(now, limit, TIMEOUT_LEASE_MS);
+    const wentOut = await Promise.all(
+      expired.map(async ({ subKey, channel, uuid, occupancy }) => {
         const keyset = keysetOf(subKey);
-        return keyset === undefined ? undefined : announcer.change(keyset, channel, 'timeout', uuid, occupancy, now);
+        return keyset === undefined || (await announcer.change(keyset, channel, 'timeout', uuid, occupancy, now)).wentOut;
       }),
     );
+    await store.announced(expired.filter((_, i) => wentOut[i]));
     return expired.length;
   });
   const statesForgotten = await inBatches(bounds, log, 'forgetting kept presence states', (limit) => store.forgetStates(now, limit));

@@ -70,6 +70,7 @@ const arrived = (received: BusMessage[], count: number) =>
 const say = (sequencer: Sequencer, channel: string, text: string) =>
   sequencer.message('demo', channel, { payload: { text }, meta: { from: 'test' }, publisher: 'alice', customMessageType: undefined });
 
+const byTimetoken = (messages: readonly BusMessage[]) => [...messages].sort((x, y) => (BigInt(x.timetoken) < BigInt(y.timetoken) ? -1 : 1));
 const textOf = (message: BusMessage) => (message.subject?.data as { text?: string } | undefined)?.text;
 const timetokenInEnvelope = (message: BusMessage) => (JSON.parse(envelopeText(message.envelope)) as { p: { t: string } }).p.t;
 
@@ -117,6 +118,25 @@ describe.skipIf(skip !== undefined)(`NatsBus between nodes${skip === undefined ?
     const roomTexts = onA.filter((m) => m.channel === 'room' && m.subject).map(textOf);
     expect(roomTexts.filter((text) => text?.startsWith('b'))).toEqual(fromB.map(textOf)); // B's own order kept
     expect(new Set(roomTexts).size).toBe(roomTexts.length);
+  });
+
+  it('stamps each message from the node’s clock as it sends it: one that waited lands after one stamped later elsewhere', async () => {
+    const clock = new TimetokenClock();
+    const bus = await node(place('stamps', { clock }));
+    const received = listen(bus);
+    const sequencer = new Sequencer(new TimetokenClock(), 1);
+    const waited = say(sequencer, 'room', 'sequenced first, sent last');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const prompt = say(sequencer, 'lobby', 'sequenced last, sent first');
+    const handshake = clock.now(); // a subscriber handed this cursor before the sends misses neither
+    await bus.publish([prompt]);
+    await bus.publish([waited]);
+    await arrived(received, 2);
+    expect(received.map(textOf)).toEqual(['sequenced last, sent first', 'sequenced first, sent last']);
+    expect(BigInt(prompt.timetoken)).toBeGreaterThan(handshake);
+    expect(BigInt(waited.timetoken)).toBeGreaterThan(BigInt(prompt.timetoken));
+    expect(received).toEqual([prompt, waited]);
+    expect(timetokenInEnvelope(waited)).toBe(waited.timetoken);
   });
 
   it('replays what a subscriber missed after its node closed, on a node that started later, and that node goes on live', async () => {
@@ -335,6 +355,17 @@ describe.skipIf(skip !== undefined)(`NatsBus and messages no node wrote${skip ==
     await a.publish([fits]);
     await arrived(onB, 2);
     expect(onB[1]).toEqual(fits);
+  });
+
+  it('carries messages of the largest size, more of them than a node reads ahead (4 MiB), each once and in order', async () => {
+    const options = place('large');
+    const [a, b] = [await node(options), await node(options)];
+    const onB = listen(b);
+    const sequencer = new Sequencer(new TimetokenClock(), 1);
+    const sent = Array.from({ length: 12 }, (_, n) => say(sequencer, n % 2 === 0 ? 'room' : 'lobby', `${n}`.padEnd(a.limits.maxEnvelopeBytes - 300, '.')));
+    await Promise.all(sent.map((message) => a.publish([message])));
+    await arrived(onB, sent.length);
+    expect(onB.map(textOf)).toEqual(byTimetoken(sent).map(textOf));
   });
 });
 

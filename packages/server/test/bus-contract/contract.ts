@@ -32,6 +32,13 @@ interface TestNode {
 
 let lastTimetoken = 17_000_000_000_000_000n;
 
+/**
+ * `sent` in timetoken order: the order a node receives messages of several channels in. A bus
+ * may give a message a later timetoken as it sends it (NATS: channel-order.ts), on the copy its
+ * publisher handed over too, so this is read after the publish.
+ */
+const byTimetoken = (sent: readonly BusMessage[]): BusMessage[] => [...sent].sort((a, b) => (BigInt(a.timetoken) < BigInt(b.timetoken) ? -1 : 1));
+
 /** A published message on `channel` with a fresh timetoken; `payload` travels in its envelope and filter subject. */
 function message(subKey: string, channel: string, payload: unknown): BusMessage {
   const timetoken = (++lastTimetoken).toString();
@@ -130,10 +137,8 @@ export function runBusContract(options: BusContractOptions): void {
       const sent = [message('demo', 'room', 'for demo'), message('other', 'room', 'for other')];
       await bus.publish(sent);
       await arrived(node, 2);
-      expect(node.received.map((m) => [m.subKey, m.subject?.data])).toEqual([
-        ['demo', 'for demo'],
-        ['other', 'for other'],
-      ]);
+      expect(node.received.map((m) => [m.subKey, m.subject?.data])).toEqual(byTimetoken(sent).map((m) => [m.subKey, m.subject?.data]));
+      expect(node.received.map((m) => m.subKey).sort()).toEqual(['demo', 'other']);
     });
 
     it('stops carrying to a node that detached and goes on with the others; detaching again does nothing', async () => {
@@ -188,7 +193,7 @@ export function runBusContract(options: BusContractOptions): void {
       const event = sharedEvent('demo', channels, 'user-1');
       await bus.publish(event);
       await arrived(node, 3);
-      expect(node.received).toEqual(event);
+      expect(node.received).toEqual(byTimetoken(event));
       expect(node.received.every((m) => m.subject === undefined)).toBe(true);
     });
 

@@ -2,7 +2,7 @@ import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type Pu
 import { headers } from '@nats-io/transport-node';
 import { BoundedMap } from '../../bounded-map.ts';
 import type { BusMessage } from '../bus.ts';
-import { MAX_LEAD, wallClock } from '../timetoken.ts';
+import { MAX_LEAD, wallClock, type Timetoken } from '../timetoken.ts';
 import { storedTimetoken } from './checks.ts';
 import type { NatsSubjects } from './subjects.ts';
 import { encode, HEADERS, restamp } from './wire.ts';
@@ -35,6 +35,11 @@ export interface ChannelOrderOptions {
   timeoutMs: number;
   /** Tries per message when other nodes keep getting to its channel first. */
   attempts: number;
+  /**
+   * The node's timetoken clock (`TimetokenClock.next`): each message is stamped again the moment
+   * it is sent, so that it lands in the stream within moments of its timetoken.
+   */
+  clock: { next(): Timetoken };
 }
 
 /**
@@ -83,7 +88,7 @@ class Slots {
  * JetStream's answers and from the node's feed of the stream (`saw`), so a lookup is rare.
  *
  * @example
- * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20 });
+ * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20, clock });
  * await order.append('roster.c.ZGVtbw.cm9vbQ', message); // message.timetoken may have moved on
  */
 export class ChannelOrder {
@@ -137,8 +142,8 @@ export class ChannelOrder {
 
   /**
    * Stores `message` on its channel's `subject` after every message queued there before it, with
-   * a timetoken above the channel's last (rewriting `message` when it must move on, see
-   * `restamp`, and setting its `prev`). `ref` is the stream sequence of its shared payload, for an envelope in parts
+   * a timetoken from the clock as it is sent, above the channel's last (rewriting `message`, see
+   * `stamp`, and setting its `prev`). `ref` is the stream sequence of its shared payload, for an envelope in parts
    * that refers to one.
    */
   append(subject: string, message: BusMessage, ref?: Promise<number>): Promise<void> {
@@ -160,8 +165,6 @@ export class ChannelOrder {
     const refSeq = ref === undefined ? undefined : await ref;
     let tail = this.#tails.get(subject) ?? NOTHING_STORED;
     for (let attempt = 1; ; attempt++) {
-      const floor = tail.timetoken + 1n;
-      if (BigInt(message.timetoken) < floor) restamp(message, checkedFloor(floor, message.channel));
       try {
         const ack = await this.#publish(subject, message, tail, refSeq);
         // A duplicate (bus.ts, `id`) was stored before, with another timetoken: nothing new is on the channel.
@@ -175,7 +178,23 @@ export class ChannelOrder {
     }
   }
 
-  async #publish(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<PubAck> {
+  #publish(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<PubAck> {
+    return this.#slots.run(() => this.#send(subject, message, tail, refSeq));
+  }
+
+  /**
+   * Gives `message` a timetoken from the clock now, above the channel's last (`tail`), rewriting
+   * its envelope (`restamp`) when that moves it on.
+   */
+  #stamp(message: BusMessage, tail: Tail): void {
+    const now = this.#options.clock.next();
+    const floor = tail.timetoken + 1n;
+    const timetoken = now >= floor ? now.toString() : checkedFloor(floor, message.channel);
+    if (timetoken !== message.timetoken) restamp(message, timetoken);
+  }
+
+  #send(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<PubAck> {
+    this.#stamp(message, tail);
     const outgoing = encode(message, refSeq !== undefined);
     const h = headers();
     h.set(HEADERS.timetoken, message.timetoken);
@@ -192,7 +211,7 @@ export class ChannelOrder {
       expect: { lastSubjectSequence: tail.seq },
       ...(message.id === undefined ? {} : { msgID: message.id }),
     };
-    return this.#slots.run(() => this.#js.publish(subject, outgoing.body, options));
+    return this.#js.publish(subject, outgoing.body, options);
   }
 
   /**

@@ -19,6 +19,11 @@ export interface FeedParts {
   retryMs: number;
   /** How long a message waits before it is handed over, so that one landing a little late can still go before it (`Settling`). */
   settleMs: number;
+  /**
+   * How many bytes of the stream the client may hold ahead of what was taken (at least one message
+   * of NATS's largest size): beyond the channel logs' `channelLogMiB`, so it is bounded too.
+   */
+  prefetchBytes: number;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -95,7 +100,7 @@ export class Feed {
     await this.#consumer?.delete().catch(() => false);
     this.#consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#lastSeq + 1 });
     if (this.#stopped) return;
-    this.#messages = await this.#consumer.consume({ max_messages: 1024 });
+    this.#messages = await this.#consumer.consume({ max_bytes: this.#parts.prefetchBytes });
     if (this.#stopped) this.#messages.stop();
     for await (const message of this.#messages) {
       if (this.#stopped) break;

@@ -11,6 +11,7 @@ import { replayChannel, type ReplayParts } from './replay.ts';
 import { ensureStream, type StreamSettings } from './stream.ts';
 import { NatsSubjects } from './subjects.ts';
 import { STDERR_LOG } from '../../model/log.ts';
+import { TimetokenClock } from '../timetoken.ts';
 
 export interface NatsBusOptions {
   /** The NATS server, or several comma-separated (`nats://a:4222,nats://b:4222`). */
@@ -39,6 +40,11 @@ export interface NatsBusOptions {
   settleMs?: number;
   /** How far before a timetoken a replay starts reading, in seconds (see `ReplayParts.slackMs`). @default 120 */
   replaySlackSeconds?: number;
+  /**
+   * The node's timetoken clock, shared with its hub: each message is stamped from it as it is
+   * sent (channel-order.ts), after every timetoken the hub handed out before. @default a clock of its own
+   */
+  clock?: TimetokenClock;
   /** Told what failed beyond any caller's reach: a receiver that threw, an unreadable message, a consumer that stopped. @default stderr */
   onError?: (error: unknown) => void;
   /** Told when the connection to NATS is lost and found again. @default stderr */
@@ -48,6 +54,8 @@ export interface NatsBusOptions {
 const TAKEN = Promise.resolve();
 /** NATS's own default, should the server not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** What a node's feed may hold of the stream ahead of what it took, in bytes (at least two of NATS's largest messages). */
+const FEED_PREFETCH_BYTES = 4 * 1024 * 1024;
 /** How long `close` lets the connection drain. */
 const DRAIN_MS = 2000;
 const reportError = (error: unknown) => STDERR_LOG.error({ err: error }, 'NATS event bus');
@@ -123,9 +131,13 @@ export class NatsBus implements EventBus {
     const js = jetstream(nc, { timeout: timeoutMs });
     const info = await ensureStream(jsm, settings);
     const stream = settings.name;
-    const order = new ChannelOrder(js, jsm, { stream, subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs, attempts: 20 });
+    const clock = options.clock ?? new TimetokenClock();
+    const order = new ChannelOrder(js, jsm, { stream, subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs, attempts: 20, clock });
     const payloads = new SharedPayloads(jsm, stream, subjects, 4096);
-    const feed = new Feed({ js, stream, subjects, order, payloads, onError, retryMs: 500, settleMs: options.settleMs ?? 20 }, info.state.last_seq + 1);
+    const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    const prefetchBytes = Math.max(FEED_PREFETCH_BYTES, 2 * maxPayload);
+    const feedParts = { js, stream, subjects, order, payloads, onError, retryMs: 500, settleMs: options.settleMs ?? 20, prefetchBytes };
+    const feed = new Feed(feedParts, info.state.last_seq + 1);
     const replay: ReplayParts = {
       js,
       jsm,
@@ -135,7 +147,7 @@ export class NatsBus implements EventBus {
       slackMs: (options.replaySlackSeconds ?? 120) * 1000,
       timeoutMs: options.replayTimeoutMs ?? 5000,
     };
-    const limits = limitsOf(nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+    const limits = limitsOf(maxPayload);
     const bus = new NatsBus({ nc, subjects, order, feed, replay, limits });
     void bus.#watch(options.onStatus ?? reportStatus);
     return bus;
