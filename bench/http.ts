@@ -1,23 +1,29 @@
 /**
- * Request-rate scenarios: one user read, a filtered and sorted list of 100, one user written
- * (last, as its writes rename users the list selects by name).
+ * Request-rate scenarios: one user read, a filtered and sorted list of 100 with its count, one
+ * user written (last, as its writes rename users the list selects by name).
  * Each runs against a Roster node and against the bare `node:http` route answering a body of the
- * same size (`lib/baseline-server.ts`), under the same autocannon load, in this same run; and,
- * to tell framework cost from Roster's own, against that route on bare Fastify.
+ * same size (`lib/baseline-server.ts`), under the same load, in this same run; and, to tell
+ * framework cost from Roster's own, against that route on bare Fastify.
+ * Every run is made twice, under autocannon (in this process) and under wrk (`lib/wrk.ts`, a C
+ * client in its own process, so that the client's CPU does not cap the figures).
  * Every scenario also runs on a node with the cluster's store and bus (`--store postgres://…
  * --bus nats://…`, a database and stream of the bench's own), against the same baseline figures,
  * unless PostgreSQL or NATS is missing.
  */
 import { load, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { startBaseline, startFastifyFloor, startRoster, type Target } from './lib/processes.ts';
-import { assertClean, check, type HttpScenario, type Target as Goal } from './lib/report.ts';
+import { assertClean, check, type GeneratorFigures, type HttpScenario, type Target as Goal } from './lib/report.ts';
 import { seedUsers, send } from './lib/seed.ts';
 import { benchStream, createDatabase, servicesUnavailable } from './lib/services.ts';
+import { WRK_MISSING, wrkInstalled, wrkLoad, type WrkVary } from './lib/wrk.ts';
 
 export interface HttpOptions {
   seconds: number;
   users: number;
+  /** Connections of each generator (wrk's on its one thread). */
   connections: number;
+  /** `required`: fail without wrk; `when-installed`: say in one line that it is missing and measure with autocannon alone. */
+  wrk: 'required' | 'when-installed';
 }
 
 export interface Scenario {
@@ -25,6 +31,8 @@ export interface Scenario {
   goal: Goal;
   /** The load on Roster; `next` varies each request. */
   roster: Omit<LoadOptions, 'url' | 'seconds' | 'pid'>;
+  /** The same variation for wrk, in Lua (none: the sample's request every time). */
+  wrk?: WrkVary;
   /** A request like the scenario's, to learn the response size. */
   sample: { method: string; path: string; body?: string };
   /** Items the sample's `data` must hold, so that the load measures a full answer. */
@@ -33,7 +41,9 @@ export interface Scenario {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const LIST_FILTER = 'status == "active" && name like "User 1*"';
-const LIST_PATH = `/v2/objects/demo/uuids?limit=100&include=custom,status,type&sort=name:desc&filter=${encodeURIComponent(LIST_FILTER)}`;
+const LIST_PATH = `/v2/objects/demo/uuids?limit=100&include=custom,status,type&count=true&sort=name:desc&filter=${encodeURIComponent(LIST_FILTER)}`;
+const GET_PATH = '/v2/objects/demo/uuids/{user}?include=custom,status,type';
+const SET_PATH = '/v2/objects/demo/uuids/{user}?include=custom';
 
 export function scenarios(users: number): Scenario[] {
   const randomUser = () => `user-${Math.floor(Math.random() * users)}`;
@@ -43,8 +53,9 @@ export function scenarios(users: number): Scenario[] {
     {
       name: 'get one user',
       goal: { measure: 'rate vs bare node:http', atLeast: 0.5, unit: 'share' },
-      roster: { next: () => ({ path: `/v2/objects/demo/uuids/${randomUser()}?include=custom,status,type` }) },
-      sample: { method: 'GET', path: '/v2/objects/demo/uuids/user-1?include=custom,status,type' },
+      roster: { next: () => ({ path: GET_PATH.replace('{user}', randomUser()) }) },
+      wrk: { script: 'random-user', path: GET_PATH, users },
+      sample: { method: 'GET', path: GET_PATH.replace('{user}', 'user-1') },
     },
     {
       name: 'list 100 users, filtered and sorted',
@@ -59,9 +70,10 @@ export function scenarios(users: number): Scenario[] {
       roster: {
         method: 'PATCH',
         headers: JSON_HEADERS,
-        next: () => ({ path: `/v2/objects/demo/uuids/${randomUser()}?include=custom`, body: setBody() }),
+        next: () => ({ path: SET_PATH.replace('{user}', randomUser()), body: setBody() }),
       },
-      sample: { method: 'PATCH', path: '/v2/objects/demo/uuids/user-1?include=custom', body: setBody() },
+      wrk: { script: 'set-user', path: SET_PATH, users },
+      sample: { method: 'PATCH', path: SET_PATH.replace('{user}', 'user-1'), body: setBody() },
     },
   ];
 }
@@ -82,37 +94,85 @@ async function sampleBytes(scenario: Scenario, roster: Target): Promise<number> 
   return Buffer.byteLength(sample);
 }
 
-/** One scenario on every Roster node, then the bare route and the Fastify floor once, at the first node's answer size. */
-async function runScenario(scenario: Scenario, { rosters, baseline, floor }: Servers, options: HttpOptions): Promise<HttpScenario[]> {
-  const { method, path, body } = scenario.sample;
+/** A load generator: how it drives a Roster node with the scenario's requests, and the bare routes with same-size ones. */
+interface Generator {
+  roster(scenario: Scenario, roster: Target): Promise<LoadResult>;
+  sameSize(scenario: Scenario, target: Target, responseBytes: number): Promise<LoadResult>;
+}
+
+function autocannon(options: HttpOptions): Generator {
   const common = { seconds: options.seconds, connections: options.connections };
-  const measured: { responseBytes: number; result: LoadResult }[] = [];
+  return {
+    roster: (scenario, roster) => load({ ...common, ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, pid: roster.pid }),
+    sameSize: (scenario, target, bytes) =>
+      load({
+        ...common,
+        url: `${target.url}/bytes/${bytes}`,
+        method: scenario.roster.method,
+        headers: scenario.roster.headers,
+        body: scenario.sample.body,
+        pid: target.pid,
+      }),
+  };
+}
+
+/** wrk; the bare routes get the same Lua variation (the user id in a query they ignore, the changing body), so the client does the same work for every target. */
+function wrk(options: HttpOptions): Generator {
+  const common = { seconds: options.seconds, connections: options.connections };
+  const shape = (scenario: Scenario) => ({ method: scenario.roster.method, headers: scenario.roster.headers, body: scenario.sample.body });
+  return {
+    roster: (scenario, roster) => wrkLoad({ ...common, ...shape(scenario), url: `${roster.url}${scenario.sample.path}`, vary: scenario.wrk, pid: roster.pid }),
+    sameSize: (scenario, target, bytes) =>
+      wrkLoad({
+        ...common,
+        ...shape(scenario),
+        url: `${target.url}/bytes/${bytes}`,
+        vary: scenario.wrk && { ...scenario.wrk, path: `/bytes/${bytes}?user={user}` },
+        pid: target.pid,
+      }),
+  };
+}
+
+const nodeName = (rosters: Target[], roster: Target) => (rosters.indexOf(roster) === 0 ? 'SQLite' : 'PostgreSQL');
+
+/** One scenario under one generator: every Roster node, then the bare route and the Fastify floor once, at the first node's answer size. */
+async function measure(
+  label: string,
+  generator: Generator,
+  scenario: Scenario,
+  { rosters, baseline, floor }: Servers,
+  responseBytes: number,
+): Promise<GeneratorFigures[]> {
+  const results: LoadResult[] = [];
   for (const roster of rosters) {
-    const responseBytes = await sampleBytes(scenario, roster);
-    const result = await load({ ...common, ...scenario.roster, url: `${roster.url}${path}`, pid: roster.pid });
-    assertClean(`Roster (${rosters.indexOf(roster) === 0 ? 'SQLite' : 'PostgreSQL'}): ${scenario.name}`, result);
-    measured.push({ responseBytes, result });
+    const result = await generator.roster(scenario, roster);
+    assertClean(`${label}, Roster (${nodeName(rosters, roster)}): ${scenario.name}`, result);
+    results.push(result);
   }
-  const responseBytes = measured[0]!.responseBytes;
-  const sameSize = (target: Target) =>
-    load({ ...common, url: `${target.url}/bytes/${responseBytes}`, method: scenario.roster.method, headers: scenario.roster.headers, body, pid: target.pid });
-  const baselineResult = await sameSize(baseline);
-  const floorResult = await sameSize(floor);
-  assertClean(`baseline: ${scenario.name}`, baselineResult);
-  assertClean(`Fastify floor: ${scenario.name}`, floorResult);
-  return measured.map(({ responseBytes: bytes, result }) => {
+  const baselineResult = await generator.sameSize(scenario, baseline, responseBytes);
+  assertClean(`${label}, baseline: ${scenario.name}`, baselineResult);
+  const floorResult = await generator.sameSize(scenario, floor, responseBytes);
+  assertClean(`${label}, Fastify floor: ${scenario.name}`, floorResult);
+  return results.map((result) => {
     const ratio = result.requestsPerSecond / baselineResult.requestsPerSecond;
-    return {
-      name: scenario.name,
-      request: `${method} ${path}`,
-      responseBytes: bytes,
-      roster: result,
-      baseline: baselineResult,
-      floor: floorResult,
-      ratio,
-      check: check(scenario.goal, ratio),
-    };
+    return { roster: result, baseline: baselineResult, floor: floorResult, ratio, check: check(scenario.goal, ratio) };
   });
+}
+
+/** One scenario under autocannon, then under wrk when it is used: one row per Roster node. */
+async function runScenario(scenario: Scenario, servers: Servers, options: HttpOptions, withWrk: boolean): Promise<HttpScenario[]> {
+  const { method, path } = scenario.sample;
+  const sizes: number[] = [];
+  for (const roster of servers.rosters) sizes.push(await sampleBytes(scenario, roster));
+  const byAutocannon = await measure('autocannon', autocannon(options), scenario, servers, sizes[0]!);
+  const byWrk = withWrk ? await measure('wrk', wrk(options), scenario, servers, sizes[0]!) : undefined;
+  return byAutocannon.map((figures, index) => ({
+    name: scenario.name,
+    request: `${method} ${path}`,
+    responseBytes: sizes[index]!,
+    ...figures,
+    wrk: byWrk?.[index],
+  }));
 }
 
 /** The HTTP scenarios on a SQLite node, and on a PostgreSQL + NATS node against the same baseline (or why not). */
@@ -122,6 +182,9 @@ export interface HttpResults {
 }
 
 export async function runHttpScenarios(options: HttpOptions): Promise<HttpResults> {
+  const withWrk = wrkInstalled();
+  if (!withWrk && options.wrk === 'required') throw new Error(`${WRK_MISSING}: the bench measures every scenario with it beside autocannon`);
+  if (!withWrk) console.log(`  ${WRK_MISSING}: measuring with autocannon alone, no wrk columns`);
   const unavailable = await servicesUnavailable();
   if (unavailable) console.log(`  PostgreSQL + NATS node skipped: ${unavailable}`);
   const database = unavailable ? undefined : await createDatabase();
@@ -143,7 +206,7 @@ export async function runHttpScenarios(options: HttpOptions): Promise<HttpResult
     const sqlite: HttpScenario[] = [];
     const postgres: HttpScenario[] = [];
     for (const scenario of scenarios(options.users)) {
-      const [onSqlite, onPostgres] = await runScenario(scenario, { rosters, baseline, floor }, options);
+      const [onSqlite, onPostgres] = await runScenario(scenario, { rosters, baseline, floor }, options, withWrk);
       sqlite.push(onSqlite!);
       if (onPostgres) postgres.push(onPostgres);
     }

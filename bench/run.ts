@@ -5,7 +5,9 @@
  *   npm run bench:smoke              seconds-long version for CI; writes nothing
  *   npm run bench -- --only http,sdk  some scenarios (http, pagination, history, realtime, sdk, cluster, metrics)
  *
- * Loopback only. Each server runs in its own process; autocannon drives them from this one.
+ * Loopback only. Each server runs in its own process; autocannon drives them from this one, and
+ * for the HTTP scenarios wrk too, from its own (a full run fails without wrk; the smoke run says
+ * in one line that it is missing and goes on with autocannon alone).
  * The PostgreSQL + NATS rows and the cluster need PostgreSQL (BENCH_POSTGRES_URL) and NATS
  * JetStream (BENCH_NATS_URL), see lib/services.ts; without them those rows say why they were skipped.
  */
@@ -18,7 +20,7 @@ import { runHttpScenarios } from './http.ts';
 import { barChart, type Bar } from './lib/chart.ts';
 import { resultsMarkdown } from './lib/markdown.ts';
 import { runMetricsOverhead } from './metrics-overhead.ts';
-import { percent } from './lib/report.ts';
+import { percent, type GeneratorFigures, type HttpScenario } from './lib/report.ts';
 import { machine, type BenchResults } from './lib/results.ts';
 import { runPagination } from './pagination.ts';
 import { runRealtime } from './realtime.ts';
@@ -26,7 +28,7 @@ import { runSdkCalls } from './sdk-cpu.ts';
 
 const SIZES = {
   full: {
-    http: { seconds: 10, users: 10_000, connections: 50 },
+    http: { seconds: 10, users: 10_000, connections: 50, wrk: 'required' as const },
     pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50 },
     history: { messages: 1_000_000, countMessages: 10_500, seconds: 10, connections: 50, rounds: 2 },
     realtime: { subscribers: 1_000, rounds: 30, idle: 10_000 },
@@ -35,7 +37,7 @@ const SIZES = {
     metrics: { seconds: 10, users: 10_000, connections: 50, rounds: 2 },
   },
   smoke: {
-    http: { seconds: 2, users: 3_000, connections: 20 },
+    http: { seconds: 1, users: 3_000, connections: 20, wrk: 'when-installed' as const },
     pagination: { users: 20_000, page: 150, seconds: 2, connections: 20 },
     history: { messages: 20_000, countMessages: 150, seconds: 2, connections: 20, rounds: 1 },
     realtime: { subscribers: 200, rounds: 6, idle: 500 },
@@ -52,18 +54,29 @@ const START = '<!-- bench:results -->';
 const END = '<!-- /bench:results -->';
 
 function chart(results: BenchResults): string {
-  const bars: Bar[] = (results.http ?? []).map((s) => ({
-    label: s.name,
-    value: s.ratio,
-    target: s.check?.target.atLeast,
-    ceiling: s.floor.requestsPerSecond / s.baseline.requestsPerSecond,
-    met: s.check?.met,
-    text: percent(s.ratio),
-  }));
-  if (Array.isArray(results.httpPostgres)) {
-    for (const s of results.httpPostgres)
-      bars.push({ label: `${s.name} (PostgreSQL + NATS)`, value: s.ratio, target: s.check?.target.atLeast, met: s.check?.met, text: percent(s.ratio) });
-  }
+  const bars: Bar[] = [];
+  const scenarioBars = (scenarios: HttpScenario[], node: string) => {
+    for (const s of scenarios) {
+      const figures: [string, GeneratorFigures | undefined][] = [
+        [node, s],
+        [node ? `${node}, wrk` : 'wrk', s.wrk],
+      ];
+      for (const [note, run] of figures) {
+        if (!run) continue;
+        bars.push({
+          label: note ? `${s.name} (${note})` : s.name,
+          value: run.ratio,
+          target: run.check?.target.atLeast,
+          met: run.check?.met,
+          text: percent(run.ratio),
+          // The Fastify floor is drawn once, on the SQLite rows: the other node's are measured against the same one.
+          ...(node === '' && { ceiling: run.floor.requestsPerSecond / run.baseline.requestsPerSecond }),
+        });
+      }
+    }
+  };
+  scenarioBars(results.http ?? [], '');
+  if (Array.isArray(results.httpPostgres)) scenarioBars(results.httpPostgres, 'PostgreSQL + NATS');
   if (results.pagination) {
     const cold = results.pagination.coldGet;
     bars.push({ label: `get one of ${results.pagination.users.toLocaleString('en-US')} (cache miss)`, value: cold.ratio, text: percent(cold.ratio) });
@@ -77,7 +90,7 @@ function chart(results: BenchResults): string {
     }
     bars.push({ label: 'publish (stored)', value: history.publish.rosterRatio, text: percent(history.publish.rosterRatio) });
   }
-  const subtitle = 'Same-size JSON bodies, same load, same run. Dashed: target. Grey: the same route on bare Fastify.';
+  const subtitle = 'Same-size JSON bodies, same load, same run; autocannon, and wrk where marked. Dashed: target. Grey: bare Fastify.';
   return barChart('Roster request rate as a share of bare node:http', subtitle, bars, 1);
 }
 

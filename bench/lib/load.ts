@@ -44,6 +44,9 @@ function varied(next: NonNullable<LoadOptions['next']>): autocannon.Request[] {
   ];
 }
 
+/** The warm-up before a measured run of `seconds`, whose figures are dropped: a third as long, at least 1 s. */
+export const warmupSeconds = (seconds: number) => Math.max(1, Math.round(seconds / 3));
+
 function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> {
   return autocannon({
     url: options.url,
@@ -59,7 +62,7 @@ function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> 
 
 /** Drives `options.url` at full speed with autocannon, after a warm-up whose figures are dropped. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  await run(options, Math.max(1, Math.round(options.seconds / 3)));
+  await run(options, warmupSeconds(options.seconds));
   const cpuBefore = cpuMicros(options.pid);
   const result = await run(options, options.seconds);
   const cpu = cpuMicros(options.pid) - cpuBefore;
@@ -113,7 +116,7 @@ export async function loadSpread(
     url: `${target.url}${options.path}`,
     connections: Math.floor(connections / targets.length) + (index < connections % targets.length ? 1 : 0),
   });
-  const warmup = Math.max(1, Math.round(options.seconds / 3));
+  const warmup = warmupSeconds(options.seconds);
   await Promise.all(targets.map((target, index) => run(each(target, index), warmup)));
   const sharedPids = Object.fromEntries(await Promise.all(Object.entries(shared).map(async ([name, pids]) => [name, await pids()] as const)));
   const cpuOf = (pids: number[]) => pids.map((pid) => cpuMicros(pid)).reduce((sum, micros) => sum + (Number.isFinite(micros) ? micros : 0), 0);

@@ -1,4 +1,4 @@
-import type { HttpScenario } from './report.ts';
+import type { GeneratorFigures, HttpScenario } from './report.ts';
 import { fixed, percent, verdict } from './report.ts';
 import { capacity, type ClusterResult } from '../cluster.ts';
 import type { CountFigures } from '../history-counts.ts';
@@ -12,7 +12,10 @@ import type { BenchResults } from './results.ts';
 const table = (header: string[], rows: string[][]) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
-function httpTable(scenarios: HttpScenario[]): string {
+/** Whole milliseconds as autocannon gives them, two decimals where wrk measured finer. */
+const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
+
+function generatorTable(rows: { scenario: HttpScenario; figures: GeneratorFigures }[]): string {
   return table(
     [
       'scenario',
@@ -25,18 +28,29 @@ function httpTable(scenarios: HttpScenario[]): string {
       'server CPU µs/req: Roster / Fastify / bare',
       'body bytes',
     ],
-    scenarios.map((s) => [
-      s.name,
-      fixed(s.roster.requestsPerSecond),
-      fixed(s.baseline.requestsPerSecond),
-      `**${percent(s.ratio)}**`,
-      verdict(s.check),
-      percent(s.floor.requestsPerSecond / s.baseline.requestsPerSecond),
-      `${s.roster.p50} / ${s.roster.p99}`,
-      [s.roster, s.floor, s.baseline].map((result) => fixed(result.cpuMicrosPerRequest)).join(' / '),
-      fixed(s.responseBytes),
+    rows.map(({ scenario, figures: f }) => [
+      scenario.name,
+      fixed(f.roster.requestsPerSecond),
+      fixed(f.baseline.requestsPerSecond),
+      `**${percent(f.ratio)}**`,
+      verdict(f.check),
+      percent(f.floor.requestsPerSecond / f.baseline.requestsPerSecond),
+      `${ms(f.roster.p50)} / ${ms(f.roster.p99)}`,
+      [f.roster, f.floor, f.baseline].map((result) => fixed(result.cpuMicrosPerRequest)).join(' / '),
+      fixed(scenario.responseBytes),
     ]),
   );
+}
+
+/** One table per load generator: autocannon's, then wrk's (or why there is none). */
+function httpTable(scenarios: HttpScenario[]): string {
+  const byWrk = scenarios.flatMap((scenario) => (scenario.wrk ? [{ scenario, figures: scenario.wrk }] : []));
+  return [
+    '**Under autocannon** (in the bench process):',
+    generatorTable(scenarios.map((scenario) => ({ scenario, figures: scenario }))),
+    '**Under wrk** (one thread, in its own process):',
+    byWrk.length > 0 ? generatorTable(byWrk) : 'Not measured: wrk is not installed on this machine.',
+  ].join('\n\n');
 }
 
 function paginationTable(result: KeysetFigures & { users: number; page: number }): string {

@@ -21,18 +21,24 @@ export function check(target: Target, value: number): Check {
   return { target, value, met };
 }
 
-/** One HTTP scenario: Roster and the bare baseline under the same load. */
-export interface HttpScenario {
-  name: string;
-  request: string;
-  responseBytes: number;
+/** One generator's figures for one scenario: Roster, the bare baseline and the Fastify floor under the same load. */
+export interface GeneratorFigures {
   roster: LoadResult;
   baseline: LoadResult;
   /** The same-size route on bare Fastify: the most any Fastify app can do here. */
   floor: LoadResult;
   /** Roster's rate over the baseline's. */
   ratio: number;
-  check?: Check;
+  check?: Check | undefined;
+}
+
+/** One HTTP scenario: autocannon's figures, and wrk's from the same run. */
+export interface HttpScenario extends GeneratorFigures {
+  name: string;
+  request: string;
+  responseBytes: number;
+  /** The same runs under wrk (one thread, in its own process); undefined where wrk was not installed. */
+  wrk?: GeneratorFigures | undefined;
 }
 
 export const fixed = (value: number, digits = 0) =>

@@ -240,6 +240,16 @@ describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromium
     expect(await stored('uuids', 'gus')).toMatchObject({ name: 'Gus (elsewhere 2)' });
     await page.getByRole('button', { name: 'Take theirs' }).click();
 
+    // A custom row still being typed (a number not yet one, so no value) is an edit too: kept, and warned about.
+    await button(page, 'Add field').click();
+    await field(page, 'Row 1 key').fill('age');
+    await field(page, 'Row 1 type').selectOption('number');
+    await field(page, 'Row 1 value').fill('1e');
+    await expect.poll(() => customProblem(page).innerText()).toMatch(/Custom "age" must be a number/);
+    await put('uuids', 'gus', { name: 'Gus (elsewhere 3)' });
+    await page.getByText('This user was changed elsewhere while you were editing.').waitFor({ timeout: 10_000 });
+    expect(await field(page, 'Row 1 value').inputValue()).toBe('1e');
+
     expect((await request('DELETE', 'uuids/gus')).status).toBe(200);
     await page.getByText('This user was deleted elsewhere.').waitFor({ timeout: 10_000 });
     expect(await formOf(page).getAttribute('class')).toContain('deleted');

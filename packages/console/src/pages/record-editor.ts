@@ -40,8 +40,8 @@ export function useRecordEditor(session: Session, kind: RecordKind, id: string, 
   const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [flash, setFlash] = useState(0);
-  const latest = useRef({ draft, base, creating });
-  latest.current = { draft, base, creating };
+  const latest = useRef({ draft, base, creating, customProblem });
+  latest.current = { draft, base, creating, customProblem };
   const section = KINDS[kind].section;
 
   /** Fills the form with `record` as the version edits are based on. */
@@ -76,14 +76,23 @@ export function useRecordEditor(session: Session, kind: RecordKind, id: string, 
     // missing record, "Open it" on a taken id, and when a create drops `?new=1` from the address.
   }, [session, kind, id, isNew]);
 
+  /**
+   * Whether the form holds edits a reload would lose: a draft unlike its base, or custom rows or
+   * JSON being typed that do not make a value yet (the draft then keeps the last one that did).
+   */
+  const edited = () => {
+    const { draft: current, base: version, customProblem: typing } = latest.current;
+    return typing !== undefined || isDirty(kind, current, version);
+  };
+
   const onLive = async (change: LiveChange) => {
     if (!('kind' in change) || change.kind !== kind || change.id !== id) return;
-    const { draft: current, base: version, creating: isCreating } = latest.current;
+    const { base: version, creating: isCreating } = latest.current;
     if (change.type === 'delete') return void (isCreating || setLive('deleted'));
     if (version !== undefined && change.data['eTag'] === version.eTag) return; // our own save
-    if (isCreating || isDirty(kind, current, version)) return setLive('changed');
+    if (isCreating || edited()) return setLive('changed');
     const record = await loadRecord(session, kind, id).catch(() => undefined);
-    if (record === undefined || isDirty(kind, latest.current.draft, latest.current.base)) return setLive(record ? 'changed' : 'deleted');
+    if (record === undefined || edited()) return setLive(record ? 'changed' : 'deleted');
     adopt(record);
     setFlash((value) => value + 1);
     setMessage({ tone: 'ok', text: `Reloaded: this ${KINDS[kind].singular} was changed elsewhere.` });

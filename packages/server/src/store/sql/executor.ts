@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../../query/dialect.ts';
+import type { CountCache } from './count-cache.ts';
 import type { SqlValue, SqlValues } from './rows.ts';
 
 /**
@@ -10,10 +11,17 @@ export interface SqlExecutor {
   all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]>;
   /** The first row of `sql`, or undefined when there is none. */
   get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined>;
+  /**
+   * A text that changes whenever anything these reads see may have changed (any write, by this
+   * node or another); absent where the backend cannot tell cheaply (PostgreSQL, written by many nodes).
+   */
+  dataVersion?(): string;
 }
 
 /** A SQL backend as the shared SQL sees it: how it spells things, and how it runs them. */
 export interface SqlBackend {
   dialect: SqlDialect;
   executor: SqlExecutor;
+  /** Counts of lists kept while the data version holds (with `executor.dataVersion`). */
+  counts?: CountCache;
 }

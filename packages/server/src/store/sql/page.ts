@@ -1,6 +1,6 @@
 import type { ListPage, ListQuery } from '../store.ts';
 import type { SqlBackend } from './executor.ts';
-import { countStatement, listStatement, selectColumns, type ListStatement } from './list-sql.ts';
+import { countStatement, listStatement, selectColumns, type ListStatement, type Statement } from './list-sql.ts';
 import type { SqlValues } from './rows.ts';
 
 /** The sort-component values, selected after the record's columns. */
@@ -29,8 +29,18 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
 export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
   const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
   const count = query.count ? countStatement(backend.dialect, query) : undefined;
-  const [rows, total] = await Promise.all([backend.executor.all(statement.sql, statement.params), count && backend.executor.get(count.sql, count.params)]);
+  const [rows, total] = await Promise.all([backend.executor.all(statement.sql, statement.params), count && totalOf(backend, count)]);
   const page = readPage(rows, statement, query, fromRow);
-  if (total) page.totalCount = Number(total[0]);
+  if (total !== undefined) page.totalCount = total;
   return page;
+}
+
+/** What `count` counts: kept from an earlier list while the data has not changed since (`SqlBackend.counts`). */
+async function totalOf({ executor, counts }: SqlBackend, count: Statement): Promise<number> {
+  const version = counts && executor.dataVersion?.();
+  const kept = version === undefined ? undefined : counts!.get(count.sql, count.params, version);
+  if (kept !== undefined) return kept;
+  const total = Number((await executor.get(count.sql, count.params))![0]);
+  if (version !== undefined) counts!.set(count.sql, count.params, version, total);
+  return total;
 }

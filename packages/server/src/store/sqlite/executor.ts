@@ -21,7 +21,18 @@ export class SqliteExecutor implements SqlExecutor {
   async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {
     return this.#statements.values(sql).get(...params) as SqlValues | undefined;
   }
+
+  /**
+   * Rows this connection has changed since it opened (`total_changes()`, rolled-back ones too)
+   * and SQLite's `data_version`, which moves when another connection commits (`roster import`
+   * beside a running node).
+   */
+  dataVersion(): string {
+    return this.#statements.get(DATA_VERSION).pluck().get() as string;
+  }
 }
+
+const DATA_VERSION = `SELECT total_changes() || ':' || data_version FROM pragma_data_version()`;
 
 /** What the SQLite stores of one connection share. */
 export interface SqliteParts {

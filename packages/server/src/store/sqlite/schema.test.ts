@@ -81,8 +81,15 @@ const query = (options: Partial<ListQuery> = {}): ListQuery => ({
 });
 
 async function expectCurrentSchema(store: SqliteStore): Promise<void> {
-  expect(store.db.pragma('user_version', { simple: true })).toBe(7);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(8);
   expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+  // Stored generated columns (`hidden` 3; a virtual one is 2): a read takes the key from the row.
+  for (const table of ['uuids', 'channels', 'memberships']) {
+    const keyColumns = (store.db.pragma(`table_xinfo(${table})`) as { name: string; hidden: number }[]).filter(
+      (c) => c.name !== 'sub_key' && c.name.endsWith('_key'),
+    );
+    expect(keyColumns.map((c) => c.hidden)).toEqual(keyColumns.map(() => 3));
+  }
   const keys = store.db.prepare(`SELECT id, name_key FROM uuids`).all() as { id: string; name_key: string }[];
   for (const { id, name_key } of keys) expect(name_key).toBe(sortKey(NAMES[id] ?? null));
   expect((await store.uuids.list(query())).rows.map((row) => row.id)).toEqual(NEW_ORDER);
@@ -131,7 +138,11 @@ describe('opening a database an older release wrote', () => {
     const stale = new Database(path);
     stale.function('fold', { deterministic: true }, (v: unknown) => v);
     stale.function('sort_key', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? `~${v}` : ''));
-    stale.exec(`REINDEX uuids_by_name; REINDEX memberships_by_user; UPDATE roster_meta SET value = 'roster-collation-0 unicode-1.0'`);
+    // Stored keys are computed as a row is written: each row written again, and the indexes built again, under the other function.
+    stale.exec(`UPDATE uuids SET updated = updated; UPDATE memberships SET updated = updated; REINDEX;`);
+    stale.exec(`UPDATE roster_meta SET value = 'roster-collation-0 unicode-1.0'`);
+    expect(stale.prepare(`SELECT name_key FROM uuids WHERE id = 'u1'`).pluck().get()).toBe('~Zoe');
+    expect(stale.pragma('integrity_check', { simple: true })).toBe('ok');
     stale.close();
 
     const store = new SqliteStore({ path, synchronous: 'normal' });

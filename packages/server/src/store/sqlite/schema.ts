@@ -7,7 +7,7 @@ import { COLLATION_STAMP } from '../../query/collation.ts';
  * how far a database has come. Migrations are history: a database made by an older release
  * runs the ones it lacks, so their text never changes once released.
  *
- * Every sortable text column has a generated `<column>_key`: one plain column whose byte order
+ * Every sortable text column has a generated, stored `<column>_key`: one column whose byte order
  * is the collation we answer in (query/collation.ts), so an index on (key, id) serves keyset
  * pages as a row-value seek wherever the page starts. Which columns have one is said by
  * model/resources.ts (`sortKey`); the dialect sorts any other text column on a computed key.
@@ -43,6 +43,53 @@ function keyColumn(column: string): string {
 }
 
 /**
+ * The key column as migration 8 defines it: stored in the row, so a read (a filter on it, the
+ * sort values of a page) takes it from there rather than calling `sort_key` in JavaScript for
+ * every row it looks at. SQLite computes it whenever it writes the row.
+ */
+function storedKeyColumn(column: string): string {
+  return `${column}_key TEXT GENERATED ALWAYS AS (${SORT_KEY_FUNCTION}(${column})) STORED`;
+}
+
+/** The plain columns of the keyed tables and their primary keys, as migration 1 made them. */
+const TABLE_COLUMNS: Record<KeyedTable, { columns: string; primaryKey: string }> = {
+  uuids: {
+    columns:
+      'sub_key TEXT NOT NULL, id TEXT NOT NULL, name TEXT, external_id TEXT, profile_url TEXT, email TEXT, status TEXT, type TEXT, custom TEXT, updated TEXT NOT NULL, etag TEXT NOT NULL',
+    primaryKey: 'sub_key, id',
+  },
+  channels: {
+    columns:
+      'sub_key TEXT NOT NULL, id TEXT NOT NULL, name TEXT, description TEXT, status TEXT, type TEXT, custom TEXT, updated TEXT NOT NULL, etag TEXT NOT NULL',
+    primaryKey: 'sub_key, id',
+  },
+  memberships: {
+    columns:
+      'sub_key TEXT NOT NULL, uuid_id TEXT NOT NULL, channel_id TEXT NOT NULL, status TEXT, type TEXT, custom TEXT, updated TEXT NOT NULL, etag TEXT NOT NULL',
+    primaryKey: 'sub_key, uuid_id, channel_id',
+  },
+};
+
+/**
+ * Migration 8's rebuild of `table` with stored key columns (SQLite cannot turn a virtual column
+ * into a stored one): a new table, every row copied (its keys computed once, here), the old one
+ * dropped with its indexes, the new one renamed.
+ */
+function withStoredKeys(table: KeyedTable): string {
+  const { columns, primaryKey } = TABLE_COLUMNS[table];
+  const keys = MIGRATED_KEY_COLUMNS[table].map((c) => `, ${storedKeyColumn(c)}`).join('');
+  const names = columns
+    .split(', ')
+    .map((definition) => definition.split(' ')[0])
+    .join(', ');
+  return `
+  CREATE TABLE ${table}_stored_keys (${columns}${keys}, PRIMARY KEY (${primaryKey})) WITHOUT ROWID;
+  INSERT INTO ${table}_stored_keys (${names}) SELECT ${names} FROM ${table};
+  DROP TABLE ${table};
+  ALTER TABLE ${table}_stored_keys RENAME TO ${table};`;
+}
+
+/**
  * The key column of migration 1: '' for NULL, else the upper-cased text, char(1), the text.
  * Migration 3 replaces it.
  */
@@ -62,6 +109,13 @@ export const KEY_INDEXES: readonly { name: string; on: string }[] = [
 ];
 
 const createKeyIndexes = (): string => KEY_INDEXES.map(({ name, on }) => `CREATE INDEX ${name} ON ${on};`).join('\n');
+
+/** The keyed tables' other indexes (migration 1). */
+const UPDATED_INDEXES = `
+  CREATE INDEX uuids_by_updated ON uuids (sub_key, updated, id);
+  CREATE INDEX channels_by_updated ON channels (sub_key, updated, id);
+  CREATE INDEX memberships_by_user_updated ON memberships (sub_key, uuid_id, updated, channel_id);
+  CREATE INDEX memberships_by_channel_updated ON memberships (sub_key, channel_id, updated, uuid_id);`;
 
 /** Where the stamp of the collation the stored keys were computed with is kept. */
 const META_TABLE = 'roster_meta';
@@ -110,10 +164,7 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
 
   ${createKeyIndexes()}
-  CREATE INDEX uuids_by_updated ON uuids (sub_key, updated, id);
-  CREATE INDEX channels_by_updated ON channels (sub_key, updated, id);
-  CREATE INDEX memberships_by_user_updated ON memberships (sub_key, uuid_id, updated, channel_id);
-  CREATE INDEX memberships_by_channel_updated ON memberships (sub_key, channel_id, updated, uuid_id);
+  ${UPDATED_INDEXES}
   `,
   // 2: revoked Access Manager tokens, by the token's signature (auth/revocations.ts).
   `
@@ -207,12 +258,19 @@ const MIGRATIONS: readonly string[] = [
     version INTEGER NOT NULL
   );
   `,
+  // 8: sort keys stored in the rows rather than computed at each read (a filter on a key, a
+  // page's sort values), by rebuilding the three keyed tables and their indexes.
+  `
+  ${(['uuids', 'channels', 'memberships'] as const).map(withStoredKeys).join('\n')}
+  ${createKeyIndexes()}
+  ${UPDATED_INDEXES}
+  `,
 ];
 
 /**
  * Brings a database to the current schema, then makes sure its sort keys were computed with
- * this collation and this build's Unicode data (`COLLATION_STAMP`); if not, it rebuilds every
- * index holding them, in one transaction. Needs the `fold` and `sort_key` functions registered.
+ * this collation and this build's Unicode data (`COLLATION_STAMP`); if not, it computes them
+ * again and rebuilds every index holding them, in one transaction. Needs the `fold` and `sort_key` functions registered.
  */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number; // SQLite answers an integer
@@ -226,11 +284,18 @@ export function migrate(db: Database.Database): void {
   refreshSortKeys(db);
 }
 
+/**
+ * Recomputes every stored sort key when they were computed with another collation or Unicode
+ * version: the key indexes go, each row is written again (SQLite computes a row's stored columns
+ * whenever it writes it), and the indexes are built again from the new keys.
+ */
 function refreshSortKeys(db: Database.Database): void {
   const stamp = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).pluck().get(COLLATION_ENTRY);
   if (stamp === COLLATION_STAMP) return;
   db.transaction(() => {
-    for (const { name } of KEY_INDEXES) db.exec(`REINDEX ${name}`);
+    for (const { name } of KEY_INDEXES) db.exec(`DROP INDEX ${name}`);
+    for (const table of Object.keys(MIGRATED_KEY_COLUMNS)) db.exec(`UPDATE ${table} SET updated = updated`);
+    db.exec(createKeyIndexes());
     db.prepare(`INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(
       COLLATION_ENTRY,
       COLLATION_STAMP,
