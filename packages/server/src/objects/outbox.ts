@@ -58,6 +58,13 @@ export class Outbox {
   #relayed = 0;
   #closed = false;
 
+  /**
+   * Keys are this prefix, random per process (72 bits), then a count: unique across nodes and
+   * restarts without asking the system for randomness on every write.
+   */
+  readonly #keyPrefix = `${randomBytes(9).toString('base64url')}.`;
+  #recorded = 0;
+
   constructor(store: OutboxStore, sink: ObjectEventSink, options: OutboxOptions = {}) {
     this.#store = store;
     this.#sink = sink;
@@ -74,7 +81,7 @@ export class Outbox {
   /** The outbox record of one change's events (a new unique key), or `undefined` when there are none: what a write's `Announce` returns. */
   record(subKey: string, events: readonly ObjectEvent[]): OutboxRecord | undefined {
     if (events.length === 0) return undefined;
-    return { key: randomBytes(12).toString('base64url'), subKey, events: JSON.stringify(events) };
+    return { key: `${this.#keyPrefix}${(this.#recorded++).toString(36)}`, subKey, events: JSON.stringify(events) };
   }
 
   /**

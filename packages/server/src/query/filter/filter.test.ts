@@ -8,6 +8,7 @@ import type { Resource } from '../fields.ts';
 import type { FilterNode } from './ast.ts';
 import { compileFilter } from './compile.ts';
 import { MAX_COMPARISONS } from '../../realtime/message-filter.ts';
+import { insertRow } from '../../../test/sqlite-rows.ts';
 import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_SCANNING_LIKES, parseFilter } from './parser.ts';
 
 /** The detail message of the INVALID_FILTER error `run` throws. */
@@ -165,12 +166,18 @@ const ALL = USERS.map((user) => user.id);
 /** The real schema (sort-key columns, the `fold` function), in memory. */
 function openDatabase(): Database.Database {
   const db = openConnection({ path: ':memory:', synchronous: 'normal' });
-  const insert = db.prepare(
-    `INSERT INTO uuids (sub_key, id, name, external_id, email, status, custom, updated, etag)
-     VALUES ('sub-c', ?, ?, ?, ?, ?, ?, ?, 'e')`,
-  );
   for (const u of USERS) {
-    insert.run(u.id, u.name ?? null, u.externalId ?? null, u.email ?? null, u.status ?? null, u.custom ? JSON.stringify(u.custom) : null, u.updated);
+    insertRow(db, 'uuids', {
+      sub_key: 'sub-c',
+      id: u.id,
+      name: u.name ?? null,
+      external_id: u.externalId ?? null,
+      email: u.email ?? null,
+      status: u.status ?? null,
+      custom: u.custom ? JSON.stringify(u.custom) : null,
+      updated: u.updated,
+      etag: 'e',
+    });
   }
   return db;
 }
@@ -273,9 +280,9 @@ describe('compileFilter: LIKE takes time linear in each value, whatever the patt
   // Long names and custom values; one row of each kind matches so that results are checked too.
   const a = (count: number) => 'a'.repeat(count);
   const long = openConnection({ path: ':memory:', synchronous: 'normal' });
-  const insert = long.prepare(`INSERT INTO uuids (sub_key, id, name, custom, updated, etag) VALUES ('s', ?, ?, ?, '0', 'e')`);
-  for (let row = 0; row < 40; row++) insert.run(`r${row}`, a(2048), JSON.stringify({ x: a(30_000) }));
-  insert.run('match', `${a(1000)}B*%_${a(1000)}`, JSON.stringify({ x: `${a(15_000)}B*%_${a(15_000)}` }));
+  const insert = (id: string, name: string, custom: string) => insertRow(long, 'uuids', { sub_key: 's', id, name, custom, updated: '0', etag: 'e' });
+  for (let row = 0; row < 40; row++) insert(`r${row}`, a(2048), JSON.stringify({ x: a(30_000) }));
+  insert('match', `${a(1000)}B*%_${a(1000)}`, JSON.stringify({ x: `${a(15_000)}B*%_${a(15_000)}` }));
 
   const select = (filter: string) => {
     const params = sqliteDialect.params();
@@ -318,7 +325,7 @@ describe('compileFilter: index-friendly forms mean the same as the plain ones', 
 
   it('`field like "text*"` and `field == "text"` select what LIKE and = select', () => {
     const probe = openConnection({ path: ':memory:', synchronous: 'normal' });
-    const insert = probe.prepare(`INSERT INTO uuids (sub_key, id, name, updated, etag) VALUES ('s', ?, ?, '0', 'e')`);
+    const insert = { run: (id: string, name: string) => insertRow(probe, 'uuids', { sub_key: 's', id, name, updated: '0', etag: 'e' }) };
     fc.assert(
       fc.property(fc.uniqueArray(text, { maxLength: 12 }), text, (names, literal) => {
         probe.exec('DELETE FROM uuids');
@@ -482,17 +489,21 @@ describe('compileFilter: fields and safety', () => {
 
 describe('compileFilter: memberships', () => {
   const membershipDb = openDatabase();
-  membershipDb.exec(`
-    INSERT INTO channels (sub_key, id, name, custom, updated, etag) VALUES
-      ('sub-c', 'ch-a', 'General', '{"topic":"news","x":1}', '2024-05-01T00:00:00.000000Z', 'e'),
-      ('sub-c', 'ch-b', 'Random', '{"x":2}', '2023-05-01T00:00:00.000000Z', 'e'),
-      ('sub-d', 'ch-c', 'Other keyset', '{"x":3}', '2023-05-01T00:00:00.000000Z', 'e');
-    INSERT INTO memberships (sub_key, uuid_id, channel_id, status, custom, updated, etag) VALUES
-      ('sub-c', 'u1', 'ch-a', 'admin', '{"x":"own"}', '2024-06-01T00:00:00.000000Z', 'e'),
-      ('sub-c', 'u1', 'ch-b', 'member', NULL, '2024-06-02T00:00:00.000000Z', 'e'),
-      ('sub-c', 'u1', 'ch-c', NULL, NULL, '2024-06-03T00:00:00.000000Z', 'e'),
-      ('sub-c', 'u2', 'ch-a', 'member', NULL, '2024-06-04T00:00:00.000000Z', 'e');
-  `);
+  for (const [subKey, id, name, custom, updated] of [
+    ['sub-c', 'ch-a', 'General', '{"topic":"news","x":1}', '2024-05-01T00:00:00.000000Z'],
+    ['sub-c', 'ch-b', 'Random', '{"x":2}', '2023-05-01T00:00:00.000000Z'],
+    ['sub-d', 'ch-c', 'Other keyset', '{"x":3}', '2023-05-01T00:00:00.000000Z'],
+  ] as const) {
+    insertRow(membershipDb, 'channels', { sub_key: subKey, id, name, custom, updated, etag: 'e' });
+  }
+  for (const [uuid, channel, status, custom, updated] of [
+    ['u1', 'ch-a', 'admin', '{"x":"own"}', '2024-06-01T00:00:00.000000Z'],
+    ['u1', 'ch-b', 'member', null, '2024-06-02T00:00:00.000000Z'],
+    ['u1', 'ch-c', null, null, '2024-06-03T00:00:00.000000Z'],
+    ['u2', 'ch-a', 'member', null, '2024-06-04T00:00:00.000000Z'],
+  ] as const) {
+    insertRow(membershipDb, 'memberships', { sub_key: 'sub-c', uuid_id: uuid, channel_id: channel, status, custom, updated, etag: 'e' });
+  }
 
   /** The channel ids of u1's memberships that a filter selects; ch-c has no channel metadata. */
   function channels(filter: string): string[] {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { insertRow } from '../../../test/sqlite-rows.ts';
 import { parseFilter } from '../../query/filter/parser.ts';
 import { parseSort } from '../../query/sort.ts';
 import { sqliteDialect } from '../sqlite/dialect.ts';
@@ -34,7 +35,7 @@ afterEach(async () => {
 });
 
 const insert = (db: Database.Database, id: string, status: string) =>
-  db.prepare(`INSERT INTO uuids (sub_key, id, status, updated, etag) VALUES ('k', ?, ?, '2026-12-01T00:00:00.000000Z', 'e')`).run(id, status);
+  insertRow(db, 'uuids', { sub_key: 'k', id, status, updated: '2026-12-01T00:00:00.000000Z', etag: 'e' });
 
 /** `count=true` lists of `filter` on the store's own connection, through a cache like the store's, counting the count statements run. */
 function lister(): (filter: string) => Promise<number | undefined> {

@@ -1,8 +1,7 @@
 import { CHANNEL_RESOURCE, MEMBERSHIP_RESOURCE, UUID_RESOURCE } from '../../model/resources.ts';
-import { rowWriter } from '../sql/rows.ts';
-import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { ImportOutcome, StoredItem, StoredKind } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
+import { keyedRow, type KeyedRow } from './keyed-row.ts';
 
 type Value = string | number | Buffer | null;
 
@@ -17,7 +16,8 @@ interface Target {
 /** The columns of a record with its key columns moved to the front. */
 const keysFirst = (columns: readonly string[], keys: readonly string[]) => [...keys, ...columns.filter((c) => !keys.includes(c))];
 
-function target<R>(table: string, columns: readonly string[], keys: readonly string[], write: (record: R) => (string | null)[]): Target {
+/** A record's table, by its columns and their sort keys (keyed-row.ts): compared and written whole. */
+function target<R>(table: string, { columns, values: write }: KeyedRow<R>, keys: readonly string[]): Target {
   const order = keysFirst(columns, keys).map((column) => columns.indexOf(column));
   return {
     table,
@@ -31,9 +31,9 @@ function target<R>(table: string, columns: readonly string[], keys: readonly str
 }
 
 const TARGETS: Record<StoredKind, Target> = {
-  user: target('uuids', OBJECT_COLUMNS.uuid, ['id'], rowWriter(UUID_RESOURCE)),
-  channel: target('channels', OBJECT_COLUMNS.channel, ['id'], rowWriter(CHANNEL_RESOURCE)),
-  membership: target('memberships', MEMBERSHIP_COLUMNS, ['uuid_id', 'channel_id'], rowWriter(MEMBERSHIP_RESOURCE)),
+  user: target('uuids', keyedRow(UUID_RESOURCE), ['id']),
+  channel: target('channels', keyedRow(CHANNEL_RESOURCE), ['id']),
+  membership: target('memberships', keyedRow(MEMBERSHIP_RESOURCE), ['uuid_id', 'channel_id']),
   revocation: {
     table: 'revoked_tokens',
     keys: ['signature'],

@@ -1,19 +1,20 @@
 import type { MembershipRecord, MembershipRow } from '../../model/records.ts';
 import { MEMBERSHIP_RESOURCE } from '../../model/resources.ts';
 import { listPage } from '../sql/page.ts';
-import { membershipFromValues, membershipRowFrom, rowWriter, type SqlValues } from '../sql/rows.ts';
+import { membershipFromValues, membershipRowFrom, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS } from '../sql/tables.ts';
 import type { ListPage, ListQuery, MembershipBatch, MembershipChange, MembershipCounts, MembershipEnds, MembershipStore } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
+import { keyedRow } from './keyed-row.ts';
 
-/** Every column but the two ends, which identify the membership. */
-const UPDATED_COLUMNS = MEMBERSHIP_COLUMNS.filter((c) => c !== 'uuid_id' && c !== 'channel_id');
-const toValues = rowWriter(MEMBERSHIP_RESOURCE);
+const ROW = keyedRow(MEMBERSHIP_RESOURCE);
+/** Every column (and sort key) but the two ends, which identify the membership. */
+const UPDATED_COLUMNS = ROW.columns.filter((c) => !/^(uuid_id|channel_id)(_key)?$/.test(c));
 
 const SQL = {
   get: `SELECT ${MEMBERSHIP_COLUMNS.join(', ')} FROM memberships WHERE sub_key = ? AND uuid_id = ? AND channel_id = ?`,
   upsert:
-    `INSERT INTO memberships (sub_key, ${MEMBERSHIP_COLUMNS.join(', ')}) VALUES (?, ${MEMBERSHIP_COLUMNS.map(() => '?').join(', ')})` +
+    `INSERT INTO memberships (sub_key, ${ROW.columns.join(', ')}) VALUES (?, ${ROW.columns.map(() => '?').join(', ')})` +
     ` ON CONFLICT (sub_key, uuid_id, channel_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
   delete: `DELETE FROM memberships WHERE sub_key = ? AND uuid_id = ? AND channel_id = ?`,
   countOfUser: `SELECT count(*) AS n FROM memberships WHERE sub_key = ? AND uuid_id = ?`,
@@ -49,7 +50,7 @@ export class SqliteMembershipStore implements MembershipStore {
       const decision = item.decide(current, ends);
       if (decision.kind === 'unchanged') continue;
       const r = decision.record;
-      this.#parts.statements.get(SQL.upsert).run(batch.subKey, ...toValues(r));
+      this.#parts.statements.get(SQL.upsert).run(batch.subKey, ...ROW.values(r));
       added ||= current === undefined;
       changes.push({ kind: 'set', record: r });
     }

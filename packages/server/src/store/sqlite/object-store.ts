@@ -2,10 +2,11 @@ import { BoundedMap } from '../../bounded-map.ts';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { listPage } from '../sql/page.ts';
 import { CHANNEL_RESOURCE, UUID_RESOURCE } from '../../model/resources.ts';
-import { channelFromValues, membershipFromValues, rowWriter, uuidFromValues, type SqlValues } from '../sql/rows.ts';
+import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
+import { keyedRow, storedKey, type KeyedRow } from './keyed-row.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
 
@@ -13,21 +14,22 @@ interface ObjectTable<T extends AnyObject> {
   kind: 'uuid' | 'channel';
   table: 'uuids' | 'channels';
   fromRow: (row: SqlValues) => T;
-  toRow: (record: T) => (string | null)[];
+  /** The record's columns and their sort keys, as written. */
+  row: KeyedRow<T>;
 }
 
 export const UUID_TABLE: ObjectTable<UuidRecord> = {
   kind: 'uuid',
   table: 'uuids',
   fromRow: (row) => uuidFromValues(row),
-  toRow: rowWriter(UUID_RESOURCE),
+  row: keyedRow(UUID_RESOURCE),
 };
 
 export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
   kind: 'channel',
   table: 'channels',
   fromRow: (row) => channelFromValues(row),
-  toRow: rowWriter(CHANNEL_RESOURCE),
+  row: keyedRow(CHANNEL_RESOURCE),
 };
 
 /**
@@ -55,7 +57,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     const otherColumn = table.kind === 'uuid' ? 'channel_id' : 'uuid_id';
     this.#sql = {
       get: `SELECT ${columns.join(', ')} FROM ${table.table} WHERE sub_key = ? AND id = ?`,
-      insert: `INSERT INTO ${table.table} (sub_key, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`,
+      insert: `INSERT INTO ${table.table} (sub_key, ${table.row.columns.join(', ')}) VALUES (?, ${table.row.columns.map(() => '?').join(', ')})`,
       delete: `DELETE FROM ${table.table} WHERE sub_key = ? AND id = ?`,
       memberOf: `SELECT ${otherColumn} AS id FROM memberships WHERE sub_key = ? AND ${ownColumn} = ?`,
       cascade: `DELETE FROM memberships WHERE sub_key = ? AND ${ownColumn} = ? RETURNING ${MEMBERSHIP_COLUMNS.join(', ')}`,
@@ -121,22 +123,32 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   }
 
   /**
-   * Inserts a new record, or updates only the columns that changed: SQLite rewrites the index
-   * entries of every column an UPDATE assigns, so leaving the others out keeps each commit to
-   * the few pages that really change.
+   * Inserts a new record, or updates only the columns that changed (and their sort keys): SQLite
+   * rewrites the index entries of every column an UPDATE assigns, so leaving the others out keeps
+   * each commit to the few pages that really change.
    */
   #store(subKey: string, current: T | undefined, record: T): void {
-    const values = this.#table.toRow(record);
     if (!current) {
-      this.#parts.statements.get(this.#sql.insert).run(subKey, ...values);
+      this.#parts.statements.get(this.#sql.insert).run(subKey, ...this.#table.row.values(record));
       return;
     }
-    const before = this.#table.toRow(current);
-    const changed = this.#columns.flatMap((column, index) => (values[index] !== before[index] ? [index] : []));
-    if (changed.length === 0) return;
-    const assignments = changed.map((index) => `${this.#columns[index]} = ?`).join(', ');
-    const sql = `UPDATE ${this.#table.table} SET ${assignments} WHERE sub_key = ? AND id = ?`;
-    this.#parts.statements.get(sql).run(...changed.map((index) => values[index]), subKey, record.id);
+    const values = this.#table.row.own(record);
+    const before = this.#table.row.own(current);
+    const assignments: string[] = [];
+    const params: (string | null)[] = [];
+    this.#columns.forEach((column, index) => {
+      const value = values[index]!;
+      if (value === before[index]) return;
+      assignments.push(`${column} = ?`);
+      params.push(value);
+      const key = this.#table.row.keyColumn(column);
+      if (key === undefined) return;
+      assignments.push(`${key} = ?`);
+      params.push(storedKey(value));
+    });
+    if (assignments.length === 0) return;
+    const sql = `UPDATE ${this.#table.table} SET ${assignments.join(', ')} WHERE sub_key = ? AND id = ?`;
+    this.#parts.statements.get(sql).run(...params, subKey, record.id);
   }
 
   async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {

@@ -83,12 +83,12 @@ const query = (options: Partial<ListQuery> = {}): ListQuery => ({
 async function expectCurrentSchema(store: SqliteStore): Promise<void> {
   expect(store.db.pragma('user_version', { simple: true })).toBe(8);
   expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
-  // Stored generated columns (`hidden` 3; a virtual one is 2): a read takes the key from the row.
+  // Plain columns the store writes (`hidden` 0; a generated one is 2 or 3): SQLite computes no key, reading or writing.
   for (const table of ['uuids', 'channels', 'memberships']) {
     const keyColumns = (store.db.pragma(`table_xinfo(${table})`) as { name: string; hidden: number }[]).filter(
       (c) => c.name !== 'sub_key' && c.name.endsWith('_key'),
     );
-    expect(keyColumns.map((c) => c.hidden)).toEqual(keyColumns.map(() => 3));
+    expect(keyColumns.map((c) => c.hidden)).toEqual(keyColumns.map(() => 0));
   }
   const keys = store.db.prepare(`SELECT id, name_key FROM uuids`).all() as { id: string; name_key: string }[];
   for (const { id, name_key } of keys) expect(name_key).toBe(sortKey(NAMES[id] ?? null));
@@ -138,8 +138,8 @@ describe('opening a database an older release wrote', () => {
     const stale = new Database(path);
     stale.function('fold', { deterministic: true }, (v: unknown) => v);
     stale.function('sort_key', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? `~${v}` : ''));
-    // Stored keys are computed as a row is written: each row written again, and the indexes built again, under the other function.
-    stale.exec(`UPDATE uuids SET updated = updated; UPDATE memberships SET updated = updated; REINDEX;`);
+    // Keys as the other function computes them, and the indexes built again from them.
+    stale.exec(`UPDATE uuids SET name_key = sort_key(name); UPDATE memberships SET channel_id_key = sort_key(channel_id); REINDEX;`);
     stale.exec(`UPDATE roster_meta SET value = 'roster-collation-0 unicode-1.0'`);
     expect(stale.prepare(`SELECT name_key FROM uuids WHERE id = 'u1'`).pluck().get()).toBe('~Zoe');
     expect(stale.pragma('integrity_check', { simple: true })).toBe('ok');

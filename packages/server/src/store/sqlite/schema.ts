@@ -7,7 +7,7 @@ import { COLLATION_STAMP } from '../../query/collation.ts';
  * how far a database has come. Migrations are history: a database made by an older release
  * runs the ones it lacks, so their text never changes once released.
  *
- * Every sortable text column has a generated, stored `<column>_key`: one column whose byte order
+ * Every sortable text column has a stored `<column>_key` the store writes with it: one column whose byte order
  * is the collation we answer in (query/collation.ts), so an index on (key, id) serves keyset
  * pages as a row-value seek wherever the page starts. Which columns have one is said by
  * model/resources.ts (`sortKey`); the dialect sorts any other text column on a computed key.
@@ -43,12 +43,12 @@ function keyColumn(column: string): string {
 }
 
 /**
- * The key column as migration 8 defines it: stored in the row, so a read (a filter on it, the
- * sort values of a page) takes it from there rather than calling `sort_key` in JavaScript for
- * every row it looks at. SQLite computes it whenever it writes the row.
+ * The key column as migration 8 defines it: a plain column the store writes with the record
+ * (keyed-row.ts computes it in JavaScript for the columns a write changes), so neither a write
+ * nor a read (a filter on a key, a page's sort values) has SQLite call `sort_key` per row.
  */
 function storedKeyColumn(column: string): string {
-  return `${column}_key TEXT GENERATED ALWAYS AS (${SORT_KEY_FUNCTION}(${column})) STORED`;
+  return `${column}_key TEXT NOT NULL`;
 }
 
 /** The plain columns of the keyed tables and their primary keys, as migration 1 made them. */
@@ -71,20 +71,23 @@ const TABLE_COLUMNS: Record<KeyedTable, { columns: string; primaryKey: string }>
 };
 
 /**
- * Migration 8's rebuild of `table` with stored key columns (SQLite cannot turn a virtual column
- * into a stored one): a new table, every row copied (its keys computed once, here), the old one
+ * Migration 8's rebuild of `table` with stored key columns (SQLite cannot turn a generated column
+ * into a plain one): a new table, every row copied with its keys computed once, here, the old one
  * dropped with its indexes, the new one renamed.
  */
 function withStoredKeys(table: KeyedTable): string {
   const { columns, primaryKey } = TABLE_COLUMNS[table];
-  const keys = MIGRATED_KEY_COLUMNS[table].map((c) => `, ${storedKeyColumn(c)}`).join('');
+  const keyed = MIGRATED_KEY_COLUMNS[table];
+  const keys = keyed.map((c) => `, ${storedKeyColumn(c)}`).join('');
   const names = columns
     .split(', ')
     .map((definition) => definition.split(' ')[0])
     .join(', ');
+  const keyNames = keyed.map((c) => `${c}_key`).join(', ');
+  const computed = keyed.map((c) => `${SORT_KEY_FUNCTION}(${c})`).join(', ');
   return `
   CREATE TABLE ${table}_stored_keys (${columns}${keys}, PRIMARY KEY (${primaryKey})) WITHOUT ROWID;
-  INSERT INTO ${table}_stored_keys (${names}) SELECT ${names} FROM ${table};
+  INSERT INTO ${table}_stored_keys (${names}, ${keyNames}) SELECT ${names}, ${computed} FROM ${table};
   DROP TABLE ${table};
   ALTER TABLE ${table}_stored_keys RENAME TO ${table};`;
 }
@@ -258,8 +261,8 @@ const MIGRATIONS: readonly string[] = [
     version INTEGER NOT NULL
   );
   `,
-  // 8: sort keys stored in the rows rather than computed at each read (a filter on a key, a
-  // page's sort values), by rebuilding the three keyed tables and their indexes.
+  // 8: sort keys written by the store with each row rather than computed by SQLite (at each read
+  // for a virtual column), by rebuilding the three keyed tables and their indexes.
   `
   ${(['uuids', 'channels', 'memberships'] as const).map(withStoredKeys).join('\n')}
   ${createKeyIndexes()}
@@ -286,15 +289,16 @@ export function migrate(db: Database.Database): void {
 
 /**
  * Recomputes every stored sort key when they were computed with another collation or Unicode
- * version: the key indexes go, each row is written again (SQLite computes a row's stored columns
- * whenever it writes it), and the indexes are built again from the new keys.
+ * version: the key indexes go, every key is computed again, and the indexes are built again.
  */
 function refreshSortKeys(db: Database.Database): void {
   const stamp = db.prepare(`SELECT value FROM ${META_TABLE} WHERE name = ?`).pluck().get(COLLATION_ENTRY);
   if (stamp === COLLATION_STAMP) return;
   db.transaction(() => {
     for (const { name } of KEY_INDEXES) db.exec(`DROP INDEX ${name}`);
-    for (const table of Object.keys(MIGRATED_KEY_COLUMNS)) db.exec(`UPDATE ${table} SET updated = updated`);
+    for (const [table, keyed] of Object.entries(MIGRATED_KEY_COLUMNS)) {
+      db.exec(`UPDATE ${table} SET ${keyed.map((c) => `${c}_key = ${SORT_KEY_FUNCTION}(${c})`).join(', ')}`);
+    }
     db.exec(createKeyIndexes());
     db.prepare(`INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(
       COLLATION_ENTRY,
