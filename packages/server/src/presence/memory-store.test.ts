@@ -57,7 +57,7 @@ describe('MemoryPresenceStore bounds', { timeout: 120_000 }, () => {
     });
     expect([answers, due]).toEqual([[], 0]);
     expect(sweeps).toBeLessThan(scans);
-    expect(await store.expire(AT, 100, LEASE)).toEqual([{ subKey: SUB, channel: 'crowd', uuid: 'first', occupancy: CROWD }]);
+    expect(await store.expire(AT, 100, LEASE)).toEqual([{ subKey: SUB, channel: 'crowd', uuid: 'first', occupancy: CROWD, leaseUntil: AT + LEASE }]);
   });
 
   it('forgets the keysets, channels and uuids nobody is present on', async () => {

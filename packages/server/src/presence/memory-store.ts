@@ -151,7 +151,7 @@ export class MemoryPresenceStore implements PresenceStore {
       const keyset = this.#keysets.get(subKey)!;
       const user = keyset.uuids.get(uuid)!;
       this.#dropState(user, channel);
-      expired.push({ subKey, channel, uuid, occupancy: this.#remove(keyset, user, next) });
+      expired.push({ subKey, channel, uuid, occupancy: this.#remove(keyset, user, next), leaseUntil: now + leaseMs });
       this.#tidy(subKey, keyset, uuid, user);
       this.#lease(subKey, channel, uuid, now + leaseMs);
     }
@@ -160,7 +160,7 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async announced(claims: readonly ExpiredPresence[]): Promise<void> {
     this.#checkOpen();
-    for (const { subKey, channel, uuid } of claims) this.#settle(subKey, channel, uuid);
+    for (const { subKey, channel, uuid, leaseUntil } of claims) this.#settle(subKey, channel, uuid, leaseUntil);
   }
 
   async forgetStates(now: number, limit: number): Promise<number> {
@@ -315,7 +315,7 @@ export class MemoryPresenceStore implements PresenceStore {
       }
       claim.at = now + leaseMs;
       this.#leases.push(claim);
-      offered.push({ subKey, channel, uuid, occupancy: present?.byUuid.size ?? 0 });
+      offered.push({ subKey, channel, uuid, occupancy: present?.byUuid.size ?? 0, leaseUntil: claim.at });
     }
     return offered;
   }
@@ -333,11 +333,12 @@ export class MemoryPresenceStore implements PresenceStore {
     this.#leases.push(claim);
   }
 
-  #settle(subKey: string, channel: string, uuid: string): void {
+  /** Drops the claim on `uuid`'s timeout on `channel`; with `leaseUntil`, only while it is that hand-out's. */
+  #settle(subKey: string, channel: string, uuid: string, leaseUntil?: number): void {
     if (this.#claims.size === 0) return;
     const key = claimKey(subKey, channel, uuid);
     const claim = this.#claims.get(key);
-    if (claim === undefined) return;
+    if (claim === undefined || (leaseUntil !== undefined && claim.at !== leaseUntil)) return;
     this.#leases.remove(claim);
     this.#claims.delete(key);
   }

@@ -133,7 +133,7 @@ return left
  * ARGV: prefix, now, limit, leaseMs (integers). Hands out at most `limit` timeouts: first the
  * claims whose lease ended at `now` (dropping those whose uuid is present again), then presences
  * expired at `now`, oldest first, which it removes; each is leased (`P claims`) until
- * `now + leaseMs`. Returns a flat list of subKey, channel, uuid and occupancy.
+ * `now + leaseMs`. Returns a flat list of subKey, channel, uuid, occupancy and lease end.
  */
 export const EXPIRE = script(String.raw`
 local now, limit = ARGV[2], tonumber(ARGV[3])
@@ -146,6 +146,7 @@ local function hand(member, sub, channel, uuid, key)
   table.insert(expired, channel)
   table.insert(expired, uuid)
   table.insert(expired, redis.call('ZCARD', key))
+  table.insert(expired, deadline)
   count = count + 1
 end
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', CLAIMS, '-inf', now, 'LIMIT', 0, limit)) do
@@ -171,9 +172,17 @@ end
 return expired
 `);
 
-/** ARGV: prefix, then subKey, channel and uuid of each claim to settle. Unknown claims are ignored. */
+/**
+ * ARGV: prefix, then subKey, channel, uuid and lease end (ms) of each claim to settle. A claim is
+ * settled only while its lease is still that one (not handed out again since); unknown claims
+ * are ignored.
+ */
 export const ANNOUNCED = script(String.raw`
-for i = 2, #ARGV, 3 do redis.call('ZREM', CLAIMS, presenceMember(ARGV[i], ARGV[i + 1], ARGV[i + 2])) end
+for i = 2, #ARGV, 4 do
+  local member = presenceMember(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  local lease = redis.call('ZSCORE', CLAIMS, member)
+  if lease and tonumber(lease) == tonumber(ARGV[i + 3]) then redis.call('ZREM', CLAIMS, member) end
+end
 return 1
 `);
 

@@ -110,15 +110,18 @@ export class RedisPresenceStore implements PresenceStore {
     if (limit <= 0) return [];
     const reply = (await this.#run('expire', [Math.floor(now), Math.floor(limit), Math.floor(leaseMs)])) as unknown[];
     const expired: ExpiredPresence[] = [];
-    for (let i = 0; i < reply.length; i += 4) {
-      expired.push({ subKey: String(reply[i]), channel: String(reply[i + 1]), uuid: String(reply[i + 2]), occupancy: Number(reply[i + 3]) });
+    for (let i = 0; i < reply.length; i += 5) {
+      const [subKey, channel, uuid, occupancy, leaseUntil] = reply.slice(i, i + 5);
+      expired.push({ subKey: String(subKey), channel: String(channel), uuid: String(uuid), occupancy: Number(occupancy), leaseUntil: Number(leaseUntil) });
     }
     return expired;
   }
 
   async announced(claims: readonly ExpiredPresence[]): Promise<void> {
     for (let start = 0; start < claims.length; start += SETTLE_AT_ONCE) {
-      const names = claims.slice(start, start + SETTLE_AT_ONCE).flatMap(({ subKey, channel, uuid }) => [subKey, channel, uuid]);
+      const names = claims
+        .slice(start, start + SETTLE_AT_ONCE)
+        .flatMap(({ subKey, channel, uuid, leaseUntil }) => [subKey, channel, uuid, Math.floor(leaseUntil)]);
       await this.#run('announced', names);
     }
   }

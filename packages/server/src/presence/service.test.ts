@@ -406,7 +406,9 @@ describe.skipIf(noRedis !== undefined)(`PresenceService: two nodes on one Redis$
     await one.presence.stop();
     clock.now += 20_000;
     // Node one's sweep took alice's timeout from the store, as `tick` does, and died there.
-    expect(await stores[0]!.expire(clock.now, 10, TIMEOUT_LEASE_MS)).toEqual([{ subKey: 'demo', channel: 'room', uuid: 'alice', occupancy: 0 }]);
+    expect(await stores[0]!.expire(clock.now, 10, TIMEOUT_LEASE_MS)).toEqual([
+      { subKey: 'demo', channel: 'room', uuid: 'alice', occupancy: 0, leaseUntil: clock.now + TIMEOUT_LEASE_MS },
+    ]);
     await two.presence.tick();
     expect(room.events()).toEqual([]);
     clock.now += TIMEOUT_LEASE_MS;

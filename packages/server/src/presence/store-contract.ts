@@ -100,7 +100,9 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
           // The expiry is replaced, not only ever pushed later.
           await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + 12 * SECOND));
-          expect(await store.expire(T + 12 * SECOND, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await store.expire(T + 12 * SECOND, 10, LEASE)).toEqual([
+            { subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0, leaseUntil: T + 12 * SECOND + LEASE },
+          ]);
         });
 
         it('leaves the channels named, reporting those the uuid was present on with the occupancy after', async () => {
@@ -120,8 +122,8 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           );
           // A left presence does not time out later.
           expect(await expireAll(AT)).toEqual([
-            { subKey: SUB, channel: 'a', uuid: 'bob', occupancy: 0 },
-            { subKey: SUB, channel: 'c', uuid: 'alice', occupancy: 0 },
+            { subKey: SUB, channel: 'a', uuid: 'bob', occupancy: 0, leaseUntil: AT + LEASE },
+            { subKey: SUB, channel: 'c', uuid: 'alice', occupancy: 0, leaseUntil: AT + LEASE },
           ]);
           expect(await store.leave(SUB, 'nobody', ['a'])).toEqual([]);
         });
@@ -134,7 +136,7 @@ export function runPresenceContract(options: PresenceContractOptions): void {
             { channel: 'b', occupancy: 1 },
           ]);
           expect(await expireAll(T + 7 * SECOND - 1)).toEqual([]);
-          expect(await expireAll(T + 7 * SECOND)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await expireAll(T + 7 * SECOND)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0, leaseUntil: T + 7 * SECOND + LEASE }]);
           // The default given when `b` joined is what `b` keeps, whatever the default now.
           await store.heartbeat(SUB, 'alice', ['b'], { now: T + 10 * SECOND, defaultTimeoutMs: SECOND });
           expect(await expireAll(T + 70 * SECOND - 1)).toEqual([]);
@@ -142,14 +144,14 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           await other.heartbeat(SUB, 'alice', ['b'], { now: T + 20 * SECOND, timeoutMs: 3 * SECOND, defaultTimeoutMs: MINUTE });
           await store.heartbeat(SUB, 'alice', ['b'], { now: T + 21 * SECOND, defaultTimeoutMs: MINUTE });
           expect(await expireAll(T + 24 * SECOND - 1)).toEqual([]);
-          expect(await expireAll(T + 24 * SECOND)).toEqual([{ subKey: SUB, channel: 'b', uuid: 'alice', occupancy: 0 }]);
+          expect(await expireAll(T + 24 * SECOND)).toEqual([{ subKey: SUB, channel: 'b', uuid: 'alice', occupancy: 0, leaseUntil: T + 24 * SECOND + LEASE }]);
         });
 
         it('forgets the remembered timeout with the presence, on timeout and on leave', async () => {
           const MINUTE = 60 * SECOND;
           await store.heartbeat(SUB, 'alice', ['a', 'b'], { now: T, timeoutMs: 2 * SECOND, defaultTimeoutMs: MINUTE });
           await store.leave(SUB, 'alice', ['b']);
-          expect(await expireAll(T + 2 * SECOND)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await expireAll(T + 2 * SECOND)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0, leaseUntil: T + 2 * SECOND + LEASE }]);
           // Present again without a timeout: the default, not the 2 s of before.
           const back = await other.heartbeat(SUB, 'alice', ['a', 'b'], { now: T + 3 * SECOND, defaultTimeoutMs: MINUTE });
           expect(back.joined.map(({ channel }) => channel)).toEqual(['a', 'b']);
@@ -178,8 +180,14 @@ export function runPresenceContract(options: PresenceContractOptions): void {
             expect.stringMatching(/^first /),
             'second a',
           ]);
-          expect([...one, ...rest].find((gone) => gone.channel === 'b')).toEqual({ subKey: SUB, channel: 'b', uuid: 'first', occupancy: 0 });
-          expect(rest.at(-1)).toEqual({ subKey: SUB, channel: 'a', uuid: 'second', occupancy: 1 });
+          expect([...one, ...rest].find((gone) => gone.channel === 'b')).toEqual({
+            subKey: SUB,
+            channel: 'b',
+            uuid: 'first',
+            occupancy: 0,
+            leaseUntil: T + 20 * SECOND + LEASE,
+          });
+          expect(rest.at(-1)).toEqual({ subKey: SUB, channel: 'a', uuid: 'second', occupancy: 1, leaseUntil: T + 20 * SECOND + LEASE });
           expect(await store.expire(T + 20 * SECOND, 10, LEASE)).toEqual([]);
           expect(await store.whereNow(SUB, 'first')).toEqual([]);
           expect(await store.present(SUB, 'a', 0, 10, false)).toEqual([{ uuid: 'late' }]);
@@ -213,16 +221,16 @@ export function runPresenceContract(options: PresenceContractOptions): void {
         it('hands a timeout not announced out again once its lease ends, not before, with the occupancy then', async () => {
           await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + SECOND));
           await store.heartbeat(SUB, 'bob', ['a'], lastingUntil(AT));
-          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1, leaseUntil: T + SECOND + LEASE }]);
           const due = T + SECOND + LEASE;
           expect(await other.expire(due - 1, 10, LEASE)).toEqual([]);
           expect(await store.expire(due - 1, 10, LEASE)).toEqual([]);
           await store.leave(SUB, 'bob', ['a']);
           // Any node may take it over (the one that took it may be dead), with the occupancy now.
-          expect(await other.expire(due, 10, LEASE)).toEqual([{ ...alice, occupancy: 0 }]);
+          expect(await other.expire(due, 10, LEASE)).toEqual([{ ...alice, occupancy: 0, leaseUntil: due + LEASE }]);
           // Leased again from then.
           expect(await store.expire(due + LEASE - 1, 10, LEASE)).toEqual([]);
-          expect(await store.expire(due + LEASE, 10, LEASE)).toEqual([{ ...alice, occupancy: 0 }]);
+          expect(await store.expire(due + LEASE, 10, LEASE)).toEqual([{ ...alice, occupancy: 0, leaseUntil: due + 2 * LEASE }]);
           expect(await store.whereNow(SUB, 'alice')).toEqual([]);
         });
 
@@ -236,12 +244,27 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           await store.announced([]);
           // Neither names a claim held: another keyset's alice on `b` is not this one.
           await other.announced([
-            { subKey: SUB, channel: 'never', uuid: 'nobody', occupancy: 3 },
-            { subKey: OTHER_SUB, channel: 'b', uuid: 'alice', occupancy: 0 },
+            { subKey: SUB, channel: 'never', uuid: 'nobody', occupancy: 3, leaseUntil: T + SECOND + LEASE },
+            { subKey: OTHER_SUB, channel: 'b', uuid: 'alice', occupancy: 0, leaseUntil: T + SECOND + LEASE },
           ]);
-          expect(await other.expire(T + SECOND + LEASE, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'b', uuid: 'alice', occupancy: 0 }]);
+          const again = await other.expire(T + SECOND + LEASE, 10, LEASE);
+          expect(again).toEqual([{ subKey: SUB, channel: 'b', uuid: 'alice', occupancy: 0, leaseUntil: T + SECOND + 2 * LEASE }]);
+          // The first hand-out's settle comes late: `b` was handed out again since, and stays claimed.
           await store.announced(claims);
+          expect(await store.expire(T + SECOND + 2 * LEASE, 10, LEASE)).toEqual([{ ...again[0]!, leaseUntil: T + SECOND + 3 * LEASE }]);
+          await other.announced(await store.expire(T + SECOND + 3 * LEASE, 10, LEASE));
           expect(await store.expire(AT + 10 * LEASE, 10, LEASE)).toEqual([]);
+        });
+
+        it('a late settle of a timeout does not settle the next timeout of the same presence', async () => {
+          await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + SECOND));
+          const first = await store.expire(T + SECOND, 10, LEASE);
+          // Back, and timed out again, handed to the other node, whose announce then fails.
+          await other.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + 3 * SECOND));
+          const second = await other.expire(T + 3 * SECOND, 10, LEASE);
+          expect(second).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0, leaseUntil: T + 3 * SECOND + LEASE }]);
+          await store.announced(first);
+          expect(await store.expire(T + 3 * SECOND + LEASE, 10, LEASE)).toEqual([{ ...second[0]!, leaseUntil: T + 3 * SECOND + 2 * LEASE }]);
         });
 
         it('drops a timeout not announced once its uuid joined the channel again, whether still there or gone again', async () => {
@@ -253,18 +276,18 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           expect(await store.expire(T + SECOND + LEASE, 10, LEASE)).toEqual([]);
           expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
           // Its next timeout is handed out as any other.
-          expect(await expireAll(AT)).toEqual([{ ...alice, occupancy: 0 }]);
+          expect(await expireAll(AT)).toEqual([{ ...alice, occupancy: 0, leaseUntil: AT + LEASE }]);
           expect(await store.expire(AT + LEASE, 10, LEASE)).toEqual([]);
         });
 
         it('hands out timeouts due again before new ones, within the same limit', async () => {
           await store.heartbeat(SUB, 'alice', ['a'], lastingUntil(T + SECOND));
           await store.heartbeat(SUB, 'bob', ['a'], lastingUntil(T + 2 * SECOND));
-          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ ...alice, occupancy: 1, leaseUntil: T + SECOND + LEASE }]);
           // Bob expired before alice's lease ended; she still comes first.
           const due = T + SECOND + LEASE;
-          expect(await other.expire(due, 1, LEASE)).toEqual([{ ...alice, occupancy: 1 }]);
-          expect(await other.expire(due, 1, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'bob', occupancy: 0 }]);
+          expect(await other.expire(due, 1, LEASE)).toEqual([{ ...alice, occupancy: 1, leaseUntil: due + LEASE }]);
+          expect(await other.expire(due, 1, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'bob', occupancy: 0, leaseUntil: due + LEASE }]);
           expect(await store.expire(due, 10, LEASE)).toEqual([]);
           expect(await store.expire(due + LEASE, 10, LEASE)).toHaveLength(2);
         });
@@ -484,7 +507,9 @@ export function runPresenceContract(options: PresenceContractOptions): void {
           expect(await store.whereNow(SUB, 'alice')).toEqual(['a']);
           expect(await store.getState(SUB, 'alice', ['a'])).toEqual(new Map([['a', { in: SUB }]]));
           await store.heartbeat(OTHER_SUB, 'alice', ['a'], lastingUntil(AT));
-          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([{ subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0 }]);
+          expect(await store.expire(T + SECOND, 10, LEASE)).toEqual([
+            { subKey: SUB, channel: 'a', uuid: 'alice', occupancy: 0, leaseUntil: T + SECOND + LEASE },
+          ]);
           expect(await store.whereNow(OTHER_SUB, 'alice')).toEqual(['a']);
           await store.markBusy(OTHER_SUB, 'a');
           expect(await store.busy()).toEqual([{ subKey: OTHER_SUB, channel: 'a' }]);

@@ -24,6 +24,11 @@ export interface ExpiredPresence {
   uuid: string;
   /** Present on the channel after it went. */
   occupancy: number;
+  /**
+   * When this hand-out's lease ends (ms): it names the hand-out, so that `announced` settles it
+   * and not a later claim on the same presence (a rejoin and a second timeout, or a re-offer).
+   */
+  leaseUntil: number;
 }
 
 /** One present uuid, as here-now lists it. */
@@ -102,8 +107,9 @@ export interface PresenceStore {
   expire(now: number, limit: number, leaseMs: number): Promise<ExpiredPresence[]>;
   /**
    * Settles claims handed out by `expire` (their timeouts went out): they are not handed out
-   * again. A claim is named by its subKey, channel and uuid (`occupancy` is ignored). Idempotent;
-   * claims it does not hold (settled already, dropped, never made) are ignored.
+   * again. A claim is named by its subKey, channel and uuid and the lease of that hand-out
+   * (`leaseUntil`; `occupancy` is ignored): a claim handed out since under a later lease is left
+   * alone. Idempotent; claims it does not hold (settled already, dropped, never made) are ignored.
    */
   announced(claims: readonly ExpiredPresence[]): Promise<void>;
   /**
