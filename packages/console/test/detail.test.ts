@@ -162,6 +162,31 @@ describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromium
     expect(await stored('uuids', 'cleo')).toMatchObject({ name: 'Cleo', email: null, status: null });
   });
 
+  it('keeps a custom row being typed when the browser paints late (effects run after the next change)', async () => {
+    await put('uuids', 'dora', { name: 'Dora' });
+    const page = await openUser('dora');
+    await button(page, 'Add field').click();
+    await field(page, 'Row 1 key').waitFor();
+    // Preact runs effects after a paint, or 100 ms later at most: with no paint coming, two
+    // changes land before the first one's effects run, as on a loaded machine.
+    await page.evaluate(async () => {
+      window.requestAnimationFrame = () => 0;
+      const form = document.querySelector('form[aria-labelledby="record-title"]')!;
+      const key = form.querySelector<HTMLInputElement>('[aria-label="Row 1 key"]')!;
+      key.value = 'age';
+      key.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((rendered) => setTimeout(rendered, 0));
+      const type = form.querySelector<HTMLSelectElement>('[aria-label="Row 1 type"]')!;
+      type.value = 'number';
+      type.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForTimeout(300);
+    expect(await field(page, 'Row 1 key').inputValue()).toBe('age');
+    expect(await field(page, 'Row 1 type').inputValue()).toBe('number');
+    await field(page, 'Row 1 value').fill('x');
+    await expect.poll(() => customProblem(page).innerText()).toMatch(/Custom "age" must be a number/);
+  });
+
   it('shows a concurrent change as a conflict with both versions, and writes nothing until the operator chooses', async () => {
     await put('uuids', 'cora', { name: 'Cora', custom: { team: 'red' } });
     const page = await openUser('cora');

@@ -12,8 +12,10 @@ const TYPES: readonly RowType[] = ['string', 'number', 'boolean', 'null'];
  * Edits a `custom` object: a key/value table, or raw JSON checked against the server's limits
  * before anything is sent. `onChange` gets the new object and the problem with it, if any
  * (`undefined` when it is valid); `label` names the editor for assistive technology.
- * A `value` that differs from the last one the editor reported (a reload) starts it over;
- * to start over with an equal value, change the editor's `key`.
+ * It starts from `value` when it mounts and keeps its own rows or text from then on: to start it
+ * over (a reload, a form emptied after a save), change its `key`. (Following `value` as it changes
+ * would race the editor's own reports: an effect run late, on a loaded machine, took an older
+ * value for a reload and dropped the row being typed.)
  */
 export function CustomEditor(props: { label: string; value: CustomValues; onChange: (value: CustomValues, problem: string | undefined) => void }): JSX.Element {
   const id = useId();
@@ -23,17 +25,7 @@ export function CustomEditor(props: { label: string; value: CustomValues; onChan
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [stuckInRaw, setStuckInRaw] = useState(false);
   const [focusRow, setFocusRow] = useState<number | 'add' | undefined>(undefined);
-  const reported = useRef(JSON.stringify(props.value));
   const root = useRef<HTMLFieldSetElement>(null);
-
-  useEffect(() => {
-    const text = JSON.stringify(props.value);
-    if (text === reported.current) return;
-    reported.current = text;
-    setRows(rowsOf(props.value));
-    setRaw((current) => (current === undefined ? undefined : customToJson(props.value)));
-    setProblem(undefined);
-  }, [props.value]);
 
   useEffect(() => {
     if (focusRow === undefined) return;
@@ -43,7 +35,6 @@ export function CustomEditor(props: { label: string; value: CustomValues; onChan
   }, [focusRow]);
 
   const report = (checked: Checked) => {
-    reported.current = JSON.stringify(checked.value);
     setProblem(checked.problem);
     props.onChange(checked.value, checked.problem);
   };

@@ -25,6 +25,8 @@ export function MembershipAddForm(props: { kind: RecordKind; onAdd: (ids: string
   const idsId = useId();
   const [ids, setIds] = useState('');
   const [values, setValues] = useState(emptyFields);
+  /** Counts the adds: the field inputs (the custom editor with them) start over after each. */
+  const [added, setAdded] = useState(0);
   const add = useAction(describeError);
 
   const submit = (event: Event) => {
@@ -36,6 +38,7 @@ export function MembershipAddForm(props: { kind: RecordKind; onAdd: (ids: string
       await props.onAdd(list, newFields(values));
       setIds('');
       setValues(emptyFields());
+      setAdded((count) => count + 1);
     });
   };
 
@@ -48,7 +51,7 @@ export function MembershipAddForm(props: { kind: RecordKind; onAdd: (ids: string
         <p class="hint" id={`${idsId}-hint`}>
           One or several, separated by commas or new lines; all get the status, type and custom below.
         </p>
-        <MembershipFieldInputs prefix="Membership" values={values} onChange={setValues} />
+        <MembershipFieldInputs key={added} prefix="Membership" values={values} onChange={setValues} />
         <ErrorAlert message={add.error} />
         <SubmitBar label="Add" busy={add.busy} />
       </form>
