@@ -51,8 +51,8 @@ const presenceable = (channels: readonly string[]): string[] => [...new Set(chan
  *
  * Failures: a store failure rejects the call that hit it (heartbeat, leave, reads, state); a
  * failure to announce (bus down, interval bookkeeping) is logged and never rejects, the change
- * having been made; a timeout that failed so is announced again by a later tick (sweep.ts). Inputs are validated and bounded at the HTTP edge (channel counts, here-now
- * `limit`).
+ * having been made; a timeout that failed so is announced again by a later tick (sweep.ts).
+ * Inputs are validated and bounded at the HTTP edge (channel counts, here-now `limit`).
  *
  * @example
  * const presence = new PresenceService(new MemoryPresenceStore(), hub, keysets);

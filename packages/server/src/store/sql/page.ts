@@ -37,10 +37,12 @@ export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow
 
 /** What `count` counts: kept from an earlier list while the data has not changed since (`SqlBackend.counts`). */
 async function totalOf({ executor, counts }: SqlBackend, count: Statement): Promise<number> {
-  const version = counts && executor.dataVersion?.();
-  const kept = version === undefined ? undefined : counts!.get(count.sql, count.params, version);
+  const counted = async () => Number((await executor.get(count.sql, count.params))![0]);
+  const version = executor.dataVersion?.();
+  if (counts === undefined || version === undefined) return counted();
+  const kept = counts.get(count.sql, count.params, version);
   if (kept !== undefined) return kept;
-  const total = Number((await executor.get(count.sql, count.params))![0]);
-  if (version !== undefined) counts!.set(count.sql, count.params, version, total);
+  const total = await counted();
+  counts.set(count.sql, count.params, version, total);
   return total;
 }
