@@ -13,6 +13,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, RosterError } from '../errors.ts';
+import { JsonText } from '../objects/wire-text.ts';
 import { SERVER_HEADER } from '../version.ts';
 import { adminKeysetRoutes } from './admin-keysets.ts';
 import { methodNotAllowed } from './allowed-methods.ts';
@@ -182,7 +183,8 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
   app.decorateRequest('failure', null);
   app.setValidatorCompiler(compileRouteSchema);
   // Answers are serialized as without a schema: route answer schemas (answers.ts) document them.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // App Context answers come as JSON text already (objects/wire-text.ts).
+  app.setSerializerCompiler(() => (data) => (data instanceof JsonText ? data.json : JSON.stringify(data)));
 
   // One plugin per resource, each with its literal paths (README "Repository layout"); every
   // route takes a request through parse → auth → validate (route-steps.ts).

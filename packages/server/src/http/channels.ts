@@ -66,8 +66,8 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
       validate() {
         return objectFields(request.query);
       },
-      async run(fields, { keyset, id }) {
-        return { status: 200, data: await context.objects.get('channel', keyset, id, fields) };
+      run(fields, { keyset, id }) {
+        return context.objects.get('channel', keyset, id, fields);
       },
     }),
   );
@@ -83,11 +83,8 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
       validate({ keyset }) {
         return { patch: parseObjectPatch('channel', request.body, keyset.limits), fields: objectFields(request.query) };
       },
-      async run({ patch, fields }, { keyset, id }) {
-        return {
-          status: 200,
-          data: await context.objects.set('channel', keyset, id, patch, writeRules(request), fields),
-        };
+      run({ patch, fields }, { keyset, id }) {
+        return context.objects.set('channel', keyset, id, patch, writeRules(request), fields);
       },
     }),
   );

@@ -68,8 +68,8 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
       validate() {
         return objectFields(request.query);
       },
-      async run(fields, { keyset, id }) {
-        return { status: 200, data: await context.objects.get('uuid', keyset, id, fields) };
+      run(fields, { keyset, id }) {
+        return context.objects.get('uuid', keyset, id, fields);
       },
     }),
   );
@@ -85,11 +85,8 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
       validate({ keyset }) {
         return { patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) };
       },
-      async run({ patch, fields }, { keyset, id }) {
-        return {
-          status: 200,
-          data: await context.objects.set('uuid', keyset, id, patch, writeRules(request), fields),
-        };
+      run({ patch, fields }, { keyset, id }) {
+        return context.objects.set('uuid', keyset, id, patch, writeRules(request), fields);
       },
     }),
   );

@@ -9,6 +9,7 @@ import type { Outbox } from './outbox.ts';
 import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from '../model/records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
+import { objectAnswer, pageAnswer, wireText, type JsonText } from './wire-text.ts';
 
 /** A validated list request: the store query plus how to shape and page the answer. */
 export interface ListCommand {
@@ -18,21 +19,14 @@ export interface ListCommand {
   print: string;
 }
 
-export interface ListEnvelope {
-  status: 200;
-  data: Record<string, unknown>[];
-  totalCount?: number;
-  next?: string;
-  prev?: string;
-}
-
-function envelope<T>(page: ListPage<T>, command: ListCommand, toWire: (row: T) => Record<string, unknown>): ListEnvelope {
-  const body: ListEnvelope = { status: 200, data: page.rows.map(toWire) };
-  if (page.totalCount !== undefined) body.totalCount = page.totalCount;
-  // As PubNub: `next` whenever the page has rows (clients stop on an empty page), `prev` past the first page.
-  if (page.last) body.next = encodeCursor('next', page.last, command.print);
-  if (page.first && page.hasPrevious) body.prev = encodeCursor('prev', page.first, command.print);
-  return body;
+/** A page's answer; each item's text from `itemText`. */
+function envelope<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T) => string): JsonText {
+  return pageAnswer(page.rows.map(itemText), {
+    totalCount: page.totalCount,
+    // As PubNub: `next` whenever the page has rows (clients stop on an empty page), `prev` past the first page.
+    next: page.last && encodeCursor('next', page.last, command.print),
+    prev: page.first && page.hasPrevious ? encodeCursor('prev', page.first, command.print) : undefined,
+  });
 }
 
 const sentFields = (patch: object) => Object.keys(patch);
@@ -83,20 +77,21 @@ export class ObjectsService {
     return kind === 'uuid' ? this.#store.uuids : this.#store.channels;
   }
 
-  #toWire(kind: ObjectKind, include: ObjectFields) {
-    return (record: UuidRecord | ChannelRecord) =>
-      kind === 'uuid' ? uuidToWire(record as UuidRecord, include) : channelToWire(record as ChannelRecord, include);
+  #text(kind: ObjectKind, include: ObjectFields) {
+    const toWire = (kind === 'uuid' ? uuidToWire : channelToWire) as (record: UuidRecord | ChannelRecord, include: ObjectFields) => unknown;
+    return (record: UuidRecord | ChannelRecord) => wireText(record, include, toWire);
   }
 
-  async get(kind: ObjectKind, keyset: Keyset, id: string, include: ObjectFields): Promise<Record<string, unknown>> {
+  /** `{"status":200,"data":<object>}`; a 404 when there is none. */
+  async get(kind: ObjectKind, keyset: Keyset, id: string, include: ObjectFields): Promise<JsonText> {
     const record = await this.#objects(kind).get(keyset.subscribeKey, id);
     if (!record) throw notFound();
-    return this.#toWire(kind, include)(record);
+    return objectAnswer(this.#text(kind, include)(record));
   }
 
-  async list(kind: ObjectKind, command: ListCommand): Promise<ListEnvelope> {
+  async list(kind: ObjectKind, command: ListCommand): Promise<JsonText> {
     const page = await this.#objects(kind).list(command.query);
-    return envelope<UuidRecord | ChannelRecord>(page, command, this.#toWire(kind, command.include));
+    return envelope<UuidRecord | ChannelRecord>(page, command, this.#text(kind, command.include));
   }
 
   async set(
@@ -106,7 +101,7 @@ export class ObjectsService {
     patch: UuidPatch | ChannelPatch,
     rules: Omit<WriteRules, 'limits'>,
     include: ObjectFields,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<JsonText> {
     const write = { ...rules, limits: keyset.limits };
     const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
     const announce = (outcome: { record: UuidRecord | ChannelRecord; memberOf: string[] }) =>
@@ -117,7 +112,7 @@ export class ObjectsService {
         ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write), announce)
         : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write), announce);
     if (outcome.changed) await announcement.handOff();
-    return this.#toWire(kind, include)(outcome.record);
+    return objectAnswer(this.#text(kind, include)(outcome.record));
   }
 
   async remove(kind: ObjectKind, keyset: Keyset, id: string, ifMatch: string | undefined): Promise<null> {
@@ -134,21 +129,14 @@ export class ObjectsService {
     return null;
   }
 
-  async listMemberships(side: MembershipSide, command: ListCommand): Promise<ListEnvelope> {
+  async listMemberships(side: MembershipSide, command: ListCommand): Promise<JsonText> {
     const page = await this.#store.memberships.list(command.query);
     const key = side === 'uuid' ? 'channel' : 'uuid';
-    return envelope<MembershipRow>(page, command, (row) => membershipToWire(row, key, command.include));
+    return envelope<MembershipRow>(page, command, (row) => JSON.stringify(membershipToWire(row, key, command.include)));
   }
 
   /** Applies a set/delete batch, then answers with the owner's list after the change. */
-  async patchMemberships(
-    side: MembershipSide,
-    keyset: Keyset,
-    ownerId: string,
-    body: MembershipBody,
-    merge: boolean,
-    command: ListCommand,
-  ): Promise<ListEnvelope> {
+  async patchMemberships(side: MembershipSide, keyset: Keyset, ownerId: string, body: MembershipBody, merge: boolean, command: ListCommand): Promise<JsonText> {
     const fieldsByOther = new Map(body.set.map((item) => [item.otherId, sentFields(item.patch)]));
     const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
     const batch = membershipBatch({ side, ownerId, body, merge }, keyset);

@@ -1,5 +1,6 @@
 import type { SqlDialect } from '../../query/dialect.ts';
-import type { CountCache } from './count-cache.ts';
+import type { ListPage } from '../store.ts';
+import type { VersionCache } from './version-cache.ts';
 import type { SqlValue, SqlValues } from './rows.ts';
 
 /**
@@ -22,6 +23,14 @@ export interface SqlExecutor {
 export interface SqlBackend {
   dialect: SqlDialect;
   executor: SqlExecutor;
-  /** Counts of lists kept while the data version holds (with `executor.dataVersion`). */
-  counts?: CountCache;
+  /** List results kept while the data version holds (with `executor.dataVersion`): whole pages, and counts. */
+  kept?: KeptLists;
+}
+
+/** What a backend that can tell its data version keeps of recent lists (page.ts). */
+export interface KeptLists {
+  /** Pages, with their count when one was asked for; their rows frozen, as every request shares them. */
+  pages: VersionCache<ListPage<unknown>>;
+  /** Totals of `count=true`: pages after the first share their list's. */
+  counts: VersionCache<number>;
 }

@@ -1,7 +1,19 @@
 import type { ListPage, ListQuery } from '../store.ts';
-import type { SqlBackend } from './executor.ts';
+import type { KeptLists, SqlBackend } from './executor.ts';
 import { countStatement, listStatement, selectColumns, type ListStatement, type Statement } from './list-sql.ts';
 import type { SqlValues } from './rows.ts';
+import { statementKey, VersionCache } from './version-cache.ts';
+
+/**
+ * Pages kept at most: about as many records as the record cache holds (object-store.ts), each
+ * page's wire text kept beside it (objects/wire-text.ts).
+ */
+const PAGES_KEPT = 100;
+/** Counts kept at most: one per distinct list (keyset, owner, filter). */
+const COUNTS_KEPT = 1000;
+
+/** A backend's kept lists, for `SqlBackend.kept`. */
+export const keptLists = (): KeptLists => ({ pages: new VersionCache(PAGES_KEPT), counts: new VersionCache(COUNTS_KEPT) });
 
 /** The sort-component values, selected after the record's columns. */
 const keysOf = (row: SqlValues, count: number) => row.slice(row.length - count);
@@ -24,25 +36,55 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
 /**
  * Runs one list query: the page (one row extra, to know what lies beyond) and, if asked, the
  * count. Both reads are issued together, so a backend that answers at once (SQLite) reads them
- * with no write in between.
+ * with no write in between. A backend that tells its data version answers a list asked again
+ * before any write from the page it kept.
  */
 export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
   const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
   const count = query.count ? countStatement(backend.dialect, query) : undefined;
-  const [rows, total] = await Promise.all([backend.executor.all(statement.sql, statement.params), count && totalOf(backend, count)]);
+  const version = backend.kept && backend.executor.dataVersion?.();
+  if (version === undefined) return readList(backend, statement, count, query, fromRow);
+  const kept = backend.kept!;
+  const key = `${query.count}\u0000${statementKey(statement.sql, statement.params)}`;
+  // The key holds the statement, which holds the resource: a kept page has rows of this `fromRow`.
+  const page = kept.pages.get(key, version) as ListPage<T> | undefined;
+  if (page !== undefined) return page;
+  const read = deepFreeze(await readList(backend, statement, count, query, fromRow, version));
+  kept.pages.set(key, version, read);
+  return read;
+}
+
+async function readList<T>(
+  backend: SqlBackend,
+  statement: ListStatement,
+  count: Statement | undefined,
+  query: ListQuery,
+  fromRow: (row: SqlValues) => T,
+  version?: string,
+): Promise<ListPage<T>> {
+  const [rows, total] = await Promise.all([backend.executor.all(statement.sql, statement.params), count && totalOf(backend, count, version)]);
   const page = readPage(rows, statement, query, fromRow);
   if (total !== undefined) page.totalCount = total;
   return page;
 }
 
-/** What `count` counts: kept from an earlier list while the data has not changed since (`SqlBackend.counts`). */
-async function totalOf({ executor, counts }: SqlBackend, count: Statement): Promise<number> {
+/** What `count` counts: kept from an earlier list while the data has not changed since. */
+async function totalOf({ executor, kept }: SqlBackend, count: Statement, version: string | undefined): Promise<number> {
   const counted = async () => Number((await executor.get(count.sql, count.params))![0]);
-  const version = executor.dataVersion?.();
-  if (counts === undefined || version === undefined) return counted();
-  const kept = counts.get(count.sql, count.params, version);
-  if (kept !== undefined) return kept;
-  const total = await counted();
-  counts.set(count.sql, count.params, version, total);
-  return total;
+  if (kept === undefined || version === undefined) return counted();
+  const key = statementKey(count.sql, count.params);
+  const total = kept.counts.get(key, version);
+  if (total !== undefined) return total;
+  const fresh = await counted();
+  kept.counts.set(key, version, fresh);
+  return fresh;
+}
+
+/** Freezes a page, its rows and what they hold (`custom`, a membership's related object). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -8,7 +8,7 @@ import { openConnection, type Connection, type ConnectionOptions } from './conne
 import { sqliteDialect } from './dialect.ts';
 import { prepareDatabasePath } from './directory.ts';
 import { SqliteExecutor, type SqliteParts } from './executor.ts';
-import { CountCache } from '../sql/count-cache.ts';
+import { keptLists } from '../sql/page.ts';
 import { GroupCommit } from './group-commit.ts';
 import { importItems } from './import.ts';
 import { SqliteKeysetStore } from './keyset-store.ts';
@@ -72,7 +72,7 @@ export class SqliteStore implements Store {
       db: this.db,
       statements,
       writes,
-      sql: { dialect: sqliteDialect, executor: new SqliteExecutor(statements), counts: new CountCache() },
+      sql: { dialect: sqliteDialect, executor: new SqliteExecutor(statements), kept: keptLists() },
       observer,
       outbox: this.outbox,
     };

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { pageAnswer, wireText } from './wire-text.ts';
+
+// The wire text of a record is made once only when neither the record nor the include set can
+// change any more; anything else is serialized anew, so no answer is ever stale.
+
+const include = Object.freeze({ custom: true });
+const toWire = (record: { name: string }, flags: { custom: boolean }) => {
+  made++;
+  return { name: record.name, ...(flags.custom ? { custom: null } : {}) };
+};
+let made = 0;
+
+describe('wireText', () => {
+  it('makes a frozen record’s text once per include set', () => {
+    made = 0;
+    const record = Object.freeze({ name: 'Ann' });
+    expect(wireText(record, include, toWire)).toBe('{"name":"Ann","custom":null}');
+    expect(wireText(record, include, toWire)).toBe('{"name":"Ann","custom":null}');
+    expect(wireText(record, Object.freeze({ custom: false }), toWire)).toBe('{"name":"Ann"}');
+    expect(made).toBe(2);
+  });
+
+  it('serializes a record that may still change every time', () => {
+    made = 0;
+    const record = { name: 'Ann' };
+    expect(wireText(record, include, toWire)).toBe('{"name":"Ann","custom":null}');
+    record.name = 'Bob';
+    expect(wireText(record, include, toWire)).toBe('{"name":"Bob","custom":null}');
+    expect(wireText(Object.freeze({ name: 'Cy' }), { custom: true }, toWire)).toBe('{"name":"Cy","custom":null}');
+    expect(made).toBe(3);
+  });
+});
+
+describe('pageAnswer', () => {
+  it('writes PubNub’s keys in order, leaving out those it does not have', () => {
+    expect(JSON.parse(pageAnswer(['{"id":"a"}'], { totalCount: 1, next: 'n"x', prev: undefined }).json)).toEqual({
+      status: 200,
+      data: [{ id: 'a' }],
+      totalCount: 1,
+      next: 'n"x',
+    });
+    expect(pageAnswer([], {}).json).toBe('{"status":200,"data":[]}');
+  });
+});
