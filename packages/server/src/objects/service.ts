@@ -19,8 +19,21 @@ export interface ListCommand {
   print: string;
 }
 
-/** A page's answer; each item's text from `itemText`. */
+/** The last answer made of each kept (frozen) page, with what it was made for. */
+const pageAnswers = new WeakMap<object, { include: Include; print: string; answer: JsonText }>();
+
+/** A page's answer; each item's text from `itemText`. A page the store kept answers again as it did, for the same include set and list. */
 function envelope<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T) => string): JsonText {
+  if (!Object.isFrozen(page)) return pageText(page, command, itemText);
+  const { include, print } = command;
+  const last = pageAnswers.get(page);
+  if (last?.include === include && last.print === print) return last.answer;
+  const answer = pageText(page, command, itemText);
+  pageAnswers.set(page, { include, print, answer });
+  return answer;
+}
+
+function pageText<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T) => string): JsonText {
   return pageAnswer(page.rows.map(itemText), {
     totalCount: page.totalCount,
     // As PubNub: `next` whenever the page has rows (clients stop on an empty page), `prev` past the first page.
