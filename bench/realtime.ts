@@ -8,6 +8,7 @@
  * below about 11,000 the script measures fewer subscribers and says so in its first line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { residentBytes, startServer } from '@roster/testing/server';
@@ -55,6 +56,32 @@ function open(agent: Agent, url: string): { connected: Promise<void>; answered: 
   return { connected: connectedPromise, answered };
 }
 
+/** CPU time `pid` has used so far, in ms (utime + stime, at the kernel's 10 ms tick). */
+function cpuMillis(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN; // no procfs: `settled` falls back to its longest wait
+  }
+}
+
+/**
+ * Waits until `pid` is done with what it was sent: its CPU time grew by at most one tick over
+ * 100 ms (at least 100 ms, at most 20 s). Ten thousand polls take a node seconds to hold; a fixed
+ * wait would trigger the event while some are still on their way in.
+ */
+async function settled(pid: number): Promise<void> {
+  const until = performance.now() + 20_000;
+  let last = cpuMillis(pid);
+  do {
+    await new Promise((done) => setTimeout(done, 100));
+    const now = cpuMillis(pid);
+    if (now - last <= 10) return;
+    last = now;
+  } while (performance.now() < until);
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 export interface Latency {
@@ -63,24 +90,37 @@ export interface Latency {
   samples: number;
 }
 
+/** How `deliveryLatency` runs: the channel, how many subscribers, rounds, and what fires each event. */
+interface DeliveryRun {
+  channel: string;
+  subscribers: number;
+  rounds: number;
+  trigger: (round: number) => Promise<void>;
+  /** Told the server's resident bytes per subscriber once the first round's polls are held (`(RSS then − RSS before connecting) / subscribers`). */
+  held?: (bytesPerSubscriber: number) => void;
+}
+
 /**
  * `subscribers` clients long-poll one channel as SDKs do (re-polling with the cursor they got);
  * each round fires `trigger` and records, per subscriber, the time until the first byte of its
  * answer arrived.
  */
-async function deliveryLatency(
-  target: Target,
-  { channel, subscribers, rounds, trigger }: { channel: string; subscribers: number; rounds: number; trigger: (round: number) => Promise<void> },
-): Promise<Latency> {
+async function deliveryLatency(target: Target, { channel, subscribers, rounds, trigger, held }: DeliveryRun): Promise<Latency> {
   const agent = new Agent({ keepAlive: true });
   const handshake = JSON.parse(await send(agent, `${target.url}${target.subscribePath(channel, '0')}`)) as { t: { t: string } };
   agent.destroy();
-  const pollers = await Promise.all(Array.from({ length: subscribers }, () => RawPoller.open(target.url)));
+  const before = held && residentBytes(target.pid);
+  const pollers: RawPoller[] = [];
+  for (let start = 0; start < subscribers; start += 1_000) {
+    pollers.push(...(await Promise.all(Array.from({ length: Math.min(1_000, subscribers - start) }, () => RawPoller.open(target.url)))));
+  }
   const cursors = new Array<string>(subscribers).fill(handshake.t.t);
   const samples: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const polls = pollers.map((poller, index) => poller.poll(target.subscribePath(channel, cursors[index]!)));
-    await new Promise((done) => setTimeout(done, 100)); // every poll is held again
+    // Every poll is held again: the event measures delivery, not polls still on their way in.
+    await settled(target.pid);
+    if (round === 0 && held && before !== undefined) held((residentBytes(target.pid) - before) / subscribers);
     const started = performance.now();
     await trigger(round);
     const answers = await Promise.all(polls);
@@ -154,6 +194,15 @@ export interface RealtimeOptions {
   subscribers: number;
   rounds: number;
   idle: number;
+  /** The many-subscriber case: subscribers on one channel, and rounds (the first warms up). */
+  many: { subscribers: number; rounds: number };
+}
+
+/** One server's figures with many subscribers on one channel. */
+export interface ManySubscribers {
+  latency: Latency;
+  /** Resident bytes per held subscriber: RSS with every poll held, less RSS before they connected, over their number. */
+  heldBytes: number;
 }
 
 export interface RealtimeResult {
@@ -166,6 +215,11 @@ export interface RealtimeResult {
   check: Check;
   /** Resident bytes per idle long-poll. */
   memory: { baseline: number; roster: number };
+  /**
+   * `subscribers` long-polling one channel (10,000 in a full run): the baseline's publish →
+   * deliver and Roster's set → App Context event, each with its memory per held subscriber.
+   */
+  many?: { subscribers: number; baseline: ManySubscribers; roster: ManySubscribers; memoryCheck: Check } | undefined;
   /** The same deliveries from a node with `--store postgres://… --bus nats://…` (through JetStream), or why not. */
   postgres?: { publish: Latency; set: Latency } | { skipped: string };
 }
@@ -190,6 +244,37 @@ async function onPostgres<T>(measure: (node: Target) => Promise<T>): Promise<T |
     await database.drop();
     await stream.delete();
   }
+}
+
+/**
+ * The many-subscriber case (`RealtimeResult.many`), on a fresh server of each kind so that what
+ * earlier phases left in their heaps does not blur the memory per held subscriber; each round
+ * waits for the server to hold every poll.
+ */
+async function manySubscribers(
+  subscribers: number,
+  rounds: number,
+  triggers: { baseline: (target: Target) => (round: number) => Promise<void>; roster: (target: Target) => (round: number) => Promise<void> },
+): Promise<NonNullable<RealtimeResult['many']>> {
+  const measure = async (target: Target, trigger: (round: number) => Promise<void>): Promise<ManySubscribers> => {
+    try {
+      let heldBytes = NaN;
+      const latency = await deliveryLatency(target, { channel: 'crowd', subscribers, rounds, trigger, held: (bytes) => (heldBytes = bytes) });
+      return { latency, heldBytes };
+    } finally {
+      await target.stop();
+    }
+  };
+  const baseline = await startBaseline();
+  const baselineFigures = await measure(baseline, triggers.baseline(baseline));
+  const roster = await startRoster();
+  const rosterFigures = await measure(roster, triggers.roster(roster));
+  return {
+    subscribers,
+    baseline: baselineFigures,
+    roster: rosterFigures,
+    memoryCheck: check({ measure: 'RSS per held subscriber', atMost: 10, unit: 'KiB' }, rosterFigures.heldBytes / 1024),
+  };
 }
 
 export async function runRealtime(options: RealtimeOptions): Promise<RealtimeResult> {
@@ -231,7 +316,11 @@ export async function runRealtime(options: RealtimeOptions): Promise<RealtimeRes
       publish: await deliveryLatency(node, { channel: 'room', subscribers, rounds, trigger: publishTo(node, 'room') }),
       set: await deliveryLatency(node, { channel: 'lobby', subscribers, rounds, trigger: setOn('lobby', node) }),
     }));
-    return { subscribers, idle, baselinePublish, rosterPublish, rosterSet, memory, check: check(goal, rosterSet.p99), postgres };
+    const many = await manySubscribers(Math.max(10, Math.min(options.many.subscribers, limit - 256)), options.many.rounds, {
+      baseline: (target) => publishTo(target, 'crowd'),
+      roster: (target) => setOn('crowd', target),
+    });
+    return { subscribers, idle, baselinePublish, rosterPublish, rosterSet, memory, check: check(goal, rosterSet.p99), many, postgres };
   } finally {
     publisher.destroy();
     await roster.stop();

@@ -276,7 +276,38 @@ function realtimeTable(result: RealtimeResult): string {
     ],
   );
   const skipped = result.postgres && 'skipped' in result.postgres ? ` PostgreSQL + NATS rows skipped: ${result.postgres.skipped}.` : '';
-  return `${fixed(result.subscribers)} subscribers, ${result.baselinePublish.samples} deliveries measured per row; memory over ${fixed(result.idle)} held polls.${skipped}\n\n${latency}\n\n${memory}`;
+  const parts = [
+    `${fixed(result.subscribers)} subscribers, ${result.baselinePublish.samples} deliveries measured per row; memory over ${fixed(result.idle)} held polls.${skipped}`,
+    latency,
+    memory,
+  ];
+  if (result.many) parts.push(manySubscribersTable(result.many));
+  return parts.join('\n\n');
+}
+
+function manySubscribersTable(many: NonNullable<RealtimeResult['many']>): string {
+  const ms = (value: number) => value.toFixed(2);
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const rows = table(
+    [`${fixed(many.subscribers)} subscribers of one channel`, 'p50 ms', 'p99 ms', 'RSS per held subscriber', 'target'],
+    [
+      [
+        'bare node:http long-poll: publish → deliver (baseline)',
+        ms(many.baseline.latency.p50),
+        ms(many.baseline.latency.p99),
+        kib(many.baseline.heldBytes),
+        '',
+      ],
+      [
+        'Roster: set channel (PATCH) → App Context event',
+        ms(many.roster.latency.p50),
+        ms(many.roster.latency.p99),
+        `**${kib(many.roster.heldBytes)}**`,
+        verdict(many.memoryCheck),
+      ],
+    ],
+  );
+  return `The same with ${fixed(many.subscribers)} subscribers, ${many.roster.latency.samples} deliveries measured per row; each round fires once the server is idle again (every poll held). Memory: RSS with every poll held, less RSS before they connected.\n\n${rows}`;
 }
 
 function sdkTable(calls: SdkCall[]): string {

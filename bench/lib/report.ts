@@ -6,8 +6,8 @@ export interface Target {
   measure: string;
   atLeast?: number;
   atMost?: number;
-  /** How the bound is written: a share (50%), a factor (1.3×) or milliseconds. */
-  unit: 'share' | 'factor' | 'ms';
+  /** How the bound is written: a share (50%), a factor (1.3×), milliseconds or KiB. */
+  unit: 'share' | 'factor' | 'ms' | 'KiB';
 }
 
 export interface Check {
@@ -50,7 +50,7 @@ export function verdict(result: Check | undefined): string {
   if (!result) return '';
   const { atLeast, atMost } = result.target;
   const bound = (atLeast ?? atMost)!;
-  const written = { share: percent(bound), factor: `${bound}×`, ms: `${bound} ms` }[result.target.unit];
+  const written = { share: percent(bound), factor: `${bound}×`, ms: `${bound} ms`, KiB: `${bound} KiB` }[result.target.unit];
   const goal = `${atLeast !== undefined ? '≥' : '≤'} ${written}`;
   return `${result.met ? 'met' : 'MISSED'} (target ${goal})`;
 }

@@ -120,19 +120,26 @@ export function presenceHoldSeconds(timeout: number): number {
 function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery): Promise<string> {
   return new Promise<string>((resolve) => {
     const start = performance.now();
+    const { realtime } = context;
     let poll: HeldSubscribe | undefined;
+    /** Characters of the answer handed out; -1 while none was. */
+    let answered = -1;
     const answer = (body: string) => {
       if (poll !== undefined) reply.request.heldMs = performance.now() - start;
-      // Counted until the socket is done with it: clients that never read cannot pile answers up.
-      const response = reply.raw;
-      if (response.destroyed || response.writableFinished) context.realtime.answerGone(body.length);
-      else response.once('close', () => context.realtime.answerGone(body.length));
+      answered = body.length;
       resolve(body);
     };
-    const holding = context.realtime.subscribe(query, answer);
-    poll = holding;
-    // 'close' on the response: finished, or the client went away (a cancelled long-poll).
-    if (holding) reply.raw.once('close', () => context.realtime.cancel(holding));
+    poll = realtime.subscribe(query, answer);
+    // The answer counts until the socket is done with it (clients that never read cannot pile
+    // answers up); a poll still held when the client goes away is forgotten. One listener for
+    // both, added when the poll comes rather than when a thousand answers go out at once.
+    const closed = () => {
+      if (answered >= 0) realtime.answerGone(answered);
+      else if (poll !== undefined) realtime.cancel(poll);
+    };
+    const response = reply.raw;
+    if (response.destroyed) closed();
+    else response.once('close', closed);
   });
 }
 

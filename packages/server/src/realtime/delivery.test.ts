@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BusAttachment, BusMessage, BusReceiver, EventBus } from './bus.ts';
 import { LocalDelivery, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
+import { parseMessageFilter } from './message-filter.ts';
 import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { Sequencer } from './sequencer.ts';
 import { TimetokenClock } from './timetoken.ts';
@@ -264,5 +265,58 @@ describe('LocalDelivery: a poll’s own hold time', () => {
     now += 1;
     delivery.sweep();
     expect([answers.sort(), nodeHold.answers.length, delivery.stats().held]).toEqual([['3', '60', 'NaN'], 1, 0]);
+  });
+});
+
+describe('LocalDelivery: polls woken together', () => {
+  /** What each answer delivered: its envelopes' channel and payload. */
+  const delivered = (answers: string[]) =>
+    answers.map((body) => (JSON.parse(body) as { m: { c: string; d: unknown }[] }).m.map(({ c, d }) => `${c}:${String(d)}`));
+  const input = (payload: string, meta?: object) => ({ payload, meta, publisher: 'alice', customMessageType: undefined });
+
+  it('answers each poll with what it waits for when many wake on one batch', async () => {
+    const bus = new InProcessBus();
+    const { delivery, clock, sequencer, poll } = setUp(bus);
+    await bus.publish([sequencer.message('demo', 'a', input('old'))]);
+    const start = clock.now();
+    const withFilter = (text: string) => {
+      const answers: string[] = [];
+      delivery.subscribe({ subKey: 'demo', channels: ['a'], after: start, filter: parseMessageFilter(text) }, (body) => answers.push(body));
+      return answers;
+    };
+    const polls = [poll(['a'], start), poll(['a'], start), poll(['a', 'b'], start), poll(['b', 'a'], start), poll(['a,b'], start)];
+    const refused = withFilter('meta.to == "b"');
+    const passed = withFilter('meta.to == "a"');
+    await bus.publish(['a', 'b', 'a,b'].map((channel) => sequencer.message('demo', channel, input('new', { to: channel }))));
+    expect(delivered([...polls.flatMap((held) => held.answers), ...refused, ...passed])).toEqual([
+      ['a:new'],
+      ['a:new'],
+      ['a:new', 'b:new'],
+      ['a:new', 'b:new'],
+      ['a,b:new'],
+      ['a:new'],
+    ]);
+    expect(delivery.stats().held).toBe(1); // the refused one waits on
+  });
+
+  it('answers the next of two alike polls only when the answer budget can take its answer too', async () => {
+    const bus = new InProcessBus();
+    const clock = new TimetokenClock();
+    // Room for one answer of a 600-character payload, not two.
+    const delivery = new LocalDelivery(
+      bus,
+      { ...DEFAULT_HUB_OPTIONS, holdSeconds: 10, maxAnswerChars: 1000, unflushedAnswerChars: 1000 },
+      { clock, millis: Date.now },
+    );
+    deliveries.push(delivery);
+    const sequencer = new Sequencer(clock, 1);
+    const start = clock.now();
+    const answers: string[][] = [[], []];
+    for (const list of answers) delivery.subscribe({ subKey: 'demo', channels: ['a'], after: start, filter: undefined }, (body) => list.push(body));
+    await bus.publish([sequencer.message('demo', 'a', input('x'.repeat(600)))]);
+    expect(answers.map((list) => list.length)).toEqual([1, 0]);
+    delivery.answerGone(answers[0]![0]!.length);
+    delivery.sweep(); // the starved poll is retried once the budget has room
+    expect(answers[1]).toEqual(answers[0]);
   });
 });

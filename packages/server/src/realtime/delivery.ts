@@ -59,6 +59,9 @@ export interface DeliveryStats {
   replayGaps: number;
 }
 
+/** Answers of one delivery by `#shareKey`: what was found, and the answer's text once one was sent. */
+type SharedAnswers = Map<string, { found: Found; body: string | undefined }>;
+
 /** Told how many published messages and App Context events each subscribe answer carries (for metrics). */
 export type DeliveredCounter = (messages: number, events: number) => void;
 
@@ -128,7 +131,8 @@ export class LocalDelivery {
         this.#append(space, message, woken);
       }
       // Those the answer budget cannot take yet stay held (`HeldPolls.starve`).
-      for (const held of woken) this.#settle(held, false);
+      const shared: SharedAnswers = new Map();
+      for (const held of woken) this.#settle(held, false, shared);
     } finally {
       this.#verdicts.clear();
       this.#logs.endBatch();
@@ -309,13 +313,16 @@ export class LocalDelivery {
    * the answer budget cannot take what waits, it stays held unless `force`, in which case it
    * answers empty with its own timetoken (the client asks again; nothing is lost).
    */
-  #settle(held: HeldSubscribe, force: boolean): void {
+  #settle(held: HeldSubscribe, force: boolean, shared?: SharedAnswers): void {
     if (this.#catchUp?.needed(held)) {
       this.#polls.release(held);
       this.#catchUp.start(held);
       return;
     }
-    const found = this.#collector.collect(held.space.logs, this.#wait(held));
+    const key = shared && this.#shareKey(held);
+    const known = key === undefined ? undefined : shared?.get(key);
+    const found = known?.found ?? this.#collector.collect(held.space.logs, this.#wait(held));
+    if (key !== undefined && !known) shared?.set(key, { found, body: undefined });
     if (found.starved && !force) {
       this.#polls.starve(held);
       return;
@@ -325,9 +332,27 @@ export class LocalDelivery {
       return; // nothing below the ceiling yet: it stays held
     }
     this.#polls.release(held);
-    const cursor = found.cursor ?? (found.starved ? held.after : this.#idleCursor(held.after));
+    let body = known?.body;
+    if (body === undefined) {
+      const cursor = found.cursor ?? (found.starved ? held.after : this.#idleCursor(held.after));
+      body = subscribeBody(cursor.toString(), this.#options.region, found.envelopes);
+      if (key !== undefined && found.cursor !== undefined) shared?.set(key, { found, body });
+    }
     this.#count(found);
-    this.#send(held.answer, subscribeBody(cursor.toString(), this.#options.region, found.envelopes));
+    this.#send(held.answer, body);
+  }
+
+  /**
+   * What makes a woken poll's answer: polls of one delivery with the same key get the same
+   * answer, collected and written once (a thousand subscribers of one channel wake together, all
+   * at the cursor of the previous answer). None when the answer budget bounds the answer (it then
+   * depends on what was handed out before) or the poll renames envelopes (`via`). In one delivery
+   * the logs, the ceiling and the filters' verdicts are the same for every poll, and with a cursor
+   * from what was found (any envelope examined) the answer does not read the clock.
+   */
+  #shareKey(held: HeldSubscribe): string | undefined {
+    if (held.via !== undefined || this.#budget.available() < this.#options.maxAnswerChars) return undefined;
+    return `${held.space.subKey}\n${held.after}\n${held.filter?.text ?? ''}\n${JSON.stringify(held.channels)}`;
   }
 
   /**
