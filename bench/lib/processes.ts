@@ -20,10 +20,15 @@ export function startFastifyFloor(): Promise<Target> {
   return startScript('./fastify-floor-server.ts');
 }
 
+/** The SQLite write floor (`sqlite-write-floor-server.ts`) on database `file`, seeded with `users` users. */
+export function startSqliteWriteFloor(file: string, users: number): Promise<Target> {
+  return startScript('./sqlite-write-floor-server.ts', [file, String(users)]);
+}
+
 /** Runs a server script of this folder in its own process; it prints `listening on URL`. */
-async function startScript(relative: string): Promise<Target> {
+async function startScript(relative: string, args: string[] = []): Promise<Target> {
   const script = fileURLToPath(new URL(relative, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       const match = /listening on (\S+)/.exec(chunk.toString());
