@@ -45,8 +45,10 @@ export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow
   const version = backend.kept && backend.executor.dataVersion?.();
   if (version === undefined) return readList(backend, statement, count, query, fromRow);
   const kept = backend.kept!;
-  const key = `${query.count}\u0000${statementKey(statement.sql, statement.params)}`;
-  // The key holds the statement, which holds the resource: a kept page has rows of this `fromRow`.
+  // Everything `readList` reads the rows with: one statement serves an ascending list's `prev`
+  // page and a descending list's `next` page, read in opposite orders. The statement holds the
+  // resource, so a kept page has rows of this `fromRow`.
+  const key = `${query.count}\u0000${statement.reversed}\u0000${query.cursor !== undefined}\u0000${statementKey(statement.sql, statement.params)}`;
   const page = kept.pages.get(key, version) as ListPage<T> | undefined;
   if (page !== undefined) return page;
   const read = deepFreeze(await readList(backend, statement, count, query, fromRow, version));
