@@ -1,18 +1,25 @@
 /**
  * Where a scenario's server time goes: runs one HTTP scenario against a Roster node started with
- * `--cpu-prof`, then prints the functions that took the most time, by self time.
+ * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time.
  *
- *   node --import tsx bench/profile.ts get|list|set [seconds]
+ *   node --import tsx bench/profile.ts get|list|set [seconds] [--postgres] [--no-profile]
+ *
+ * `--postgres`: the node runs on a cluster's store and bus (`--store postgres://… --bus nats://…`),
+ * a database and JetStream stream of the profile's own (lib/services.ts), dropped afterwards; the
+ * CPU of PostgreSQL's backends and of the NATS server over the load is printed too.
+ * `--no-profile`: the node runs without `--cpu-prof`, for CPU figures the profiler does not inflate.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenarios } from './http.ts';
-import { load } from './lib/load.ts';
-import { startRoster } from './lib/processes.ts';
-import { seedUsers } from './lib/seed.ts';
+import { load, warmupSeconds } from './lib/load.ts';
+import { cpuMicros, startRoster } from './lib/processes.ts';
+import { seedUsers, sendAll } from './lib/seed.ts';
+import { benchStream, createDatabase, natsServerPids, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
 
 interface Profile {
+  startTime: number;
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples: number[];
   timeDeltas: number[];
@@ -20,16 +27,47 @@ interface Profile {
 
 const USERS = 10_000;
 
-/** Self time per function, as a share of the whole profile. */
-function topFunctions(profile: Profile, count: number): string[] {
+/**
+ * The measured run within the profile, as [start, end] in the profile's µs: the `seconds` before
+ * the quiet stretch that follows the load (the node idles while the bench stops it; its last
+ * moments close the pools and write this profile).
+ */
+function loadWindow(profile: Profile, seconds: number): [number, number] {
+  const BUCKET = 250_000;
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  const busy: number[] = [];
+  const all: number[] = [];
+  let time = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    time += delta;
+    const bucket = Math.floor((time - profile.startTime) / BUCKET);
+    all[bucket] = (all[bucket] ?? 0) + delta;
+    if (!idle.has(id)) busy[bucket] = (busy[bucket] ?? 0) + delta;
+  });
+  const quiet = (bucket: number) => (busy[bucket] ?? 0) < 0.15 * (all[bucket] ?? 1);
+  const last = all.length - 1;
+  let end = last;
+  while (end > last - 8 && end > 0 && !quiet(end)) end--; // the shutdown's own work, up to 2 s of it
+  if (!quiet(end)) end = last; // no quiet stretch: the node stopped at once
+  while (end > 0 && quiet(end)) end--; // the stop
+  const endTime = profile.startTime + (end + 1) * BUCKET;
+  return [endTime - seconds * 1e6, endTime];
+}
+
+/** Self time per function within `window`, as a share of it. */
+function topFunctions(profile: Profile, count: number, [from, to]: [number, number]): string[] {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const self = new Map<string, number>();
   let total = 0;
+  let time = profile.startTime;
   profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    time += delta;
+    if (time < from || time > to) return;
     const frame = frames.get(id)!;
     const where = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/packages\//, '');
     const name = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
-    const delta = profile.timeDeltas[index] ?? 0;
     self.set(name, (self.get(name) ?? 0) + delta);
     total += delta;
   });
@@ -39,19 +77,64 @@ function topFunctions(profile: Profile, count: number): string[] {
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
-const name = process.argv[2] ?? 'get';
+/** CPU µs of each of several processes (NaN for one that is gone). */
+const cpuOf = (pids: number[]) => pids.map((pid) => cpuMicros(pid));
+
+/** CPU µs spent between two `cpuOf` readings of the same pids, those gone in between (the seeding node's backends) left out. */
+const spent = (before: number[], after: number[]) =>
+  after.reduce((sum, micros, index) => sum + (Number.isFinite(micros) && Number.isFinite(before[index]!) ? micros - before[index]! : 0), 0);
+
+const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+const [name = 'get', seconds = '6'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const onPostgres = flags.includes('--postgres');
+const profiling = !flags.includes('--no-profile');
 const scenario = scenarios(USERS).find((candidate) => candidate.name.startsWith(name));
 if (!scenario) throw new Error(`no scenario named ${name}: use get, list or set`);
-const dir = mkdtempSync(join(tmpdir(), 'roster-profile-'));
-const seeder = await startRoster({ dir });
-await seedUsers(seeder.url, USERS);
-await seeder.server.stop();
-const profiles = join(dir, 'profiles');
-const roster = await startRoster({ dir, nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
-const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(process.argv[3] ?? 6), pid: roster.pid });
-await roster.stop();
-console.log(`${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs server CPU per request`);
-const main = readdirSync(profiles)
-  .sort()
-  .find((file) => file.endsWith('.cpuprofile'))!;
-for (const line of topFunctions(JSON.parse(readFileSync(join(profiles, main), 'utf8')) as Profile, 25)) console.log(line);
+let database: BenchDatabase | undefined;
+let stream: BenchStream | undefined;
+if (onPostgres) {
+  const unavailable = await servicesUnavailable();
+  if (unavailable) throw new Error(`--postgres: ${unavailable}`);
+  database = await createDatabase();
+  stream = benchStream('profile');
+}
+try {
+  const args = database && stream ? ['--store', database.url, '--bus', stream.url] : [];
+  const dir = mkdtempSync(join(tmpdir(), 'roster-profile-'));
+  const seeder = await startRoster({ dir, args });
+  await seedUsers(seeder.url, USERS);
+  await seeder.server.stop();
+  const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
+  const roster = await startRoster({ dir, args, nodeOptions: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [] });
+  // Opens every pooled connection first, so that the backends' pids can be read before the load.
+  const { method, path, body } = scenario.sample;
+  await sendAll(roster.url, 200, () => ({ method, path, ...(body === undefined ? {} : { body }) }));
+  // Shared processes are read around the whole load (warm-up included), per request of both runs.
+  const shared = database ? { postgres: await database.backendPids(), nats: natsServerPids() } : {};
+  const sharedBefore = Object.fromEntries(Object.entries(shared).map(([key, pids]) => [key, cpuOf(pids)]));
+  const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(seconds), pid: roster.pid });
+  // Read before the node stops: its pooled connections' backends end with it.
+  const sharedAfter = Object.fromEntries(Object.entries(shared).map(([key, pids]) => [key, cpuOf(pids)]));
+  await roster.stop();
+  const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
+  console.log(`${scenario.name} (${store}): ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request`);
+  // The warm-up's requests are not counted: taken at the measured run's rate.
+  const totalRequests = (result.requests * (Number(seconds) + warmupSeconds(Number(seconds)))) / Number(seconds);
+  for (const key of Object.keys(shared)) {
+    const micros = spent(sharedBefore[key] ?? [], sharedAfter[key] ?? []);
+    console.log(`  ${key}: ${Math.round(micros / 1000)} ms CPU over warm-up and run, ≈ ${Math.round(micros / totalRequests)} µs per request`);
+  }
+  const main = profiling
+    ? readdirSync(profiles)
+        .sort()
+        .find((file) => file.endsWith('.cpuprofile'))
+    : undefined;
+  if (main) {
+    const profile = JSON.parse(readFileSync(join(profiles, main), 'utf8')) as Profile;
+    console.log(`profile: ${join(profiles, main)}; self time over the measured run (main thread):`);
+    for (const line of topFunctions(profile, 30, loadWindow(profile, Number(seconds)))) console.log(line);
+  }
+} finally {
+  await database?.drop();
+  await stream?.delete();
+}

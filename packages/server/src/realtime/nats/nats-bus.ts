@@ -106,7 +106,9 @@ export class NatsBus implements EventBus {
 
   /** Connects, makes or updates the stream, and starts following it from its end. */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
-    const nc = await connect({ servers: options.servers.split(','), name: 'roster', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    // `noAsyncTraces`: no stack captured per request (every JetStream publish is one); a failed
+    // publish's error still says what failed.
+    const nc = await connect({ servers: options.servers.split(','), name: 'roster', maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
     try {
       return await NatsBus.#on(nc, options);
     } catch (error) {

@@ -87,3 +87,65 @@ export async function transaction<T>(db: Database, work: (tx: postgres.Transacti
     }
   }
 }
+
+/** A statement a pipelined transaction sends with its `COMMIT`: the last of its work. */
+export interface FinalStatement {
+  sql: string;
+  params: NonNullable<Parameters<Database['unsafe']>[1]>;
+}
+
+/** What the work of `pipelinedTransaction` decided: its result, and the statement (if any) to send with the commit. */
+export interface PipelinedOutcome<T> {
+  result: T;
+  final?: FinalStatement | undefined;
+}
+
+/**
+ * `transaction` in two round trips: `BEGIN` goes out with the first statements `work` sends on
+ * `tx` (issued without waiting, they share one write), and `final`, the transaction's one
+ * write, goes out with `COMMIT`. When `final` fails, PostgreSQL has aborted the transaction and
+ * answers the `COMMIT` with a rollback (a failure before it was sent commits nothing, `final`
+ * holding every change): either way nothing of it is committed, and its error is thrown.
+ * Retried as `transaction` is; `work` must be safe to run again.
+ */
+export async function pipelinedTransaction<T>(db: Database, work: (tx: postgres.ReservedSql) => Promise<PipelinedOutcome<T>>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pipelinedOnce(db, work);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      await new Promise((done) => setTimeout(done, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+  }
+}
+
+async function pipelinedOnce<T>(db: Database, work: (tx: postgres.ReservedSql) => Promise<PipelinedOutcome<T>>): Promise<T> {
+  const tx = await db.reserve();
+  let open = false;
+  try {
+    const begun = tx.unsafe('BEGIN', [], { prepare: true }).execute();
+    begun.catch(() => {}); // awaited below, once `work` has sent its first statements
+    open = true;
+    let outcome: PipelinedOutcome<T>;
+    try {
+      outcome = await work(tx);
+    } finally {
+      await begun; // its failure, if any, is the one to report
+    }
+    const { result, final } = outcome;
+    const written = final === undefined ? undefined : tx.unsafe(final.sql, final.params, { prepare: true }).execute();
+    const committed = tx.unsafe('COMMIT', [], { prepare: true }).execute();
+    const [wrote, commit] = await Promise.allSettled([written, committed]);
+    open = false;
+    if (wrote.status === 'rejected') throw wrote.reason;
+    if (commit.status === 'rejected') throw commit.reason;
+    // A transaction aborted by an earlier statement answers COMMIT with ROLLBACK.
+    if (commit.value.command !== 'COMMIT') throw new Error(`The transaction was not committed (${commit.value.command})`);
+    return result;
+  } catch (error) {
+    if (open) await tx.unsafe('ROLLBACK', [], { prepare: true }).catch(() => {});
+    throw error;
+  } finally {
+    tx.release();
+  }
+}

@@ -70,6 +70,21 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL list statements ru
     expect(() => new PostgresExecutor(db, MIN_TIMEOUT_MS - 1)).toThrow(RangeError);
   });
 
+  it('runs statements asked at once on one connection, each within its own time', async () => {
+    const [before] = await db.unsafe('SHOW statement_timeout');
+    const executor = new PostgresExecutor(db, 1000);
+    // Same turn: they share the pool's one connection; each of the sleeps is under the time, both together are over it.
+    const [slow, quick, again] = await Promise.allSettled([
+      executor.all('SELECT pg_sleep(0.6), 1 AS one', []),
+      executor.all('SELECT pg_sleep(0.6), 2 AS two', []),
+      executor.all('SELECT pg_sleep(10)', []),
+    ]);
+    expect(slow).toMatchObject({ status: 'fulfilled', value: [['', 1]] });
+    expect(quick).toMatchObject({ status: 'fulfilled', value: [['', 2]] });
+    expect(again.status === 'rejected' && again.reason).toBeInstanceOf(StatementTimeout);
+    expect((await db.unsafe('SHOW statement_timeout'))[0]).toEqual(before);
+  });
+
   it('answers a list whose filter runs past the time with a 400 naming filter, and other lists as ever', async () => {
     // 2,000 users with a 32,000-character custom value: a LIKE reads each whole, ~0.3 ms a row.
     await db.unsafe(`

@@ -19,6 +19,17 @@ export const MIN_TIMEOUT_MS = 100;
 /** PostgreSQL's code for a statement it cancelled, here for running past `statement_timeout`. */
 const QUERY_CANCELED = '57014';
 
+/** Statements that share one connection's `SET statement_timeout` (executor.ts, `all`). */
+const SHARED_CONNECTION = 2;
+
+/** A statement waiting for its turn's connection. */
+interface PendingStatement {
+  sql: string;
+  params: readonly SqlValue[];
+  resolve: (rows: SqlValues[]) => void;
+  reject: (error: unknown) => void;
+}
+
 /** A list or count statement ran longer than its time and PostgreSQL cancelled it. */
 export class StatementTimeout extends Error {
   override readonly name = 'StatementTimeout';
@@ -32,14 +43,16 @@ export class StatementTimeout extends Error {
 }
 
 /**
- * The shared list SQL on a PostgreSQL pool. Each statement runs on a connection of its own
- * with `statement_timeout` set for it alone: `SET`, the statement and `RESET` are sent together
+ * The shared list SQL on a PostgreSQL pool. Statements run on a reserved connection with
+ * `statement_timeout` set for them alone: `SET`, the statements and `RESET` are sent together
  * (one round trip), so the time counts from when a connection is free, not while waiting for one.
+ * Few statements share a connection (`SHARED_CONNECTION`): one that runs long holds up only those.
  */
 export class PostgresExecutor implements SqlExecutor {
   readonly #db: Database;
   readonly #timeout: number;
   readonly #prepared = new Set<string>();
+  #pending: PendingStatement[] = [];
 
   /**
    * @param timeout milliseconds a statement may run; past them it fails with `StatementTimeout`.
@@ -54,23 +67,54 @@ export class PostgresExecutor implements SqlExecutor {
     this.#timeout = timeout;
   }
 
-  async all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]> {
-    const connection = await this.#db.reserve();
-    const [limited, result, reset] = await Promise.allSettled([
-      connection.unsafe(`SET statement_timeout = ${this.#timeout}`).execute(),
+  /**
+   * Statements asked for in one turn of the event loop run `SHARED_CONNECTION` at a time on one
+   * connection (a page and its count, most often): one `SET`, the statements and one `RESET` go
+   * out in one write. Each statement has the whole timeout to itself.
+   */
+  all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ sql, params, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#runPending());
+    });
+  }
+
+  #runPending(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let at = 0; at < pending.length; at += SHARED_CONNECTION) void this.#run(pending.slice(at, at + SHARED_CONNECTION));
+  }
+
+  async #run(statements: readonly PendingStatement[]): Promise<void> {
+    let connection: Awaited<ReturnType<Database['reserve']>>;
+    try {
+      connection = await this.#db.reserve();
+    } catch (error) {
+      for (const statement of statements) statement.reject(error);
+      return;
+    }
+    // Created in this order, they are sent in it.
+    const limited = connection.unsafe(`SET statement_timeout = ${this.#timeout}`).execute();
+    const reading = statements.map(({ sql, params }) =>
       connection
         .unsafe(sql, params as SqlValue[], { prepare: this.#prepare(sql) })
         .values()
         .execute(),
-      connection.unsafe('RESET statement_timeout').execute(),
-    ]);
+    );
+    const reset = connection.unsafe('RESET statement_timeout').execute();
+    const [set, unset, ...results] = await Promise.allSettled([limited, reset, ...reading]);
     connection.release();
-    if (result.status === 'rejected') {
-      const code = (result.reason as { code?: unknown } | null)?.code;
-      throw code === QUERY_CANCELED ? new StatementTimeout(this.#timeout, { cause: result.reason }) : result.reason;
-    }
-    for (const step of [limited, reset]) if (step.status === 'rejected') throw step.reason;
-    return result.value as unknown as SqlValues[]; // text, numbers and keys (read as text) per connection.ts
+    statements.forEach((statement, index) => {
+      const result = results[index]!;
+      if (result.status === 'rejected') {
+        const code = (result.reason as { code?: unknown } | null)?.code;
+        statement.reject(code === QUERY_CANCELED ? new StatementTimeout(this.#timeout, { cause: result.reason }) : result.reason);
+      } else {
+        const step = [set, unset].find((settled) => settled!.status === 'rejected') as PromiseRejectedResult | undefined;
+        if (step) statement.reject(step.reason);
+        else statement.resolve(result.value as unknown as SqlValues[]); // text, numbers and keys (read as text) per connection.ts
+      }
+    });
   }
 
   async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {

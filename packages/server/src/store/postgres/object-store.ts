@@ -4,13 +4,20 @@ import type { SqlBackend } from '../sql/executor.ts';
 import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues } from '../sql/rows.ts';
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
-import { transaction, type Database, type Runner } from './connection.ts';
+import { pipelinedTransaction, transaction, type Database, type PipelinedOutcome, type Runner } from './connection.ts';
 import { boundedListPage } from './list-timeout.ts';
 import { lockObjects } from './locks.ts';
-import { recordOutbox } from './outbox.ts';
+import { recordOutbox, withOutbox } from './outbox.ts';
 import { placeholders, storedShape, type StoredShape } from './rows.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
+
+/** A get waiting for its turn's statement. */
+interface PendingGet<T> {
+  id: string;
+  resolve: (record: T | undefined) => void;
+  reject: (error: unknown) => void;
+}
 
 export interface PostgresObjectTable<T extends AnyObject> {
   kind: 'uuid' | 'channel';
@@ -32,7 +39,9 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   readonly #backend: SqlBackend;
   readonly #table: PostgresObjectTable<T>;
   readonly #shape: StoredShape<T>;
-  readonly #sql: { get: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
+  readonly #sql: { get: string; getMany: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
+  /** Gets asked for in this turn of the event loop, by keyset: read together at its end (`get`). */
+  #gets = new Map<string, PendingGet<T>[]>();
 
   constructor(db: Database, backend: SqlBackend, table: PostgresObjectTable<T>) {
     this.#db = db;
@@ -47,6 +56,7 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     const get = `SELECT ${columns} FROM ${name} WHERE sub_key = $1 AND id = $2`;
     this.#sql = {
       get,
+      getMany: `SELECT ${columns} FROM ${name} WHERE sub_key = $1 AND id = ANY($2::text[])`,
       lock: `${get} FOR NO KEY UPDATE`,
       insert: `INSERT INTO ${name} (sub_key, ${stored.join(', ')}) VALUES ($1, ${placeholders(stored.length, 2)})`,
       update: `UPDATE ${name} SET ${stored.map((column, index) => `${column} = $${index + 3}`).join(', ')} WHERE sub_key = $1 AND id = $2`,
@@ -67,25 +77,64 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     return rows.map((row) => String(row[0]));
   }
 
-  async get(subKey: string, id: string): Promise<T | undefined> {
-    return this.#read(this.#db, this.#sql.get, subKey, id);
+  /**
+   * The gets of one turn of the event loop in one keyset are read in one statement at its end:
+   * one round trip for all of them, each still reading what was committed before it was asked.
+   */
+  get(subKey: string, id: string): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      let waiting = this.#gets.get(subKey);
+      if (!waiting) {
+        if (this.#gets.size === 0) setImmediate(() => this.#readGets());
+        waiting = [];
+        this.#gets.set(subKey, waiting);
+      }
+      waiting.push({ id, resolve, reject });
+    });
+  }
+
+  #readGets(): void {
+    const gets = this.#gets;
+    this.#gets = new Map();
+    for (const [subKey, waiting] of gets) void this.#readMany(subKey, waiting);
+  }
+
+  async #readMany(subKey: string, waiting: readonly PendingGet<T>[]): Promise<void> {
+    try {
+      if (waiting.length === 1) {
+        waiting[0]!.resolve(await this.#read(this.#db, this.#sql.get, subKey, waiting[0]!.id));
+        return;
+      }
+      const ids = [...new Set(waiting.map((get) => get.id))];
+      const rows = await this.#db.unsafe(this.#sql.getMany, [subKey, ids], { prepare: true }).values();
+      const found = new Map<string, T>();
+      for (const row of rows) {
+        const record = this.#table.fromRow(row as unknown as SqlValues);
+        found.set(record.id, record);
+      }
+      for (const get of waiting) get.resolve(found.get(get.id));
+    } catch (error) {
+      for (const get of waiting) get.reject(error);
+    }
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
     return boundedListPage(this.#backend, query, this.#table.fromRow);
   }
 
+  /**
+   * Two round trips (connection.ts, `pipelinedTransaction`): the row's lock and its user's
+   * channels, then the change and its outbox record as one statement, with the commit.
+   */
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
-    return transaction(this.#db, async (tx): Promise<ObjectWrite<T>> => {
-      const current = await this.#read(tx, this.#sql.lock, subKey, id);
+    return pipelinedTransaction(this.#db, async (tx): Promise<PipelinedOutcome<ObjectWrite<T>>> => {
+      const [current, memberOf] = await Promise.all([this.#read(tx, this.#sql.lock, subKey, id), this.#memberOf(tx, subKey, id)]);
       const decision = decide(current);
-      if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
+      if (decision.kind === 'unchanged') return { result: { record: current!, changed: false, memberOf: [] } };
       const values = this.#shape.values(decision.record);
-      if (current) await tx.unsafe(this.#sql.update, [subKey, id, ...values], { prepare: true });
-      else await tx.unsafe(this.#sql.insert, [subKey, ...values], { prepare: true });
-      const outcome = { record: decision.record, changed: true, memberOf: await this.#memberOf(tx, subKey, id) };
-      await recordOutbox(tx, announce?.(outcome));
-      return outcome;
+      const change = current ? { sql: this.#sql.update, params: [subKey, id, ...values] } : { sql: this.#sql.insert, params: [subKey, ...values] };
+      const result = { record: decision.record, changed: true, memberOf };
+      return { result, final: withOutbox(change, announce?.(result)) };
     });
   }
 

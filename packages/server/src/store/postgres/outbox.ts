@@ -1,5 +1,5 @@
 import type { OutboxRecord, OutboxStore, RelayRequest } from '../store.ts';
-import type { Database, Runner } from './connection.ts';
+import type { Database, FinalStatement, Runner } from './connection.ts';
 
 const SQL = {
   insert: 'INSERT INTO outbox (key, sub_key, events) VALUES ($1, $2, $3)',
@@ -9,6 +9,19 @@ const SQL = {
     'SELECT key, sub_key, events FROM outbox WHERE created_at <= now() - make_interval(secs => $1::double precision)' +
     ' ORDER BY id LIMIT $2::integer FOR UPDATE SKIP LOCKED',
 };
+
+/**
+ * `statement` (its values bound from `$1` to `$n`) and the recording of `entry` as one statement,
+ * a data-modifying CTE: what a pipelined write (connection.ts) sends with its `COMMIT`.
+ */
+export function withOutbox(statement: FinalStatement, entry: OutboxRecord | undefined): FinalStatement {
+  if (!entry) return statement;
+  const at = statement.params.length;
+  return {
+    sql: `WITH written AS (${statement.sql}) INSERT INTO outbox (key, sub_key, events) VALUES ($${at + 1}, $${at + 2}, $${at + 3})`,
+    params: [...statement.params, entry.key, entry.subKey, entry.events],
+  };
+}
 
 /** Inside a write's transaction: records what it announced (nothing for `undefined`). */
 export async function recordOutbox(tx: Runner, entry: OutboxRecord | undefined): Promise<void> {
