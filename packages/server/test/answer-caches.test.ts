@@ -376,9 +376,15 @@ describe('subscribe polls woken by one publish', () => {
     const response = await fetch(`${server.url}/v2/subscribe/${subKey}/${channels.split(',').map(encode).join(',')}/0?${q}`);
     return (await response.json()) as { t: { t: string; r: number }; m: { c: string; b?: string; d: unknown }[] };
   };
+  /** Polls held by every node (on a cluster the proxy spreads them over its nodes). */
   const heldPolls = async (): Promise<number> => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    return Number(/^roster_subscribe_held_polls (\S+)$/m.exec(text)?.[1] ?? NaN);
+    const counts = await Promise.all(
+      server.nodes.map(async (node) => {
+        const text = await (await fetch(`${node}/metrics`)).text();
+        return Number(/^roster_subscribe_held_polls (\S+)$/m.exec(text)?.[1] ?? NaN);
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   };
   const publish = (pub: string, sub: string, channel: string, payload: unknown, meta?: unknown) =>
     fetch(
