@@ -2,6 +2,7 @@ import type { SqlBackend, SqlExecutor } from '../sql/executor.ts';
 import type { SqlValue, SqlValues } from '../sql/rows.ts';
 import type { Database } from './connection.ts';
 import { postgresDialect } from './dialect.ts';
+import { keptLists } from '../sql/page.ts';
 
 /**
  * List statements vary with the sort and the shape of the filter (values are always bound). The
@@ -21,6 +22,9 @@ const QUERY_CANCELED = '57014';
 
 /** Statements that share one connection's `SET statement_timeout` (executor.ts, `all`). */
 const SHARED_CONNECTION = 2;
+
+/** The data version (`PostgresExecutor.dataVersion`): the statement's MVCC snapshot. */
+const SNAPSHOT = 'SELECT pg_current_snapshot()::text';
 
 /** A statement waiting for its turn's connection. */
 interface PendingStatement {
@@ -53,6 +57,8 @@ export class PostgresExecutor implements SqlExecutor {
   readonly #timeout: number;
   readonly #prepared = new Set<string>();
   #pending: PendingStatement[] = [];
+  /** The version asked for in this turn of the event loop, read at its end. */
+  #version: Promise<string> | undefined;
 
   /**
    * @param timeout milliseconds a statement may run; past them it fails with `StatementTimeout`.
@@ -117,6 +123,26 @@ export class PostgresExecutor implements SqlExecutor {
     });
   }
 
+  /**
+   * PostgreSQL's current snapshot (`pg_current_snapshot()`: the oldest transaction still running,
+   * the next to start, and those running in between). Two snapshots alike see the same committed
+   * transactions, whichever node committed them; snapshots only move on, so a page read after
+   * this was taken and kept under it is what any later read at the same snapshot would see. The
+   * versions asked for in one turn share one statement, sent at its end, after each was asked.
+   */
+  dataVersion(): Promise<string> {
+    this.#version ??= new Promise((resolve, reject) => {
+      setImmediate(() => {
+        this.#version = undefined;
+        this.#db
+          .unsafe(SNAPSHOT, [], { prepare: true })
+          .values()
+          .then(([row]) => resolve(String(row![0])), reject);
+      });
+    });
+    return this.#version;
+  }
+
   async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {
     return (await this.all(sql, params))[0];
   }
@@ -129,7 +155,10 @@ export class PostgresExecutor implements SqlExecutor {
   }
 }
 
-/** The shared list SQL as PostgreSQL spells and runs it; `timeout` as for `PostgresExecutor`. */
+/**
+ * The shared list SQL as PostgreSQL spells and runs it, with lists kept per snapshot;
+ * `timeout` as for `PostgresExecutor`.
+ */
 export function postgresBackend(db: Database, timeout?: number): SqlBackend {
-  return { dialect: postgresDialect, executor: new PostgresExecutor(db, timeout) };
+  return { dialect: postgresDialect, executor: new PostgresExecutor(db, timeout), kept: keptLists() };
 }

@@ -43,7 +43,8 @@ export interface PostgresStoreOptions extends ConnectOptions {
 /**
  * The shared store: one PostgreSQL database that any number of nodes use at once. Lists run the
  * shared SQL of ../sql/ in the PostgreSQL dialect; writes are transactions that lock what they
- * decide on (object-store.ts, membership-store.ts). Nothing is kept in this process.
+ * decide on (object-store.ts, membership-store.ts). Only lists are kept in this process, each
+ * with the snapshot it was read at (executor.ts `dataVersion`).
  */
 export class PostgresStore implements Store {
   readonly uuids: PostgresObjectStore<UuidRecord>;

@@ -14,9 +14,10 @@ export interface SqlExecutor {
   get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined>;
   /**
    * A text that changes whenever anything these reads see may have changed (any write, by this
-   * node or another); absent where the backend cannot tell cheaply (PostgreSQL, written by many nodes).
+   * node or another), taken after it is asked for: two reads at one version see the same data.
+   * Absent where the backend cannot tell.
    */
-  dataVersion?(): string;
+  dataVersion?(): string | Promise<string>;
 }
 
 /** A SQL backend as the shared SQL sees it: how it spells things, and how it runs them. */

@@ -42,7 +42,8 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
 export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
   const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
   const count = query.count ? countStatement(backend.dialect, query) : undefined;
-  const version = backend.kept && backend.executor.dataVersion?.();
+  const asked = backend.kept && backend.executor.dataVersion?.();
+  const version = typeof asked === 'object' ? await asked : asked;
   if (version === undefined) return readList(backend, statement, count, query, fromRow);
   const kept = backend.kept!;
   // Everything `readList` reads the rows with: one statement serves an ascending list's `prev`

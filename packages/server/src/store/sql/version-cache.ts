@@ -5,8 +5,8 @@ import type { SqlValue } from './rows.ts';
  * Results of recent reads, each kept with the data version it was read at
  * (`SqlExecutor.dataVersion`) and used only while the data is still at that version: a repeated
  * list then costs a lookup, not its page's rows and the count of its whole match set, until the
- * next write. Per store, for backends that can tell their data version (one SQLite writer);
- * bounded in entries, the oldest going first.
+ * next write. Per store, for backends that can tell their data version (SQLite's one writer,
+ * PostgreSQL's snapshot); bounded in entries, the oldest going first.
  */
 export class VersionCache<V> {
   readonly #kept: BoundedMap<string, { version: string; value: V }>;
