@@ -1,6 +1,7 @@
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { BoundedMap } from '../../bounded-map.ts';
+import { TurnBatch } from '../../turn-batch.ts';
 import type { BusMessage } from '../bus.ts';
 import { MAX_LEAD, wallClock, type Timetoken } from '../timetoken.ts';
 import { storedTimetoken } from './checks.ts';
@@ -101,7 +102,7 @@ export class ChannelOrder {
   readonly #slots: Slots;
 
   /** Publishes handed over in this turn of the event loop, sent together at its end (`#soon`). */
-  #batch: (() => void)[] = [];
+  readonly #batch = new TurnBatch<() => void>((sends) => sends.forEach((send) => send()));
 
   constructor(js: JetStreamClient, jsm: JetStreamManager, options: ChannelOrderOptions) {
     this.#js = js;
@@ -192,21 +193,14 @@ export class ChannelOrder {
    */
   #soon<T>(send: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#batch.push(() => {
+      this.#batch.add(() => {
         try {
           send().then(resolve, reject);
         } catch (error) {
           reject(error as Error);
         }
       });
-      if (this.#batch.length === 1) setImmediate(() => this.#sendBatch());
     });
-  }
-
-  #sendBatch(): void {
-    const batch = this.#batch;
-    this.#batch = [];
-    for (const send of batch) send();
   }
 
   /**

@@ -3,6 +3,7 @@ import type { SqlValue, SqlValues } from '../sql/rows.ts';
 import type { Database } from './connection.ts';
 import { postgresDialect } from './dialect.ts';
 import { keptLists } from '../sql/page.ts';
+import { TurnBatch } from '../../turn-batch.ts';
 
 /**
  * List statements vary with the sort and the shape of the filter (values are always bound). The
@@ -26,12 +27,16 @@ const SHARED_CONNECTION = 2;
 /** The data version (`PostgresExecutor.dataVersion`): the statement's MVCC snapshot. */
 const SNAPSHOT = 'SELECT pg_current_snapshot()::text';
 
+/** A caller waiting for what its turn's batch reads. */
+interface Waiting<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
 /** A statement waiting for its turn's connection. */
-interface PendingStatement {
+interface PendingStatement extends Waiting<SqlValues[]> {
   sql: string;
   params: readonly SqlValue[];
-  resolve: (rows: SqlValues[]) => void;
-  reject: (error: unknown) => void;
 }
 
 /** A list or count statement ran longer than its time and PostgreSQL cancelled it. */
@@ -56,9 +61,10 @@ export class PostgresExecutor implements SqlExecutor {
   readonly #db: Database;
   readonly #timeout: number;
   readonly #prepared = new Set<string>();
-  #pending: PendingStatement[] = [];
-  /** The version asked for in this turn of the event loop, read at its end. */
-  #version: Promise<string> | undefined;
+  /** Statements asked for in this turn of the event loop, run at its end (`all`). */
+  readonly #statements = new TurnBatch<PendingStatement>((statements) => this.#runPending(statements));
+  /** Versions asked for in this turn of the event loop, read in one statement at its end. */
+  readonly #versions = new TurnBatch<Waiting<string>>((waiting) => this.#readVersion(waiting));
 
   /**
    * @param timeout milliseconds a statement may run; past them it fails with `StatementTimeout`.
@@ -79,15 +85,10 @@ export class PostgresExecutor implements SqlExecutor {
    * out in one write. Each statement has the whole timeout to itself.
    */
   all(sql: string, params: readonly SqlValue[]): Promise<SqlValues[]> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ sql, params, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#runPending());
-    });
+    return new Promise((resolve, reject) => this.#statements.add({ sql, params, resolve, reject }));
   }
 
-  #runPending(): void {
-    const pending = this.#pending;
-    this.#pending = [];
+  #runPending(pending: PendingStatement[]): void {
     for (let at = 0; at < pending.length; at += SHARED_CONNECTION) void this.#run(pending.slice(at, at + SHARED_CONNECTION));
   }
 
@@ -131,16 +132,17 @@ export class PostgresExecutor implements SqlExecutor {
    * versions asked for in one turn share one statement, sent at its end, after each was asked.
    */
   dataVersion(): Promise<string> {
-    this.#version ??= new Promise((resolve, reject) => {
-      setImmediate(() => {
-        this.#version = undefined;
-        this.#db
-          .unsafe(SNAPSHOT, [], { prepare: true })
-          .values()
-          .then(([row]) => resolve(String(row![0])), reject);
-      });
-    });
-    return this.#version;
+    return new Promise((resolve, reject) => this.#versions.add({ resolve, reject }));
+  }
+
+  #readVersion(waiting: readonly Waiting<string>[]): void {
+    this.#db
+      .unsafe(SNAPSHOT, [], { prepare: true })
+      .values()
+      .then(
+        ([row]) => waiting.forEach(({ resolve }) => resolve(String(row![0]))),
+        (error: unknown) => waiting.forEach(({ reject }) => reject(error)),
+      );
   }
 
   async get(sql: string, params: readonly SqlValue[]): Promise<SqlValues | undefined> {
