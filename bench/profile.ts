@@ -6,17 +6,17 @@
  *
  * `--postgres`: the node runs on a cluster's store and bus (`--store postgres://… --bus nats://…`),
  * a database and JetStream stream of the profile's own (lib/services.ts), dropped afterwards; the
- * CPU of PostgreSQL's backends and of the NATS server over the load is printed too.
+ * CPU of PostgreSQL's backends and of the NATS server over the measured run is printed too.
  * `--no-profile`: the node runs without `--cpu-prof`, for CPU figures the profiler does not inflate.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenarios } from './http.ts';
-import { load, warmupSeconds } from './lib/load.ts';
-import { cpuMicros, startRoster } from './lib/processes.ts';
-import { seedUsers, sendAll } from './lib/seed.ts';
-import { benchStream, createDatabase, natsServerPids, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
+import { load } from './lib/load.ts';
+import { startRoster } from './lib/processes.ts';
+import { seedUsers } from './lib/seed.ts';
+import { benchStream, createDatabase, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
 
 interface Profile {
   startTime: number;
@@ -77,13 +77,6 @@ function topFunctions(profile: Profile, count: number, [from, to]: [number, numb
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
-/** CPU µs of each of several processes (NaN for one that is gone). */
-const cpuOf = (pids: number[]) => pids.map((pid) => cpuMicros(pid));
-
-/** CPU µs spent between two `cpuOf` readings of the same pids, those gone in between (the seeding node's backends) left out. */
-const spent = (before: number[], after: number[]) =>
-  after.reduce((sum, micros, index) => sum + (Number.isFinite(micros) && Number.isFinite(before[index]!) ? micros - before[index]! : 0), 0);
-
 const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
 const [name = 'get', seconds = '6'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const onPostgres = flags.includes('--postgres');
@@ -106,24 +99,12 @@ try {
   await seeder.server.stop();
   const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
   const roster = await startRoster({ dir, args, nodeOptions: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [] });
-  // Opens every pooled connection first, so that the backends' pids can be read before the load.
-  const { method, path, body } = scenario.sample;
-  await sendAll(roster.url, 200, () => ({ method, path, ...(body === undefined ? {} : { body }) }));
-  // Shared processes are read around the whole load (warm-up included), per request of both runs.
-  const shared = database ? { postgres: await database.backendPids(), nats: natsServerPids() } : {};
-  const sharedBefore = Object.fromEntries(Object.entries(shared).map(([key, pids]) => [key, cpuOf(pids)]));
-  const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(seconds), pid: roster.pid });
-  // Read before the node stops: its pooled connections' backends end with it.
-  const sharedAfter = Object.fromEntries(Object.entries(shared).map(([key, pids]) => [key, cpuOf(pids)]));
+  const shared = database && { shared: { postgres: database, nats: true } };
+  const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(seconds), pid: roster.pid, ...shared });
   await roster.stop();
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
   console.log(`${scenario.name} (${store}): ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request`);
-  // The warm-up's requests are not counted: taken at the measured run's rate.
-  const totalRequests = (result.requests * (Number(seconds) + warmupSeconds(Number(seconds)))) / Number(seconds);
-  for (const key of Object.keys(shared)) {
-    const micros = spent(sharedBefore[key] ?? [], sharedAfter[key] ?? []);
-    console.log(`  ${key}: ${Math.round(micros / 1000)} ms CPU over warm-up and run, ≈ ${Math.round(micros / totalRequests)} µs per request`);
-  }
+  for (const [name, micros] of Object.entries(result.sharedMicrosPerRequest)) console.log(`  ${name}: ${Math.round(micros)} µs CPU per request`);
   const main = profiling
     ? readdirSync(profiles)
         .sort()

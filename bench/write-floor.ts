@@ -1,82 +1,146 @@
 /**
  * What a set costs above the storage it writes to. "set one user" (bench/http.ts) runs on a
- * Roster node (SQLite), on the SQLite write floor (lib/sqlite-write-floor-server.ts: node:http and
- * the same table, durability and group commit, nothing else) and on the bare route answering the
- * same bytes, under wrk and then autocannon, in turns (Roster, floor, bare, then bare, floor,
- * Roster) so that whatever else the machine does falls on all three.
+ * Roster node, on a write floor of the same storage (node:http and the same table and durability,
+ * nothing else) and on the bare route answering the same bytes, under wrk and then autocannon,
+ * in turns (Roster, floor, bare, then bare, floor, Roster) so that whatever else the machine does
+ * falls on all three.
  *
- *   node --import tsx bench/write-floor.ts [seconds]
+ *   node --import tsx bench/write-floor.ts [seconds] [--postgres]
+ *
+ * SQLite (the default): a node on its own file against lib/sqlite-write-floor-server.ts (WAL,
+ * `synchronous=NORMAL`, group commit). `--postgres`: a node on a cluster's store and bus
+ * (`--store postgres://… --bus nats://…`, a database and JetStream stream of the run's own, as
+ * bench/profile.ts makes them) against lib/postgres-write-floor-server.ts (Roster's uuids table
+ * in a database of its own, one autocommit UPDATE a request); the CPU per request of each
+ * server's PostgreSQL backends and of the NATS server is printed beside the server's own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenarios } from './http.ts';
 import { load, type LoadResult } from './lib/load.ts';
-import { startBaseline, startRoster, startSqliteWriteFloor, type Target } from './lib/processes.ts';
+import { startBaseline, startPostgresWriteFloor, startRoster, startSqliteWriteFloor, type Target } from './lib/processes.ts';
 import { seedUsers, send } from './lib/seed.ts';
+import { benchStream, createDatabase, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
+import type { SharedProcesses } from './lib/shared-cpu.ts';
 import { wrkInstalled, wrkLoad } from './lib/wrk.ts';
 
 const USERS = 10_000;
 const CONNECTIONS = 50;
-const seconds = Number(process.argv[2] ?? 10);
+const onPostgres = process.argv.includes('--postgres');
+const seconds = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 10);
 const set = scenarios(USERS).find((scenario) => scenario.name.startsWith('set'))!;
-const dir = mkdtempSync(join(tmpdir(), 'roster-write-floor-'));
-const servers: Target[] = [];
 
-try {
-  const roster = await startRoster();
+/** A server measured: what it is called in the table, and the processes it works through. */
+interface Measured {
+  name: string;
+  target: Target;
+  shared?: SharedProcesses;
+}
+
+/** What a run made besides its servers, removed after it. */
+interface Resources {
+  dir: string;
+  databases: BenchDatabase[];
+  stream?: BenchStream;
+}
+
+/** The Roster node and the write floor of the store measured, both seeded with `USERS` users. */
+async function startStorage(resources: Resources, servers: Target[]): Promise<[Measured, Measured]> {
+  if (!onPostgres) {
+    const roster = await startRoster();
+    servers.push(roster);
+    await seedUsers(roster.url, USERS);
+    const floor = await startSqliteWriteFloor(join(resources.dir, 'floor.db'), USERS);
+    servers.push(floor);
+    return [
+      { name: 'Roster (SQLite)', target: roster },
+      { name: 'SQLite write floor', target: floor },
+    ];
+  }
+  const unavailable = await servicesUnavailable();
+  if (unavailable) throw new Error(`--postgres: ${unavailable}`);
+  const [rosterDatabase, floorDatabase] = [await createDatabase(), await createDatabase()];
+  resources.databases.push(rosterDatabase, floorDatabase);
+  resources.stream = benchStream('write-floor');
+  const roster = await startRoster({ args: ['--store', rosterDatabase.url, '--bus', resources.stream.url] });
   servers.push(roster);
   await seedUsers(roster.url, USERS);
-  const floor = await startSqliteWriteFloor(join(dir, 'floor.db'), USERS);
+  const floor = await startPostgresWriteFloor(floorDatabase.url, USERS);
   servers.push(floor);
-  const baseline = await startBaseline();
-  servers.push(baseline);
-  const bytes = Buffer.byteLength(await send(undefined, `${roster.url}${set.sample.path}`, set.sample.method, set.sample.body));
+  // As autovacuum would have by the time a table is this full (and must: PostgreSQL plans the
+  // statements a connection keeps on the statistics of when it first ran them).
+  await Promise.all([rosterDatabase.analyze(), floorDatabase.analyze()]);
+  return [
+    { name: 'Roster (PostgreSQL + NATS)', target: roster, shared: { postgres: rosterDatabase, nats: true } },
+    { name: 'PostgreSQL write floor', target: floor, shared: { postgres: floorDatabase, nats: true } },
+  ];
+}
+
+/** The generators, each driving a server with the set's requests (the bare route with same-size ones). */
+function generators(baseline: Measured, bytes: number): Record<string, (server: Measured) => Promise<LoadResult>> {
   const shape = { method: set.roster.method, headers: set.roster.headers, body: set.sample.body, seconds, connections: CONNECTIONS };
-  const paths = new Map<Target, string>([
-    [roster, set.sample.path],
-    [floor, set.sample.path],
-    [baseline, `/bytes/${bytes}`],
-  ]);
-  const generators = {
-    wrk: (target: Target) =>
+  const path = (server: Measured) => (server === baseline ? `/bytes/${bytes}` : set.sample.path);
+  return {
+    wrk: (server) =>
       wrkLoad({
         ...shape,
-        url: `${target.url}${paths.get(target)}`,
-        vary: target === baseline ? { ...set.wrk!, path: `/bytes/${bytes}?user={user}` } : set.wrk,
-        pid: target.pid,
+        url: `${server.target.url}${path(server)}`,
+        vary: server === baseline ? { ...set.wrk!, path: `/bytes/${bytes}?user={user}` } : set.wrk,
+        pid: server.target.pid,
+        ...(server.shared && { shared: server.shared }),
       }),
-    autocannon: (target: Target) =>
+    autocannon: (server) =>
       load({
         ...shape,
-        url: `${target.url}${paths.get(target)}`,
-        ...(target === baseline ? {} : { next: set.roster.next }),
-        pid: target.pid,
+        url: `${server.target.url}${path(server)}`,
+        ...(server === baseline ? {} : { next: set.roster.next }),
+        pid: server.target.pid,
+        ...(server.shared && { shared: server.shared }),
       }),
   };
-  const names = new Map<Target, string>([
-    [roster, 'Roster (SQLite)'],
-    [floor, 'SQLite write floor'],
-    [baseline, 'bare node:http'],
-  ]);
+}
+
+/** One table row: a server's two turns under one generator. */
+function row(generator: string, server: Measured, [first, second]: LoadResult[]): string {
+  const pair = (pick: (turn: LoadResult) => number) => `${Math.round(pick(first!))}, ${Math.round(pick(second!))}`;
+  const shared = onPostgres
+    ? ['postgres', 'nats'].map((name) =>
+        server.shared?.[name as keyof SharedProcesses] ? pair((turn) => turn.sharedMicrosPerRequest[name] ?? Number.NaN) : '—',
+      )
+    : [];
+  return `| ${[generator, server.name, pair((turn) => turn.requestsPerSecond), pair((turn) => turn.cpuMicrosPerRequest), ...shared, `${second!.p50} / ${second!.p99}`].join(' | ')} |`;
+}
+
+async function run(resources: Resources, servers: Target[]): Promise<void> {
+  const [roster, floor] = await startStorage(resources, servers);
+  const bare = await startBaseline();
+  servers.push(bare);
+  const baseline: Measured = { name: 'bare node:http', target: bare, shared: onPostgres ? { nats: true } : {} };
+  const bytes = Buffer.byteLength(await send(undefined, `${roster.target.url}${set.sample.path}`, set.sample.method, set.sample.body));
   console.log(`set one user, ${CONNECTIONS} connections, ${seconds} s a turn; the bare route answers ${bytes} bytes`);
-  console.log('| generator | server | req/s (turn 1, turn 2) | server CPU µs/req (turn 1, turn 2) | p50 / p99 ms |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const [generator, run] of Object.entries(generators)) {
+  const sharedColumns = onPostgres ? ['PostgreSQL backends CPU µs/req', 'NATS server CPU µs/req'] : [];
+  const columns = ['generator', 'server', 'req/s (turn 1, turn 2)', 'server CPU µs/req (turn 1, turn 2)', ...sharedColumns, 'p50 / p99 ms'];
+  console.log(`| ${columns.join(' | ')} |\n|${' --- |'.repeat(columns.length)}`);
+  for (const [generator, drive] of Object.entries(generators(baseline, bytes))) {
     if (generator === 'wrk' && !wrkInstalled()) continue;
-    const results = new Map<Target, LoadResult[]>();
-    for (const target of [roster, floor, baseline, baseline, floor, roster]) {
-      const result = await run(target);
-      if (result.errors + result.non2xx > 0) throw new Error(`${names.get(target)}: ${result.errors} errors, ${result.non2xx} non-2xx`);
-      results.set(target, [...(results.get(target) ?? []), result]);
+    const results = new Map<Measured, LoadResult[]>();
+    for (const server of [roster, floor, baseline, baseline, floor, roster]) {
+      const result = await drive(server);
+      if (result.errors + result.non2xx > 0) throw new Error(`${server.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+      results.set(server, [...(results.get(server) ?? []), result]);
     }
-    for (const [target, [first, second]] of results) {
-      const rates = `${Math.round(first!.requestsPerSecond)}, ${Math.round(second!.requestsPerSecond)}`;
-      const cpu = `${first!.cpuMicrosPerRequest.toFixed(0)}, ${second!.cpuMicrosPerRequest.toFixed(0)}`;
-      console.log(`| ${generator} | ${names.get(target)} | ${rates} | ${cpu} | ${second!.p50} / ${second!.p99} |`);
-    }
+    for (const [server, turns] of results) console.log(row(generator, server, turns));
   }
+}
+
+const resources: Resources = { dir: mkdtempSync(join(tmpdir(), 'roster-write-floor-')), databases: [] };
+const servers: Target[] = [];
+try {
+  await run(resources, servers);
 } finally {
   for (const server of servers) await server.stop();
-  rmSync(dir, { recursive: true, force: true });
+  for (const database of resources.databases) await database.drop();
+  await resources.stream?.delete();
+  rmSync(resources.dir, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuMicros } from './processes.ts';
+import { readSharedCpu, type SharedCpu, type SharedProcesses } from './shared-cpu.ts';
 
 export interface LoadOptions {
   url: string;
@@ -16,6 +17,8 @@ export interface LoadOptions {
   next?: () => { path: string; body?: string };
   /** Seconds before a request counts as timed out (autocannon's default: 10). */
   timeout?: number;
+  /** Processes the server works through (its database's backends, NATS): their CPU per request is measured too. */
+  shared?: SharedProcesses;
 }
 
 /** What one load run measured: throughput, latency in ms, and everything that went wrong. */
@@ -30,6 +33,24 @@ export interface LoadResult {
   non2xx: number;
   /** Server CPU time (user + system) per request, in µs; NaN without a pid. */
   cpuMicrosPerRequest: number;
+  /** CPU µs per request of each group of `shared` processes, by name (`postgres`, `nats`); empty without `shared`. */
+  sharedMicrosPerRequest: SharedCpu;
+}
+
+/**
+ * Runs a load's measured run, reading the CPU the server and its `shared` processes spend on it
+ * (µs per request of that run).
+ */
+export async function measured<R extends { requests: number }>(
+  options: Pick<LoadOptions, 'pid' | 'shared'>,
+  run: () => Promise<R>,
+): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest'>> {
+  const endShared = await readSharedCpu(options.shared ?? {});
+  const cpuBefore = cpuMicros(options.pid);
+  const result = await run();
+  const cpu = cpuMicros(options.pid) - cpuBefore;
+  const shared = Object.entries(await endShared()).map(([name, micros]) => [name, micros / result.requests] as const);
+  return { ...result, cpuMicrosPerRequest: cpu / result.requests, sharedMicrosPerRequest: Object.fromEntries(shared) };
 }
 
 /** Autocannon's per-request hook that takes each request's path (and body) from `next`. */
@@ -63,9 +84,10 @@ function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> 
 /** Drives `options.url` at full speed with autocannon, after a warm-up whose figures are dropped. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   await run(options, warmupSeconds(options.seconds));
-  const cpuBefore = cpuMicros(options.pid);
-  const result = await run(options, options.seconds);
-  const cpu = cpuMicros(options.pid) - cpuBefore;
+  const { result, ...cpu } = await measured(options, async () => {
+    const result = await run(options, options.seconds);
+    return { result, requests: result.requests.total };
+  });
   return {
     requestsPerSecond: result.requests.total / result.duration,
     mean: result.latency.average,
@@ -74,7 +96,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requests: result.requests.total,
     errors: result.errors,
     non2xx: result.non2xx,
-    cpuMicrosPerRequest: cpu / result.requests.total,
+    cpuMicrosPerRequest: cpu.cpuMicrosPerRequest,
+    sharedMicrosPerRequest: cpu.sharedMicrosPerRequest,
   };
 }
 

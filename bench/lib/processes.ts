@@ -25,6 +25,11 @@ export function startSqliteWriteFloor(file: string, users: number): Promise<Targ
   return startScript('./sqlite-write-floor-server.ts', [file, String(users)]);
 }
 
+/** The PostgreSQL write floor (`postgres-write-floor-server.ts`) on the database at `url`, seeded with `users` users. */
+export function startPostgresWriteFloor(url: string, users: number): Promise<Target> {
+  return startScript('./postgres-write-floor-server.ts', [url, String(users)]);
+}
+
 /** Runs a server script of this folder in its own process; it prints `listening on URL`. */
 async function startScript(relative: string, args: string[] = []): Promise<Target> {
   const script = fileURLToPath(new URL(relative, import.meta.url));

@@ -48,6 +48,11 @@ export interface BenchDatabase {
   url: string;
   /** The backend processes serving this database now (the nodes' pooled connections), for CPU readings. */
   backendPids(): Promise<number[]>;
+  /**
+   * Gathers the planner's statistics of every table, as autovacuum does once a table has grown;
+   * the plans connections cached before (made while the tables were nearly empty) are made again.
+   */
+  analyze(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -71,6 +76,14 @@ export async function createDatabase(): Promise<BenchDatabase> {
         return rows.map((row) => Number(row['pid']));
       } finally {
         await reading.end({ timeout: 1 });
+      }
+    },
+    analyze: async () => {
+      const analyzing = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        await analyzing`ANALYZE`;
+      } finally {
+        await analyzing.end({ timeout: 1 });
       }
     },
     drop: async () => {

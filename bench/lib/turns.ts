@@ -13,6 +13,9 @@ export function combined(turns: LoadResult[]): LoadResult {
     errors: turns.reduce((sum, turn) => sum + turn.errors, 0),
     non2xx: turns.reduce((sum, turn) => sum + turn.non2xx, 0),
     cpuMicrosPerRequest: weighted((turn) => turn.cpuMicrosPerRequest),
+    sharedMicrosPerRequest: Object.fromEntries(
+      Object.keys(turns[0]?.sharedMicrosPerRequest ?? {}).map((name) => [name, weighted((turn) => turn.sharedMicrosPerRequest[name] ?? Number.NaN)]),
+    ),
   };
 }
 

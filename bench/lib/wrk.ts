@@ -5,8 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { warmupSeconds, type LoadOptions, type LoadResult } from './load.ts';
-import { cpuMicros } from './processes.ts';
+import { measured, warmupSeconds, type LoadOptions, type LoadResult } from './load.ts';
 
 /** How each request varies, done in Lua by wrk. */
 export interface WrkVary {
@@ -113,9 +112,7 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
  */
 export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
   await run(options, warmupSeconds(options.seconds));
-  const cpuBefore = cpuMicros(options.pid);
-  const figures = await run(options, options.seconds);
-  const cpu = cpuMicros(options.pid) - cpuBefore;
+  const { cpuMicrosPerRequest, sharedMicrosPerRequest, ...figures } = await measured(options, () => run(options, options.seconds));
   return {
     requestsPerSecond: figures.requests / (figures.duration / 1e6),
     mean: figures.mean / 1000,
@@ -124,6 +121,7 @@ export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
     requests: figures.requests,
     errors: figures.connect + figures.read + figures.write + figures.timeout,
     non2xx: figures.status,
-    cpuMicrosPerRequest: cpu / figures.requests,
+    cpuMicrosPerRequest,
+    sharedMicrosPerRequest,
   };
 }

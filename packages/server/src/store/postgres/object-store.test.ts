@@ -1,13 +1,18 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, postgresUnavailable, titled, type TestDatabase } from '../../../test/store-contract/postgres.ts';
 import { DEFAULT_LIMITS } from '../../model/keyset.ts';
 import type { UuidRecord } from '../../model/records.ts';
 import { decideObject } from '../../objects/apply.ts';
+import { membershipBatch } from '../../objects/membership-rules.ts';
+import type { Decision } from '../store.ts';
 import { PostgresStore } from './index.ts';
 
 /**
  * What the PostgreSQL object store does beyond the store contract: gets of one turn of the
- * event loop read in one statement, and a write's last statement sent with its commit.
+ * event loop read in one statement; a write of an existing object decided on what was read and
+ * written only if that is still what is stored, the writes of one turn in one statement, and
+ * otherwise (a creation, a lost race) its last statement sent with its commit.
  */
 const unavailable = await postgresUnavailable();
 const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
@@ -15,15 +20,20 @@ const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
 describe.skipIf(unavailable !== undefined)(titled('PostgreSQL object store', unavailable), () => {
   let database: TestDatabase;
   let store: PostgresStore;
+  /** Statements of the test's own, beside the store's connection. */
+  let sql: postgres.Sql;
   const setUser = (subKey: string, id: string, name: string) => store.uuids.write(subKey, id, decideObject<UuidRecord>('uuid', id, { name }, rules));
+  const outboxKeys = async (subKey: string) => (await sql`SELECT key FROM outbox WHERE sub_key = ${subKey} ORDER BY key`).map((row) => String(row['key']));
 
   beforeAll(async () => {
     database = await createDatabase();
     // One connection: a write that left its transaction open would show in the next statement.
     store = await PostgresStore.open(database.url, { max: 1 });
+    sql = postgres(database.url, { max: 2, onnotice: () => {} });
   });
   afterAll(async () => {
     await store?.close();
+    await sql?.end();
     await database?.drop();
   });
 
@@ -53,5 +63,114 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL object store', una
     const after = await setUser('sub-a', 'alice', 'Alice again');
     expect(after.changed).toBe(true);
     expect((await store.uuids.get('sub-a', 'alice'))?.name).toBe('Alice again');
+  });
+
+  it('commits the writes of one turn together, each with its outbox record, and fails only the one PostgreSQL refuses', async () => {
+    for (const id of ['w1', 'w2', 'w3']) await setUser('sub-turn', id, `Old ${id}`);
+    await store.uuids.write('sub-turn', 'w0', decideObject<UuidRecord>('uuid', 'w0', { name: 'W0' }, rules), () => ({
+      key: 'turn-taken',
+      subKey: 'sub-turn',
+      events: '[]',
+    }));
+    const write = (id: string, key: string) =>
+      store.uuids.write('sub-turn', id, decideObject<UuidRecord>('uuid', id, { name: `New ${id}` }, rules), () => ({ key, subKey: 'sub-turn', events: '[]' }));
+    const outcomes = await Promise.allSettled([write('w1', 'turn-1'), write('w2', 'turn-taken'), write('w3', 'turn-3')]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: '23505' } });
+    const names = await Promise.all(['w1', 'w2', 'w3'].map(async (id) => (await store.uuids.get('sub-turn', id))?.name));
+    expect(names).toEqual(['New w1', 'Old w2', 'New w3']);
+    expect(await outboxKeys('sub-turn')).toEqual(['turn-1', 'turn-3', 'turn-taken']);
+  });
+
+  it("reads, with the user it writes, the channels it is a member of, each user's own in a turn's writes", async () => {
+    await setUser('sub-m', 'ann\u0000', 'Ann');
+    await setUser('sub-m', 'ben', 'Ben');
+    const keyset = { subscribeKey: 'sub-m', referentialIntegrity: false, limits: DEFAULT_LIMITS };
+    const set = ['c-b', 'nul\u0000c', 'c-a', 'soh\u0001c'].map((otherId) => ({ otherId, patch: {} }));
+    await store.memberships.apply(membershipBatch({ side: 'uuid', ownerId: 'ann\u0000', body: { set, delete: [] }, merge: false }, keyset));
+    const [ann, ben] = await Promise.all([setUser('sub-m', 'ann\u0000', 'Ann again'), setUser('sub-m', 'ben', 'Ben again')]);
+    expect(ann).toMatchObject({ changed: true, record: { id: 'ann\u0000', name: 'Ann again' } });
+    expect(ann.memberOf).toEqual(['c-a', 'c-b', 'nul\u0000c', 'soh\u0001c']);
+    expect(ben.memberOf).toEqual([]);
+    expect((await store.uuids.get('sub-m', 'ann\u0000'))?.name).toBe('Ann again');
+  });
+
+  describe('a write that another writer overtakes between its read and its write', () => {
+    /**
+     * Holds the row's lock in a transaction of the test's own while `write` runs: the write reads
+     * the row (a read does not wait for the lock) and decides, then its change waits for the
+     * lock; the transaction then changes the row and commits, and the write is left to finish.
+     */
+    async function overtaken<T>(subKey: string, id: string, write: () => Promise<T>): Promise<T> {
+      const tx = await sql.reserve();
+      try {
+        await tx`BEGIN`;
+        await tx`SELECT 1 FROM uuids WHERE sub_key = ${subKey} AND id = ${id} FOR UPDATE`;
+        const written = write();
+        written.catch(() => {});
+        for (let waited = 0; ; waited += 10) {
+          const [blocked] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          if (blocked?.['n'] === 1) break;
+          if (waited > 5000) throw new Error('the write never waited for the lock');
+          await new Promise((done) => setTimeout(done, 10));
+        }
+        await tx`UPDATE uuids SET name = 'Overtaker', custom = '{"theirs":1}', etag = 'overtaker-etag' WHERE sub_key = ${subKey} AND id = ${id}`;
+        await tx`COMMIT`;
+        return await written;
+      } finally {
+        tx.release();
+      }
+    }
+
+    /** `decideObject`, telling what each of its decisions was made on. */
+    function watched(patch: Partial<UuidRecord>, ifMatch?: string) {
+      const seen: (string | null | undefined)[] = [];
+      const decide = decideObject<UuidRecord>('uuid', 'x', patch, { ...rules, ifMatch, merge: true });
+      return { seen, decide: (current: UuidRecord | undefined): Decision<UuidRecord> => (seen.push(current?.name), decide(current)) };
+    }
+
+    it('decides again on what the other writer committed, and records one outbox record', async () => {
+      await setUser('sub-race', 'x', 'Before');
+      const { seen, decide } = watched({ custom: { mine: 2 } });
+      let announced = 0;
+      const outcome = await overtaken('sub-race', 'x', () =>
+        store.uuids.write('sub-race', 'x', decide, () => ({ key: `race-${++announced}`, subKey: 'sub-race', events: '[]' })),
+      );
+      expect(seen).toEqual(['Before', 'Overtaker']);
+      expect(outcome.record).toMatchObject({ name: 'Overtaker', custom: { theirs: 1, mine: 2 } });
+      expect((await store.uuids.get('sub-race', 'x'))?.custom).toEqual({ theirs: 1, mine: 2 });
+      expect(await outboxKeys('sub-race')).toEqual(['race-2']);
+    });
+
+    it('answers 412 to an If-Match that held when it read, and writes nothing', async () => {
+      const { record } = await setUser('sub-race', 'y', 'Before');
+      const { seen, decide } = watched({ name: 'Mine' }, record.eTag);
+      const write = overtaken('sub-race', 'y', () => store.uuids.write('sub-race', 'y', decide));
+      await expect(write).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      expect(seen).toEqual(['Before', 'Overtaker']);
+      expect((await store.uuids.get('sub-race', 'y'))?.name).toBe('Overtaker');
+    });
+  });
+
+  it('loses no change when two nodes merge keys into one user at once, many in one turn', async () => {
+    await setUser('sub-merge', 'shared', 'Shared');
+    const other = await PostgresStore.open(database.url, { max: 3 });
+    try {
+      let recorded = 0;
+      const merge = (on: PostgresStore, key: string) =>
+        on.uuids.write('sub-merge', 'shared', decideObject<UuidRecord>('uuid', 'shared', { custom: { [key]: true } }, { ...rules, merge: true }), () => ({
+          key: `merge-${++recorded}`,
+          subKey: 'sub-merge',
+          events: '[]',
+        }));
+      const keys = Array.from({ length: 40 }, (_, index) => `k${index}`);
+      await Promise.all(keys.map((key, index) => merge(index % 2 === 0 ? store : other, key)));
+      const custom = (await store.uuids.get('sub-merge', 'shared'))?.custom;
+      expect(Object.keys(custom ?? {}).sort()).toEqual([...keys].sort());
+      // Every write committed one record: its last decision's.
+      expect(await outboxKeys('sub-merge')).toHaveLength(keys.length);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { CHANNEL_RESOURCE, UUID_RESOURCE, type ResourceDescriptor } from '../../model/resources.ts';
 import type { SqlBackend } from '../sql/executor.ts';
@@ -5,12 +6,31 @@ import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import { pipelinedTransaction, transaction, type Database, type PipelinedOutcome, type Runner } from './connection.ts';
+import { ConditionalWrites } from './conditional-writes.ts';
 import { boundedListPage } from './list-timeout.ts';
 import { lockObjects } from './locks.ts';
 import { recordOutbox, withOutbox } from './outbox.ts';
 import { placeholders, storedShape, type StoredShape } from './rows.ts';
+import { SizedStatements, TurnCalls } from './batches.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
+
+/** Rows one read for writes asks for at most. */
+const MAX_READS = 32;
+
+/**
+ * The rows of `size` ids (`$2`…; NULL for none) and, for users, the channels each is
+ * a member of, after its columns: one statement, one snapshot. Each row is looked up by its key
+ * (the `OFFSET 0` keeps PostgreSQL from turning the lookups into a scan of the keyset, which an
+ * estimate made without statistics can make look cheaper).
+ */
+function readForWriteSql(kind: 'uuid' | 'channel', size: number): string {
+  const ids = Array.from({ length: size }, (_, index) => `($${index + 2})`).join(', ');
+  const memberOf = kind === 'uuid' ? ', ARRAY(SELECT channel_id FROM memberships AS m WHERE m.sub_key = $1 AND m.uuid_id = o.id ORDER BY channel_id)' : '';
+  const table = kind === 'uuid' ? 'uuids' : 'channels';
+  const columns = OBJECT_COLUMNS[kind].join(', ');
+  return `SELECT found.* FROM (VALUES ${ids}) AS wanted (id) CROSS JOIN LATERAL (SELECT ${columns}${memberOf} FROM ${table} AS o WHERE o.sub_key = $1 AND o.id = wanted.id OFFSET 0) AS found`;
+}
 
 /** A get waiting for its turn's statement. */
 interface PendingGet<T> {
@@ -30,9 +50,11 @@ export const CHANNEL_TABLE: PostgresObjectTable<ChannelRecord> = { kind: 'channe
 
 /**
  * Users or channels in PostgreSQL: one table keyed by (sub_key, id). Nothing is cached: other
- * nodes write the same rows. A write locks the row it reads (`FOR NO KEY UPDATE`), so writers of
- * one object take turns and each decides on what the one before it committed; two creating the
- * same object at once collide on the primary key and the loser runs again (connection.ts).
+ * nodes write the same rows. A write of a stored object decides on the row as read and changes it
+ * only if its eTag is still the one read (`#writeIfUnchanged`); one that finds it changed, and a
+ * creation, lock the row they read (`FOR NO KEY UPDATE`), so that writers of one object take
+ * turns and each decides on what the one before it committed; two creating the same object at
+ * once collide on the primary key and the loser runs again (connection.ts).
  */
 export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> {
   readonly #db: Database;
@@ -42,6 +64,10 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   readonly #sql: { get: string; getMany: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
   /** Gets asked for in this turn of the event loop, by keyset: read together at its end (`get`). */
   #gets = new Map<string, PendingGet<T>[]>();
+  /** Rows read for writes asked for in this turn, by keyset (`#writeIfUnchanged`). */
+  readonly #readsForWrite = new TurnCalls<string, SqlValues | undefined>((subKey, ids) => this.#readForWrite(subKey, ids), MAX_READS);
+  readonly #readForWriteSql: SizedStatements;
+  readonly #conditional: ConditionalWrites;
 
   constructor(db: Database, backend: SqlBackend, table: PostgresObjectTable<T>) {
     this.#db = db;
@@ -49,6 +75,8 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     this.#table = table;
     this.#shape = storedShape(table.resource);
     const name = table.resource.table;
+    this.#conditional = new ConditionalWrites(db, name, this.#shape.columns);
+    this.#readForWriteSql = new SizedStatements((size) => readForWriteSql(table.kind, size));
     const columns = OBJECT_COLUMNS[table.kind].join(', ');
     const stored = this.#shape.columns;
     const own = table.kind === 'uuid' ? 'uuid_id' : 'channel_id';
@@ -123,10 +151,66 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   }
 
   /**
+   * Optimistic first (`#writeIfUnchanged`): one read, then one autocommit statement that writes
+   * only if the row still has the eTag it was read with. A write that loses that race, and a
+   * creation, take the locked path (`#writeLocked`).
+   */
+  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
+    return (await this.#writeIfUnchanged(subKey, id, decide, announce)) ?? this.#writeLocked(subKey, id, decide, announce);
+  }
+
+  /**
+   * Decides on the row as committed when it was read, and writes the change with its outbox
+   * record on condition that the row's eTag is still the one read (conditional-writes.ts): a
+   * write in between makes it write nothing, and this returns undefined. Reading, deciding and
+   * writing then hold as if done at the read. The reads and the writes of one turn of the event
+   * loop are one statement each.
+   */
+  async #writeIfUnchanged(
+    subKey: string,
+    id: string,
+    decide: (current: T | undefined) => Decision<T>,
+    announce: Announce<ObjectWrite<T>> | undefined,
+  ): Promise<ObjectWrite<T> | undefined> {
+    const row = await this.#readsForWrite.call(subKey, id);
+    if (!row) return undefined;
+    const current = this.#table.fromRow(row);
+    const decision = decide(current);
+    if (decision.kind === 'unchanged') return { record: current, changed: false, memberOf: [] };
+    const memberOf = this.#table.kind === 'uuid' ? (row[OBJECT_COLUMNS.uuid.length] as unknown as string[]) : [];
+    const result = { record: decision.record, changed: true, memberOf };
+    const write = { id, eTag: current.eTag, values: this.#shape.values(decision.record), entry: announce?.(result) };
+    return (await this.#conditional.write(subKey, write)) ? result : undefined;
+  }
+
+  /**
+   * The rows of `ids` as they are now, each with its user's channels after its columns. When
+   * PostgreSQL refuses the statement, none is returned: each write then takes the locked path,
+   * where only one that is itself refused fails.
+   */
+  async #readForWrite(subKey: string, ids: string[]): Promise<(SqlValues | undefined)[]> {
+    const { size, sql } = this.#readForWriteSql.for(ids.length);
+    const padded = [...ids, ...Array<null>(size - ids.length).fill(null)];
+    try {
+      const rows = await this.#db.unsafe(sql, [subKey, ...padded] as string[], { prepare: true }).values();
+      const found = new Map(rows.map((row) => [String(row[0]), row as unknown as SqlValues]));
+      return ids.map((id) => found.get(id));
+    } catch (error) {
+      if (error instanceof postgres.PostgresError) return ids.map(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
    * Two round trips (connection.ts, `pipelinedTransaction`): the row's lock and its user's
    * channels, then the change and its outbox record as one statement, with the commit.
    */
-  async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
+  async #writeLocked(
+    subKey: string,
+    id: string,
+    decide: (current: T | undefined) => Decision<T>,
+    announce: Announce<ObjectWrite<T>> | undefined,
+  ): Promise<ObjectWrite<T>> {
     return pipelinedTransaction(this.#db, async (tx): Promise<PipelinedOutcome<ObjectWrite<T>>> => {
       const [current, memberOf] = await Promise.all([this.#read(tx, this.#sql.lock, subKey, id), this.#memberOf(tx, subKey, id)]);
       const decision = decide(current);
