@@ -49,6 +49,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     const failed = started.find((node) => node.status === 'rejected');
     if (failed) throw failed.reason;
     await seedUsers(nodes[0]!.url, options.users);
+    await database.analyze();
     // NATS's CPU is read only where its server runs on this machine.
     const shared: Record<string, () => Promise<number[]>> = { postgres: () => database.backendPids() };
     if (natsServerPids().length > 0) shared['nats'] = async () => natsServerPids();

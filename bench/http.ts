@@ -207,6 +207,7 @@ export async function runHttpScenarios(options: HttpOptions): Promise<HttpResult
       rosters.push(postgres);
     }
     for (const roster of rosters) await seedUsers(roster.url, options.users);
+    await database?.analyze();
     const sqlite: HttpScenario[] = [];
     const postgres: HttpScenario[] = [];
     for (const scenario of scenarios(options.users)) {

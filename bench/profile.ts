@@ -97,6 +97,7 @@ try {
   const seeder = await startRoster({ dir, args });
   await seedUsers(seeder.url, USERS);
   await seeder.server.stop();
+  await database?.analyze();
   const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
   const roster = await startRoster({ dir, args, nodeOptions: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [] });
   const shared = database && { shared: { postgres: database, nats: true } };

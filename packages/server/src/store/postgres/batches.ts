@@ -34,7 +34,11 @@ export class TurnCalls<I, O> {
 
   #flush(calls: Call<I, O>[]): void {
     const byKey = new Map<string, Call<I, O>[]>();
-    for (const call of calls) byKey.set(call.key, [...(byKey.get(call.key) ?? []), call]);
+    for (const call of calls) {
+      const same = byKey.get(call.key);
+      if (same === undefined) byKey.set(call.key, [call]);
+      else same.push(call);
+    }
     for (const [key, all] of byKey) {
       for (let from = 0; from < all.length; from += this.#max) void this.#answer(key, all.slice(from, from + this.#max));
     }

@@ -19,24 +19,18 @@ type AnyObject = UuidRecord | ChannelRecord;
 const MAX_READS = 32;
 
 /**
- * The rows of `size` ids (`$2`…; NULL for none) and, for users, the channels each is
- * a member of, after its columns: one statement, one snapshot. Each row is looked up by its key
+ * The rows of `size` ids (`$2`…; NULL for none) and, read for a write of users, the channels each
+ * is a member of, after its columns: one statement, one snapshot. Each row is looked up by its key
  * (the `OFFSET 0` keeps PostgreSQL from turning the lookups into a scan of the keyset, which an
  * estimate made without statistics can make look cheaper).
  */
-function readForWriteSql(kind: 'uuid' | 'channel', size: number): string {
+function readRowsSql(kind: 'uuid' | 'channel', size: number, forWrite: boolean): string {
   const ids = Array.from({ length: size }, (_, index) => `($${index + 2})`).join(', ');
-  const memberOf = kind === 'uuid' ? ', ARRAY(SELECT channel_id FROM memberships AS m WHERE m.sub_key = $1 AND m.uuid_id = o.id ORDER BY channel_id)' : '';
+  const memberOf =
+    kind === 'uuid' && forWrite ? ', ARRAY(SELECT channel_id FROM memberships AS m WHERE m.sub_key = $1 AND m.uuid_id = o.id ORDER BY channel_id)' : '';
   const table = kind === 'uuid' ? 'uuids' : 'channels';
   const columns = OBJECT_COLUMNS[kind].join(', ');
   return `SELECT found.* FROM (VALUES ${ids}) AS wanted (id) CROSS JOIN LATERAL (SELECT ${columns}${memberOf} FROM ${table} AS o WHERE o.sub_key = $1 AND o.id = wanted.id OFFSET 0) AS found`;
-}
-
-/** A get waiting for its turn's statement. */
-interface PendingGet<T> {
-  id: string;
-  resolve: (record: T | undefined) => void;
-  reject: (error: unknown) => void;
 }
 
 export interface PostgresObjectTable<T extends AnyObject> {
@@ -61,9 +55,10 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   readonly #backend: SqlBackend;
   readonly #table: PostgresObjectTable<T>;
   readonly #shape: StoredShape<T>;
-  readonly #sql: { get: string; getMany: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
+  readonly #sql: { get: string; lock: string; insert: string; update: string; delete: string; memberOf: string; cascade: string };
   /** Gets asked for in this turn of the event loop, by keyset: read together at its end (`get`). */
-  #gets = new Map<string, PendingGet<T>[]>();
+  readonly #gets = new TurnCalls<string, T | undefined>((subKey, ids) => this.#readMany(subKey, ids), MAX_READS);
+  readonly #getsSql: SizedStatements;
   /** Rows read for writes asked for in this turn, by keyset (`#writeIfUnchanged`). */
   readonly #readsForWrite = new TurnCalls<string, SqlValues | undefined>((subKey, ids) => this.#readForWrite(subKey, ids), MAX_READS);
   readonly #readForWriteSql: SizedStatements;
@@ -76,7 +71,8 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     this.#shape = storedShape(table.resource);
     const name = table.resource.table;
     this.#conditional = new ConditionalWrites(db, name, this.#shape.columns);
-    this.#readForWriteSql = new SizedStatements((size) => readForWriteSql(table.kind, size));
+    this.#readForWriteSql = new SizedStatements((size) => readRowsSql(table.kind, size, true));
+    this.#getsSql = new SizedStatements((size) => readRowsSql(table.kind, size, false));
     const columns = OBJECT_COLUMNS[table.kind].join(', ');
     const stored = this.#shape.columns;
     const own = table.kind === 'uuid' ? 'uuid_id' : 'channel_id';
@@ -84,7 +80,6 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
     const get = `SELECT ${columns} FROM ${name} WHERE sub_key = $1 AND id = $2`;
     this.#sql = {
       get,
-      getMany: `SELECT ${columns} FROM ${name} WHERE sub_key = $1 AND id = ANY($2::text[])`,
       lock: `${get} FOR NO KEY UPDATE`,
       insert: `INSERT INTO ${name} (sub_key, ${stored.join(', ')}) VALUES ($1, ${placeholders(stored.length, 2)})`,
       update: `UPDATE ${name} SET ${stored.map((column, index) => `${column} = $${index + 3}`).join(', ')} WHERE sub_key = $1 AND id = $2`,
@@ -106,44 +101,24 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   }
 
   /**
-   * The gets of one turn of the event loop in one keyset are read in one statement at its end:
-   * one round trip for all of them, each still reading what was committed before it was asked.
+   * The gets of one turn of the event loop in one keyset are read in one statement at its end
+   * (of a fixed size, batches.ts): one round trip for all of them, each still reading what was
+   * committed before it was asked.
    */
   get(subKey: string, id: string): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      let waiting = this.#gets.get(subKey);
-      if (!waiting) {
-        if (this.#gets.size === 0) setImmediate(() => this.#readGets());
-        waiting = [];
-        this.#gets.set(subKey, waiting);
-      }
-      waiting.push({ id, resolve, reject });
-    });
+    return this.#gets.call(subKey, id);
   }
 
-  #readGets(): void {
-    const gets = this.#gets;
-    this.#gets = new Map();
-    for (const [subKey, waiting] of gets) void this.#readMany(subKey, waiting);
-  }
-
-  async #readMany(subKey: string, waiting: readonly PendingGet<T>[]): Promise<void> {
-    try {
-      if (waiting.length === 1) {
-        waiting[0]!.resolve(await this.#read(this.#db, this.#sql.get, subKey, waiting[0]!.id));
-        return;
-      }
-      const ids = [...new Set(waiting.map((get) => get.id))];
-      const rows = await this.#db.unsafe(this.#sql.getMany, [subKey, ids], { prepare: true }).values();
-      const found = new Map<string, T>();
-      for (const row of rows) {
-        const record = this.#table.fromRow(row as unknown as SqlValues);
-        found.set(record.id, record);
-      }
-      for (const get of waiting) get.resolve(found.get(get.id));
-    } catch (error) {
-      for (const get of waiting) get.reject(error);
+  async #readMany(subKey: string, ids: string[]): Promise<(T | undefined)[]> {
+    const { size, sql } = this.#getsSql.for(ids.length);
+    const padded = [...ids, ...Array<null>(size - ids.length).fill(null)];
+    const rows = await this.#db.unsafe(sql, [subKey, ...padded] as string[], { prepare: true }).values();
+    const found = new Map<string, T>();
+    for (const row of rows) {
+      const record = this.#table.fromRow(row as unknown as SqlValues);
+      found.set(record.id, record);
     }
+    return ids.map((id) => found.get(id));
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
