@@ -3,17 +3,28 @@
  * (`2024-03-07T08:49:07.011608Z`) so that text order is time order, and strictly increasing
  * within this process so two writes never share an instant.
  */
-let lastMicros = 0n;
+let lastMicros = 0;
+/** The whole second `now` last formatted, and its text up to the fraction (`2024-03-07T08:49:07`). */
+let lastSecond = Number.NaN;
+let secondText = '';
 
-export function nowMicros(): bigint {
-  const wall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-  lastMicros = wall > lastMicros ? wall : lastMicros + 1n;
+/** Microseconds since 1970, strictly increasing; a double holds them exactly until the year 2255. */
+function nowMicros(): number {
+  const wall = Math.round((performance.timeOrigin + performance.now()) * 1000);
+  lastMicros = wall > lastMicros ? wall : lastMicros + 1;
   return lastMicros;
 }
 
 /** The current instant as a stored timestamp. */
 export function now(): string {
-  return formatMicros(nowMicros());
+  const micros = nowMicros();
+  const fraction = micros % 1_000_000;
+  const second = micros - fraction;
+  if (second !== lastSecond) {
+    lastSecond = second;
+    secondText = new Date(second / 1000).toISOString().slice(0, 19);
+  }
+  return `${secondText}.${String(fraction).padStart(6, '0')}Z`;
 }
 
 export function formatMicros(micros: bigint): string {
@@ -25,7 +36,8 @@ export function formatMicros(micros: bigint): string {
 
 /** Stored form → wire form: trailing zeros of the fraction trimmed, as PubNub answers. */
 export function toWire(stored: string): string {
-  return stored.replace(/\.?0+Z$/, 'Z');
+  // Most instants end in a digit other than 0: nothing to trim.
+  return stored.charCodeAt(stored.length - 2) === 0x30 ? stored.replace(/\.?0+Z$/, 'Z') : stored;
 }
 
 /**

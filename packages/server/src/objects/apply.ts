@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { KeysetLimits } from '../model/keyset.ts';
 import { invalid, RosterError } from '../errors.ts';
 import type { Decision } from '../store/store.ts';
 import { now } from '../model/instant.ts';
+import { sameContent } from './content.ts';
 import {
   CHANNEL_FIELDS,
   MEMBERSHIP_FIELDS,
@@ -15,21 +16,31 @@ import {
   type UuidRecord,
 } from '../model/records.ts';
 
-/** JSON with object keys sorted, so equal content always serializes equally. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+/**
+ * What an eTag is computed from, with `updated`: the record's field values as a JSON array, in
+ * the order of `fields`. `updated` alone is new at every write of this process; the values tell
+ * apart two writes that nodes of a cluster make in the same microsecond.
+ */
+function contentText(record: object, fields: readonly string[]): string {
+  const values: unknown[] = [];
+  for (const field of fields) values.push((record as Record<string, unknown>)[field] ?? null);
+  return JSON.stringify(values);
 }
 
-const content = (record: object, fields: readonly string[]): string =>
-  canonical(Object.fromEntries(fields.map((field) => [field, (record as Record<string, unknown>)[field] ?? null])));
+/** Characters the keys of `fields` take in a record's JSON (`"name":` and its comma). */
+const keyChars = (fields: readonly string[]) => fields.reduce((chars, field) => chars + field.length + 4, 0);
+const UUID_KEY_CHARS = keyChars(UUID_FIELDS);
+const CHANNEL_KEY_CHARS = keyChars(CHANNEL_FIELDS);
+
+/** `crypto.hash`, one call per digest (Node 20.12 and later); `createHash` before that. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** uuid and channel eTags: 32 hex characters, as PubNub's. */
-const objectEtag = (body: string, updated: string) => createHash('md5').update(body).update(updated).digest('hex');
+const objectEtag = (body: string, updated: string): string =>
+  oneShot ? oneShot('md5', body + updated, 'hex') : crypto.createHash('md5').update(body).update(updated).digest('hex');
 /** Membership eTags: short unpadded base64, as PubNub's. */
 const membershipEtag = (body: string, updated: string) =>
-  createHash('sha256').update(body).update(updated).digest().subarray(0, 10).toString('base64').replace(/=+$/, '');
+  crypto.createHash('sha256').update(body).update(updated).digest().subarray(0, 10).toString('base64').replace(/=+$/, '');
 
 /** `custom` after a write: replaced whole (PubNub), or merged key by key (`Roster-Custom-Merge`). */
 function nextCustom(current: Custom | null, incoming: Custom | null, merge: boolean): Custom | null {
@@ -49,9 +60,6 @@ export interface WriteRules {
   limits: KeysetLimits;
 }
 
-const EMPTY_UUID = { name: null, externalId: null, profileUrl: null, email: null, status: null, type: null, custom: null };
-const EMPTY_CHANNEL = { name: null, description: null, status: null, type: null, custom: null };
-
 /** Checks `If-Match` against what is stored: a stale or dangling eTag is a 412, nothing written. */
 export function checkPrecondition(kind: ObjectKind, action: 'update' | 'delete', current: { eTag: string } | undefined, ifMatch: string | undefined): void {
   if (ifMatch === undefined || current?.eTag === ifMatch) return;
@@ -59,11 +67,55 @@ export function checkPrecondition(kind: ObjectKind, action: 'update' | 'delete',
   throw new RosterError('PRECONDITION_FAILED', `${noun} to ${action} has been modified after it was read.`);
 }
 
-function checkSize(record: object, location: string, limits: KeysetLimits): void {
+/**
+ * Refuses a record whose JSON would pass the keyset's limit. `charsAtMost` bounds the length of
+ * that JSON; a UTF-16 unit takes at most 3 bytes in UTF-8, so most records pass without being serialized.
+ */
+function checkSize(record: object, location: string, limits: KeysetLimits, charsAtMost = Number.POSITIVE_INFINITY): void {
+  if (3 * charsAtMost <= limits.maxRecordBytes) return;
   const bytes = Buffer.byteLength(JSON.stringify(record));
   if (bytes > limits.maxRecordBytes) {
     throw invalid(location, 'body', `The record would be ${bytes} bytes; at most ${limits.maxRecordBytes} are allowed.`);
   }
+}
+
+/** A field after a PATCH: as sent, or else as it was (null for a new record). */
+const field = <V>(sent: V | undefined, current: V | undefined): V | null => (sent !== undefined ? sent : (current ?? null));
+
+/** `custom` after a PATCH, as `field` but merged with `Roster-Custom-Merge`. */
+const customAfter = (sent: Custom | null | undefined, current: Custom | null | undefined, merge: boolean): Custom | null =>
+  sent !== undefined ? nextCustom(current ?? null, sent, merge) : (current ?? null);
+
+/**
+ * A user or channel after `patch`, its keys in the stored records' order; `updated` and `eTag`
+ * still the current ones (empty for a new record) until the caller sets them.
+ */
+function patchedUuid(id: string, current: UuidRecord | undefined, patch: Partial<UuidRecord>, merge: boolean): UuidRecord {
+  return {
+    id,
+    name: field(patch.name, current?.name),
+    externalId: field(patch.externalId, current?.externalId),
+    profileUrl: field(patch.profileUrl, current?.profileUrl),
+    email: field(patch.email, current?.email),
+    status: field(patch.status, current?.status),
+    type: field(patch.type, current?.type),
+    custom: customAfter(patch.custom, current?.custom, merge),
+    updated: current?.updated ?? '',
+    eTag: current?.eTag ?? '',
+  };
+}
+
+function patchedChannel(id: string, current: ChannelRecord | undefined, patch: Partial<ChannelRecord>, merge: boolean): ChannelRecord {
+  return {
+    id,
+    name: field(patch.name, current?.name),
+    description: field(patch.description, current?.description),
+    status: field(patch.status, current?.status),
+    type: field(patch.type, current?.type),
+    custom: customAfter(patch.custom, current?.custom, merge),
+    updated: current?.updated ?? '',
+    eTag: current?.eTag ?? '',
+  };
 }
 
 /**
@@ -77,14 +129,19 @@ export function decideObject<T extends UuidRecord | ChannelRecord>(
   rules: WriteRules,
 ): (current: T | undefined) => Decision<T> {
   const fields = kind === 'uuid' ? UUID_FIELDS : CHANNEL_FIELDS;
+  const fieldKeyChars = kind === 'uuid' ? UUID_KEY_CHARS : CHANNEL_KEY_CHARS;
   return (current) => {
     checkPrecondition(kind, 'update', current, rules.ifMatch);
-    const base = current ?? ({ id, ...(kind === 'uuid' ? EMPTY_UUID : EMPTY_CHANNEL), updated: '', eTag: '' } as T);
-    const next = { ...base, ...patch } as T;
-    if (patch.custom !== undefined) next.custom = nextCustom(base.custom, patch.custom, rules.merge);
-    const body = content(next, fields);
-    if (current && body === content(current, fields)) return { kind: 'unchanged' };
-    checkSize(next, 'body', rules.limits);
+    // `patch` and `current` are of this `kind`.
+    const next = (
+      kind === 'uuid'
+        ? patchedUuid(id, current as UuidRecord | undefined, patch as Partial<UuidRecord>, rules.merge)
+        : patchedChannel(id, current as ChannelRecord | undefined, patch as Partial<ChannelRecord>, rules.merge)
+    ) as T;
+    if (current && sameContent(next, current, fields)) return { kind: 'unchanged' };
+    const body = contentText(next, fields);
+    // `next` as JSON: `body`'s values with their keys, then the id, updated and eTag with theirs (a unit is at most 6 characters).
+    checkSize(next, 'body', rules.limits, body.length + fieldKeyChars + 6 * (id.length + next.updated.length + next.eTag.length) + 40);
     next.updated = now();
     next.eTag = objectEtag(body, next.updated);
     return { kind: 'write', record: next };
@@ -101,9 +158,9 @@ export function decideMembership(
     const base: MembershipRecord = current ?? { uuidId, channelId, status: null, type: null, custom: null, updated: '', eTag: '' };
     const next: MembershipRecord = { ...base, ...patch };
     if (patch.custom !== undefined) next.custom = nextCustom(base.custom, patch.custom, rules.merge);
-    const body = content(next, MEMBERSHIP_FIELDS);
-    if (current && body === content(current, MEMBERSHIP_FIELDS)) return { kind: 'unchanged' };
+    if (current && sameContent(next, current, MEMBERSHIP_FIELDS)) return { kind: 'unchanged' };
     checkSize(next, rules.location, rules.limits);
+    const body = contentText(next, MEMBERSHIP_FIELDS);
     next.updated = now();
     next.eTag = membershipEtag(body, next.updated);
     return { kind: 'write', record: next };

@@ -1,7 +1,7 @@
 import type { Keyset } from '../model/keyset.ts';
 import { notFound } from '../errors.ts';
 import { encodeCursor } from '../query/cursor.ts';
-import type { ListPage, ListQuery, MembershipSide, OutboxRecord, Store } from '../store/store.ts';
+import type { Announce, ListPage, ListQuery, MembershipSide, ObjectWrite, OutboxRecord, Store } from '../store/store.ts';
 import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
 import { membershipEvents, objectDeleteEvents, objectSetEvents, type ObjectEvent } from './events.ts';
 import { membershipBatch } from './membership-rules.ts';
@@ -44,6 +44,8 @@ function pageText<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T)
 
 const sentFields = (patch: object) => Object.keys(patch);
 
+const wireOf = (kind: ObjectKind) => (kind === 'uuid' ? uuidToWire : channelToWire) as (record: UuidRecord | ChannelRecord, include: ObjectFields) => unknown;
+
 /**
  * The events one write announces, as its transaction last computed them (a transaction that
  * runs again computes them again), and their outbox record.
@@ -57,6 +59,11 @@ class Announcement {
   constructor(outbox: Outbox, subKey: string) {
     this.#outbox = outbox;
     this.#subKey = subKey;
+  }
+
+  /** The `Announce` of a user or channel set (returned, not named: under tsx a named arrow costs a `defineProperty` per call). */
+  ofSet(keyset: Keyset, kind: ObjectKind, sent: object): Announce<ObjectWrite<UuidRecord | ChannelRecord>> {
+    return (written) => this.of(objectSetEvents(keyset, kind, written.record, sentFields(sent), written.memberOf));
   }
 
   /** What the store's `Announce` returns. */
@@ -91,7 +98,7 @@ export class ObjectsService {
   }
 
   #text(kind: ObjectKind, include: ObjectFields) {
-    const toWire = (kind === 'uuid' ? uuidToWire : channelToWire) as (record: UuidRecord | ChannelRecord, include: ObjectFields) => unknown;
+    const toWire = wireOf(kind);
     return (record: UuidRecord | ChannelRecord) => wireText(record, include, toWire);
   }
 
@@ -115,17 +122,17 @@ export class ObjectsService {
     rules: Omit<WriteRules, 'limits'>,
     include: ObjectFields,
   ): Promise<JsonText> {
-    const write = { ...rules, limits: keyset.limits };
+    const write = { ifMatch: rules.ifMatch, merge: rules.merge, limits: keyset.limits };
     const announcement = new Announcement(this.#outbox, keyset.subscribeKey);
-    const announce = (outcome: { record: UuidRecord | ChannelRecord; memberOf: string[] }) =>
-      announcement.of(objectSetEvents(keyset, kind, outcome.record, sentFields(patch), outcome.memberOf));
+    const announce = announcement.ofSet(keyset, kind, patch);
     // The route parsed `patch` for this same `kind`.
     const outcome =
       kind === 'uuid'
         ? await this.#store.uuids.write(keyset.subscribeKey, id, decideObject<UuidRecord>(kind, id, patch as UuidPatch, write), announce)
         : await this.#store.channels.write(keyset.subscribeKey, id, decideObject<ChannelRecord>(kind, id, patch as ChannelPatch, write), announce);
     if (outcome.changed) await announcement.handOff();
-    return objectAnswer(this.#text(kind, include)(outcome.record));
+    // Serialized, not kept with the record (wire-text.ts): a write's answer is seldom asked for again before the next write.
+    return objectAnswer(JSON.stringify(wireOf(kind)(outcome.record, include)));
   }
 
   async remove(kind: ObjectKind, keyset: Keyset, id: string, ifMatch: string | undefined): Promise<null> {

@@ -116,11 +116,15 @@ const TEXT_RULES: Record<string, (text: string, limits: KeysetLimits) => string 
   type: (text, limits) => longerThan(text, limits.maxTypeLength),
 };
 
-function checkText(value: unknown, field: string, name: FieldName, limits: KeysetLimits): string | null {
+/** The name of `field` within `scope`; made only for an error, as a valid body names no field. */
+const fieldName = (scope: FieldName, field: string): FieldName => ({ location: `${scope.location}${field}`, label: `${scope.label}${field}` });
+
+function checkText(value: unknown, field: string, scope: FieldName, limits: KeysetLimits): string | null {
   if (value === null) return null;
   const problem = typeof value !== 'string' ? 'must be a string or null' : !isWellFormed(value) ? NOT_UNICODE : TEXT_RULES[field]?.(value, limits);
-  if (problem !== undefined) throw invalid(name.location, 'body', `${name.label} ${problem}.`);
-  return value as string; // a string: `problem` is set for anything else
+  if (problem === undefined) return value as string; // a string: `problem` is set for anything else
+  const name = fieldName(scope, field);
+  throw invalid(name.location, 'body', `${name.label} ${problem}.`);
 }
 
 function customValueProblem(value: unknown): string | undefined {
@@ -130,14 +134,20 @@ function customValueProblem(value: unknown): string | undefined {
   return 'must be a string, number, boolean or null; arrays and objects are not allowed';
 }
 
-function checkCustom(value: unknown, name: FieldName): Custom | null {
+/** A 400 for `custom` within `scope`, or for its `key`: `message` follows the field's label (with the key when `keyed`). */
+function customInvalid(scope: FieldName, key: string | undefined, message: string, keyed = false): RosterError {
+  const { location, label } = fieldName(scope, 'custom');
+  return invalid(key === undefined ? location : `${location}.${key}`, 'body', `${label}${keyed ? `.${key}` : ''} ${message}.`);
+}
+
+function checkCustom(value: unknown, scope: FieldName): Custom | null {
   if (value === null) return null;
-  if (!isPlainObject(value)) throw invalid(name.location, 'body', `${name.label} must be an object of string, number, boolean or null values.`);
-  for (const [key, item] of Object.entries(value)) {
-    const location = `${name.location}.${key}`;
-    if (!isWellFormed(key)) throw invalid(location, 'body', `${name.label} has a key that ${NOT_UNICODE}.`);
-    const problem = customValueProblem(item);
-    if (problem !== undefined) throw invalid(location, 'body', `${name.label}.${key} ${problem}.`);
+  if (!isPlainObject(value)) throw customInvalid(scope, undefined, 'must be an object of string, number, boolean or null values');
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!isWellFormed(key)) throw customInvalid(scope, key, `has a key that ${NOT_UNICODE}`);
+    const problem = customValueProblem(value[key]);
+    if (problem !== undefined) throw customInvalid(scope, key, problem, true);
   }
   return value as Custom; // every value checked to be a storable scalar above
 }
@@ -151,8 +161,7 @@ function checkFields<F extends string>(
   const patch: Partial<Record<F, string | Custom | null>> = {};
   for (const field of fields) {
     if (!Object.hasOwn(body, field) || body[field] === undefined) continue;
-    const name = { location: `${scope.location}${field}`, label: `${scope.label}${field}` };
-    patch[field] = field === 'custom' ? checkCustom(body[field], name) : checkText(body[field], field, name, limits);
+    patch[field] = field === 'custom' ? checkCustom(body[field], scope) : checkText(body[field], field, scope, limits);
   }
   return patch;
 }

@@ -1,6 +1,23 @@
 import type { Connection } from './connection.ts';
 import { UNOBSERVED, type StoreObserver } from '../observer.ts';
 
+/**
+ * What a group's transaction writes once for all its units (outbox.ts): units add to it as
+ * they run, and it is written just before the commit.
+ */
+export interface GroupJournal {
+  /** Where the unit about to run starts in what the group added. */
+  mark(): number;
+  /** The unit that started at `mark` rolled back: what it added goes too. */
+  rollBack(mark: number): void;
+  /** Inside the transaction, after every unit ran: writes what they added (nothing when there is none). */
+  write(): void;
+  /** After the group: whether what `write` wrote is committed (false: it rolled back, or never ran). */
+  settle(committed: boolean): void;
+}
+
+const NO_JOURNAL: GroupJournal = { mark: () => 0, rollBack: () => {}, write: () => {}, settle: () => {} };
+
 interface Pending {
   work: () => unknown;
   resolve: (value: unknown) => void;
@@ -26,6 +43,7 @@ export class GroupCommit {
   readonly #release;
   readonly #rollbackTo;
   readonly #observer: StoreObserver;
+  #journal: GroupJournal = NO_JOURNAL;
   #pending: Pending[] = [];
 
   constructor(db: Connection, observer: StoreObserver = UNOBSERVED) {
@@ -36,6 +54,11 @@ export class GroupCommit {
     this.#savepoint = db.prepare('SAVEPOINT write');
     this.#release = db.prepare('RELEASE write');
     this.#rollbackTo = db.prepare('ROLLBACK TO write');
+  }
+
+  /** Has `journal` written at the end of every group, in its transaction (one journal: the outbox). */
+  attach(journal: GroupJournal): void {
+    this.#journal = journal;
   }
 
   /** Runs `work` (synchronous SQLite statements) in the next group; resolves after its commit. */
@@ -56,12 +79,15 @@ export class GroupCommit {
     try {
       if (own) this.#begin.run();
       for (const { work } of group) outcomes.push(this.#attempt(work));
+      this.#journal.write();
       if (own) this.#commit.run();
     } catch (error) {
       this.#abandon(own);
+      this.#journal.settle(false);
       for (const { reject } of group) reject(error);
       return;
     }
+    this.#journal.settle(true);
     group.forEach(({ resolve, reject }, index) => {
       const { ok, value } = outcomes[index]!;
       if (ok) resolve(value);
@@ -71,11 +97,13 @@ export class GroupCommit {
 
   #attempt(work: () => unknown): { ok: boolean; value: unknown } {
     this.#savepoint.run();
+    const mark = this.#journal.mark();
     try {
       const value = work();
       this.#release.run();
       return { ok: true, value };
     } catch (error) {
+      this.#journal.rollBack(mark);
       this.#undo(error);
       return { ok: false, value: error };
     }

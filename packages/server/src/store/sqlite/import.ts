@@ -67,11 +67,14 @@ class DryRun {
 /**
  * `Store.import` on SQLite: all `items` in one transaction of the store's group commit. Each
  * item's row is read by its key; a missing row is inserted, a differing one updated whole, an
- * identical one left alone. The caller drops the record caches afterwards.
+ * identical one left alone. `forgetCached` runs first in that transaction: writes later in the
+ * same group read their records from the cache (object-store.ts), which this one writes past.
+ * The caller drops the record caches again afterwards.
  */
-export async function importItems(parts: SqliteParts, items: readonly StoredItem[], dryRun: boolean): Promise<ImportOutcome[]> {
+export async function importItems(parts: SqliteParts, items: readonly StoredItem[], dryRun: boolean, forgetCached: () => void): Promise<ImportOutcome[]> {
   try {
     return await parts.writes.run(() => {
+      forgetCached();
       const outcomes = items.map((item) => importOne(parts, item));
       if (dryRun) throw new DryRun(outcomes);
       return outcomes;

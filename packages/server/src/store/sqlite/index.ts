@@ -88,11 +88,14 @@ export class SqliteStore implements Store {
 
   /** Bulk load (import.ts); the record caches are dropped after it, as it wrote past them. */
   async import(items: readonly StoredItem[], options: { dryRun?: boolean } = {}): Promise<ImportOutcome[]> {
-    try {
-      return await importItems(this.#parts, items, options.dryRun === true);
-    } finally {
+    const forget = () => {
       this.uuids.forgetAll();
       this.channels.forgetAll();
+    };
+    try {
+      return await importItems(this.#parts, items, options.dryRun === true, forget);
+    } finally {
+      forget();
     }
   }
 

@@ -6,7 +6,7 @@ import { channelFromValues, membershipFromValues, uuidFromValues, type SqlValues
 import { MEMBERSHIP_COLUMNS, OBJECT_COLUMNS } from '../sql/tables.ts';
 import type { Announce, Decision, ListPage, ListQuery, ObjectRemoval, ObjectStore, ObjectWrite, RemoveOptions } from '../store.ts';
 import type { SqliteParts } from './executor.ts';
-import { keyedRow, storedKey, type KeyedRow } from './keyed-row.ts';
+import { keyedRow, type KeyedRow } from './keyed-row.ts';
 
 type AnyObject = UuidRecord | ChannelRecord;
 
@@ -35,7 +35,9 @@ export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
 /**
  * Records kept in memory per table (the oldest entry goes first when full). This process is the
  * only writer of the file (its sort keys need our `fold()`), so every change passes through
- * `write` and `remove`, which refresh the entry after their transaction commits.
+ * `write` and `remove` (or an import, which drops them all), which drop the entry inside their
+ * transaction and refresh it after it commits. Gets answer from it, and writes read the record
+ * they change from it.
  */
 export const RECORD_CACHE_SIZE = 10_000;
 
@@ -45,14 +47,14 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   readonly #table: ObjectTable<T>;
   readonly #cache: BoundedMap<string, T | null>;
   readonly #sql: { get: string; insert: string; delete: string; memberOf: string; cascade: string };
-  readonly #columns: readonly string[];
+  /** UPDATE statements by the mask of columns they assign: the few combinations writes send. */
+  readonly #updates = new Map<number, string>();
 
   constructor(parts: SqliteParts, table: ObjectTable<T>, cacheSize = RECORD_CACHE_SIZE) {
     this.#cache = new BoundedMap(cacheSize);
     this.#parts = parts;
     this.#table = table;
     const columns = OBJECT_COLUMNS[table.kind];
-    this.#columns = columns;
     const ownColumn = table.kind === 'uuid' ? 'uuid_id' : 'channel_id';
     const otherColumn = table.kind === 'uuid' ? 'channel_id' : 'uuid_id';
     this.#sql = {
@@ -71,8 +73,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
 
   #memberOf(subKey: string, id: string): string[] {
     if (this.#table.kind !== 'uuid') return [];
-    const rows = this.#parts.statements.get(this.#sql.memberOf).all(subKey, id) as { id: string }[];
-    return rows.map((row) => row.id);
+    return this.#parts.statements.column(this.#sql.memberOf).all(subKey, id) as string[];
   }
 
   async get(subKey: string, id: string): Promise<T | undefined> {
@@ -108,17 +109,35 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     return listPage(this.#parts.sql, query, this.#table.fromRow);
   }
 
+  /**
+   * Inside a write's unit: the record as this transaction sees it. A cached entry is the last
+   * commit's, and a unit that changes a record drops its entry before the commit (`#changed`),
+   * so a later unit of the same group reads that uncommitted change from the table instead.
+   */
+  #current(key: string, subKey: string, id: string): T | undefined {
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    return this.#get(subKey, id);
+  }
+
+  /** Inside a write's unit, once it changed the record of `key`: its cached entry is no longer the transaction's. */
+  #changed(key: string): void {
+    this.#cache.delete(key);
+  }
+
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
+    const key = `${subKey}\n${id}`;
     const written = await this.#parts.writes.run((): ObjectWrite<T> => {
-      const current = this.#get(subKey, id);
+      const current = this.#current(key, subKey, id);
       const decision = decide(current);
       if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
       this.#store(subKey, current, decision.record);
+      this.#changed(key);
       const outcome = { record: decision.record, changed: true, memberOf: this.#memberOf(subKey, id) };
       this.#parts.outbox.record(announce?.(outcome));
       return outcome;
     });
-    if (written.changed) this.#refresh(`${subKey}\n${id}`, written.record);
+    if (written.changed) this.#refresh(key, written.record);
     return written;
   }
 
@@ -132,32 +151,30 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       this.#parts.statements.get(this.#sql.insert).run(subKey, ...this.#table.row.values(record));
       return;
     }
-    const values = this.#table.row.own(record);
-    const before = this.#table.row.own(current);
-    const assignments: string[] = [];
-    const params: (string | null)[] = [];
-    this.#columns.forEach((column, index) => {
-      const value = values[index]!;
-      if (value === before[index]) return;
-      assignments.push(`${column} = ?`);
-      params.push(value);
-      const key = this.#table.row.keyColumn(column);
-      if (key === undefined) return;
-      assignments.push(`${key} = ?`);
-      params.push(storedKey(value));
-    });
-    if (assignments.length === 0) return;
-    const sql = `UPDATE ${this.#table.table} SET ${assignments.join(', ')} WHERE sub_key = ? AND id = ?`;
-    this.#parts.statements.get(sql).run(...params, subKey, record.id);
+    const { mask, values } = this.#table.row.changes(current, record);
+    if (mask === 0) return;
+    this.#parts.statements.get(this.#update(mask)).run(...values, subKey, record.id);
+  }
+
+  /** The UPDATE of the columns in `mask` (keyed-row.ts `changes`). */
+  #update(mask: number): string {
+    let sql = this.#updates.get(mask);
+    if (sql === undefined) {
+      sql = `UPDATE ${this.#table.table} SET ${this.#table.row.assignments(mask)} WHERE sub_key = ? AND id = ?`;
+      this.#updates.set(mask, sql);
+    }
+    return sql;
   }
 
   async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {
+    const key = `${subKey}\n${id}`;
     const removal = await this.#parts.writes.run((): ObjectRemoval<T> => {
-      const current = this.#get(subKey, id);
+      const current = this.#current(key, subKey, id);
       options.check(current);
       if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
       const memberOf = this.#memberOf(subKey, id);
       this.#parts.statements.get(this.#sql.delete).run(subKey, id);
+      this.#changed(key);
       const cascaded = options.cascade
         ? (this.#parts.statements.values(this.#sql.cascade).all(subKey, id) as SqlValues[]).map((row) => membershipFromValues(row))
         : [];
@@ -165,7 +182,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       this.#parts.outbox.record(options.announce?.(outcome));
       return outcome;
     });
-    if (removal.removed) this.#refresh(`${subKey}\n${id}`, undefined);
+    if (removal.removed) this.#refresh(key, undefined);
     return removal;
   }
 }

@@ -81,7 +81,7 @@ const query = (options: Partial<ListQuery> = {}): ListQuery => ({
 });
 
 async function expectCurrentSchema(store: SqliteStore): Promise<void> {
-  expect(store.db.pragma('user_version', { simple: true })).toBe(8);
+  expect(store.db.pragma('user_version', { simple: true })).toBe(9);
   expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
   // Plain columns the store writes (`hidden` 0; a generated one is 2 or 3): SQLite computes no key, reading or writing.
   for (const table of ['uuids', 'channels', 'memberships']) {

@@ -268,6 +268,18 @@ const MIGRATIONS: readonly string[] = [
   ${createKeyIndexes()}
   ${UPDATED_INDEXES}
   `,
+  // 9: the outbox as one row per group commit (outbox.ts): the records of all the writes that
+  // committed together. Records waiting in the old table move over, one row each, in their
+  // order, as a JSON array of [key, sub_key, events].
+  `
+  CREATE TABLE outbox_groups (
+    id INTEGER PRIMARY KEY,
+    records TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  INSERT INTO outbox_groups (records, created_at) SELECT json_array(json_array(key, sub_key, events)), created_at FROM outbox ORDER BY id;
+  DROP TABLE outbox;
+  `,
 ];
 
 /**
