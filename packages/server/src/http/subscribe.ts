@@ -20,6 +20,8 @@ import { inOrder, needs } from './route-steps.ts';
 import { CREDENTIAL_PARAMS, queryParam, SubKeyParam, ZeroParam } from './schema.ts';
 import { rawParamsOf, single, type QueryValues } from './url.ts';
 
+const notPresenceName = (channel: string): boolean => !isPresenceName(channel);
+
 function parseAfter(text: string | undefined): SubscribeQuery['after'] {
   // The JS event engine's handshake sends no `tt`; other SDKs send `tt=0`.
   if (text === undefined || text === '' || text === '0') return undefined;
@@ -61,7 +63,6 @@ const EMPTY_SET = 'Channel group or groups result in empty subscription set';
  * channel is added to its group is answered empty from its own timetoken (`groupsGained`).
  */
 async function subscriptionOf(context: AppContext, keyset: Keyset, channels: string[], groups: string[]): Promise<Pick<SubscribeQuery, 'channels' | 'via'>> {
-  if (groups.length === 0) return { channels };
   const set = subscriptionSet(channels, await context.channelGroups.resolve(keyset, groups));
   if (set.channels.length === 0) {
     throw new RosterError('INVALID_INPUT', EMPTY_SET, [{ message: 'The channel groups hold no channel.', location: 'channel-group', locationType: 'query' }]);
@@ -92,16 +93,23 @@ function retryFrom(context: AppContext, after: bigint): string {
 
 /**
  * A poll with a `uuid` keeps it present on its channels (PubNub: subscribing is a heartbeat),
- * with its `heartbeat` timeout and `state`. A presence failure does not fail the subscribe: it is
- * logged, and the next poll tries again.
+ * with its `heartbeat` timeout and `state`. Most polls change nothing but expiries: those are
+ * done at once where the store can (`PresenceService.refresh`), and the poll waits on nothing;
+ * otherwise the promise to wait on. A presence failure does not fail the subscribe: it is logged,
+ * and the next poll tries again.
  */
-async function markPresent(context: AppContext, request: FastifyRequest, keyset: Keyset, poll: SubscribePoll, channels: readonly string[]): Promise<void> {
-  if (poll.uuid === undefined) return;
-  try {
-    await context.presence.heartbeat(keyset, poll.uuid, channels, poll.timeout, statesOn(poll.states, channels));
-  } catch (error) {
+function markPresent(
+  context: AppContext,
+  request: FastifyRequest,
+  keyset: Keyset,
+  poll: SubscribePoll,
+  channels: readonly string[],
+): Promise<void> | undefined {
+  const { uuid } = poll;
+  if (uuid === undefined || (poll.states === undefined && context.presence.refresh(keyset, uuid, channels, poll.timeout))) return undefined;
+  return context.presence.heartbeat(keyset, uuid, channels, poll.timeout, statesOn(poll.states, channels)).catch((error: unknown) => {
     request.log.warn({ err: error }, 'presence on subscribe failed; the subscribe goes on');
-  }
+  });
 }
 
 /**
@@ -114,33 +122,85 @@ export function presenceHoldSeconds(timeout: number): number {
 }
 
 /**
- * Holds the poll until the hub answers it: at once, with the next envelopes, or empty at the hold
- * time. A poll that was held notes for how long on the request, for its log line.
+ * A poll with channel groups, on their channels and those it names. A poll (not a handshake)
+ * checks its groups again once answered, and may answer otherwise (`retryFrom`): its answer is
+ * then sent by the route, not by `held`.
  */
-function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery): Promise<string> {
-  return new Promise<string>((resolve) => {
+async function withGroups(
+  context: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  keyset: Keyset,
+  poll: SubscribePoll,
+  channels: string[],
+  groups: string[],
+): Promise<string | undefined> {
+  const subscription = await subscriptionOf(context, keyset, channels, groups);
+  const marking = markPresent(context, request, keyset, poll, subscription.channels);
+  if (marking !== undefined) await marking;
+  if (poll.after === undefined) return hold(context, reply, keyset, poll, subscription, true);
+  const body = (await hold(context, reply, keyset, poll, subscription, false))!;
+  return (await groupsGained(context, keyset, channels, groups, subscription.channels)) ? retryFrom(context, poll.after) : body;
+}
+
+/** Holds `poll` on `subscription` (`held`), at most as long as the presence it keeps allows. */
+function hold(
+  context: AppContext,
+  reply: FastifyReply,
+  keyset: Keyset,
+  poll: SubscribePoll,
+  subscription: Pick<SubscribeQuery, 'channels' | 'via'>,
+  write: boolean,
+): Promise<string | undefined> {
+  const present = poll.uuid !== undefined && subscription.channels.some(notPresenceName);
+  // Without `heartbeat` the hold follows the keyset's default, not the timeout the store
+  // remembers: a client that leaves it off its polls (the JS event engine) heartbeats apart.
+  const holdSeconds = present ? presenceHoldSeconds(context.presence.timeoutOf(keyset, poll.timeout)) : undefined;
+  void reply.type(JS_TYPE);
+  const { channels, via } = subscription;
+  return held(context, reply, { subKey: keyset.subscribeKey, channels, via, after: poll.after, filter: poll.filter, holdSeconds }, write);
+}
+
+/**
+ * Holds the poll until the hub answers it: at once, with the next envelopes, or empty at the hold
+ * time. A poll that was held notes for how long on the request, for its log line. With `write`,
+ * the answer is sent from the hub's call itself: a delivery waking a thousand polls writes each
+ * answer as it settles it, rather than after every poll's promise chain has run. The callbacks
+ * are inline arrows: a named one costs a `defineProperty` per poll under tsx (route-steps.ts).
+ */
+function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery, write: boolean): Promise<string | undefined> {
+  return new Promise<string | undefined>((resolve, reject) => {
     const start = performance.now();
     const { realtime } = context;
     let poll: HeldSubscribe | undefined;
     /** Characters of the answer handed out; -1 while none was. */
     let answered = -1;
-    const answer = (body: string) => {
+    poll = realtime.subscribe(query, (body) => {
       if (poll !== undefined) reply.request.heldMs = performance.now() - start;
       answered = body.length;
-      resolve(body);
-    };
-    poll = realtime.subscribe(query, answer);
+      if (!write) return resolve(body);
+      // Called from the hub's loop over the polls it wakes: what goes wrong here fails this poll only.
+      try {
+        void reply.send(body);
+        resolve(undefined);
+      } catch (error) {
+        reject(error);
+      }
+    });
     // The answer counts until the socket is done with it (clients that never read cannot pile
     // answers up); a poll still held when the client goes away is forgotten. One listener for
-    // both, added when the poll comes rather than when a thousand answers go out at once.
-    const closed = () => {
-      if (answered >= 0) realtime.answerGone(answered);
-      else if (poll !== undefined) realtime.cancel(poll);
-    };
+    // both, added when the poll comes rather than when a thousand answers go out at once
+    // (`on`: a response closes once, and `once` would wrap the listener for each poll).
     const response = reply.raw;
-    if (response.destroyed) closed();
-    else response.once('close', closed);
+    if (response.destroyed) pollClosed(realtime, poll, answered);
+    else response.on('close', () => pollClosed(realtime, poll, answered));
   });
+}
+
+/** A poll's socket closed: its answer's `answered` characters have left, or, with none handed out, the held poll is forgotten. */
+function pollClosed(realtime: AppContext['realtime'], poll: HeldSubscribe | undefined, answered: number): void {
+  if (answered >= 0) realtime.answerGone(answered);
+  else if (poll !== undefined) realtime.cancel(poll);
 }
 
 const SUBSCRIBE_PATH = '/v2/subscribe/:subKey/:channels/:callback';
@@ -191,17 +251,12 @@ export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
       validate({ keyset, channels, groups }) {
         return validateSubscribe(request.query, channels, groups, keyset.limits.maxIdLength, filters);
       },
-      async run(poll, { keyset, channels, groups }) {
-        const subscription = await subscriptionOf(context, keyset, channels, groups);
-        await markPresent(context, request, keyset, poll, subscription.channels);
-        const present = poll.uuid !== undefined && subscription.channels.some((channel) => !isPresenceName(channel));
-        // Without `heartbeat` the hold follows the keyset's default, not the timeout the store
-        // remembers: a client that leaves it off its polls (the JS event engine) heartbeats apart.
-        const holdSeconds = present ? presenceHoldSeconds(context.presence.timeoutOf(keyset, poll.timeout)) : undefined;
-        void reply.type(JS_TYPE);
-        const body = await held(context, reply, { subKey: keyset.subscribeKey, ...subscription, after: poll.after, filter: poll.filter, holdSeconds });
-        if (poll.after === undefined || groups.length === 0) return body;
-        return (await groupsGained(context, keyset, channels, groups, subscription.channels)) ? retryFrom(context, poll.after) : body;
+      run(poll, { keyset, channels, groups }) {
+        if (groups.length > 0) return withGroups(context, request, reply, keyset, poll, channels, groups);
+        // The common poll (no groups, its heartbeat done at once) waits on nothing before it is held.
+        const marking = markPresent(context, request, keyset, poll, channels);
+        if (marking === undefined) return hold(context, reply, keyset, poll, { channels }, true);
+        return marking.then(() => hold(context, reply, keyset, poll, { channels }, true));
       },
     }),
   );

@@ -97,7 +97,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const keyset = this.#keyset(subKey);
     const user = this.#uuid(keyset, uuid);
     const outcome: HeartbeatOutcome = { joined: [], stateChanged: [] };
-    for (const channel of new Set(channels)) {
+    for (const channel of channels.length === 1 ? channels : new Set(channels)) {
       let present = keyset.channels.get(channel);
       if (present === undefined) keyset.channels.set(channel, (present = new ChannelPresence()));
       const known = present.byUuid.get(uuid);
@@ -123,6 +123,19 @@ export class MemoryPresenceStore implements PresenceStore {
     }
     this.#tidy(subKey, keyset, uuid, user);
     return outcome;
+  }
+
+  refresh(subKey: string, uuid: string, channels: readonly string[], window: HeartbeatWindow): boolean {
+    const present = this.#closed ? undefined : this.#keysets.get(subKey)?.channels;
+    if (present === undefined) return false;
+    for (const channel of channels) if (present.get(channel)?.byUuid.has(uuid) !== true) return false;
+    // Present, so no state of theirs is kept for a join (`keep`): only the expiries move.
+    for (const channel of channels) {
+      const known = present.get(channel)!.byUuid.get(uuid)!;
+      known.timeoutMs = window.timeoutMs ?? known.timeoutMs;
+      this.#expiries.update(known, window.now + known.timeoutMs);
+    }
+    return true;
   }
 
   async leave(subKey: string, uuid: string, channels: readonly string[]): Promise<ChannelOccupancy[]> {

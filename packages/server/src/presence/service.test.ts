@@ -133,6 +133,26 @@ describe('PresenceService: join, leave, timeout', () => {
     expect(room.events()).toMatchObject([{ action: 'timeout', uuid: 'alice' }]);
   });
 
+  it('refreshes a present uuid at once, as a heartbeat would, and leaves a join to heartbeat', async () => {
+    const { hub, presence, keyset, clock } = world();
+    const room = watch(hub, 'room');
+    expect(presence.refresh(keyset, 'alice', ['room'], 60)).toBe(false);
+    expect(await presence.whereNow(keyset, 'alice')).toEqual([]);
+    await presence.heartbeat(keyset, 'alice', ['room'], 60);
+    room.events();
+    clock.now += 50_000;
+    expect(presence.refresh(keyset, 'alice', ['room', 'room-pnpres'], 60)).toBe(true);
+    clock.now += 5_000;
+    expect(presence.refresh(keyset, 'alice', ['room', 'lobby'], 60)).toBe(false); // not present on lobby: room does not move either
+    clock.now = START + 100_000;
+    await presence.tick();
+    expect(room.events()).toEqual([]);
+    clock.now = START + 110_000;
+    await presence.tick();
+    expect(room.events()).toMatchObject([{ action: 'timeout', uuid: 'alice' }]);
+    expect(await presence.whereNow(keyset, 'alice')).toEqual([]);
+  });
+
   it('clamps the timeout into the keyset limits, defaulting to presenceTimeoutSeconds', async () => {
     const { hub, presence, keyset, clock } = world({ presenceTimeoutSeconds: 120 });
     expect([presence.timeoutOf(keyset, undefined), presence.timeoutOf(keyset, 5), presence.timeoutOf(keyset, 86_400), presence.timeoutOf(keyset, 45)]).toEqual([

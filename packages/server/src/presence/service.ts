@@ -3,7 +3,7 @@ import { STDERR_LOG, type Log } from '../model/log.ts';
 import { isPresenceName } from '../model/presence-names.ts';
 import { PresenceAnnouncer } from './announce.ts';
 import type { PresenceEventSink } from './events.ts';
-import type { HeartbeatWindow, PresenceState, PresenceStore, PresentUuid } from './store.ts';
+import type { HeartbeatOutcome, HeartbeatWindow, PresenceState, PresenceStore, PresentUuid } from './store.ts';
 import { DEFAULT_EXPIRE_BOUNDS, expireRound, Ticker, type ExpireBounds } from './sweep.ts';
 
 /** How many channels' here-now pages are read from the store at once. */
@@ -38,8 +38,11 @@ export interface PresenceServiceOptions {
 /** Nobody is present on a presence channel (`{channel}-pnpres`), where a channel's events go. */
 const notPresenceChannel = (channel: string): boolean => !isPresenceName(channel);
 
-/** `channels` once each, without presence channels. */
-const presenceable = (channels: readonly string[]): string[] => [...new Set(channels)].filter(notPresenceChannel);
+/** `channels` once each, without presence channels (a subscribe's single channel as it is). */
+function presenceable(channels: readonly string[]): readonly string[] {
+  if (channels.length === 1) return notPresenceChannel(channels[0]!) ? channels : [];
+  return [...new Set(channels)].filter(notPresenceChannel);
+}
 
 /**
  * PubNub's Presence over a `PresenceStore`: subscribes and heartbeats keep a uuid present on
@@ -112,12 +115,36 @@ export class PresenceService {
     const kept = presenceable(channels);
     if (kept.length === 0) return;
     const states = state === undefined ? undefined : new Map([...state].filter(([channel]) => notPresenceChannel(channel)));
-    const window: HeartbeatWindow = {
+    const outcome = await this.#store.heartbeat(keyset.subscribeKey, uuid, kept, this.#window(keyset, timeoutSeconds), states);
+    // Most heartbeats (every subscribe poll with a `uuid` is one) change nothing to announce.
+    if (outcome.joined.length === 0 && outcome.stateChanged.length === 0) return;
+    await this.#announceHeartbeat(keyset, uuid, outcome, states);
+  }
+
+  /**
+   * A heartbeat without state that changes nothing but expiries, done at once where the store can
+   * (in-process): true when `uuid` was present on each of `channels` already and now is for
+   * longer, as `heartbeat` would have made it; false, with nothing done, when `heartbeat` must be
+   * called instead (a join to announce, or a store that answers only later). A subscribe poll is a
+   * heartbeat, and most change nothing.
+   */
+  refresh(keyset: Keyset, uuid: string, channels: readonly string[], timeoutSeconds: number | undefined): boolean {
+    if (this.#store.refresh === undefined) return false;
+    const kept = presenceable(channels);
+    return kept.length === 0 || this.#store.refresh(keyset.subscribeKey, uuid, kept, this.#window(keyset, timeoutSeconds));
+  }
+
+  /** How long a heartbeat from now keeps a uuid present (`timeoutOf`, in ms). */
+  #window(keyset: Keyset, timeoutSeconds: number | undefined): HeartbeatWindow {
+    return {
       now: this.#now(),
       timeoutMs: timeoutSeconds === undefined ? undefined : this.timeoutOf(keyset, timeoutSeconds) * 1000,
       defaultTimeoutMs: this.timeoutOf(keyset, undefined) * 1000,
     };
-    const outcome = await this.#store.heartbeat(keyset.subscribeKey, uuid, kept, window, states);
+  }
+
+  /** What a heartbeat changed: `join` where the uuid was not present, `state-change` where the state given differs (and no join carried it). */
+  async #announceHeartbeat(keyset: Keyset, uuid: string, outcome: HeartbeatOutcome, states: ReadonlyMap<string, PresenceState> | undefined): Promise<void> {
     const now = this.#now();
     const announcedJoins = new Set<string>();
     await Promise.all(

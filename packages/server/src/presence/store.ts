@@ -88,6 +88,13 @@ export interface PresenceStore {
     window: HeartbeatWindow,
     state?: ReadonlyMap<string, PresenceState>,
   ): Promise<HeartbeatOutcome>;
+  /**
+   * A heartbeat without state that changes nothing but expiries, done at once: when `uuid` is
+   * present on each of `channels` (distinct), extends each as `heartbeat` does and returns true;
+   * otherwise (a join to come, or the store closed) changes nothing and returns false, and
+   * `heartbeat` is the way. Only a store that can answer without waiting (in-process) has it.
+   */
+  refresh?(subKey: string, uuid: string, channels: readonly string[], window: HeartbeatWindow): boolean;
   /** Removes `uuid` (and its state) from `channels`; resolves with those it was present on, with the occupancy after. */
   leave(subKey: string, uuid: string, channels: readonly string[]): Promise<ChannelOccupancy[]>;
   /**

@@ -299,6 +299,34 @@ describe('LocalDelivery: polls woken together', () => {
     expect(delivery.stats().held).toBe(1); // the refused one waits on
   });
 
+  it('answers alike polls alike when other polls wake between them', async () => {
+    const bus = new InProcessBus();
+    const { clock, sequencer, poll } = setUp(bus);
+    const start = clock.now();
+    const polls = [poll(['a', 'b'], start), poll(['a'], start), poll(['a', 'b'], start), poll(['a'], start), poll(['a'], start - 1n)];
+    await bus.publish(['a', 'b'].map((channel) => sequencer.message('demo', channel, input('new'))));
+    const answers = polls.map((held) => held.answers);
+    expect(delivered(answers.flat())).toEqual([['a:new', 'b:new'], ['a:new'], ['a:new', 'b:new'], ['a:new'], ['a:new']]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect(answers[3]).toEqual(answers[1]);
+  });
+
+  it('counts the envelopes of every answer a delivery makes, in one count', async () => {
+    const bus = new InProcessBus();
+    const clock = new TimetokenClock();
+    const counts: [number, number][] = [];
+    const delivery = new LocalDelivery(bus, { ...DEFAULT_HUB_OPTIONS, holdSeconds: 10 }, { clock, millis: Date.now }, (messages, events) => {
+      counts.push([messages, events]);
+    });
+    deliveries.push(delivery);
+    const sequencer = new Sequencer(clock, 1);
+    const start = clock.now();
+    for (const channels of [['a'], ['a'], ['a', 'b'], ['c']])
+      delivery.subscribe({ subKey: 'demo', channels, after: start, filter: undefined }, () => undefined);
+    await bus.publish(['a', 'b'].map((channel) => sequencer.message('demo', channel, input('new'))));
+    expect(counts).toEqual([[4, 0]]);
+  });
+
   it('answers the next of two alike polls only when the answer budget can take its answer too', async () => {
     const bus = new InProcessBus();
     const clock = new TimetokenClock();

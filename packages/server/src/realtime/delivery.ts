@@ -3,6 +3,7 @@ import type { BusAttachment, BusMessage, EventBus } from './bus.ts';
 import { AnswerCollector, type Found, type Wait } from './delivery-collect.ts';
 import { HeldPolls } from './delivery-held.ts';
 import { KeysetChannels, type HeldSubscribe } from './delivery-keyset.ts';
+import { SharedAnswers } from './delivery-shared.ts';
 import { ChannelLogs } from './delivery-logs.ts';
 import { BusCatchUp, type CatchUpHooks, type Replayed } from './delivery-replay.ts';
 import { FilterVerdicts } from './delivery-verdicts.ts';
@@ -59,9 +60,6 @@ export interface DeliveryStats {
   replayGaps: number;
 }
 
-/** Answers of one delivery by `#shareKey`: what was found, and the answer's text once one was sent. */
-type SharedAnswers = Map<string, { found: Found; body: string | undefined }>;
-
 /** Told how many published messages and App Context events each subscribe answer carries (for metrics). */
 export type DeliveredCounter = (messages: number, events: number) => void;
 
@@ -100,6 +98,8 @@ export class LocalDelivery {
    */
   #seen: Timetoken;
   #closed = false;
+  /** Envelopes answered in the delivery under way, counted once it is done (a thousand answers of one event are one metrics update). */
+  #tally: { messages: number; events: number } | undefined;
 
   /** Attaches to `bus` at once; `close` detaches. */
   constructor(bus: EventBus, options: HubOptions, clocks: DeliveryClocks, delivered?: DeliveredCounter, log: Log = STDERR_LOG) {
@@ -122,6 +122,9 @@ export class LocalDelivery {
   /** Logs a batch from the bus and answers the long-polls it wakes, each once. */
   deliver(batch: readonly BusMessage[]): void {
     const woken = new Set<HeldSubscribe>();
+    // Answers are written as they are settled: should one lead to another delivery, the outer one counts for both.
+    const counting = this.#tally === undefined;
+    if (counting) this.#tally = { messages: 0, events: 0 };
     try {
       let space: KeysetChannels | undefined;
       for (const message of batch) {
@@ -131,11 +134,12 @@ export class LocalDelivery {
         this.#append(space, message, woken);
       }
       // Those the answer budget cannot take yet stay held (`HeldPolls.starve`).
-      const shared: SharedAnswers = new Map();
+      const shared = new SharedAnswers();
       for (const held of woken) this.#settle(held, false, shared);
     } finally {
       this.#verdicts.clear();
       this.#logs.endBatch();
+      if (counting) this.#reportTally();
     }
   }
 
@@ -186,7 +190,7 @@ export class LocalDelivery {
     const alone = replayed?.alone;
     const logs = alone?.size ? { get: (channel: string) => alone.get(channel) ?? space.logs.get(channel) } : space.logs;
     const until = replayed?.until;
-    const found = this.#collector.collect(logs, { ...this.#wait(held), until });
+    const found = this.#collector.collect(logs, this.#wait(held, until));
     const late = this.#millis() >= held.deadline; // caught up after its hold time ran out
     if (found.envelopes.length > 0 || (found.unexamined && !found.starved) || until !== undefined || late) {
       const cursor = found.cursor ?? (until !== undefined || found.starved ? held.after : this.#idleCursor(held.after));
@@ -319,10 +323,10 @@ export class LocalDelivery {
       this.#catchUp.start(held);
       return;
     }
-    const key = shared && this.#shareKey(held);
-    const known = key === undefined ? undefined : shared?.get(key);
+    const sharing = shared !== undefined && this.#sharable(held) ? shared : undefined;
+    const known = sharing?.find(held);
     const found = known?.found ?? this.#collector.collect(held.space.logs, this.#wait(held));
-    if (key !== undefined && !known) shared?.set(key, { found, body: undefined });
+    const answer = known ?? sharing?.add(held, found);
     if (found.starved && !force) {
       this.#polls.starve(held);
       return;
@@ -332,27 +336,27 @@ export class LocalDelivery {
       return; // nothing below the ceiling yet: it stays held
     }
     this.#polls.release(held);
-    let body = known?.body;
+    let body = answer?.body;
     if (body === undefined) {
       const cursor = found.cursor ?? (found.starved ? held.after : this.#idleCursor(held.after));
       body = subscribeBody(cursor.toString(), this.#options.region, found.envelopes);
-      if (key !== undefined && found.cursor !== undefined) shared?.set(key, { found, body });
+      if (answer !== undefined && found.cursor !== undefined) answer.body = body;
     }
     this.#count(found);
     this.#send(held.answer, body);
   }
 
   /**
-   * What makes a woken poll's answer: polls of one delivery with the same key get the same
-   * answer, collected and written once (a thousand subscribers of one channel wake together, all
-   * at the cursor of the previous answer). None when the answer budget bounds the answer (it then
-   * depends on what was handed out before) or the poll renames envelopes (`via`). In one delivery
-   * the logs, the ceiling and the filters' verdicts are the same for every poll, and with a cursor
-   * from what was found (any envelope examined) the answer does not read the clock.
+   * Whether a woken poll's answer may be shared: polls of one delivery in the same keyset, at the
+   * same timetoken, with the same filter and channels get the same answer, collected and written
+   * once (a thousand subscribers of one channel wake together, all at the cursor of the previous
+   * answer). Not when the answer budget bounds the answer (it then depends on what was handed out
+   * before) or the poll renames envelopes (`via`). In one delivery the logs, the ceiling and the
+   * filters' verdicts are the same for every poll, and with a cursor from what was found (any
+   * envelope examined) the answer does not read the clock.
    */
-  #shareKey(held: HeldSubscribe): string | undefined {
-    if (held.via !== undefined || this.#budget.available() < this.#options.maxAnswerChars) return undefined;
-    return `${held.space.subKey}\n${held.after}\n${held.filter?.text ?? ''}\n${JSON.stringify(held.channels)}`;
+  #sharable(held: HeldSubscribe): boolean {
+    return held.via === undefined && this.#budget.available() >= this.#options.maxAnswerChars;
   }
 
   /**
@@ -372,9 +376,9 @@ export class LocalDelivery {
     return reached > after ? reached : after;
   }
 
-  /** What `held` waits for now. */
-  #wait(held: HeldSubscribe): Wait {
-    return { channels: held.channels, after: held.after, filter: held.filter, via: held.via, ceiling: this.#ceiling() };
+  /** What `held` waits for now (`until`: see `Wait.until`). */
+  #wait(held: HeldSubscribe, until?: Timetoken): Wait {
+    return { channels: held.channels, after: held.after, filter: held.filter, via: held.via, ceiling: this.#ceiling(), until };
   }
 
   /** Over a bus with replay, how far answers may read the logs: `#seen` (see `Wait.ceiling`). */
@@ -382,8 +386,21 @@ export class LocalDelivery {
     return this.#catchUp ? this.#seen : undefined;
   }
 
+  /** Counts an answer's envelopes: at once, or, within a delivery, once for all its answers (`#reportTally`). */
   #count(found: Found): void {
-    if (found.envelopes.length > 0) this.#delivered?.(found.envelopes.length - found.events, found.events);
+    if (found.envelopes.length === 0) return;
+    const messages = found.envelopes.length - found.events;
+    if (this.#tally === undefined) this.#delivered?.(messages, found.events);
+    else {
+      this.#tally.messages += messages;
+      this.#tally.events += found.events;
+    }
+  }
+
+  #reportTally(): void {
+    const tally = this.#tally;
+    this.#tally = undefined;
+    if (tally !== undefined && tally.messages + tally.events > 0) this.#delivered?.(tally.messages, tally.events);
   }
 
   #send(answer: (body: string) => void, body: string): void {
