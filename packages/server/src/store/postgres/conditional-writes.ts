@@ -22,6 +22,14 @@ export interface ConditionalWrite {
 const MAX_ROWS = 16;
 
 /**
+ * The row's id if it still has the eTag read and no other transaction holds it; else NULL. A row
+ * another writer holds is skipped (that write then takes the locked path, alone), so that the
+ * other rows of the statement do not wait for it.
+ */
+const lockedNow = (table: string, id: string, eTag: string) =>
+  `SELECT id FROM ${table} WHERE sub_key = $1 AND id = ${id} AND etag = ${eTag}::text FOR NO KEY UPDATE SKIP LOCKED`;
+
+/**
  * Conditional writes of one object table (uuids or channels). The writes asked for during one
  * turn of the event loop in one keyset go as one autocommit statement: each row is updated only
  * if its eTag (a digest of its content and `updated`, objects/apply.ts) is still the one its
@@ -99,7 +107,7 @@ export class ConditionalWrites {
       const set = this.#columns.map((column, index) => `${column} = ${at(index)}`).join(', ');
       const [id, eTag, key, events] = [at(this.#columns.indexOf('id')), at(this.#columns.length), at(this.#columns.length + 1), at(this.#columns.length + 2)];
       return {
-        update: `w${row} AS (UPDATE ${this.#table} SET ${set} WHERE sub_key = $1 AND id = ${id} AND etag = ${eTag}::text RETURNING ${row} AS n)`,
+        update: `w${row} AS (UPDATE ${this.#table} SET ${set} WHERE sub_key = $1 AND id = ${id} AND etag = ${eTag}::text AND id = (${lockedNow(this.#table, id, eTag)}) RETURNING ${row} AS n)`,
         record: `o${row} AS (INSERT INTO outbox (key, sub_key, events) SELECT ${key}::text, $1, ${events}::text FROM w${row} WHERE ${key}::text IS NOT NULL)`,
         written: `SELECT n FROM w${row}`,
       };
