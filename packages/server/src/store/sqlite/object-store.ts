@@ -46,6 +46,8 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   readonly #parts: SqliteParts;
   readonly #table: ObjectTable<T>;
   readonly #cache: BoundedMap<string, T | null>;
+  /** How many times `forgetAll` ran: a write refreshes the cache only if none ran since its unit. */
+  #generation = 0;
   readonly #sql: { get: string; insert: string; delete: string; memberOf: string; cascade: string };
   /** UPDATE statements by the mask of columns they assign: the few combinations writes send. */
   readonly #updates = new Map<number, string>();
@@ -87,9 +89,13 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
     return record;
   }
 
-  /** After a write: inside a caller's transaction nothing is committed yet, so the entry is only dropped. */
-  #refresh(key: string, record: T | undefined): void {
-    if (this.#parts.db.inTransaction) this.#cache.delete(key);
+  /**
+   * After a write: inside a caller's transaction nothing is committed yet, and after a
+   * `forgetAll` later in the write's group (an import) the table may hold another record, so
+   * the entry is only dropped.
+   */
+  #refresh(key: string, record: T | undefined, generation: number): void {
+    if (this.#parts.db.inTransaction || generation !== this.#generation) this.#cache.delete(key);
     else this.#remember(key, record);
   }
 
@@ -103,6 +109,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   /** Drops every cached record: after a bulk import (import.ts) wrote the table past `write` and `remove`. */
   forgetAll(): void {
     this.#cache.clear();
+    this.#generation++;
   }
 
   async list(query: ListQuery): Promise<ListPage<T>> {
@@ -127,7 +134,9 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
 
   async write(subKey: string, id: string, decide: (current: T | undefined) => Decision<T>, announce?: Announce<ObjectWrite<T>>): Promise<ObjectWrite<T>> {
     const key = `${subKey}\n${id}`;
+    let generation = 0;
     const written = await this.#parts.writes.run((): ObjectWrite<T> => {
+      generation = this.#generation;
       const current = this.#current(key, subKey, id);
       const decision = decide(current);
       if (decision.kind === 'unchanged') return { record: current!, changed: false, memberOf: [] };
@@ -137,7 +146,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       this.#parts.outbox.record(announce?.(outcome));
       return outcome;
     });
-    if (written.changed) this.#refresh(key, written.record);
+    if (written.changed) this.#refresh(key, written.record, generation);
     return written;
   }
 
@@ -168,7 +177,9 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
 
   async remove(subKey: string, id: string, options: RemoveOptions<T>): Promise<ObjectRemoval<T>> {
     const key = `${subKey}\n${id}`;
+    let generation = 0;
     const removal = await this.#parts.writes.run((): ObjectRemoval<T> => {
+      generation = this.#generation;
       const current = this.#current(key, subKey, id);
       options.check(current);
       if (!current) return { removed: undefined, memberOf: [], cascaded: [] };
@@ -182,7 +193,7 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
       this.#parts.outbox.record(options.announce?.(outcome));
       return outcome;
     });
-    if (removal.removed) this.#refresh(key, undefined);
+    if (removal.removed) this.#refresh(key, undefined, generation);
     return removal;
   }
 }
