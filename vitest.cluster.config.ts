@@ -18,6 +18,8 @@ const EXCLUDED: Record<string, string> = {
   'packages/server/test/outbox.test.ts':
     'writes the SQLite file of a stopped node by hand; its PostgreSQL + NATS half starts its own nodes; `npm test` runs it',
   'packages/server/test/single-writer.test.ts': "SQLite's single-writer lock on the database file",
+  'packages/server/test/sqlite-writes-attack.test.ts':
+    "SQLite's group commits, outbox rows and schema migration 9, read through /metrics and the file: `npm test` runs it",
   'packages/server/test/backup.test.ts': '`roster backup` copies a SQLite database file',
   'packages/server/test/transfer.test.ts': '`roster export` / `import` on SQLite files, and on a PostgreSQL database of its own: it picks `--store` itself',
   'packages/server/test/cli.test.ts': '`roster serve` run by hand: `--db` and ROSTER_DB paths and the startup summary naming the SQLite file',
