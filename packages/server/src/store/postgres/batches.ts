@@ -72,6 +72,13 @@ export class SizedStatements {
     this.#build = build;
   }
 
+  /** The statement for `ids` of a keyset, and its values: `subKey`, the ids, NULL for the rest. */
+  ofIds(subKey: string, ids: readonly string[]): { sql: string; params: string[] } {
+    const { size, sql } = this.for(ids.length);
+    const params: (string | null)[] = [subKey, ...ids, ...Array<null>(size - ids.length).fill(null)];
+    return { sql, params: params as string[] }; // postgres.js binds null as NULL
+  }
+
   /** The size to pad `count` items to, and its statement. */
   for(count: number): { size: number; sql: string } {
     const power = 2 ** Math.floor(Math.log2(Math.max(count, 1)));

@@ -110,9 +110,8 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
   }
 
   async #readMany(subKey: string, ids: string[]): Promise<(T | undefined)[]> {
-    const { size, sql } = this.#getsSql.for(ids.length);
-    const padded = [...ids, ...Array<null>(size - ids.length).fill(null)];
-    const rows = await this.#db.unsafe(sql, [subKey, ...padded] as string[], { prepare: true }).values();
+    const { sql, params } = this.#getsSql.ofIds(subKey, ids);
+    const rows = await this.#db.unsafe(sql, params, { prepare: true }).values();
     const found = new Map<string, T>();
     for (const row of rows) {
       const record = this.#table.fromRow(row as unknown as SqlValues);
@@ -164,10 +163,9 @@ export class PostgresObjectStore<T extends AnyObject> implements ObjectStore<T> 
    * where only one that is itself refused fails.
    */
   async #readForWrite(subKey: string, ids: string[]): Promise<(SqlValues | undefined)[]> {
-    const { size, sql } = this.#readForWriteSql.for(ids.length);
-    const padded = [...ids, ...Array<null>(size - ids.length).fill(null)];
+    const { sql, params } = this.#readForWriteSql.ofIds(subKey, ids);
     try {
-      const rows = await this.#db.unsafe(sql, [subKey, ...padded] as string[], { prepare: true }).values();
+      const rows = await this.#db.unsafe(sql, params, { prepare: true }).values();
       const found = new Map(rows.map((row) => [String(row[0]), row as unknown as SqlValues]));
       return ids.map((id) => found.get(id));
     } catch (error) {

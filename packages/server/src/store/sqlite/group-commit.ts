@@ -1,4 +1,5 @@
 import type { Connection } from './connection.ts';
+import { TurnBatch } from '../../turn-batch.ts';
 import { UNOBSERVED, type StoreObserver } from '../observer.ts';
 
 /**
@@ -44,7 +45,8 @@ export class GroupCommit {
   readonly #rollbackTo;
   readonly #observer: StoreObserver;
   #journal: GroupJournal = NO_JOURNAL;
-  #pending: Pending[] = [];
+  /** Units asked for in this turn of the event loop: one group, committed at its end. */
+  readonly #pending = new TurnBatch<Pending>((group) => this.#flush(group));
 
   constructor(db: Connection, observer: StoreObserver = UNOBSERVED) {
     this.#db = db;
@@ -63,15 +65,10 @@ export class GroupCommit {
 
   /** Runs `work` (synchronous SQLite statements) in the next group; resolves after its commit. */
   run<T>(work: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.#pending.length === 0) setImmediate(() => this.#flush());
-      this.#pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-    });
+    return new Promise<T>((resolve, reject) => this.#pending.add({ work, resolve: resolve as (value: unknown) => void, reject }));
   }
 
-  #flush(): void {
-    const group = this.#pending;
-    this.#pending = [];
+  #flush(group: Pending[]): void {
     this.#observer.groupCommit(group.length);
     // Inside a caller's own transaction (bulk loading, say) that transaction decides the commit.
     const own = !this.#db.inTransaction;
