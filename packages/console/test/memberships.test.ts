@@ -7,7 +7,7 @@
 import { eventually, useServer } from '@roster/testing';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, DESKTOP, PHONE, seriousViolations, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, DESKTOP, PHONE, seriousViolations, titlesWhileOpen, useBrowser } from './helpers/browser.ts';
 
 interface WireMembership {
   channel: { id: string };
@@ -145,8 +145,11 @@ describe.skipIf(chromiumMissing !== '')('memberships panel', () => {
     await remove.click();
     const confirm = page.getByRole('dialog', { name: 'Remove user cy?' });
     await confirm.waitFor();
+    const seen = await titlesWhileOpen(page);
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'hidden' });
+    // Closing is one step: the open dialog never reads "Remove 0 users?" on its way out.
+    expect(await seen()).toEqual(['Remove user cy?']);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Remove cy');
     expect([...(await membershipsOf('demo', 'cy')).keys()]).toEqual(['room']);
 

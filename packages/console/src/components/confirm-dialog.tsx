@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -26,7 +26,9 @@ export function ConfirmDialog(props: ConfirmDialogProps): JSX.Element {
   const onCancel = useRef(props.onCancel);
   onCancel.current = props.onCancel;
 
-  useEffect(() => {
+  // A layout effect: opening, closing and giving focus back happen in the same commit as the
+  // render, so the dialog never shows content meant for its closed state.
+  useLayoutEffect(() => {
     const element = dialog.current;
     if (!props.open || !element) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;

@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 
 /**
  * A modal dialog, open while mounted: focus moves into it and stays there, Escape calls
@@ -8,7 +8,9 @@ import { useEffect, useId, useRef } from 'preact/hooks';
 export function MembershipDialog(props: { title: string; onClose: () => void; children: ComponentChildren }): JSX.Element {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // A layout effect: opening, closing and giving focus back happen in the same commit as the
+  // render, so the dialog never shows content meant for its closed state.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog?.showModal();

@@ -71,3 +71,28 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   });
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
+
+/**
+ * Starts noting the title of each open modal dialog (its `aria-labelledby` text) at every change
+ * to the page; the returned function stops and gives the titles seen, a repeat noted once. A
+ * dialog that changes its content before it closes shows here as a second title.
+ */
+export async function titlesWhileOpen(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    const note = () => {
+      for (const dialog of document.querySelectorAll('dialog[open]')) {
+        const title = document.getElementById(dialog.getAttribute('aria-labelledby') ?? '')?.textContent ?? '';
+        if (seen.at(-1) !== title) seen.push(title);
+      }
+    };
+    note();
+    const observer = new MutationObserver(note);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    (globalThis as unknown as { stopNotingTitles: () => string[] }).stopNotingTitles = () => {
+      observer.disconnect();
+      return seen;
+    };
+  });
+  return () => page.evaluate(() => (globalThis as unknown as { stopNotingTitles: () => string[] }).stopNotingTitles());
+}
