@@ -226,6 +226,19 @@ describe('loadConfig: a config file that fails closed', () => {
     }
   });
 
+  // Longer ids would not fit a PostgreSQL index entry, longer keys a NATS subject (model/keyset.ts).
+  it('refuses a maxIdLength above 128 and a publish or subscribe key over 96 bytes, naming each key and never showing a key', () => {
+    const { path, problems } = fileProblems({ keysets: [{ publishKey: 'p'.repeat(97), subscribeKey: '🔑'.repeat(25), limits: { maxIdLength: 129 } }] });
+    expect(problems).toEqual([
+      `${path}: keysets[0].limits.maxIdLength: expected an integer from 1 to 128, got 129`,
+      `${path}: keysets[0].publishKey: is 97 bytes long in UTF-8; at most 96 are allowed (PubNub's keys are 42)`,
+      `${path}: keysets[0].subscribeKey: is 100 bytes long in UTF-8; at most 96 are allowed (PubNub's keys are 42)`,
+    ]);
+    // At the ceilings: 24 characters of 4 bytes each, ids of up to 128 characters.
+    const atCeilings = { publishKey: 'p'.repeat(96), subscribeKey: '🔑'.repeat(24), limits: { maxIdLength: 128 } };
+    expect(loadConfig({ config: configFile({ keysets: [atCeilings] }) }, {}).keysets[0]).toMatchObject(atCeilings);
+  });
+
   it('checks the presence settings’ ranges', () => {
     const { path, problems } = fileProblems({
       keysets: [

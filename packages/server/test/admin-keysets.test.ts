@@ -129,7 +129,10 @@ describe('the admin API, on', () => {
     const before = (await admin(server.url, 'GET', '/sub-seeded')).body.data;
     const cases: [unknown, string, RegExp][] = [
       [{ limits: { maxIdLength: 'long' } }, 'limits.maxIdLength', /must be an integer/],
-      [{ limits: { maxIdLength: 0 } }, 'limits.maxIdLength', /expected an integer of at least 1, got 0/],
+      [{ limits: { maxIdLength: 0 } }, 'limits.maxIdLength', /expected an integer from 1 to 128, got 0/],
+      // Ids of more than 128 characters would not fit a PostgreSQL index entry (model/keyset.ts MAX_ID_LENGTH).
+      [{ limits: { maxIdLength: 129 } }, 'limits.maxIdLength', /expected an integer from 1 to 128, got 129/],
+      [{ subscribeKey: 's'.repeat(97) }, 'subscribeKey', /keys are made by the server/],
       [{ acessManager: true }, 'acessManager', /unknown key \(did you mean accessManager\?\)/],
       [{ accessManager: false, disallowGetAllChannels: true }, 'disallowGetAllChannels', /only with "accessManager": true/],
       [{ presenceTimeoutSeconds: 5 }, 'presenceTimeoutSeconds', /below limits.minPresenceTimeoutSeconds/],
@@ -144,6 +147,8 @@ describe('the admin API, on', () => {
     }
     const create = await admin(server.url, 'POST', '', { body: { rateLimit: { perClient: -1 } } });
     expect(create.body.error.details[0]).toMatchObject({ location: 'rateLimit.perClient' });
+    const longIds = await admin(server.url, 'POST', '', { body: { limits: { maxIdLength: 129 } } });
+    expect(longIds).toMatchObject({ status: 400, body: { error: { details: [{ location: 'limits.maxIdLength' }] } } });
     expect((await admin(server.url, 'GET', '/sub-seeded')).body.data).toEqual(before);
     expect((await admin(server.url, 'PATCH', '/sub-nowhere', { body: {} })).body).toMatchObject({ status: 404, error: { details: [{ location: 'subKey' }] } });
   });

@@ -4,6 +4,8 @@ import Type, { type TSchema } from 'typebox';
 import {
   DEFAULT_LIMITS,
   DEFAULT_PRESENCE,
+  MAX_ID_LENGTH,
+  MAX_KEY_BYTES,
   MAX_PRESENCE_ANNOUNCE,
   MAX_PRESENCE_TIMEOUT_SECONDS,
   MAX_TTL_HOURS,
@@ -40,6 +42,7 @@ const optional = (schema: TSchema) => Type.Optional(schema);
 
 /** The limits with a maximum; every limit is an integer of at least 1. */
 const LIMIT_MAXIMUM: Partial<Record<keyof KeysetLimits, number>> = {
+  maxIdLength: MAX_ID_LENGTH,
   minPresenceTimeoutSeconds: MAX_PRESENCE_TIMEOUT_SECONDS,
   maxPresenceTimeoutSeconds: MAX_PRESENCE_TIMEOUT_SECONDS,
 };
@@ -225,7 +228,7 @@ export function keysetEntryProblems(entry: unknown): FieldProblem[] {
   return isObject(entry) ? [...schema, ...entryRuleProblems(entry)] : schema;
 }
 
-/** The rules between one keyset's settings, each judged only when the values it reads are well-typed. */
+/** The rules the schema cannot say (between one keyset's settings, a key's bytes), each judged only when the values it reads are well-typed. */
 function entryRuleProblems(keyset: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const { accessManager } = keyset;
@@ -240,9 +243,24 @@ function entryRuleProblems(keyset: Record<string, unknown>): FieldProblem[] {
       problems.push({ path: option, message: 'takes effect only with "accessManager": true; turn Access Manager on or remove it' });
     }
   }
+  problems.push(...keyLengthProblems(keyset));
   const presence = presenceProblem(keyset);
   if (presence !== undefined) problems.push(presence);
   return problems;
+}
+
+/**
+ * A publish or subscribe key longer than `MAX_KEY_BYTES` (model/keyset.ts): the NATS event bus and
+ * PostgreSQL's indexes could not hold it. Never shows the key: a config problem may end up in a log.
+ */
+function keyLengthProblems(keyset: Record<string, unknown>): FieldProblem[] {
+  return (['publishKey', 'subscribeKey'] as const).flatMap((option) => {
+    const key = keyset[option];
+    const bytes = typeof key === 'string' ? Buffer.byteLength(key, 'utf8') : 0;
+    return bytes > MAX_KEY_BYTES
+      ? [{ path: option, message: `is ${bytes} bytes long in UTF-8; at most ${MAX_KEY_BYTES} are allowed (PubNub's keys are 42)` }]
+      : [];
+  });
 }
 
 /**

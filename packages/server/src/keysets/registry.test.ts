@@ -96,7 +96,7 @@ describe('seeding from the config file', () => {
     const { keysets } = await node([OPEN]);
     expect(served(keysets)).toEqual(['sub-open']);
     expect(warnings).toEqual([expect.stringContaining('keyset: the stored settings are not valid; the keyset is not served')]);
-    expect(warnings[0]).toContain('limits.maxIdLength: expected an integer of at least 1, got 0');
+    expect(warnings[0]).toContain('limits.maxIdLength: expected an integer from 1 to 128, got 0');
   });
 });
 

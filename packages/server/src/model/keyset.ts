@@ -7,7 +7,7 @@ import { RosterError } from '../errors.ts';
 export interface KeysetLimits {
   maxStatusLength: number;
   maxTypeLength: number;
-  /** User and channel ids and channel names, wherever they appear (objects, publish, subscribe, presence). */
+  /** User and channel ids and channel names, wherever they appear (objects, publish, subscribe, presence); at most `MAX_ID_LENGTH`. */
   maxIdLength: number;
   /** User and channel `name`. */
   maxNameLength: number;
@@ -113,6 +113,27 @@ export const MAX_PRESENCE_ANNOUNCE = 1_000;
  * `messageRetentionHours`): 100 years, so an expiry timetoken stays well inside 64 bits.
  */
 export const MAX_TTL_HOURS = 876_600;
+
+/**
+ * The longest publish or subscribe key, in bytes of UTF-8 (PubNub's keys are 42 ASCII characters):
+ * the NATS event bus puts the subscribe key in subject names, as a token of at most 128 base64url
+ * characters (realtime/nats/subjects.ts), and it leads every PostgreSQL index entry.
+ */
+export const MAX_KEY_BYTES = 96;
+
+/**
+ * The most `limits.maxIdLength` may be, in characters. A PostgreSQL B-tree entry holds at most
+ * 2,704 bytes, and every id, channel name and group name is indexed whole. The widest entry is a
+ * membership's `memberships_by_user` (`sub_key`, `uuid_id`, `channel_id_key`, `channel_id`): a
+ * subscribe key of `MAX_KEY_BYTES`, two ids of 128 characters of up to 4 bytes (512 bytes each)
+ * and a sort key of at most 1,024 bytes (query/collation.ts `SORT_KEY_BYTES`), plus an 8-byte
+ * entry header, at most 7 bytes of length header and alignment per column and 7 of final
+ * alignment: 8 + 96 + 512 + 1,024 + 512 + 4 × 7 + 7 = 2,187 bytes, about 500 to spare. Other
+ * entries hold less: a message action's (`sub_key`, `channel`, timetoken, a `type` of 15 UTF-16
+ * units, `md5(value)`, `uuid`) some 1,250 bytes. Text that rarely repeats barely compresses, so
+ * the bound must hold uncompressed.
+ */
+export const MAX_ID_LENGTH = 128;
 
 export type KeysetInput = Partial<Omit<Keyset, 'limits'>> & {
   publishKey: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { baseLetters, compareSortKeys, compareText, sortKey } from './collation.ts';
+import { baseLetters, compareSortKeys, compareText, SORT_KEY_BYTES, sortKey } from './collation.ts';
 
 const sorted = (texts: readonly (string | null)[]): (string | null)[] => [...texts].sort(compareText);
 
@@ -164,6 +164,107 @@ describe('sort keys', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('sort keys of long texts', () => {
+  const bytes = (key: string) => Buffer.byteLength(key, 'utf8');
+  /** The code points of a key start before this byte (collation.ts); a code point has up to 4 bytes. */
+  const cutBefore = SORT_KEY_BYTES - 3;
+  const CJK = Array.from({ length: 2048 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20000))).join('');
+
+  it(`hold at most ${SORT_KEY_BYTES} bytes of UTF-8, cut between whole characters`, () => {
+    const texts = {
+      ascii: 'a'.repeat(2048),
+      cjk: CJK,
+      // ﷺ: eighteen letters and spaces under NFKD.
+      ligature: '\uFDFA'.repeat(2048),
+      accents: 'e\u0301\u0323'.repeat(700),
+      emoji: '\u{1F600}'.repeat(2048),
+      // A surrogate pair at every position relative to the cut.
+      emojiAfterOne: `x${'\u{1F600}'.repeat(2048)}`,
+      emojiAfterTwo: `xx${'\u{1F600}'.repeat(2048)}`,
+      emojiAfterThree: `xxx${'\u{1F600}'.repeat(2048)}`,
+    };
+    for (const [what, text] of Object.entries(texts)) {
+      const key = sortKey(text);
+      expect(bytes(key), what).toBeLessThanOrEqual(SORT_KEY_BYTES);
+      expect(bytes(key), what).toBeGreaterThanOrEqual(cutBefore);
+      expect(Buffer.from(key, 'utf8').toString('utf8'), `${what}: no lone surrogate`).toBe(key);
+      expect(bytes(baseLetters(text)), what).toBeLessThanOrEqual(SORT_KEY_BYTES);
+    }
+    expect(sortKey('a'.repeat(2048))).toBe('A'.repeat(cutBefore));
+    expect(sortKey(`xx${'\u{1F600}'.repeat(2048)}`)).toBe(`XX${'\u{1F600}'.repeat(255)}`);
+  });
+
+  it('keep a short text whole, and the order of texts whose keys differ before the bound', () => {
+    expect(sortKey('Zoe'.repeat(100))).toBe(`${'ZOE'.repeat(100)}\u0001\u0001${'Zoe'.repeat(100)}`);
+    expect(sorted(['zoe'.repeat(100), 'Zoe'.repeat(100), 'ZOE'.repeat(100)])).toEqual(['ZOE'.repeat(100), 'Zoe'.repeat(100), 'zoe'.repeat(100)]);
+    const within = 'm'.repeat(400);
+    expect(compareText(`${within}B`, `${within}a`)).toBeGreaterThan(0);
+    // Case is level 3: its first letter is at byte 802 of this key, within the bound…
+    expect(compareText(within.toUpperCase(), within)).toBeLessThan(0);
+    // …and past it here, where level 1 alone fills the key: the texts tie, and the id decides.
+    const past = 'm'.repeat(1100);
+    expect(compareText(past.toUpperCase(), past)).toBe(0);
+    expect(compareText(`${past}b`, `${past}a`)).toBe(0);
+  });
+
+  /** Characters without case or marks, of 1 to 4 bytes: the whole key of their text is `text U+0001 U+0001 text`. */
+  const plain = fc.constantFrom('1', 'z', 'Z', '\u05D0', '\u05D1', '\u4E2D', '\u4E2E', '\u{1F600}', '\u{1F601}');
+  const wholeKey = (text: string) => `${text.toUpperCase()}\u0001\u0001${text}`;
+  const firstDifference = (a: Buffer, b: Buffer) => {
+    let at = 0;
+    while (at < a.length && at < b.length && a[at] === b[at]) at++;
+    return at;
+  };
+  /** As many of `chars` as make up `length` bytes or just more. */
+  const startOf = (chars: readonly string[], length: number) => {
+    let text = '';
+    for (let size = 0, i = 0; size < length && i < chars.length; i++) {
+      text += chars[i];
+      size += bytes(chars[i]!);
+    }
+    return text;
+  };
+  // Pairs that share a start ending a few bytes before, at or after the cut, or anywhere up to twice past it.
+  const pair = fc
+    .tuple(
+      fc.array(plain, { minLength: 1100, maxLength: 1100 }),
+      fc.oneof(fc.integer({ min: cutBefore - 8, max: SORT_KEY_BYTES + 4 }), fc.integer({ min: 0, max: 2 * SORT_KEY_BYTES })),
+      fc.array(plain, { maxLength: 8 }),
+      fc.array(plain, { maxLength: 8 }),
+    )
+    .map(([chars, length, a, b]) => {
+      const shared = startOf(chars, length);
+      return [shared + a.join(''), shared + b.join('')] as const;
+    });
+
+  it('keep order: texts whose whole keys differ before the cut keep their order, the others tie or keep it', () => {
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        const whole = [Buffer.from(wholeKey(a)), Buffer.from(wholeKey(b))] as const;
+        const expected = Math.sign(Buffer.compare(...whole));
+        const found = Math.sign(compareText(a, b));
+        if (firstDifference(...whole) < cutBefore) expect(found).toBe(expected);
+        else expect([0, expected]).toContain(found);
+        expect(bytes(sortKey(a))).toBeLessThanOrEqual(SORT_KEY_BYTES);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('of a text whose upper case starts with a prefix longer than the bound start with the prefix’s base letters', () => {
+    const letters = fc.constantFrom('a', 'É', 'e\u0301', 'ß', '\uFDFA', '\u4E2D', '\u{1F600}', ' ', '_');
+    const long = fc.array(letters, { minLength: 200, maxLength: 1200 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(long, long, (prefix, rest) => {
+        for (const text of [prefix + rest, prefix.toLowerCase() + rest]) {
+          expect(sortKey(text).startsWith(baseLetters(prefix))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

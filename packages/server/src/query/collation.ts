@@ -22,6 +22,14 @@
  * The key is `level1 U+0001 level2 U+0001 text`. Levels 1 and 2 never hold a character below
  * U+0002, so the separators keep the levels apart: a shorter level sorts first.
  *
+ * The key is cut to at most `SORT_KEY_BYTES` bytes of UTF-8, so that an index entry holding it
+ * fits PostgreSQL's B-tree (a name of 2,048 characters has a key of several kilobytes). The cut
+ * keeps the code points that start within the first `SORT_KEY_BYTES - 3` bytes: it never splits
+ * a character, and it keeps order (a text before another never gets a key after the other's).
+ * Texts whose whole keys agree on those bytes get one key and tie, so the caller's id decides
+ * between them; texts whose keys differ there keep their order. Equality and prefix lookups
+ * compare cut keys with cut keys (`sortKey`, `baseLetters`) and then the text itself.
+ *
  * The key depends on Unicode's data as this Node.js build has it (`process.versions.unicode`);
  * a store that keeps keys must recompute them when that or `COLLATION_VERSION` changes
  * (`COLLATION_STAMP`). The last level is the text itself, U+0000 included: a store whose text
@@ -30,10 +38,25 @@
  */
 
 /** Bump when `sortKey` changes for any input: stored keys must then be recomputed. */
-export const COLLATION_VERSION = 1;
+export const COLLATION_VERSION = 2;
 
 /** What stored keys were computed with: this collation and this build's Unicode data. */
 export const COLLATION_STAMP = `roster-collation-${COLLATION_VERSION} unicode-${process.versions.unicode ?? 'unknown'}`;
+
+/**
+ * The most bytes of UTF-8 a sort key holds. A B-tree entry holds at most 2,704 bytes (PostgreSQL's
+ * limit for an 8 KiB page). The widest entry with a key is a membership's (`sub_key`, `uuid_id`,
+ * `channel_id_key`, `channel_id`): two ids of up to 92 characters (368 bytes each at the default
+ * `maxIdLength`), a subscribe key and this key, with an 8-byte entry header and up to 4 bytes of
+ * header per column: about 1,830 bytes for a 42-byte subscribe key, some 870 bytes to spare. An object's entry
+ * (`sub_key`, `name_key`, `id`) is smaller. PostgreSQL compresses a long entry, but text that
+ * rarely repeats itself barely shrinks: the bound must hold uncompressed.
+ */
+export const SORT_KEY_BYTES = 1024;
+/** The cut keeps the code points that start before this byte; a code point has at most 4 bytes. */
+const CUT_BEFORE_BYTE = SORT_KEY_BYTES - 3;
+/** A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 const LEVEL_SEPARATOR = '\u0001';
 /** Starts the marks of one base letter in level 2; above the level separator, below any mark. */
@@ -105,23 +128,43 @@ function levels(text: string): Levels {
 }
 
 /**
- * The sort key of a text; `null` (an unset field) gets `''`, below every text's key. Keys
- * compare by code point (`compareSortKeys`), never with a locale.
+ * The code points of `key` that start within its first `CUT_BEFORE_BYTE` bytes of UTF-8: at most
+ * `SORT_KEY_BYTES` bytes. Cutting every key at the same place (not at each key's last whole
+ * character before the bound) keeps order: keys that differ before it keep their order, and keys
+ * that agree on every byte before it become equal. `key` is well-formed, so no surrogate is lone.
+ */
+function cut(key: string): string {
+  if (key.length * MAX_UTF8_BYTES_PER_UNIT <= CUT_BEFORE_BYTE) return key;
+  const bytes = Buffer.from(key, 'utf8');
+  if (bytes.length <= CUT_BEFORE_BYTE) return key;
+  let end = CUT_BEFORE_BYTE;
+  // 10xxxxxx continues the code point that started before `end`: keep it whole.
+  while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end++;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * The sort key of a text, at most `SORT_KEY_BYTES` bytes of UTF-8; `null` (an unset field) gets
+ * `''`, below every text's key. Keys compare by code point (`compareSortKeys`), never with a
+ * locale. Texts whose keys agree past the bound get the same key (see the module doc).
  */
 export function sortKey(text: string | null): string {
   if (text === null) return '';
   const whole = wellFormed(text);
   const { primary, secondary } = levels(whole);
-  return `${primary}${LEVEL_SEPARATOR}${secondary}${LEVEL_SEPARATOR}${whole}`;
+  return cut(`${primary}${LEVEL_SEPARATOR}${secondary}${LEVEL_SEPARATOR}${whole}`);
 }
 
 /**
- * Level 1 of the key alone. It is built letter by letter from the upper-cased text, so a text
- * whose upper case starts with `prefix.toUpperCase()` (a case-insensitive `LIKE "prefix*"`)
- * has a key starting with `baseLetters(prefix)`: an index on the key can seek to the range.
+ * Level 1 of the key alone, cut as keys are. It is built letter by letter from the upper-cased
+ * text, so a text whose upper case starts with `prefix.toUpperCase()` (a case-insensitive
+ * `LIKE "prefix*"`) has a key starting with `baseLetters(prefix)`, however long the prefix: an
+ * index on the key can seek to the range. A prefix whose base letters run past the bound gives
+ * the cut that every such key shares, so the range also holds texts that only agree with the
+ * prefix before the bound: LIKE must still decide.
  */
 export function baseLetters(text: string): string {
-  return levels(wellFormed(text)).primary;
+  return cut(levels(wellFormed(text)).primary);
 }
 
 /** Compares two sort keys by code point (as their UTF-8 bytes compare): negative, 0 or positive. */

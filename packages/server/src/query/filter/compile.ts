@@ -90,8 +90,9 @@ function compileString(condition: Condition, operator: Comparison, field: Column
   const comparison = () => `(${column} IS NOT NULL AND ${column} ${SQL_OPERATOR[operator]} ${params.add(value)})`;
   const key = dialect.sortKey(field.table, field.column);
   if (operator !== '==' || !key) return comparison();
-  // Equal texts have equal sort keys, so the key's index can find the candidates; the plain
-  // comparison comes first because it is cheaper to test on a row than the generated key.
+  // Equal texts have equal sort keys, so the key's index can find the candidates (texts that
+  // agree up to the keys' bound among them); the plain comparison decides, and comes first
+  // because it is cheaper to test on a row than the generated key.
   const plain = comparison();
   return `(${plain} AND ${key} = ${params.add(sortKey(value))})`;
 }
@@ -149,9 +150,10 @@ function compileLike(condition: Condition, field: FieldRef, dialect: SqlDialect,
 
 /**
  * A pattern that starts with literal text only matches values whose upper case starts with the
- * text's, and their sort keys start with the text's base letters (query/collation.ts): they lie
- * in one range, which an index can seek to. The range also holds other accents, so LIKE still
- * decides.
+ * text's, and their sort keys start with the text's base letters (query/collation.ts), cut as the
+ * keys are when the text is longer than their bound: they lie in one range, which an index can
+ * seek to. The range also holds other accents, and texts that agree with the prefix only up to
+ * the bound, so LIKE still decides.
  */
 function prefixRange(condition: Condition, field: ColumnField, dialect: SqlDialect, params: SqlParams): string | undefined {
   const key = dialect.sortKey(field.table, field.column);

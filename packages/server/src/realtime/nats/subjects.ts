@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_KEY_BYTES } from '../../model/keyset.ts';
 
 /**
  * Where Roster's envelopes live in NATS. Every subject of a bus starts with its prefix; keysets
@@ -21,8 +22,8 @@ export const CHANNEL_HEADER = 'Roster-Channel';
 
 /** The longest channel token put in a subject as it is (96 bytes of name); longer names are hashed. */
 const MAX_CHANNEL_TOKEN = 128;
-/** The longest keyset token (96 bytes): subscribe keys come from the configuration and are short. */
-const MAX_KEY_TOKEN = 128;
+/** The longest keyset token: base64url of the longest subscribe key the configuration allows. */
+const MAX_KEY_TOKEN = Math.ceil((MAX_KEY_BYTES * 4) / 3);
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 function token(text: string): string {
@@ -40,7 +41,7 @@ function untoken(text: string): string | undefined {
 function keyToken(subKey: string): string {
   const key = token(subKey);
   if (key.length > MAX_KEY_TOKEN)
-    throw new Error(`The subscribe key ${JSON.stringify(subKey.slice(0, 20))}… is longer than the NATS event bus takes (96 bytes).`);
+    throw new Error(`The subscribe key ${JSON.stringify(subKey.slice(0, 20))}… is longer than the NATS event bus takes (${MAX_KEY_BYTES} bytes).`);
   return key;
 }
 

@@ -18,8 +18,12 @@ import { PostgresStore } from './index.ts';
 const unavailable = await postgresUnavailable();
 const rules = { ifMatch: undefined, merge: false, limits: DEFAULT_LIMITS };
 
-/** A name within `maxNameLength` (2048) whose sort key does not fit a btree entry (2704 bytes). */
-const LONG_CJK_NAME = Array.from({ length: 600 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20000))).join('');
+/**
+ * 3,000 bytes of CJK that barely compress: more than a B-tree entry holds (2,704 bytes), so
+ * PostgreSQL refuses a row that indexes it. HTTP never lets one through (a user id is at most
+ * `maxIdLength` characters; an outbox key is the server's own).
+ */
+const UNINDEXABLE = Array.from({ length: 1000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20000))).join('');
 
 describe.skipIf(unavailable !== undefined)(titled('PostgreSQL store under attack', unavailable), () => {
   let database: TestDatabase;
@@ -75,14 +79,23 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL store under attack
   it('commits the other writes of a turn when PostgreSQL refuses one of them, and nothing of the refused one', async () => {
     for (const id of ['n1', 'n2', 'n3']) await setUser(nodeA, 'sub-refused', id, { name: `Old ${id}` });
     const before = await outboxCount('sub-refused');
+    const unindexableRecord = () => ({ key: UNINDEXABLE, subKey: 'sub-refused', events: '[]' });
     const outcomes = await Promise.allSettled([
       setUser(nodeA, 'sub-refused', 'n1', { name: 'New n1' }),
-      setUser(nodeA, 'sub-refused', 'n2', { name: LONG_CJK_NAME }),
+      // Refused inside the turn's one conditional statement, by the outbox's index on `key`.
+      nodeA.uuids.write('sub-refused', 'n2', decideObject<UuidRecord>('uuid', 'n2', { name: 'New n2' }, rules), unindexableRecord),
       setUser(nodeA, 'sub-refused', 'n3', { name: 'New n3' }),
+      // A creation, refused on the locked path by the users' primary key.
+      setUser(nodeA, 'sub-refused', UNINDEXABLE, { name: 'Unindexable' }),
     ]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const names = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => (await nodeB.uuids.get('sub-refused', id))?.name));
-    expect(names).toEqual(['New n1', 'Old n2', 'New n3']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    const reasons = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [String(outcome.reason)] : []));
+    expect(reasons).toEqual([
+      expect.stringMatching(/index row size \d+ exceeds .*"outbox_key_key"/),
+      expect.stringMatching(/index row size \d+ exceeds .*"uuids_pkey"/),
+    ]);
+    const names = await Promise.all(['n1', 'n2', 'n3', UNINDEXABLE].map(async (id) => (await nodeB.uuids.get('sub-refused', id))?.name));
+    expect(names).toEqual(['New n1', 'Old n2', 'New n3', undefined]);
     expect(await outboxCount('sub-refused')).toBe(before + 2);
   });
 
