@@ -137,8 +137,9 @@ export async function measureCounts(roster: Target, baseline: Target, series: Co
     far: await checkedCounts(roster.url, series, sides.far.timetoken, sides.far.perChannel),
   };
   const shape = { near: loadShape(checked.near.aloneMs, options), far: loadShape(checked.far.aloneMs, options) };
-  // Long enough for a request queued behind all the others.
-  const timeout = (side: Side) => Math.max(10, Math.ceil((4 * shape[side].connections * checked[side].aloneMs) / 1000));
+  // Long enough for a request queued behind all the others, with room for a machine busier than
+  // when `aloneMs` was read (a full run saw 9 of 196 far counts time out at 10 s).
+  const timeout = (side: Side) => Math.max(30, Math.ceil((4 * shape[side].connections * checked[side].aloneMs) / 1000));
   const counts = (side: Side) => async () => {
     const url = `${roster.url}${countsPath(series, sides[side].timetoken)}`;
     const result = await load({ ...shape[side], url, pid: roster.pid, timeout: timeout(side) });

@@ -37,7 +37,7 @@ export function formatMicros(micros: bigint): string {
 /** Stored form → wire form: trailing zeros of the fraction trimmed, as PubNub answers. */
 export function toWire(stored: string): string {
   // Most instants end in a digit other than 0: nothing to trim.
-  return stored.charCodeAt(stored.length - 2) === 0x30 ? stored.replace(/\.?0+Z$/, 'Z') : stored;
+  return stored.charCodeAt(stored.length - 2) === 0x30 ? stored.replace(/\.(\d*?)0+Z$/, (_, kept: string) => (kept === '' ? 'Z' : `.${kept}Z`)) : stored;
 }
 
 /**
