@@ -70,6 +70,17 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL list statements ru
     expect(() => new PostgresExecutor(db, MIN_TIMEOUT_MS - 1)).toThrow(RangeError);
   });
 
+  it('versions data by snapshot and by when the server started: a restored or promoted server never repeats a version', async () => {
+    const executor = new PostgresExecutor(db);
+    const [[started]] = (await executor.all('SELECT pg_postmaster_start_time()::text', [])) as [[string]];
+    const [first, second] = await Promise.all([executor.dataVersion(), executor.dataVersion()]);
+    expect(first).toBe(second);
+    expect(first).toMatch(/^\d+:\d+:[\d,]* /);
+    expect(first.endsWith(` ${started}`)).toBe(true);
+    await db.unsafe('SELECT txid_current()');
+    expect(await executor.dataVersion()).not.toBe(first);
+  });
+
   it('runs statements asked at once on one connection, each within its own time', async () => {
     const [before] = await db.unsafe('SHOW statement_timeout');
     const executor = new PostgresExecutor(db, 1000);

@@ -24,8 +24,13 @@ const QUERY_CANCELED = '57014';
 /** Statements that share one connection's `SET statement_timeout` (executor.ts, `all`). */
 const SHARED_CONNECTION = 2;
 
-/** The data version (`PostgresExecutor.dataVersion`): the statement's MVCC snapshot. */
-const SNAPSHOT = 'SELECT pg_current_snapshot()::text';
+/**
+ * The data version (`PostgresExecutor.dataVersion`): the statement's MVCC snapshot, and when the
+ * server started. Snapshots only move on within one server's life; a server restored from a
+ * backup, or a standby promoted after the primary committed more, may hand out a snapshot again
+ * over other data, and it has started since.
+ */
+const SNAPSHOT = "SELECT pg_current_snapshot()::text || ' ' || pg_postmaster_start_time()::text";
 
 /** A caller waiting for what its turn's batch reads. */
 interface Waiting<T> {
