@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.ts';
+import { SORT_KEY_BYTES } from './collation.ts';
 import { cursorWidth, decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
 import { parseSort } from './sort.ts';
 
@@ -40,5 +41,41 @@ describe('page cursors', () => {
     });
     const long = encodeCursor('prev', ['Ann', 'u-1', 3], print);
     expect(refusal(() => decodeCursor(long, 'end', { print, width: 2 }))).toMatchObject({ location: 'end', message: 'The cursor does not match this sort.' });
+  });
+
+  it('carry any value exactly: nulls, numbers, and keys with control characters, U+0000 and emoji', () => {
+    const values = [null, -0.5, 2 ** 53, '', '\u0000\u0001\u0002', 'Zoë \u{1F600}', 'u-1'];
+    const text = encodeCursor('next', values, print);
+    expect(decodeCursor(text, 'start', { print, width: values.length }).values).toEqual(values);
+  });
+
+  it('stay well within a URL (32 KiB) for the widest sort: eight custom keys of cut sort keys that JSON would escape sixfold', () => {
+    const key = '\u0001'.repeat(SORT_KEY_BYTES);
+    const values = [...Array.from({ length: 8 }, () => [3, key]).flat(), 'i'.repeat(128)];
+    const text = encodeCursor('next', values, print);
+    expect(text.length).toBeLessThan(12_000);
+    expect(decodeCursor(text, 'start', { print, width: values.length }).values).toEqual(values);
+  });
+
+  it('refuse damaged values as damaged, naming the cursor', () => {
+    const good = encodeCursor('next', ['Ann', 'u-1'], print);
+    const head = good.slice(0, 12);
+    const damaged = [
+      `${good.slice(0, -4)}`, // a text's bytes cut short
+      `${head}${Buffer.of(9).toString('base64url')}`, // an unknown tag
+      `${head}${Buffer.of(2, 0, 0).toString('base64url')}`, // a number cut short
+      `${head}${Buffer.from([2, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]).toString('base64url')}`, // NaN
+      `${head}!!`, // not base64url
+    ];
+    for (const text of damaged) {
+      expect(
+        refusal(() => decodeCursor(text, 'start', { print, width: 2 })),
+        text,
+      ).toEqual({
+        location: 'start',
+        locationType: 'query',
+        message: "The 'start' cursor is damaged.",
+      });
+    }
   });
 });
