@@ -91,9 +91,12 @@ async function rekey<R>(tx: Runner, { resource, identity }: KeyedTable<R>): Prom
     `SELECT sub_key, ${columns.join(', ')} FROM ${resource.table}` +
     (after ? ` WHERE (${key.join(', ')}) > (${key.map((_, i) => `$${i + 1}`).join(', ')})` : '') +
     ` ORDER BY ${key.join(', ')} LIMIT ${REKEY_BATCH}`;
+  const keyParams = shape.keyColumns.map((_, i) => `$${key.length + i + 1}`);
+  // A row whose keys come out the same is not written: most keys outlive a collation change.
   const update =
-    `UPDATE ${resource.table} SET ${shape.keyColumns.map((column, i) => `${column} = $${key.length + i + 1}`).join(', ')}` +
-    ` WHERE ${key.map((column, i) => `${column} = $${i + 1}`).join(' AND ')}`;
+    `UPDATE ${resource.table} SET ${shape.keyColumns.map((column, i) => `${column} = ${keyParams[i]}`).join(', ')}` +
+    ` WHERE ${key.map((column, i) => `${column} = $${i + 1}`).join(' AND ')}` +
+    ` AND (${shape.keyColumns.join(', ')}) IS DISTINCT FROM (${keyParams.join(', ')})`;
   let last: string[] | undefined;
   for (;;) {
     const rows = (await tx.unsafe(select(last !== undefined), last ?? []).values()) as unknown as SqlValues[];
