@@ -2,7 +2,7 @@ import { CHANNEL_RESOURCE, columnsOf, MEMBERSHIP_RESOURCE, UUID_RESOURCE, type R
 import { COLLATION_STAMP } from '../../query/collation.ts';
 import { rowReader, type SqlValues } from '../sql/rows.ts';
 import type { Database, Runner } from './connection.ts';
-import { storedShape } from './rows.ts';
+import { placeholders, storedShape, type StoredValue } from './rows.ts';
 import { MIGRATIONS, type Migration } from './schema.ts';
 
 /** Where applied migrations are recorded; created by the first start on a database. */
@@ -71,7 +71,7 @@ const KEYED_TABLES: readonly KeyedTable<unknown>[] = [
   { resource: MEMBERSHIP_RESOURCE, identity: ['uuid_id', 'channel_id'] },
 ] as KeyedTable<unknown>[];
 
-const REKEY_BATCH = 1000;
+const REKEY_BATCH = 5000;
 
 /** Recomputes every stored key when they were computed with another collation or Unicode version. */
 async function refreshSortKeys(tx: Runner): Promise<void> {
@@ -81,35 +81,84 @@ async function refreshSortKeys(tx: Runner): Promise<void> {
   await tx.unsafe(`INSERT INTO roster_meta (name, value) VALUES ('collation', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, [COLLATION_STAMP]);
 }
 
+/** The SQL type of a key column: `custom_k` is `jsonb`, every `*_key` column `bytea`. */
+const keyColumnType = (column: string) => (column === 'custom_k' ? 'jsonb' : 'bytea');
+
+/**
+ * A key column as `rekey` reads it to compare: `custom_k` as postgres.js parses `jsonb` (an
+ * object), a `bytea` key as hex, since its bytes need not decode as UTF-8 exactly.
+ */
+const storedKey = (column: string) => (keyColumnType(column) === 'jsonb' ? column : `encode(${column}, 'hex')`);
+
+/**
+ * Whether a key computed now (as `storedShape` binds it) is the one stored (as `storedKey` reads
+ * it): `jsonb` compares by value, as PostgreSQL does; a `bytea` key by the UTF-8 bytes the
+ * binding would store (connection.ts).
+ */
+function sameKey(type: 'jsonb' | 'bytea', computed: StoredValue, stored: SqlValues[number] | object): boolean {
+  if (computed === null || stored === null) return computed === stored;
+  if (type === 'bytea') return Buffer.from(String(computed), 'utf8').toString('hex') === stored;
+  if (typeof computed !== 'object' || typeof stored !== 'object') return false;
+  const storedEntries = stored as Record<string, unknown>;
+  const entries = Object.entries(computed);
+  return entries.length === Object.keys(storedEntries).length && entries.every(([name, value]) => storedEntries[name] === value);
+}
+
+/**
+ * Reads the rows of `resource` in keyset pages of `REKEY_BATCH`, computes their keys again and
+ * writes, in one statement per page, only the rows whose keys differ from the stored ones. The
+ * keys are bound as arrays of the very values (so through the very serializers, connection.ts)
+ * a normal write binds one by one, so the stored bytes are the same.
+ */
 async function rekey<R>(tx: Runner, { resource, identity }: KeyedTable<R>): Promise<void> {
   const shape = storedShape(resource);
   const read = rowReader(resource);
   const columns = columnsOf(resource);
+  const types = shape.keyColumns.map(keyColumnType);
   const key = ['sub_key', ...identity];
-  const at = identity.map((column) => columns.indexOf(column));
+  const at = [-1, ...identity.map((column) => columns.indexOf(column))];
+  const keyOf = (row: SqlValues) => at.map((index) => String(row[index + 1]));
+  const storedFrom = 1 + columns.length;
   const select = (after: boolean) =>
-    `SELECT sub_key, ${columns.join(', ')} FROM ${resource.table}` +
-    (after ? ` WHERE (${key.join(', ')}) > (${key.map((_, i) => `$${i + 1}`).join(', ')})` : '') +
+    `SELECT sub_key, ${columns.join(', ')}, ${shape.keyColumns.map(storedKey).join(', ')} FROM ${resource.table}` +
+    (after ? ` WHERE (${key.join(', ')}) > (${placeholders(key.length)})` : '') +
     ` ORDER BY ${key.join(', ')} LIMIT ${REKEY_BATCH}`;
-  const keyParams = shape.keyColumns.map((_, i) => `$${key.length + i + 1}`);
-  // A row whose keys come out the same is not written: most keys outlive a collation change.
-  const update =
-    `UPDATE ${resource.table} SET ${shape.keyColumns.map((column, i) => `${column} = ${keyParams[i]}`).join(', ')}` +
-    ` WHERE ${key.map((column, i) => `${column} = $${i + 1}`).join(' AND ')}` +
-    ` AND (${shape.keyColumns.join(', ')}) IS DISTINCT FROM (${keyParams.join(', ')})`;
+  const update = batchUpdate(resource.table, key, shape.keyColumns);
   let last: string[] | undefined;
   for (;;) {
     const rows = (await tx.unsafe(select(last !== undefined), last ?? []).values()) as unknown as SqlValues[];
     if (rows.length === 0) return;
-    await Promise.all(
-      rows.map((row) => {
-        const identityValues = [String(row[0]), ...at.map((index) => String(row[index + 1]))];
-        return tx.unsafe(update, [...identityValues, ...shape.keyValues(read(row, 1))], { prepare: true });
-      }),
-    );
-    const final = rows.at(-1)!;
-    last = [String(final[0]), ...at.map((index) => String(final[index + 1]))];
+    const first = keyOf(rows[0]!);
+    last = keyOf(rows.at(-1)!);
+    const changed: { key: string[]; values: StoredValue[] }[] = [];
+    for (const row of rows) {
+      const values = shape.keyValues(read(row, 1));
+      if (!values.every((value, i) => sameKey(types[i]!, value, row[storedFrom + i]!))) changed.push({ key: keyOf(row), values });
+    }
+    if (changed.length === 0) continue;
+    const arrays = [...key.map((_, i) => changed.map((row) => row.key[i]!)), ...shape.keyColumns.map((_, i) => changed.map((row) => row.values[i] ?? null))];
+    await tx.unsafe(update, [...first, ...last, ...arrays] as never[], { prepare: true });
   }
+}
+
+/**
+ * One page's `UPDATE`: `$1…` the page's first row key, then its last (so the rows are found by a
+ * range of the primary key), then one array per key column and per key value. A row whose keys
+ * are already those is left alone (`rekey` sends only changed rows; this makes sure of it).
+ */
+function batchUpdate(table: string, key: readonly string[], keyColumns: readonly string[]): string {
+  const n = key.length;
+  const arrays = [...key.map(() => 'text'), ...keyColumns.map(keyColumnType)].map((type, i) => `$${2 * n + i + 1}::${type}[]`);
+  const both = [...key, ...keyColumns];
+  const t = (columns: readonly string[]) => columns.map((column) => `t.${column}`).join(', ');
+  const v = (columns: readonly string[]) => columns.map((column) => `v.${column}`).join(', ');
+  return (
+    `UPDATE ${table} AS t SET ${keyColumns.map((column) => `${column} = v.${column}`).join(', ')}` +
+    ` FROM unnest(${arrays.join(', ')}) AS v(${both.join(', ')})` +
+    ` WHERE ${key.map((column) => `t.${column} = v.${column} COLLATE "C"`).join(' AND ')}` +
+    ` AND (${t(key)}) >= (${placeholders(n)}) AND (${t(key)}) <= (${placeholders(n, n + 1)})` +
+    ` AND (${t(keyColumns)}) IS DISTINCT FROM (${v(keyColumns)})`
+  );
 }
 
 /**
