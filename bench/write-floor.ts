@@ -2,13 +2,14 @@
  * What a set costs above the storage it writes to. "set one user" (bench/http.ts) runs on a
  * Roster node, on a write floor of the same storage (node:http and the same table and durability,
  * nothing else) and on the bare route answering the same bytes, under wrk and then autocannon,
- * in turns (Roster, floor, bare, then bare, floor, Roster) so that whatever else the machine does
- * falls on all three.
+ * in turns (Roster, floors, bare, then bare, floors, Roster) so that whatever else the machine
+ * does falls on all of them.
  *
  *   node --import tsx bench/write-floor.ts [seconds] [--postgres]
  *
  * SQLite (the default): a node on its own file against lib/sqlite-write-floor-server.ts (WAL,
- * `synchronous=NORMAL`, group commit). `--postgres`: a node on a cluster's store and bus
+ * `synchronous=NORMAL`, group commit, checkpoints on a thread), on node:http and on Fastify with
+ * Roster's CORS plugin: Roster over the Fastify floor is what its own work costs. `--postgres`: a node on a cluster's store and bus
  * (`--store postgres://… --bus nats://…`, a database and JetStream stream of the run's own, as
  * bench/profile.ts makes them) against lib/postgres-write-floor-server.ts (Roster's uuids table
  * in a database of its own, one autocommit UPDATE a request); the CPU per request of each
@@ -45,16 +46,19 @@ interface Resources {
   stream?: BenchStream;
 }
 
-/** The Roster node and the write floor of the store measured, both seeded with `USERS` users. */
-async function startStorage(resources: Resources, servers: Target[]): Promise<[Measured, Measured]> {
+/** The Roster node and the write floors of the store measured, each seeded with `USERS` users. */
+async function startStorage(resources: Resources, servers: Target[]): Promise<[Measured, ...Measured[]]> {
   if (!onPostgres) {
     const roster = await startRoster();
     servers.push(roster);
     await seedUsers(roster.url, USERS);
     const floor = await startSqliteWriteFloor(join(resources.dir, 'floor.db'), USERS);
     servers.push(floor);
+    const fastifyFloor = await startSqliteWriteFloor(join(resources.dir, 'fastify-floor.db'), USERS, true);
+    servers.push(fastifyFloor);
     return [
       { name: 'Roster (SQLite)', target: roster },
+      { name: 'SQLite write floor on Fastify', target: fastifyFloor },
       { name: 'SQLite write floor', target: floor },
     ];
   }
@@ -113,7 +117,7 @@ function row(generator: string, server: Measured, [first, second]: LoadResult[])
 }
 
 async function run(resources: Resources, servers: Target[]): Promise<void> {
-  const [roster, floor] = await startStorage(resources, servers);
+  const [roster, ...floors] = await startStorage(resources, servers);
   const bare = await startBaseline();
   servers.push(bare);
   const baseline: Measured = { name: 'bare node:http', target: bare, shared: onPostgres ? { nats: true } : {} };
@@ -125,7 +129,7 @@ async function run(resources: Resources, servers: Target[]): Promise<void> {
   for (const [generator, drive] of Object.entries(generators(baseline, bytes))) {
     if (generator === 'wrk' && !wrkInstalled()) continue;
     const results = new Map<Measured, LoadResult[]>();
-    for (const server of [roster, floor, baseline, baseline, floor, roster]) {
+    for (const server of [roster, ...floors, baseline, baseline, ...floors.toReversed(), roster]) {
       const result = await drive(server);
       if (result.errors + result.non2xx > 0) throw new Error(`${server.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
       results.set(server, [...(results.get(server) ?? []), result]);

@@ -1,17 +1,26 @@
 /**
- * What a durable write costs with nothing of Roster in the way: a route on Node's own `http`
- * module that takes `PATCH /v2/objects/{sub}/uuids/{id}` with a user's fields, writes them to a
- * SQLite table shaped like Roster's (WAL, `synchronous=NORMAL`, the row keyed by keyset and id, an
- * index on `updated` and one on the name), the writes of one event-loop turn in one transaction,
- * and answers the row once its transaction is committed. No validation, eTag, event, outbox or
- * cache: the floor under a real set on the same storage.
+ * What a durable write costs with nothing of Roster in the way: a route that takes
+ * `PATCH /v2/objects/{sub}/uuids/{id}` with a user's fields, writes them to a SQLite table shaped
+ * like Roster's (WAL, `synchronous=NORMAL`, the row keyed by keyset and id, an index on `updated`
+ * and one on the name), the writes of one event-loop turn in one transaction, the WAL checkpointed
+ * from a thread of its own as Roster's store does, and answers the row once its transaction is
+ * committed. No validation, eTag, event, outbox or cache: the floor under a real set on the same
+ * storage.
  *
- *   node --import tsx bench/lib/sqlite-write-floor-server.ts <file> <users>  → prints `listening on http://127.0.0.1:PORT`
+ * On Node's own `http` module by default; with `--fastify`, on Fastify with its JSON body parser
+ * and @fastify/cors as Roster registers it: the framework's floor on the same storage, so that
+ * Roster over it is Roster's own work.
+ *
+ *   node --import tsx bench/lib/sqlite-write-floor-server.ts <file> <users> [--fastify]  → prints `listening on http://127.0.0.1:PORT`
  */
+import cors from '@fastify/cors';
 import Database from 'better-sqlite3';
-import { createServer, type ServerResponse } from 'node:http';
+import Fastify from 'fastify';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import { Worker } from 'node:worker_threads';
 
-const [file = ':memory:', users = '10000'] = process.argv.slice(2);
+const [file = ':memory:', users = '10000'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const db = new Database(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
@@ -25,11 +34,34 @@ db.transaction(() => {
   for (let n = 0; n < Number(users); n++) insert.run(`user-${n}`, `User ${n}`, new Date().toISOString());
 })();
 
+// As Roster's store: a thread copies WAL pages into the file (and fsyncs it) every 250 ms; the writer checkpoints only far behind.
+if (file !== ':memory:') {
+  db.pragma('wal_autocheckpoint = 20000');
+  const checkpoints = `
+    const { workerData } = require('node:worker_threads');
+    const db = new (require(workerData.driver))(workerData.file);
+    db.pragma('busy_timeout = 0');
+    setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, 250);`;
+  new Worker(checkpoints, { eval: true, workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file } }).unref();
+}
+
 const update = db.prepare(`UPDATE uuids SET name = ?, custom = ?, updated = ? WHERE sub_key = 'demo' AND id = ? RETURNING id, name, custom, updated`);
 const [begin, commit] = [db.prepare('BEGIN IMMEDIATE'), db.prepare('COMMIT')];
 
+interface Fields {
+  name?: string;
+  custom?: unknown;
+}
+/** Answers a write once committed: its status and JSON body. */
+type Answer = (status: number, body: string) => void;
+
 /** Writes waiting for the end of this turn's transaction. */
-let batch: { id: string; fields: { name?: string; custom?: unknown }; res: ServerResponse }[] = [];
+let batch: { id: string; fields: Fields; answer: Answer }[] = [];
+
+function write(id: string, fields: Fields, answer: Answer): void {
+  batch.push({ id, fields, answer });
+  if (batch.length === 1) setImmediate(flush);
+}
 
 function flush(): void {
   const writes = batch;
@@ -37,26 +69,45 @@ function flush(): void {
   begin.run();
   const rows = writes.map(({ id, fields }) => update.get(fields.name ?? null, JSON.stringify(fields.custom ?? null), new Date().toISOString(), id));
   commit.run();
-  writes.forEach(({ res }, index) => {
+  writes.forEach(({ answer }, index) => {
     const row = rows[index] as { id: string; name: string; custom: string; updated: string } | undefined;
-    const body = row ? JSON.stringify({ status: 200, data: { ...row, custom: JSON.parse(row.custom) as unknown } }) : '{"status":404}';
-    res.writeHead(row ? 200 : 404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    if (!row) return answer(404, '{"status":404}');
+    answer(200, JSON.stringify({ status: 200, data: { ...row, custom: JSON.parse(row.custom) as unknown } }));
   });
 }
 
-const server = createServer((req, res) => {
-  const id = /^\/v2\/objects\/[^/]+\/uuids\/([^/?]+)/.exec(req.url ?? '')?.[1];
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    if (id === undefined || req.method !== 'PATCH') return void res.writeHead(404).end();
-    batch.push({ id, fields: JSON.parse(Buffer.concat(chunks).toString()) as { name?: string; custom?: unknown }, res });
-    if (batch.length === 1) setImmediate(flush);
+async function listenOnFastify(): Promise<string> {
+  const app = Fastify({ logger: false });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: '*' });
+  app.patch('/v2/objects/:subKey/uuids/:id', (request, reply) => {
+    const { id } = request.params as { id: string };
+    write(id, request.body as Fields, (status, body) => void reply.status(status).type('application/json').send(body));
+    return reply;
   });
-});
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+function listenOnNodeHttp(): Promise<string> {
+  const server = createServer((req, res) => {
+    const id = /^\/v2\/objects\/[^/]+\/uuids\/([^/?]+)/.exec(req.url ?? '')?.[1];
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (id === undefined || req.method !== 'PATCH') return void res.writeHead(404).end();
+      write(id, JSON.parse(Buffer.concat(chunks).toString()) as Fields, (status, body) =>
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body),
+      );
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    });
+  });
+}
+
+const url = process.argv.includes('--fastify') ? await listenOnFastify() : await listenOnNodeHttp();
+console.log(`listening on ${url}`);
+process.on('SIGTERM', () => process.exit(0));
