@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '@roster/testing';
 import postgres from 'postgres';
@@ -310,6 +311,35 @@ describe('roster export and import on SQLite', () => {
 
 const unavailable = await postgresUnavailable();
 
+/** The tables `roster import` and `roster migrate` write, and so analyze at their end. */
+const IMPORTED_TABLES = ['uuids', 'channels', 'memberships', 'revoked_tokens'];
+
+/**
+ * How many times each of `IMPORTED_TABLES` was analyzed by a statement (`ANALYZE`;
+ * `pg_stat_user_tables.analyze_count`, which leaves autovacuum's runs out), by table name. The
+ * cumulative statistics may show a count late, so this asks again for up to 5 s until every
+ * count is at least `atLeast`, then returns what it last read.
+ */
+async function analyzeCounts(url: string, atLeast = 0): Promise<Record<string, number>> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      await sql`SELECT pg_stat_clear_snapshot()`;
+      const rows = await sql<{ relname: string; analyze_count: string }[]>`
+        SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname IN ${sql(IMPORTED_TABLES)}`;
+      const counts = Object.fromEntries(rows.map((row) => [row.relname, Number(row.analyze_count)]));
+      if (IMPORTED_TABLES.every((table) => (counts[table] ?? 0) >= atLeast) || Date.now() > deadline) return counts;
+      await sleep(50);
+    }
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Every one of `IMPORTED_TABLES` analyzed `times` times. */
+const analyzed = (times: number) => Object.fromEntries(IMPORTED_TABLES.map((table) => [table, times]));
+
 describe.skipIf(unavailable !== undefined)(titled('roster migrate, export and import on PostgreSQL', unavailable), () => {
   const databases: TestDatabase[] = [];
   afterAll(async () => {
@@ -332,6 +362,8 @@ describe.skipIf(unavailable !== undefined)(titled('roster migrate, export and im
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('users: 3 created, 0 updated, 0 unchanged');
     expect(first.stdout).toContain('revoked tokens: 1 created, 0 updated, 0 unchanged');
+    // Once, at the end of the copy: not per batch, and not left to autovacuum.
+    expect(await analyzeCounts(database.url, 1)).toEqual(analyzed(1));
     const second = await roster('migrate', '--from', file, '--to', database.url);
     expect(second.code).toBe(0);
     for (const line of [
@@ -355,6 +387,33 @@ describe.skipIf(unavailable !== undefined)(titled('roster migrate, export and im
     const node = await serve({ args: ['--store', database.url] });
     expect(await reads(node)).toEqual(expected);
   }, 180_000);
+
+  it('analyzes the tables once at the end of an import, and not at all after a dry run', async () => {
+    const database = await createDatabase();
+    databases.push(database);
+    const stamp = { updated: '2024-03-07T08:49:07.011608Z', eTag: 'e1' };
+    const file = join(scratch(), 'analyzed.ndjson');
+    const users = Array.from({ length: 2500 }, (_, n) => JSON.stringify({ kind: 'user', keyset: 'demo', id: `user-${n}`, name: `User ${n}`, ...stamp }));
+    writeFileSync(file, `${users.join('\n')}\n`);
+
+    const dry = await roster('import', file, '--store', database.url, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('users: would be 2500 created');
+    expect(await analyzeCounts(database.url)).toEqual(analyzed(0));
+
+    // Three batches of at most 1,000 records, one ANALYZE after the last.
+    const run = await roster('import', file, '--store', database.url);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('users: 2500 created');
+    expect(await analyzeCounts(database.url, 1)).toEqual(analyzed(1));
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const [uuids] = await sql`SELECT reltuples FROM pg_class WHERE relname = 'uuids'`;
+      expect(uuids?.['reltuples']).toBe(2500);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }, 120_000);
 
   it('imports while a node serves the database: the node reads the records at once, and its subscribers get no events', async () => {
     const database = await createDatabase();

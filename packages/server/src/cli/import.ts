@@ -5,14 +5,15 @@ import { importFile, maxLineBytes } from '../transfer/import-file.ts';
 import { tallyLines, totalOf } from '../transfer/tally.ts';
 import { commandConfig, limitsOf, note } from './config.ts';
 import { startProgress } from './progress.ts';
-import { openTarget } from './stores.ts';
+import { openTarget, refreshStatistics } from './stores.ts';
 
 /**
  * `roster import <file> [--dry-run]`: reads a transfer file (transfer/format.ts) into the
  * database (`--db` or `--store`) in transactions of 1,000 records. Idempotent: a record already
  * stored as in the file is left alone. It writes the store directly, so it emits no App Context
  * events. Bad lines are reported on stderr by line, field and reason and skipped; the summary
- * goes to stdout; the exit status is 1 when any line was bad.
+ * goes to stdout; the exit status is 1 when any line was bad. An import of at least one record
+ * (not a dry run) ends by refreshing the planner's statistics (`Store.refreshStatistics`).
  */
 export function registerImport(program: Command): void {
   addOptions(program.command('import <file>'), ['config', 'store', 'db'])
@@ -43,6 +44,7 @@ export function registerImport(program: Command): void {
           },
         );
         progress?.stop();
+        if (!dryRun && totalOf(summary.tally) > 0) await refreshStatistics(store, name);
       } finally {
         await store.close();
       }

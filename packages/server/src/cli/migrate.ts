@@ -6,6 +6,7 @@ import { openSqliteSnapshot } from '../store/sqlite/snapshot.ts';
 import { copySnapshot, countOf } from '../transfer/snapshot-copy.ts';
 import { tallyLines, totalOf } from '../transfer/tally.ts';
 import { startProgress } from './progress.ts';
+import { refreshStatistics } from './stores.ts';
 
 interface MigrateOptions {
   from: string;
@@ -17,7 +18,8 @@ interface MigrateOptions {
  * channels, memberships, revoked tokens of every keyset) into PostgreSQL, after applying the
  * schema migrations it lacks. The SQLite file is read as one consistent read-only snapshot (a
  * node may still serve it; what it writes after the snapshot began is not copied). Idempotent:
- * run again, it finds every record unchanged. Emits no events.
+ * run again, it finds every record unchanged. Emits no events. Ends by analyzing the tables it
+ * wrote (`Store.refreshStatistics`).
  */
 export function registerMigrate(program: Command): void {
   program
@@ -40,6 +42,7 @@ export function registerMigrate(program: Command): void {
           const progress = startProgress('copied', total, true);
           tally = await copySnapshot(snapshot, keysets, store, (records) => progress.update(records, records));
           progress.stop();
+          await refreshStatistics(store, withoutPassword(options.to));
         } finally {
           await store.close();
         }

@@ -60,3 +60,16 @@ export async function openTarget(config: Pick<Config, 'store' | 'db' | 'synchron
     );
   }
 }
+
+/**
+ * After a bulk load: the store's `refreshStatistics`. The records are in by then, so a failure
+ * only warns (stderr), saying how to do it by hand, rather than failing the command.
+ */
+export async function refreshStatistics(store: Pick<Store, 'refreshStatistics'>, name: string): Promise<void> {
+  try {
+    await store.refreshStatistics();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`the records are in ${name}, but refreshing its planner statistics failed (${reason}); run ANALYZE on it\n`);
+  }
+}

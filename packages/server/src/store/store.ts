@@ -32,6 +32,13 @@ export interface Store {
    * say what would have happened. Returns one outcome per item, in order.
    */
   import(items: readonly StoredItem[], options?: { dryRun?: boolean }): Promise<ImportOutcome[]>;
+  /**
+   * After a bulk load (`roster import`, `roster migrate`), refreshes what the database plans
+   * queries with, so lists and writes are not planned as if the tables were still empty.
+   * PostgreSQL: `ANALYZE` of the tables `import` writes. SQLite keeps no statistics (its reads
+   * name their indexes), so nothing.
+   */
+  refreshStatistics(): Promise<void>;
   /** Resolves once the database has answered a trivial query; rejects with why it cannot (for `GET /ready`). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -99,6 +99,7 @@ export function timedStore(store: Store, sink: DurationSink): Store {
     channelGroups: timedChannelGroups(store.channelGroups, sink),
     keysets: timedKeysets(store.keysets, sink),
     import: (items, options) => store.import(items, options),
+    refreshStatistics: () => store.refreshStatistics(),
     // Outbox calls are not the domain's: they run beside the writes, not for a request.
     outbox: store.outbox,
     ping: () => store.ping(),

@@ -52,6 +52,9 @@ const TARGETS: Record<StoredKind, Target> = {
   },
 };
 
+/** The tables `importItems` writes (uuids, channels, memberships, revoked_tokens), for `ANALYZE` after a bulk load. */
+export const IMPORTED_TABLES: readonly string[] = STORED_KINDS.map((kind) => TARGETS[kind].table);
+
 /**
  * One multi-row upsert: a new row is inserted, a stored one updated only when a compared column
  * differs (`IS DISTINCT FROM`, so NULLs compare as values). Rows it inserted or updated come

@@ -3,7 +3,7 @@ import type { ImportOutcome, Store, StoredItem } from '../store.ts';
 import { PostgresChannelGroupStore } from './channel-group-store.ts';
 import { connect, type ConnectOptions, type Database } from './connection.ts';
 import { postgresBackend } from './executor.ts';
-import { importItems } from './import.ts';
+import { IMPORTED_TABLES, importItems } from './import.ts';
 import { PostgresKeysetStore } from './keyset-store.ts';
 import { PostgresMembershipStore } from './membership-store.ts';
 import { PostgresMessageStore } from './message-store.ts';
@@ -88,6 +88,11 @@ export class PostgresStore implements Store {
   /** Bulk load (import.ts): multi-row upserts in one transaction; nodes serving the database read the rows once it commits. */
   async import(items: readonly StoredItem[], options: { dryRun?: boolean } = {}): Promise<ImportOutcome[]> {
     return importItems(this.#db, items, options.dryRun === true);
+  }
+
+  /** `ANALYZE` of the tables `import` writes (import.ts `IMPORTED_TABLES`), which autovacuum may be off or too far behind to do. */
+  async refreshStatistics(): Promise<void> {
+    await this.#db.unsafe(`ANALYZE ${IMPORTED_TABLES.join(', ')}`);
   }
 
   async ping(): Promise<void> {
