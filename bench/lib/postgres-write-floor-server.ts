@@ -11,9 +11,9 @@
  *
  *   node --import tsx bench/lib/postgres-write-floor-server.ts <database url> <users>  → prints `listening on http://127.0.0.1:PORT`
  */
-import { createServer } from 'node:http';
 import postgres from 'postgres';
 import { MIGRATIONS } from '../../packages/server/src/store/postgres/schema.ts';
+import { servePatches } from './patch-route.ts';
 
 /** Roster's pool size (store/postgres/connection.ts). */
 const POOL = 10;
@@ -38,26 +38,15 @@ await Promise.all(Array.from({ length: POOL }, () => sql`SELECT pg_sleep(0.05)`)
 
 const UPDATE = `UPDATE uuids SET name = $2, custom = $3, updated = $4 WHERE sub_key = 'demo' AND id = $1 RETURNING id, name, custom, updated`;
 
-const server = createServer((req, res) => {
-  const id = /^\/v2\/objects\/[^/]+\/uuids\/([^/?]+)/.exec(req.url ?? '')?.[1];
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    if (id === undefined || req.method !== 'PATCH') return void res.writeHead(404).end();
-    const fields = JSON.parse(Buffer.concat(chunks).toString()) as { name?: string; custom?: unknown };
-    const values = [id, fields.name ?? null, JSON.stringify(fields.custom ?? null), new Date().toISOString()];
-    sql.unsafe(UPDATE, values, { prepare: true }).then(
-      ([row]) => {
-        const body = row ? JSON.stringify({ status: 200, data: { ...row, custom: JSON.parse(String(row['custom'])) as unknown } }) : '{"status":404}';
-        res.writeHead(row ? 200 : 404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
-      },
-      (error: Error) => res.writeHead(500).end(error.message),
-    );
-  });
+const { server, url: listening } = await servePatches((id, fields, answer) => {
+  const values = [id, fields.name ?? null, JSON.stringify(fields.custom ?? null), new Date().toISOString()];
+  sql.unsafe(UPDATE, values, { prepare: true }).then(
+    ([row]) => {
+      if (!row) return answer(404, '{"status":404}');
+      answer(200, JSON.stringify({ status: 200, data: { ...row, custom: JSON.parse(String(row['custom'])) as unknown } }));
+    },
+    (error: Error) => answer(500, JSON.stringify({ status: 500, error: error.message })),
+  );
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  console.log(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-});
+console.log(`listening on ${listening}`);
 process.on('SIGTERM', () => server.close(() => void sql.end({ timeout: 1 }).then(() => process.exit(0))));

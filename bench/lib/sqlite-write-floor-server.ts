@@ -17,8 +17,8 @@ import cors from '@fastify/cors';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:http';
 import { Worker } from 'node:worker_threads';
+import { servePatches, type Answer, type Fields } from './patch-route.ts';
 
 const [file = ':memory:', users = '10000'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const db = new Database(file);
@@ -47,13 +47,6 @@ if (file !== ':memory:') {
 
 const update = db.prepare(`UPDATE uuids SET name = ?, custom = ?, updated = ? WHERE sub_key = 'demo' AND id = ? RETURNING id, name, custom, updated`);
 const [begin, commit] = [db.prepare('BEGIN IMMEDIATE'), db.prepare('COMMIT')];
-
-interface Fields {
-  name?: string;
-  custom?: unknown;
-}
-/** Answers a write once committed: its status and JSON body. */
-type Answer = (status: number, body: string) => void;
 
 /** Writes waiting for the end of this turn's transaction. */
 let batch: { id: string; fields: Fields; answer: Answer }[] = [];
@@ -87,27 +80,6 @@ async function listenOnFastify(): Promise<string> {
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-function listenOnNodeHttp(): Promise<string> {
-  const server = createServer((req, res) => {
-    const id = /^\/v2\/objects\/[^/]+\/uuids\/([^/?]+)/.exec(req.url ?? '')?.[1];
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (id === undefined || req.method !== 'PATCH') return void res.writeHead(404).end();
-      write(id, JSON.parse(Buffer.concat(chunks).toString()) as Fields, (status, body) =>
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body),
-      );
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-    });
-  });
-}
-
-const url = process.argv.includes('--fastify') ? await listenOnFastify() : await listenOnNodeHttp();
+const url = process.argv.includes('--fastify') ? await listenOnFastify() : (await servePatches(write)).url;
 console.log(`listening on ${url}`);
 process.on('SIGTERM', () => process.exit(0));
