@@ -29,6 +29,7 @@ const EXCLUDED: Record<string, string> = {
   'packages/server/test/docs-links.test.ts': 'checks the documentation: starts no server',
   'packages/server/test/build.test.ts': 'the compiled server (dist/) started by hand on SQLite: no test server',
   'packages/server/test/tls.test.ts': 'HTTPS of a node started by hand on SQLite: no test server',
+  'packages/server/test/listen-backlog.test.ts': "reads a node's listening socket; on a cluster the test server's port is the balancer's",
   'packages/sdk/test/transport.test.ts': "the SDK's transport against a local stub socket: starts no Roster server",
   'packages/sdk/test/official-sdk-requests.test.ts': "compares the SDK's requests with the official SDK's: starts no Roster server",
 };

@@ -32,6 +32,14 @@ export interface RosterNode {
   close(): Promise<void>;
 }
 
+/**
+ * Connections the kernel queues for the node before it accepts them (capped by
+ * `net.core.somaxconn`). Node's 511 overflows when thousands of long-polling subscribers
+ * reconnect at once (a node restarted, a balancer moving them): the connections it drops are
+ * reset, and each of those clients waits out a retry.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Composition root: store → domain → real-time hub (over the event bus) and presence → HTTP, listening on the configured address. */
 export async function startNode(config: Config): Promise<RosterNode> {
   // One logger for requests and for the library modules (model/log.ts); one registry of metrics.
@@ -124,7 +132,12 @@ export async function startNode(config: Config): Promise<RosterNode> {
   if (rateLimits) app.addHook('onClose', async () => rateLimits.close());
   // Fastify names the address http:// whatever server it was given.
   const scheme = (at: string) => (tls === undefined ? at : at.replace(/^http:/, 'https:'));
-  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}` });
+  const address = await app.listen({
+    host: config.host,
+    port: config.port,
+    backlog: LISTEN_BACKLOG,
+    listenTextResolver: (at) => `Roster ${VERSION} listening at ${scheme(at)}`,
+  });
   outbox.start();
   purge.start();
   keysetRegistry.start();

@@ -31,7 +31,8 @@ export async function startBalancer(ports: readonly number[]): Promise<Balancer>
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  // As the nodes (node.ts `LISTEN_BACKLOG`): thousands of long-polls may connect at once.
+  await new Promise<void>((done) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, done));
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
