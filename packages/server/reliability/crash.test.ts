@@ -112,7 +112,7 @@ async function fireAndKill(server: RunningServer): Promise<FireResult> {
       if (reply.status === 200 && reply.stored) result.acknowledged.set(i, reply.stored.eTag);
       else result.unexpected.push(`write ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
     } catch (error) {
-      if (kill === undefined) result.unexpected.push(`write ${i} failed before the kill: ${String(error)}`);
+      if (!killed) result.unexpected.push(`write ${i} failed before the kill: ${String(error)}`);
       else result.lost.push(i);
     }
     if (kill === undefined && result.acknowledged.size >= WRITES / 3) {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandMissing } from './commands.ts';
 
 /**
  * What `roster import` shows while it runs (cli/progress.ts): on a terminal, cli-progress's bar
@@ -17,16 +18,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 const SERVER = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ROSTER = [process.execPath, '--import', 'tsx', join(SERVER, 'src', 'main.ts')];
 const ENV = { ...process.env, ROSTER_LOG_LEVEL: 'warn' };
-
-/** Why `script` cannot be used here, or undefined when it can. */
-function scriptUnavailable(): string | undefined {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'util-linux `script` is not installed, so no pseudo-terminal can be made';
-  }
-}
 
 const dirs: string[] = [];
 function scratch(): string {
@@ -85,7 +76,7 @@ function rosterPiped(...args: string[]): Promise<{ stdout: string; stderr: strin
 
 const PLAIN_LINE = /^imported \d+ records \(\d+%, \d+\/s, ETA \d+ s\)$/;
 
-const unavailable = scriptUnavailable();
+const unavailable = commandMissing('script', ['--version'], 'util-linux `script` is not installed, so no pseudo-terminal can be made');
 
 describe('roster import progress', () => {
   it.skipIf(unavailable !== undefined)(

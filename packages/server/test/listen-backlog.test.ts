@@ -7,17 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { useServer } from '@roster/testing';
 import { describe, expect, it } from 'vitest';
+import { commandMissing } from './commands.ts';
 
-function ssMissing(): string | undefined {
-  try {
-    execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'ss (iproute2) is not installed';
-  }
-}
-
-const missing = ssMissing();
+const missing = commandMissing('ss', ['-V'], 'ss (iproute2) is not installed');
 
 describe.skipIf(missing !== undefined)(`the listen backlog${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const server = useServer();

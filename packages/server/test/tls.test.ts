@@ -6,21 +6,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandMissing } from './commands.ts';
 
 // HTTPS served by the node itself (--tls-cert/--tls-key), with certificates this test makes with the openssl CLI.
 
 const BIN = resolve(fileURLToPath(new URL('../bin/roster.js', import.meta.url)));
 const execute = promisify(execFile);
 
-function opensslMissing(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'the openssl command is not installed';
-  }
-}
-const noOpenssl = opensslMissing();
+const noOpenssl = commandMissing('openssl', ['version'], 'the openssl command is not installed');
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
