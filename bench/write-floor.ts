@@ -11,9 +11,10 @@
  * `synchronous=NORMAL`, group commit, checkpoints on a thread), on node:http and on Fastify with
  * Roster's CORS plugin: Roster over the Fastify floor is what its own work costs. `--postgres`: a
  * node on a cluster's store and bus (`--store postgres://… --bus nats://…`, a database and
- * JetStream stream of the run's own, as bench/profile.ts makes them) against lib/postgres-write-floor-server.ts (Roster's uuids table
- * in a database of its own, one autocommit UPDATE a request); the CPU per request of each
- * server's PostgreSQL backends and of the NATS server is printed beside the server's own.
+ * JetStream stream of the run's own, as bench/profile.ts makes them) against
+ * lib/postgres-write-floor-server.ts (Roster's uuids table in a database of its own, one
+ * autocommit UPDATE a request); the CPU per request of each server's PostgreSQL backends and of
+ * the NATS server is printed beside the server's own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
