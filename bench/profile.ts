@@ -2,18 +2,22 @@
  * Where a scenario's server time goes: runs one HTTP scenario against a Roster node started with
  * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time.
  *
- *   node --import tsx bench/profile.ts get|list|set [seconds] [--postgres] [--no-profile]
+ *   node --import tsx bench/profile.ts get|list|set [seconds] [--postgres] [--no-profile] [--alloc]
  *
  * `--postgres`: the node runs on a cluster's store and bus (`--store postgres://… --bus nats://…`),
  * a database and JetStream stream of the profile's own (lib/services.ts), dropped afterwards; the
  * CPU of PostgreSQL's backends and of the NATS server over the measured run is printed too.
  * `--no-profile`: the node runs without `--cpu-prof`, for CPU figures the profiler does not inflate.
+ * `--alloc`: instead of CPU, what the node allocates per request over the measured run, in all and
+ * by function (lib/allocation-sampler.ts), a figure that does not move with the host's speed.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenarios } from './http.ts';
-import { load } from './lib/load.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { load, warmupSeconds } from './lib/load.ts';
 import { startRoster } from './lib/processes.ts';
 import { seedUsers } from './lib/seed.ts';
 import { benchStream, createDatabase, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
@@ -55,6 +59,14 @@ function loadWindow(profile: Profile, seconds: number): [number, number] {
   return [endTime - seconds * 1e6, endTime];
 }
 
+type CallFrame = Profile['nodes'][number]['callFrame'];
+
+/** `function file:line`, the file from its package on. */
+function frameName(frame: CallFrame): string {
+  const where = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/packages\//, '');
+  return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+}
+
 /** Self time per function within `window`, as a share of it. */
 function topFunctions(profile: Profile, count: number, [from, to]: [number, number]): string[] {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
@@ -65,9 +77,7 @@ function topFunctions(profile: Profile, count: number, [from, to]: [number, numb
     const delta = profile.timeDeltas[index] ?? 0;
     time += delta;
     if (time < from || time > to) return;
-    const frame = frames.get(id)!;
-    const where = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/packages\//, '');
-    const name = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+    const name = frameName(frames.get(id)!);
     self.set(name, (self.get(name) ?? 0) + delta);
     total += delta;
   });
@@ -77,10 +87,73 @@ function topFunctions(profile: Profile, count: number, [from, to]: [number, numb
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
+/** A node of a sampling heap profile (lib/allocation-sampler.ts). */
+interface AllocationNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+const SAMPLER = fileURLToPath(new URL('./lib/allocation-sampler.ts', import.meta.url));
+
+/** Requests the node has answered, from its `/metrics`. */
+async function answered(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(/^roster_http_requests_total\{[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+  return total;
+}
+
+/**
+ * Has the node's sampler (started with `ALLOCATION_PROFILE=file`) sample over the load's measured
+ * run, which follows its warm-up; resolves with the requests answered meanwhile once `file` is written.
+ */
+async function sampleAllocations(url: string, pid: number, seconds: number, file: string): Promise<number> {
+  await sleep(warmupSeconds(seconds) * 1000);
+  const before = await answered(url);
+  process.kill(pid, 'SIGUSR2');
+  await sleep(seconds * 1000 - 250); // ends inside the load: no idle time in the sample
+  const after = await answered(url);
+  process.kill(pid, 'SIGUSR2');
+  while (!existsSync(file)) await sleep(50);
+  await sleep(500); // the sampler writes it in one call; let it finish
+  return after - before;
+}
+
+/** Whose code a frame runs: Roster's, a dependency's, Node's, or V8's own (builtins and the runtime, no file). */
+function ownerOf(url: string): string {
+  if (url.includes('/node_modules/')) return 'dependencies';
+  if (url.includes('/packages/')) return 'Roster';
+  return url.startsWith('node:') ? 'Node' : 'V8';
+}
+
+/** Bytes allocated per request, in all and by the function that allocated them, most first. */
+function allocationLines(head: AllocationNode, requests: number, count: number): string[] {
+  const self = new Map<string, number>();
+  const byOwner = new Map<string, number>();
+  let total = 0;
+  const visit = (node: AllocationNode): void => {
+    if (node.selfSize > 0) {
+      const name = frameName(node.callFrame);
+      const owner = ownerOf(node.callFrame.url);
+      self.set(name, (self.get(name) ?? 0) + node.selfSize);
+      byOwner.set(owner, (byOwner.get(owner) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    node.children.forEach(visit);
+  };
+  visit(head);
+  const perRequest = (bytes: number) => `${Math.round(bytes / requests)} B`.padStart(8);
+  const owners = [...byOwner].sort((a, b) => b[1] - a[1]).map(([owner, bytes]) => `${owner} ${perRequest(bytes).trim()}`);
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, count);
+  return [`${perRequest(total)}  per request in all: ${owners.join(', ')}`, ...top.map(([name, bytes]) => `${perRequest(bytes)}  ${name}`)];
+}
+
 const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
 const [name = 'get', seconds = '6'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const onPostgres = flags.includes('--postgres');
-const profiling = !flags.includes('--no-profile');
+const allocating = flags.includes('--alloc');
+const profiling = !flags.includes('--no-profile') && !allocating;
 const scenario = scenarios(USERS).find((candidate) => candidate.name.startsWith(name));
 if (!scenario) throw new Error(`no scenario named ${name}: use get, list or set`);
 let database: BenchDatabase | undefined;
@@ -99,18 +172,31 @@ try {
   await seeder.server.stop();
   await database?.analyze();
   const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
-  const roster = await startRoster({ dir, args, nodeOptions: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [] });
+  const allocations = allocating ? join(mkdtempSync(join(tmpdir(), 'roster-allocations-')), 'allocations.heapprofile') : undefined;
+  if (allocations) process.env['ALLOCATION_PROFILE'] = allocations;
+  const nodeOptions = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : allocating ? ['--import', 'tsx', '--import', SAMPLER] : [];
+  const roster = await startRoster({ dir, args, nodeOptions });
+  const sampled = allocations ? sampleAllocations(roster.url, roster.pid, Number(seconds), allocations) : undefined;
   const shared = database && { shared: { postgres: database, nats: true } };
   const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(seconds), pid: roster.pid, ...shared });
+  const requests = await sampled;
   await roster.stop();
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
-  console.log(`${scenario.name} (${store}): ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request`);
+  const inflated = allocating ? ' (the sampler slows the node: these are no measure of speed)' : '';
+  console.log(
+    `${scenario.name} (${store}): ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request${inflated}`,
+  );
   for (const [name, micros] of Object.entries(result.sharedMicrosPerRequest)) console.log(`  ${name}: ${Math.round(micros)} µs CPU per request`);
   const main = profiling
     ? readdirSync(profiles)
         .sort()
         .find((file) => file.endsWith('.cpuprofile'))
     : undefined;
+  if (allocations && requests !== undefined) {
+    const profile = JSON.parse(readFileSync(allocations, 'utf8')) as { head: AllocationNode };
+    console.log(`allocation profile: ${allocations}; bytes allocated per request over ${requests} requests (main thread):`);
+    for (const line of allocationLines(profile.head, requests, 30)) console.log(line);
+  }
   if (main) {
     const profile = JSON.parse(readFileSync(join(profiles, main), 'utf8')) as Profile;
     console.log(`profile: ${join(profiles, main)}; self time over the measured run (main thread):`);

@@ -183,8 +183,9 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
   app.decorateRequest('failure', null);
   app.setValidatorCompiler(compileRouteSchema);
   // Answers are serialized as without a schema: route answer schemas (answers.ts) document them.
-  // App Context answers come as JSON text already (objects/wire-text.ts).
-  app.setSerializerCompiler(() => (data) => (data instanceof JsonText ? data.json : JSON.stringify(data)));
+  // App Context answers come as UTF-8 JSON already (objects/wire-text.ts): Fastify's types want a
+  // string, and it sends a Buffer as it is (a kept page's answer is then encoded once, not per send).
+  app.setSerializerCompiler(() => (data) => (data instanceof JsonText ? (data.bytes as unknown as string) : JSON.stringify(data)));
 
   // One plugin per resource, each with its literal paths (README "Repository layout"); every
   // route takes a request through parse → auth → validate (route-steps.ts).

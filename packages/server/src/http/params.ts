@@ -1,6 +1,7 @@
 import { parseIncludeTokens, type RelatedKey } from '@roster/protocol';
 import type { Keyset } from '../model/keyset.ts';
 import { BoundedMap } from '../bounded-map.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { invalid } from '../errors.ts';
 import type { ListCommand } from '../objects/service.ts';
 import type { Include, ObjectFields } from '../objects/shape.ts';
@@ -86,8 +87,26 @@ function parseCursor(query: QueryValues, expected: CursorExpectation): Cursor | 
   return end ? decodeCursor(end, 'end', expected) : undefined;
 }
 
+/** The query parameters a list command follows from. */
+const LIST_OPTIONS = ['filter', 'sort', 'include', 'limit', 'start', 'end', 'count'] as const;
+
+/**
+ * Lists asked again with the same options (an app showing the same list, a client polling it)
+ * are validated once: the command is kept, frozen, so the store also builds its statements once
+ * (store/sql/page.ts). Lists whose options are longer than `MAX_KEPT_KEY` characters are not
+ * kept, so the cache holds a few MB at most.
+ */
+const listCommands = new BoundedMap<string, ListCommand>(512);
+const MAX_KEPT_KEY = 6 * 1024;
+
 /** Validates every list option into the store query and the shaping of its answer. */
 export function parseListCommand(query: QueryValues, keyset: Keyset, resource: Resource, ownerId?: string): ListCommand {
+  const key = JSON.stringify([resource, keyset.subscribeKey, ownerId ?? null, ...LIST_OPTIONS.map((name) => query[name] ?? null)]);
+  if (key.length > MAX_KEPT_KEY) return newListCommand(query, keyset, resource, ownerId);
+  return listCommands.remember(key, () => deepFreeze(newListCommand(query, keyset, resource, ownerId)));
+}
+
+function newListCommand(query: QueryValues, keyset: Keyset, resource: Resource, ownerId?: string): ListCommand {
   const filterText = single(query, 'filter');
   const filter = filterText === undefined || filterText === '' ? undefined : parseFilter(filterText);
   const sort = parseSort(resource, all(query, 'sort'));

@@ -5,7 +5,14 @@
  * `JsonText` as it is (app.ts).
  */
 export class JsonText {
+  #bytes: Buffer | undefined;
+
   constructor(readonly json: string) {}
+
+  /** The text as UTF-8, encoded on first use: an answer sent again and again (a kept page's) is encoded once. */
+  get bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.json));
+  }
 }
 
 /** Include sets kept per record at most: clients send the same few, interned by the parser (http/params.ts). */

@@ -1,3 +1,5 @@
+import { deepFreeze } from '../../deep-freeze.ts';
+import type { SqlDialect } from '../../query/dialect.ts';
 import type { ListPage, ListQuery } from '../store.ts';
 import type { KeptLists, SqlBackend } from './executor.ts';
 import { countStatement, listStatement, selectColumns, type ListStatement, type Statement } from './list-sql.ts';
@@ -40,27 +42,57 @@ function readPage<T>(rows: SqlValues[], statement: ListStatement, query: ListQue
  * before any write from the page it kept.
  */
 export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow: (row: SqlValues) => T): Promise<ListPage<T>> {
-  const statement = listStatement(backend.dialect, query, selectColumns(query.resource));
-  const count = query.count ? countStatement(backend.dialect, query) : undefined;
+  const { statement, count, pageKey } = prepared(backend.dialect, query);
   const asked = backend.kept && backend.executor.dataVersion?.();
   const version = typeof asked === 'object' ? await asked : asked;
   if (version === undefined) return readList(backend, statement, count, query, fromRow);
   const kept = backend.kept!;
-  // Everything `readList` reads the rows with: one statement serves an ascending list's `prev`
-  // page and a descending list's `next` page, read in opposite orders. The statement holds the
-  // resource, so a kept page has rows of this `fromRow`.
-  const key = `${query.count}\u0000${statement.reversed}\u0000${query.cursor !== undefined}\u0000${statementKey(statement.sql, statement.params)}`;
-  const page = kept.pages.get(key, version) as ListPage<T> | undefined;
+  const page = kept.pages.get(pageKey, version) as ListPage<T> | undefined;
   if (page !== undefined) return page;
   const read = deepFreeze(await readList(backend, statement, count, query, fromRow, version));
-  kept.pages.set(key, version, read);
+  kept.pages.set(pageKey, version, read);
   return read;
+}
+
+/** A list query's statements, and the keys its page and count are kept under. */
+interface Prepared {
+  statement: ListStatement;
+  count: (Statement & { key: string }) | undefined;
+  pageKey: string;
+}
+
+/**
+ * Statements made per dialect and frozen query: a list asked again is validated into the same
+ * frozen query (http/params.ts), so its SQL is built once, not on every request.
+ */
+const preparedQueries = new WeakMap<SqlDialect, WeakMap<ListQuery, Prepared>>();
+
+function prepared(dialect: SqlDialect, query: ListQuery): Prepared {
+  if (!Object.isFrozen(query)) return prepare(dialect, query);
+  let byQuery = preparedQueries.get(dialect);
+  if (byQuery === undefined) preparedQueries.set(dialect, (byQuery = new WeakMap()));
+  let statements = byQuery.get(query);
+  if (statements === undefined) byQuery.set(query, (statements = deepFreeze(prepare(dialect, query))));
+  return statements;
+}
+
+function prepare(dialect: SqlDialect, query: ListQuery): Prepared {
+  const statement = listStatement(dialect, query, selectColumns(query.resource));
+  const count = query.count ? countStatement(dialect, query) : undefined;
+  return {
+    statement,
+    count: count && { ...count, key: statementKey(count.sql, count.params) },
+    // Everything `readList` reads the rows with: one statement serves an ascending list's `prev`
+    // page and a descending list's `next` page, read in opposite orders. The statement holds the
+    // resource, so a kept page has rows of this `fromRow`.
+    pageKey: `${query.count}\u0000${statement.reversed}\u0000${query.cursor !== undefined}\u0000${statementKey(statement.sql, statement.params)}`,
+  };
 }
 
 async function readList<T>(
   backend: SqlBackend,
   statement: ListStatement,
-  count: Statement | undefined,
+  count: Prepared['count'],
   query: ListQuery,
   fromRow: (row: SqlValues) => T,
   version?: string,
@@ -72,22 +104,12 @@ async function readList<T>(
 }
 
 /** What `count` counts: kept from an earlier list while the data has not changed since. */
-async function totalOf({ executor, kept }: SqlBackend, count: Statement, version: string | undefined): Promise<number> {
+async function totalOf({ executor, kept }: SqlBackend, count: NonNullable<Prepared['count']>, version: string | undefined): Promise<number> {
   const counted = async () => Number((await executor.get(count.sql, count.params))![0]);
   if (kept === undefined || version === undefined) return counted();
-  const key = statementKey(count.sql, count.params);
-  const total = kept.counts.get(key, version);
+  const total = kept.counts.get(count.key, version);
   if (total !== undefined) return total;
   const fresh = await counted();
-  kept.counts.set(key, version, fresh);
+  kept.counts.set(count.key, version, fresh);
   return fresh;
-}
-
-/** Freezes a page, its rows and what they hold (`custom`, a membership's related object). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { keysetFrom } from '../model/keyset.ts';
+import { parseListCommand } from './params.ts';
+import { parseQueryString } from './url.ts';
+
+const demo = keysetFrom({ publishKey: 'pub', subscribeKey: 'demo' });
+const other = keysetFrom({ publishKey: 'pub', subscribeKey: 'other' });
+const OPTIONS = 'filter=name%20like%20%22a*%22&sort=name:desc&include=custom&limit=10&count=true';
+const command = (query: string, keyset = demo, ownerId?: string) =>
+  parseListCommand(parseQueryString(query), keyset, ownerId === undefined ? 'uuids' : 'memberships', ownerId);
+
+function refusal(query: string): unknown {
+  try {
+    command(query);
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`${query} was taken`);
+}
+
+describe('list commands', () => {
+  it('a list asked again gets the same frozen command, whatever else the query holds', () => {
+    const first = command(OPTIONS);
+    const again = command(`${OPTIONS}&uuid=someone&pnsdk=PubNub-JS%2F9&signature=x`);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first.query)).toBe(true);
+    expect(Object.isFrozen(first.query.filter)).toBe(true);
+    expect(first.query).toMatchObject({ subKey: 'demo', limit: 10, count: true, sort: [{ name: 'name', direction: 'desc' }] });
+  });
+
+  it('another keyset, owner or option gets its own command', () => {
+    const first = command(OPTIONS);
+    expect(command(OPTIONS, other).query.subKey).toBe('other');
+    const alice = command(OPTIONS, demo, 'alice');
+    expect(alice.query.ownerId).toBe('alice');
+    expect(command(OPTIONS, demo, 'bob').query.ownerId).toBe('bob');
+    for (const changed of ['limit=11', 'count=false', 'sort=name', 'include=status', 'filter=name%20like%20%22b*%22']) {
+      const query = `${OPTIONS}&${changed}`;
+      expect(command(query), changed).not.toBe(first);
+      expect(command(query), changed).toBe(command(query));
+    }
+    // A repeated scalar option: the last one counts, and it is a list of its own.
+    expect(command(`${OPTIONS}&limit=5`).query.limit).toBe(5);
+  });
+
+  it('a malformed list is refused every time it is asked', () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect(refusal('limit=0')).toMatchObject({ status: 400, details: [{ location: 'limit' }] });
+      expect(refusal('filter=name%20%3D%3D')).toMatchObject({ status: 400, details: [{ location: 'filter' }] });
+    }
+  });
+});
