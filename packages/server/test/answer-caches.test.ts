@@ -1,5 +1,6 @@
 import { useServer } from '@roster/testing';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor, fingerprint } from '../src/query/cursor.ts';
 import { encode, objectsClient } from './http.ts';
 
 // The answer caches over real HTTP: App Context answers built as JSON text (a frozen record's text
@@ -325,6 +326,21 @@ describe('many distinct lists', () => {
     expect(await lists.get('uuids', query('id LIKE "m-*"'))).toMatchObject({ body: first.body });
     await lists.patch('uuids/m-000', { name: 'changed' });
     expect((await lists.get('uuids', query('id LIKE "m-*"'))).body.data[0].name).toBe('changed');
+  }, 120_000);
+
+  // Each of these short requests (about 6 KB) makes a statement of about 400 KB: eight sort keys
+  // on long `custom` names, each bound several times per page-boundary term. Keeping the
+  // statements, or keys made of them, with the lists asked (hundreds) would fill this heap.
+  it('hundreds of lists whose statements are far longer than their requests keep memory bounded', async () => {
+    await lists.patch('uuids/u1', { name: 'u' });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const sort = Array.from({ length: 8 }, (_, k) => `custom.${String(i).padStart(4, '0')}${k}${'x'.repeat(680)}:${k % 2 ? 'asc' : 'desc'}`).join(',');
+      const cursor = encodeCursor('next', [...Array.from({ length: 16 }, (_, k) => (k % 2 ? '' : 0)), 'u1'], fingerprint(['uuids', undefined, sort, '']));
+      statuses.add((await lists.get('uuids', { query: { count: true, sort, start: cursor } })).status);
+    }
+    expect([...statuses]).toEqual([200]);
+    expect((await lists.get('uuids', { query: { filter: 'id == "u1"' } })).body.data).toHaveLength(1);
   }, 120_000);
 });
 

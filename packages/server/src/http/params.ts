@@ -93,10 +93,11 @@ const LIST_OPTIONS = ['filter', 'sort', 'include', 'limit', 'start', 'end', 'cou
 /**
  * Lists asked again with the same options (an app showing the same list, a client polling it)
  * are validated once: the command is kept, frozen, so the store also builds its statements once
- * (store/sql/page.ts). Lists whose options are longer than `MAX_KEPT_KEY` characters are not
- * kept, so the cache holds a few MB at most.
+ * (store/sql/page.ts, which keeps only short ones). Lists whose options are longer than
+ * `MAX_KEPT_KEY` characters are not kept, so the commands and their statements stay within about
+ * 15 MB however the lists are written.
  */
-const listCommands = new BoundedMap<string, ListCommand>(512);
+const listCommands = new BoundedMap<string, ListCommand>(256);
 const MAX_KEPT_KEY = 6 * 1024;
 
 /** Validates every list option into the store query and the shaping of its answer. */

@@ -63,17 +63,29 @@ interface Prepared {
 
 /**
  * Statements made per dialect and frozen query: a list asked again is validated into the same
- * frozen query (http/params.ts), so its SQL is built once, not on every request.
+ * frozen query (http/params.ts), so its SQL is built once, not on every request. Only statements
+ * of up to `MAX_KEPT_CHARS` characters (text and parameters) are kept with their query: a short
+ * request can make a long statement, and the kept queries must stay a few MB in all.
  */
 const preparedQueries = new WeakMap<SqlDialect, WeakMap<ListQuery, Prepared>>();
+const MAX_KEPT_CHARS = 8 * 1024;
 
 function prepared(dialect: SqlDialect, query: ListQuery): Prepared {
   if (!Object.isFrozen(query)) return prepare(dialect, query);
   let byQuery = preparedQueries.get(dialect);
   if (byQuery === undefined) preparedQueries.set(dialect, (byQuery = new WeakMap()));
-  let statements = byQuery.get(query);
-  if (statements === undefined) byQuery.set(query, (statements = deepFreeze(prepare(dialect, query))));
+  const known = byQuery.get(query);
+  if (known !== undefined) return known;
+  const statements = prepare(dialect, query);
+  if (charsOf(statements.statement) + (statements.count ? charsOf(statements.count) : 0) <= MAX_KEPT_CHARS) byQuery.set(query, deepFreeze(statements));
   return statements;
+}
+
+/** About how much text a statement holds: its SQL and its string parameters, in characters. */
+function charsOf({ sql, params }: Statement): number {
+  let chars = sql.length;
+  for (const param of params) chars += typeof param === 'string' ? param.length : 8;
+  return chars;
 }
 
 function prepare(dialect: SqlDialect, query: ListQuery): Prepared {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BoundedMap } from '../../bounded-map.ts';
 import type { SqlValue } from './rows.ts';
 
@@ -26,5 +27,15 @@ export class VersionCache<V> {
   }
 }
 
-/** The key of a statement's result: its text and its parameters. */
-export const statementKey = (sql: string, params: readonly SqlValue[]): string => `${sql}\u0000${JSON.stringify(params)}`;
+/** Keys longer than this are kept as their SHA-256 digest. */
+const MAX_PLAIN_KEY = 512;
+
+/**
+ * The key of a statement's result: its text and its parameters, or for a long statement their
+ * digest. A short list request can make a long statement (sort keys on `custom` fields, repeated
+ * per page-boundary term), and a cache must not keep hundreds of KB of key per entry.
+ */
+export function statementKey(sql: string, params: readonly SqlValue[]): string {
+  const key = `${sql}\u0000${JSON.stringify(params)}`;
+  return key.length <= MAX_PLAIN_KEY ? key : `sha256:${createHash('sha256').update(key).digest('base64')}`;
+}
