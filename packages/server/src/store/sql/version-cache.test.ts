@@ -14,6 +14,7 @@ import type { CursorValue } from '../../query/cursor.ts';
 import type { ListQuery } from '../store.ts';
 import { keptLists, listPage } from './page.ts';
 import { uuidFromValues, type SqlValue } from './rows.ts';
+import { statementKey } from './version-cache.ts';
 
 // Lists on SQLite: a page and its total are read once per data version, and read again after any
 // write (the store holds the file alone: lock.ts).
@@ -125,5 +126,16 @@ describe('lists on SQLite, kept per data version', () => {
     expect(Object.isFrozen(page.rows)).toBe(true);
     expect(Object.isFrozen(page.rows[0])).toBe(true);
     expect(await listPage(backend, query, (row) => uuidFromValues(row))).toBe(page);
+  });
+});
+
+describe('statementKey', () => {
+  it('keeps a short statement as it is and a long one as a digest that still tells parameters apart', () => {
+    expect(statementKey('SELECT 1', ['a'])).toBe('SELECT 1\u0000["a"]');
+    const long = 'SELECT x FROM uuids WHERE '.padEnd(600, ' ');
+    const keys = [['\uD800'], ['\uD801'], ['\uFFFD'], ['a'], [1], ['1']].map((params) => statementKey(long, params));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.every((key) => key.length < 60)).toBe(true);
+    expect(statementKey(long, ['\uD800'])).toBe(keys[0]);
   });
 });

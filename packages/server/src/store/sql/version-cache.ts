@@ -37,5 +37,6 @@ const MAX_PLAIN_KEY = 512;
  */
 export function statementKey(sql: string, params: readonly SqlValue[]): string {
   const key = `${sql}\u0000${JSON.stringify(params)}`;
-  return key.length <= MAX_PLAIN_KEY ? key : `sha256:${createHash('sha256').update(key).digest('base64')}`;
+  // UTF-16 code units as they are: UTF-8 would turn every lone surrogate into the same U+FFFD.
+  return key.length <= MAX_PLAIN_KEY ? key : `sha256:${createHash('sha256').update(key, 'utf16le').digest('base64')}`;
 }
