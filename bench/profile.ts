@@ -115,8 +115,11 @@ async function sampleAllocations(url: string, pid: number, seconds: number, file
   await sleep(seconds * 1000 - 250); // ends inside the load: no idle time in the sample
   const after = await answered(url);
   process.kill(pid, 'SIGUSR2');
-  while (!existsSync(file)) await sleep(50);
-  await sleep(500); // the sampler writes it in one call; let it finish
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`no allocation profile at ${file} (the node's stderr says why)`);
+    await sleep(50);
+  }
   return after - before;
 }
 

@@ -4,7 +4,7 @@
  * to the next, then writes the sampling profile (`.heapprofile` JSON) to `$ALLOCATION_PROFILE`.
  * Bytes allocated per request do not move with the host's speed, as CPU time does.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 /** One sample per this many bytes allocated, on average. */
@@ -28,7 +28,11 @@ if (out) {
     sampling = false;
     session.post('HeapProfiler.stopSampling', (error, result) => {
       if (error) console.error(`allocation sampler: ${error.message}`);
-      else writeFileSync(out, JSON.stringify(result.profile));
+      else {
+        // Written aside, then renamed: the file appears only once it is whole.
+        writeFileSync(`${out}.part`, JSON.stringify(result.profile));
+        renameSync(`${out}.part`, out);
+      }
     });
   });
 }
