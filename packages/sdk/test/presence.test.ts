@@ -44,12 +44,22 @@ describe('the presence listener', () => {
       return response;
     };
     const steady = client('steady', { presenceTimeout: 2, fetch: recording });
-    const gone = client('gone', { presenceTimeout: 2 });
+    // What gone starts after it disconnects: nothing (a retried heartbeat would keep it present).
+    let disconnected = false;
+    const afterDisconnect: string[] = [];
+    const goneFetch: FetchLike = (url, init) => {
+      if (disconnected) afterDisconnect.push(url);
+      return fetch(url, init);
+    };
+    const gone = client('gone', { presenceTimeout: 2, fetch: goneFetch });
     await connect(steady, (s) => s.channels([channel]));
     await connect(gone, (s) => s.channels([channel]));
     // Paused: no more long-polls or heartbeats, and no leave either.
     gone.disconnect();
-    const timeout = await presenceEvent(seen, "gone's timeout", (event) => event.action === 'timeout' && event.uuid === 'gone');
+    disconnected = true;
+    // 2 s of presence, a sweep each second, and a timeout whose publish was lost goes out again 5 s later (sweep.ts).
+    const timeout = await presenceEvent(seen, "gone's timeout", (event) => event.action === 'timeout' && event.uuid === 'gone', 20_000);
+    expect(afterDisconnect).toEqual([]);
     expect(timeout).toMatchObject({ channel, occupancy: 2 });
     await new Promise((done) => setTimeout(done, 2500));
     expect(seen.presence.filter((event) => event.uuid === 'steady').map((event) => event.action)).toEqual(['join']);
@@ -57,6 +67,31 @@ describe('the presence listener', () => {
     expect(new Set(heartbeats)).toEqual(new Set([200]));
     const { result } = await client('asker').hereNow().channels([channel]).sync();
     expect(result.channels[channel]?.occupants.map((occupant) => occupant.uuid)).toEqual(['steady', 'watcher']);
+  });
+
+  it('disconnect drops a heartbeat still out: nothing it started keeps the client present', async () => {
+    const channel = unique('stuck');
+    // Heartbeats reach no server: each waits until it is aborted (else the 10 s request timeout, then a retry).
+    const heartbeats: { aborted: boolean }[] = [];
+    const stuck: FetchLike = (url, init) => {
+      if (!url.includes('/heartbeat?')) return fetch(url, init);
+      const heartbeat = { aborted: false };
+      heartbeats.push(heartbeat);
+      return new Promise((_, fail) =>
+        init.signal?.addEventListener('abort', () => {
+          heartbeat.aborted = true;
+          fail(new DOMException('aborted', 'AbortError'));
+        }),
+      );
+    };
+    const gone = client('gone', { presenceTimeout: 4, heartbeatInterval: 1, fetch: stuck });
+    await connect(gone, (s) => s.channels([channel]));
+    await waitFor('a heartbeat out', () => heartbeats.length > 0, 5000);
+    gone.disconnect();
+    await waitFor('the heartbeats aborted', () => heartbeats.every((heartbeat) => heartbeat.aborted), 1000);
+    const sent = heartbeats.length;
+    await new Promise((done) => setTimeout(done, 1500));
+    expect(heartbeats).toHaveLength(sent);
   });
 
   it('a busy channel (above the keyset announce max) sends interval events with the deltas', async () => {

@@ -38,16 +38,21 @@ export function useClients(server: RunningServer): (userId: string, config?: Par
   };
 }
 
-/** What a watching client has received so far. */
+/** What a watching client has received so far, and the categories of its subscribe statuses. */
 export interface Watch {
   readonly presence: PNPresenceEvent[];
   readonly messages: PNMessageEvent[];
+  readonly statuses: string[];
 }
 
 /** Collects `client`'s presence events and messages, subscribes as `subscription` says and resolves once connected. */
 export async function watch(client: Roster, subscription: (builder: Subscribe) => Subscribe): Promise<Watch> {
-  const seen: Watch = { presence: [], messages: [] };
-  client.addListener({ presence: (event) => seen.presence.push(event), message: (event) => seen.messages.push(event) });
+  const seen: Watch = { presence: [], messages: [], statuses: [] };
+  client.addListener({
+    presence: (event) => seen.presence.push(event),
+    message: (event) => seen.messages.push(event),
+    status: (status) => seen.statuses.push(status.category),
+  });
   await connect(client, subscription);
   return seen;
 }
@@ -63,8 +68,17 @@ export async function connect(client: Roster, subscription: (builder: Subscribe)
   await connected;
 }
 
-/** Waits for the first presence event that `matches` and returns it. */
+/**
+ * Waits for the first presence event that `matches` and returns it. A wait that runs out says
+ * what the watcher did get (events and subscribe statuses), so a failure on a loaded machine
+ * tells a late or lost event from a watcher that was reconnecting.
+ */
 export async function presenceEvent(seen: Watch, what: string, matches: (event: PNPresenceEvent) => boolean, timeoutMs = 15_000): Promise<PNPresenceEvent> {
-  await waitFor(what, () => seen.presence.some(matches), timeoutMs);
+  try {
+    await waitFor(what, () => seen.presence.some(matches), timeoutMs);
+  } catch (error) {
+    const events = seen.presence.map((event) => `${event.action} ${event.uuid ?? ''} at ${event.timetoken}`);
+    throw new Error(`${(error as Error).message}; presence seen: [${events.join(', ')}]; statuses: [${seen.statuses.join(', ')}]`);
+  }
   return seen.presence.find(matches)!;
 }

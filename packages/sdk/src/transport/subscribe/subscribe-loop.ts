@@ -51,7 +51,7 @@ export class SubscribeLoop {
     this.transport = transport;
     this.hooks = hooks;
     this.policy = { ...config.reconnect, random };
-    this.heartbeats = new HeartbeatTimer(config.heartbeatInterval * 1000, () => this.heartbeat());
+    this.heartbeats = new HeartbeatTimer(config.heartbeatInterval * 1000, (signal) => this.heartbeat(signal));
   }
 
   /** The current state (read-only snapshot). */
@@ -116,14 +116,14 @@ export class SubscribeLoop {
   }
 
   /** Tells presence the user is still here, on every channel and group it subscribes to. */
-  private heartbeat(): void {
+  private heartbeat(signal: AbortSignal): void {
     if (this.state.kind !== 'handshaking' && this.state.kind !== 'receiving') return;
-    this.fireAndForget(heartbeatRequest(this.config.subscribeKey, this.state, heartbeatTimeout(this.config)));
+    this.fireAndForget(heartbeatRequest(this.config.subscribeKey, this.state, heartbeatTimeout(this.config)), signal);
   }
 
   /** Presence bookkeeping (leave, heartbeat): its outcome changes nothing here, so failures are ignored. */
-  private fireAndForget(descriptor: RequestDescriptor | undefined): void {
-    if (descriptor !== undefined) void this.transport.send(descriptor);
+  private fireAndForget(descriptor: RequestDescriptor | undefined, signal?: AbortSignal): void {
+    if (descriptor !== undefined) void this.transport.send(descriptor, signal);
   }
 
   private cancel(): void {
