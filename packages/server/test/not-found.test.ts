@@ -55,6 +55,26 @@ describe('a path no route answers', () => {
   });
 });
 
+describe('CORS', () => {
+  it("lets a browser app read every answer, the router's own refusals included", async () => {
+    const answers: Record<string, [string, string?]> = {
+      found: ['/time/0'],
+      missing: ['/v2/objects/demo/uuids/nobody'],
+      'no route': ['/nothing'],
+      'path not percent-encoded': ['/v2/objects/demo/uuids/%E0%A4%A'],
+      'method not allowed': ['/v2/objects/demo/uuids/alice', 'PUT'],
+    };
+    const statuses: number[] = [];
+    for (const [kind, [path, method]] of Object.entries(answers)) {
+      const response = await fetch(`${server.url}${path}`, { method: method ?? 'GET' });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+      expect(response.headers.get('access-control-allow-origin'), kind).toBe('*');
+    }
+    expect(statuses).toEqual([200, 404, 404, 400, 405]);
+  });
+});
+
 describe('the Server header', () => {
   it('names Roster and its version on answers of every kind', async () => {
     for (const path of ['/time/0', '/v2/objects/demo/uuids/nobody', '/v2/subscribe/demo/a/0', '/nothing']) {

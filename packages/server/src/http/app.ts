@@ -128,11 +128,14 @@ export interface AppOptions {
 /** The HTTP application: parsing, CORS, routes, the one error path, and the operations routes. */
 export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits }: AppOptions): FastifyInstance {
   const app = Fastify({
-    // Every answer names the server and its version, set here once rather than per reply.
+    // Every answer names the server and its version and allows any origin to read it (CORS),
+    // set here on the response rather than by a hook per request; preflights are the plugin's.
     serverFactory: (handler) => {
       const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024 };
       const answer: Parameters<typeof createServer>[1] = (request, response) => {
         response.setHeader('Server', SERVER_HEADER);
+        response.setHeader('Access-Control-Allow-Origin', '*');
+        response.setHeader('Access-Control-Expose-Headers', '*');
         handler(request, response);
       };
       return tls === undefined ? createServer(options, answer) : createHttpsServer({ ...options, ...tls }, answer);
@@ -154,11 +157,14 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
 
   registerBodyParsers(app);
 
-  void app.register(cors, {
-    origin: '*',
-    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge'],
-    exposedHeaders: '*',
+  // In a scope of its own, the plugin's hook runs for its preflight route (`OPTIONS *`) only.
+  void app.register(async (preflights) => {
+    await preflights.register(cors, {
+      origin: '*',
+      methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge'],
+      exposedHeaders: '*',
+    });
   });
   if (rateLimits) void app.register(rateLimitPlugin, { limits: rateLimits, logger });
 
