@@ -44,7 +44,7 @@ describe('the presence listener', () => {
       return response;
     };
     const steady = client('steady', { presenceTimeout: 2, fetch: recording });
-    // What gone starts after it disconnects: nothing (a retried heartbeat would keep it present).
+    // What gone starts after it disconnects: nothing (a heartbeat would keep it present).
     let disconnected = false;
     const afterDisconnect: string[] = [];
     const goneFetch: FetchLike = (url, init) => {
@@ -71,7 +71,7 @@ describe('the presence listener', () => {
 
   it('disconnect drops a heartbeat still out: nothing it started keeps the client present', async () => {
     const channel = unique('stuck');
-    // Heartbeats reach no server: each waits until it is aborted (else the 10 s request timeout, then a retry).
+    // Heartbeats reach no server: each waits until it is aborted (else until the 10 s request timeout).
     const heartbeats: { aborted: boolean }[] = [];
     const stuck: FetchLike = (url, init) => {
       if (!url.includes('/heartbeat?')) return fetch(url, init);

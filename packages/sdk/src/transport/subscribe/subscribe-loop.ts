@@ -115,15 +115,19 @@ export class SubscribeLoop {
     }
   }
 
-  /** Tells presence the user is still here, on every channel and group it subscribes to. */
-  private heartbeat(signal: AbortSignal): void {
-    if (this.state.kind !== 'handshaking' && this.state.kind !== 'receiving') return;
-    this.fireAndForget(heartbeatRequest(this.config.subscribeKey, this.state, heartbeatTimeout(this.config)), signal);
+  /**
+   * Tells presence the user is still here, on every channel and group it subscribes to. Resolves
+   * when the request has an outcome (failures change nothing here); undefined when none was sent.
+   */
+  private heartbeat(signal: AbortSignal): Promise<unknown> | undefined {
+    if (this.state.kind !== 'handshaking' && this.state.kind !== 'receiving') return undefined;
+    const descriptor = heartbeatRequest(this.config.subscribeKey, this.state, heartbeatTimeout(this.config));
+    return descriptor === undefined ? undefined : this.transport.send(descriptor, signal);
   }
 
-  /** Presence bookkeeping (leave, heartbeat): its outcome changes nothing here, so failures are ignored. */
-  private fireAndForget(descriptor: RequestDescriptor | undefined, signal?: AbortSignal): void {
-    if (descriptor !== undefined) void this.transport.send(descriptor, signal);
+  /** A leave: its outcome changes nothing here, so failures are ignored. */
+  private fireAndForget(descriptor: RequestDescriptor | undefined): void {
+    if (descriptor !== undefined) void this.transport.send(descriptor);
   }
 
   private cancel(): void {
