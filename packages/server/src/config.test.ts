@@ -480,6 +480,14 @@ describe('configSummary', () => {
     expect(lines.join('\n')).not.toContain('hidden');
   });
 
+  it('says a `demo` keyset the config file declares is served as declared, not that demo is not served', () => {
+    const path = configFile({ keysets: [{ publishKey: 'pub-hidden', subscribeKey: 'demo', secretKey: 'sec-hidden' }] });
+    const lines = configSummary(loadConfig({ config: path }, {}));
+    expect(lines).toContain('keyset demo: signatures on, Access Manager off (open: anyone with the subscribe key can read and write)');
+    expect(lines).toContain('demo keyset: served as the config file declares it (above)');
+    expect(lines.join('\n')).not.toContain('not served');
+  });
+
   it('names the database file by its absolute path', () => {
     expect(configSummary(loadConfig({ config: configFile({ db: 'here.db' }) }, {}))[1]).toBe(`database: ${join(dir, 'here.db')}`);
     expect(configSummary(loadConfig({ db: ':memory:' }, {}))[1]).toBe('database: in memory (:memory:), lost when the node stops');

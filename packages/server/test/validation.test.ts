@@ -343,14 +343,20 @@ describe('malformed requests', () => {
     });
   });
 
-  it('answers CORS preflights for browsers', async () => {
+  it('answers CORS preflights for browsers, for every request header Roster reads', async () => {
     const response = await fetch(`${server.url}/v2/objects/demo/uuids/x`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://app.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'content-type,if-match' },
+      headers: {
+        origin: 'http://app.example',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'content-type,if-match,content-encoding,roster-custom-merge,x-request-id',
+      },
     });
     expect(response.status).toBeLessThan(300);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-methods')).toContain('PATCH');
+    const allowed = response.headers.get('access-control-allow-headers')!.toLowerCase().split(/,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['content-type', 'if-match', 'content-encoding', 'roster-custom-merge', 'x-request-id']));
   });
 
   it('is still healthy after all of that', async () => {

@@ -16,11 +16,16 @@ export function configSummary(config: Config): string[] {
     ...bus(config),
     ...presence(config),
     ...config.keysets.map((keyset) => `keyset ${keyset.subscribeKey}: ${security(keyset)}`),
-    config.demoKeyset
-      ? 'demo keyset: served, open to anyone (no config file declares keysets)'
-      : 'demo keyset: not served (the config file declares the keysets)',
+    demo(config),
     admin(config),
   ];
+}
+
+/** Whether the open `demo` keyset is served, or the config file's own `demo` keyset (listed above) is. */
+function demo(config: Config): string {
+  if (config.demoKeyset) return 'demo keyset: served, open to anyone (no config file declares keysets)';
+  if (config.keysets.some((keyset) => keyset.subscribeKey === 'demo')) return 'demo keyset: served as the config file declares it (above)';
+  return 'demo keyset: not served (the config file declares the keysets)';
 }
 
 /** Whether the admin API is on; never the secret. */

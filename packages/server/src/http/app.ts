@@ -162,7 +162,7 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
     await preflights.register(cors, {
       origin: '*',
       methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge'],
+      allowedHeaders: ['Content-Type', 'If-Match', 'Content-Encoding', 'Roster-Custom-Merge', 'X-Request-Id'],
       exposedHeaders: '*',
     });
   });
