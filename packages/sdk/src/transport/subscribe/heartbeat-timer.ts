@@ -40,6 +40,7 @@ export class HeartbeatTimer {
     const sent = this.beat(heartbeat.signal);
     if (sent === undefined) return;
     this.out.add(heartbeat);
-    void sent.finally(() => this.out.delete(heartbeat));
+    const settled = () => this.out.delete(heartbeat);
+    sent.then(settled, settled);
   }
 }
