@@ -4,7 +4,7 @@ import { isPresenceName } from '../model/presence-names.ts';
 import { PresenceAnnouncer } from './announce.ts';
 import type { PresenceEventSink } from './events.ts';
 import type { HeartbeatOutcome, HeartbeatWindow, PresenceState, PresenceStore, PresentUuid } from './store.ts';
-import { DEFAULT_EXPIRE_BOUNDS, expireRound, Ticker, type ExpireBounds } from './sweep.ts';
+import { DEFAULT_EXPIRE_BOUNDS, expireRound, Ticker, TIMEOUT_LEASE_MS, type ExpireBounds } from './sweep.ts';
 
 /** How many channels' here-now pages are read from the store at once. */
 const PAGES_AT_ONCE = 256;
@@ -79,10 +79,17 @@ export class PresenceService {
     this.#now = options.now ?? Date.now;
     const keysetOf = (subKey: string) => this.#keysets.find(subKey);
     const bounds = options.expire ?? DEFAULT_EXPIRE_BOUNDS;
-    this.#ticker = new Ticker(async () => {
-      await expireRound(store, this.#announcer, keysetOf, this.#now(), bounds, log);
-      if (!this.#ticker.stopped) await this.#announcer.intervals(keysetOf, this.#now());
-    }, options.sweepMs ?? 1000);
+    this.#ticker = new Ticker(
+      async () => {
+        await expireRound(store, this.#announcer, keysetOf, this.#now(), bounds, log);
+        if (!this.#ticker.stopped) await this.#announcer.intervals(keysetOf, this.#now());
+      },
+      options.sweepMs ?? 1000,
+      {
+        afterMs: TIMEOUT_LEASE_MS,
+        report: (runningMs) => log.warn({ runningMs }, 'a presence sweep is still running; timeouts and interval events wait for it'),
+      },
+    );
   }
 
   /**

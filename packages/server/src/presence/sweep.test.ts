@@ -8,7 +8,7 @@ import { createPresenceStore } from './create.ts';
 import type { PresenceEvent } from './events.ts';
 import { MemoryPresenceStore } from './memory-store.ts';
 import type { PresenceStore } from './store.ts';
-import { expireRound, TIMEOUT_LEASE_MS } from './sweep.ts';
+import { expireRound, Ticker, TIMEOUT_LEASE_MS } from './sweep.ts';
 
 // One sweep (`expireRound`) over a real store: what it removes (timed-out presences, kept states
 // past their keepUntil) within its bounds, and what it announces. Events go to a sink that keeps
@@ -115,4 +115,31 @@ describe.each(stores)('expireRound over the %s store', (_name, skip, open) => {
       }
     },
   );
+});
+
+describe('Ticker', () => {
+  it('reports a round still running past its limit once, and the next slow round again', async () => {
+    const reports: number[] = [];
+    let finish = () => {};
+    let rounds = 0;
+    const ticker = new Ticker(
+      () => {
+        rounds++;
+        return new Promise<void>((done) => (finish = done));
+      },
+      10,
+      { afterMs: 50, report: (runningMs) => reports.push(runningMs) },
+    );
+    ticker.start();
+    await new Promise((done) => setTimeout(done, 150));
+    expect(rounds).toBe(1);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toBeGreaterThanOrEqual(50);
+    finish();
+    await new Promise((done) => setTimeout(done, 150));
+    expect(rounds).toBe(2);
+    expect(reports).toHaveLength(2);
+    finish();
+    await ticker.stop();
+  });
 });

@@ -86,20 +86,31 @@ async function inBatches({ batch, maxBatches }: ExpireBounds, log: Log, what: st
   return total;
 }
 
+/** Told once per round that a round has run for at least `afterMs`, with how long so far (ms). */
+export interface SlowRound {
+  afterMs: number;
+  report: (runningMs: number) => void;
+}
+
 /**
  * Runs `round` every `everyMs`, never two at once; its timer does not keep the process alive.
- * `stop` ends it and waits for a round under way.
+ * A round still running `slow.afterMs` after it started is reported once (the rounds after it
+ * wait for it). `stop` ends it and waits for a round under way.
  */
 export class Ticker {
   readonly #round: () => Promise<void>;
   readonly #everyMs: number;
+  readonly #slow: SlowRound | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  #startedAt = 0;
+  #reported = false;
   #stopped = false;
 
-  constructor(round: () => Promise<void>, everyMs: number) {
+  constructor(round: () => Promise<void>, everyMs: number, slow?: SlowRound) {
     this.#round = round;
     this.#everyMs = everyMs;
+    this.#slow = slow;
   }
 
   get stopped(): boolean {
@@ -115,8 +126,21 @@ export class Ticker {
   /** One round now, or the one under way; nothing once stopped. */
   runOnce(): Promise<void> {
     if (this.#stopped) return this.#running ?? Promise.resolve();
-    this.#running ??= this.#round().finally(() => (this.#running = undefined));
+    if (this.#running !== undefined) {
+      this.#reportIfSlow();
+      return this.#running;
+    }
+    this.#startedAt = Date.now();
+    this.#reported = false;
+    this.#running = this.#round().finally(() => (this.#running = undefined));
     return this.#running;
+  }
+
+  #reportIfSlow(): void {
+    const runningMs = Date.now() - this.#startedAt;
+    if (this.#slow === undefined || this.#reported || runningMs < this.#slow.afterMs) return;
+    this.#reported = true;
+    this.#slow.report(runningMs);
   }
 
   async stop(): Promise<void> {
