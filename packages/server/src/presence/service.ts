@@ -86,8 +86,9 @@ export class PresenceService {
       },
       options.sweepMs ?? 1000,
       {
-        afterMs: TIMEOUT_LEASE_MS,
-        report: (runningMs) => log.warn({ runningMs }, 'a presence sweep is still running; timeouts and interval events wait for it'),
+        slowAfterMs: TIMEOUT_LEASE_MS,
+        slow: (runningMs) => log.warn({ runningMs }, 'a presence sweep is still running; timeouts and interval events wait for it'),
+        failed: (error) => log.error({ err: error }, 'a presence sweep failed; the next one runs as usual'),
       },
     );
   }

@@ -128,7 +128,7 @@ describe('Ticker', () => {
         return new Promise<void>((done) => (finish = done));
       },
       10,
-      { afterMs: 50, report: (runningMs) => reports.push(runningMs) },
+      { slowAfterMs: 50, slow: (runningMs) => reports.push(runningMs), failed: (error) => expect.unreachable(String(error)) },
     );
     ticker.start();
     await new Promise((done) => setTimeout(done, 150));
@@ -141,5 +141,23 @@ describe('Ticker', () => {
     expect(reports).toHaveLength(2);
     finish();
     await ticker.stop();
+  });
+
+  it('reports a round that fails and goes on with the next (no unhandled rejection to end the process)', async () => {
+    const failures: unknown[] = [];
+    let rounds = 0;
+    const ticker = new Ticker(
+      async () => {
+        rounds++;
+        throw new Error(`round ${rounds} failed`);
+      },
+      10,
+      { slowAfterMs: 1000, slow: () => {}, failed: (error) => failures.push(error) },
+    );
+    ticker.start();
+    await new Promise((done) => setTimeout(done, 100));
+    await ticker.stop();
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(failures.map(String)).toEqual(Array.from({ length: rounds }, (_, i) => `Error: round ${i + 1} failed`));
   });
 });

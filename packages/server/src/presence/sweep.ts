@@ -86,31 +86,36 @@ async function inBatches({ batch, maxBatches }: ExpireBounds, log: Log, what: st
   return total;
 }
 
-/** Told once per round that a round has run for at least `afterMs`, with how long so far (ms). */
-export interface SlowRound {
-  afterMs: number;
-  report: (runningMs: number) => void;
+/** What a `Ticker` tells of its rounds. */
+export interface RoundReports {
+  /** A round still running this long after it started (ms) is reported once to `slow`. */
+  slowAfterMs: number;
+  /** A round has run for at least `slowAfterMs`: how long so far (ms). */
+  slow: (runningMs: number) => void;
+  /** A round rejected with `error`; the next tick runs the next round as usual. */
+  failed: (error: unknown) => void;
 }
 
 /**
  * Runs `round` every `everyMs`, never two at once; its timer does not keep the process alive.
- * A round still running `slow.afterMs` after it started is reported once (the rounds after it
- * wait for it). `stop` ends it and waits for a round under way.
+ * A round still running `reports.slowAfterMs` after it started is reported once (the rounds after
+ * it wait for it); a round that rejects is reported to `reports.failed` rather than left an
+ * unhandled rejection, which would end the process. `stop` ends it and waits for a round under way.
  */
 export class Ticker {
   readonly #round: () => Promise<void>;
   readonly #everyMs: number;
-  readonly #slow: SlowRound | undefined;
+  readonly #reports: RoundReports | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #startedAt = 0;
   #reported = false;
   #stopped = false;
 
-  constructor(round: () => Promise<void>, everyMs: number, slow?: SlowRound) {
+  constructor(round: () => Promise<void>, everyMs: number, reports?: RoundReports) {
     this.#round = round;
     this.#everyMs = everyMs;
-    this.#slow = slow;
+    this.#reports = reports;
   }
 
   get stopped(): boolean {
@@ -119,7 +124,7 @@ export class Ticker {
 
   start(): void {
     if (this.#timer !== undefined || this.#stopped) return;
-    this.#timer = setInterval(() => void this.runOnce(), this.#everyMs);
+    this.#timer = setInterval(() => this.runOnce().catch((error: unknown) => this.#reports?.failed(error)), this.#everyMs);
     this.#timer.unref();
   }
 
@@ -138,15 +143,15 @@ export class Ticker {
 
   #reportIfSlow(): void {
     const runningMs = Date.now() - this.#startedAt;
-    if (this.#slow === undefined || this.#reported || runningMs < this.#slow.afterMs) return;
+    if (this.#reports === undefined || this.#reported || runningMs < this.#reports.slowAfterMs) return;
     this.#reported = true;
-    this.#slow.report(runningMs);
+    this.#reports.slow(runningMs);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#running;
+    await this.#running?.catch(() => {}); // reported where it was started
   }
 }

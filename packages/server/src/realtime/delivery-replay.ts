@@ -37,8 +37,10 @@ const PARALLEL = 16;
 const ROUNDS = 3;
 /** How long a poll waits before its replay is tried again when the bus could not answer, in milliseconds. */
 const RETRY_MS = 1000;
-/** At most one line a minute about failed replays. */
+/** At most one line a minute about failed replays, and one about slow ones. */
 const REPORT_EVERY_MS = 60_000;
+/** A catch-up still waiting on the bus after this long (ms) is logged: its poll is neither answered nor held meanwhile. */
+const SLOW_CATCH_UP_MS = 5000;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -79,6 +81,7 @@ export class BusCatchUp {
   /** Polls waiting for their replays; a cancelled or closed one is removed, and its replay's result dropped. */
   readonly #pending = new Set<HeldSubscribe>();
   #reportedAt = -Infinity;
+  #slowReportedAt = -Infinity;
   #gaps = 0;
 
   /** @param limit envelopes replayed per channel at most (`channelLogSize`: what a log can hold). */
@@ -110,7 +113,8 @@ export class BusCatchUp {
   /** Catches `held` up from the bus, then hands it to `resume` (or `expire`), unless it is cancelled first. */
   start(held: HeldSubscribe): void {
     this.#pending.add(held);
-    void this.#run(held);
+    const slow = setTimeout(() => this.#reportSlow(held.channels.length), SLOW_CATCH_UP_MS).unref();
+    void this.#run(held).finally(() => clearTimeout(slow));
   }
 
   /** Forgets a poll whose client went away; `false` when it was not waiting here. */
@@ -159,6 +163,16 @@ export class BusCatchUp {
     if (now - this.#reportedAt < REPORT_EVERY_MS) return;
     this.#reportedAt = now;
     this.#hooks.log.error({ err: error }, 'A subscriber could not catch up from the event bus; its long-poll waits and tries again');
+  }
+
+  #reportSlow(channels: number): void {
+    const now = this.#hooks.millis();
+    if (now - this.#slowReportedAt < REPORT_EVERY_MS) return;
+    this.#slowReportedAt = now;
+    this.#hooks.log.warn(
+      { channels, waitedMs: SLOW_CATCH_UP_MS },
+      'A subscriber has waited 5 s for the event bus to replay its channels; its long-poll is answered once the replay is done',
+    );
   }
 
   /** The channels whose log on this node does not hold every envelope after `after`. */

@@ -249,6 +249,20 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     expect(errors).toEqual(['A subscriber could not catch up from the event bus; its long-poll waits and tries again']); // once, not per retry
   });
 
+  it('says once when a poll has waited 5 s for its catch-up, as it does while the bus cannot replay', async () => {
+    const lines: string[] = [];
+    const keep = (_fields: object, message: string) => void lines.push(message);
+    const a = await node(place('slow'), { holdSeconds: 6 }, { error: keep, warn: keep, info: () => {} });
+    await a.bus.close();
+    const after = a.hub.now() - 10_000_000n;
+    const answer = await poll(a.hub, { channels: ['room', 'lobby'], after }).answered;
+    expect(answer.m).toEqual([]);
+    expect(lines).toEqual([
+      'A subscriber could not catch up from the event bus; its long-poll waits and tries again',
+      'A subscriber has waited 5 s for the event bus to replay its channels; its long-poll is answered once the replay is done',
+    ]);
+  });
+
   it('forgets a poll cancelled while it catches up, and answers those still catching up with their own timetoken on close', async () => {
     const a = await node(place('cancel'));
     const after = a.hub.now();
