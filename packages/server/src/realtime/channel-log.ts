@@ -73,6 +73,9 @@ export function subjectOf(envelopeJson: Envelope): FilterSubject {
   return { meta: envelope.u, data: envelope.d, publisher: typeof envelope.i === 'string' ? envelope.i : undefined };
 }
 
+/** Changes of any log's `since` so far, in the order they happened (`ChannelLog.sinceChange`). */
+let sinceChanges = 0;
+
 /**
  * A channel's recent envelopes in timetoken order, bounded in count (and in age, by delivery.ts):
  * a subscriber that reconnects with its last timetoken gets everything after it that is still
@@ -88,6 +91,12 @@ export class ChannelLog {
   readonly #onDrop: (entry: LoggedMessage) => void;
   #bytes: number;
   #since: Timetoken;
+  #sinceChange = ++sinceChanges;
+
+  /** How many changes of any log's `since` there have been so far: a log whose `sinceChange` is at most this had its `since` set before now. */
+  static sinceChanges(): number {
+    return sinceChanges;
+  }
 
   /**
    * @param maxMessages envelopes kept; the oldest goes first.
@@ -118,11 +127,17 @@ export class ChannelLog {
   reset(since: Timetoken): void {
     this.clear();
     this.#since = since;
+    this.#sinceChange = ++sinceChanges;
   }
 
   /** The log holds every envelope of its channel after this timetoken (see the class). */
   get since(): Timetoken {
     return this.#since;
+  }
+
+  /** When `since` was last set, as a count of `ChannelLog.sinceChanges()`. */
+  get sinceChange(): number {
+    return this.#sinceChange;
   }
 
   /** The newest timetoken the log accounts for: its newest envelope's, or `since` when it is empty. */
@@ -132,6 +147,7 @@ export class ChannelLog {
 
   #dropOldest(entry: LoggedMessage): void {
     this.#since = entry.timetoken;
+    this.#sinceChange = ++sinceChanges;
     this.#drop(entry);
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusMessage, Replay } from './bus.ts';
 import { KeysetChannels } from './delivery-keyset.ts';
 import { ChannelLogs } from './delivery-logs.ts';
+import { ChannelLog } from './channel-log.ts';
 import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { TimetokenClock } from './timetoken.ts';
 
@@ -36,6 +37,8 @@ const kept = (space: KeysetChannels) =>
     .map((entry) => Number(entry.timetoken - NOW));
 const since = (space: KeysetChannels) => space.logs.get('room')!.since - NOW;
 const replay = (messages: BusMessage[], more = false): Replay => ({ messages, more, complete: true });
+/** A replay's start, taken now: logs started after it are not joined to it across a stretch it did not read. */
+const now = () => ChannelLog.sinceChanges();
 
 describe('ChannelLogs, linked', () => {
   it('knows from which timetoken a log is whole, and starts it again at a gap', () => {
@@ -53,21 +56,36 @@ describe('ChannelLogs, linked', () => {
 
   it('fills a log from a replay, followed by what it took in meanwhile, once each', () => {
     const { space, logs } = linkedLogs();
+    const started = now();
     append(logs, space, message(5, 4));
     append(logs, space, message(6, 5)); // arrived while the replay ran
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), true)).toBe(true);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), true, started)).toBe(true);
     expect([kept(space), since(space)]).toEqual([[3, 4, 5, 6], 1n]);
-    expect(logs.install(space, 'empty', NOW + 1n, replay([]), true)).toBe(true);
+    expect(logs.install(space, 'empty', NOW + 1n, replay([]), true, now())).toBe(true);
     expect(space.logs.get('empty')!.since).toBe(NOW + 1n); // nothing after 1: a poll from there can wait
   });
 
   it('refuses a replay it cannot make whole: cut at its limit, too long for the log, a gap after it, or a log dropped meanwhile', () => {
     const { space, logs } = linkedLogs(3);
-    expect(logs.install(space, 'room', NOW, replay([message(1)], true), true)).toBe(false);
-    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), true)).toBe(false);
-    expect(logs.install(space, 'room', NOW, replay([message(1)]), false)).toBe(false);
-    append(logs, space, message(9, 8)); // 2 to 8 are not in the replay
-    expect(logs.install(space, 'room', NOW, replay([message(1)]), true)).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)], true), true, now())).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), true, now())).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), false, now())).toBe(false);
+    const started = now();
+    append(logs, space, message(9, 8)); // 2 to 8 are not in the replay, which was read before the log started
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), true, started)).toBe(false);
     expect([kept(space), since(space)]).toEqual([[9], 8n]);
+  });
+
+  it('joins a replay to a log that started before it was read, across a stretch where the channel had nothing', () => {
+    // Another subscriber's catch-up started the log at its own, later timetoken (5); a replay
+    // from 1 read since then found nothing after 1, and the log takes in what comes after.
+    const { space, logs } = linkedLogs();
+    const before = now();
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), true, before)).toBe(true);
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, before)).toBe(false); // read before the log started: 1 to 5 unknown
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, now())).toBe(true);
+    expect(since(space)).toBe(1n);
+    append(logs, space, message(7, 6));
+    expect(kept(space)).toEqual([7]);
   });
 });

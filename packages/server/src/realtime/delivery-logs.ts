@@ -81,16 +81,21 @@ export class ChannelLogs {
    * Makes `channel`'s log whole from `after` on with what the bus replayed (read up to the
    * channel's last message at the time) followed by what the log took in meanwhile. Returns
    * `false`, changing nothing, when it cannot: the replay stopped at its limit (`more`), the two
-   * would not fit in `channelLogSize`, or envelopes between them are missing (`intact` is false
-   * when a whole log was dropped while the replay ran). What retention dropped before the
-   * replay's first message (`complete: false`) is not waited for: it is gone everywhere.
+   * would not fit in `channelLogSize`, or envelopes between them may be missing: the log starts
+   * after the replay's last message and was started only once the replay was under way
+   * (`startedAt`, a count of `ChannelLog.sinceChanges()` taken before it), or there is no log and
+   * a whole log was dropped while the replay ran (`intact` false). A log that already started
+   * before the replay began takes in everything stored after the replay's read, so the two join
+   * even across a stretch where the channel had nothing (another subscriber's catch-up started
+   * the log at its own, later timetoken). What retention dropped before the replay's first message
+   * (`complete: false`) is not waited for: it is gone everywhere.
    */
-  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, intact: boolean): boolean {
+  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, intact: boolean, startedAt: number): boolean {
     if (replay.more) return false;
     const last = replay.messages.at(-1);
     const end = last === undefined ? after : BigInt(last.timetoken);
     const current = space.logs.get(channel);
-    if (current ? current.since > end : !intact) return false;
+    if (current ? current.since > end && current.sinceChange > startedAt : !intact) return false;
     const later = current ? current.after(end) : [];
     if (replay.messages.length + later.length > this.#options.channelLogSize) return false;
     const log = this.#newLog(channel, after);

@@ -193,6 +193,7 @@ export class BusCatchUp {
    */
   async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
     const drops = this.#logs.drops;
+    const startedAt = ChannelLog.sinceChanges();
     const replays = await inBatches(channels, (channel) => this.#replay(space.subKey, channel, after.toString(), this.#limit));
     const intact = this.#logs.drops === drops;
     const alone = new Map<string, ChannelLog>();
@@ -200,7 +201,7 @@ export class BusCatchUp {
     channels.forEach((channel, index) => {
       const replay = replays[index]!;
       if (!replay.complete) this.#gaps++;
-      if (this.#logs.install(space, channel, after, replay, intact)) return this.#hooks.installed(space, channel);
+      if (this.#logs.install(space, channel, after, replay, intact, startedAt)) return this.#hooks.installed(space, channel);
       alone.set(channel, replayedLog(replay, after));
       const last = replay.messages.at(-1);
       const reached = last === undefined ? after : BigInt(last.timetoken);

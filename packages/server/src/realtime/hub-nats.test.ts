@@ -222,6 +222,24 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     expect(received).toEqual([1, 2, 3]);
   });
 
+  it('holds a poll from an older timetoken on a quiet channel whose log another poll started later, and delivers what comes next', async () => {
+    // The watcher handshook first (older timetoken); a member subscribed to the quiet channel alone
+    // caught up here first, starting its log at its own, later timetoken. The watcher's poll was
+    // answered at once, empty and at its own timetoken, for as long as the quiet channel stayed quiet.
+    const options = place('quiet');
+    const [a, b] = [await node(options), await node(options)];
+    const watcher = a.hub.now();
+    await settled();
+    const member = poll(b.hub, { channels: ['quiet'], after: a.hub.now() });
+    await vi.waitFor(() => expect(b.hub.stats().held).toBe(1));
+    const watching = poll(b.hub, { channels: ['quiet', 'quiet-pnpres'], after: watcher });
+    await vi.waitFor(() => expect(b.hub.stats().held).toBe(2));
+    await a.hub.publishPresence('demo', 'quiet', { action: 'join', uuid: 'bob', occupancy: 2, timestamp: 1, precise_timestamp: 1000 });
+    const answer = await watching.answered;
+    expect(answer.m.map((m) => m['d'])).toEqual([{ action: 'join', uuid: 'bob', occupancy: 2, timestamp: 1, precise_timestamp: 1000 }]);
+    b.hub.cancel(member.held!);
+  });
+
   it('delivers what retention kept when it dropped part of the gap, as a node whose log lost the oldest does', async () => {
     const options = place('retention', { maxPerChannel: 3 });
     const a = await node(options);
