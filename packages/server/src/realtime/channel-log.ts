@@ -140,6 +140,14 @@ export class ChannelLog {
     return this.#sinceChange;
   }
 
+  /**
+   * An envelope at or before `since` came by, which the log does not take: it counts as a change
+   * of `since`, so that a replay read before it came is not joined to the log (it may lack it).
+   */
+  passedOver(): void {
+    this.#sinceChange = ++sinceChanges;
+  }
+
   /** The newest timetoken the log accounts for: its newest envelope's, or `since` when it is empty. */
   tail(): Timetoken {
     return this.#entries.at(-1)?.timetoken ?? this.#since;

@@ -88,4 +88,14 @@ describe('ChannelLogs, linked', () => {
     append(logs, space, message(7, 6));
     expect(kept(space)).toEqual([7]);
   });
+
+  it('does not join a replay read before an envelope older than the log came by, which the replay may lack', () => {
+    const { space, logs } = linkedLogs();
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), true, now())).toBe(true);
+    const read = now(); // a replay from 1 reads the channel: nothing yet
+    expect(append(logs, space, message(3))).toBeUndefined(); // stored late, at 3: the log is whole after 5 only
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, read)).toBe(false);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3)]), true, now())).toBe(true); // read again, it has 3
+    expect([kept(space), since(space)]).toEqual([[3], 1n]);
+  });
 });

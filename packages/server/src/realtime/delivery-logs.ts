@@ -58,7 +58,11 @@ export class ChannelLogs {
   append(space: KeysetChannels, message: BusMessage, timetoken: Timetoken): LoggedMessage | undefined {
     const { channel } = message;
     let log = space.logs.get(channel);
-    if (log && log.tail() >= timetoken) return undefined;
+    if (log && log.tail() >= timetoken) {
+      // Not a redelivery but one stored late, that a replay under way may lack (`install`).
+      if (timetoken <= log.since) log.passedOver();
+      return undefined;
+    }
     const prev = this.#linked ? previousOf(message, timetoken) : undefined;
     let before = 0;
     if (log) {
