@@ -139,19 +139,36 @@ export class BusCatchUp {
         } catch (error) {
           if (!this.#pending.has(held)) return;
           this.#report(error);
-          if (this.#hooks.millis() >= held.deadline) return this.#end(held, () => this.#hooks.expire(held));
-          await pause(RETRY_MS);
-          if (!this.#pending.has(held)) return;
-          continue;
+          if (await this.#retryLater(held)) continue;
+          return;
         }
         if (!this.#pending.has(held)) return;
         const left = this.uncovered(held.space, held.channels, held.after).filter((channel) => !replayed.alone.has(channel));
         // Still a channel with nothing known past `after`: the answer cannot move on.
         if (left.length > 0 && round++ < ROUNDS) continue;
         if (left.length > 0) replayed = { ...replayed, until: held.after };
+        // Answered now, it would be empty at the client's own timetoken and bring the same poll
+        // straight back, in a loop for as long as the join keeps failing: it waits instead.
+        if (replayed.until === held.after) {
+          if (await this.#retryLater(held)) continue;
+          return;
+        }
       }
       return this.#end(held, () => this.#hooks.resume(held, replayed));
     }
+  }
+
+  /**
+   * Waits `RETRY_MS` before `held`'s catch-up is tried again; false when it is not to be: its hold
+   * time is over (it is answered empty at its own timetoken) or it was cancelled meanwhile.
+   */
+  async #retryLater(held: HeldSubscribe): Promise<boolean> {
+    if (this.#hooks.millis() >= held.deadline) {
+      this.#end(held, () => this.#hooks.expire(held));
+      return false;
+    }
+    await pause(RETRY_MS);
+    return this.#pending.has(held);
   }
 
   #end(held: HeldSubscribe, then: () => void): void {

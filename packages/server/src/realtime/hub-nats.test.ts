@@ -240,6 +240,29 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     b.hub.cancel(member.held!);
   });
 
+  it('keeps a poll whose catch-up cannot join yet (logs dropped while it replays) and delivers what comes, rather than answering it empty at once', async () => {
+    // A node at its channel-log memory budget drops a log on almost every envelope it takes in, so
+    // a replay of a channel with no log here can rarely be joined (a log was dropped while it ran).
+    const options = place('pressure');
+    const [a, b] = [await node(options), await node(options, { channelLogMiB: 0.001, holdSeconds: 8 })];
+    const after = a.hub.now();
+    let busy = true;
+    const publishing = (async () => {
+      for (let n = 0; busy; n++) await say(a.hub, `busy-${n % 40}`, n);
+    })();
+    await settled();
+    const started = Date.now();
+    const watching = poll(b.hub, { channels: ['quiet'], after });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    busy = false;
+    await publishing;
+    const sent = await say(a.hub, 'quiet', 'hello');
+    const answer = await watching.answered;
+    expect(contents(answer)).toEqual(['hello']);
+    expect(answer.t.t).toBe(sent);
+    expect(Date.now() - started).toBeGreaterThan(1500);
+  });
+
   it('delivers what retention kept when it dropped part of the gap, as a node whose log lost the oldest does', async () => {
     const options = place('retention', { maxPerChannel: 3 });
     const a = await node(options);
