@@ -163,11 +163,12 @@ export class BusCatchUp {
    * time is over (it is answered empty at its own timetoken) or it was cancelled meanwhile.
    */
   async #retryLater(held: HeldSubscribe): Promise<boolean> {
-    if (this.#hooks.millis() >= held.deadline) {
+    const left = held.deadline - this.#hooks.millis();
+    if (left <= 0) {
       this.#end(held, () => this.#hooks.expire(held));
       return false;
     }
-    await pause(RETRY_MS);
+    await pause(Math.min(RETRY_MS, left));
     return this.#pending.has(held);
   }
 
@@ -188,7 +189,7 @@ export class BusCatchUp {
     this.#slowReportedAt = now;
     this.#hooks.log.warn(
       { channels, waitedMs: SLOW_CATCH_UP_MS },
-      'A subscriber has waited 5 s for the event bus to replay its channels; its long-poll is answered once the replay is done',
+      'A subscriber has waited 5 s to be caught up from the event bus; its long-poll is answered once it is',
     );
   }
 

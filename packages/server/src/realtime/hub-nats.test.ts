@@ -251,16 +251,15 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
       for (let n = 0; busy; n++) await say(a.hub, `busy-${n % 40}`, n);
     })();
     await settled();
-    const started = Date.now();
     const watching = poll(b.hub, { channels: ['quiet'], after });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     busy = false;
     await publishing;
+    await settled(); // the last busy envelopes handed over, so that the answer may reach past them
     const sent = await say(a.hub, 'quiet', 'hello');
     const answer = await watching.answered;
     expect(contents(answer)).toEqual(['hello']);
     expect(answer.t.t).toBe(sent);
-    expect(Date.now() - started).toBeGreaterThan(1500);
   });
 
   it('delivers what retention kept when it dropped part of the gap, as a node whose log lost the oldest does', async () => {
@@ -300,7 +299,7 @@ describe.skipIf(skip !== undefined)(`RealtimeHub over NATS JetStream${skip === u
     expect(answer.m).toEqual([]);
     expect(lines).toEqual([
       'A subscriber could not catch up from the event bus; its long-poll waits and tries again',
-      'A subscriber has waited 5 s for the event bus to replay its channels; its long-poll is answered once the replay is done',
+      'A subscriber has waited 5 s to be caught up from the event bus; its long-poll is answered once it is',
     ]);
   });
 
