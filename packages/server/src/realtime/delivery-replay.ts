@@ -159,8 +159,9 @@ export class BusCatchUp {
   }
 
   /**
-   * Waits `RETRY_MS` before `held`'s catch-up is tried again; false when it is not to be: its hold
-   * time is over (it is answered empty at its own timetoken) or it was cancelled meanwhile.
+   * Waits `RETRY_MS` (at most the hold time left) before `held`'s catch-up is tried again; false
+   * when it is not to be: its hold time is over (it is answered empty at its own timetoken) or it
+   * was cancelled meanwhile.
    */
   async #retryLater(held: HeldSubscribe): Promise<boolean> {
     const left = held.deadline - this.#hooks.millis();
