@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { BusMessage, Replay } from './bus.ts';
 import { KeysetChannels } from './delivery-keyset.ts';
 import { ChannelLogs } from './delivery-logs.ts';
-import { ChannelLog } from './channel-log.ts';
 import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { TimetokenClock } from './timetoken.ts';
 
@@ -37,8 +36,6 @@ const kept = (space: KeysetChannels) =>
     .map((entry) => Number(entry.timetoken - NOW));
 const since = (space: KeysetChannels) => space.logs.get('room')!.since - NOW;
 const replay = (messages: BusMessage[], more = false): Replay => ({ messages, more, complete: true });
-/** A replay's start, taken now: logs started after it are not joined to it across a stretch it did not read. */
-const now = () => ChannelLog.sinceChanges();
 
 describe('ChannelLogs, linked', () => {
   it('knows from which timetoken a log is whole, and starts it again at a gap', () => {
@@ -56,23 +53,22 @@ describe('ChannelLogs, linked', () => {
 
   it('fills a log from a replay, followed by what it took in meanwhile, once each', () => {
     const { space, logs } = linkedLogs();
-    const started = now();
+    const started = logs.mark();
     append(logs, space, message(5, 4));
     append(logs, space, message(6, 5)); // arrived while the replay ran
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), true, started)).toBe(true);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), started)).toBe(true);
     expect([kept(space), since(space)]).toEqual([[3, 4, 5, 6], 1n]);
-    expect(logs.install(space, 'empty', NOW + 1n, replay([]), true, now())).toBe(true);
+    expect(logs.install(space, 'empty', NOW + 1n, replay([]), logs.mark())).toBe(true);
     expect(space.logs.get('empty')!.since).toBe(NOW + 1n); // nothing after 1: a poll from there can wait
   });
 
-  it('refuses a replay it cannot make whole: cut at its limit, too long for the log, a gap after it, or a log dropped meanwhile', () => {
+  it('refuses a replay it cannot make whole: cut at its limit, too long for the log, or a gap after it', () => {
     const { space, logs } = linkedLogs(3);
-    expect(logs.install(space, 'room', NOW, replay([message(1)], true), true, now())).toBe(false);
-    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), true, now())).toBe(false);
-    expect(logs.install(space, 'room', NOW, replay([message(1)]), false, now())).toBe(false);
-    const started = now();
+    expect(logs.install(space, 'room', NOW, replay([message(1)], true), logs.mark())).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), logs.mark())).toBe(false);
+    const started = logs.mark();
     append(logs, space, message(9, 8)); // 2 to 8 are not in the replay, which was read before the log started
-    expect(logs.install(space, 'room', NOW, replay([message(1)]), true, started)).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), started)).toBe(false);
     expect([kept(space), since(space)]).toEqual([[9], 8n]);
   });
 
@@ -80,10 +76,10 @@ describe('ChannelLogs, linked', () => {
     // Another subscriber's catch-up started the log at its own, later timetoken (5); a replay
     // from 1 read since then found nothing after 1, and the log takes in what comes after.
     const { space, logs } = linkedLogs();
-    const before = now();
-    expect(logs.install(space, 'room', NOW + 5n, replay([]), true, before)).toBe(true);
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, before)).toBe(false); // read before the log started: 1 to 5 unknown
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, now())).toBe(true);
+    const before = logs.mark();
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), before)).toBe(true);
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), before)).toBe(false); // read before the log started: 1 to 5 unknown
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), logs.mark())).toBe(true);
     expect(since(space)).toBe(1n);
     append(logs, space, message(7, 6));
     expect(kept(space)).toEqual([7]);
@@ -91,11 +87,41 @@ describe('ChannelLogs, linked', () => {
 
   it('does not join a replay read before an envelope older than the log came by, which the replay may lack', () => {
     const { space, logs } = linkedLogs();
-    expect(logs.install(space, 'room', NOW + 5n, replay([]), true, now())).toBe(true);
-    const read = now(); // a replay from 1 reads the channel: nothing yet
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), logs.mark())).toBe(true);
+    const read = logs.mark(); // a replay from 1 reads the channel: nothing yet
     expect(append(logs, space, message(3))).toBeUndefined(); // stored late, at 3: the log is whole after 5 only
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), true, read)).toBe(false);
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(3)]), true, now())).toBe(true); // read again, it has 3
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), read)).toBe(false);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3)]), logs.mark())).toBe(true); // read again, it has 3
     expect([kept(space), since(space)]).toEqual([[3], 1n]);
   });
+
+  it("refuses a replay of a channel whose log was dropped while it ran, and joins the other channels' replays", () => {
+    const { space, logs, later } = retainedLogs();
+    append(logs, space, message(2, 1));
+    const mark = logs.mark(); // replays of room and lobby are read
+    later();
+    logs.expire(); // room's log goes past retention, with whatever it took in after room's replay was read
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe(true); // lobby had no log to lose
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), mark)).toBe(false);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), logs.mark())).toBe(true); // read again after the drop
+  });
+
+  it('refuses a replay of a channel with no log once more logs were dropped meanwhile than it remembers', () => {
+    const { space, logs, later } = retainedLogs();
+    const mark = logs.mark();
+    for (let n = 0; n <= 4096; n++) append(logs, space, { ...message(2, 1), channel: `busy-${n}` });
+    later();
+    logs.expire();
+    expect(logs.drops).toBe(4097);
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe(false); // which channels went is forgotten
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), logs.mark())).toBe(true);
+  });
 });
+
+/** Linked logs kept 1 s, with a clock at `NOW` until `later()` moves it 2 s on. */
+function retainedLogs() {
+  let now = NOW;
+  const space = new KeysetChannels('demo');
+  const logs = new ChannelLogs({ ...DEFAULT_HUB_OPTIONS, channelLogSeconds: 1 }, new TimetokenClock(() => now), new Map([['demo', space]]), true);
+  return { space, logs, later: () => void (now += 20_000_000n) };
+}

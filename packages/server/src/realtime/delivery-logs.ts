@@ -4,6 +4,21 @@ import type { KeysetChannels } from './delivery-keyset.ts';
 import type { HubOptions } from '../model/hub-options.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';
 
+/**
+ * Dropped logs remembered by channel, at most: past it the oldest are forgotten, and a replay
+ * begun before a forgotten drop cannot be joined to a channel with no log (it cannot tell whether
+ * the drop was that channel's).
+ */
+const DROPS_REMEMBERED = 4096;
+
+/** Where a catch-up's replays start, taken before they are read (`ChannelLogs.mark`): what `install` compares with. */
+export interface ReplayMark {
+  /** `ChannelLog.sinceChanges()` then. */
+  readonly sinceChanges: number;
+  /** `ChannelLogs.drops` then. */
+  readonly drops: number;
+}
+
 /** The timetoken before `message` on its channel: its `prev`, or, when unknown, just before its own. */
 function previousOf(message: BusMessage, timetoken: Timetoken): Timetoken {
   return message.prev === undefined ? timetoken - 1n : BigInt(message.prev);
@@ -25,6 +40,10 @@ export class ChannelLogs {
   readonly #linked: boolean;
   #bytes = 0;
   #drops = 0;
+  /** Each channel whose log was dropped lately (keyset and channel) with `#drops` once it went, the oldest drop first. */
+  readonly #dropped = new Map<string, number>();
+  /** `#drops` once the newest drop `#dropped` forgot went. */
+  #forgotten = 0;
   /** The shared payloads of the batch being delivered, by text (one per event); emptied when it has been. */
   readonly #batchPayloads = new Map<string, SharedPayload>();
   /** Retention cutoff for the batch being delivered (computed once per batch). */
@@ -41,9 +60,14 @@ export class ChannelLogs {
     this.#linked = linked;
   }
 
-  /** Whole logs dropped so far (past retention or the memory budget); a catch-up compares counts to tell whether one went while it waited. */
+  /** Whole logs dropped so far (past retention or the memory budget). */
   get drops(): number {
     return this.#drops;
+  }
+
+  /** Taken before a catch-up reads its replays, for `install` to tell what changed meanwhile. */
+  mark(): ReplayMark {
+    return { sinceChanges: ChannelLog.sinceChanges(), drops: this.#drops };
   }
 
   /** Memory held by every channel log of the node (see `ChannelLog.bytes`). */
@@ -86,20 +110,20 @@ export class ChannelLogs {
    * channel's last message at the time) followed by what the log took in meanwhile. Returns
    * `false`, changing nothing, when it cannot: the replay stopped at its limit (`more`), the two
    * would not fit in `channelLogSize`, or envelopes between them may be missing: the log starts
-   * after the replay's last message and was started only once the replay was under way
-   * (`startedAt`, a count of `ChannelLog.sinceChanges()` taken before it), or there is no log and
-   * a whole log was dropped while the replay ran (`intact` false). A log that already started
+   * after the replay's last message and was started only once the replay was under way (`mark`,
+   * taken before it was read), or there is no log and this channel's log was dropped since the
+   * mark (so was one that took in envelopes the replay may lack). A log that already started
    * before the replay began takes in everything stored after the replay's read, so the two join
    * even across a stretch where the channel had nothing (another subscriber's catch-up started
    * the log at its own, later timetoken). What retention dropped before the replay's first message
    * (`complete: false`) is not waited for: it is gone everywhere.
    */
-  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, intact: boolean, startedAt: number): boolean {
+  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, mark: ReplayMark): boolean {
     if (replay.more) return false;
     const last = replay.messages.at(-1);
     const end = last === undefined ? after : BigInt(last.timetoken);
     const current = space.logs.get(channel);
-    if (current ? current.since > end && current.sinceChange > startedAt : !intact) return false;
+    if (current ? current.since > end && current.sinceChange > mark.sinceChanges : this.#droppedSince(space, channel, mark.drops)) return false;
     const later = current ? current.after(end) : [];
     if (replay.messages.length + later.length > this.#options.channelLogSize) return false;
     const log = this.#newLog(channel, after);
@@ -166,7 +190,20 @@ export class ChannelLogs {
 
   #drop(space: KeysetChannels, channel: string, log: ChannelLog): void {
     this.#drops++;
+    const key = `${space.subKey}\n${channel}`;
+    this.#dropped.delete(key); // re-added last: the map stays in drop order
+    this.#dropped.set(key, this.#drops);
+    if (this.#dropped.size > DROPS_REMEMBERED) {
+      const [oldest, at] = this.#dropped.entries().next().value!;
+      this.#dropped.delete(oldest);
+      this.#forgotten = at;
+    }
     this.#remove(space, channel, log);
+  }
+
+  /** Whether `channel`'s log may have been dropped after the `drops`-th drop. */
+  #droppedSince(space: KeysetChannels, channel: string, drops: number): boolean {
+    return this.#forgotten > drops || (this.#dropped.get(`${space.subKey}\n${channel}`) ?? 0) > drops;
   }
 
   #remove(space: KeysetChannels, channel: string, log: ChannelLog): void {

@@ -211,16 +211,14 @@ export class BusCatchUp {
    * a replay fails (the bus is unreachable).
    */
   async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
-    const drops = this.#logs.drops;
-    const startedAt = ChannelLog.sinceChanges();
+    const mark = this.#logs.mark();
     const replays = await inBatches(channels, (channel) => this.#replay(space.subKey, channel, after.toString(), this.#limit));
-    const intact = this.#logs.drops === drops;
     const alone = new Map<string, ChannelLog>();
     let until: Timetoken | undefined;
     channels.forEach((channel, index) => {
       const replay = replays[index]!;
       if (!replay.complete) this.#gaps++;
-      if (this.#logs.install(space, channel, after, replay, intact, startedAt)) return this.#hooks.installed(space, channel);
+      if (this.#logs.install(space, channel, after, replay, mark)) return this.#hooks.installed(space, channel);
       alone.set(channel, replayedLog(replay, after));
       const last = replay.messages.at(-1);
       const reached = last === undefined ? after : BigInt(last.timetoken);
