@@ -145,7 +145,7 @@ export class ChannelLogs {
 
   /** The batch has been delivered. */
   endBatch(): void {
-    this.#batchPayloads.clear();
+    if (this.#batchPayloads.size > 0) this.#batchPayloads.clear(); // as FilterVerdicts.clear
     this.#batchCutoff = undefined;
   }
 
