@@ -1,6 +1,7 @@
 /**
  * Where a scenario's server time goes: runs one HTTP scenario against a Roster node started with
- * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time.
+ * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time,
+ * and Roster's own functions by time with what they called.
  *
  *   node --import tsx bench/profile.ts get|list|set [seconds] [--postgres] [--no-profile] [--alloc]
  *
@@ -24,7 +25,7 @@ import { benchStream, createDatabase, servicesUnavailable, type BenchDatabase, t
 
 interface Profile {
   startTime: number;
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -85,6 +86,39 @@ function topFunctions(profile: Profile, count: number, [from, to]: [number, numb
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+/**
+ * Time per function with what it called (inclusive), within `window`, as a share of it: Roster's
+ * own functions only (its files under packages/), the steps a request takes through its code, so
+ * that work spread over many small callees shows up under the step that asks for it.
+ */
+function stepFunctions(profile: Profile, count: number, [from, to]: [number, number]): string[] {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  let time = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    time += delta;
+    if (time < from || time > to) return;
+    total += delta;
+    const counted = new Set<string>(); // a recursive function counts once per sample
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at)!.callFrame;
+      if (!frame.url.includes('/packages/')) continue;
+      const name = frameName(frame);
+      if (counted.has(name)) continue;
+      counted.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + delta);
+    }
+  });
+  return [...inclusive]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, spent]) => `${((100 * spent) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 /** A node of a sampling heap profile (lib/allocation-sampler.ts). */
@@ -203,7 +237,10 @@ try {
   if (main) {
     const profile = JSON.parse(readFileSync(join(profiles, main), 'utf8')) as Profile;
     console.log(`profile: ${join(profiles, main)}; self time over the measured run (main thread):`);
-    for (const line of topFunctions(profile, 30, loadWindow(profile, Number(seconds)))) console.log(line);
+    const window = loadWindow(profile, Number(seconds));
+    for (const line of topFunctions(profile, 30, window)) console.log(line);
+    console.log("Roster's functions by time with what they called (inclusive), over the same run:");
+    for (const line of stepFunctions(profile, 30, window)) console.log(line);
   }
 } finally {
   await database?.drop();
