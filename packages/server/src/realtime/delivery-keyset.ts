@@ -30,6 +30,12 @@ export class KeysetChannels {
   readonly waiters = new Map<string, Set<HeldSubscribe>>();
   readonly filters = new ChannelFilters();
   readonly recent = new RecentChannels();
+  /**
+   * Channels of the polls waiting on a catch-up from the bus (delivery-replay.ts), each with how
+   * many wait on it: what reaches them meanwhile is logged, as on a waited channel, so that the
+   * replay joins a log that took in what was stored after it was read.
+   */
+  readonly catchingUp = new Map<string, number>();
   readonly subKey: string;
 
   constructor(subKey: string) {

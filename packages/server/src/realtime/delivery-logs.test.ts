@@ -106,6 +106,18 @@ describe('ChannelLogs, linked', () => {
     expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), logs.mark())).toBe(true); // read again after the drop
   });
 
+  it("refuses a replay whose channel's log went under the memory budget when an earlier replay of the same catch-up was installed", () => {
+    const space = new KeysetChannels('demo');
+    const logs = new ChannelLogs({ ...DEFAULT_HUB_OPTIONS, channelLogMiB: 1e-6 }, new TimetokenClock(() => NOW), new Map([['demo', space]]), true);
+    const on = (channel: string, m: BusMessage): BusMessage => ({ ...m, channel });
+    append(logs, space, on('b', message(5, 4)));
+    const mark = logs.mark(); // replays of a and b are read
+    append(logs, space, on('b', message(6, 5))); // stored after b's replay was read
+    expect(logs.install(space, 'a', NOW + 1n, replay([on('a', message(2, 1))]), mark)).toBe(true);
+    expect(space.logs.has('b')).toBe(false); // a's log took the node past its budget
+    expect(logs.install(space, 'b', NOW + 1n, replay([on('b', message(5, 4))]), mark)).toBe(false); // it would lack 6
+  });
+
   it('refuses a replay of a channel with no log once more logs were dropped meanwhile than it remembers', () => {
     const { space, logs, later } = retainedLogs();
     const mark = logs.mark();

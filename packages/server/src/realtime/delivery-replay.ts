@@ -53,6 +53,16 @@ function replayedLog(replay: Replay, after: Timetoken): ChannelLog {
   return log;
 }
 
+/** Adds `by` to the count of polls catching up on each of `held`'s channels (`KeysetChannels.catchingUp`). */
+function countCatchingUp(held: HeldSubscribe, by: 1 | -1): void {
+  const counts = held.space.catchingUp;
+  for (const channel of held.channels) {
+    const count = (counts.get(channel) ?? 0) + by;
+    if (count > 0) counts.set(channel, count);
+    else counts.delete(channel);
+  }
+}
+
 async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(run))));
@@ -113,19 +123,20 @@ export class BusCatchUp {
   /** Catches `held` up from the bus, then hands it to `resume` (or `expire`), unless it is cancelled first. */
   start(held: HeldSubscribe): void {
     this.#pending.add(held);
+    countCatchingUp(held, 1);
     const slow = setTimeout(() => this.#reportSlow(held.channels.length), SLOW_CATCH_UP_MS).unref();
     void this.#run(held).finally(() => clearTimeout(slow));
   }
 
   /** Forgets a poll whose client went away; `false` when it was not waiting here. */
   cancel(held: HeldSubscribe): boolean {
-    return this.#pending.delete(held);
+    return this.#forget(held);
   }
 
   /** Forgets every waiting poll and returns them, for their owner to answer. */
   drain(): HeldSubscribe[] {
     const all = [...this.#pending];
-    this.#pending.clear();
+    for (const held of all) this.#forget(held);
     return all;
   }
 
@@ -174,7 +185,14 @@ export class BusCatchUp {
   }
 
   #end(held: HeldSubscribe, then: () => void): void {
-    if (this.#pending.delete(held)) then();
+    if (this.#forget(held)) then();
+  }
+
+  /** Takes `held` out of the polls waiting here; false when it was not waiting. */
+  #forget(held: HeldSubscribe): boolean {
+    if (!this.#pending.delete(held)) return false;
+    countCatchingUp(held, -1);
+    return true;
   }
 
   #report(error: unknown): void {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BusAttachment, BusMessage, BusReceiver, EventBus } from './bus.ts';
+import type { BusAttachment, BusMessage, BusReceiver, EventBus, Replay } from './bus.ts';
 import { LocalDelivery, type SubscribeQuery } from './delivery.ts';
 import { InProcessBus } from './in-process-bus.ts';
 import { parseMessageFilter } from './message-filter.ts';
-import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
+import { DEFAULT_HUB_OPTIONS, type HubOptions } from '../model/hub-options.ts';
 import { Sequencer } from './sequencer.ts';
 import { TimetokenClock } from './timetoken.ts';
 
@@ -35,9 +35,9 @@ afterEach(async () => {
   await Promise.all(deliveries.splice(0).map((delivery) => delivery.close()));
 });
 
-function setUp(bus: EventBus = new InProcessBus(), millis: () => number = Date.now) {
+function setUp(bus: EventBus = new InProcessBus(), millis: () => number = Date.now, options: Partial<HubOptions> = {}) {
   const clock = new TimetokenClock();
-  const delivery = new LocalDelivery(bus, { ...DEFAULT_HUB_OPTIONS, holdSeconds: 10 }, { clock, millis });
+  const delivery = new LocalDelivery(bus, { ...DEFAULT_HUB_OPTIONS, holdSeconds: 10, ...options }, { clock, millis });
   deliveries.push(delivery);
   const sequencer = new Sequencer(clock, 1);
   const say = (channel: string, payload: unknown) =>
@@ -138,6 +138,20 @@ class LaggingBus implements EventBus {
   }
 }
 
+/** A `LaggingBus` whose replays read what it has taken when asked, and answer on `answerReplays`, as a replay over the network does a moment later. */
+class SlowReplayBus extends LaggingBus {
+  readonly #answers: (() => void)[] = [];
+
+  override replay(subKey: string, channel: string, after: string): Promise<Replay> {
+    const read = super.replay(subKey, channel, after);
+    return new Promise((resolve) => this.#answers.push(() => void read.then(resolve)));
+  }
+
+  answerReplays(): void {
+    for (const answer of this.#answers.splice(0)) answer();
+  }
+}
+
 describe('LocalDelivery: a bus that delivers late', () => {
   it('answers an expired poll with a cursor no further than what the bus has delivered, so a message on its way is not passed', async () => {
     const bus = new LaggingBus();
@@ -156,6 +170,22 @@ describe('LocalDelivery: a bus that delivers late', () => {
     const second = poll(['a'], BigInt(answer.t.t));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(second.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['acknowledged, not yet delivered']]);
+  });
+
+  it('logs an App Context event that reaches a channel while a poll catches up on it, though nobody else subscribed there lately', async () => {
+    const bus = new SlowReplayBus();
+    const { clock, sequencer, poll } = setUp(bus, Date.now, { maxRecentChannels: 1 });
+    const caughtUp = poll(['c'], clock.now()); // no log of c here: its replay is read (nothing yet) and is on its way
+    poll(['d'], undefined); // another client's handshake: c is no longer among the channels subscribed to lately
+    const payload = { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'c' } } as const;
+    await bus.publish(sequencer.events('demo', [{ channels: ['c'], payload }]));
+    await bus.release(); // stored after the replay's read, and handed to the node before the replay's answer
+    // Its first replay cannot join the log the event started: it is read again (a second later).
+    for (let tries = 0; caughtUp.answers.length === 0 && tries < 600; tries++) {
+      bus.answerReplays();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(caughtUp.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([[payload]]);
   });
 
   it('does not answer past a message still on its way, though a replay of another channel already shows a later one', async () => {

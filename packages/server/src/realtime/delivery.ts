@@ -294,7 +294,7 @@ export class LocalDelivery {
     // So are message action events and events the outbox relay hands over late (bus.ts, `alwaysLogged`).
     const linked = this.#catchUp !== undefined && space.logs.has(channel);
     const kept = message.subject !== undefined || message.alwaysLogged === true;
-    if (!kept && !linked && !space.recent.has(channel) && !space.waiters.has(channel)) return;
+    if (!kept && !linked && !space.recent.has(channel) && !space.waiters.has(channel) && !space.catchingUp.has(channel)) return;
     const entry = this.#logs.append(space, message, timetoken);
     if (!entry) {
       // A redelivery of what a catch-up replay logged ahead of the feed: polls held below the ceiling may now take it.
