@@ -1,3 +1,4 @@
+import { AtMostEvery } from '../at-most-every.ts';
 import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -143,16 +144,14 @@ export const rateLimitPlugin = fastifyPlugin<{ limits: RateLimits; logger: Logge
     max: (request) => limitOf(request, 'perKeyset'),
     keyGenerator: (request) => counterKey('keyset', subscribeKeyOf(request)),
   });
-  let warnedAt = -Infinity;
+  const storeFailure = new AtMostEvery(WARN_EVERY_MS);
   const check = async (limiter: Limiter, request: FastifyRequest, reply: FastifyReply, scope: 'client' | 'keyset'): Promise<void> => {
     let result: Awaited<ReturnType<Limiter>>;
     try {
       result = await limiter(request);
     } catch (error) {
-      if (Date.now() - warnedAt >= WARN_EVERY_MS) {
-        warnedAt = Date.now();
+      if (storeFailure.due())
         logger.warn({ reason: failureReason(error) }, 'rate limits: the Redis store failed; requests go on unlimited until it answers again');
-      }
       return;
     }
     if (result.isAllowed || !result.isExceeded) return;

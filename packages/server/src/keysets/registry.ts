@@ -1,3 +1,4 @@
+import { AtMostEvery } from '../at-most-every.ts';
 import { RosterError } from '../errors.ts';
 import type { Keyset, KeysetInput, Keysets } from '../model/keyset.ts';
 import { STDERR_LOG, type Log } from '../model/log.ts';
@@ -67,7 +68,7 @@ export class KeysetRegistry {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<unknown> | undefined;
   #stopped = false;
-  #warnedAt = -Infinity;
+  readonly #pollFailures = new AtMostEvery(WARN_EVERY_MS);
 
   constructor(store: KeysetStore, keysets: Keysets, options: RegistryOptions = {}) {
     this.#store = store;
@@ -282,8 +283,7 @@ export class KeysetRegistry {
   }
 
   #pollFailed(error: unknown): void {
-    if (Date.now() - this.#warnedAt < WARN_EVERY_MS) return;
-    this.#warnedAt = Date.now();
+    if (!this.#pollFailures.due()) return;
     this.#log.warn({ err: error }, 'keysets: cannot read the stored keysets; serving the ones read last, trying again every second');
   }
 }

@@ -1,3 +1,4 @@
+import { AtMostEvery } from '../at-most-every.ts';
 import type { Log } from '../model/log.ts';
 import { failureReason } from '../errors.ts';
 import { connectRedis, redisPlaceOf, type RedisPlace } from '../redis.ts';
@@ -40,12 +41,11 @@ export class PresenceStoreError extends Error {
 export async function createPresenceStore(url: string | undefined, options: { log: Log }): Promise<PresenceStore> {
   if (url === undefined || url === 'in-process') return new MemoryPresenceStore();
   const { redis, prefix, shown } = parsePresenceUrl(url);
-  let warnedAt = -Infinity;
+  const failure = new AtMostEvery(WARN_EVERY_MS);
   const client = await connectRedis(redis, {
     commandTimeoutMs: REDIS_COMMAND_MS,
     onErrorWhileRunning: (error) => {
-      if (Date.now() - warnedAt < WARN_EVERY_MS) return;
-      warnedAt = Date.now();
+      if (!failure.due()) return;
       options.log.warn({ reason: failureReason(error) }, `presence: the Redis at ${shown} failed; presence calls fail until it answers again`);
     },
     unreachable: (reason, cause) => new PresenceStoreError(`Cannot reach the presence Redis at ${shown}: ${reason} (set by ${SET_BY})`, { cause }),

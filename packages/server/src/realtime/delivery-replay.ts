@@ -1,3 +1,4 @@
+import { AtMostEvery } from '../at-most-every.ts';
 import type { Log } from '../model/log.ts';
 import type { EventBus, Replay } from './bus.ts';
 import { ChannelLog } from './channel-log.ts';
@@ -90,8 +91,8 @@ export class BusCatchUp {
   readonly #hooks: CatchUpHooks;
   /** Polls waiting for their replays; a cancelled or closed one is removed, and its replay's result dropped. */
   readonly #pending = new Set<HeldSubscribe>();
-  #reportedAt = -Infinity;
-  #slowReportedAt = -Infinity;
+  readonly #failures: AtMostEvery;
+  readonly #slowOnes: AtMostEvery;
   #gaps = 0;
 
   /** @param limit envelopes replayed per channel at most (`channelLogSize`: what a log can hold). */
@@ -100,6 +101,8 @@ export class BusCatchUp {
     this.#logs = logs;
     this.#limit = limit;
     this.#hooks = hooks;
+    this.#failures = new AtMostEvery(REPORT_EVERY_MS, hooks.millis);
+    this.#slowOnes = new AtMostEvery(REPORT_EVERY_MS, hooks.millis);
   }
 
   /** Polls waiting for a replay now. */
@@ -196,16 +199,12 @@ export class BusCatchUp {
   }
 
   #report(error: unknown): void {
-    const now = this.#hooks.millis();
-    if (now - this.#reportedAt < REPORT_EVERY_MS) return;
-    this.#reportedAt = now;
+    if (!this.#failures.due()) return;
     this.#hooks.log.error({ err: error }, 'A subscriber could not catch up from the event bus; its long-poll waits and tries again');
   }
 
   #reportSlow(channels: number): void {
-    const now = this.#hooks.millis();
-    if (now - this.#slowReportedAt < REPORT_EVERY_MS) return;
-    this.#slowReportedAt = now;
+    if (!this.#slowOnes.due()) return;
     this.#hooks.log.warn(
       { channels, waitedMs: SLOW_CATCH_UP_MS },
       'A subscriber has waited 5 s to be caught up from the event bus; its long-poll is answered once it is',

@@ -1,3 +1,4 @@
+import { AtMostEvery } from '../../at-most-every.ts';
 /** How often refusals are reported after the first, at most. */
 const QUIET_MS = 60_000;
 
@@ -13,14 +14,13 @@ const QUIET_MS = 60_000;
  */
 export class Refusals {
   readonly #report: (error: unknown) => void;
-  readonly #now: () => number;
   #count = 0;
   #unreported = 0;
-  #reportedAt = -Infinity;
+  readonly #reports: AtMostEvery;
 
   constructor(report: (error: unknown) => void, now: () => number = () => performance.now()) {
     this.#report = report;
-    this.#now = now;
+    this.#reports = new AtMostEvery(QUIET_MS, now);
   }
 
   /** Every message refused so far. */
@@ -31,11 +31,9 @@ export class Refusals {
   add(error: Error): void {
     this.#count++;
     this.#unreported++;
-    const now = this.#now();
-    if (now - this.#reportedAt < QUIET_MS) return;
+    if (!this.#reports.due()) return;
     const more = this.#unreported > 1 ? ` (${this.#unreported} refused since the last report)` : '';
     this.#report(new Error(`Did not deliver a stored message: ${error.message}${more}`, { cause: error }));
     this.#unreported = 0;
-    this.#reportedAt = now;
   }
 }
