@@ -9,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from '../model/records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
-import { objectAnswer, pageAnswer, wireText, type JsonText } from './wire-text.ts';
+import { keptObjectAnswer, objectAnswer, pageAnswer, wireText, type JsonText } from './wire-text.ts';
 
 /** A validated list request: the store query plus how to shape and page the answer. */
 export interface ListCommand {
@@ -106,7 +106,7 @@ export class ObjectsService {
   async get(kind: ObjectKind, keyset: Keyset, id: string, include: ObjectFields): Promise<JsonText> {
     const record = await this.#objects(kind).get(keyset.subscribeKey, id);
     if (!record) throw notFound();
-    return objectAnswer(this.#text(kind, include)(record));
+    return keptObjectAnswer(record, include, wireOf(kind));
   }
 
   async list(kind: ObjectKind, command: ListCommand): Promise<JsonText> {

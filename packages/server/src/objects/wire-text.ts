@@ -19,25 +19,36 @@ export class JsonText {
 const INCLUDES_PER_RECORD = 8;
 
 const texts = new WeakMap<object, Map<object, string>>();
+const answers = new WeakMap<object, Map<object, JsonText>>();
 
-/**
- * `JSON.stringify(toWire(record, include))`, made once per frozen record and frozen include
- * set; anything not frozen may still change, so it is serialized every time.
- */
-export function wireText<R extends object, I extends object>(record: R, include: I, toWire: (record: R, include: I) => unknown): string {
-  if (!Object.isFrozen(record) || !Object.isFrozen(include)) return JSON.stringify(toWire(record, include));
-  let byInclude = texts.get(record);
-  if (byInclude === undefined) texts.set(record, (byInclude = new Map()));
-  let text = byInclude.get(include);
-  if (text === undefined) {
+/** What `make` made for a frozen record and frozen include set, kept with the record in `kept`; anything not frozen may still change, so it is made every time. */
+function keptFor<T>(kept: WeakMap<object, Map<object, T>>, record: object, include: object, make: () => T): T {
+  if (!Object.isFrozen(record) || !Object.isFrozen(include)) return make();
+  let byInclude = kept.get(record);
+  if (byInclude === undefined) kept.set(record, (byInclude = new Map()));
+  let value = byInclude.get(include);
+  if (value === undefined) {
     if (byInclude.size >= INCLUDES_PER_RECORD) byInclude.clear();
-    byInclude.set(include, (text = JSON.stringify(toWire(record, include))));
+    byInclude.set(include, (value = make()));
   }
-  return text;
+  return value;
 }
 
-/** `{"status":200,"data":<record>}`: App Context's answer with one object. */
+/** `JSON.stringify(toWire(record, include))`, made once per frozen record and frozen include set. */
+export function wireText<R extends object, I extends object>(record: R, include: I, toWire: (record: R, include: I) => unknown): string {
+  return keptFor(texts, record, include, () => JSON.stringify(toWire(record, include)));
+}
+
+/** `{"status":200,"data":<object>}`: App Context's answer with one object. */
 export const objectAnswer = (recordJson: string): JsonText => new JsonText(`{"status":200,"data":${recordJson}}`);
+
+/**
+ * The answer of a get of `record`, kept as `wireText` is: a record asked for again and again is
+ * answered with the same bytes, encoded once.
+ */
+export function keptObjectAnswer<R extends object, I extends object>(record: R, include: I, toWire: (record: R, include: I) => unknown): JsonText {
+  return keptFor(answers, record, include, () => objectAnswer(wireText(record, include, toWire)));
+}
 
 /** What a page answer carries beside its items, in PubNub's key order. */
 export interface PageExtras {
