@@ -128,18 +128,23 @@ export class BusCatchUp {
     this.#pending.add(held);
     countCatchingUp(held, 1);
     const slow = setTimeout(() => this.#reportSlow(held.channels.length), SLOW_CATCH_UP_MS).unref();
-    void this.#run(held).finally(() => clearTimeout(slow));
+    // Its channels count as caught up on until its run ends: a replay still in flight when the poll
+    // is cancelled is installed all the same, and must find what reached them meanwhile logged.
+    void this.#run(held).finally(() => {
+      clearTimeout(slow);
+      countCatchingUp(held, -1);
+    });
   }
 
   /** Forgets a poll whose client went away; `false` when it was not waiting here. */
   cancel(held: HeldSubscribe): boolean {
-    return this.#forget(held);
+    return this.#pending.delete(held);
   }
 
   /** Forgets every waiting poll and returns them, for their owner to answer. */
   drain(): HeldSubscribe[] {
     const all = [...this.#pending];
-    for (const held of all) this.#forget(held);
+    this.#pending.clear();
     return all;
   }
 
@@ -188,14 +193,7 @@ export class BusCatchUp {
   }
 
   #end(held: HeldSubscribe, then: () => void): void {
-    if (this.#forget(held)) then();
-  }
-
-  /** Takes `held` out of the polls waiting here; false when it was not waiting. */
-  #forget(held: HeldSubscribe): boolean {
-    if (!this.#pending.delete(held)) return false;
-    countCatchingUp(held, -1);
-    return true;
+    if (this.#pending.delete(held)) then();
   }
 
   #report(error: unknown): void {

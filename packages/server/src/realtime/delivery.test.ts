@@ -172,20 +172,47 @@ describe('LocalDelivery: a bus that delivers late', () => {
     expect(second.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([['acknowledged, not yet delivered']]);
   });
 
-  it('logs an App Context event that reaches a channel while a poll catches up on it, though nobody else subscribed there lately', async () => {
+  /**
+   * A node whose poll on `c` catches up from a replay on its way, while another client's handshake
+   * makes `c` no longer a channel subscribed to lately; `setEvent` stores an App Context event on
+   * `c` after the replay was read and hands it to the node before the replay's answer.
+   */
+  function catchingUpOnC() {
     const bus = new SlowReplayBus();
-    const { clock, sequencer, poll } = setUp(bus, Date.now, { maxRecentChannels: 1 });
-    const caughtUp = poll(['c'], clock.now()); // no log of c here: its replay is read (nothing yet) and is on its way
-    poll(['d'], undefined); // another client's handshake: c is no longer among the channels subscribed to lately
+    const { delivery, clock, sequencer, poll } = setUp(bus, Date.now, { maxRecentChannels: 1 });
+    const start = clock.now();
+    const first = poll(['c'], start); // no log of c here: its replay is read (nothing yet) and is on its way
+    poll(['d'], undefined);
     const payload = { source: 'objects', version: '2.0', event: 'set', type: 'uuid', data: { id: 'c' } } as const;
-    await bus.publish(sequencer.events('demo', [{ channels: ['c'], payload }]));
-    await bus.release(); // stored after the replay's read, and handed to the node before the replay's answer
-    // Its first replay cannot join the log the event started: it is read again (a second later).
-    for (let tries = 0; caughtUp.answers.length === 0 && tries < 600; tries++) {
-      bus.answerReplays();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    expect(caughtUp.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d))).toEqual([[payload]]);
+    const setEvent = async () => {
+      await bus.publish(sequencer.events('demo', [{ channels: ['c'], payload }]));
+      await bus.release();
+    };
+    /** What `answers` got, once answered; a replay that cannot join the log the event started is read again a second later. */
+    const answered = async (answers: string[]) => {
+      for (let tries = 0; answers.length === 0 && tries < 600; tries++) {
+        bus.answerReplays();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d));
+    };
+    return { delivery, poll, start, first, payload, setEvent, answered, answerReplays: () => bus.answerReplays() };
+  }
+
+  it('logs an App Context event that reaches a channel while a poll catches up on it, though nobody else subscribed there lately', async () => {
+    const { first, payload, setEvent, answered } = catchingUpOnC();
+    await setEvent();
+    expect(await answered(first.answers)).toEqual([[payload]]);
+  });
+
+  it('logs it too when the poll was cancelled while its replay was on its way, for the poll that comes back from the same timetoken', async () => {
+    const { delivery, poll, start, first, payload, setEvent, answered, answerReplays } = catchingUpOnC();
+    delivery.cancel(first.held!); // the client went away; its replay still comes and is installed
+    await setEvent();
+    answerReplays();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = poll(['c'], start);
+    expect(await answered(again.answers)).toEqual([[payload]]);
   });
 
   it('does not answer past a message still on its way, though a replay of another channel already shows a later one', async () => {
