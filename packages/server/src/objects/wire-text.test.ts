@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageAnswer, wireText } from './wire-text.ts';
+import { keptObjectAnswer, pageAnswer, wireText } from './wire-text.ts';
 
 // The wire text of a record is made once only when neither the record nor the include set can
 // change any more; anything else is serialized anew, so no answer is ever stale.
@@ -29,6 +29,27 @@ describe('wireText', () => {
     expect(wireText(record, include, toWire)).toBe('{"name":"Bob","custom":null}');
     expect(wireText(Object.freeze({ name: 'Cy' }), { custom: true }, toWire)).toBe('{"name":"Cy","custom":null}');
     expect(made).toBe(3);
+  });
+});
+
+describe('keptObjectAnswer', () => {
+  it('answers a frozen record with the same bytes each time, in memory of their own', () => {
+    made = 0;
+    const record = Object.freeze({ name: 'Zoë' });
+    const answer = keptObjectAnswer(record, include, toWire);
+    expect(keptObjectAnswer(record, include, toWire)).toBe(answer);
+    expect(made).toBe(1);
+    expect(answer.bytes.toString()).toBe('{"status":200,"data":{"name":"Zoë","custom":null}}');
+    expect(answer.json).toBe(answer.bytes.toString());
+    // Not a slice of Node's shared pool, whose whole 8 KiB slab a kept answer would keep alive.
+    expect(answer.bytes.buffer.byteLength).toBe(answer.bytes.length);
+  });
+
+  it('answers a record that may still change anew every time', () => {
+    const record = { name: 'Ann' };
+    expect(keptObjectAnswer(record, include, toWire).json).toBe('{"status":200,"data":{"name":"Ann","custom":null}}');
+    record.name = 'Bob';
+    expect(keptObjectAnswer(record, include, toWire).json).toBe('{"status":200,"data":{"name":"Bob","custom":null}}');
   });
 });
 

@@ -5,13 +5,33 @@
  * `JsonText` as it is (app.ts).
  */
 export class JsonText {
+  #json: string | undefined;
   #bytes: Buffer | undefined;
 
-  constructor(readonly json: string) {}
+  constructor(json: string) {
+    this.#json = json;
+  }
+
+  /**
+   * A text kept as long as a cached record: encoded at once, into memory of its own (a small
+   * Buffer from Node's shared pool would keep its whole 8 KiB slab alive), and held as bytes only.
+   */
+  static kept(json: string): JsonText {
+    const text = new JsonText(json);
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+    bytes.write(json);
+    text.#bytes = bytes;
+    text.#json = undefined;
+    return text;
+  }
+
+  get json(): string {
+    return this.#json ?? this.#bytes!.toString();
+  }
 
   /** The text as UTF-8, encoded on first use: an answer sent again and again (a kept page's) is encoded once. */
   get bytes(): Buffer {
-    return (this.#bytes ??= Buffer.from(this.json));
+    return (this.#bytes ??= Buffer.from(this.#json!));
   }
 }
 
@@ -39,15 +59,19 @@ export function wireText<R extends object, I extends object>(record: R, include:
   return keptFor(texts, record, include, () => JSON.stringify(toWire(record, include)));
 }
 
+const objectAnswerText = (recordJson: string): string => `{"status":200,"data":${recordJson}}`;
+
 /** `{"status":200,"data":<object>}`: App Context's answer with one object. */
-export const objectAnswer = (recordJson: string): JsonText => new JsonText(`{"status":200,"data":${recordJson}}`);
+export const objectAnswer = (recordJson: string): JsonText => new JsonText(objectAnswerText(recordJson));
 
 /**
  * The answer of a get of `record`, kept as `wireText` is: a record asked for again and again is
- * answered with the same bytes, encoded once.
+ * answered with the same bytes, encoded once (and held as bytes only: the record's text is not
+ * kept for it, only for lists that ask for it).
  */
 export function keptObjectAnswer<R extends object, I extends object>(record: R, include: I, toWire: (record: R, include: I) => unknown): JsonText {
-  return keptFor(answers, record, include, () => objectAnswer(wireText(record, include, toWire)));
+  if (!Object.isFrozen(record) || !Object.isFrozen(include)) return objectAnswer(JSON.stringify(toWire(record, include)));
+  return keptFor(answers, record, include, () => JsonText.kept(objectAnswerText(texts.get(record)?.get(include) ?? JSON.stringify(toWire(record, include)))));
 }
 
 /** What a page answer carries beside its items, in PubNub's key order. */
