@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keysetFrom } from '../model/keyset.ts';
-import { parseListCommand } from './params.ts';
+import { objectFields, parseListCommand } from './params.ts';
 import { parseQueryString } from './url.ts';
 
 const demo = keysetFrom({ publishKey: 'pub', subscribeKey: 'demo' });
@@ -48,5 +48,14 @@ describe('list commands', () => {
       expect(refusal('limit=0')).toMatchObject({ status: 400, details: [{ location: 'limit' }] });
       expect(refusal('filter=name%20%3D%3D')).toMatchObject({ status: 400, details: [{ location: 'filter' }] });
     }
+  });
+});
+
+describe('include', () => {
+  it('a token holding a newline is not taken for two tokens, whichever is asked first', () => {
+    const oneToken = objectFields(parseQueryString('include=custom%0Astatus'));
+    expect(oneToken).toMatchObject({ custom: false, status: false }); // an unknown token, ignored
+    expect(objectFields(parseQueryString('include=custom&include=status'))).toMatchObject({ custom: true, status: true });
+    expect(objectFields(parseQueryString('include=custom%0Astatus'))).toBe(oneToken);
   });
 });

@@ -29,7 +29,8 @@ const RELATED: Record<Resource, RelatedKey | undefined> = {
  */
 export function parseInclude(query: QueryValues, resource: Resource): Include {
   const values = all(query, 'include');
-  return includes.remember(`${resource}\n${values.join('\n')}`, () => Object.freeze(parseIncludeTokens(values, RELATED[resource])));
+  // JSON, not a join: a value may hold any character, the separator included.
+  return includes.remember(`${resource}${JSON.stringify(values)}`, () => Object.freeze(parseIncludeTokens(values, RELATED[resource])));
 }
 
 /** Clients send the same few `include` lists on every call: each is parsed once. */
