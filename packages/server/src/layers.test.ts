@@ -41,6 +41,7 @@ const ROOT_FILES: Record<string, Layer> = {
   'bounded-map.ts': 'base',
   'deep-freeze.ts': 'base',
   'turn-batch.ts': 'base',
+  'at-most-every.ts': 'base',
   'redis.ts': 'base',
   'version.ts': 'base',
   'config.ts': 'config',
