@@ -68,24 +68,37 @@ function frameName(frame: CallFrame): string {
   return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
 }
 
-/** Self time per function within `window`, as a share of it. */
-function topFunctions(profile: Profile, count: number, [from, to]: [number, number]): string[] {
-  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const self = new Map<string, number>();
+/** Calls `visit` with each sample within `window`: its node's id and its time; returns their time in all. */
+function eachSample(profile: Profile, [from, to]: [number, number], visit: (id: number, delta: number) => void): number {
   let total = 0;
   let time = profile.startTime;
   profile.samples.forEach((id, index) => {
     const delta = profile.timeDeltas[index] ?? 0;
     time += delta;
     if (time < from || time > to) return;
-    const name = frameName(frames.get(id)!);
-    self.set(name, (self.get(name) ?? 0) + delta);
     total += delta;
+    visit(id, delta);
   });
-  return [...self]
+  return total;
+}
+
+/** The `count` largest of `times` as shares of `total`, largest first. */
+function shareLines(times: Map<string, number>, total: number, count: number): string[] {
+  return [...times]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+/** Self time per function within `window`, as a share of it. */
+function topFunctions(profile: Profile, count: number, window: [number, number]): string[] {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  const total = eachSample(profile, window, (id, delta) => {
+    const name = frameName(frames.get(id)!);
+    self.set(name, (self.get(name) ?? 0) + delta);
+  });
+  return shareLines(self, total, count);
 }
 
 /**
@@ -93,18 +106,12 @@ function topFunctions(profile: Profile, count: number, [from, to]: [number, numb
  * own functions only (its files under packages/), the steps a request takes through its code, so
  * that work spread over many small callees shows up under the step that asks for it.
  */
-function stepFunctions(profile: Profile, count: number, [from, to]: [number, number]): string[] {
+function stepFunctions(profile: Profile, count: number, window: [number, number]): string[] {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const inclusive = new Map<string, number>();
-  let total = 0;
-  let time = profile.startTime;
-  profile.samples.forEach((id, index) => {
-    const delta = profile.timeDeltas[index] ?? 0;
-    time += delta;
-    if (time < from || time > to) return;
-    total += delta;
+  const total = eachSample(profile, window, (id, delta) => {
     const counted = new Set<string>(); // a recursive function counts once per sample
     for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
       const frame = nodes.get(at)!.callFrame;
@@ -115,10 +122,7 @@ function stepFunctions(profile: Profile, count: number, [from, to]: [number, num
       inclusive.set(name, (inclusive.get(name) ?? 0) + delta);
     }
   });
-  return [...inclusive]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, spent]) => `${((100 * spent) / total).toFixed(1).padStart(5)}%  ${name}`);
+  return shareLines(inclusive, total, count);
 }
 
 /** A node of a sampling heap profile (lib/allocation-sampler.ts). */
