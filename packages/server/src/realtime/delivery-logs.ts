@@ -11,6 +11,9 @@ import type { Timetoken, TimetokenClock } from './timetoken.ts';
  */
 const DROPS_REMEMBERED = 4096;
 
+/** A dropped log's key in `ChannelLogs.#dropped`: its keyset and channel. */
+const droppedKey = (space: KeysetChannels, channel: string): string => `${space.subKey}\n${channel}`;
+
 /** Where a catch-up's replays start, taken before they are read (`ChannelLogs.mark`): what `install` compares with. */
 export interface ReplayMark {
   /** `ChannelLog.sinceChanges()` then. */
@@ -190,7 +193,7 @@ export class ChannelLogs {
 
   #drop(space: KeysetChannels, channel: string, log: ChannelLog): void {
     this.#drops++;
-    const key = `${space.subKey}\n${channel}`;
+    const key = droppedKey(space, channel);
     this.#dropped.delete(key); // re-added last: the map stays in drop order
     this.#dropped.set(key, this.#drops);
     if (this.#dropped.size > DROPS_REMEMBERED) {
@@ -203,7 +206,7 @@ export class ChannelLogs {
 
   /** Whether `channel`'s log may have been dropped after the `drops`-th drop. */
   #droppedSince(space: KeysetChannels, channel: string, drops: number): boolean {
-    return this.#forgotten > drops || (this.#dropped.get(`${space.subKey}\n${channel}`) ?? 0) > drops;
+    return this.#forgotten > drops || (this.#dropped.get(droppedKey(space, channel)) ?? 0) > drops;
   }
 
   #remove(space: KeysetChannels, channel: string, log: ChannelLog): void {
