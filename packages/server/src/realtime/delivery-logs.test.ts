@@ -56,19 +56,19 @@ describe('ChannelLogs, linked', () => {
     const started = logs.mark();
     append(logs, space, message(5, 4));
     append(logs, space, message(6, 5)); // arrived while the replay ran
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), started)).toBe(true);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3), message(5, 4)]), started)).toBe('joined');
     expect([kept(space), since(space)]).toEqual([[3, 4, 5, 6], 1n]);
-    expect(logs.install(space, 'empty', NOW + 1n, replay([]), logs.mark())).toBe(true);
+    expect(logs.install(space, 'empty', NOW + 1n, replay([]), logs.mark())).toBe('joined');
     expect(space.logs.get('empty')!.since).toBe(NOW + 1n); // nothing after 1: a poll from there can wait
   });
 
   it('refuses a replay it cannot make whole: cut at its limit, too long for the log, or a gap after it', () => {
     const { space, logs } = linkedLogs(3);
-    expect(logs.install(space, 'room', NOW, replay([message(1)], true), logs.mark())).toBe(false);
-    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), logs.mark())).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)], true), logs.mark())).toBe('apart');
+    expect(logs.install(space, 'room', NOW, replay([1, 2, 3, 4].map((n) => message(n, n - 1))), logs.mark())).toBe('apart');
     const started = logs.mark();
     append(logs, space, message(9, 8)); // 2 to 8 are not in the replay, which was read before the log started
-    expect(logs.install(space, 'room', NOW, replay([message(1)]), started)).toBe(false);
+    expect(logs.install(space, 'room', NOW, replay([message(1)]), started)).toBe('raced');
     expect([kept(space), since(space)]).toEqual([[9], 8n]);
   });
 
@@ -77,9 +77,9 @@ describe('ChannelLogs, linked', () => {
     // from 1 read since then found nothing after 1, and the log takes in what comes after.
     const { space, logs } = linkedLogs();
     const before = logs.mark();
-    expect(logs.install(space, 'room', NOW + 5n, replay([]), before)).toBe(true);
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), before)).toBe(false); // read before the log started: 1 to 5 unknown
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), logs.mark())).toBe(true);
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), before)).toBe('joined');
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), before)).toBe('raced'); // read before the log started: 1 to 5 unknown
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), logs.mark())).toBe('joined');
     expect(since(space)).toBe(1n);
     append(logs, space, message(7, 6));
     expect(kept(space)).toEqual([7]);
@@ -87,11 +87,11 @@ describe('ChannelLogs, linked', () => {
 
   it('does not join a replay read before an envelope older than the log came by, which the replay may lack', () => {
     const { space, logs } = linkedLogs();
-    expect(logs.install(space, 'room', NOW + 5n, replay([]), logs.mark())).toBe(true);
+    expect(logs.install(space, 'room', NOW + 5n, replay([]), logs.mark())).toBe('joined');
     const read = logs.mark(); // a replay from 1 reads the channel: nothing yet
     expect(append(logs, space, message(3))).toBeUndefined(); // stored late, at 3: the log is whole after 5 only
-    expect(logs.install(space, 'room', NOW + 1n, replay([]), read)).toBe(false);
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(3)]), logs.mark())).toBe(true); // read again, it has 3
+    expect(logs.install(space, 'room', NOW + 1n, replay([]), read)).toBe('raced');
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3)]), logs.mark())).toBe('joined'); // read again, it has 3
     expect([kept(space), since(space)]).toEqual([[3], 1n]);
   });
 
@@ -101,9 +101,9 @@ describe('ChannelLogs, linked', () => {
     const mark = logs.mark(); // replays of room and lobby are read
     later();
     logs.expire(); // room's log goes past retention, with whatever it took in after room's replay was read
-    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe(true); // lobby had no log to lose
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), mark)).toBe(false);
-    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), logs.mark())).toBe(true); // read again after the drop
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe('joined'); // lobby had no log to lose
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), mark)).toBe('raced');
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(2, 1)]), logs.mark())).toBe('joined'); // read again after the drop
   });
 
   it("refuses a replay whose channel's log went under the memory budget when an earlier replay of the same catch-up was installed", () => {
@@ -113,9 +113,9 @@ describe('ChannelLogs, linked', () => {
     append(logs, space, on('b', message(5, 4)));
     const mark = logs.mark(); // replays of a and b are read
     append(logs, space, on('b', message(6, 5))); // stored after b's replay was read
-    expect(logs.install(space, 'a', NOW + 1n, replay([on('a', message(2, 1))]), mark)).toBe(true);
+    expect(logs.install(space, 'a', NOW + 1n, replay([on('a', message(2, 1))]), mark)).toBe('joined');
     expect(space.logs.has('b')).toBe(false); // a's log took the node past its budget
-    expect(logs.install(space, 'b', NOW + 1n, replay([on('b', message(5, 4))]), mark)).toBe(false); // it would lack 6
+    expect(logs.install(space, 'b', NOW + 1n, replay([on('b', message(5, 4))]), mark)).toBe('raced'); // it would lack 6
   });
 
   it('refuses a replay of a channel with no log once more logs were dropped meanwhile than it remembers', () => {
@@ -125,8 +125,8 @@ describe('ChannelLogs, linked', () => {
     later();
     logs.expire();
     expect(logs.drops).toBe(4097);
-    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe(false); // which channels went is forgotten
-    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), logs.mark())).toBe(true);
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), mark)).toBe('raced'); // which channels went is forgotten
+    expect(logs.install(space, 'lobby', NOW + 1n, replay([]), logs.mark())).toBe('joined');
   });
 });
 

@@ -22,6 +22,14 @@ export interface ReplayMark {
   readonly drops: number;
 }
 
+/**
+ * How `ChannelLogs.install` went: `joined`; `raced`, envelopes between the replay and the log may
+ * be missing because the log started or was dropped while the replay was read (a replay read now
+ * may join); `apart`, the replay cannot join however often it is read (it stopped at its limit,
+ * or it and the log together exceed `channelLogSize`).
+ */
+export type Installed = 'joined' | 'raced' | 'apart';
+
 /** The timetoken before `message` on its channel: its `prev`, or, when unknown, just before its own. */
 function previousOf(message: BusMessage, timetoken: Timetoken): Timetoken {
   return message.prev === undefined ? timetoken - 1n : BigInt(message.prev);
@@ -110,25 +118,24 @@ export class ChannelLogs {
 
   /**
    * Makes `channel`'s log whole from `after` on with what the bus replayed (read up to the
-   * channel's last message at the time) followed by what the log took in meanwhile. Returns
-   * `false`, changing nothing, when it cannot: the replay stopped at its limit (`more`), the two
-   * would not fit in `channelLogSize`, or envelopes between them may be missing: the log starts
-   * after the replay's last message and was started only once the replay was under way (`mark`,
-   * taken before it was read), or there is no log and this channel's log was dropped since the
-   * mark (so was one that took in envelopes the replay may lack). A log that already started
-   * before the replay began takes in everything stored after the replay's read, so the two join
-   * even across a stretch where the channel had nothing (another subscriber's catch-up started
-   * the log at its own, later timetoken). What retention dropped before the replay's first message
+   * channel's last message at the time) followed by what the log took in meanwhile; changes
+   * nothing unless `joined` (see `Installed`). The replay is `raced` when the log starts after the
+   * replay's last message and was started only once the replay was under way (`mark`, taken
+   * before it was read), or when there is no log and this channel's log was dropped since the mark
+   * (so was one that took in envelopes the replay may lack). A log that already started before
+   * the replay began takes in everything stored after the replay's read, so the two join even
+   * across a stretch where the channel had nothing (another subscriber's catch-up started the log
+   * at its own, later timetoken). What retention dropped before the replay's first message
    * (`complete: false`) is not waited for: it is gone everywhere.
    */
-  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, mark: ReplayMark): boolean {
-    if (replay.more) return false;
+  install(space: KeysetChannels, channel: string, after: Timetoken, replay: Replay, mark: ReplayMark): Installed {
+    if (replay.more) return 'apart';
     const last = replay.messages.at(-1);
     const end = last === undefined ? after : BigInt(last.timetoken);
     const current = space.logs.get(channel);
-    if (current ? current.since > end && current.sinceChange > mark.sinceChanges : this.#droppedSince(space, channel, mark.drops)) return false;
+    if (current ? current.since > end && current.sinceChange > mark.sinceChanges : this.#droppedSince(space, channel, mark.drops)) return 'raced';
     const later = current ? current.after(end) : [];
-    if (replay.messages.length + later.length > this.#options.channelLogSize) return false;
+    if (replay.messages.length + later.length > this.#options.channelLogSize) return 'apart';
     const log = this.#newLog(channel, after);
     try {
       for (const message of replay.messages) log.append(this.#entryOf(message, BigInt(message.timetoken)));
@@ -143,7 +150,7 @@ export class ChannelLogs {
     space.logs.set(channel, log);
     this.#bytes += log.bytes;
     this.#keepWithinBudget(space, channel);
-    return true;
+    return 'joined';
   }
 
   /** The batch has been delivered. */

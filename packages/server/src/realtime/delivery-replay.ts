@@ -34,7 +34,7 @@ export interface CatchUpHooks {
 
 /** Replays run at once for one subscribe, at most. */
 const PARALLEL = 16;
-/** Rounds of replays one poll may need (a log lost envelopes while its replay ran) before it is answered with what it has. */
+/** Rounds of replays read at once for one poll whose logs started or went while they ran (`raced`), before it waits `RETRY_MS`. */
 const ROUNDS = 3;
 /** How long a poll waits before its replay is tried again when the bus could not answer, in milliseconds. */
 const RETRY_MS = 1000;
@@ -221,9 +221,10 @@ export class BusCatchUp {
 
   /**
    * Replays `channels` after `after` and makes their logs whole with it. A channel whose replay
-   * cannot join its log (more than a log holds, or the log lost envelopes while the replay ran)
-   * is read from the replay alone, and the answer stops where that replay stopped. Rejects when
-   * a replay fails (the bus is unreachable).
+   * cannot join its log (more than a log holds) is read from the replay alone, and the answer
+   * stops where that replay stopped; one whose log started or was dropped while the replay ran
+   * (`raced`) is in neither, left for the next round to read again. Rejects when a replay fails
+   * (the bus is unreachable).
    */
   async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
     const mark = this.#logs.mark();
@@ -233,7 +234,9 @@ export class BusCatchUp {
     channels.forEach((channel, index) => {
       const replay = replays[index]!;
       if (!replay.complete) this.#gaps++;
-      if (this.#logs.install(space, channel, after, replay, mark)) return this.#hooks.installed(space, channel);
+      const installed = this.#logs.install(space, channel, after, replay, mark);
+      if (installed === 'joined') return this.#hooks.installed(space, channel);
+      if (installed === 'raced') return;
       alone.set(channel, replayedLog(replay, after));
       const last = replay.messages.at(-1);
       const reached = last === undefined ? after : BigInt(last.timetoken);
