@@ -11,7 +11,7 @@ export type ReplayChannel = NonNullable<EventBus['replay']>;
 
 /** What a catch-up from the bus gives one subscribe answer. */
 export interface Replayed {
-  /** Channels whose replay could not join their log: the answer reads them from the replay alone. */
+  /** Channels whose replay can never join their log (`apart`): the answer reads them from the replay alone. */
   alone: ReadonlyMap<string, ChannelLog>;
   /** The answer goes no further than this (see `Wait.until`); `undefined` when every channel's log is whole now. */
   until: Timetoken | undefined;
@@ -34,7 +34,10 @@ export interface CatchUpHooks {
 
 /** Replays run at once for one subscribe, at most. */
 const PARALLEL = 16;
-/** Rounds of replays read at once for one poll whose logs started or went while they ran (`raced`), before it waits `RETRY_MS`. */
+/**
+ * Reads of its replays one poll makes at once while a channel's log is still not whole after them
+ * (it changed while they ran, `raced`, or was dropped since); past them it reads once every `RETRY_MS`.
+ */
 const ROUNDS = 3;
 /** How long a poll waits before its replay is tried again when the bus could not answer, in milliseconds. */
 const RETRY_MS = 1000;
