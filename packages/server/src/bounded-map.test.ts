@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap } from './bounded-map.ts';
+import { BoundedMap, WeighedMap } from './bounded-map.ts';
 
 describe('BoundedMap', () => {
   it('drops the oldest entry once full', () => {
@@ -24,5 +24,50 @@ describe('BoundedMap', () => {
     expect(map.remember('k', compute)).toBe(1);
     expect(map.remember('k', compute)).toBe(1);
     expect(calls).toBe(1);
+  });
+});
+
+describe('WeighedMap', () => {
+  const weighed = () => new WeighedMap<string, string>(10, 10, (value) => value.length);
+
+  it('drops the oldest entries once what they weigh passes its budget', () => {
+    const map = weighed();
+    map.set('a', 'xxxx');
+    map.set('b', 'xxxx');
+    map.set('c', 'xxxx');
+    expect([map.get('a'), map.get('b'), map.get('c'), map.bytes]).toEqual([undefined, 'xxxx', 'xxxx', 8]);
+  });
+
+  it('drops the oldest entries once full, however light', () => {
+    const map = new WeighedMap<number, string>(2, 1000, () => 1);
+    for (const n of [1, 2, 3]) map.set(n, String(n));
+    expect([map.get(1), map.get(2), map.get(3), map.size]).toEqual([undefined, '2', '3', 2]);
+  });
+
+  it('keeps nothing heavier than its whole budget, and drops what the key held before', () => {
+    const map = weighed();
+    map.set('a', 'xx');
+    map.set('a', 'x'.repeat(11));
+    expect([map.get('a'), map.size, map.bytes]).toEqual([undefined, 0, 0]);
+  });
+
+  it('makes a key set again the newest, weighed anew', () => {
+    const map = weighed();
+    map.set('a', 'xxx');
+    map.set('b', 'xxx');
+    map.set('a', 'xxxx');
+    map.set('c', 'xxxx'); // 11 in all: b, now the oldest, goes
+    expect([map.get('a'), map.get('b'), map.get('c'), map.bytes]).toEqual(['xxxx', undefined, 'xxxx', 8]);
+  });
+
+  it('counts what delete and clear let go', () => {
+    const map = weighed();
+    map.set('a', 'xxx');
+    map.set('b', 'xx');
+    expect(map.delete('a')).toBe(true);
+    expect(map.delete('a')).toBe(false);
+    expect(map.bytes).toBe(2);
+    map.clear();
+    expect([map.size, map.bytes]).toEqual([0, 0]);
   });
 });

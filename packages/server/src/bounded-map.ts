@@ -25,3 +25,81 @@ export class BoundedMap<K, V> extends Map<K, V> {
     return value;
   }
 }
+
+/**
+ * A map bounded in entries and in bytes (each entry weighed once, when set, by `weigh`),
+ * dropping the oldest set first: for caching values whose size the client chooses (records,
+ * pages of them), where a count alone would let memory grow with what each one holds. A value
+ * heavier than the whole budget is not kept.
+ */
+export class WeighedMap<K, V> {
+  readonly capacity: number;
+  readonly maxBytes: number;
+  readonly #weigh: (value: V, key: K) => number;
+  readonly #entries = new Map<K, { value: V; bytes: number }>();
+  #bytes = 0;
+
+  constructor(capacity: number, maxBytes: number, weigh: (value: V, key: K) => number) {
+    this.capacity = capacity;
+    this.maxBytes = maxBytes;
+    this.#weigh = weigh;
+  }
+
+  /** Entries kept. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** What the kept entries weigh together. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get(key: K): V | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
+  /** Keeps `value` as the newest entry, then drops the oldest ones until both bounds hold. */
+  set(key: K, value: V): void {
+    this.delete(key);
+    const bytes = this.#weigh(value, key);
+    if (bytes > this.maxBytes || this.capacity === 0) return;
+    this.#entries.set(key, { value, bytes });
+    this.#bytes += bytes;
+    this.#keepWithinBounds();
+  }
+
+  /**
+   * What `value`, if still the entry of `key`, holds beside it grew by `bytes` (shrank, when
+   * negative): it weighs that much more, and the oldest entries go until the budget holds again
+   * (this one too, when it is the oldest left).
+   */
+  grow(key: K, value: V, bytes: number): void {
+    const entry = this.#entries.get(key);
+    if (entry?.value !== value) return;
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+    this.#keepWithinBounds();
+  }
+
+  delete(key: K): boolean {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return false;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+    return true;
+  }
+
+  clear(): void {
+    if (this.#entries.size > 0) this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  #keepWithinBounds(): void {
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#entries.size <= this.capacity && this.#bytes <= this.maxBytes) return;
+      this.#entries.delete(oldest);
+      this.#bytes -= entry.bytes;
+    }
+  }
+}

@@ -39,6 +39,7 @@ type Layer = keyof typeof ALLOWED;
 const ROOT_FILES: Record<string, Layer> = {
   'errors.ts': 'base',
   'bounded-map.ts': 'base',
+  'kept-bytes.ts': 'base',
   'deep-freeze.ts': 'base',
   'turn-batch.ts': 'base',
   'at-most-every.ts': 'base',

@@ -1,5 +1,6 @@
 import type { Keyset } from '../model/keyset.ts';
 import { notFound } from '../errors.ts';
+import { keepBeside } from '../kept-bytes.ts';
 import { encodeCursor } from '../query/cursor.ts';
 import type { Announce, ListPage, ListQuery, MembershipSide, ObjectWrite, OutboxRecord, Store } from '../store/store.ts';
 import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
@@ -29,6 +30,7 @@ function envelope<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T)
   const last = pageAnswers.get(page);
   if (last?.include === include && last.print === print) return last.answer;
   const answer = pageText(page, command, itemText);
+  keepBeside(page, answer.weight - (last?.answer.weight ?? 0));
   pageAnswers.set(page, { include, print, answer });
   return answer;
 }

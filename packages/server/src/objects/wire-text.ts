@@ -1,3 +1,5 @@
+import { approximateBytes, keepBeside } from '../kept-bytes.ts';
+
 /**
  * Answers as JSON text, built once where they recur. A record the store hands out again and
  * again (frozen: a cached record, or a row of a kept page) keeps its wire text per `include`
@@ -29,6 +31,11 @@ export class JsonText {
     return this.#json ?? this.#bytes!.toString();
   }
 
+  /** About what it holds in memory, in bytes: its text, if held as such, and its UTF-8 (counted before it is encoded on first use). */
+  get weight(): number {
+    return (this.#json === undefined ? 0 : approximateBytes(this.#json)) + (this.#bytes?.length ?? Buffer.byteLength(this.#json!));
+  }
+
   /** The text as UTF-8, encoded on first use: an answer sent again and again (a kept page's) is encoded once. */
   get bytes(): Buffer {
     return (this.#bytes ??= Buffer.from(this.#json!));
@@ -36,20 +43,30 @@ export class JsonText {
 }
 
 /** Include sets kept per record at most: clients send the same few, interned by the parser (http/params.ts). */
-const INCLUDES_PER_RECORD = 8;
+const KEPT_INCLUDE_SETS = 8;
 
-const texts = new WeakMap<object, Map<object, string>>();
-const answers = new WeakMap<object, Map<object, JsonText>>();
+/** What is kept per record and include set, with what each weighs (counted by whoever keeps the record: `keepBeside`). */
+interface Kept<T> {
+  readonly byRecord: WeakMap<object, Map<object, T>>;
+  readonly weigh: (value: T) => number;
+}
+
+const texts: Kept<string> = { byRecord: new WeakMap(), weigh: approximateBytes };
+const answers: Kept<JsonText> = { byRecord: new WeakMap(), weigh: (answer) => answer.weight };
 
 /** What `make` made for a frozen record and frozen include set, kept with the record in `kept`; anything not frozen may still change, so it is made every time. */
-function keptFor<T>(kept: WeakMap<object, Map<object, T>>, record: object, include: object, make: () => T): T {
+function keptFor<T>(kept: Kept<T>, record: object, include: object, make: () => T): T {
   if (!Object.isFrozen(record) || !Object.isFrozen(include)) return make();
-  let byInclude = kept.get(record);
-  if (byInclude === undefined) kept.set(record, (byInclude = new Map()));
+  let byInclude = kept.byRecord.get(record);
+  if (byInclude === undefined) kept.byRecord.set(record, (byInclude = new Map()));
   let value = byInclude.get(include);
   if (value === undefined) {
-    if (byInclude.size >= INCLUDES_PER_RECORD) byInclude.clear();
+    if (byInclude.size >= KEPT_INCLUDE_SETS) {
+      keepBeside(record, -[...byInclude.values()].reduce((sum, old) => sum + kept.weigh(old), 0));
+      byInclude.clear();
+    }
     byInclude.set(include, (value = make()));
+    keepBeside(record, kept.weigh(value));
   }
   return value;
 }
@@ -71,7 +88,9 @@ export const objectAnswer = (recordJson: string): JsonText => new JsonText(objec
  */
 export function keptObjectAnswer<R extends object, I extends object>(record: R, include: I, toWire: (record: R, include: I) => unknown): JsonText {
   if (!Object.isFrozen(record) || !Object.isFrozen(include)) return objectAnswer(JSON.stringify(toWire(record, include)));
-  return keptFor(answers, record, include, () => JsonText.kept(objectAnswerText(texts.get(record)?.get(include) ?? JSON.stringify(toWire(record, include)))));
+  return keptFor(answers, record, include, () =>
+    JsonText.kept(objectAnswerText(texts.byRecord.get(record)?.get(include) ?? JSON.stringify(toWire(record, include)))),
+  );
 }
 
 /** What a page answer carries beside its items, in PubNub's key order. */

@@ -1,4 +1,5 @@
 import { deepFreeze } from '../../deep-freeze.ts';
+import { approximateBytes, keptBy } from '../../kept-bytes.ts';
 import type { SqlDialect } from '../../query/dialect.ts';
 import type { ListPage, ListQuery } from '../store.ts';
 import type { KeptLists, SqlBackend } from './executor.ts';
@@ -8,14 +9,19 @@ import { statementKey, VersionCache } from './version-cache.ts';
 
 /**
  * Pages kept at most: about as many records as the record cache holds (object-store.ts), each
- * page's wire text kept beside it (objects/wire-text.ts).
+ * page's wire text kept beside it (objects/wire-text.ts); and what they may weigh with those
+ * texts (`keepBeside`), in bytes.
  */
 const PAGES_KEPT = 100;
+const PAGES_KEPT_BYTES = 64 * 1024 * 1024;
 /** Counts kept at most: one per distinct list (keyset, owner, filter). */
 const COUNTS_KEPT = 1000;
 
-/** A backend's kept lists, for `SqlBackend.kept`. */
-export const keptLists = (): KeptLists => ({ pages: new VersionCache(PAGES_KEPT), counts: new VersionCache(COUNTS_KEPT) });
+/** A backend's kept lists, for `SqlBackend.kept`; their pages weigh `pageBytes` at most. */
+export const keptLists = (pageBytes = PAGES_KEPT_BYTES): KeptLists => ({
+  pages: new VersionCache<ListPage<unknown>>(PAGES_KEPT, pageBytes, approximateBytes),
+  counts: new VersionCache<number>(COUNTS_KEPT, Infinity, approximateBytes),
+});
 
 /** The sort-component values, selected after the record's columns. */
 const keysOf = (row: SqlValues, count: number) => row.slice(row.length - count);
@@ -50,7 +56,10 @@ export async function listPage<T>(backend: SqlBackend, query: ListQuery, fromRow
   const page = kept.pages.get(pageKey, version) as ListPage<T> | undefined;
   if (page !== undefined) return page;
   const read = deepFreeze(await readList(backend, statement, count, query, fromRow, version));
-  kept.pages.set(pageKey, version, read);
+  const beside = kept.pages.set(pageKey, version, read);
+  // The texts of the page and of its rows (objects/wire-text.ts) count towards the page's weight.
+  keptBy(read, beside);
+  for (const row of read.rows) keptBy(row as object, beside);
   return read;
 }
 

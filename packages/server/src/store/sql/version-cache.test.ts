@@ -13,6 +13,8 @@ import { StatementCache } from '../sqlite/statements.ts';
 import type { CursorValue } from '../../query/cursor.ts';
 import type { ListQuery } from '../store.ts';
 import { keptLists, listPage } from './page.ts';
+import { uuidToWire } from '../../objects/shape.ts';
+import { wireText } from '../../objects/wire-text.ts';
 import { uuidFromValues, type SqlValue } from './rows.ts';
 import { statementKey } from './version-cache.ts';
 
@@ -126,6 +128,33 @@ describe('lists on SQLite, kept per data version', () => {
     expect(Object.isFrozen(page.rows)).toBe(true);
     expect(Object.isFrozen(page.rows[0])).toBe(true);
     expect(await listPage(backend, query, (row) => uuidFromValues(row))).toBe(page);
+  });
+});
+
+describe('kept pages, bounded in bytes', () => {
+  it('count the texts kept for their rows, so those too push the oldest page out', async () => {
+    for (const id of ['a', 'b']) {
+      insertRow(store.db, 'uuids', {
+        sub_key: 'k',
+        id,
+        status: 'on',
+        custom: JSON.stringify({ bio: id.repeat(20_000) }),
+        updated: '2026-12-01T00:00:00.000000Z',
+        etag: 'e',
+      });
+    }
+    const backend = { dialect: sqliteDialect, kept: keptLists(160 * 1024), executor: new SqliteExecutor(new StatementCache(store.db)) };
+    const list = (limit: number) =>
+      listPage(backend, { subKey: 'k', resource: 'uuids', sort: parseSort('uuids', []), limit, count: false, withRelated: false }, (row) =>
+        uuidFromValues(row),
+      );
+    const one = await list(1);
+    const two = await list(2);
+    expect(await list(1)).toBe(one); // 3 rows of about 40 KB kept
+    const include = Object.freeze({ custom: true, status: false, type: false });
+    for (const row of two.rows) wireText(row, include, uuidToWire); // about 40 KB more each
+    expect(await list(2)).toBe(two);
+    expect(await list(1)).not.toBe(one);
   });
 });
 

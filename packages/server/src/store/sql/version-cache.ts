@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BoundedMap } from '../../bounded-map.ts';
+import { WeighedMap } from '../../bounded-map.ts';
+import { approximateBytes, type KeptBeside } from '../../kept-bytes.ts';
 import type { SqlValue } from './rows.ts';
 
 /**
@@ -7,13 +8,15 @@ import type { SqlValue } from './rows.ts';
  * (`SqlExecutor.dataVersion`) and used only while the data is still at that version: a repeated
  * list then costs a lookup, not its page's rows and the count of its whole match set, until the
  * next write. Per store, for backends that can tell their data version (SQLite's one writer,
- * PostgreSQL's snapshot); bounded in entries, the oldest going first.
+ * PostgreSQL's snapshot); bounded in entries and in what they weigh (`weigh`), the oldest going
+ * first.
  */
 export class VersionCache<V> {
-  readonly #kept: BoundedMap<string, { version: string; value: V }>;
+  readonly #kept: WeighedMap<string, { version: string; value: V }>;
 
-  constructor(capacity: number) {
-    this.#kept = new BoundedMap(capacity);
+  /** @param weigh what a value held in memory weighs, in bytes (its key and version are counted besides) */
+  constructor(capacity: number, maxBytes: number, weigh: (value: V) => number) {
+    this.#kept = new WeighedMap(capacity, maxBytes, (kept, key) => approximateBytes(key) + approximateBytes(kept.version) + weigh(kept.value));
   }
 
   /** What `key` read at `version`, if it was kept. */
@@ -22,8 +25,11 @@ export class VersionCache<V> {
     return kept?.version === version ? kept.value : undefined;
   }
 
-  set(key: string, version: string, value: V): void {
-    this.#kept.set(key, { version, value });
+  /** Keeps `value`; returns what counts, while it is kept, what is later kept beside it (`keptBy`). */
+  set(key: string, version: string, value: V): KeptBeside {
+    const kept = { version, value };
+    this.#kept.set(key, kept);
+    return (bytes) => this.#kept.grow(key, kept, bytes);
   }
 }
 

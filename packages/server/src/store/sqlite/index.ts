@@ -15,7 +15,7 @@ import { SqliteKeysetStore } from './keyset-store.ts';
 import { DatabaseLock } from './lock.ts';
 import { SqliteMembershipStore } from './membership-store.ts';
 import { SqliteMessageStore } from './message-store.ts';
-import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE } from './object-store.ts';
+import { CHANNEL_TABLE, SqliteObjectStore, UUID_TABLE, type RecordCacheBounds } from './object-store.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRevocations } from './revocations.ts';
 import { StatementCache } from './statements.ts';
@@ -26,6 +26,8 @@ export interface SqliteStoreOptions extends ConnectionOptions {
   log?: Log | undefined;
   /** Told of group commits and record-cache lookups, for metrics. */
   observer?: StoreObserver | undefined;
+  /** The bounds of each table's record cache. @default RECORD_CACHE_SIZE entries and RECORD_CACHE_BYTES */
+  recordCache?: RecordCacheBounds | undefined;
 }
 
 /**
@@ -76,8 +78,8 @@ export class SqliteStore implements Store {
       observer,
       outbox: this.outbox,
     };
-    this.uuids = new SqliteObjectStore(parts, UUID_TABLE);
-    this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE);
+    this.uuids = new SqliteObjectStore(parts, UUID_TABLE, options.recordCache);
+    this.channels = new SqliteObjectStore(parts, CHANNEL_TABLE, options.recordCache);
     this.memberships = new SqliteMembershipStore(parts);
     this.revocations = new SqliteRevocations(this.db);
     this.messages = new SqliteMessageStore(this.db, writes);

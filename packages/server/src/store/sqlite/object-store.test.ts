@@ -5,8 +5,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../model/keyset.ts';
 import type { UuidRecord } from '../../model/records.ts';
 import { decideObject } from '../../objects/apply.ts';
+import { uuidToWire } from '../../objects/shape.ts';
+import { keptObjectAnswer } from '../../objects/wire-text.ts';
 import type { Decision } from '../store.ts';
-import { SqliteStore } from './index.ts';
+import { SqliteStore, type SqliteStoreOptions } from './index.ts';
 
 /**
  * Writes read the record they change from the record cache (the last commit's) unless a write
@@ -23,8 +25,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function open(path = join(dir, `store-${++made}.db`)): SqliteStore {
-  const store = new SqliteStore({ path, synchronous: 'normal' });
+function open(path = join(dir, `store-${++made}.db`), options: Partial<SqliteStoreOptions> = {}): SqliteStore {
+  const store = new SqliteStore({ path, synchronous: 'normal', ...options });
   stores.push(store);
   return store;
 }
@@ -87,5 +89,40 @@ describe('SQLite user and channel writes within one group commit', () => {
     expect(seen.map((current) => current?.eTag)).toEqual(['imported-etag']);
     expect(written.record).toMatchObject({ name: 'Imported', status: 'gone', email: 'alice@example.com' });
     expect(await store.uuids.get('k', 'alice')).toEqual(written.record);
+  });
+});
+
+describe('SQLite record cache', () => {
+  /** A store whose record cache holds 256 KiB, with the record-cache lookups it reports (true: a hit). */
+  function withSmallCache() {
+    const lookups: boolean[] = [];
+    const observer = { groupCommit: () => undefined, recordCache: (hit: boolean) => void lookups.push(hit) };
+    const store = open(undefined, { recordCache: { entries: 100, bytes: 256 * 1024 }, observer });
+    /** Writes users of about 60 KB in memory each (30,000 characters of `custom`). */
+    const writeBig = (...ids: string[]) =>
+      Promise.all(ids.map((id) => store.uuids.write('k', id, decideObject<UuidRecord>('uuid', id, { custom: { bio: id.repeat(30_000) } }, rules))));
+    /** Which of `ids` a get now finds in the cache. */
+    const cached = async (...ids: string[]) => {
+      lookups.length = 0;
+      for (const id of ids) await store.uuids.get('k', id);
+      return ids.filter((_, n) => lookups[n]);
+    };
+    return { store, writeBig, cached };
+  }
+
+  it('keeps records up to what they weigh: big ones push the oldest out, though far fewer than its count', async () => {
+    const { writeBig, cached } = withSmallCache();
+    await writeBig('a', 'b', 'c', 'd', 'e');
+    expect(await cached('e', 'd', 'c', 'b', 'a')).toEqual(['e', 'd', 'c', 'b']); // 4 of about 60 KB in 256 KiB
+  });
+
+  it('counts the answers kept beside a cached record, so they too push the oldest out', async () => {
+    const { store, writeBig, cached } = withSmallCache();
+    await writeBig('a', 'b', 'c');
+    const record = (await store.uuids.get('k', 'c'))!;
+    for (const status of [false, true]) keptObjectAnswer(record, Object.freeze({ custom: true, status, type: false }), uuidToWire);
+    expect(await cached('c', 'b', 'a')).toEqual(['c', 'b', 'a']); // 3 records and 2 answers of about 60 and 30 KB
+    keptObjectAnswer(record, Object.freeze({ custom: true, status: true, type: true }), uuidToWire);
+    expect(await cached('c', 'b', 'a')).toEqual(['c', 'b']);
   });
 });

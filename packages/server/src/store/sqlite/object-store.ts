@@ -1,4 +1,5 @@
-import { BoundedMap } from '../../bounded-map.ts';
+import { WeighedMap } from '../../bounded-map.ts';
+import { approximateBytes, keptBy } from '../../kept-bytes.ts';
 import type { ChannelRecord, UuidRecord } from '../../model/records.ts';
 import { listPage } from '../sql/page.ts';
 import { CHANNEL_RESOURCE, UUID_RESOURCE } from '../../model/resources.ts';
@@ -33,27 +34,38 @@ export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
 };
 
 /**
- * Records kept in memory per table (the oldest entry goes first when full). This process is the
- * only writer of the file (its sort keys need our `fold()`), so every change passes through
- * `write` and `remove` (or an import, which drops them all), which drop the entry inside their
- * transaction and refresh it after it commits. Gets answer from it, and writes read the record
- * they change from it.
+ * Records kept in memory per table, at most this many and `RECORD_CACHE_BYTES` (the oldest entry
+ * goes first). This process is the only writer of the file (its sort keys need our `fold()`), so
+ * every change passes through `write` and `remove` (or an import, which drops them all), which
+ * drop the entry inside their transaction and refresh it after it commits. Gets answer from it,
+ * and writes read the record they change from it.
  */
 export const RECORD_CACHE_SIZE = 10_000;
+/** What the records kept per table may weigh, with the texts kept beside them (`keepBeside`), in bytes. */
+export const RECORD_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The bounds of a table's record cache. */
+export interface RecordCacheBounds {
+  entries: number;
+  bytes: number;
+}
+
+/** A cached entry's weight when it is kept: its key, and the record (none: `null`, a known absence). */
+const cachedBytes = (record: AnyObject | null, key: string): number => approximateBytes(key) + (record ? approximateBytes(record) : 0);
 
 /** Users or channels in SQLite: one table, keyed by (sub_key, id). */
 export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   readonly #parts: SqliteParts;
   readonly #table: ObjectTable<T>;
-  readonly #cache: BoundedMap<string, T | null>;
+  readonly #cache: WeighedMap<string, T | null>;
   /** How many times `forgetAll` ran: a write refreshes the cache only if none ran since its unit. */
   #generation = 0;
   readonly #sql: { get: string; insert: string; delete: string; memberOf: string; cascade: string };
   /** UPDATE statements by the mask of columns they assign: the few combinations writes send. */
   readonly #updates = new Map<number, string>();
 
-  constructor(parts: SqliteParts, table: ObjectTable<T>, cacheSize = RECORD_CACHE_SIZE) {
-    this.#cache = new BoundedMap(cacheSize);
+  constructor(parts: SqliteParts, table: ObjectTable<T>, cache: RecordCacheBounds = { entries: RECORD_CACHE_SIZE, bytes: RECORD_CACHE_BYTES }) {
+    this.#cache = new WeighedMap<string, T | null>(cache.entries, cache.bytes, cachedBytes);
     this.#parts = parts;
     this.#table = table;
     const columns = OBJECT_COLUMNS[table.kind];
@@ -102,8 +114,11 @@ export class SqliteObjectStore<T extends AnyObject> implements ObjectStore<T> {
   /** Caches what the table now holds for `key` (null: no such record); records are frozen, as callers share them. */
   #remember(key: string, record: T | undefined): void {
     if (this.#cache.capacity === 0) return;
-    if (record?.custom) Object.freeze(record.custom);
-    this.#cache.set(key, record ? Object.freeze(record) : null);
+    if (!record) return this.#cache.set(key, null);
+    if (record.custom) Object.freeze(record.custom);
+    Object.freeze(record);
+    this.#cache.set(key, record);
+    keptBy(record, (bytes) => this.#cache.grow(key, record, bytes));
   }
 
   /** Drops every cached record: after a bulk import (import.ts) wrote the table past `write` and `remove`. */
