@@ -60,6 +60,15 @@ describe('WeighedMap', () => {
     expect([map.get('a'), map.get('b'), map.get('c'), map.bytes]).toEqual(['xxxx', undefined, 'xxxx', 8]);
   });
 
+  it('keeps what grew beside a value set again under its key', () => {
+    const map = weighed();
+    const value = 'xx';
+    map.set('a', value);
+    map.grow('a', value, 5);
+    map.set('a', value);
+    expect(map.bytes).toBe(7);
+  });
+
   it('counts what delete and clear let go', () => {
     const map = weighed();
     map.set('a', 'xxx');

@@ -27,10 +27,10 @@ export class BoundedMap<K, V> extends Map<K, V> {
 }
 
 /**
- * A map bounded in entries and in bytes (each entry weighed once, when set, by `weigh`),
- * dropping the oldest set first: for caching values whose size the client chooses (records,
- * pages of them), where a count alone would let memory grow with what each one holds. A value
- * heavier than the whole budget is not kept.
+ * A map bounded in entries and in bytes (each entry weighed by `weigh` when set, and by what
+ * `grow` adds for what is later kept beside it), dropping the oldest set first: for caching
+ * values whose size the client chooses (records, pages of them), where a count alone would let
+ * memory grow with what each one holds. A value heavier than the whole budget is not kept.
  */
 export class WeighedMap<K, V> {
   readonly capacity: number;
@@ -59,8 +59,12 @@ export class WeighedMap<K, V> {
     return this.#entries.get(key)?.value;
   }
 
-  /** Keeps `value` as the newest entry, then drops the oldest ones until both bounds hold. */
+  /**
+   * Keeps `value` as the newest entry, then drops the oldest ones until both bounds hold. Setting
+   * the value `key` already holds changes nothing: its weight keeps what `grow` added.
+   */
   set(key: K, value: V): void {
+    if (this.#entries.get(key)?.value === value) return;
     this.delete(key);
     const bytes = this.#weigh(value, key);
     if (bytes > this.maxBytes || this.capacity === 0) return;
