@@ -1,7 +1,7 @@
 /**
  * What a node's caches hold when clients fill records to the limit: `users` users of about 30 KB
- * each are written, each is read with every include set (8), and lists of 100 are read page by
- * page with 4 include sets. The node's resident memory is printed after the writes and after the
+ * each are written, each is read with every include set (8), and lists of up to 100 (the first
+ * page of overlapping `name like` filters) are read with 4 include sets. The node's resident memory is printed after the writes and after the
  * reads; what the reads add is what the record cache, the kept pages and their texts hold (their
  * bounds: docs/decisions.md, "Memory kept for reuse").
  *

@@ -60,6 +60,14 @@ describe('WeighedMap', () => {
     expect([map.get('a'), map.get('b'), map.get('c'), map.bytes]).toEqual(['xxxx', undefined, 'xxxx', 8]);
   });
 
+  it('drops only the entry that grew heavier than the whole budget', () => {
+    const map = weighed();
+    map.set('a', 'xx');
+    map.set('b', 'xx');
+    map.grow('b', 'xx', 9);
+    expect([map.get('a'), map.get('b'), map.bytes]).toEqual(['xx', undefined, 2]);
+  });
+
   it('keeps what grew beside a value set again under its key', () => {
     const map = weighed();
     const value = 'xx';

@@ -75,15 +75,16 @@ export class WeighedMap<K, V> {
 
   /**
    * What `value`, if still the entry of `key`, holds beside it grew by `bytes` (shrank, when
-   * negative): it weighs that much more, and the oldest entries go until the budget holds again
-   * (this one too, when it is the oldest left).
+   * negative): it weighs that much more, and the oldest entries go until the budget holds again.
+   * An entry grown heavier than the whole budget goes alone, as `set` would not keep it.
    */
   grow(key: K, value: V, bytes: number): void {
     const entry = this.#entries.get(key);
     if (entry?.value !== value) return;
     entry.bytes += bytes;
     this.#bytes += bytes;
-    this.#keepWithinBounds();
+    if (entry.bytes > this.maxBytes) this.delete(key);
+    else this.#keepWithinBounds();
   }
 
   delete(key: K): boolean {

@@ -1,6 +1,5 @@
 import type { Keyset } from '../model/keyset.ts';
 import { notFound } from '../errors.ts';
-import { keepBeside } from '../kept-bytes.ts';
 import { encodeCursor } from '../query/cursor.ts';
 import type { Announce, ListPage, ListQuery, MembershipSide, ObjectWrite, OutboxRecord, Store } from '../store/store.ts';
 import { checkPrecondition, decideObject, type WriteRules } from './apply.ts';
@@ -10,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import type { ChannelPatch, ChannelRecord, MembershipRow, ObjectKind, UuidPatch, UuidRecord } from '../model/records.ts';
 import { channelToWire, membershipToWire, uuidToWire, type Include, type ObjectFields } from './shape.ts';
 import type { MembershipBody } from './validate.ts';
-import { keptObjectAnswer, objectAnswer, pageAnswer, wireText, type JsonText } from './wire-text.ts';
+import { keptObjectAnswer, keptPageAnswer, objectAnswer, pageAnswer, wireText, type JsonText } from './wire-text.ts';
 
 /** A validated list request: the store query plus how to shape and page the answer. */
 export interface ListCommand {
@@ -20,19 +19,9 @@ export interface ListCommand {
   print: string;
 }
 
-/** The last answer made of each kept (frozen) page, with what it was made for. */
-const pageAnswers = new WeakMap<object, { include: Include; print: string; answer: JsonText }>();
-
 /** A page's answer; each item's text from `itemText`. A page the store kept answers again as it did, for the same include set and list. */
 function envelope<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T) => string): JsonText {
-  if (!Object.isFrozen(page)) return pageText(page, command, itemText);
-  const { include, print } = command;
-  const last = pageAnswers.get(page);
-  if (last?.include === include && last.print === print) return last.answer;
-  const answer = pageText(page, command, itemText);
-  keepBeside(page, answer.weight - (last?.answer.weight ?? 0));
-  pageAnswers.set(page, { include, print, answer });
-  return answer;
+  return keptPageAnswer(page, command.include, command.print, () => pageText(page, command, itemText));
 }
 
 function pageText<T>(page: ListPage<T>, command: ListCommand, itemText: (row: T) => string): JsonText {

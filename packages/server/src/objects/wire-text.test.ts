@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keptObjectAnswer, pageAnswer, wireText } from './wire-text.ts';
+import { keptBy } from '../kept-bytes.ts';
+import { keptObjectAnswer, keptPageAnswer, pageAnswer, wireText } from './wire-text.ts';
 
 // The wire text of a record is made once only when neither the record nor the include set can
 // change any more; anything else is serialized anew, so no answer is ever stale.
@@ -62,5 +63,38 @@ describe('pageAnswer', () => {
       next: 'n"x',
     });
     expect(pageAnswer([], {}).json).toBe('{"status":200,"data":[]}');
+  });
+});
+
+describe('what is kept beside a record or page', () => {
+  /** `value`, kept by a keeper that adds up what it is told; `held()` is that sum. */
+  function keptValue<T extends object>(value: T) {
+    let held = 0;
+    keptBy(value, (bytes) => (held += bytes));
+    return { value, held: () => held };
+  }
+
+  it('is counted by whoever keeps the record, and given back when a ninth include set makes room', () => {
+    const { value: record, held } = keptValue(Object.freeze({ name: 'x'.repeat(1000) }));
+    const sets = Array.from({ length: 9 }, () => Object.freeze({ custom: false }));
+    keptObjectAnswer(record, sets[0]!, toWire);
+    const one = held();
+    expect(one).toBeGreaterThan(1000); // the answer's bytes
+    for (const set of sets.slice(1, 8)) keptObjectAnswer(record, set, toWire);
+    keptObjectAnswer(record, sets[0]!, toWire); // kept already: nothing more
+    expect(held()).toBe(8 * one);
+    keptObjectAnswer(record, sets[8]!, toWire); // the 8 kept go, the ninth is kept
+    expect(held()).toBe(one);
+  });
+
+  it('counts a kept page’s answer, and what replacing it for another include set changes', () => {
+    const { value: page, held } = keptValue(Object.freeze({ rows: [] }));
+    const answerOf = (size: number) => () => pageAnswer(['"' + 'x'.repeat(size) + '"'], {});
+    const first = keptPageAnswer(page, include, 'list', answerOf(1000));
+    expect(keptPageAnswer(page, include, 'list', answerOf(5))).toBe(first);
+    expect(held()).toBe(first.weight);
+    const second = keptPageAnswer(page, Object.freeze({ custom: false }), 'list', answerOf(3000));
+    expect(held()).toBe(second.weight);
+    expect(held()).toBeGreaterThan(3000);
   });
 });

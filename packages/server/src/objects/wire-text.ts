@@ -31,9 +31,9 @@ export class JsonText {
     return this.#json ?? this.#bytes!.toString();
   }
 
-  /** About what it holds in memory, in bytes: its text, if held as such, and its UTF-8 (counted before it is encoded on first use). */
+  /** About what it holds in memory, in bytes: its text, if held as such, and its UTF-8 (encoded now if it was not: it is what is sent). */
   get weight(): number {
-    return (this.#json === undefined ? 0 : approximateBytes(this.#json)) + (this.#bytes?.length ?? Buffer.byteLength(this.#json!));
+    return (this.#json === undefined ? 0 : approximateBytes(this.#json)) + this.bytes.length;
   }
 
   /** The text as UTF-8, encoded on first use: an answer sent again and again (a kept page's) is encoded once. */
@@ -91,6 +91,24 @@ export function keptObjectAnswer<R extends object, I extends object>(record: R, 
   return keptFor(answers, record, include, () =>
     JsonText.kept(objectAnswerText(texts.byRecord.get(record)?.get(include) ?? JSON.stringify(toWire(record, include)))),
   );
+}
+
+/** The last answer made of each kept (frozen) page, with the include set and list (`print`) it was made for. */
+const pageAnswers = new WeakMap<object, { include: object; print: string; answer: JsonText }>();
+
+/**
+ * The answer of `page` for `include` and `print`, made by `make`: a frozen page (one the store
+ * keeps) keeps its last answer, counted by whoever keeps the page (`keepBeside`), and answers
+ * again with it while the include set and list are the same.
+ */
+export function keptPageAnswer(page: object, include: object, print: string, make: () => JsonText): JsonText {
+  if (!Object.isFrozen(page)) return make();
+  const last = pageAnswers.get(page);
+  if (last?.include === include && last.print === print) return last.answer;
+  const answer = make();
+  keepBeside(page, answer.weight - (last?.answer.weight ?? 0));
+  pageAnswers.set(page, { include, print, answer });
+  return answer;
 }
 
 /** What a page answer carries beside its items, in PubNub's key order. */
