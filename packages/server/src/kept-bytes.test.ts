@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeighedMap } from './bounded-map.ts';
-import { approximateBytes, keepBeside, keptBy } from './kept-bytes.ts';
+import { approximateBytes, keepBeside, keptBy, textBytes } from './kept-bytes.ts';
 
 const record = (custom: Record<string, string | number | boolean | null>) => ({
   id: 'alice',
@@ -12,17 +12,24 @@ const record = (custom: Record<string, string | number | boolean | null>) => ({
 });
 
 describe('approximateBytes', () => {
-  it('weighs a record by what it holds, each character of its strings as two bytes', () => {
+  it('weighs a record by what it holds: its strings as V8 holds them, one byte a character for Latin-1, two beyond', () => {
     const small = approximateBytes(record({ team: 'red' }));
-    expect(approximateBytes(record({ team: 'red', bio: 'x'.repeat(30_000) })) - small).toBeGreaterThanOrEqual(60_000);
-    expect(approximateBytes(record({ team: 'red', [`k${'y'.repeat(999)}`]: 1 })) - small).toBeGreaterThanOrEqual(2000);
+    expect(approximateBytes(record({ team: 'red', bio: 'é'.repeat(30_000) })) - small).toBeGreaterThanOrEqual(30_000);
+    expect(approximateBytes(record({ team: 'red', bio: 'ż'.repeat(30_000) })) - small).toBeGreaterThanOrEqual(60_000);
+    expect(approximateBytes(record({ team: 'red', [`k${'y'.repeat(999)}`]: 1 })) - small).toBeGreaterThanOrEqual(1000);
   });
 
   it('weighs a record at least as much as V8 holds its JSON text in, in any script', () => {
     for (const text of ['plain ascii', 'żółć é', '漢字かな', '😀🎉']) {
       const value = record({ a: text.repeat(500), b: 42, c: true });
-      expect(approximateBytes(value)).toBeGreaterThan(2 * JSON.stringify(value).length);
+      expect(approximateBytes(value)).toBeGreaterThan(textBytes(JSON.stringify(value)));
     }
+  });
+});
+
+describe('textBytes', () => {
+  it('is one byte a character for Latin-1 text and two for any other', () => {
+    expect([textBytes(''), textBytes('abc'), textBytes('Zoë'), textBytes('Zoż'), textBytes('😀')]).toEqual([0, 3, 3, 6, 4]);
   });
 });
 

@@ -58,4 +58,15 @@ describe('include', () => {
     expect(objectFields(parseQueryString('include=custom&include=status'))).toMatchObject({ custom: true, status: true });
     expect(objectFields(parseQueryString('include=custom%0Astatus'))).toBe(oneToken);
   });
+
+  it('the same include set, however it is written, is one object: answers kept per include set are shared', () => {
+    const first = objectFields(parseQueryString('include=status,custom'));
+    for (const written of ['include=custom,status', 'include=custom&include=status', 'include=status,custom,status,unknown', 'include=%20custom%20,status']) {
+      expect(objectFields(parseQueryString(written))).toBe(first);
+    }
+    expect(objectFields(parseQueryString('include=custom'))).not.toBe(first);
+    expect(parseListCommand(parseQueryString('include=type,uuid.custom'), demo, 'members', 'c').include).toBe(
+      parseListCommand(parseQueryString('include=uuid.custom,type'), demo, 'members', 'c').include,
+    );
+  });
 });

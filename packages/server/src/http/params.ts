@@ -30,11 +30,25 @@ const RELATED: Record<Resource, RelatedKey | undefined> = {
 export function parseInclude(query: QueryValues, resource: Resource): Include {
   const values = all(query, 'include');
   // JSON, not a join: a value may hold any character, the separator included.
-  return includes.remember(`${resource}${JSON.stringify(values)}`, () => Object.freeze(parseIncludeTokens(values, RELATED[resource])));
+  return includes.remember(`${resource}${JSON.stringify(values)}`, () => canonicalInclude(parseIncludeTokens(values, RELATED[resource])));
 }
 
 /** Clients send the same few `include` lists on every call: each is parsed once. */
 const includes = new BoundedMap<string, Include>(256);
+
+/**
+ * The one frozen object of each distinct include set (at most 2⁷), whatever the tokens' order,
+ * repeats or unknown tokens: answers are kept per record and include set by identity
+ * (objects/wire-text.ts), so `status,custom` and `custom,status` share theirs.
+ */
+function canonicalInclude(include: Include): Include {
+  let bits = 0;
+  for (const on of Object.values(include)) bits = (bits << 1) | (on ? 1 : 0);
+  let kept = canonicalIncludes.get(bits);
+  if (kept === undefined) canonicalIncludes.set(bits, (kept = Object.freeze(include)));
+  return kept;
+}
+const canonicalIncludes = new Map<number, Include>();
 
 export function objectFields(query: QueryValues): ObjectFields {
   return parseInclude(query, 'uuids');

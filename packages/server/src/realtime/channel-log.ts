@@ -1,4 +1,5 @@
 import { envelopeText, type Envelope } from './envelope.ts';
+import { textBytes } from '../kept-bytes.ts';
 import type { Timetoken } from './timetoken.ts';
 
 /** What a subscribe filter (`filter-expr`) reads from a published message. */
@@ -46,16 +47,6 @@ export interface SharedPayload {
 export const ENTRY_OVERHEAD_BYTES = 128;
 /** What a channel's log costs beyond its entries and its name: the log, its array and map entry, in bytes. */
 export const LOG_OVERHEAD_BYTES = 256;
-
-const BEYOND_LATIN1 = /[^\x00-\xff]/;
-
-/**
- * The memory a text takes in V8, in bytes: one per character, two when any character is beyond
- * U+00FF. Testing the text also flattens an envelope built by concatenation into one string.
- */
-export function textBytes(text: string): number {
-  return BEYOND_LATIN1.test(text) ? 2 * text.length : text.length;
-}
 
 /**
  * What keeping an envelope costs: its text and `ENTRY_OVERHEAD_BYTES`; for parts, the head and

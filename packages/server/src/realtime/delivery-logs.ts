@@ -1,5 +1,6 @@
 import type { BusMessage, Replay } from './bus.ts';
-import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, textBytes, type LoggedMessage, type SharedPayload } from './channel-log.ts';
+import { textBytes } from '../kept-bytes.ts';
+import { ChannelLog, entryBytes, LOG_OVERHEAD_BYTES, type LoggedMessage, type SharedPayload } from './channel-log.ts';
 import type { KeysetChannels } from './delivery-keyset.ts';
 import type { HubOptions } from '../model/hub-options.ts';
 import type { Timetoken, TimetokenClock } from './timetoken.ts';

@@ -138,7 +138,7 @@ describe('kept pages, bounded in bytes', () => {
         sub_key: 'k',
         id,
         status: 'on',
-        custom: JSON.stringify({ bio: id.repeat(20_000) }),
+        custom: JSON.stringify({ bio: id.repeat(40_000) }),
         updated: '2026-12-01T00:00:00.000000Z',
         etag: 'e',
       });

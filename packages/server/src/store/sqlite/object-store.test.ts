@@ -93,12 +93,12 @@ describe('SQLite user and channel writes within one group commit', () => {
 });
 
 describe('SQLite record cache', () => {
-  /** A store whose record cache holds 256 KiB, with the record-cache lookups it reports (true: a hit). */
-  function withSmallCache() {
+  /** A store whose record cache holds `kib` KiB, with the record-cache lookups it reports (true: a hit). */
+  function withSmallCache(kib: number) {
     const lookups: boolean[] = [];
     const observer = { groupCommit: () => undefined, recordCache: (hit: boolean) => void lookups.push(hit) };
-    const store = open(undefined, { recordCache: { entries: 100, bytes: 256 * 1024 }, observer });
-    /** Writes users of about 60 KB in memory each (30,000 characters of `custom`). */
+    const store = open(undefined, { recordCache: { entries: 100, bytes: kib * 1024 }, observer });
+    /** Writes users of about 30 KB in memory each (30,000 ASCII characters of `custom`, near its 32 KiB limit). */
     const writeBig = (...ids: string[]) =>
       Promise.all(ids.map((id) => store.uuids.write('k', id, decideObject<UuidRecord>('uuid', id, { custom: { bio: id.repeat(30_000) } }, rules))));
     /** Which of `ids` a get now finds in the cache. */
@@ -111,17 +111,17 @@ describe('SQLite record cache', () => {
   }
 
   it('keeps records up to what they weigh: big ones push the oldest out, though far fewer than its count', async () => {
-    const { writeBig, cached } = withSmallCache();
+    const { writeBig, cached } = withSmallCache(128);
     await writeBig('a', 'b', 'c', 'd', 'e');
-    expect(await cached('e', 'd', 'c', 'b', 'a')).toEqual(['e', 'd', 'c', 'b']); // 4 of about 60 KB in 256 KiB
+    expect(await cached('e', 'd', 'c', 'b', 'a')).toEqual(['e', 'd', 'c', 'b']); // 4 of about 30 KB in 128 KiB
   });
 
   it('counts the answers kept beside a cached record, so they too push the oldest out', async () => {
-    const { store, writeBig, cached } = withSmallCache();
+    const { store, writeBig, cached } = withSmallCache(160);
     await writeBig('a', 'b', 'c');
     const record = (await store.uuids.get('k', 'c'))!;
     for (const status of [false, true]) keptObjectAnswer(record, Object.freeze({ custom: true, status, type: false }), uuidToWire);
-    expect(await cached('c', 'b', 'a')).toEqual(['c', 'b', 'a']); // 3 records and 2 answers of about 60 and 30 KB
+    expect(await cached('c', 'b', 'a')).toEqual(['c', 'b', 'a']); // 3 records and 2 answers of about 30 KB each in 160 KiB
     keptObjectAnswer(record, Object.freeze({ custom: true, status: true, type: true }), uuidToWire);
     expect(await cached('c', 'b', 'a')).toEqual(['c', 'b']);
   });
