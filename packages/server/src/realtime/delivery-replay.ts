@@ -1,9 +1,10 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import { AtMostEvery } from '../at-most-every.ts';
 import type { Log } from '../model/log.ts';
 import type { EventBus, Replay } from './bus.ts';
 import { ChannelLog } from './channel-log.ts';
 import type { HeldSubscribe, KeysetChannels } from './delivery-keyset.ts';
-import type { ChannelLogs } from './delivery-logs.ts';
+import type { ChannelLogs, Installed } from './delivery-logs.ts';
 import type { Timetoken } from './timetoken.ts';
 
 /** A bus's `replay`. */
@@ -34,6 +35,11 @@ export interface CatchUpHooks {
 
 /** Replays run at once for one subscribe, at most. */
 const PARALLEL = 16;
+/**
+ * Replays in flight on one node at most, for all its polls together: a node that many clients
+ * reconnect to at once (after a restart, say) asks the bus for a bounded number at a time.
+ */
+const REPLAYS_IN_FLIGHT = 64;
 /**
  * Reads of its replays one poll makes at once while a channel's log is still not whole after them
  * (it changed while they ran, `raced`, or was dropped since); past them it reads once every `RETRY_MS`.
@@ -67,6 +73,14 @@ function countCatchingUp(held: HeldSubscribe, by: 1 | -1): void {
   }
 }
 
+/** How one channel's catch-up went: `covered`, its log was whole already (another poll's replay made it so). */
+interface ChannelReplay {
+  installed: Installed | 'covered';
+  replay: Replay;
+}
+
+const COVERED: ChannelReplay = { installed: 'covered', replay: { messages: [], more: false, complete: true } };
+
 async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(run))));
@@ -94,6 +108,9 @@ export class BusCatchUp {
   readonly #hooks: CatchUpHooks;
   /** Polls waiting for their replays; a cancelled or closed one is removed, and its replay's result dropped. */
   readonly #pending = new Set<HeldSubscribe>();
+  readonly #slots: LimitFunction = pLimit(REPLAYS_IN_FLIGHT);
+  /** The replay on its way of each keyset's channels: another poll needing the channel waits for it, then looks again. */
+  readonly #inFlight = new WeakMap<KeysetChannels, Map<string, Promise<ChannelReplay>>>();
   readonly #failures: AtMostEvery;
   readonly #slowOnes: AtMostEvery;
   #gaps = 0;
@@ -230,21 +247,45 @@ export class BusCatchUp {
    * (the bus is unreachable).
    */
   async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
-    const mark = this.#logs.mark();
-    const replays = await inBatches(channels, (channel) => this.#replay(space.subKey, channel, after.toString(), this.#limit));
+    const replays = await inBatches(channels, (channel) => this.#channel(space, channel, after));
     const alone = new Map<string, ChannelLog>();
     let until: Timetoken | undefined;
     channels.forEach((channel, index) => {
-      const replay = replays[index]!;
-      if (!replay.complete) this.#gaps++;
-      const installed = this.#logs.install(space, channel, after, replay, mark);
-      if (installed === 'joined') return this.#hooks.installed(space, channel);
-      if (installed === 'raced') return;
+      const { installed, replay } = replays[index]!;
+      if (installed !== 'apart') return;
       alone.set(channel, replayedLog(replay, after));
       const last = replay.messages.at(-1);
       const reached = last === undefined ? after : BigInt(last.timetoken);
       if (until === undefined || reached < until) until = reached;
     });
     return { alone, until };
+  }
+
+  /**
+   * Makes `channel`'s log whole after `after`, unless it already is. One replay of a channel runs
+   * at a time on this node: a poll that finds one on its way waits for it and looks again, so
+   * polls reconnecting together on a channel share a replay rather than each asking the bus.
+   */
+  async #channel(space: KeysetChannels, channel: string, after: Timetoken): Promise<ChannelReplay> {
+    let inFlight = this.#inFlight.get(space);
+    if (inFlight === undefined) this.#inFlight.set(space, (inFlight = new Map()));
+    for (let ahead = inFlight.get(channel); ahead !== undefined; ahead = inFlight.get(channel)) await ahead.catch(() => undefined);
+    if (this.uncovered(space, [channel], after).length === 0) return COVERED;
+    const replaying = this.#slots(() => this.#replayInto(space, channel, after));
+    inFlight.set(channel, replaying);
+    try {
+      return await replaying;
+    } finally {
+      if (inFlight.get(channel) === replaying) inFlight.delete(channel);
+    }
+  }
+
+  async #replayInto(space: KeysetChannels, channel: string, after: Timetoken): Promise<ChannelReplay> {
+    const mark = this.#logs.mark();
+    const replay = await this.#replay(space.subKey, channel, after.toString(), this.#limit);
+    if (!replay.complete) this.#gaps++;
+    const installed = this.#logs.install(space, channel, after, replay, mark);
+    if (installed === 'joined') this.#hooks.installed(space, channel);
+    return { installed, replay };
   }
 }

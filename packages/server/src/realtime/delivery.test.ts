@@ -141,10 +141,18 @@ class LaggingBus implements EventBus {
 /** A `LaggingBus` whose replays read what it has taken when asked, and answer on `answerReplays`, as a replay over the network does a moment later. */
 class SlowReplayBus extends LaggingBus {
   readonly #answers: (() => void)[] = [];
+  /** Replays asked for so far. */
+  asked = 0;
 
   override replay(subKey: string, channel: string, after: string): Promise<Replay> {
+    this.asked++;
     const read = super.replay(subKey, channel, after);
     return new Promise((resolve) => this.#answers.push(() => void read.then(resolve)));
+  }
+
+  /** Replays asked for and not answered yet. */
+  get onTheirWay(): number {
+    return this.#answers.length;
   }
 
   answerReplays(): void {
@@ -219,6 +227,38 @@ describe('LocalDelivery: a bus that delivers late', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const again = poll(['c'], start);
     expect(await answered(again.answers)).toEqual([[payload]]);
+  });
+
+  /** `count` polls from before a message on each of `channels` (which are read for them from a replay), and what they got. */
+  async function reconnecting(channels: (n: number) => string, count: number) {
+    const bus = new SlowReplayBus();
+    const { clock, say, poll } = setUp(bus);
+    const start = clock.now();
+    for (let n = 0; n < count; n++) await say(channels(n), `while away ${n}`);
+    await bus.release(); // handed to the node, which logs none of these channels: nobody subscribes there
+    const polls = Array.from({ length: count }, (_, n) => poll([channels(n)], start));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const mostAtOnce = bus.onTheirWay;
+    for (let tries = 0; polls.some((p) => p.answers.length === 0) && tries < 100; tries++) {
+      bus.answerReplays();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const got = polls.map((p) => p.answers.map((body) => (JSON.parse(body) as { m: { d: unknown }[] }).m.map((m) => m.d)));
+    return { asked: bus.asked, mostAtOnce, got };
+  }
+
+  it('shares one replay among the polls that reconnect together on a channel, rather than asking the bus once per poll', async () => {
+    const { asked, got } = await reconnecting(() => 'lobby', 50);
+    expect(got[0]).toEqual([Array.from({ length: 50 }, (_, n) => `while away ${n}`)]);
+    expect(new Set(got.map((answers) => JSON.stringify(answers))).size).toBe(1);
+    expect(asked).toBe(1);
+  });
+
+  it('asks the bus for at most 64 replays at once, however many polls catch up, and answers every poll', async () => {
+    const { asked, mostAtOnce, got } = await reconnecting((n) => `room-${n}`, 200);
+    expect(mostAtOnce).toBe(64);
+    expect(asked).toBe(200);
+    expect(got).toEqual(Array.from({ length: 200 }, (_, n) => [[`while away ${n}`]]));
   });
 
   it('does not answer past a message still on its way, though a replay of another channel already shows a later one', async () => {
