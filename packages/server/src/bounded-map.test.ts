@@ -77,6 +77,28 @@ describe('WeighedMap', () => {
     expect(map.bytes).toBe(7);
   });
 
+  it('spares an entry read since it was set: one read again and again stays while others pass through', () => {
+    const map = new WeighedMap<string, string>(3, 1000, () => 1);
+    map.set('hot', 'h');
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+      expect(map.get('hot')).toBe('h');
+      map.set(`cold-${n}`, 'c');
+    }
+    expect([map.get('cold-5'), map.get('cold-6'), map.get('cold-7'), map.get('hot'), map.size]).toEqual([undefined, 'c', 'c', 'h', 3]);
+  });
+
+  it('spares a read entry once: not read again, it goes on its next turn', () => {
+    const map = new WeighedMap<string, string>(2, 1000, () => 1);
+    map.set('a', 'x');
+    map.get('a');
+    map.set('b', 'x');
+    map.set('c', 'x'); // a is spared, b goes
+    map.set('d', 'x'); // c goes
+    expect([map.size, map.bytes]).toEqual([2, 2]);
+    map.set('e', 'x'); // a, unread since it was spared, goes
+    expect([map.get('a'), map.get('d'), map.get('e')]).toEqual([undefined, 'x', 'x']);
+  });
+
   it('counts what delete and clear let go', () => {
     const map = weighed();
     map.set('a', 'xxx');

@@ -28,15 +28,20 @@ export class BoundedMap<K, V> extends Map<K, V> {
 
 /**
  * A map bounded in entries and in bytes (each entry weighed by `weigh` when set, and by what
- * `grow` adds for what is later kept beside it), dropping the oldest set first: for caching
- * values whose size the client chooses (records, pages of them), where a count alone would let
- * memory grow with what each one holds. A value heavier than the whole budget is not kept.
+ * `grow` adds for what is later kept beside it): for caching values whose size the client
+ * chooses (records, pages of them), where a count alone would let memory grow with what each one
+ * holds. A value heavier than the whole budget is not kept.
+ *
+ * Which entries go is nearly least recently used, at the cost of one flag per `get` (the CLOCK
+ * or second-chance policy): the oldest set goes first, unless it was read since it was set or
+ * last spared, in which case it is spared once more, as if set anew. So records read again and
+ * again stay while a scan of others passes through.
  */
 export class WeighedMap<K, V> {
   readonly capacity: number;
   readonly maxBytes: number;
   readonly #weigh: (value: V, key: K) => number;
-  readonly #entries = new Map<K, { value: V; bytes: number }>();
+  readonly #entries = new Map<K, { value: V; bytes: number; read: boolean }>();
   #bytes = 0;
 
   constructor(capacity: number, maxBytes: number, weigh: (value: V, key: K) => number) {
@@ -56,7 +61,10 @@ export class WeighedMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.#entries.get(key)?.value;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    entry.read = true;
+    return entry.value;
   }
 
   /**
@@ -68,7 +76,7 @@ export class WeighedMap<K, V> {
     this.delete(key);
     const bytes = this.#weigh(value, key);
     if (bytes > this.maxBytes || this.capacity === 0) return;
-    this.#entries.set(key, { value, bytes });
+    this.#entries.set(key, { value, bytes, read: false });
     this.#bytes += bytes;
     this.#keepWithinBounds();
   }
@@ -100,11 +108,17 @@ export class WeighedMap<K, V> {
     this.#bytes = 0;
   }
 
+  /** Drops the oldest entries not read since they were set or spared, until both bounds hold; a spared entry moves to the newest end, unread, so each is spared once per pass. */
   #keepWithinBounds(): void {
     for (const [oldest, entry] of this.#entries) {
       if (this.#entries.size <= this.capacity && this.#bytes <= this.maxBytes) return;
       this.#entries.delete(oldest);
-      this.#bytes -= entry.bytes;
+      if (entry.read) {
+        entry.read = false;
+        this.#entries.set(oldest, entry);
+      } else {
+        this.#bytes -= entry.bytes;
+      }
     }
   }
 }

@@ -151,6 +151,7 @@ describe('kept pages, bounded in bytes', () => {
     const one = await list(1);
     const two = await list(2);
     expect(await list(1)).toBe(one); // 3 rows of about 40 KB kept, in 180 KiB
+    expect(await list(2)).toBe(two);
     const include = Object.freeze({ custom: true, status: false, type: false });
     for (const row of two.rows) wireText(row, include, uuidToWire); // about 40 KB more each
     expect(await list(2)).toBe(two);

@@ -8,8 +8,8 @@ import type { SqlValue } from './rows.ts';
  * (`SqlExecutor.dataVersion`) and used only while the data is still at that version: a repeated
  * list then costs a lookup, not its page's rows and the count of its whole match set, until the
  * next write. Per store, for backends that can tell their data version (SQLite's one writer,
- * PostgreSQL's snapshot); bounded in entries and in what they weigh (`weigh`), the oldest going
- * first.
+ * PostgreSQL's snapshot); bounded in entries and in what they weigh (`weigh`), the entry read least
+ * lately going first (`WeighedMap`).
  */
 export class VersionCache<V> {
   readonly #kept: WeighedMap<string, { version: string; value: V }>;

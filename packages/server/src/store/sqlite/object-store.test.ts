@@ -93,11 +93,11 @@ describe('SQLite user and channel writes within one group commit', () => {
 });
 
 describe('SQLite record cache', () => {
-  /** A store whose record cache holds `kib` KiB, with the record-cache lookups it reports (true: a hit). */
-  function withSmallCache(kib: number) {
+  /** A store whose record cache holds `kib` KiB and `entries` records, with the record-cache lookups it reports (true: a hit). */
+  function withSmallCache(kib: number, entries = 100) {
     const lookups: boolean[] = [];
     const observer = { groupCommit: () => undefined, recordCache: (hit: boolean) => void lookups.push(hit) };
-    const store = open(undefined, { recordCache: { entries: 100, bytes: kib * 1024 }, observer });
+    const store = open(undefined, { recordCache: { entries, bytes: kib * 1024 }, observer });
     /** Writes users of about 30 KB in memory each (30,000 ASCII characters of `custom`, near its 32 KiB limit). */
     const writeBig = (...ids: string[]) =>
       Promise.all(ids.map((id) => store.uuids.write('k', id, decideObject<UuidRecord>('uuid', id, { custom: { bio: id.repeat(30_000) } }, rules))));
@@ -114,6 +114,16 @@ describe('SQLite record cache', () => {
     const { writeBig, cached } = withSmallCache(128);
     await writeBig('a', 'b', 'c', 'd', 'e');
     expect(await cached('e', 'd', 'c', 'b', 'a')).toEqual(['e', 'd', 'c', 'b']); // 4 of about 30 KB in 128 KiB
+  });
+
+  it('keeps a record read again and again while a scan of others passes through', async () => {
+    const { store, cached } = withSmallCache(1024, 3);
+    await store.uuids.write('k', 'hot', decideObject<UuidRecord>('uuid', 'hot', { name: 'Hot' }, rules));
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      expect(await cached('hot')).toEqual(['hot']);
+      await store.uuids.get('k', `cold-${n}`); // not found: kept as such, pushing the oldest out
+    }
+    expect(await cached('hot', 'cold-6', 'cold-1')).toEqual(['hot', 'cold-6']);
   });
 
   it('counts the answers kept beside a cached record, so they too push the oldest out', async () => {

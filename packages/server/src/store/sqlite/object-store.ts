@@ -34,8 +34,8 @@ export const CHANNEL_TABLE: ObjectTable<ChannelRecord> = {
 };
 
 /**
- * Records kept in memory per table, at most this many and `RECORD_CACHE_BYTES` (the oldest entry
- * goes first). This process is the only writer of the file (its sort keys need our `fold()`), so
+ * Records kept in memory per table, at most this many and `RECORD_CACHE_BYTES` (the entry read least
+ * lately goes first: `WeighedMap`). This process is the only writer of the file (its sort keys need our `fold()`), so
  * every change passes through `write` and `remove` (or an import, which drops them all), which
  * drop the entry inside their transaction and refresh it after it commits. Gets answer from it,
  * and writes read the record they change from it.
