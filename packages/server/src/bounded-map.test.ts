@@ -99,6 +99,14 @@ describe('WeighedMap', () => {
     expect([map.get('a'), map.get('d'), map.get('e')]).toEqual([undefined, 'x', 'x']);
   });
 
+  it('keeps the entry just set when every other one was read: the first spared goes instead', () => {
+    const map = new WeighedMap<string, string>(3, 1000, () => 1);
+    for (const key of ['a', 'b', 'c']) map.set(key, 'x');
+    for (const key of ['a', 'b', 'c']) map.get(key);
+    map.set('d', 'x');
+    expect([map.get('a'), map.get('b'), map.get('c'), map.get('d'), map.size]).toEqual([undefined, 'x', 'x', 'x', 3]);
+  });
+
   it('counts what delete and clear let go', () => {
     const map = weighed();
     map.set('a', 'xxx');

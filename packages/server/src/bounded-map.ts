@@ -78,7 +78,7 @@ export class WeighedMap<K, V> {
     if (bytes > this.maxBytes || this.capacity === 0) return;
     this.#entries.set(key, { value, bytes, read: false });
     this.#bytes += bytes;
-    this.#keepWithinBounds();
+    this.#keepWithinBounds(key);
   }
 
   /**
@@ -108,10 +108,15 @@ export class WeighedMap<K, V> {
     this.#bytes = 0;
   }
 
-  /** Drops the oldest entries not read since they were set or spared, until both bounds hold; a spared entry moves to the newest end, unread, so each is spared once per pass. */
-  #keepWithinBounds(): void {
+  /**
+   * Drops the oldest entries not read since they were set or spared, until both bounds hold; a
+   * spared entry moves to the newest end, unread, so each is spared once per pass. The entry
+   * `justSet` is passed over: when every other one was read, the first spared goes, not it.
+   */
+  #keepWithinBounds(justSet?: K): void {
     for (const [oldest, entry] of this.#entries) {
       if (this.#entries.size <= this.capacity && this.#bytes <= this.maxBytes) return;
+      if (oldest === justSet) continue;
       this.#entries.delete(oldest);
       if (entry.read) {
         entry.read = false;
