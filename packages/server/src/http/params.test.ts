@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keysetFrom } from '../model/keyset.ts';
+import { encodeCursor } from '../query/cursor.ts';
 import { objectFields, parseListCommand } from './params.ts';
 import { parseQueryString } from './url.ts';
 
@@ -9,9 +10,9 @@ const OPTIONS = 'filter=name%20like%20%22a*%22&sort=name:desc&include=custom&lim
 const command = (query: string, keyset = demo, ownerId?: string) =>
   parseListCommand(parseQueryString(query), keyset, ownerId === undefined ? 'uuids' : 'memberships', ownerId);
 
-function refusal(query: string): unknown {
+function refusal(query: string, keyset = demo, ownerId?: string): unknown {
   try {
-    command(query);
+    command(query, keyset, ownerId);
   } catch (error) {
     return error;
   }
@@ -41,6 +42,14 @@ describe('list commands', () => {
     }
     // A repeated scalar option: the last one counts, and it is a list of its own.
     expect(command(`${OPTIONS}&limit=5`).query.limit).toBe(5);
+  });
+
+  it("a page's cursor is refused by the same list of another keyset or owner", () => {
+    const cursorOf = (keyset: typeof demo, ownerId?: string) => encodeCursor('prev', ['Ann', 'ann'], command(OPTIONS, keyset, ownerId).print);
+    const foreign = { status: 400, details: [{ location: 'end', message: "The 'end' cursor is not valid for this list, sort and filter." }] };
+    expect(refusal(`${OPTIONS}&end=${cursorOf(other)}`)).toMatchObject(foreign);
+    expect(refusal(`${OPTIONS}&end=${cursorOf(demo, 'alice')}`, demo, 'bob')).toMatchObject(foreign);
+    expect(command(`${OPTIONS}&end=${cursorOf(demo, 'bob')}`, demo, 'bob').query.cursor).toEqual({ direction: 'prev', values: ['Ann', 'ann'] });
   });
 
   it('a malformed list is refused every time it is asked', () => {

@@ -127,7 +127,7 @@ function newListCommand(query: QueryValues, keyset: Keyset, resource: Resource, 
   const filter = filterText === undefined || filterText === '' ? undefined : parseFilter(filterText);
   const sort = parseSort(resource, all(query, 'sort'));
   const include = parseInclude(query, resource);
-  const print = fingerprint([resource, ownerId, sort.map((k) => `${k.name}:${k.direction}`).join(','), filterText ?? '']);
+  const print = fingerprint([resource, keyset.subscribeKey, ownerId, sort.map((k) => `${k.name}:${k.direction}`).join(','), filterText ?? '']);
   const cursor = parseCursor(query, { print, width: cursorWidth(sort) });
   return {
     query: {
