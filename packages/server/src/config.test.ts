@@ -7,7 +7,7 @@ import { newKeyset } from './auth/new-keyset.ts';
 import { ConfigError, loadConfig, unknownEnvWarnings, type Config } from './config.ts';
 import { nearest } from './config/did-you-mean.ts';
 import { optionsTable } from './config/options.ts';
-import { configSummary } from './config/summary.ts';
+import { configSummary, LISTED_STORED_KEYSETS, storedKeysetsSummary } from './config/summary.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -533,6 +533,47 @@ describe('configSummary', () => {
       'demo keyset: served, open to anyone (no config file declares keysets)',
       'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
     ]);
+  });
+});
+
+describe('storedKeysetsSummary: what a started node adds for the keysets only its database holds', () => {
+  /** Keysets as a node serves them; `name` is what the admin API gives one. */
+  const keysets = (entries: Record<string, unknown>[]) => loadConfig({ config: configFile({ keysets: entries }) }, {}).keysets;
+  const seeded = { publishKey: 'pub-c-hidden-seeded', subscribeKey: 'sub-seeded', secretKey: 'sec-c-hidden-seeded' };
+  const config = loadConfig({ config: configFile({ keysets: [seeded], adminSecret: 'admin-secret-0123456789' }) }, {});
+
+  it('lists those the config file does not declare, by subscribe key, name and security settings, never their other keys', () => {
+    const made = (subscribeKey: string) => ({
+      subscribeKey,
+      publishKey: `pub-c-hidden-${subscribeKey}`,
+      secretKey: `sec-c-hidden-${subscribeKey}`,
+      accessManager: true,
+      disallowGetAllUuids: true,
+      disallowGetAllChannels: true,
+    });
+    const served = keysets([seeded, { ...made('sub-made'), name: 'Mobile app' }, made('sub-another')]);
+    const lines = storedKeysetsSummary(config, served);
+    expect(lines).toEqual([
+      'keysets made through the admin API (held in the database): 2',
+      'keyset sub-another: signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
+      'keyset sub-made "Mobile app": signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients',
+    ]);
+    expect(lines.join('\n')).not.toContain('hidden');
+  });
+
+  it(`lists the first ${LISTED_STORED_KEYSETS} and counts the rest`, () => {
+    const many = Array.from({ length: 25 }, (_, index) => ({ publishKey: `pub-${index}`, subscribeKey: `sub-${String(index).padStart(2, '0')}` }));
+    const lines = storedKeysetsSummary(config, keysets([seeded, ...many]));
+    expect(lines).toHaveLength(1 + LISTED_STORED_KEYSETS + 1);
+    expect(lines[0]).toBe('keysets made through the admin API (held in the database): 25');
+    expect(lines[1]).toBe('keyset sub-00: signatures off, Access Manager off (open: anyone with the subscribe key can read and write)');
+    expect(lines.at(-1)).toBe('and 15 more (GET /admin/v1/keysets lists them all)');
+  });
+
+  it('adds nothing when the node serves only the config file’s keysets', () => {
+    expect(storedKeysetsSummary(config, keysets([seeded]))).toEqual([]);
+    const demo = loadConfig({}, {});
+    expect(storedKeysetsSummary(demo, demo.keysets)).toEqual([]);
   });
 });
 

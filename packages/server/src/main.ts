@@ -6,7 +6,7 @@ import { registerImport } from './cli/import.ts';
 import { registerMigrate } from './cli/migrate.ts';
 import { loadConfig, unknownEnvWarnings, type Config, type FlagValues } from './config.ts';
 import { addOptions, CONFIG_FILE, flagValues } from './config/options.ts';
-import { configSummary } from './config/summary.ts';
+import { configSummary, storedKeysetsSummary } from './config/summary.ts';
 import { startNode } from './node.ts';
 import { isPostgresUrl } from './store/create.ts';
 import { connect } from './store/postgres/connection.ts';
@@ -55,9 +55,14 @@ addOptions(program.command('serve').description('serve the REST and real-time AP
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   node = await startedNode(config);
-  if (stopping) await node.close();
+  if (stopping) {
+    await node.close();
+    return;
+  }
+  // The keysets only the database holds (made through the admin API) are known once the node opened it.
+  for (const line of storedKeysetsSummary(config, node.servedKeysets())) console.log(line);
   // At `info` and below the log already has this line (node.ts), in the log's format.
-  else if (!LOGS_INFO.has(config.logLevel)) console.log(`Roster listening on ${node.url}`);
+  if (!LOGS_INFO.has(config.logLevel)) console.log(`Roster listening on ${node.url}`);
 });
 
 /** Starts the node; a failure with a known cause becomes one line naming the setting to change. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccessChecker } from './auth/authorize.ts';
-import { Keysets } from './model/keyset.ts';
+import { Keysets, type Keyset } from './model/keyset.ts';
 import type { Config } from './config.ts';
 import { readTlsFiles } from './config/tls-files.ts';
 import { ChannelGroupsService } from './groups/service.ts';
@@ -29,6 +29,8 @@ import { VERSION } from './version.ts';
 export interface RosterNode {
   app: FastifyInstance;
   url: string;
+  /** The keysets it serves now: the config file's and those the admin API made, as the database holds them (keysets/registry.ts). */
+  servedKeysets(): Keyset[];
   close(): Promise<void>;
 }
 
@@ -142,7 +144,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
   purge.start();
   keysetRegistry.start();
   presence.start();
-  return { app, url: scheme(address), close: () => app.close() };
+  return { app, url: scheme(address), servedKeysets: () => keysets.all(), close: () => app.close() };
 }
 
 /** The node's request limits, or undefined when none is set; a Redis store is connected here. */

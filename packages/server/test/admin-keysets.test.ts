@@ -253,6 +253,40 @@ describe('keysets across a restart', () => {
   });
 });
 
+describe('the start-up output after a restart', () => {
+  /** What the node printed, without the `[node <pid>] ` each line of `recentOutput` starts with. */
+  const printed = (server: RunningServer) => server.recentOutput().replace(/^\[node \d+\] /gm, '');
+
+  it('names the keysets made through the admin API, which are still served, never their keys', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-admin-summary-'));
+    let server: RunningServer | undefined;
+    try {
+      server = await startServer({ dir, keysets: [SEEDED], args: ['--admin-secret', SECRET] });
+      const made = (await admin(server.url, 'POST', '', { body: { name: 'Mobile app' } })).body.data;
+      await server.stop();
+
+      // Restarted without the admin API: the keyset is still served, and the output says so.
+      server = await startServer({ dir, keysets: [SEEDED] });
+      const lockedDown = 'signatures on, Access Manager on, get-all users disallowed to unsigned clients, get-all channels disallowed to unsigned clients';
+      expect(printed(server)).toContain(
+        [
+          `keyset sub-seeded: signatures on, Access Manager on, get-all users allowed to unsigned clients, get-all channels allowed to unsigned clients`,
+          'demo keyset: not served (the config file declares the keysets)',
+          'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
+          'keysets made through the admin API (held in the database): 1',
+          `keyset ${made.subscribeKey} "Mobile app": ${lockedDown}`,
+          `Roster listening on ${server.nodes[0]}`,
+        ].join('\n'),
+      );
+      for (const key of [made.publishKey, made.secretKey, SEEDED.publishKey, SEEDED.secretKey!]) expect(printed(server)).not.toContain(key);
+      expect((await writeUser(server.url, keysOf(made), 'erin', { signWith: made.secretKey })).status).toBe(200);
+    } finally {
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const unavailable = await postgresUnavailable();
 
 describe.skipIf(unavailable !== undefined)(titled('two nodes on one PostgreSQL database', unavailable), () => {

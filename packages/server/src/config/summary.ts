@@ -21,6 +21,32 @@ export function configSummary(config: Config): string[] {
   ];
 }
 
+/** Keysets `storedKeysetsSummary` lists one a line; past them it only counts. */
+export const LISTED_STORED_KEYSETS = 10;
+
+/**
+ * The lines a started node adds to `configSummary` for the keysets it serves that the config file
+ * does not declare: those made through the admin API, held in the database, so still served after
+ * a restart (whether the admin API is on or not). Each is listed as the config file's are, by
+ * subscribe key with its security settings, and its name; past `LISTED_STORED_KEYSETS` the rest are
+ * only counted. None when there are none. Publish and secret keys are never shown.
+ */
+export function storedKeysetsSummary(config: Config, served: readonly Keyset[]): string[] {
+  const declared = new Set(config.keysets.map((keyset) => keyset.subscribeKey));
+  const stored = served.filter((keyset) => !declared.has(keyset.subscribeKey));
+  if (stored.length === 0) return [];
+  stored.sort((a, b) => (a.subscribeKey < b.subscribeKey ? -1 : a.subscribeKey > b.subscribeKey ? 1 : 0));
+  const listed = stored.slice(0, LISTED_STORED_KEYSETS);
+  const more = stored.length - listed.length;
+  const lister = config.adminSecret === undefined ? '' : ' (GET /admin/v1/keysets lists them all)';
+  return [
+    `keysets made through the admin API (held in the database): ${stored.length}`,
+    // The name as a JSON string: quoted, and a control character in it cannot break the line.
+    ...listed.map((keyset) => `keyset ${keyset.subscribeKey}${keyset.name ? ` ${JSON.stringify(keyset.name)}` : ''}: ${security(keyset)}`),
+    ...(more > 0 ? [`and ${more} more${lister}`] : []),
+  ];
+}
+
 /** Whether the open `demo` keyset is served, or the config file's own `demo` keyset (listed above) is. */
 function demo(config: Config): string {
   if (config.demoKeyset) return 'demo keyset: served, open to anyone (no config file declares keysets)';

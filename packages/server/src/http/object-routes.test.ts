@@ -23,4 +23,26 @@ describe('If-Match', () => {
     expect(await send('PATCH', 'uuids/held', body.data.eTag, { name: 'Second' })).toMatchObject({ status: 200, body: { data: { name: 'Second' } } });
     expect(await send('DELETE', 'uuids/held', body.data.eTag)).toMatchObject({ status: 412 });
   });
+
+  it('with an eTag says the record has been modified when the eTag is stale', async () => {
+    await send('PATCH', 'channels/moved', '', { name: 'First' });
+    expect(await send('PATCH', 'channels/moved', 'stale', { name: 'Second' })).toEqual({
+      status: 412,
+      body: { status: 412, error: { source: 'objects', message: 'Channel to update has been modified after it was read.' } },
+    });
+  });
+
+  it('with any eTag on a user or channel that does not exist is a 412 saying so, and creates nothing', async () => {
+    const missing = (message: string) => ({ status: 412, body: { status: 412, error: { source: 'objects', message } } });
+    expect(await send('DELETE', 'channels/nope', 'x')).toEqual(missing('Channel to delete does not exist; If-Match cannot match.'));
+    expect(await send('DELETE', 'uuids/nope', 'x')).toEqual(missing('User to delete does not exist; If-Match cannot match.'));
+    expect(await send('PATCH', 'channels/nope', 'x', { name: 'New' })).toEqual(missing('Channel to update does not exist; If-Match cannot match.'));
+    expect(await send('PATCH', 'uuids/nope', 'x', { name: 'New' })).toEqual(missing('User to update does not exist; If-Match cannot match.'));
+    expect((await fetch(`${server.url}/v2/objects/demo/uuids/nope`)).status).toBe(404);
+
+    // A record deleted since its eTag was read does not exist either.
+    const { body } = await send('PATCH', 'uuids/gone', '', { name: 'Gone' });
+    await send('DELETE', 'uuids/gone', '');
+    expect(await send('PATCH', 'uuids/gone', body.data.eTag, { name: 'Back' })).toEqual(missing('User to update does not exist; If-Match cannot match.'));
+  });
 });

@@ -105,8 +105,12 @@ describe('If-Match precondition', () => {
     expect(error.message).toBe('User to update has been modified after it was read.');
   });
 
-  it('refuses an If-Match on a record that does not exist', () => {
-    expect(refusal(() => checkPrecondition('channel', 'delete', undefined, 'abc')).message).toBe('Channel to delete has been modified after it was read.');
+  it('refuses an If-Match on a record that does not exist, saying that it does not', () => {
+    const error = refusal(() => checkPrecondition('channel', 'delete', undefined, 'abc'));
+    expect(error.status).toBe(412);
+    expect(error.message).toBe('Channel to delete does not exist; If-Match cannot match.');
+    const update = refusal(() => decideObject<UuidRecord>('uuid', 'nobody', { name: 'No' }, { ...replace, ifMatch: 'abc' })(undefined));
+    expect(update.message).toBe('User to update does not exist; If-Match cannot match.');
   });
 
   it('passes without If-Match whatever is stored', () => {

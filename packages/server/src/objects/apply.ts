@@ -60,11 +60,17 @@ export interface WriteRules {
   limits: KeysetLimits;
 }
 
-/** Checks `If-Match` against what is stored: a stale or dangling eTag is a 412, nothing written. */
+/**
+ * Checks `If-Match` against what is stored: a stale eTag, or any eTag for a record that does not
+ * exist (never created, or deleted since it was read), is a 412 and nothing is written. The
+ * message tells the two apart, so a client knows whether to read the record again or create it.
+ */
 export function checkPrecondition(kind: ObjectKind, action: 'update' | 'delete', current: { eTag: string } | undefined, ifMatch: string | undefined): void {
   if (ifMatch === undefined || current?.eTag === ifMatch) return;
   const noun = kind === 'uuid' ? 'User' : 'Channel';
-  throw new RosterError('PRECONDITION_FAILED', `${noun} to ${action} has been modified after it was read.`);
+  const message =
+    current === undefined ? `${noun} to ${action} does not exist; If-Match cannot match.` : `${noun} to ${action} has been modified after it was read.`;
+  throw new RosterError('PRECONDITION_FAILED', message);
 }
 
 /**

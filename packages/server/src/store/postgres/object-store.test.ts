@@ -99,9 +99,10 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL object store', una
     /**
      * Holds the row's lock in a transaction of the test's own while `write` runs: the write reads
      * the row (a read does not wait for the lock) and decides, then its change waits for the
-     * lock; the transaction then changes the row and commits, and the write is left to finish.
+     * lock; the transaction then changes the row (or, with `deleting`, deletes it) and commits,
+     * and the write is left to finish.
      */
-    async function overtaken<T>(subKey: string, id: string, write: () => Promise<T>): Promise<T> {
+    async function overtaken<T>(subKey: string, id: string, write: () => Promise<T>, deleting = false): Promise<T> {
       const tx = await sql.reserve();
       try {
         await tx`BEGIN`;
@@ -114,7 +115,8 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL object store', una
           if (waited > 5000) throw new Error('the write never waited for the lock');
           await new Promise((done) => setTimeout(done, 10));
         }
-        await tx`UPDATE uuids SET name = 'Overtaker', custom = '{"theirs":1}', etag = 'overtaker-etag' WHERE sub_key = ${subKey} AND id = ${id}`;
+        if (deleting) await tx`DELETE FROM uuids WHERE sub_key = ${subKey} AND id = ${id}`;
+        else await tx`UPDATE uuids SET name = 'Overtaker', custom = '{"theirs":1}', etag = 'overtaker-etag' WHERE sub_key = ${subKey} AND id = ${id}`;
         await tx`COMMIT`;
         return await written;
       } finally {
@@ -149,6 +151,15 @@ describe.skipIf(unavailable !== undefined)(titled('PostgreSQL object store', una
       await expect(write).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
       expect(seen).toEqual(['Before', 'Overtaker']);
       expect((await store.uuids.get('sub-race', 'y'))?.name).toBe('Overtaker');
+    });
+
+    it('answers 412 saying the user does not exist when another writer deleted it since the read, and creates nothing', async () => {
+      const { record } = await setUser('sub-race', 'z', 'Before');
+      const { seen, decide } = watched({ name: 'Mine' }, record.eTag);
+      const write = overtaken('sub-race', 'z', () => store.uuids.write('sub-race', 'z', decide), true);
+      await expect(write).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: 'User to update does not exist; If-Match cannot match.' });
+      expect(seen).toEqual(['Before', undefined]);
+      expect(await store.uuids.get('sub-race', 'z')).toBeUndefined();
     });
   });
 
