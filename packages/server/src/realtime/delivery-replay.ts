@@ -47,6 +47,11 @@ const REPLAYS_IN_FLIGHT = 64;
 const ROUNDS = 3;
 /** How long a poll waits before its replay is tried again when the bus could not answer, in milliseconds. */
 const RETRY_MS = 1000;
+/**
+ * A replay the bus has not answered after this long (ms) counts as failed: its slot and its
+ * channel are freed for others, whatever the bus does (NATS's own timeouts end one in about 30 s).
+ */
+const GIVE_UP_MS = 60_000;
 /** At most one line a minute about failed replays, and one about slow ones. */
 const REPORT_EVERY_MS = 60_000;
 /** A catch-up still waiting on the bus after this long (ms) is logged: its poll is neither answered nor held meanwhile. */
@@ -81,6 +86,26 @@ interface ChannelReplay {
 
 const COVERED: ChannelReplay = { installed: 'covered', replay: { messages: [], more: false, complete: true } };
 
+/** A replay of one channel on its way: from `after`, for the polls in `wanted` (its own and those waiting on it). */
+interface ReplayOnItsWay {
+  readonly after: Timetoken;
+  readonly wanted: Set<HeldSubscribe>;
+  result: Promise<ChannelReplay>;
+}
+
+/** Refuses a replay whose polls all went away (cancelled, expired, closed) before a slot was free for it. */
+class NobodyWaits extends Error {}
+
+/**
+ * What of `shared`, a replay from an earlier timetoken that could not join its log, a poll from
+ * `after` can answer with: the envelopes past `after`, which begin the poll's own replay; none
+ * when the shared replay stopped before reaching past `after`.
+ */
+function replayFrom(shared: Replay, after: Timetoken): Replay | undefined {
+  const messages = shared.messages.filter((message) => BigInt(message.timetoken) > after);
+  return messages.length === 0 ? undefined : { ...shared, messages };
+}
+
 async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(run))));
@@ -95,7 +120,8 @@ async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>
  * this node, reads the logs as usual.
  *
  * A poll waits in it (neither answered nor held) until its replays are in; when the bus cannot
- * replay, it tries again every second until the poll's hold time runs out.
+ * replay, it tries again every second. Either way it is answered empty once its hold time runs
+ * out. At most 64 replays are on their way at once on a node, and polls share them (`#channel`).
  *
  * @example
  * const catchUp = new BusCatchUp(bus.replay.bind(bus), logs, options.channelLogSize, hooks);
@@ -110,14 +136,19 @@ export class BusCatchUp {
   readonly #pending = new Set<HeldSubscribe>();
   readonly #slots: LimitFunction = pLimit(REPLAYS_IN_FLIGHT);
   /** The replay on its way of each keyset's channels: another poll needing the channel waits for it, then looks again. */
-  readonly #inFlight = new WeakMap<KeysetChannels, Map<string, Promise<ChannelReplay>>>();
+  readonly #inFlight = new WeakMap<KeysetChannels, Map<string, ReplayOnItsWay>>();
+  readonly #giveUpMs: number;
   readonly #failures: AtMostEvery;
   readonly #slowOnes: AtMostEvery;
   #gaps = 0;
 
-  /** @param limit envelopes replayed per channel at most (`channelLogSize`: what a log can hold). */
-  constructor(replay: ReplayChannel, logs: ChannelLogs, limit: number, hooks: CatchUpHooks) {
+  /**
+   * @param limit envelopes replayed per channel at most (`channelLogSize`: what a log can hold).
+   * @param giveUpMs how long a replay may take before it counts as failed, in milliseconds.
+   */
+  constructor(replay: ReplayChannel, logs: ChannelLogs, limit: number, hooks: CatchUpHooks, giveUpMs = GIVE_UP_MS) {
     this.#replay = replay;
+    this.#giveUpMs = giveUpMs;
     this.#logs = logs;
     this.#limit = limit;
     this.#hooks = hooks;
@@ -174,7 +205,7 @@ export class BusCatchUp {
       let replayed: Replayed = { alone: new Map(), until: undefined };
       if (missing.length > 0) {
         try {
-          replayed = await this.fetch(held.space, missing, held.after);
+          replayed = await this.#fetchWithin(held, missing);
         } catch (error) {
           if (!this.#pending.has(held)) return;
           this.#report(error);
@@ -194,6 +225,20 @@ export class BusCatchUp {
         }
       }
       return this.#end(held, () => this.#hooks.resume(held, replayed));
+    }
+  }
+
+  /**
+   * `fetch` for `held`, which is answered empty (`expire`) should its hold time run out first
+   * (its replays waiting for a slot, say). The run still waits for the replays to settle, so its
+   * channels count as caught up on until they are installed.
+   */
+  async #fetchWithin(held: HeldSubscribe, channels: readonly string[]): Promise<Replayed> {
+    const overdue = setTimeout(() => this.#end(held, () => this.#hooks.expire(held)), Math.max(0, held.deadline - this.#hooks.millis())).unref();
+    try {
+      return await this.fetch(held, channels);
+    } finally {
+      clearTimeout(overdue);
     }
   }
 
@@ -240,14 +285,15 @@ export class BusCatchUp {
   }
 
   /**
-   * Replays `channels` after `after` and makes their logs whole with it. A channel whose replay
-   * cannot join its log (more than a log holds) is read from the replay alone, and the answer
-   * stops where that replay stopped; one whose log started or was dropped while the replay ran
-   * (`raced`) is in neither, left for the next round to read again. Rejects when a replay fails
-   * (the bus is unreachable).
+   * Replays `held`'s `channels` after its timetoken and makes their logs whole with it. A channel
+   * whose replay cannot join its log (more than a log holds) is read from the replay alone, and
+   * the answer stops where that replay stopped; one whose log started or was dropped while the
+   * replay ran (`raced`) is in neither, left for the next round to read again. Rejects when a
+   * replay fails (the bus is unreachable, or did not answer within the give-up time).
    */
-  async fetch(space: KeysetChannels, channels: readonly string[], after: Timetoken): Promise<Replayed> {
-    const replays = await inBatches(channels, (channel) => this.#channel(space, channel, after));
+  async fetch(held: HeldSubscribe, channels: readonly string[]): Promise<Replayed> {
+    const after = held.after;
+    const replays = await inBatches(channels, (channel) => this.#channel(held, channel, after));
     const alone = new Map<string, ChannelLog>();
     let until: Timetoken | undefined;
     channels.forEach((channel, index) => {
@@ -262,30 +308,71 @@ export class BusCatchUp {
   }
 
   /**
-   * Makes `channel`'s log whole after `after`, unless it already is. One replay of a channel runs
-   * at a time on this node: a poll that finds one on its way waits for it and looks again, so
-   * polls reconnecting together on a channel share a replay rather than each asking the bus.
+   * Makes `channel`'s log whole after `after`, unless it already is. One replay of a channel is
+   * shared on this node: a poll that finds one on its way from no later a timetoken waits for it,
+   * once, and fails with it. Then the log may cover the poll, or the replay (too long to join the
+   * log) may hold what comes after its timetoken; if neither, it replays for itself. So polls
+   * reconnecting together on a channel share a replay rather than each asking the bus, and none
+   * waits on more than one other replay, whatever timetokens other clients send.
    */
-  async #channel(space: KeysetChannels, channel: string, after: Timetoken): Promise<ChannelReplay> {
+  async #channel(held: HeldSubscribe, channel: string, after: Timetoken): Promise<ChannelReplay> {
+    const { space } = held;
+    if (this.uncovered(space, [channel], after).length === 0) return COVERED;
     let inFlight = this.#inFlight.get(space);
     if (inFlight === undefined) this.#inFlight.set(space, (inFlight = new Map()));
-    for (let ahead = inFlight.get(channel); ahead !== undefined; ahead = inFlight.get(channel)) await ahead.catch(() => undefined);
-    if (this.uncovered(space, [channel], after).length === 0) return COVERED;
-    const replaying = this.#slots(() => this.#replayInto(space, channel, after));
-    inFlight.set(channel, replaying);
+    const ahead = inFlight.get(channel);
+    if (ahead !== undefined && ahead.after <= after) {
+      ahead.wanted.add(held);
+      // Refused for want of polls, it was refused before this one came: not a failure of the bus.
+      const shared = await ahead.result.catch((error: unknown) => {
+        if (error instanceof NobodyWaits) return COVERED;
+        throw error;
+      });
+      if (shared.installed === 'apart') {
+        const replay = ahead.after === after ? shared.replay : replayFrom(shared.replay, after);
+        if (replay !== undefined) return { installed: 'apart', replay };
+      }
+      if (this.uncovered(space, [channel], after).length === 0) return COVERED;
+    }
+    return this.#replayOwn(held, channel, after, inFlight);
+  }
+
+  /** A replay of `channel` for `held`, shared with the polls that come while it is on its way (unless another one is, from which they wait). */
+  async #replayOwn(held: HeldSubscribe, channel: string, after: Timetoken, inFlight: Map<string, ReplayOnItsWay>): Promise<ChannelReplay> {
+    const own: ReplayOnItsWay = { after, wanted: new Set([held]), result: Promise.resolve(COVERED) };
+    own.result = this.#slots(() => this.#replayInto(held.space, channel, own));
+    if (!inFlight.has(channel)) inFlight.set(channel, own);
     try {
-      return await replaying;
+      return await own.result;
     } finally {
-      if (inFlight.get(channel) === replaying) inFlight.delete(channel);
+      if (inFlight.get(channel) === own) inFlight.delete(channel);
     }
   }
 
-  async #replayInto(space: KeysetChannels, channel: string, after: Timetoken): Promise<ChannelReplay> {
+  /**
+   * Runs `own` once a slot is free: not at all when every poll that wanted it went away while it
+   * waited (`NobodyWaits`); one on its way when they go is installed all the same.
+   */
+  async #replayInto(space: KeysetChannels, channel: string, own: ReplayOnItsWay): Promise<ChannelReplay> {
+    if (![...own.wanted].some((held) => this.#pending.has(held))) throw new NobodyWaits();
     const mark = this.#logs.mark();
-    const replay = await this.#replay(space.subKey, channel, after.toString(), this.#limit);
+    const replay = await this.#answeredWithin(this.#replay(space.subKey, channel, own.after.toString(), this.#limit));
     if (!replay.complete) this.#gaps++;
-    const installed = this.#logs.install(space, channel, after, replay, mark);
+    const installed = this.#logs.install(space, channel, own.after, replay, mark);
     if (installed === 'joined') this.#hooks.installed(space, channel);
     return { installed, replay };
+  }
+
+  /** `replay`, or a failure once the give-up time has passed without it. */
+  async #answeredWithin(replay: Promise<Replay>): Promise<Replay> {
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`The event bus did not answer a replay within ${this.#giveUpMs} ms`)), this.#giveUpMs).unref();
+    });
+    try {
+      return await Promise.race([replay, givenUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
