@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { useServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint } from '../src/query/cursor.ts';
+import { listFingerprint } from '../src/query/cursor.ts';
 import type { Resource } from '../src/query/fields.ts';
 import { parseSort } from '../src/query/sort.ts';
 import { anyFilterText, longString, percentEncode, weirdString, wellFormedFilter } from './fuzz-arbitraries.ts';
@@ -548,8 +548,8 @@ const objectRequest: RequestFor = (target) =>
     body: bodyOf(objectPatch),
   });
 
-/** Sort, filter and a cursor that carries the right fingerprint, so the cursor's values are what gets fuzzed. */
-function listQuery(resource: Resource, ownerId: string | undefined): fc.Arbitrary<QueryPair[]> {
+/** Sort, filter and a cursor that carries the right fingerprint for the list of `sub`, so the cursor's values are what gets fuzzed. */
+function listQuery(resource: Resource, sub: string, ownerId: string | undefined): fc.Arbitrary<QueryPair[]> {
   const sortValues = fc.array(
     fc.constantFrom('name', 'id:desc', 'updated:asc', 'status', 'custom.x:desc', 'channel.name', 'uuid.id:desc', 'type', 'custom.é'),
     { maxLength: 3 },
@@ -577,7 +577,7 @@ function listQuery(resource: Resource, ownerId: string | undefined): fc.Arbitrar
       return query; // a sort the server refuses: no cursor can match it
     }
     const sent = filter === undefined ? '' : Buffer.from(filter, 'utf8').toString('utf8');
-    const print = fingerprint([resource, ownerId, keys, sent]);
+    const print = listFingerprint({ resource, subKey: sub, ownerId, sort: keys, filter: sent });
     query.push([param, `${direction}${print}${Buffer.from(JSON.stringify(values)).toString('base64url')}`]);
     return query;
   });
@@ -591,16 +591,18 @@ const listRequest: RequestFor = (target) =>
   fc
     .constantFrom<'uuids' | 'channels'>('uuids', 'channels')
     .chain((resource) =>
-      request({ method: method(['GET']), path: subKey(target).map((sub) => `/v2/objects/${sub}/${resource}`), query: listQuery(resource, undefined) }),
+      subKey(target).chain((sub) =>
+        request({ method: method(['GET']), path: fc.constant(`/v2/objects/${sub}/${resource}`), query: listQuery(resource, sub, undefined) }),
+      ),
     );
 
 const membershipRequest: RequestFor = (target) =>
-  fc.tuple(fc.constantFrom<'memberships' | 'members'>('memberships', 'members'), knownId).chain(([resource, owner]) => {
+  fc.tuple(fc.constantFrom<'memberships' | 'members'>('memberships', 'members'), knownId, subKey(target)).chain(([resource, owner, sub]) => {
     const collection = resource === 'memberships' ? ['uuids', 'channels'] : ['channels', 'uuids'];
     return request({
       method: method(['GET', 'PATCH']),
-      path: fc.tuple(subKey(target), usually(owner)).map(([sub, id]) => `/v2/objects/${sub}/${collection[0]}/${id}/${collection[1]}`),
-      query: listQuery(resource, owner),
+      path: usually(owner).map((id) => `/v2/objects/${sub}/${collection[0]}/${id}/${collection[1]}`),
+      query: listQuery(resource, sub, owner),
       body: bodyOf(membershipBody(resource === 'memberships' ? 'channel' : 'uuid')),
     });
   });

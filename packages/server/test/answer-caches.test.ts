@@ -1,6 +1,6 @@
 import { useServer } from '@roster/testing';
 import { describe, expect, it } from 'vitest';
-import { encodeCursor, fingerprint } from '../src/query/cursor.ts';
+import { encodeCursor, listFingerprint } from '../src/query/cursor.ts';
 import { encode, objectsClient } from './http.ts';
 
 // The answer caches over real HTTP: App Context answers built as JSON text (a frozen record's text
@@ -336,7 +336,11 @@ describe('many distinct lists', () => {
     const statuses = new Set<number>();
     for (let i = 0; i < 300; i++) {
       const sort = Array.from({ length: 8 }, (_, k) => `custom.${String(i).padStart(4, '0')}${k}${'x'.repeat(680)}:${k % 2 ? 'asc' : 'desc'}`).join(',');
-      const cursor = encodeCursor('next', [...Array.from({ length: 16 }, (_, k) => (k % 2 ? '' : 0)), 'u1'], fingerprint(['uuids', undefined, sort, '']));
+      const cursor = encodeCursor(
+        'next',
+        [...Array.from({ length: 16 }, (_, k) => (k % 2 ? '' : 0)), 'u1'],
+        listFingerprint({ resource: 'uuids', subKey: 'demo', ownerId: undefined, sort, filter: '' }),
+      );
       statuses.add((await lists.get('uuids', { query: { count: true, sort, start: cursor } })).status);
     }
     expect([...statuses]).toEqual([200]);

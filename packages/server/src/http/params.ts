@@ -5,7 +5,7 @@ import { deepFreeze } from '../deep-freeze.ts';
 import { invalid } from '../errors.ts';
 import type { ListCommand } from '../objects/service.ts';
 import type { Include, ObjectFields } from '../objects/shape.ts';
-import { cursorWidth, decodeCursor, fingerprint, type Cursor, type CursorExpectation } from '../query/cursor.ts';
+import { cursorWidth, decodeCursor, listFingerprint, type Cursor, type CursorExpectation } from '../query/cursor.ts';
 import type { Resource } from '../query/fields.ts';
 import { parseFilter } from '../query/filter/parser.ts';
 import { parseSort } from '../query/sort.ts';
@@ -127,7 +127,13 @@ function newListCommand(query: QueryValues, keyset: Keyset, resource: Resource, 
   const filter = filterText === undefined || filterText === '' ? undefined : parseFilter(filterText);
   const sort = parseSort(resource, all(query, 'sort'));
   const include = parseInclude(query, resource);
-  const print = fingerprint([resource, keyset.subscribeKey, ownerId, sort.map((k) => `${k.name}:${k.direction}`).join(','), filterText ?? '']);
+  const print = listFingerprint({
+    resource,
+    subKey: keyset.subscribeKey,
+    ownerId,
+    sort: sort.map((k) => `${k.name}:${k.direction}`).join(','),
+    filter: filterText ?? '',
+  });
   const cursor = parseCursor(query, { print, width: cursorWidth(sort) });
   return {
     query: {

@@ -36,6 +36,20 @@ export function fingerprint(parts: readonly (string | undefined)[]): string {
     .slice(0, 11);
 }
 
+/** What a list's cursors are made for: which list, its sort as normalized (`name:desc,id:asc`) and its filter as sent. */
+export interface ListIdentity {
+  resource: string;
+  subKey: string;
+  ownerId: string | undefined;
+  sort: string;
+  filter: string;
+}
+
+/** The fingerprint a list's cursors carry: a cursor of another keyset, owner, sort or filter is refused. */
+export function listFingerprint(list: ListIdentity): string {
+  return fingerprint([list.resource, list.subKey, list.ownerId, list.sort, list.filter]);
+}
+
 /**
  * How many values a cursor of this sort holds, one per ORDER BY term of the store's list SQL:
  * one per column key, two per custom key (its JSON type's rank, then its value), and the listed
