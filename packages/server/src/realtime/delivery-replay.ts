@@ -106,9 +106,19 @@ function replayFrom(shared: Replay, after: Timetoken): Replay | undefined {
   return messages.length === 0 ? undefined : { ...shared, messages };
 }
 
+/**
+ * `run` over `items`, `PARALLEL` at a time. A batch is waited for whole, failures and all, before
+ * the first failure is thrown: a replay still on its way must keep its channel counted as caught
+ * up on (`countCatchingUp`) until it is installed.
+ */
 async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
-  for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(run))));
+  for (let start = 0; start < items.length; start += PARALLEL) {
+    for (const settled of await Promise.allSettled(items.slice(start, start + PARALLEL).map(run))) {
+      if (settled.status === 'rejected') throw settled.reason;
+      results.push(settled.value);
+    }
+  }
   return results;
 }
 
@@ -234,7 +244,9 @@ export class BusCatchUp {
    * channels count as caught up on until they are installed.
    */
   async #fetchWithin(held: HeldSubscribe, channels: readonly string[]): Promise<Replayed> {
-    const overdue = setTimeout(() => this.#end(held, () => this.#hooks.expire(held)), Math.max(0, held.deadline - this.#hooks.millis())).unref();
+    // A poll come back past its hold time (the sweep settled it, its log since reset) is caught up, not answered empty at once.
+    const left = held.deadline - this.#hooks.millis();
+    const overdue = left > 0 ? setTimeout(() => this.#end(held, () => this.#hooks.expire(held)), left).unref() : undefined;
     try {
       return await this.fetch(held, channels);
     } finally {
