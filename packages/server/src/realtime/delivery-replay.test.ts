@@ -170,6 +170,27 @@ describe('BusCatchUp: polls waiting for a slot', () => {
     expect(node.space.catchingUp.has('x')).toBe(false);
   });
 
+  it('asks nothing for a replay that another, from an earlier timetoken, made needless while it waited for a slot', async () => {
+    const retention = new Retention();
+    const node = catchUpOver(retention);
+    const start = node.clock.now();
+    node.store('lobby', 3);
+    const [first, second] = retention.stored.map((message) => BigInt(message.timetoken));
+    busy(node, start);
+    node.poll(['lobby'], second!); // its replay is the one other polls on lobby find on its way
+    node.poll(['lobby'], start); // from earlier: it cannot wait on that one, and replays for itself
+    const covered = node.poll(['lobby'], first!); // so does this one, queued last
+    await sleep(5);
+    retention.answer((channel) => channel === 'busy-0' || channel === 'busy-1'); // two slots: the first two lobby replays
+    await until(() => retention.asked.filter((channel) => channel === 'lobby').length === 2);
+    retention.answer((channel) => channel === 'lobby'); // the one from `start` joins the log, which then covers `first`
+    await sleep(10);
+    retention.answer();
+    await until(() => node.resumed.has(covered));
+    expect(node.resumed.has(covered)).toBe(true);
+    expect(retention.asked.filter((channel) => channel === 'lobby')).toHaveLength(2);
+  });
+
   it('answers a poll whose hold time ran out while it waited for a slot', async () => {
     const retention = new Retention();
     const node = catchUpOver(retention);

@@ -363,10 +363,12 @@ export class BusCatchUp {
 
   /**
    * Runs `own` once a slot is free: not at all when every poll that wanted it went away while it
-   * waited (`NobodyWaits`); one on its way when they go is installed all the same.
+   * waited (`NobodyWaits`), or when a replay from an earlier timetoken made the log whole past
+   * its own meanwhile (`COVERED`); one on its way when they go is installed all the same.
    */
   async #replayInto(space: KeysetChannels, channel: string, own: ReplayOnItsWay): Promise<ChannelReplay> {
     if (![...own.wanted].some((held) => this.#pending.has(held))) throw new NobodyWaits();
+    if (this.uncovered(space, [channel], own.after).length === 0) return COVERED;
     const mark = this.#logs.mark();
     const replay = await this.#answeredWithin(this.#replay(space.subKey, channel, own.after.toString(), this.#limit));
     if (!replay.complete) this.#gaps++;
