@@ -239,7 +239,7 @@ export class BusCatchUp {
   }
 
   /**
-   * `fetch` for `held`, which is answered empty (`expire`) should its hold time run out first
+   * `#fetch` for `held`, which is answered empty (`expire`) should its hold time run out first
    * (its replays waiting for a slot, say). The run still waits for the replays to settle, so its
    * channels count as caught up on until they are installed.
    */
@@ -248,7 +248,7 @@ export class BusCatchUp {
     const left = held.deadline - this.#hooks.millis();
     const overdue = left > 0 ? setTimeout(() => this.#end(held, () => this.#hooks.expire(held)), left).unref() : undefined;
     try {
-      return await this.fetch(held, channels);
+      return await this.#fetch(held, channels);
     } finally {
       clearTimeout(overdue);
     }
@@ -303,7 +303,7 @@ export class BusCatchUp {
    * replay ran (`raced`) is in neither, left for the next round to read again. Rejects when a
    * replay fails (the bus is unreachable, or did not answer within the give-up time).
    */
-  async fetch(held: HeldSubscribe, channels: readonly string[]): Promise<Replayed> {
+  async #fetch(held: HeldSubscribe, channels: readonly string[]): Promise<Replayed> {
     const after = held.after;
     const replays = await inBatches(channels, (channel) => this.#channel(held, channel, after));
     const alone = new Map<string, ChannelLog>();
