@@ -85,6 +85,19 @@ describe('ChannelLogs, linked', () => {
     expect(kept(space)).toEqual([7]);
   });
 
+  it('keeps a log already whole from before a replay, taking in only what the replay holds past it', () => {
+    const { space, logs } = linkedLogs(5);
+    expect(logs.install(space, 'room', NOW + 1n, replay([message(3, 1), message(4, 3)]), logs.mark())).toBe('joined');
+    // A replay from 3, read meanwhile, finishes second: the log stays whole from 1, and takes in 6.
+    expect(logs.install(space, 'room', NOW + 3n, replay([message(4, 3), message(6, 4)]), logs.mark())).toBe('joined');
+    expect([kept(space), since(space)]).toEqual([[3, 4, 6], 1n]);
+    expect(logs.install(space, 'room', NOW + 4n, replay([message(6, 4)]), logs.mark())).toBe('joined');
+    expect([kept(space), since(space)]).toEqual([[3, 4, 6], 1n]);
+    // Taking in 7 to 9 would push 3 out of a log of 5: the replay is joined as before, from its own start.
+    expect(logs.install(space, 'room', NOW + 4n, replay([6, 7, 8, 9].map((n) => message(n, n === 6 ? 4 : n - 1))), logs.mark())).toBe('joined');
+    expect([kept(space), since(space)]).toEqual([[6, 7, 8, 9], 4n]);
+  });
+
   it('does not join a replay read before an envelope older than the log came by, which the replay may lack', () => {
     const { space, logs } = linkedLogs();
     expect(logs.install(space, 'room', NOW + 5n, replay([]), logs.mark())).toBe('joined');

@@ -135,6 +135,7 @@ export class ChannelLogs {
     const end = last === undefined ? after : BigInt(last.timetoken);
     const current = space.logs.get(channel);
     if (current ? current.since > end && current.sinceChange > mark.sinceChanges : this.#droppedSince(space, channel, mark.drops)) return 'raced';
+    if (current && current.since <= after && this.#extended(space, channel, current, replay)) return 'joined';
     const later = current ? current.after(end) : [];
     if (replay.messages.length + later.length > this.#options.channelLogSize) return 'apart';
     const log = this.#newLog(channel, after);
@@ -152,6 +153,30 @@ export class ChannelLogs {
     this.#bytes += log.bytes;
     this.#keepWithinBudget(space, channel);
     return 'joined';
+  }
+
+  /**
+   * `current`, already whole from before the replay's timetoken (another replay, from an earlier
+   * one, joined meanwhile), kept rather than cut back to the replay's start: it takes in what the
+   * replay holds past its newest envelope. False, changing nothing, when that would push envelopes
+   * it needs out of a full log.
+   */
+  #extended(space: KeysetChannels, channel: string, current: ChannelLog, replay: Replay): boolean {
+    const tail = current.tail();
+    const past = replay.messages.filter((message) => BigInt(message.timetoken) > tail);
+    if (past.length === 0) return true;
+    if (current.size + past.length > this.#options.channelLogSize) return false;
+    const before = current.bytes;
+    try {
+      for (const message of past) current.append(this.#entryOf(message, BigInt(message.timetoken)));
+    } finally {
+      this.#batchPayloads.clear();
+    }
+    space.logs.delete(channel);
+    space.logs.set(channel, current); // moved to the end: the most recently written
+    this.#bytes += current.bytes - before;
+    this.#keepWithinBudget(space, channel);
+    return true;
   }
 
   /** The batch has been delivered. */

@@ -68,7 +68,7 @@ function catchUpOver(retention: Retention, { channelLogSize = 100, giveUpMs = 60
     catchUp.start(held);
     return held;
   };
-  return { clock, space, catchUp, resumed, expired, store, poll };
+  return { clock, space, logs, catchUp, resumed, expired, store, poll };
 }
 
 /** Waits until `done` holds, up to `ms`. */
@@ -170,6 +170,26 @@ describe('BusCatchUp: polls waiting for a slot', () => {
     expect(node.space.catchingUp.has('x')).toBe(false);
   });
 
+  it('makes a poll wait on the replay from the earliest timetoken on its way, rather than queue its own', async () => {
+    const retention = new Retention();
+    const node = catchUpOver(retention);
+    const start = node.clock.now();
+    node.store('lobby', 3);
+    const [first, second] = retention.stored.map((message) => BigInt(message.timetoken));
+    busy(node, start);
+    node.poll(['lobby'], second!);
+    node.poll(['lobby'], start); // from earlier: it cannot wait on the one from `second`, and replays for itself
+    const waiting = node.poll(['lobby'], first!); // waits on the one from `start`, which covers it
+    await sleep(5);
+    retention.answer((channel) => channel === 'busy-0' || channel === 'busy-1'); // two slots: the two lobby replays
+    await until(() => retention.asked.filter((channel) => channel === 'lobby').length === 2);
+    retention.answer((channel) => channel === 'lobby');
+    await until(() => node.resumed.has(waiting)); // with no slot freed for it
+    expect(node.resumed.has(waiting)).toBe(true);
+    expect(retention.asked.filter((channel) => channel === 'lobby')).toHaveLength(2);
+    retention.answer();
+  });
+
   it('asks nothing for a replay that another, from an earlier timetoken, made needless while it waited for a slot', async () => {
     const retention = new Retention();
     const node = catchUpOver(retention);
@@ -177,18 +197,21 @@ describe('BusCatchUp: polls waiting for a slot', () => {
     node.store('lobby', 3);
     const [first, second] = retention.stored.map((message) => BigInt(message.timetoken));
     busy(node, start);
-    node.poll(['lobby'], second!); // its replay is the one other polls on lobby find on its way
-    node.poll(['lobby'], start); // from earlier: it cannot wait on that one, and replays for itself
-    const covered = node.poll(['lobby'], first!); // so does this one, queued last
+    const polls = [node.poll(['lobby'], start), node.poll(['lobby'], first!), node.poll(['lobby'], second!)]; // one replay, from `start`
     await sleep(5);
-    retention.answer((channel) => channel === 'busy-0' || channel === 'busy-1'); // two slots: the first two lobby replays
-    await until(() => retention.asked.filter((channel) => channel === 'lobby').length === 2);
-    retention.answer((channel) => channel === 'lobby'); // the one from `start` joins the log, which then covers `first`
-    await sleep(10);
+    retention.answer((channel) => channel === 'busy-0'); // a slot for it: it reads the three envelopes
+    await until(() => retention.asked.includes('lobby'));
+    node.store('lobby', 1); // the log starts at this fourth one, after the replay's last: the replay cannot join it
+    node.logs.append(node.space, retention.stored.at(-1)!, BigInt(retention.stored.at(-1)!.timetoken));
+    retention.answer((channel) => channel === 'lobby');
+    // Each poll replays again, in turn for the one slot; one from no later than `second` makes the log whole for that one.
+    for (let turns = 0; turns < 100 && !polls.every((held) => node.resumed.has(held)); turns++) {
+      await sleep(2);
+      retention.answer((channel) => channel === 'lobby');
+    }
+    expect(polls.every((held) => node.resumed.has(held))).toBe(true);
+    expect(retention.asked.filter((channel) => channel === 'lobby').length).toBeLessThan(4);
     retention.answer();
-    await until(() => node.resumed.has(covered));
-    expect(node.resumed.has(covered)).toBe(true);
-    expect(retention.asked.filter((channel) => channel === 'lobby')).toHaveLength(2);
   });
 
   it('answers a poll whose hold time ran out while it waited for a slot', async () => {

@@ -340,20 +340,25 @@ export class BusCatchUp {
         if (error instanceof NobodyWaits) return COVERED;
         throw error;
       });
+      // The log first: made whole meanwhile, it holds more than a replay cut at its limit.
+      if (this.uncovered(space, [channel], after).length === 0) return COVERED;
       if (shared.installed === 'apart') {
         const replay = ahead.after === after ? shared.replay : replayFrom(shared.replay, after);
         if (replay !== undefined) return { installed: 'apart', replay };
       }
-      if (this.uncovered(space, [channel], after).length === 0) return COVERED;
     }
     return this.#replayOwn(held, channel, after, inFlight);
   }
 
-  /** A replay of `channel` for `held`, shared with the polls that come while it is on its way (unless another one is, from which they wait). */
+  /**
+   * A replay of `channel` for `held`, shared with the polls that come while it is on its way,
+   * unless another one from an earlier timetoken is (more polls can wait on that one).
+   */
   async #replayOwn(held: HeldSubscribe, channel: string, after: Timetoken, inFlight: Map<string, ReplayOnItsWay>): Promise<ChannelReplay> {
     const own: ReplayOnItsWay = { after, wanted: new Set([held]), result: Promise.resolve(COVERED) };
     own.result = this.#slots(() => this.#replayInto(held.space, channel, own));
-    if (!inFlight.has(channel)) inFlight.set(channel, own);
+    const registered = inFlight.get(channel);
+    if (registered === undefined || after < registered.after) inFlight.set(channel, own);
     try {
       return await own.result;
     } finally {
