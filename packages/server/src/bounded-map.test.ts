@@ -60,6 +60,16 @@ describe('WeighedMap', () => {
     expect([map.get('a'), map.get('b'), map.get('c'), map.bytes]).toEqual(['xxxx', undefined, 'xxxx', 8]);
   });
 
+  it('weighs a key set again by its new value', () => {
+    const map = weighed();
+    map.set('a', 'xx');
+    map.set('b', 'xxx');
+    map.set('a', 'xxxxx');
+    expect(map.bytes).toBe(8);
+    map.set('a', 'x');
+    expect([map.bytes, map.size]).toEqual([4, 2]);
+  });
+
   it('drops only the entry that grew heavier than the whole budget', () => {
     const map = weighed();
     map.set('a', 'xx');

@@ -83,6 +83,8 @@ export class ChannelLog {
   #bytes: number;
   #since: Timetoken;
   #sinceChange = ++sinceChanges;
+  /** The timetoken of the write that last put it at the newest end of its keyset's logs (kept by `ChannelLogs`). */
+  placed: Timetoken = -1n;
 
   /** How many changes of any log's `since` there have been so far: a log whose `sinceChange` is at most this had its `since` set before now. */
   static sinceChanges(): number {

@@ -143,6 +143,21 @@ describe('ChannelLogs, linked', () => {
   });
 });
 
+describe('ChannelLogs, retention', () => {
+  it('drops a log past retention that comes after one written to again within a second, which stayed where it was', () => {
+    let now = NOW;
+    const space = new KeysetChannels('demo');
+    const logs = new ChannelLogs({ ...DEFAULT_HUB_OPTIONS, channelLogSeconds: 1 }, new TimetokenClock(() => now), new Map([['demo', space]]), true);
+    const at = (channel: string, ms: number) => append(logs, space, { ...message(ms * 10_000), channel });
+    at('a', 0);
+    at('b', 100);
+    at('a', 500); // a is not moved behind b: it was put first less than a second ago
+    now = NOW + 1_300n * 10_000n; // b's last envelope is past retention; a's is not
+    logs.expire();
+    expect([space.logs.has('a'), space.logs.has('b')]).toEqual([true, false]);
+  });
+});
+
 /** Linked logs kept 1 s, with a clock at `NOW` until `later()` moves it 2 s on. */
 function retainedLogs() {
   let now = NOW;

@@ -6,11 +6,22 @@ const known = (recent: RecentChannels, channels: string[]) => channels.filter((c
 describe('RecentChannels', () => {
   it('keeps the most recently subscribed channels, at most `max`', () => {
     const recent = new RecentChannels();
-    recent.note(['a', 'b'], 1, 3);
-    recent.note(['c'], 2, 3);
-    recent.note(['a'], 3, 3); // moves a behind c
-    recent.note(['d'], 4, 3); // b, the oldest, goes
+    recent.note(['a', 'b'], 1_000, 3);
+    recent.note(['c'], 2_000, 3);
+    recent.note(['a'], 3_000, 3); // moves a behind c
+    recent.note(['d'], 4_000, 3); // b, the oldest, goes
     expect(known(recent, ['a', 'b', 'c', 'd'])).toEqual(['a', 'c', 'd']);
+  });
+
+  it('keeps a channel subscribed to again within a second, though it stays where it was in the order', () => {
+    const recent = new RecentChannels();
+    recent.note(['a'], 10_000, 100);
+    recent.note(['b'], 10_100, 100);
+    recent.note(['a'], 10_900, 100); // a second has not passed since a was placed: it stays first
+    recent.forgetBefore(10_500);
+    expect(known(recent, ['a', 'b'])).toEqual(['a']);
+    recent.forgetBefore(10_950);
+    expect(known(recent, ['a', 'b'])).toEqual([]);
   });
 
   it('forgets channels last subscribed to before a time, and no others', () => {
