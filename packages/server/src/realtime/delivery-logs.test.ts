@@ -156,6 +156,40 @@ describe('ChannelLogs, retention', () => {
     logs.expire();
     expect([space.logs.has('a'), space.logs.has('b')]).toEqual([true, false]);
   });
+
+  it('drops a log past retention that comes after one stamped by a node running further ahead than the clock follows', () => {
+    let now = NOW;
+    const space = new KeysetChannels('demo');
+    const logs = new ChannelLogs({ ...DEFAULT_HUB_OPTIONS, channelLogSeconds: 1 }, new TimetokenClock(() => now), new Map([['demo', space]]), true);
+    const at = (channel: string, ms: number) => append(logs, space, { ...message(ms * 10_000), channel });
+    at('ahead', 120_000); // two minutes past this node's clock
+    at('b', 100);
+    now = NOW + 2_000n * 10_000n;
+    logs.expire();
+    expect([space.logs.has('ahead'), space.logs.has('b')]).toEqual([true, false]);
+  });
+});
+
+describe('ChannelLogs, memory budget', () => {
+  it('drops the log written longest ago, not one written to again within a second that stayed first', () => {
+    let now = NOW;
+    const options = { ...DEFAULT_HUB_OPTIONS, channelLogMiB: 64 };
+    const space = new KeysetChannels('demo');
+    const logs = new ChannelLogs(options, new TimetokenClock(() => now), new Map([['demo', space]]), true);
+    const at = (channel: string, ms: number) => {
+      now = NOW + BigInt(ms) * 10_000n;
+      append(logs, space, { ...message(ms * 10_000), channel });
+    };
+    at('busy', 0);
+    at('b', 100);
+    at('busy', 500); // not moved behind b: it was put first less than a second ago
+    options.channelLogMiB = logs.bytes / 2 ** 20; // full
+    at('c', 600); // as large as b's log: one log must go
+    expect(['busy', 'b', 'c'].filter((channel) => space.logs.has(channel))).toEqual(['busy', 'c']);
+    at('d', 700); // busy was moved to the newest end then, behind c
+    at('e', 800); // and is not moved again unless written to again
+    expect(['busy', 'b', 'c', 'd', 'e'].filter((channel) => space.logs.has(channel))).toEqual(['d', 'e']);
+  });
 });
 
 /** Linked logs kept 1 s, with a clock at `NOW` until `later()` moves it 2 s on. */

@@ -207,9 +207,18 @@ export class ChannelLogs {
   #place(space: KeysetChannels, channel: string, log: ChannelLog, written: Timetoken): void {
     const placed = space.logs.get(channel) === log;
     if (placed && written - log.placed < MOVE_EVERY) return;
-    if (placed) space.logs.delete(channel);
+    this.#putNewest(space, channel, log, written, this.#clock.now());
+  }
+
+  /**
+   * Puts `log` at the newest end, stamped with `written` but not past `now`: a node running further
+   * ahead than `TimetokenClock.observe` follows would otherwise stamp a log that keeps `expire`
+   * from the logs after it for as long.
+   */
+  #putNewest(space: KeysetChannels, channel: string, log: ChannelLog, written: Timetoken, now: Timetoken): void {
+    space.logs.delete(channel);
     space.logs.set(channel, log);
-    log.placed = written;
+    log.placed = written < now ? written : now;
   }
 
   #cutoff(): Timetoken {
@@ -266,15 +275,22 @@ export class ChannelLogs {
 
   /**
    * Past the node-wide budget, drops the logs written longest ago, this keyset's first (its
-   * map is in write order), then other keysets'; the log just written to is kept.
+   * map is in about write order), then other keysets'; the log just written to is kept. A log
+   * written to in the last second since it was placed (`#place` left it where it was) is moved
+   * to the newest end instead, once, as its last write puts it.
    */
   #keepWithinBudget(current: KeysetChannels, written: string): void {
     const budget = this.#options.channelLogMiB * 1024 * 1024;
     if (this.#bytes <= budget) return;
+    const now = this.#clock.now();
     for (const space of [current, ...this.#spaces.values()]) {
       for (const [channel, log] of space.logs) {
         if (this.#bytes <= budget) return;
-        if (space !== current || channel !== written) this.#drop(space, channel, log);
+        if (space === current && channel === written) continue;
+        const tail = log.tail();
+        // `placed < now`: once moved here, a log is not moved again in this pass.
+        if (tail > log.placed && tail >= now - MOVE_EVERY && log.placed < now) this.#putNewest(space, channel, log, tail, now);
+        else this.#drop(space, channel, log);
       }
     }
   }

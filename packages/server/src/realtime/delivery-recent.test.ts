@@ -32,4 +32,15 @@ describe('RecentChannels', () => {
     recent.forgetBefore(25);
     expect(known(recent, ['a', 'b'])).toEqual(['a']);
   });
+
+  it('keeps a channel subscribed to again within the last second when evicting, though it stayed where it was', () => {
+    const recent = new RecentChannels();
+    recent.note(['busy'], 10_000, 3);
+    recent.note(['b', 'c'], 10_100, 3);
+    recent.note(['busy'], 10_800, 3); // not moved: it was put first less than a second ago
+    recent.note(['d'], 10_900, 3); // b, subscribed to longest ago, goes; busy is only first in the order
+    expect(known(recent, ['busy', 'b', 'c', 'd'])).toEqual(['busy', 'c', 'd']);
+    recent.note(['e'], 11_000, 3); // busy was moved to its place once: c goes
+    expect(known(recent, ['busy', 'b', 'c', 'd', 'e'])).toEqual(['busy', 'd', 'e']);
+  });
 });

@@ -31,9 +31,15 @@ export class RecentChannels {
       this.#noted.set(channel, { at: now, moved: now });
     }
     if (this.#noted.size <= max) return;
-    for (const channel of this.#noted.keys()) {
+    for (const [channel, noted] of this.#noted) {
       if (this.#noted.size <= max) break;
       this.#noted.delete(channel);
+      // Subscribed to again within the last second, since it was put here: it goes to its place
+      // by `at` (about the newest end), once; the order stays that of `at` to within a second.
+      if (noted.at > noted.moved && now - noted.at < MOVE_EVERY_MS) {
+        noted.moved = noted.at;
+        this.#noted.set(channel, noted);
+      }
     }
   }
 
@@ -41,7 +47,10 @@ export class RecentChannels {
     return this.#noted.has(channel);
   }
 
-  /** Forgets channels last subscribed to before `time`, and no others. */
+  /**
+   * Forgets channels last subscribed to before `time`, and no others (one moved on by `note`
+   * when it evicted may be forgotten up to a second late).
+   */
   forgetBefore(time: number): void {
     for (const [channel, noted] of this.#noted) {
       if (noted.moved >= time) break; // it and every one after it were subscribed to since
