@@ -3,8 +3,10 @@
  * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time,
  * and Roster's own functions by time with what they called.
  *
- *   node --import tsx bench/profile.ts get|list|set [seconds] [--postgres] [--no-profile] [--alloc]
+ *   node --import tsx bench/profile.ts get|list|set|subscribe [seconds] [--postgres] [--no-profile] [--alloc]
  *
+ * `subscribe`: instead of an HTTP load, rounds of real-time delivery to 1,000 long-polling
+ * subscribers of one channel (lib/fan-out.ts); its figures are per delivered answer.
  * `--postgres`: the node runs on a cluster's store and bus (`--store postgres://… --bus nats://…`),
  * a database and JetStream stream of the profile's own (lib/services.ts), dropped afterwards; the
  * CPU of PostgreSQL's backends and of the NATS server over the measured run is printed too.
@@ -18,8 +20,9 @@ import { join } from 'node:path';
 import { scenarios } from './http.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { load, warmupSeconds } from './lib/load.ts';
-import { startRoster } from './lib/processes.ts';
+import { BASELINE_PATHS, fanOut, ROSTER_PATHS } from './lib/fan-out.ts';
+import { load, warmupSeconds, type LoadResult } from './lib/load.ts';
+import { startFastifyFloor, startLongPollBaseline, startRoster, type Target } from './lib/processes.ts';
 import { seedUsers } from './lib/seed.ts';
 import { benchStream, createDatabase, servicesUnavailable, type BenchDatabase, type BenchStream } from './lib/services.ts';
 
@@ -31,6 +34,7 @@ interface Profile {
 }
 
 const USERS = 10_000;
+const SUBSCRIBERS = 1_000;
 
 /**
  * The measured run within the profile, as [start, end] in the profile's µs: the `seconds` before
@@ -99,6 +103,26 @@ function topFunctions(profile: Profile, count: number, window: [number, number])
     self.set(name, (self.get(name) ?? 0) + delta);
   });
   return shareLines(self, total, count);
+}
+
+/**
+ * The busy time within `window` (all but `(idle)`) by whose code ran it (`ownerOf`), with native
+ * code (no file), the garbage collector and V8's own `(program)` apart, as shares of the busy time.
+ */
+function busyByOwner(profile: Profile, window: [number, number]): string {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const byOwner = new Map<string, number>();
+  let busy = 0;
+  eachSample(profile, window, (id, delta) => {
+    const frame = frames.get(id)!;
+    if (frame.functionName === '(idle)') return;
+    const native = frame.functionName.startsWith('(') ? frame.functionName : 'native (builtins, Node bindings: writev…)';
+    const owner = frame.url === '' ? native : ownerOf(frame.url);
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + delta);
+    busy += delta;
+  });
+  const shares = [...byOwner].sort((a, b) => b[1] - a[1]).map(([owner, time]) => `${owner} ${((100 * time) / busy).toFixed(1)}%`);
+  return `busy time by whose code (self time): ${shares.join(', ')}`;
 }
 
 /**
@@ -190,13 +214,24 @@ function allocationLines(head: AllocationNode, requests: number, count: number):
   return [`${perRequest(total)}  per request in all: ${owners.join(', ')}`, ...top.map(([name, bytes]) => `${perRequest(bytes)}  ${name}`)];
 }
 
+/** The same rounds against a bare long-poll server: its CPU µs per answer. */
+async function floorFanOut(start: () => Promise<Target>, seconds: number): Promise<number> {
+  const floor = await start();
+  try {
+    return (await fanOut({ url: floor.url, pid: floor.pid, paths: BASELINE_PATHS, seconds, subscribers: SUBSCRIBERS })).cpuMicrosPerAnswer;
+  } finally {
+    await floor.stop();
+  }
+}
+
 const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
 const [name = 'get', seconds = '6'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const onPostgres = flags.includes('--postgres');
 const allocating = flags.includes('--alloc');
 const profiling = !flags.includes('--no-profile') && !allocating;
+const delivering = name === 'subscribe';
 const scenario = scenarios(USERS).find((candidate) => candidate.name.startsWith(name));
-if (!scenario) throw new Error(`no scenario named ${name}: use get, list or set`);
+if (!scenario && !delivering) throw new Error(`no scenario named ${name}: use get, list, set or subscribe`);
 let database: BenchDatabase | undefined;
 let stream: BenchStream | undefined;
 if (onPostgres) {
@@ -208,9 +243,11 @@ if (onPostgres) {
 try {
   const args = database && stream ? ['--store', database.url, '--bus', stream.url] : [];
   const dir = mkdtempSync(join(tmpdir(), 'roster-profile-'));
-  const seeder = await startRoster({ dir, args });
-  await seedUsers(seeder.url, USERS);
-  await seeder.server.stop();
+  if (!delivering) {
+    const seeder = await startRoster({ dir, args });
+    await seedUsers(seeder.url, USERS);
+    await seeder.server.stop();
+  }
   await database?.analyze();
   const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
   const allocations = allocating ? join(mkdtempSync(join(tmpdir(), 'roster-allocations-')), 'allocations.heapprofile') : undefined;
@@ -219,15 +256,28 @@ try {
   const roster = await startRoster({ dir, args, nodeOptions });
   const sampled = allocations ? sampleAllocations(roster.url, roster.pid, Number(seconds), allocations) : undefined;
   const shared = database && { shared: { postgres: database, nats: true } };
-  const result = await load({ ...scenario.roster, url: `${roster.url}${scenario.sample.path}`, seconds: Number(seconds), pid: roster.pid, ...shared });
+  const run = { url: roster.url, pid: roster.pid, seconds: Number(seconds) };
+  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest'> & { rate: string } = scenario
+    ? await load({ ...scenario.roster, ...run, url: `${roster.url}${scenario.sample.path}`, ...shared }).then((done) => ({
+        ...done,
+        rate: `${Math.round(done.requestsPerSecond)} req/s`,
+      }))
+    : await fanOut({ ...run, paths: ROSTER_PATHS, subscribers: SUBSCRIBERS }).then((done) => ({
+        cpuMicrosPerRequest: done.cpuMicrosPerAnswer,
+        sharedMicrosPerRequest: {},
+        rate: `${done.rounds} rounds of ${SUBSCRIBERS} answers`,
+      }));
   const requests = await sampled;
   await roster.stop();
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
   const inflated = allocating ? ' (the sampler slows the node: these are no measure of speed)' : '';
-  console.log(
-    `${scenario.name} (${store}): ${Math.round(result.requestsPerSecond)} req/s, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request${inflated}`,
-  );
+  const title = scenario?.name ?? `subscribe: a message delivered to ${SUBSCRIBERS} long-polls`;
+  console.log(`${title} (${store}): ${result.rate}, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request${inflated}`);
   for (const [name, micros] of Object.entries(result.sharedMicrosPerRequest)) console.log(`  ${name}: ${Math.round(micros)} µs CPU per request`);
+  if (delivering) {
+    console.log(`  the bare node:http fan-out, same rounds: ${(await floorFanOut(startLongPollBaseline, Number(seconds))).toFixed(0)} µs CPU per answer`);
+    console.log(`  the same on bare Fastify: ${(await floorFanOut(startFastifyFloor, Number(seconds))).toFixed(0)} µs CPU per answer`);
+  }
   const main = profiling
     ? readdirSync(profiles)
         .sort()
@@ -243,6 +293,7 @@ try {
     console.log(`profile: ${join(profiles, main)}; self time over the measured run (main thread):`);
     const window = loadWindow(profile, Number(seconds));
     for (const line of topFunctions(profile, 30, window)) console.log(line);
+    console.log(busyByOwner(profile, window));
     console.log("Roster's functions by time with what they called (inclusive), over the same run:");
     for (const line of stepFunctions(profile, 30, window)) console.log(line);
   }

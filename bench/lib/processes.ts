@@ -15,6 +15,11 @@ export function startBaseline(): Promise<Target> {
   return startScript('./baseline-server.ts');
 }
 
+/** The bare `node:http` long-poll server (`long-poll-baseline.ts`): the real-time baseline. */
+export function startLongPollBaseline(): Promise<Target> {
+  return startScript('./long-poll-baseline.ts');
+}
+
 /** The same route on bare Fastify (see `fastify-floor-server.ts`). */
 export function startFastifyFloor(): Promise<Target> {
   return startScript('./fastify-floor-server.ts');
