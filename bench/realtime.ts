@@ -7,10 +7,11 @@
  * raises its own soft `ulimit -n` to the hard limit at start-up, so the hard limit is what counts:
  * below about 11,000 the script measures fewer subscribers and says so in its first line.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { residentBytes, startServer } from '@roster/testing/server';
+import { BASELINE_PATHS, ROSTER_PATHS, type FanOutPaths } from './lib/fan-out.ts';
+import { startLongPollBaseline } from './lib/processes.ts';
 import { RawPoller } from './lib/raw-poll.ts';
 import { settled } from './lib/settled.ts';
 import { check, type Check } from './lib/report.ts';
@@ -19,12 +20,10 @@ import { benchStream, createDatabase, servicesUnavailable } from './lib/services
 
 // ---- measurement helpers ----
 
-interface Target {
+interface Target extends FanOutPaths {
   name: string;
   url: string;
   pid: number;
-  subscribePath(channel: string, tt: string): string;
-  publishPath(channel: string, message: string): string;
   stop(): Promise<void>;
 }
 
@@ -129,39 +128,13 @@ async function idleMemory(target: Target, count: number): Promise<number> {
 }
 
 async function startBaseline(): Promise<Target> {
-  const script = fileURLToPath(new URL('./lib/long-poll-baseline.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const match = /listening on (\S+)/.exec(chunk.toString());
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
-  });
-  return {
-    name: 'bare node:http long-poll',
-    url,
-    pid: child.pid ?? 0,
-    subscribePath: (channel, tt) => `/subscribe/${channel}?tt=${tt}`,
-    publishPath: (channel, message) => `/publish/${channel}/${encodeURIComponent(message)}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-    },
-  };
+  const bare = await startLongPollBaseline();
+  return { name: 'bare node:http long-poll', url: bare.url, pid: bare.pid, ...BASELINE_PATHS, stop: () => bare.stop() };
 }
 
 async function startRoster(args: string[] = []): Promise<Target> {
   const server = await startServer({ args: ['--subscribe-hold', '120', ...args] });
-  return {
-    name: 'Roster',
-    url: server.url,
-    pid: server.process.pid ?? 0,
-    subscribePath: (channel, tt) => `/v2/subscribe/demo/${encodeURIComponent(channel)}/0?tt=${tt}&tr=1&uuid=bench`,
-    publishPath: (channel, message) => `/publish/demo/demo/0/${encodeURIComponent(channel)}/0/${encodeURIComponent(message)}?uuid=bench`,
-    stop: () => server.close(),
-  };
+  return { name: 'Roster', url: server.url, pid: server.process.pid ?? 0, ...ROSTER_PATHS, stop: () => server.close() };
 }
 
 export interface RealtimeOptions {

@@ -6,19 +6,19 @@ import { settled } from './settled.ts';
 
 /** Where a server takes long-polls and publishes: Roster's paths (`ROSTER_PATHS`) or the bare baseline's (`BASELINE_PATHS`). */
 export interface FanOutPaths {
-  subscribe(channel: string, tt: string): string;
-  publish(channel: string, message: string): string;
+  subscribePath(channel: string, tt: string): string;
+  publishPath(channel: string, message: string): string;
 }
 
 export const ROSTER_PATHS: FanOutPaths = {
-  subscribe: (channel, tt) => `/v2/subscribe/demo/${channel}/0?tt=${tt}&tr=1&uuid=bench`,
-  publish: (channel, message) => `/publish/demo/demo/0/${channel}/0/${encodeURIComponent(message)}?uuid=bench`,
+  subscribePath: (channel, tt) => `/v2/subscribe/demo/${encodeURIComponent(channel)}/0?tt=${tt}&tr=1&uuid=bench`,
+  publishPath: (channel, message) => `/publish/demo/demo/0/${encodeURIComponent(channel)}/0/${encodeURIComponent(message)}?uuid=bench`,
 };
 
 /** lib/long-poll-baseline.ts */
 export const BASELINE_PATHS: FanOutPaths = {
-  subscribe: (channel, tt) => `/subscribe/${channel}?tt=${tt}`,
-  publish: (channel, message) => `/publish/${channel}/${encodeURIComponent(message)}`,
+  subscribePath: (channel, tt) => `/subscribe/${channel}?tt=${tt}`,
+  publishPath: (channel, message) => `/publish/${channel}/${encodeURIComponent(message)}`,
 };
 
 export interface FanOutOptions {
@@ -51,7 +51,7 @@ const CHANNEL = 'fan-out';
  */
 export async function fanOut({ url, pid, paths, seconds, subscribers }: FanOutOptions): Promise<FanOutResult> {
   const agent = new Agent({ keepAlive: true });
-  const path = (tt: string) => paths.subscribe(CHANNEL, tt);
+  const path = (tt: string) => paths.subscribePath(CHANNEL, tt);
   const handshake = JSON.parse(await send(agent, `${url}${path('0')}`)) as { t: { t: string } };
   const pollers = await Promise.all(Array.from({ length: subscribers }, () => RawPoller.open(url)));
   const cursors = new Array<string>(subscribers).fill(handshake.t.t);
@@ -61,7 +61,7 @@ export async function fanOut({ url, pid, paths, seconds, subscribers }: FanOutOp
     while (performance.now() < until) {
       const polls = pollers.map((poller, index) => poller.poll(path(cursors[index]!)));
       await settled(pid);
-      await send(agent, `${url}${paths.publish(CHANNEL, JSON.stringify({ round: round++ }))}`);
+      await send(agent, `${url}${paths.publishPath(CHANNEL, JSON.stringify({ round: round++ }))}`);
       const answers = await Promise.all(polls);
       answers.forEach(({ body }, index) => (cursors[index] = (JSON.parse(body) as { t: { t: string } }).t.t));
       rounds++;
