@@ -38,7 +38,8 @@ function setMissing(response: ServerResponse): void {
 export class RosterResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
   override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
     const given = typeof reason === 'string' ? headers : reason;
-    if (given === undefined || Array.isArray(given)) setMissing(this);
+    // A frozen or sealed object (a caller's constant) is left as it is: the headers are set apart.
+    if (given === undefined || Array.isArray(given) || !Object.isExtensible(given)) setMissing(this);
     else addMissing(this, given);
     return typeof reason === 'string' ? super.writeHead(statusCode, reason, given) : super.writeHead(statusCode, given);
   }

@@ -1,0 +1,59 @@
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_HEADER } from '../version.ts';
+import { RosterResponse } from './response.ts';
+
+/** How each test's handler writes its answer. */
+const writers: Record<string, (response: ServerResponse) => void> = {
+  'a frozen headers object': (response) => response.writeHead(200, Object.freeze({ 'content-type': 'text/plain' })).end('ok'),
+  'a reason phrase and headers': (response) => response.writeHead(201, 'Made', { 'content-type': 'text/plain' }).end('ok'),
+  'raw header pairs': (response) => response.writeHead(200, ['content-type', 'text/plain']).end('ok'),
+  'no writeHead at all': (response) => response.end('ok'),
+  'its own Server header': (response) => {
+    response.setHeader('server', 'elsewhere');
+    response.writeHead(200, { 'Access-Control-Allow-Origin': 'https://app.example' }).end('ok');
+  },
+};
+
+const server = createServer({ ServerResponse: RosterResponse }, (incoming, response) => writers[decodeURIComponent(incoming.url!.slice(1))]!(response));
+let port = 0;
+beforeAll(() => new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready((port = (server.address() as AddressInfo).port), undefined))));
+afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
+
+/** The answer to `how`: its status and each header's values, by lower-cased name. */
+function fetchRaw(how: string): Promise<{ status: number; headers: Map<string, string[]> }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: `/${encodeURIComponent(how)}` }, (response) => {
+      const headers = new Map<string, string[]>();
+      for (let index = 0; index < response.rawHeaders.length; index += 2) {
+        const name = response.rawHeaders[index]!.toLowerCase();
+        headers.set(name, [...(headers.get(name) ?? []), response.rawHeaders[index + 1]!]);
+      }
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('RosterResponse', () => {
+  it.each(['a frozen headers object', 'a reason phrase and headers', 'raw header pairs', 'no writeHead at all'])(
+    'adds the Server and CORS headers once to an answer written with %s',
+    async (how) => {
+      const { status, headers } = await fetchRaw(how);
+      expect(status).toBe(how === 'a reason phrase and headers' ? 201 : 200);
+      expect(headers.get('server')).toEqual([SERVER_HEADER]);
+      expect(headers.get('access-control-allow-origin')).toEqual(['*']);
+      expect(headers.get('access-control-expose-headers')).toEqual(['*']);
+    },
+  );
+
+  it('keeps the ones the answer set itself', async () => {
+    const { headers } = await fetchRaw('its own Server header');
+    expect(headers.get('server')).toEqual(['elsewhere']);
+    expect(headers.get('access-control-allow-origin')).toEqual(['https://app.example']);
+    expect(headers.get('access-control-expose-headers')).toEqual(['*']);
+  });
+});
