@@ -18,7 +18,15 @@ const writers: Record<string, (response: ServerResponse) => void> = {
 
 const server = createServer({ ServerResponse: RosterResponse }, (incoming, response) => writers[decodeURIComponent(incoming.url!.slice(1))]!(response));
 let port = 0;
-beforeAll(() => new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready((port = (server.address() as AddressInfo).port), undefined))));
+beforeAll(
+  () =>
+    new Promise<void>((ready) =>
+      server.listen(0, '127.0.0.1', () => {
+        port = (server.address() as AddressInfo).port;
+        ready();
+      }),
+    ),
+);
 afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 
 /** The answer to `how`: its status and each header's values, by lower-cased name. */
