@@ -98,6 +98,19 @@ describe('ChannelLogs, linked', () => {
     expect([kept(space), since(space)]).toEqual([[6, 7, 8, 9], 4n]);
   });
 
+  it('does not extend a log that ends before a replay across what lies between, still on its way to this node', () => {
+    const { space, logs } = linkedLogs();
+    const started = logs.mark(); // a poll from 5 starts its replay: no log yet
+    append(logs, space, message(2, 1)); // this node's feed, behind, starts the log: whole from 1
+    // The replay, read once 4 and 6 were stored, holds 6 only (4 is before its timetoken).
+    expect(logs.install(space, 'room', NOW + 5n, replay([message(6, 4)]), started)).toBe('joined');
+    append(logs, space, message(4, 2)); // the feed catches up
+    append(logs, space, message(6, 4));
+    // Whatever the log now says it is whole from, it holds every envelope after that.
+    const from = since(space);
+    expect(kept(space)).toEqual([2, 4, 6].filter((n) => BigInt(n) > from));
+  });
+
   it('does not join a replay read before an envelope older than the log came by, which the replay may lack', () => {
     const { space, logs } = linkedLogs();
     expect(logs.install(space, 'room', NOW + 5n, replay([]), logs.mark())).toBe('joined');

@@ -137,7 +137,7 @@ export class ChannelLogs {
     const end = last === undefined ? after : BigInt(last.timetoken);
     const current = space.logs.get(channel);
     if (current ? current.since > end && current.sinceChange > mark.sinceChanges : this.#droppedSince(space, channel, mark.drops)) return 'raced';
-    if (current && current.since <= after && this.#extended(space, channel, current, replay)) return 'joined';
+    if (current && current.since <= after && this.#extended(space, channel, current, after, replay)) return 'joined';
     const later = current ? current.after(end) : [];
     if (replay.messages.length + later.length > this.#options.channelLogSize) return 'apart';
     const log = this.#newLog(channel, after);
@@ -161,12 +161,15 @@ export class ChannelLogs {
    * `current`, already whole from before the replay's timetoken (another replay, from an earlier
    * one, joined meanwhile), kept rather than cut back to the replay's start: it takes in what the
    * replay holds past its newest envelope. False, changing nothing, when that would push envelopes
-   * it needs out of a full log.
+   * it needs out of a full log, or when the log ends before the replay's timetoken and the replay
+   * does not link to its newest envelope: what lies between (on its way to this node, late) would
+   * then be passed over by the new tail and lost to every poll the log answers.
    */
-  #extended(space: KeysetChannels, channel: string, current: ChannelLog, replay: Replay): boolean {
+  #extended(space: KeysetChannels, channel: string, current: ChannelLog, after: Timetoken, replay: Replay): boolean {
     const tail = current.tail();
     const past = replay.messages.filter((message) => BigInt(message.timetoken) > tail);
     if (past.length === 0) return true;
+    if (tail < after && past[0]!.prev !== tail.toString()) return false;
     if (current.size + past.length > this.#options.channelLogSize) return false;
     const before = current.bytes;
     try {
