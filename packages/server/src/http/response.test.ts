@@ -1,5 +1,6 @@
-import { createServer, request, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rawAnswer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_HEADER } from '../version.ts';
 import { RosterResponse } from './response.ts';
@@ -29,22 +30,7 @@ beforeAll(
 );
 afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 
-/** The answer to `how`: its status and each header's values, by lower-cased name. */
-function fetchRaw(how: string): Promise<{ status: number; headers: Map<string, string[]> }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: `/${encodeURIComponent(how)}` }, (response) => {
-      const headers = new Map<string, string[]>();
-      for (let index = 0; index < response.rawHeaders.length; index += 2) {
-        const name = response.rawHeaders[index]!.toLowerCase();
-        headers.set(name, [...(headers.get(name) ?? []), response.rawHeaders[index + 1]!]);
-      }
-      response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const fetchRaw = (how: string) => rawAnswer(`http://127.0.0.1:${port}/${encodeURIComponent(how)}`);
 
 describe('RosterResponse', () => {
   it.each(['a frozen headers object', 'a reason phrase and headers', 'raw header pairs', 'no writeHead at all'])(
