@@ -26,11 +26,17 @@ export const RESOURCES: readonly Resource[] = ['uuids', 'channels', 'memberships
 // ---------------------------------------------------------------------------------------------
 // Hostile strings
 
+/** Each byte as a URL carries it: unreserved characters as they are, the rest as `%XX`. */
+const ENCODED_BYTE = Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  return /[A-Za-z0-9\-_.~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+});
+
 /** Percent-encodes UTF-8 bytes (lone surrogates become U+FFFD, as any client would send them). */
 export function percentEncode(text: string): string {
-  return [...Buffer.from(text, 'utf8')]
-    .map((byte) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
-    .join('');
+  let encoded = '';
+  for (const byte of Buffer.from(text, 'utf8')) encoded += ENCODED_BYTE[byte]!;
+  return encoded;
 }
 
 /** Lone UTF-16 surrogates, which no well-formed Unicode string holds. */

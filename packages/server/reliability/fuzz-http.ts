@@ -78,7 +78,14 @@ export function wireUrl(request: FuzzRequest, target: Target): string {
   return query === '' ? request.path : `${request.path}?${query}`;
 }
 
-/** Sends one request; one left unanswered for 15 s is a failure (a hang). */
+/** A request the server left unanswered for `TIMEOUT_MS`: a hang. */
+export class UnansweredError extends Error {
+  constructor() {
+    super(`no answer within ${TIMEOUT_MS} ms`);
+  }
+}
+
+/** Sends one request; one left unanswered for 15 s is a failure (an `UnansweredError`). */
 export function send(target: Target, request: FuzzRequest): Promise<Answer> {
   const { hostname, port } = new URL(target.server.url);
   const headers: Record<string, string> = { ...request.headers };
@@ -93,7 +100,7 @@ export function send(target: Target, request: FuzzRequest): Promise<Answer> {
         resolve({ status: response.statusCode ?? 0, text, json: parseJson(text) });
       });
     });
-    outgoing.setTimeout(TIMEOUT_MS, () => outgoing.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
+    outgoing.setTimeout(TIMEOUT_MS, () => outgoing.destroy(new UnansweredError()));
     outgoing.on('error', reject);
     outgoing.end(request.body);
   });
