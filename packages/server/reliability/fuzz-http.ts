@@ -183,8 +183,8 @@ function isGrantEnvelope(body: unknown): boolean {
 }
 
 function isErrorEnvelope(path: string, status: number, body: unknown): boolean {
-  // The balancer's answers: a URI over the ceiling, or a request the HTTP parser refused.
-  if ((status === 400 || status === 414) && isFlatEnvelope(body, status, 'Balancer')) return true;
+  // The balancer's answers: a URI over the ceiling, headers over theirs, or a request the HTTP parser refused.
+  if ((status === 400 || status === 414 || status === 431) && isFlatEnvelope(body, status, 'Balancer')) return true;
   switch (serviceOf(path)) {
     case 'objects':
       return isObjectsEnvelope(body, status);
