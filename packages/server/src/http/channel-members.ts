@@ -19,7 +19,7 @@ export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'channel');
       },
       auth({ id }) {
-        return needs(need('get', 'channel', id));
+        return needs(() => [need('get', 'channel', id)]);
       },
       validate({ keyset, id }) {
         return parseListCommand(request.query, keyset, 'members', id);
@@ -38,7 +38,7 @@ export const channelMemberRoutes: RoutePlugin = async (app, { context }) => {
         return { ...path, body: parseMembershipBody('uuid', request.body, path.keyset.limits) };
       },
       auth({ id }) {
-        return needs(need('manage', 'channel', id));
+        return needs(() => [need('manage', 'channel', id)]);
       },
       validate({ keyset, id }) {
         return parseListCommand(request.query, keyset, 'members', id);

@@ -82,7 +82,7 @@ export const channelRegistrationRoutes: RoutePlugin = async (app, { context }) =
           return { keyset, group: groupOf(groupParams(request), keyset) };
         },
         auth({ group }) {
-          return needs(...manageGroupNeeds(group));
+          return needs(() => manageGroupNeeds(group));
         },
         validate({ keyset }) {
           return groupCommand(queryOf(request), keyset.limits.maxIdLength);
@@ -114,7 +114,7 @@ export const channelRegistrationRoutes: RoutePlugin = async (app, { context }) =
           return { keyset, group: groupOf(deleteParams(request), keyset) };
         },
         auth({ group }) {
-          return needs(...manageGroupNeeds(group));
+          return needs(() => manageGroupNeeds(group));
         },
         validate(parsed) {
           return parsed;

@@ -61,7 +61,7 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'channel');
       },
       auth({ id }) {
-        return needs(need('get', 'channel', id));
+        return needs(() => [need('get', 'channel', id)]);
       },
       validate() {
         return objectFields(request.query);
@@ -78,7 +78,7 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'channel');
       },
       auth({ id }) {
-        return needs(need('update', 'channel', id));
+        return needs(() => [need('update', 'channel', id)]);
       },
       validate({ keyset }) {
         return { patch: parseObjectPatch('channel', request.body, keyset.limits), fields: objectFields(request.query) };
@@ -95,7 +95,7 @@ export const channelRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'channel');
       },
       auth({ id }) {
-        return needs(need('delete', 'channel', id));
+        return needs(() => [need('delete', 'channel', id)]);
       },
       validate() {
         return ifMatch(request);

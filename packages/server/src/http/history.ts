@@ -190,7 +190,7 @@ export const historyRoutes: RoutePlugin = async (app, { context }) => {
         return { keyset, channels };
       },
       auth({ channels }) {
-        return needs(...historyNeeds(channels));
+        return needs(() => historyNeeds(channels));
       },
       validate({ keyset, channels }) {
         return historyCommand(queryOf(request), channels.length === 1 ? ONE_CHANNEL_MAX : SEVERAL_CHANNELS_MAX, keyset.limits.maxIdLength);
@@ -219,7 +219,7 @@ export const historyRoutes: RoutePlugin = async (app, { context }) => {
         return { keyset, channel: channels[0]! };
       },
       auth({ channel }) {
-        return needs(...historyNeeds([channel]));
+        return needs(() => historyNeeds([channel]));
       },
       validate({ keyset }) {
         return historyCommand(queryOf(request), SEVERAL_CHANNELS_MAX, keyset.limits.maxIdLength);
@@ -301,7 +301,7 @@ export const historyRoutes: RoutePlugin = async (app, { context }) => {
           return { keyset, channel: oneChannel(historyParams(request).channels, keyset.limits.maxIdLength) };
         },
         auth({ channel }) {
-          return needs(...deleteHistoryNeeds(channel));
+          return needs(() => deleteHistoryNeeds(channel));
         },
         validate({ keyset }) {
           const query = queryOf(request);

@@ -129,7 +129,7 @@ export const messageActionRoutes: RoutePlugin = async (app, { context }) => {
           };
         },
         auth({ channel }) {
-          return needs(...addActionNeeds(channel));
+          return needs(() => addActionNeeds(channel));
         },
         validate({ keyset }) {
           return { input: actionInput(request.body), uuid: actor(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength) };
@@ -171,7 +171,7 @@ export const messageActionRoutes: RoutePlugin = async (app, { context }) => {
           };
         },
         auth({ channel }) {
-          return needs(...removeActionNeeds(channel));
+          return needs(() => removeActionNeeds(channel));
         },
         validate({ keyset }) {
           return actor(single(queryOf(request), 'uuid'), keyset.limits.maxIdLength);
@@ -209,7 +209,7 @@ export const messageActionRoutes: RoutePlugin = async (app, { context }) => {
           return { keyset, channel: oneChannel(channelRaw(request).channel, keyset.limits.maxIdLength) };
         },
         auth({ channel }) {
-          return needs(...getActionsNeeds(channel));
+          return needs(() => getActionsNeeds(channel));
         },
         validate({ keyset }) {
           const query = queryOf(request);

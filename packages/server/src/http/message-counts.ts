@@ -99,7 +99,7 @@ export const messageCountRoutes: RoutePlugin = async (app, { context }) => {
           return { keyset, channels: countedChannels(rawParams(request).channels, keyset.limits.maxIdLength) };
         },
         auth({ channels }) {
-          return needs(...historyNeeds([...new Set(channels)]));
+          return needs(() => historyNeeds([...new Set(channels)]));
         },
         validate({ keyset, channels }) {
           const query = queryOf(request);

@@ -170,7 +170,7 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
           return parseTarget(context, request, request.params, heartbeatRaw(request).channels);
         },
         auth({ channels, groups }) {
-          return needs(...presenceNeeds(channels, groups));
+          return needs(() => presenceNeeds(channels, groups));
         },
         validate({ keyset }) {
           const query = queryOf(request);
@@ -243,7 +243,7 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
           return parseTarget(context, request, request.params, hereNowRaw(request).channels);
         },
         auth({ channels, groups }) {
-          return needs(...presenceNeeds(channels, groups));
+          return needs(() => presenceNeeds(channels, groups));
         },
         validate({ keyset }) {
           const query = queryOf(request);
@@ -338,7 +338,7 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
           return { ...target, uuid: pathUuid(raw.uuid, target.keyset) };
         },
         auth({ channels, groups }) {
-          return needs(...presenceNeeds(channels, groups));
+          return needs(() => presenceNeeds(channels, groups));
         },
         validate(parsed) {
           checkUuidParam(single(queryOf(request), 'uuid'), parsed.keyset.limits.maxIdLength);
@@ -375,7 +375,7 @@ export const presenceRoutes: RoutePlugin = async (app, { context }) => {
           return { ...target, uuid: pathUuid(raw.uuid, target.keyset) };
         },
         auth({ uuid, channels, groups }) {
-          return needs(...setStateNeeds(uuid, channels, groups));
+          return needs(() => setStateNeeds(uuid, channels, groups));
         },
         validate({ keyset }) {
           const query = queryOf(request);

@@ -149,7 +149,7 @@ export const publishRoutes: RoutePlugin = async (app, { context }) => {
         return { keyset, channel: parseChannel(params.channel, keyset.limits.maxIdLength) };
       },
       auth({ channel }) {
-        return needs(...publishNeeds(channel));
+        return needs(() => publishNeeds(channel));
       },
       validate({ keyset }) {
         const query = queryOf(request);

@@ -38,13 +38,16 @@ export interface Parsed {
 
 /** What a request must show to be let in, once its signature is checked. */
 export type Access =
-  | { readonly kind: 'needs'; readonly needs: readonly Need[] }
+  | { readonly kind: 'needs'; readonly needs: () => readonly Need[] }
   | { readonly kind: 'listing'; readonly of: 'uuid' | 'channel' }
   | { readonly kind: 'secret-key' }
   | { readonly kind: 'open' };
 
-/** Access Manager permissions on named resources (auth/authorize.ts `need`). */
-export const needs = (...list: readonly Need[]): Access => ({ kind: 'needs', needs: list });
+/**
+ * Access Manager permissions on named resources (auth/authorize.ts `need`), listed only when the
+ * keyset has Access Manager on: most keysets never need the list, and it is built per request.
+ */
+export const needs = (list: () => readonly Need[]): Access => ({ kind: 'needs', needs: list });
 /** Get-all users or channels: open unless the keyset disallows it. */
 export const listing = (of: 'uuid' | 'channel'): Access => ({ kind: 'listing', of });
 /** A signature made with the keyset's secret key (grant and revoke). */
@@ -70,7 +73,7 @@ function admit(context: AppContext, request: FastifyRequest, keyset: Keyset, acc
   verifyRequestSignature(context, request);
   switch (access.kind) {
     case 'needs':
-      return keyset.accessManager ? authorize(context, request, keyset, access.needs) : undefined;
+      return keyset.accessManager ? authorize(context, request, keyset, access.needs()) : undefined;
     case 'listing':
       return keyset.accessManager ? authorizeListing(context, request, keyset, access.of) : undefined;
     case 'secret-key':

@@ -89,7 +89,7 @@ export const signalRoutes: RoutePlugin = async (app, { context }) => {
           return { keyset, channel: parseChannel(request.params.channel, keyset.limits.maxIdLength) };
         },
         auth({ channel }) {
-          return needs(...publishNeeds(channel));
+          return needs(() => publishNeeds(channel));
         },
         validate({ keyset }) {
           return validateSignal(queryOf(request), decodeSegment(rawParams(request)['*'], 'message'), keyset.limits.maxIdLength);

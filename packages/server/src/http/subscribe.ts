@@ -246,7 +246,7 @@ export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
         return { keyset, channels, groups: parseGroupList(single(queryOf(request), 'channel-group'), maxIdLength, maxGroupsPerSubscribe) };
       },
       auth({ channels, groups }) {
-        return needs(...subscribeNeeds(channels, groups));
+        return needs(() => subscribeNeeds(channels, groups));
       },
       validate({ keyset, channels, groups }) {
         return validateSubscribe(request.query, channels, groups, keyset.limits.maxIdLength, filters);

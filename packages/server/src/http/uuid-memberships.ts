@@ -19,7 +19,7 @@ export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'uuid');
       },
       auth({ id }) {
-        return needs(need('get', 'uuid', id));
+        return needs(() => [need('get', 'uuid', id)]);
       },
       validate({ keyset, id }) {
         return parseListCommand(request.query, keyset, 'memberships', id);
@@ -38,7 +38,7 @@ export const uuidMembershipRoutes: RoutePlugin = async (app, { context }) => {
         return { ...path, body: parseMembershipBody('channel', request.body, path.keyset.limits) };
       },
       auth({ id, body }) {
-        return needs(...membershipNeeds(id, body));
+        return needs(() => membershipNeeds(id, body));
       },
       validate({ keyset, id }) {
         return parseListCommand(request.query, keyset, 'memberships', id);

@@ -63,7 +63,7 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'uuid');
       },
       auth({ id }) {
-        return needs(need('get', 'uuid', id));
+        return needs(() => [need('get', 'uuid', id)]);
       },
       validate() {
         return objectFields(request.query);
@@ -80,7 +80,7 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'uuid');
       },
       auth({ id }) {
-        return needs(need('update', 'uuid', id));
+        return needs(() => [need('update', 'uuid', id)]);
       },
       validate({ keyset }) {
         return { patch: parseObjectPatch('uuid', request.body, keyset.limits), fields: objectFields(request.query) };
@@ -97,7 +97,7 @@ export const uuidRoutes: RoutePlugin = async (app, { context }) => {
         return parseObjectPath(context, request.params, 'uuid');
       },
       auth({ id }) {
-        return needs(need('delete', 'uuid', id));
+        return needs(() => [need('delete', 'uuid', id)]);
       },
       validate() {
         return ifMatch(request);
