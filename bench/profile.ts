@@ -3,7 +3,7 @@
  * `--cpu-prof`, then prints the functions that took the most time over the measured run, by self time,
  * and Roster's own functions by time with what they called.
  *
- *   node --import tsx bench/profile.ts get|list|set|subscribe [seconds] [--postgres] [--no-profile] [--alloc]
+ *   node --import tsx bench/profile.ts get|list|set|subscribe [seconds] [--postgres] [--no-profile] [--alloc] [--gc]
  *
  * `subscribe`: instead of an HTTP load, rounds of real-time delivery to 1,000 long-polling
  * subscribers of one channel (lib/fan-out.ts); its figures are per delivered answer.
@@ -13,6 +13,8 @@
  * `--no-profile`: the node runs without `--cpu-prof`, for CPU figures the profiler does not inflate.
  * `--alloc`: instead of CPU, what the node allocates per request over the measured run, in all and
  * by function (lib/allocation-sampler.ts), a figure that does not move with the host's speed.
+ * `--gc`: instead of a CPU profile, V8's account of its garbage collections over the measured run
+ * (lib/gc-log.ts): scavenges, their pauses, what they copy and promote, per request.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { scenarios } from './http.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BASELINE_PATHS, fanOut, ROSTER_PATHS } from './lib/fan-out.ts';
+import { CollectorLog } from './lib/gc-log.ts';
 import { load, warmupSeconds, type LoadResult } from './lib/load.ts';
 import { startFastifyFloor, startLongPollBaseline, startRoster, type Target } from './lib/processes.ts';
 import { seedUsers } from './lib/seed.ts';
@@ -228,7 +231,8 @@ const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
 const [name = 'get', seconds = '6'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const onPostgres = flags.includes('--postgres');
 const allocating = flags.includes('--alloc');
-const profiling = !flags.includes('--no-profile') && !allocating;
+const collecting = flags.includes('--gc');
+const profiling = !flags.includes('--no-profile') && !allocating && !collecting;
 const delivering = name === 'subscribe';
 const scenario = scenarios(USERS).find((candidate) => candidate.name.startsWith(name));
 if (!scenario && !delivering) throw new Error(`no scenario named ${name}: use get, list, set or subscribe`);
@@ -252,12 +256,20 @@ try {
   const profiles = mkdtempSync(join(tmpdir(), 'roster-cpuprofile-'));
   const allocations = allocating ? join(mkdtempSync(join(tmpdir(), 'roster-allocations-')), 'allocations.heapprofile') : undefined;
   if (allocations) process.env['ALLOCATION_PROFILE'] = allocations;
-  const nodeOptions = profiling ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : allocating ? ['--import', 'tsx', '--import', SAMPLER] : [];
+  const nodeOptions = profiling
+    ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`]
+    : allocating
+      ? ['--import', 'tsx', '--import', SAMPLER]
+      : collecting
+        ? ['--trace-gc-nvp']
+        : [];
   const roster = await startRoster({ dir, args, nodeOptions });
+  const collections = collecting && roster.server.process.stdout ? new CollectorLog(roster.server.process.stdout) : undefined;
+  const started = performance.now();
   const sampled = allocations ? sampleAllocations(roster.url, roster.pid, Number(seconds), allocations) : undefined;
   const shared = database && { shared: { postgres: database, nats: true } };
   const run = { url: roster.url, pid: roster.pid, seconds: Number(seconds) };
-  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest'> & { rate: string } = scenario
+  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'requests'> & { rate: string } = scenario
     ? await load({ ...scenario.roster, ...run, url: `${roster.url}${scenario.sample.path}`, ...shared }).then((done) => ({
         ...done,
         rate: `${Math.round(done.requestsPerSecond)} req/s`,
@@ -265,9 +277,11 @@ try {
     : await fanOut({ ...run, paths: ROSTER_PATHS, subscribers: SUBSCRIBERS }).then((done) => ({
         cpuMicrosPerRequest: done.cpuMicrosPerAnswer,
         sharedMicrosPerRequest: {},
+        requests: done.answers,
         rate: `${done.rounds} rounds of ${SUBSCRIBERS} answers`,
       }));
   const requests = await sampled;
+  const measuredRun = { from: started + warmupSeconds(Number(seconds)) * 1000, to: performance.now() };
   await roster.stop();
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
   const inflated = allocating ? ' (the sampler slows the node: these are no measure of speed)' : '';
@@ -283,6 +297,9 @@ try {
         .sort()
         .find((file) => file.endsWith('.cpuprofile'))
     : undefined;
+  if (collections) {
+    for (const line of collections.summary(measuredRun.from, measuredRun.to, result.requests)) console.log(line);
+  }
   if (allocations && requests !== undefined) {
     const profile = JSON.parse(readFileSync(allocations, 'utf8')) as { head: AllocationNode };
     console.log(`allocation profile: ${allocations}; bytes allocated per request over ${requests} requests (main thread):`);
