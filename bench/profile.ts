@@ -265,11 +265,10 @@ try {
         : [];
   const roster = await startRoster({ dir, args, nodeOptions });
   const collections = collecting && roster.server.process.stdout ? new CollectorLog(roster.server.process.stdout) : undefined;
-  const started = performance.now();
   const sampled = allocations ? sampleAllocations(roster.url, roster.pid, Number(seconds), allocations) : undefined;
   const shared = database && { shared: { postgres: database, nats: true } };
   const run = { url: roster.url, pid: roster.pid, seconds: Number(seconds) };
-  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'requests'> & { rate: string } = scenario
+  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'requests' | 'measuredWindow'> & { rate: string } = scenario
     ? await load({ ...scenario.roster, ...run, url: `${roster.url}${scenario.sample.path}`, ...shared }).then((done) => ({
         ...done,
         rate: `${Math.round(done.requestsPerSecond)} req/s`,
@@ -278,10 +277,10 @@ try {
         cpuMicrosPerRequest: done.cpuMicrosPerAnswer,
         sharedMicrosPerRequest: {},
         requests: done.answers,
+        measuredWindow: done.measuredWindow,
         rate: `${done.rounds} rounds of ${SUBSCRIBERS} answers`,
       }));
   const requests = await sampled;
-  const measuredRun = { from: started + warmupSeconds(Number(seconds)) * 1000, to: performance.now() };
   await roster.stop();
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
   const inflated = allocating ? ' (the sampler slows the node: these are no measure of speed)' : '';
@@ -298,7 +297,7 @@ try {
         .find((file) => file.endsWith('.cpuprofile'))
     : undefined;
   if (collections) {
-    for (const line of collections.summary(measuredRun.from, measuredRun.to, result.requests)) console.log(line);
+    for (const line of collections.summary(result.measuredWindow, result.requests)) console.log(line);
   }
   if (allocations && requests !== undefined) {
     const profile = JSON.parse(readFileSync(allocations, 'utf8')) as { head: AllocationNode };

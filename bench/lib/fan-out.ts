@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { measured, warmupSeconds } from './load.ts';
+import { measured, warmupSeconds, type MeasuredWindow } from './load.ts';
 import { RawPoller } from './raw-poll.ts';
 import { send } from './seed.ts';
 import { settled } from './settled.ts';
@@ -38,6 +38,8 @@ export interface FanOutResult {
   answers: number;
   /** Server CPU time (user + system) per delivered answer, in µs: the poll that came back for the next round included. */
   cpuMicrosPerAnswer: number;
+  /** When the measured rounds began and ended (load.ts `measured`). */
+  measuredWindow: MeasuredWindow;
 }
 
 const CHANNEL = 'fan-out';
@@ -74,7 +76,7 @@ export async function fanOut({ url, pid, paths, seconds, subscribers }: FanOutOp
       const rounds = await roundsFor(performance.now() + seconds * 1000);
       return { rounds, requests: rounds * subscribers };
     });
-    return { rounds: result.rounds, answers: result.requests, cpuMicrosPerAnswer: result.cpuMicrosPerRequest };
+    return { rounds: result.rounds, answers: result.requests, cpuMicrosPerAnswer: result.cpuMicrosPerRequest, measuredWindow: result.measuredWindow };
   } finally {
     for (const poller of pollers) poller.close();
     agent.destroy();

@@ -35,7 +35,12 @@ export interface LoadResult {
   cpuMicrosPerRequest: number;
   /** CPU µs per request of each group of `shared` processes, by name (`postgres`, `nats`); empty without `shared`. */
   sharedMicrosPerRequest: SharedCpu;
+  /** When the measured run began and ended, `performance.now()` ms (the warm-up before it left out). */
+  measuredWindow: MeasuredWindow;
 }
+
+/** `[from, to]`, `performance.now()` ms. */
+export type MeasuredWindow = readonly [number, number];
 
 /**
  * Runs a load's measured run, reading the CPU the server and its `shared` processes spend on it
@@ -44,13 +49,15 @@ export interface LoadResult {
 export async function measured<R extends { requests: number }>(
   options: Pick<LoadOptions, 'pid' | 'shared'>,
   run: () => Promise<R>,
-): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest'>> {
+): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'measuredWindow'>> {
   const endShared = await readSharedCpu(options.shared ?? {});
   const cpuBefore = cpuMicros(options.pid);
+  const from = performance.now();
   const result = await run();
+  const to = performance.now();
   const cpu = cpuMicros(options.pid) - cpuBefore;
   const shared = Object.entries(await endShared()).map(([name, micros]) => [name, micros / result.requests] as const);
-  return { ...result, cpuMicrosPerRequest: cpu / result.requests, sharedMicrosPerRequest: Object.fromEntries(shared) };
+  return { ...result, cpuMicrosPerRequest: cpu / result.requests, sharedMicrosPerRequest: Object.fromEntries(shared), measuredWindow: [from, to] };
 }
 
 /** Autocannon's per-request hook that takes each request's path (and body) from `next`. */
@@ -98,6 +105,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     cpuMicrosPerRequest: cpu.cpuMicrosPerRequest,
     sharedMicrosPerRequest: cpu.sharedMicrosPerRequest,
+    measuredWindow: cpu.measuredWindow,
   };
 }
 

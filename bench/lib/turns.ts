@@ -1,6 +1,6 @@
 import type { LoadResult } from './load.ts';
 
-/** Turns of one load as one result: rates averaged, mean latency and CPU weighted by requests, percentiles the worst turn's. */
+/** Turns of one load as one result: rates averaged, mean latency and CPU weighted by requests, percentiles the worst turn's; the window from the first turn's start to the last one's end. */
 export function combined(turns: LoadResult[]): LoadResult {
   const requests = turns.reduce((sum, turn) => sum + turn.requests, 0);
   const weighted = (pick: (turn: LoadResult) => number) => turns.reduce((sum, turn) => sum + pick(turn) * turn.requests, 0) / requests;
@@ -16,6 +16,7 @@ export function combined(turns: LoadResult[]): LoadResult {
     sharedMicrosPerRequest: Object.fromEntries(
       Object.keys(turns[0]?.sharedMicrosPerRequest ?? {}).map((name) => [name, weighted((turn) => turn.sharedMicrosPerRequest[name] ?? Number.NaN)]),
     ),
+    measuredWindow: [Math.min(...turns.map((turn) => turn.measuredWindow[0])), Math.max(...turns.map((turn) => turn.measuredWindow[1]))],
   };
 }
 

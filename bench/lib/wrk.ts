@@ -112,7 +112,7 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
  */
 export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
   await run(options, warmupSeconds(options.seconds));
-  const { cpuMicrosPerRequest, sharedMicrosPerRequest, ...figures } = await measured(options, () => run(options, options.seconds));
+  const { cpuMicrosPerRequest, sharedMicrosPerRequest, measuredWindow, ...figures } = await measured(options, () => run(options, options.seconds));
   return {
     requestsPerSecond: figures.requests / (figures.duration / 1e6),
     mean: figures.mean / 1000,
@@ -123,5 +123,6 @@ export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
     non2xx: figures.status,
     cpuMicrosPerRequest,
     sharedMicrosPerRequest,
+    measuredWindow,
   };
 }

@@ -83,11 +83,6 @@ export function rawQueryOf(target: string): string {
   return start < 0 ? '' : target.slice(start + 1);
 }
 
-/** The request path's segments as sent, still percent-encoded (the empty one before the first `/` left out). */
-export function rawSegments(request: FastifyRequest): string[] {
-  return rawPathOf(targetOf(request)).split('/').slice(1);
-}
-
 /** The `:name` parameters (and a trailing `*`) of a route path such as `/v2/subscribe/:subKey/:channels/:callback`. */
 type ParamNames<TPath extends string> = TPath extends `${infer Head}/${infer Rest}`
   ? ParamNames<Head> | ParamNames<Rest>
@@ -107,15 +102,26 @@ export type RawParams<TPath extends string> = { readonly [Name in ParamNames<TPa
  */
 export function rawParamsOf<const TPath extends string>(path: TPath): (request: FastifyRequest) => RawParams<TPath> {
   const names = path.split('/').slice(1);
-  const wildcard = names.at(-1) === '*';
+  // Walked rather than split: only the named segments become strings (every route reads them).
   return (request) => {
-    const segments = rawSegments(request);
-    if (wildcard ? segments.length < names.length : segments.length !== names.length) throw new RosterError('NOT_FOUND', 'Not found.');
+    const target = targetOf(request);
+    const question = target.indexOf('?');
+    const end = question < 0 ? target.length : question;
     const params: Record<string, string> = {};
-    names.forEach((name, index) => {
-      if (name === '*') params[name] = segments.slice(index).join('/');
-      else if (name.startsWith(':')) params[name.slice(1)] = segments[index] ?? '';
-    });
+    let start = 1; // after the path's leading `/`
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index]!;
+      if (name === '*') {
+        params[name] = target.slice(start, end);
+        break;
+      }
+      const slash = target.indexOf('/', start);
+      const segmentEnd = slash < 0 || slash > end ? end : slash;
+      // Every segment but the last ends at a `/`; the last ends the path.
+      if ((segmentEnd === end) !== (index === names.length - 1)) throw new RosterError('NOT_FOUND', 'Not found.');
+      if (name.startsWith(':')) params[name.slice(1)] = target.slice(start, segmentEnd);
+      start = segmentEnd + 1;
+    }
     return params as RawParams<TPath>; // one entry per name the type lists
   };
 }
