@@ -95,10 +95,14 @@ describe('raw route parameters', () => {
 
   it('give a trailing `*` the rest of the path, slashes included', async () => {
     expect(await split<{ raw: object }>('/raw-rest/ch/%22a/b%22/c')).toMatchObject({ raw: { channel: 'ch', '*': '%22a/b%22/c' } });
+    expect(await split<{ raw: object }>('/raw-rest/ch/?x=1')).toMatchObject({ raw: { channel: 'ch', '*': '' } });
+    expect(await split<{ raw: object }>('/raw-rest/ch/a#b/c?x=1')).toMatchObject({ raw: { channel: 'ch', '*': 'a#b/c' } });
   });
 
   it('are a 404 when the path as sent has another length than the route the router matched', async () => {
     // The router ends the path at a raw `#`: it matched `/raw/s/a/0`, but four segments were sent after `/raw`.
     expect(await split('/raw/s/a/0#x/y')).toEqual({ refused: 'NOT_FOUND' });
+    // A `/` after the first `?` is the query's, not the path's.
+    expect(await split<{ raw: object }>('/raw/s/a/0#x?y=/z')).toMatchObject({ raw: { subKey: 's', channels: 'a', callback: '0#x' } });
   });
 });
