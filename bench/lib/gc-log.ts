@@ -59,7 +59,9 @@ export class CollectorLog {
     const byIsolate = new Map<string, Collection[]>();
     for (const collection of this.#collections) {
       if (collection.at < from || collection.at > to) continue;
-      byIsolate.set(collection.isolate, [...(byIsolate.get(collection.isolate) ?? []), collection]);
+      const same = byIsolate.get(collection.isolate) ?? [];
+      same.push(collection);
+      byIsolate.set(collection.isolate, same);
     }
     const within = [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? [];
     if (requests <= 0) return ['garbage collection: no requests were measured'];
