@@ -102,6 +102,8 @@ export type RawParams<TPath extends string> = { readonly [Name in ParamNames<TPa
  */
 export function rawParamsOf<const TPath extends string>(path: TPath): (request: FastifyRequest) => RawParams<TPath> {
   const names = path.split('/').slice(1);
+  // Each segment's key in the answer, found once: `:name` → `name`, `*` → `*`, a literal → none.
+  const keys = names.map((name) => (name === '*' ? name : name.startsWith(':') ? name.slice(1) : undefined));
   // Walked rather than split: only the named segments become strings (every route reads them).
   return (request) => {
     const target = targetOf(request);
@@ -109,17 +111,17 @@ export function rawParamsOf<const TPath extends string>(path: TPath): (request: 
     const end = question < 0 ? target.length : question;
     const params: Record<string, string> = {};
     let start = 1; // after the path's leading `/`
-    for (let index = 0; index < names.length; index++) {
-      const name = names[index]!;
-      if (name === '*') {
-        params[name] = target.slice(start, end);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
+      if (key === '*') {
+        params[key] = target.slice(start, end);
         break;
       }
       const slash = target.indexOf('/', start);
       const segmentEnd = slash < 0 || slash > end ? end : slash;
       // Every segment but the last ends at a `/`; the last ends the path.
-      if ((segmentEnd === end) !== (index === names.length - 1)) throw new RosterError('NOT_FOUND', 'Not found.');
-      if (name.startsWith(':')) params[name.slice(1)] = target.slice(start, segmentEnd);
+      if ((segmentEnd === end) !== (index === keys.length - 1)) throw new RosterError('NOT_FOUND', 'Not found.');
+      if (key !== undefined) params[key] = target.slice(start, segmentEnd);
       start = segmentEnd + 1;
     }
     return params as RawParams<TPath>; // one entry per name the type lists
