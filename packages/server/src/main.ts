@@ -1,3 +1,4 @@
+import './heap-tuning.ts';
 import { Command, Option } from 'commander';
 import { newKeyset } from './auth/new-keyset.ts';
 import { registerBackup } from './cli/backup.ts';
