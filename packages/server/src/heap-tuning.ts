@@ -1,6 +1,8 @@
 /**
  * How the node's V8 heap is tuned, applied when this module is first evaluated: main.ts imports it
- * before anything else, so a node started by any of its commands runs with it.
+ * before Roster's other modules, so a node started by any of its commands runs with it. (In the
+ * built bundle, dist/main.js, the packages it imports load first: only their loading runs with
+ * V8's default.)
  *
  * Allocation-site pretenuring is turned off (V8's `--no-allocation-site-pretenuring`). V8 watches,
  * for each place in the code that makes objects, how many of them live through a young-generation
@@ -16,11 +18,6 @@
  * collection on (measured). A node started with `--allocation-site-pretenuring` keeps V8's default.
  */
 import { setFlagsFromString } from 'node:v8';
+import { pretenuringChosen } from './v8-flags.ts';
 
-const FLAG = 'allocation-site-pretenuring';
-
-/** Whether the node's own command line already says how to pretenure (`--[no-]allocation-site-pretenuring`). */
-export const pretenuringChosen = (execArgv: readonly string[]): boolean =>
-  execArgv.some((arg) => arg.replace(/_/g, '-').replace(/^--no-/, '--') === `--${FLAG}`);
-
-if (!pretenuringChosen(process.execArgv)) setFlagsFromString(`--no-${FLAG}`);
+if (!pretenuringChosen(process.execArgv)) setFlagsFromString('--no-allocation-site-pretenuring');

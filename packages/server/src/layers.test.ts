@@ -47,6 +47,8 @@ const ROOT_FILES: Record<string, Layer> = {
   'version.ts': 'base',
   'config.ts': 'config',
   'startup-failure.ts': 'entry',
+  'heap-tuning.ts': 'entry',
+  'v8-flags.ts': 'entry',
   'node.ts': 'entry',
   'main.ts': 'entry',
 };
