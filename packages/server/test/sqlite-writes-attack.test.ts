@@ -14,10 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, useServer, type RunningServer } from '@roster/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { toStored } from '../src/model/instant.ts';
 import { SqliteStore } from '../src/store/sqlite/index.ts';
 import { encode } from './http.ts';
 import { PrivateNats, privateNatsUnavailable } from './private-nats.ts';
 import { Subscriber, type Envelope } from './subscriber.ts';
+
+/**
+ * An answer's `updated` in a form whose text order is time order: the wire trims the fraction's
+ * trailing zeros (`…:17.6572Z` is before `…:17.657235Z`, though not as text).
+ */
+const instant = (updated: string): string => toStored(updated) ?? updated;
 
 interface Answer {
   status: number;
@@ -171,7 +178,7 @@ describe('SQLite writes in concurrent bursts, over HTTP', () => {
     expect(refused.map((answer) => answer.status).sort()).toEqual([...range(30).map(() => 400), ...range(60).map(() => 412)]);
     expect(new Set(acknowledged.map((data) => data.eTag)).size).toBe(acknowledged.length);
     for (const id of ids) {
-      const mine = acknowledged.filter((data) => data.id === id).sort((a, b) => (a.updated < b.updated ? -1 : 1));
+      const mine = acknowledged.filter((data) => data.id === id).sort((a, b) => (instant(a.updated) < instant(b.updated) ? -1 : 1));
       const latest = mine.at(-1)!;
       expect((await getUser(server.url, id)).body.data, id).toEqual(latest);
       // Each write saw the one before it: the merged keys only grow.
@@ -366,9 +373,11 @@ describe.skipIf(natsReason !== undefined)('SQLite with NATS JetStream as the bus
       const answer = await getUser(second.url, id);
       expect(answer.status).toBe(200);
       stored.push(dataOf(answer));
-      const latest = acknowledged.filter((data) => data.id === id).reduce((a, b) => (a.updated > b.updated ? a : b), { updated: '' } as Stored);
+      const latest = acknowledged
+        .filter((data) => data.id === id)
+        .reduce((a, b) => (instant(a.updated) > instant(b.updated) ? a : b), { updated: '' } as Stored);
       // What was stored last is the latest acknowledged write, or a later one that was in flight.
-      expect(dataOf(answer).updated >= latest.updated, id).toBe(true);
+      expect(instant(dataOf(answer).updated) >= instant(latest.updated), id).toBe(true);
       if (dataOf(answer).updated === latest.updated) expect(dataOf(answer)).toEqual(latest);
     }
 
