@@ -14,6 +14,7 @@ import { connect } from './store/postgres/connection.ts';
 import { PostgresOpenError } from './store/postgres/index.ts';
 import { migrateSchema } from './store/postgres/migrate.ts';
 import { startupFailure } from './startup-failure.ts';
+import { heapSummary } from './v8-flags.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command('roster')
@@ -38,6 +39,7 @@ function report(config: Config): void {
 addOptions(program.command('serve').description('serve the REST and real-time API')).action(async (_options: unknown, command: Command) => {
   const config = configFrom(flagValues(command));
   report(config);
+  console.log(heapSummary(process.execArgv));
   let node: Awaited<ReturnType<typeof startNode>> | undefined;
   let stopping = false;
   // Handlers first: a signal that arrives while the node starts must still stop it cleanly.

@@ -273,6 +273,7 @@ describe('the start-up output after a restart', () => {
           `keyset sub-seeded: signatures on, Access Manager on, get-all users allowed to unsigned clients, get-all channels allowed to unsigned clients`,
           'demo keyset: not served (the config file declares the keysets)',
           'admin API: off (--admin-secret / ROSTER_ADMIN_SECRET / "adminSecret" in the config file turns it on, for the console)',
+          "heap: V8's allocation-site pretenuring off (node --allocation-site-pretenuring keeps V8's default)",
           'keysets made through the admin API (held in the database): 1',
           `keyset ${made.subscribeKey} "Mobile app": ${lockedDown}`,
           `Roster listening on ${server.nodes[0]}`,

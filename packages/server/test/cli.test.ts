@@ -69,6 +69,7 @@ describe('roster serve', () => {
         `Roster ${VERSION}\nconfig file: none\ndatabase: ${join(realpathSync(run.cwd), 'data', 'roster.db')}\nkeyset demo: signatures off, Access Manager off`,
       );
       expect(run.output()).toContain('demo keyset: served, open to anyone (no config file declares keysets)');
+      expect(run.output()).toContain("heap: V8's allocation-site pretenuring off (node --allocation-site-pretenuring keeps V8's default)");
       expect(existsSync(join(run.cwd, 'data', 'roster.db'))).toBe(true);
       const reply = await fetch(`${url}/v2/objects/demo/uuids/me`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"name":"Me"}' });
       expect(reply.status).toBe(200);
