@@ -16,14 +16,18 @@ import { startBaseline, startRoster, type Target } from './lib/processes.ts';
 import { createDatabase, postgresUnavailable } from './lib/services.ts';
 import type { LoadResult } from './lib/load.ts';
 import { assertClean, check, type Check } from './lib/report.ts';
+import { inTurns } from './lib/turns.ts';
 import { send, userBody } from './lib/seed.ts';
 
 export interface PaginationOptions {
   users: number;
   /** The deep page to compare with page 1. */
   page: number;
+  /** Length of each turn, in seconds. */
   seconds: number;
   connections: number;
+  /** Turns of page 1 and of the deep page, the order alternating (turns.ts). */
+  rounds: number;
 }
 
 export interface PageOrder {
@@ -47,6 +51,8 @@ export interface KeysetFigures {
 export interface PaginationResult extends KeysetFigures {
   users: number;
   page: number;
+  /** Turns of each page, the order alternating; the ratio is of their combined mean latencies. */
+  turns: number;
   /** The PostgreSQL node's, with the seconds its keyset took to seed. */
   postgres?: (KeysetFigures & { seedSeconds: number }) | { skipped: string };
 }
@@ -90,8 +96,12 @@ async function measureOrder(url: string, pid: number, sort: string, options: Pag
   }
   const walkMsPerPage = (performance.now() - walkStarted) / Math.max(1, options.page - 1);
   const common = { seconds: options.seconds, connections: options.connections, pid };
-  const firstResult = await load({ ...common, url: `${url}${first}` });
-  const deepResult = await load({ ...common, url: `${url}${path}` });
+  const deep = path;
+  const [firstResult, deepResult] = await inTurns(
+    options.rounds,
+    () => load({ ...common, url: `${url}${first}` }),
+    () => load({ ...common, url: `${url}${deep}` }),
+  );
   assertClean(`page 1 (${sort || 'id'})`, firstResult);
   assertClean(`page ${options.page} (${sort || 'id'})`, deepResult);
   const ratio = deepResult.mean / firstResult.mean;
@@ -160,7 +170,7 @@ export async function runPagination(options: PaginationOptions): Promise<Paginat
       await roster.stop();
     }
     const postgres = await measurePostgres(baseline, options);
-    return { users: options.users, page: options.page, ...sqlite, postgres };
+    return { users: options.users, page: options.page, turns: options.rounds, ...sqlite, postgres };
   } finally {
     await baseline.stop();
   }

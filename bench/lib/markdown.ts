@@ -334,7 +334,12 @@ export function resultsMarkdown(results: BenchResults): string {
       );
   }
   if (results.pagination) {
-    parts.push(`### Keyset pagination over ${fixed(results.pagination.users)} users`, paginationTable(results.pagination));
+    const { users, page, turns } = results.pagination;
+    parts.push(
+      `### Keyset pagination over ${fixed(users)} users`,
+      `Pages of 100 users: page 1 and page ${fixed(page)}, measured in turns (${turns} each, the order alternating); the ratio is of their mean latencies.`,
+      paginationTable(results.pagination),
+    );
     const postgres = postgresPagination(results.pagination);
     if (postgres) parts.push(postgres);
   }
