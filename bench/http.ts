@@ -5,13 +5,16 @@
  * same size (`lib/baseline-server.ts`), under the same load, in this same run; and, to tell
  * framework cost from Roster's own, against that route on bare Fastify.
  * Every run is made twice, under autocannon (in this process) and under wrk (`lib/wrk.ts`, a C
- * client in its own process, so that the client's CPU does not cap the figures).
+ * client in its own process, so that the client's CPU does not cap the figures). Under each, the
+ * servers of a scenario are measured in turns whose order alternates (Roster's nodes, the bare
+ * route, the Fastify floor, then back), so that a slow spell of the host falls on all of them.
  * Every scenario also runs on a node with the cluster's store and bus (`--store postgres://…
  * --bus nats://…`, a database and stream of the bench's own), against the same baseline figures,
  * unless PostgreSQL or NATS is missing.
  */
 import { load, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { startBaseline, startFastifyFloor, startRoster, type Target } from './lib/processes.ts';
+import { inTurnsEach } from './lib/turns.ts';
 import { assertClean, check, type GeneratorFigures, type HttpScenario, type Target as Goal } from './lib/report.ts';
 import { seedUsers, send } from './lib/seed.ts';
 import { benchStream, createDatabase, servicesUnavailable } from './lib/services.ts';
@@ -22,6 +25,8 @@ export interface HttpOptions {
   users: number;
   /** Connections of each generator (wrk's on its one thread). */
   connections: number;
+  /** Turns of each server per scenario and generator, of `seconds` each. */
+  rounds: number;
   /** `required`: fail without wrk; `when-installed`: say in one line that it is missing and measure with autocannon alone. */
   wrk: 'required' | 'when-installed';
 }
@@ -138,28 +143,30 @@ function wrk(options: HttpOptions): Generator {
 
 const nodeName = (rosters: Target[], roster: Target) => (rosters.indexOf(roster) === 0 ? 'SQLite' : 'PostgreSQL');
 
-/** One scenario under one generator: every Roster node, then the bare route and the Fastify floor once, at the first node's answer size. */
+/** One scenario under one generator: every Roster node, the bare route and the Fastify floor (at the first node's answer size), in turns. */
 async function measure(
   label: string,
   generator: Generator,
   scenario: Scenario,
   { rosters, baseline, floor }: Servers,
-  responseBytes: number,
+  { responseBytes, rounds }: { responseBytes: number; rounds: number },
 ): Promise<GeneratorFigures[]> {
-  const results: LoadResult[] = [];
-  for (const roster of rosters) {
-    const result = await generator.roster(scenario, roster);
-    assertClean(`${label}, Roster (${nodeName(rosters, roster)}): ${scenario.name}`, result);
-    results.push(result);
-  }
-  const baselineResult = await generator.sameSize(scenario, baseline, responseBytes);
-  assertClean(`${label}, baseline: ${scenario.name}`, baselineResult);
-  const floorResult = await generator.sameSize(scenario, floor, responseBytes);
-  assertClean(`${label}, Fastify floor: ${scenario.name}`, floorResult);
-  return results.map((result, index) => {
+  const servers = [
+    ...rosters.map((roster) => ({ name: `Roster (${nodeName(rosters, roster)})`, run: () => generator.roster(scenario, roster) })),
+    { name: 'baseline', run: () => generator.sameSize(scenario, baseline, responseBytes) },
+    { name: 'Fastify floor', run: () => generator.sameSize(scenario, floor, responseBytes) },
+  ];
+  const measured = await inTurnsEach(
+    rounds,
+    servers.map(({ run }) => run),
+  );
+  measured.forEach((result, index) => assertClean(`${label}, ${servers[index]!.name}: ${scenario.name}`, result));
+  const baselineResult = measured[rosters.length]!;
+  const floorResult = measured[rosters.length + 1]!;
+  return measured.slice(0, rosters.length).map((result, index) => {
     const ratio = result.requestsPerSecond / baselineResult.requestsPerSecond;
     const goal = index === 0 ? scenario.goals.sqlite : scenario.goals.postgres;
-    return { roster: result, baseline: baselineResult, floor: floorResult, ratio, check: check(goal, ratio) };
+    return { roster: result, baseline: baselineResult, floor: floorResult, ratio, check: check(goal, ratio), turns: rounds };
   });
 }
 
@@ -168,8 +175,9 @@ async function runScenario(scenario: Scenario, servers: Servers, options: HttpOp
   const { method, path } = scenario.sample;
   const sizes: number[] = [];
   for (const roster of servers.rosters) sizes.push(await sampleBytes(scenario, roster));
-  const byAutocannon = await measure('autocannon', autocannon(options), scenario, servers, sizes[0]!);
-  const byWrk = withWrk ? await measure('wrk', wrk(options), scenario, servers, sizes[0]!) : undefined;
+  const sizing = { responseBytes: sizes[0]!, rounds: options.rounds };
+  const byAutocannon = await measure('autocannon', autocannon(options), scenario, servers, sizing);
+  const byWrk = withWrk ? await measure('wrk', wrk(options), scenario, servers, sizing) : undefined;
   return byAutocannon.map((figures, index) => ({
     name: scenario.name,
     request: `${method} ${path}`,

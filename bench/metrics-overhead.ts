@@ -1,6 +1,6 @@
 /**
  * What the Prometheus metrics cost: "get one user" on two SQLite nodes alike but for
- * `--metrics on` (the default) and `--metrics off`, measured in turns (on, off, on, off…) so
+ * `--metrics on` (the default) and `--metrics off`, measured in turns (on, off, off, on…) so
  * that whatever else the machine does falls on both alike. The figure is the share of the
  * get-one rate metrics take: 1 − rate on / rate off.
  */
@@ -14,7 +14,7 @@ export interface MetricsOptions {
   seconds: number;
   users: number;
   connections: number;
-  /** Turns of (on, off). */
+  /** Turns of each, the order alternating (on off, off on, …). */
   rounds: number;
 }
 
@@ -71,8 +71,7 @@ export async function runMetricsOverhead(options: MetricsOptions): Promise<Metri
       return result;
     };
     for (let round = 0; round < options.rounds; round++) {
-      turns.on.push(await measure(on));
-      turns.off.push(await measure(off));
+      for (const node of round % 2 === 0 ? [on, off] : [off, on]) (node === on ? turns.on : turns.off).push(await measure(node));
     }
     const withMetrics = side(turns.on);
     const without = side(turns.off);

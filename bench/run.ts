@@ -28,16 +28,16 @@ import { runSdkCalls } from './sdk-cpu.ts';
 
 const SIZES = {
   full: {
-    http: { seconds: 10, users: 10_000, connections: 50, wrk: 'required' as const },
+    http: { seconds: 5, rounds: 2, users: 10_000, connections: 50, wrk: 'required' as const },
     pagination: { users: 1_000_000, page: 5_000, seconds: 10, connections: 50, rounds: 2 },
     history: { messages: 1_000_000, countMessages: 10_500, seconds: 10, connections: 50, rounds: 2 },
     realtime: { subscribers: 1_000, rounds: 30, idle: 10_000, many: { subscribers: 10_000, rounds: 5 } },
     sdk: { calls: 3_000 },
     cluster: { nodes: 3, seconds: 10, users: 10_000, connections: 50 },
-    metrics: { seconds: 10, users: 10_000, connections: 50, rounds: 2 },
+    metrics: { seconds: 5, users: 10_000, connections: 50, rounds: 4 },
   },
   smoke: {
-    http: { seconds: 1, users: 3_000, connections: 20, wrk: 'when-installed' as const },
+    http: { seconds: 1, rounds: 1, users: 3_000, connections: 20, wrk: 'when-installed' as const },
     pagination: { users: 20_000, page: 150, seconds: 2, connections: 20, rounds: 1 },
     history: { messages: 20_000, countMessages: 150, seconds: 2, connections: 20, rounds: 1 },
     realtime: { subscribers: 200, rounds: 6, idle: 500, many: { subscribers: 400, rounds: 3 } },

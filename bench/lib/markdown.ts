@@ -42,6 +42,15 @@ function generatorTable(rows: { scenario: HttpScenario; figures: GeneratorFigure
   );
 }
 
+/** How the servers of each scenario took turns (nothing for runs that measured each once). */
+function httpTurns(scenarios: HttpScenario[]): string[] {
+  const turns = scenarios[0]?.turns;
+  if (turns === undefined) return [];
+  return [
+    `Each scenario's servers (Roster's nodes, the bare route, bare Fastify) are measured in turns, ${turns} each under each generator, the order alternating: rates are the turns' mean, CPU per request is over all of them, percentiles are the worst turn's.`,
+  ];
+}
+
 /** One table per load generator: autocannon's, then wrk's (or why there is none). */
 function httpTable(scenarios: HttpScenario[]): string {
   const byWrk = scenarios.flatMap((scenario) => (scenario.wrk ? [{ scenario, figures: scenario.wrk }] : []));
@@ -246,7 +255,7 @@ function metricsTable(result: MetricsResult): string {
   );
   const turns = result.on.turns.length;
   return [
-    `Two SQLite nodes alike but for \`--metrics\`, measured in turns (${turns} each). Metrics take **${percent(result.rateOverhead)}** of the get-one rate (${verdict(result.check)}) and add ${percent(result.cpuOverhead)} server CPU per request.`,
+    `Two SQLite nodes alike but for \`--metrics\`, measured in turns (${turns} each, the order alternating). Metrics take **${percent(result.rateOverhead)}** of the get-one rate (${verdict(result.check)}) and add ${percent(result.cpuOverhead)} server CPU per request.`,
     sides,
   ].join('\n\n');
 }
@@ -323,13 +332,13 @@ export function resultsMarkdown(results: BenchResults): string {
   const parts = [
     `Run of ${results.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Raw figures: [benchmarks/results.json](benchmarks/results.json).`,
   ];
-  if (results.http) parts.push('### Request rate against the bare route', httpTable(results.http));
+  if (results.http) parts.push('### Request rate against the bare route', ...httpTurns(results.http), httpTable(results.http));
   if (results.httpPostgres) {
     parts.push('### Request rate on PostgreSQL + NATS, against the same bare route');
     if ('skipped' in results.httpPostgres) parts.push(`Skipped: ${results.httpPostgres.skipped}.`);
     else
       parts.push(
-        'The same scenarios on a node with `--store postgres://…` and `--bus nats://…` (a database and JetStream stream of the run), measured right after the SQLite node; the bare-route and Fastify figures are the ones above.',
+        'The same scenarios on a node with `--store postgres://…` and `--bus nats://…` (a database and JetStream stream of the run), measured in the same turns as the SQLite node; the bare-route and Fastify figures are the ones above.',
         httpTable(results.httpPostgres),
       );
   }

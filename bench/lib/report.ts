@@ -30,6 +30,8 @@ export interface GeneratorFigures {
   /** Roster's rate over the baseline's. */
   ratio: number;
   check?: Check | undefined;
+  /** Turns each server was measured in (the order alternating); absent in runs before 2026-12-04's evening: one each. */
+  turns?: number;
 }
 
 /** One HTTP scenario: autocannon's figures, and wrk's from the same run. */

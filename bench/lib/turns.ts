@@ -21,19 +21,21 @@ export function combined(turns: LoadResult[]): LoadResult {
 }
 
 /**
- * Runs the loads `a` and `b` in `rounds` turns each, the order alternating (a b, b a, a b, …), so
- * that whatever else the machine does falls on both alike; resolves with each one's turns combined.
+ * Runs each of `loads` in `rounds` turns, the order alternating (first to last, then last to
+ * first, …), so that whatever else the machine does falls on all alike; resolves with each one's
+ * turns combined, in the order of `loads`.
  */
-export async function inTurns(rounds: number, a: () => Promise<LoadResult>, b: () => Promise<LoadResult>): Promise<[LoadResult, LoadResult]> {
-  const turns: [LoadResult[], LoadResult[]] = [[], []];
+export async function inTurnsEach(rounds: number, loads: readonly (() => Promise<LoadResult>)[]): Promise<LoadResult[]> {
+  const turns = loads.map((): LoadResult[] => []);
   for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      turns[0].push(await a());
-      turns[1].push(await b());
-    } else {
-      turns[1].push(await b());
-      turns[0].push(await a());
-    }
+    const order = loads.map((_load, index) => (round % 2 === 0 ? index : loads.length - 1 - index));
+    for (const index of order) turns[index]!.push(await loads[index]!());
   }
-  return [combined(turns[0]), combined(turns[1])];
+  return turns.map(combined);
+}
+
+/** `inTurnsEach` for two loads: a b, b a, a b, … */
+export async function inTurns(rounds: number, a: () => Promise<LoadResult>, b: () => Promise<LoadResult>): Promise<[LoadResult, LoadResult]> {
+  const [first, second] = await inTurnsEach(rounds, [a, b]);
+  return [first!, second!];
 }
