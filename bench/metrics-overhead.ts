@@ -7,6 +7,7 @@
 import { scenarios } from './http.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { startRoster, type Target } from './lib/processes.ts';
+import { inTurns } from './lib/turns.ts';
 import { assertClean, check, type Check } from './lib/report.ts';
 import { seedUsers } from './lib/seed.ts';
 
@@ -37,16 +38,9 @@ export interface MetricsResult {
   check: Check;
 }
 
-function side(turns: LoadResult[]): MetricsSide {
-  const requests = turns.reduce((sum, turn) => sum + turn.requests, 0);
-  const mean = (pick: (turn: LoadResult) => number) => turns.reduce((sum, turn) => sum + pick(turn) * turn.requests, 0) / requests;
-  return {
-    requestsPerSecond: turns.reduce((sum, turn) => sum + turn.requestsPerSecond, 0) / turns.length,
-    cpuMicrosPerRequest: mean((turn) => turn.cpuMicrosPerRequest),
-    p50: Math.max(...turns.map((turn) => turn.p50)),
-    p99: Math.max(...turns.map((turn) => turn.p99)),
-    turns,
-  };
+/** One side: its turns combined (`combined`, lib/turns.ts), and the turns themselves. */
+function side({ requestsPerSecond, cpuMicrosPerRequest, p50, p99 }: LoadResult, turns: LoadResult[]): MetricsSide {
+  return { requestsPerSecond, cpuMicrosPerRequest, p50, p99, turns };
 }
 
 export async function runMetricsOverhead(options: MetricsOptions): Promise<MetricsResult> {
@@ -59,7 +53,7 @@ export async function runMetricsOverhead(options: MetricsOptions): Promise<Metri
     nodes.push(off);
     for (const node of nodes) await seedUsers(node.url, options.users);
     const turns: { on: LoadResult[]; off: LoadResult[] } = { on: [], off: [] };
-    const measure = async (node: Target) => {
+    const measure = (node: Target, kept: LoadResult[]) => async () => {
       const result = await load({
         seconds: options.seconds,
         connections: options.connections,
@@ -68,13 +62,12 @@ export async function runMetricsOverhead(options: MetricsOptions): Promise<Metri
         pid: node.pid,
       });
       assertClean(`get one user (metrics ${node === on ? 'on' : 'off'})`, result);
+      kept.push(result);
       return result;
     };
-    for (let round = 0; round < options.rounds; round++) {
-      for (const node of round % 2 === 0 ? [on, off] : [off, on]) (node === on ? turns.on : turns.off).push(await measure(node));
-    }
-    const withMetrics = side(turns.on);
-    const without = side(turns.off);
+    const [onCombined, offCombined] = await inTurns(options.rounds, measure(on, turns.on), measure(off, turns.off));
+    const withMetrics = side(onCombined, turns.on);
+    const without = side(offCombined, turns.off);
     const rateOverhead = 1 - withMetrics.requestsPerSecond / without.requestsPerSecond;
     return {
       on: withMetrics,
