@@ -7,7 +7,7 @@
 import { useServer } from '@roster/testing';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, DESKTOP, PHONE, seriousViolations, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, DESKTOP, longPolling, PHONE, seriousViolations, useBrowser } from './helpers/browser.ts';
 
 describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
   const server = useServer();
@@ -33,15 +33,9 @@ describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromium
     return ((await response.json()) as { data: unknown }).data;
   };
 
-  /** The URLs each page requested, from before it connected. */
-  const requested = new WeakMap<Page, string[]>();
-
   /** A fresh console, connected to `demo` through its connect page, at `hash`. */
   async function open(hash: string, viewport: { width: number; height: number } = DESKTOP): Promise<Page> {
     const page = await browser.open(server.url, viewport);
-    const urls: string[] = [];
-    requested.set(page, urls);
-    page.on('request', (sent) => urls.push(sent.url()));
     await page.getByLabel('Subscribe key', { exact: true }).fill('demo');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.waitForFunction(() => location.hash.startsWith('#/users'));
@@ -233,24 +227,10 @@ describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromium
     expect(await stored('uuids', 'cora')).toMatchObject({ name: 'Cora (mine 3)' });
   });
 
-  /** Resolves once the page long-polls (past its handshake, `tt` not 0) on a subscribe naming `channel`. */
-  const subscribedTo = (page: Page, channel: string) =>
-    expect
-      .poll(
-        () =>
-          requested.get(page)!.some((url) => {
-            const { pathname, searchParams } = new URL(url);
-            const match = /^\/v2\/subscribe\/demo\/([^/]+)\//.exec(pathname);
-            return match !== null && decodeURIComponent(match[1]!).split(',').includes(channel) && (searchParams.get('tt') ?? '0') !== '0';
-          }),
-        { timeout: 10_000 },
-      )
-      .toBe(true);
-
   it('follows changes made elsewhere: reloads an untouched form, warns over unsaved edits, greys out when deleted', async () => {
     await put('uuids', 'gus', { name: 'Gus' });
     const page = await openUser('gus');
-    await subscribedTo(page, 'gus');
+    await longPolling(page, ['gus']);
 
     await put('uuids', 'gus', { name: 'Gus (elsewhere)' });
     await expect.poll(() => field(page, 'Name').inputValue(), { timeout: 10_000 }).toBe('Gus (elsewhere)');

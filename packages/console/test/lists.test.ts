@@ -7,7 +7,7 @@
 import { useServer } from '@roster/testing';
 import type { Page, Request } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, DESKTOP, PHONE, seriousViolations, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, DESKTOP, longPolling, PHONE, seriousViolations, useBrowser } from './helpers/browser.ts';
 
 const NAMES = ['Ann', 'bob', 'Émile', 'carl', 'Dora'];
 const STATUSES = ['active', 'away', 'gone'];
@@ -235,18 +235,9 @@ describe.skipIf(chromiumMissing !== '')(`lists of users and channels${chromiumMi
   it('flashes a row on screen that changes through the API, and greys out one that is deleted', async () => {
     const page = await openList();
     const row = page.locator('tbody tr[data-id="user-07"]');
-    // Live updates start once the subscribe loop is running: retry the change until it shows.
-    await expect
-      .poll(
-        async () => {
-          const name = `Renamed ${Date.now()}`;
-          await send('PATCH', 'uuids/user-07', { name });
-          await page.waitForTimeout(400);
-          return (await row.locator('td').first().innerText()) === name;
-        },
-        { timeout: 15_000, interval: 100 },
-      )
-      .toBe(true);
+    await longPolling(page, ['user-07', 'user-08']);
+    await send('PATCH', 'uuids/user-07', { name: 'Renamed elsewhere' });
+    await expect.poll(() => row.locator('td').first().innerText(), { timeout: 10_000 }).toBe('Renamed elsewhere');
     await page.locator('tbody tr.flash[data-id="user-07"]').waitFor({ timeout: 5000 });
     await expect.poll(() => row.getAttribute('class'), { timeout: 5000 }).toBeNull();
 

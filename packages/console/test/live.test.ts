@@ -7,7 +7,7 @@ import { useServer } from '@roster/testing';
 import type { Page, Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Roster } from '../../sdk/src/index.ts';
-import { chromiumMissing, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, longPolling, useBrowser } from './helpers/browser.ts';
 
 describe.skipIf(chromiumMissing !== '')('live updates', () => {
   const server = useServer();
@@ -25,20 +25,14 @@ describe.skipIf(chromiumMissing !== '')('live updates', () => {
     return { page, requests };
   }
 
-  /** Resolves once the console's subscribe loop polls with `channels` in its path (after its handshake). */
-  const subscribedTo = (requests: Request[], channels: string[]) =>
-    expect
-      .poll(() => requests.some((request) => isPoll(request) && channels.every((channel) => channelsOf(request).includes(channel))), { timeout: 10_000 })
-      .toBe(true);
-
   it('flashes a row changed elsewhere with its new name, and greys out a deleted one', async () => {
     await writer().setUUIDMetadata({ uuid: 'live-alice', name: 'Alice' }).sync();
     await writer().setUUIDMetadata({ uuid: 'live-bob', name: 'Bob' }).sync();
-    const { page, requests } = await usersPage();
+    const { page } = await usersPage();
     const alice = page.locator('tr[data-id="live-alice"]');
     const bob = page.locator('tr[data-id="live-bob"]');
     await alice.waitFor();
-    await subscribedTo(requests, ['live-alice', 'live-bob']);
+    await longPolling(page, ['live-alice', 'live-bob']);
 
     await writer().setUUIDMetadata({ uuid: 'live-alice', name: 'Alice Liddell' }).sync();
     await expect.poll(() => alice.getAttribute('class'), { timeout: 10_000 }).toContain('flash');
@@ -54,7 +48,7 @@ describe.skipIf(chromiumMissing !== '')('live updates', () => {
     await writer().setUUIDMetadata({ uuid: 'live-carol', name: 'Carol' }).sync();
     const { page, requests } = await usersPage();
     await page.locator('tr[data-id="live-carol"]').waitFor();
-    await subscribedTo(requests, ['live-carol']);
+    await longPolling(page, ['live-carol']);
     // One loop: every poll in flight at a time names all the rows, never one request per row.
     const polls = requests.filter(isPoll);
     expect(polls.every((poll) => channelsOf(poll).length > 1)).toBe(true);

@@ -7,7 +7,7 @@
 import { eventually, useServer } from '@roster/testing';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, DESKTOP, PHONE, seriousViolations, titlesWhileOpen, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, DESKTOP, longPolling, PHONE, seriousViolations, titlesWhileOpen, useBrowser } from './helpers/browser.ts';
 
 interface WireMembership {
   channel: { id: string };
@@ -207,17 +207,9 @@ describe.skipIf(chromiumMissing !== '')('memberships panel', () => {
     await join('demo', 'lou', [{ id: 'l-1' }]);
     const page = await open('#/users/lou');
     await row(page, 'l-1').waitFor();
-    // The console subscribes once the panel is up; until its first long-poll is in, an event may pass unseen.
-    let seen = false;
-    for (let attempt = 0; attempt < 20 && !seen; attempt++) {
-      await join('demo', 'lou', [{ id: 'l-2', status: 'live', custom: { attempt } }]);
-      seen = await page
-        .locator('section.memberships tbody tr.flash[data-id="l-2"]')
-        .waitFor({ timeout: 1000 })
-        .then(() => true)
-        .catch(() => false);
-    }
-    expect(seen).toBe(true);
+    await longPolling(page, ['lou']);
+    await join('demo', 'lou', [{ id: 'l-2', status: 'live' }]);
+    await page.locator('section.memberships tbody tr.flash[data-id="l-2"]').waitFor({ timeout: 10_000 });
     expect(await cells(row(page, 'l-2'))).toEqual(expect.arrayContaining(['l-2', 'live']));
 
     await patch('demo', '/uuids/lou/channels', { delete: [{ channel: { id: 'l-1' } }] });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, vi } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,6 +21,9 @@ export interface ConsoleBrowser {
   /** A fresh page (own memory: no session carried over) at `{serverUrl}/console/`. */
   open(serverUrl: string, viewport?: { width: number; height: number }): Promise<Page>;
 }
+
+/** The URL of every request each page opened by `useBrowser` sent, in order. */
+const requested = new WeakMap<Page, string[]>();
 
 /**
  * One headless Chromium for the enclosing file or `describe` block (vitest `beforeAll`/`afterAll`),
@@ -45,10 +48,33 @@ export function useBrowser(): ConsoleBrowser {
       const context = await browser.newContext({ viewport });
       contexts.push(context);
       const page = await context.newPage();
+      const urls: string[] = [];
+      requested.set(page, urls);
+      page.on('request', (sent) => urls.push(sent.url()));
       await page.goto(`${serverUrl}/console/`);
       return page;
     },
   };
+}
+
+/**
+ * Resolves once `page` has sent a long-poll of its subscribe loop on `subscribeKey` past the
+ * handshake (`tt` not 0) naming every one of `channels`; from then on a change to them reaches the
+ * page, since the node replays from the handshake's timetoken. Seeing the handshake is not enough:
+ * a change the node takes before it answers the handshake precedes that timetoken and is never sent.
+ */
+export async function longPolling(page: Page, channels: readonly string[], subscribeKey = 'demo'): Promise<void> {
+  const urls = requested.get(page);
+  if (!urls) throw new Error('longPolling(): only pages opened by useBrowser() are recorded');
+  await expect.poll(() => urls.some((url) => isLongPollOn(url, channels, subscribeKey)), { timeout: 10_000 }).toBe(true);
+}
+
+function isLongPollOn(url: string, channels: readonly string[], subscribeKey: string): boolean {
+  const { pathname, searchParams } = new URL(url);
+  const [, key, named] = /^\/v2\/subscribe\/([^/]+)\/([^/]+)\//.exec(pathname) ?? [];
+  if (key !== subscribeKey || named === undefined || (searchParams.get('tt') ?? '0') === '0') return false;
+  const polled = decodeURIComponent(named).split(',');
+  return channels.every((channel) => polled.includes(channel));
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
