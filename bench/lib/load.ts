@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMicros } from './processes.ts';
+import { cpuMicros, cpuTimes, sleeps } from './processes.ts';
 import { readSharedCpu, type SharedCpu, type SharedProcesses } from './shared-cpu.ts';
 
 export interface LoadOptions {
@@ -33,6 +33,14 @@ export interface LoadResult {
   non2xx: number;
   /** Server CPU time (user + system) per request, in µs; NaN without a pid. */
   cpuMicrosPerRequest: number;
+  /** The part of `cpuMicrosPerRequest` spent in the kernel (sockets, wake-ups), µs. */
+  systemMicrosPerRequest: number;
+  /**
+   * How often the load generator blocked waiting for answers, per request (its voluntary context
+   * switches). On loopback the server's write of an answer wakes a blocked client, in the server's
+   * own system time: a client that often waits makes each answer cost the server more.
+   */
+  clientSleepsPerRequest: number;
   /** CPU µs per request of each group of `shared` processes, by name (`postgres`, `nats`); empty without `shared`. */
   sharedMicrosPerRequest: SharedCpu;
   /** When the measured run began and ended, `performance.now()` ms (the warm-up before it left out). */
@@ -44,20 +52,30 @@ export type MeasuredWindow = readonly [number, number];
 
 /**
  * Runs a load's measured run, reading the CPU the server and its `shared` processes spend on it
- * (µs per request of that run).
+ * (µs per request of that run), and how often the client blocked: `clientSleeps` where `run`
+ * reports it (a client in a process of its own), else this process's own (autocannon runs here).
  */
-export async function measured<R extends { requests: number }>(
+export async function measured<R extends { requests: number; clientSleeps?: number }>(
   options: Pick<LoadOptions, 'pid' | 'shared'>,
   run: () => Promise<R>,
-): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'measuredWindow'>> {
+): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'systemMicrosPerRequest' | 'clientSleepsPerRequest' | 'sharedMicrosPerRequest' | 'measuredWindow'>> {
   const endShared = await readSharedCpu(options.shared ?? {});
-  const cpuBefore = cpuMicros(options.pid);
+  const cpuBefore = cpuTimes(options.pid);
+  const sleepsBefore = sleeps('self');
   const from = performance.now();
   const result = await run();
   const to = performance.now();
-  const cpu = cpuMicros(options.pid) - cpuBefore;
+  const cpu = cpuTimes(options.pid);
+  const clientSleeps = result.clientSleeps ?? sleeps('self') - sleepsBefore;
   const shared = Object.entries(await endShared()).map(([name, micros]) => [name, micros / result.requests] as const);
-  return { ...result, cpuMicrosPerRequest: cpu / result.requests, sharedMicrosPerRequest: Object.fromEntries(shared), measuredWindow: [from, to] };
+  return {
+    ...result,
+    cpuMicrosPerRequest: (cpu.user + cpu.system - cpuBefore.user - cpuBefore.system) / result.requests,
+    systemMicrosPerRequest: (cpu.system - cpuBefore.system) / result.requests,
+    clientSleepsPerRequest: clientSleeps / result.requests,
+    sharedMicrosPerRequest: Object.fromEntries(shared),
+    measuredWindow: [from, to],
+  };
 }
 
 /** Autocannon's per-request hook that takes each request's path (and body) from `next`. */
@@ -104,6 +122,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors,
     non2xx: result.non2xx,
     cpuMicrosPerRequest: cpu.cpuMicrosPerRequest,
+    systemMicrosPerRequest: cpu.systemMicrosPerRequest,
+    clientSleepsPerRequest: cpu.clientSleepsPerRequest,
     sharedMicrosPerRequest: cpu.sharedMicrosPerRequest,
     measuredWindow: cpu.measuredWindow,
   };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type StartOptions } from '@roster/testing/server';
 
@@ -10,9 +10,9 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** The bare `node:http` baseline (see `baseline-server.ts`), in its own process as Roster is. */
-export function startBaseline(): Promise<Target> {
-  return startScript('./baseline-server.ts');
+/** The bare `node:http` baseline (see `baseline-server.ts`), in its own process as Roster is; `spinMicros` of busy loop before each answer. */
+export function startBaseline(spinMicros = 0): Promise<Target> {
+  return startScript('./baseline-server.ts', spinMicros > 0 ? ['--spin', String(spinMicros)] : []);
 }
 
 /** The bare `node:http` long-poll server (`long-poll-baseline.ts`): the real-time baseline. */
@@ -65,11 +65,33 @@ export async function startRoster(options: StartOptions = {}): Promise<Target & 
 
 /** CPU time (user + system) a process has used, in µs, from /proc (NaN where that is missing). */
 export function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** CPU time a process has used in its own code (`user`) and in the kernel on its behalf (`system`), in µs, from /proc (NaN where that is missing). */
+export function cpuTimes(pid: number | undefined): { user: number; system: number } {
+  if (pid === undefined) return { user: Number.NaN, system: Number.NaN };
   try {
     // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    return { user: (Number(fields[11]) * 1e6) / CLOCK_TICKS, system: (Number(fields[12]) * 1e6) / CLOCK_TICKS };
+  } catch {
+    return { user: Number.NaN, system: Number.NaN };
+  }
+}
+
+/**
+ * How many times the threads of a process (`self`: this one) have blocked waiting so far: their
+ * voluntary context switches, summed, from /proc (NaN where that is missing). A thread that ends
+ * takes its count with it.
+ */
+export function sleeps(pid: number | 'self'): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, task) => {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      return sum + Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+    }, 0);
   } catch {
     return Number.NaN;
   }

@@ -13,6 +13,8 @@ export function combined(turns: LoadResult[]): LoadResult {
     errors: turns.reduce((sum, turn) => sum + turn.errors, 0),
     non2xx: turns.reduce((sum, turn) => sum + turn.non2xx, 0),
     cpuMicrosPerRequest: weighted((turn) => turn.cpuMicrosPerRequest),
+    systemMicrosPerRequest: weighted((turn) => turn.systemMicrosPerRequest),
+    clientSleepsPerRequest: weighted((turn) => turn.clientSleepsPerRequest),
     sharedMicrosPerRequest: Object.fromEntries(
       Object.keys(turns[0]?.sharedMicrosPerRequest ?? {}).map((name) => [name, weighted((turn) => turn.sharedMicrosPerRequest[name] ?? Number.NaN)]),
     ),

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { measured, warmupSeconds, type LoadOptions, type LoadResult } from './load.ts';
+import { sleeps } from './processes.ts';
 
 /** How each request varies, done in Lua by wrk. */
 export interface WrkVary {
@@ -52,6 +53,8 @@ interface WrkFigures {
   mean: number;
   p50: number;
   p99: number;
+  /** wrk's blocking waits over the run (read off /proc while it runs; added here, not printed by the scripts). */
+  clientSleeps: number;
 }
 
 function environment(options: WrkOptions): NodeJS.ProcessEnv {
@@ -87,18 +90,28 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { env: environment(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Read until wrk exits (an exited process's counts are gone): the last reading misses at most the final 20 ms.
+    let clientSleeps = Number.NaN;
+    const reading = setInterval(() => {
+      const read = child.pid === undefined ? Number.NaN : sleeps(child.pid);
+      if (Number.isFinite(read)) clientSleeps = read;
+    }, 20);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new Error(WRK_MISSING) : error));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      clearInterval(reading);
+      reject(error.code === 'ENOENT' ? new Error(WRK_MISSING) : error);
+    });
     child.once('close', (code) => {
+      clearInterval(reading);
       const line = /^wrk-figures (\{.*\})$/m.exec(stdout);
       if (code !== 0 || stderr.trim() !== '' || !line) {
         reject(new Error(`wrk ${args.join(' ')} failed (exit ${code}): ${stderr.trim() || stdout.trim() || 'no figures printed'}`));
         return;
       }
-      resolve(JSON.parse(line[1]!) as WrkFigures);
+      resolve({ ...(JSON.parse(line[1]!) as Omit<WrkFigures, 'clientSleeps'>), clientSleeps });
     });
   });
 }
@@ -112,7 +125,10 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
  */
 export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
   await run(options, warmupSeconds(options.seconds));
-  const { cpuMicrosPerRequest, sharedMicrosPerRequest, measuredWindow, ...figures } = await measured(options, () => run(options, options.seconds));
+  const { cpuMicrosPerRequest, systemMicrosPerRequest, clientSleepsPerRequest, sharedMicrosPerRequest, measuredWindow, ...figures } = await measured(
+    options,
+    () => run(options, options.seconds),
+  );
   return {
     requestsPerSecond: figures.requests / (figures.duration / 1e6),
     mean: figures.mean / 1000,
@@ -122,6 +138,8 @@ export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
     errors: figures.connect + figures.read + figures.write + figures.timeout,
     non2xx: figures.status,
     cpuMicrosPerRequest,
+    systemMicrosPerRequest,
+    clientSleepsPerRequest,
     sharedMicrosPerRequest,
     measuredWindow,
   };

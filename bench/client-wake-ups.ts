@@ -1,0 +1,99 @@
+/**
+ * Why one get costs a server more CPU under wrk than under autocannon (docs/benchmarks.md, "A get
+ * under wrk pays for waking wrk"). On loopback, the server's write of an answer runs the client's
+ * side of TCP too and, when the client is blocked waiting, wakes it: that is the server's system
+ * time. How often the client waits depends on how fast it is beside the server, not on what the
+ * server does; so beside Roster's node, the bare route and bare Fastify, this measures the bare
+ * route slowed by a busy loop to about Roster's CPU per get: if it pays what Roster pays under each
+ * generator, the difference is the kernel's and the client's, not Roster's.
+ *
+ *   node --import tsx bench/client-wake-ups.ts [seconds] [--spin µs]
+ *
+ * "get one user" of bench/http.ts (random users, SQLite node) and same-size answers from the bare
+ * routes, under autocannon and wrk, 2 turns each, the order alternating. `--spin`: the slowed
+ * route's busy loop per answer, µs (default 12; pick it so that its CPU per request lands near
+ * Roster's). Prints per request: server CPU and its system part, and the client's blocking waits.
+ */
+import { scenarios } from './http.ts';
+import { load, type LoadResult } from './lib/load.ts';
+import { startBaseline, startFastifyFloor, startRoster, type Target } from './lib/processes.ts';
+import { seedUsers, send } from './lib/seed.ts';
+import { inTurnsEach } from './lib/turns.ts';
+import { WRK_MISSING, wrkInstalled, wrkLoad } from './lib/wrk.ts';
+
+const USERS = 10_000;
+const CONNECTIONS = 50;
+const ROUNDS = 2;
+const spinAt = process.argv.indexOf('--spin');
+const spinMicros = spinAt === -1 ? 12 : Number(process.argv[spinAt + 1]);
+const seconds = Number(process.argv.slice(2).find((arg, index, args) => !arg.startsWith('--') && args[index - 1] !== '--spin') ?? 5);
+const get = scenarios(USERS).find((scenario) => scenario.name.startsWith('get'))!;
+
+interface Server {
+  name: string;
+  target: Target;
+  /** Its path, `{user}` where a random user's id goes. */
+  path: string;
+}
+
+const drive: Record<'autocannon' | 'wrk', (server: Server) => Promise<LoadResult>> = {
+  autocannon: ({ target, path }) =>
+    load({
+      url: target.url,
+      seconds,
+      connections: CONNECTIONS,
+      pid: target.pid,
+      next: () => ({ path: path.replace('{user}', `user-${Math.floor(Math.random() * USERS)}`) }),
+    }),
+  wrk: ({ target, path }) =>
+    wrkLoad({ url: `${target.url}${path.replace('{user}', 'user-0')}`, seconds, connections: CONNECTIONS, pid: target.pid, vary: { ...get.wrk!, path } }),
+};
+
+function row(generator: string, server: Server, result: LoadResult): string {
+  const cells = [
+    generator,
+    server.name,
+    Math.round(result.requestsPerSecond).toLocaleString('en-US'),
+    result.cpuMicrosPerRequest.toFixed(1),
+    result.systemMicrosPerRequest.toFixed(1),
+    result.clientSleepsPerRequest.toFixed(2),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+async function run(servers: Target[]): Promise<void> {
+  if (!wrkInstalled()) throw new Error(WRK_MISSING);
+  const roster = await startRoster();
+  servers.push(roster);
+  await seedUsers(roster.url, USERS);
+  const bytes = Buffer.byteLength(await send(undefined, `${roster.url}${get.sample.path}`));
+  const [bare, fastify, slowed] = [await startBaseline(), await startFastifyFloor(), await startBaseline(spinMicros)];
+  servers.push(bare, fastify, slowed);
+  const sameSize = `/bytes/${bytes}?user={user}`;
+  const measured: Server[] = [
+    { name: 'Roster (SQLite)', target: roster, path: get.wrk!.path },
+    { name: 'bare node:http', target: bare, path: sameSize },
+    { name: 'bare Fastify', target: fastify, path: sameSize },
+    { name: `bare node:http + ${spinMicros} µs busy`, target: slowed, path: sameSize },
+  ];
+  console.log(`get one user, ${CONNECTIONS} connections, ${ROUNDS} turns of ${seconds} s each; the bare routes answer ${bytes} bytes`);
+  const columns = ['generator', 'server', 'req/s', 'server CPU µs/req', 'of it, system µs/req', 'client waits/req'];
+  console.log(`| ${columns.join(' | ')} |\n|${' --- |'.repeat(columns.length)}`);
+  for (const [generator, measure] of Object.entries(drive)) {
+    const results = await inTurnsEach(
+      ROUNDS,
+      measured.map((server) => () => measure(server)),
+    );
+    results.forEach((result, index) => {
+      if (result.errors + result.non2xx > 0) throw new Error(`${measured[index]!.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+      console.log(row(generator, measured[index]!, result));
+    });
+  }
+}
+
+const servers: Target[] = [];
+try {
+  await run(servers);
+} finally {
+  await Promise.all(servers.map((server) => server.stop()));
+}
