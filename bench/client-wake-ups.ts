@@ -10,9 +10,11 @@
  *   node --import tsx bench/client-wake-ups.ts [seconds] [--spin µs]
  *
  * "get one user" of bench/http.ts (random users, SQLite node) and same-size answers from the bare
- * routes, under autocannon and wrk, 2 turns each, the order alternating. `--spin`: the slowed
- * route's busy loop per answer, µs (default 12; pick it so that its CPU per request lands near
- * Roster's). Prints per request: server CPU and its system part, and the client's blocking waits.
+ * routes. Every server under each generator is one load; the eight take 2 turns of `seconds`
+ * (default 5) each, the order alternating, so that a slow spell of the host falls on all alike.
+ * `--spin`: the slowed route's busy loop per answer, µs (default 15; pick it so that its CPU per
+ * request lands near Roster's). Prints per request: server CPU and its system part, and how often
+ * the client blocked waiting (`LoadResult.clientWaitsPerRequest`).
  */
 import { scenarios } from './http.ts';
 import { load, type LoadResult } from './lib/load.ts';
@@ -24,9 +26,12 @@ import { WRK_MISSING, wrkInstalled, wrkLoad } from './lib/wrk.ts';
 const USERS = 10_000;
 const CONNECTIONS = 50;
 const ROUNDS = 2;
+const USAGE = 'usage: node --import tsx bench/client-wake-ups.ts [seconds] [--spin µs]';
 const spinAt = process.argv.indexOf('--spin');
-const spinMicros = spinAt === -1 ? 12 : Number(process.argv[spinAt + 1]);
-const seconds = Number(process.argv.slice(2).find((arg, index, args) => !arg.startsWith('--') && args[index - 1] !== '--spin') ?? 5);
+const spinMicros = spinAt === -1 ? 15 : Number(process.argv[spinAt + 1]);
+const plain = process.argv.slice(2).filter((arg, index, args) => !arg.startsWith('--') && args[index - 1] !== '--spin');
+const seconds = Number(plain[0] ?? 5);
+if (plain.length > 1 || !(seconds > 0) || !(spinMicros > 0) || process.argv.some((arg) => arg.startsWith('--') && arg !== '--spin')) throw new Error(USAGE);
 const get = scenarios(USERS).find((scenario) => scenario.name.startsWith('get'))!;
 
 interface Server {
@@ -56,39 +61,43 @@ function row(generator: string, server: Server, result: LoadResult): string {
     Math.round(result.requestsPerSecond).toLocaleString('en-US'),
     result.cpuMicrosPerRequest.toFixed(1),
     result.systemMicrosPerRequest.toFixed(1),
-    result.clientSleepsPerRequest.toFixed(2),
+    result.clientWaitsPerRequest.toFixed(2),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
+/** Starts a server and adds it to `servers` (stopped at the end) at once. */
+async function started<T extends Target>(servers: Target[], start: Promise<T>): Promise<T> {
+  const target = await start;
+  servers.push(target);
+  return target;
+}
+
 async function run(servers: Target[]): Promise<void> {
   if (!wrkInstalled()) throw new Error(WRK_MISSING);
-  const roster = await startRoster();
-  servers.push(roster);
+  const roster = await started(servers, startRoster());
   await seedUsers(roster.url, USERS);
   const bytes = Buffer.byteLength(await send(undefined, `${roster.url}${get.sample.path}`));
-  const [bare, fastify, slowed] = [await startBaseline(), await startFastifyFloor(), await startBaseline(spinMicros)];
-  servers.push(bare, fastify, slowed);
   const sameSize = `/bytes/${bytes}?user={user}`;
   const measured: Server[] = [
     { name: 'Roster (SQLite)', target: roster, path: get.wrk!.path },
-    { name: 'bare node:http', target: bare, path: sameSize },
-    { name: 'bare Fastify', target: fastify, path: sameSize },
-    { name: `bare node:http + ${spinMicros} µs busy`, target: slowed, path: sameSize },
+    { name: 'bare node:http', target: await started(servers, startBaseline()), path: sameSize },
+    { name: 'bare Fastify', target: await started(servers, startFastifyFloor()), path: sameSize },
+    { name: `bare node:http + ${spinMicros} µs busy`, target: await started(servers, startBaseline(spinMicros)), path: sameSize },
   ];
   console.log(`get one user, ${CONNECTIONS} connections, ${ROUNDS} turns of ${seconds} s each; the bare routes answer ${bytes} bytes`);
   const columns = ['generator', 'server', 'req/s', 'server CPU µs/req', 'of it, system µs/req', 'client waits/req'];
   console.log(`| ${columns.join(' | ')} |\n|${' --- |'.repeat(columns.length)}`);
-  for (const [generator, measure] of Object.entries(drive)) {
-    const results = await inTurnsEach(
-      ROUNDS,
-      measured.map((server) => () => measure(server)),
-    );
-    results.forEach((result, index) => {
-      if (result.errors + result.non2xx > 0) throw new Error(`${measured[index]!.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
-      console.log(row(generator, measured[index]!, result));
-    });
-  }
+  const loads = Object.entries(drive).flatMap(([generator, measure]) => measured.map((server) => ({ generator, server, run: () => measure(server) })));
+  const results = await inTurnsEach(
+    ROUNDS,
+    loads.map((load) => load.run),
+  );
+  results.forEach((result, index) => {
+    const { generator, server } = loads[index]!;
+    if (result.errors + result.non2xx > 0) throw new Error(`${generator}, ${server.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+    console.log(row(generator, server, result));
+  });
 }
 
 const servers: Target[] = [];

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMicros, cpuTimes, sleeps } from './processes.ts';
+import { blockingWaits, cpuMicros, cpuTimes } from './processes.ts';
 import { readSharedCpu, type SharedCpu, type SharedProcesses } from './shared-cpu.ts';
 
 export interface LoadOptions {
@@ -33,14 +33,15 @@ export interface LoadResult {
   non2xx: number;
   /** Server CPU time (user + system) per request, in µs; NaN without a pid. */
   cpuMicrosPerRequest: number;
-  /** The part of `cpuMicrosPerRequest` spent in the kernel (sockets, wake-ups), µs. */
+  /** The part of `cpuMicrosPerRequest` spent in the kernel (sockets, wake-ups), µs; NaN without a pid. */
   systemMicrosPerRequest: number;
   /**
-   * How often the load generator blocked waiting for answers, per request (its voluntary context
-   * switches). On loopback the server's write of an answer wakes a blocked client, in the server's
-   * own system time: a client that often waits makes each answer cost the server more.
+   * How often the load generator blocked waiting, per request: the voluntary context switches of
+   * wrk's process, or of this process's main thread, where autocannon runs; NaN without /proc. On
+   * loopback the server's write of an answer wakes a blocked client in the server's own system
+   * time: a client that often waits makes each answer cost the server more.
    */
-  clientSleepsPerRequest: number;
+  clientWaitsPerRequest: number;
   /** CPU µs per request of each group of `shared` processes, by name (`postgres`, `nats`); empty without `shared`. */
   sharedMicrosPerRequest: SharedCpu;
   /** When the measured run began and ended, `performance.now()` ms (the warm-up before it left out). */
@@ -52,27 +53,27 @@ export type MeasuredWindow = readonly [number, number];
 
 /**
  * Runs a load's measured run, reading the CPU the server and its `shared` processes spend on it
- * (µs per request of that run), and how often the client blocked: `clientSleeps` where `run`
- * reports it (a client in a process of its own), else this process's own (autocannon runs here).
+ * (µs per request of that run), and how often the client blocked: `clientWaits` where `run`
+ * reports it (a client in a process of its own), else this process's main thread's (autocannon's).
  */
-export async function measured<R extends { requests: number; clientSleeps?: number }>(
+export async function measured<R extends { requests: number; clientWaits?: number }>(
   options: Pick<LoadOptions, 'pid' | 'shared'>,
   run: () => Promise<R>,
-): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'systemMicrosPerRequest' | 'clientSleepsPerRequest' | 'sharedMicrosPerRequest' | 'measuredWindow'>> {
+): Promise<R & Pick<LoadResult, 'cpuMicrosPerRequest' | 'systemMicrosPerRequest' | 'clientWaitsPerRequest' | 'sharedMicrosPerRequest' | 'measuredWindow'>> {
   const endShared = await readSharedCpu(options.shared ?? {});
   const cpuBefore = cpuTimes(options.pid);
-  const sleepsBefore = sleeps('self');
+  const waitsBefore = blockingWaits(process.pid, process.pid);
   const from = performance.now();
   const result = await run();
   const to = performance.now();
   const cpu = cpuTimes(options.pid);
-  const clientSleeps = result.clientSleeps ?? sleeps('self') - sleepsBefore;
+  const clientWaits = result.clientWaits ?? blockingWaits(process.pid, process.pid) - waitsBefore;
   const shared = Object.entries(await endShared()).map(([name, micros]) => [name, micros / result.requests] as const);
   return {
     ...result,
     cpuMicrosPerRequest: (cpu.user + cpu.system - cpuBefore.user - cpuBefore.system) / result.requests,
     systemMicrosPerRequest: (cpu.system - cpuBefore.system) / result.requests,
-    clientSleepsPerRequest: clientSleeps / result.requests,
+    clientWaitsPerRequest: clientWaits / result.requests,
     sharedMicrosPerRequest: Object.fromEntries(shared),
     measuredWindow: [from, to],
   };
@@ -123,7 +124,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     cpuMicrosPerRequest: cpu.cpuMicrosPerRequest,
     systemMicrosPerRequest: cpu.systemMicrosPerRequest,
-    clientSleepsPerRequest: cpu.clientSleepsPerRequest,
+    clientWaitsPerRequest: cpu.clientWaitsPerRequest,
     sharedMicrosPerRequest: cpu.sharedMicrosPerRequest,
     measuredWindow: cpu.measuredWindow,
   };

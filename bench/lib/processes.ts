@@ -82,19 +82,26 @@ export function cpuTimes(pid: number | undefined): { user: number; system: numbe
 }
 
 /**
- * How many times the threads of a process (`self`: this one) have blocked waiting so far: their
- * voluntary context switches, summed, from /proc (NaN where that is missing). A thread that ends
- * takes its count with it.
+ * How many times a process's threads (or only `thread`, by its id) have blocked waiting so far:
+ * their voluntary context switches, summed, from /proc; NaN where the process is missing. A thread
+ * that ends between listing and reading is left out, and one that has ended takes its count with it.
  */
-export function sleeps(pid: number | 'self'): number {
+export function blockingWaits(pid: number, thread?: number): number {
+  let threads: string[];
   try {
-    return readdirSync(`/proc/${pid}/task`).reduce((sum, task) => {
-      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-      return sum + Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
-    }, 0);
+    threads = thread === undefined ? readdirSync(`/proc/${pid}/task`) : [String(thread)];
   } catch {
     return Number.NaN;
   }
+  let waits = 0;
+  for (const task of threads) {
+    try {
+      waits += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))?.[1] ?? Number.NaN);
+    } catch {
+      if (thread !== undefined) return Number.NaN;
+    }
+  }
+  return waits;
 }
 
 /** Linux reports process times in clock ticks, 100 per second on every mainstream build. */

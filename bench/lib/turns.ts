@@ -14,7 +14,7 @@ export function combined(turns: LoadResult[]): LoadResult {
     non2xx: turns.reduce((sum, turn) => sum + turn.non2xx, 0),
     cpuMicrosPerRequest: weighted((turn) => turn.cpuMicrosPerRequest),
     systemMicrosPerRequest: weighted((turn) => turn.systemMicrosPerRequest),
-    clientSleepsPerRequest: weighted((turn) => turn.clientSleepsPerRequest),
+    clientWaitsPerRequest: weighted((turn) => turn.clientWaitsPerRequest),
     sharedMicrosPerRequest: Object.fromEntries(
       Object.keys(turns[0]?.sharedMicrosPerRequest ?? {}).map((name) => [name, weighted((turn) => turn.sharedMicrosPerRequest[name] ?? Number.NaN)]),
     ),

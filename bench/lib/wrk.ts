@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { measured, warmupSeconds, type LoadOptions, type LoadResult } from './load.ts';
-import { sleeps } from './processes.ts';
+import { blockingWaits } from './processes.ts';
 
 /** How each request varies, done in Lua by wrk. */
 export interface WrkVary {
@@ -54,7 +54,7 @@ interface WrkFigures {
   p50: number;
   p99: number;
   /** wrk's blocking waits over the run (read off /proc while it runs; added here, not printed by the scripts). */
-  clientSleeps: number;
+  clientWaits: number;
 }
 
 function environment(options: WrkOptions): NodeJS.ProcessEnv {
@@ -90,11 +90,13 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { env: environment(options), stdio: ['ignore', 'pipe', 'pipe'] });
-    // Read until wrk exits (an exited process's counts are gone): the last reading misses at most the final 20 ms.
-    let clientSleeps = Number.NaN;
+    // Read while wrk runs (an exited process's counts are gone). Its worker thread ends before the
+    // process does and takes its count with it, so the highest reading is the run's: at most the
+    // worker's last 20 ms are missed.
+    let clientWaits = Number.NaN;
     const reading = setInterval(() => {
-      const read = child.pid === undefined ? Number.NaN : sleeps(child.pid);
-      if (Number.isFinite(read)) clientSleeps = read;
+      const read = child.pid === undefined ? Number.NaN : blockingWaits(child.pid);
+      if (Number.isFinite(read) && (Number.isNaN(clientWaits) || read > clientWaits)) clientWaits = read;
     }, 20);
     let stdout = '';
     let stderr = '';
@@ -111,7 +113,7 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
         reject(new Error(`wrk ${args.join(' ')} failed (exit ${code}): ${stderr.trim() || stdout.trim() || 'no figures printed'}`));
         return;
       }
-      resolve({ ...(JSON.parse(line[1]!) as Omit<WrkFigures, 'clientSleeps'>), clientSleeps });
+      resolve({ ...(JSON.parse(line[1]!) as Omit<WrkFigures, 'clientWaits'>), clientWaits });
     });
   });
 }
@@ -125,7 +127,7 @@ function run(options: WrkOptions, seconds: number): Promise<WrkFigures> {
  */
 export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
   await run(options, warmupSeconds(options.seconds));
-  const { cpuMicrosPerRequest, systemMicrosPerRequest, clientSleepsPerRequest, sharedMicrosPerRequest, measuredWindow, ...figures } = await measured(
+  const { cpuMicrosPerRequest, systemMicrosPerRequest, clientWaitsPerRequest, sharedMicrosPerRequest, measuredWindow, ...figures } = await measured(
     options,
     () => run(options, options.seconds),
   );
@@ -139,7 +141,7 @@ export async function wrkLoad(options: WrkOptions): Promise<LoadResult> {
     non2xx: figures.status,
     cpuMicrosPerRequest,
     systemMicrosPerRequest,
-    clientSleepsPerRequest,
+    clientWaitsPerRequest,
     sharedMicrosPerRequest,
     measuredWindow,
   };

@@ -7,7 +7,7 @@ import { useServer } from '@roster/testing';
 import type { Page, Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Roster } from '../../sdk/src/index.ts';
-import { chromiumMissing, longPolling, useBrowser } from './helpers/browser.ts';
+import { chromiumMissing, longPolling, subscribeOf, useBrowser } from './helpers/browser.ts';
 
 describe.skipIf(chromiumMissing !== '')('live updates', () => {
   const server = useServer();
@@ -64,10 +64,7 @@ describe.skipIf(chromiumMissing !== '')('live updates', () => {
 });
 
 /** A subscribe request (handshake or long-poll) of the console. */
-const isPoll = (request: Request): boolean => /\/v2\/subscribe\/demo\//.test(request.url());
+const isPoll = (request: Request): boolean => subscribeOf(request.url())?.subscribeKey === 'demo';
 
 /** The channels a subscribe request names in its path. */
-function channelsOf(request: Request): string[] {
-  const match = /\/v2\/subscribe\/[^/]+\/([^/]+)\//.exec(new URL(request.url()).pathname);
-  return match ? decodeURIComponent(match[1]!).split(',') : [];
-}
+const channelsOf = (request: Request): string[] => subscribeOf(request.url())?.channels ?? [];

@@ -58,23 +58,34 @@ export function useBrowser(): ConsoleBrowser {
 }
 
 /**
- * Resolves once `page` has sent a long-poll of its subscribe loop on `subscribeKey` past the
- * handshake (`tt` not 0) naming every one of `channels`; from then on a change to them reaches the
- * page, since the node replays from the handshake's timetoken. Seeing the handshake is not enough:
- * a change the node takes before it answers the handshake precedes that timetoken and is never sent.
+ * Resolves once the latest subscribe request `page` sent on `subscribeKey` is a long-poll past the
+ * handshake (`tt` set, not 0) naming every one of `channels`. From then on a change to them
+ * reaches the page: the node answers that long-poll with what happened after its `tt`. Seeing the
+ * handshake is not enough: a change the node takes before it answers the handshake precedes the
+ * timetoken it gives, and is never sent. Nor is an earlier long-poll: a loop that stopped (every
+ * watcher gone) starts again with a handshake.
  */
 export async function longPolling(page: Page, channels: readonly string[], subscribeKey = 'demo'): Promise<void> {
   const urls = requested.get(page);
   if (!urls) throw new Error('longPolling(): only pages opened by useBrowser() are recorded');
-  await expect.poll(() => urls.some((url) => isLongPollOn(url, channels, subscribeKey)), { timeout: 10_000 }).toBe(true);
+  const latest = () => urls.map(subscribeOf).findLast((sent) => sent?.subscribeKey === subscribeKey);
+  await expect
+    .poll(
+      () => {
+        const sent = latest();
+        return sent !== undefined && sent.timetoken !== '' && sent.timetoken !== '0' && channels.every((channel) => sent.channels.includes(channel));
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
 }
 
-function isLongPollOn(url: string, channels: readonly string[], subscribeKey: string): boolean {
+/** What a subscribe request (`/v2/subscribe/{key}/{channels}/0`) asks for: `timetoken` is its `tt`, `''` for a handshake. */
+export function subscribeOf(url: string): { subscribeKey: string; channels: string[]; timetoken: string } | undefined {
   const { pathname, searchParams } = new URL(url);
   const [, key, named] = /^\/v2\/subscribe\/([^/]+)\/([^/]+)\//.exec(pathname) ?? [];
-  if (key !== subscribeKey || named === undefined || (searchParams.get('tt') ?? '0') === '0') return false;
-  const polled = decodeURIComponent(named).split(',');
-  return channels.every((channel) => polled.includes(channel));
+  if (key === undefined || named === undefined) return undefined;
+  return { subscribeKey: decodeURIComponent(key), channels: named.split(',').map(decodeURIComponent), timetoken: searchParams.get('tt') ?? '' };
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
