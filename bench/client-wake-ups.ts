@@ -2,10 +2,11 @@
  * Why one get costs a server more CPU under wrk than under autocannon (docs/benchmarks.md, "A get
  * under wrk pays for waking wrk"). On loopback, the server's write of an answer runs the client's
  * side of TCP too and, when the client is blocked waiting, wakes it: that is the server's system
- * time. How often the client waits depends on how fast it is beside the server, not on what the
- * server does; so beside Roster's node, the bare route and bare Fastify, this measures the bare
- * route slowed by a busy loop to about Roster's CPU per get: if it pays what Roster pays under each
- * generator, the difference is the kernel's and the client's, not Roster's.
+ * time. How often the client waits depends on the two processes together, not on what the
+ * server's code does; so beside Roster's node, the bare route and bare Fastify, this measures the
+ * bare route slowed by a busy loop to about Roster's CPU per get: where it is waited on as often
+ * and pays as much system time as Roster, that part of Roster's cost is the kernel's and the
+ * client's, not Roster's.
  *
  *   node --import tsx bench/client-wake-ups.ts [seconds] [--spin µs]
  *
