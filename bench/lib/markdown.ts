@@ -26,6 +26,7 @@ function generatorTable(rows: { scenario: HttpScenario; figures: GeneratorFigure
       'bare Fastify / bare',
       'Roster p50 / p99 ms',
       'server CPU µs/req: Roster / Fastify / bare',
+      'client waits/req: Roster / Fastify / bare',
       'body bytes',
     ],
     rows.map(({ scenario, figures: f }) => [
@@ -37,10 +38,14 @@ function generatorTable(rows: { scenario: HttpScenario; figures: GeneratorFigure
       percent(f.floor.requestsPerSecond / f.baseline.requestsPerSecond),
       `${ms(f.roster.p50)} / ${ms(f.roster.p99)}`,
       [f.roster, f.floor, f.baseline].map((result) => fixed(result.cpuMicrosPerRequest)).join(' / '),
+      [f.roster, f.floor, f.baseline].map((result) => waits(result.clientWaitsPerRequest)).join(' / '),
       fixed(scenario.responseBytes),
     ]),
   );
 }
+
+/** A client's blocking waits per request, to two places; `—` for results from before they were recorded. */
+const waits = (perRequest: number | undefined): string => (perRequest !== undefined && Number.isFinite(perRequest) ? perRequest.toFixed(2) : '—');
 
 /** How the servers of each scenario took turns (nothing for runs that measured each once). */
 function httpTurns(scenarios: HttpScenario[]): string[] {
