@@ -163,8 +163,8 @@ afterAll(async () => {
  * loaded machine the test's own process can stall, and the node then answers every write sent
  * before the kill lands, which proves nothing about writes in flight. No timing of the kill on the
  * test's side avoids that (a stalled client sends nothing, so the node has nothing in flight), so
- * the try is made again; CI's reliability stage, eleven files at once on two cores, once missed
- * three tries in a row.
+ * the try is made again; CI's reliability stage, other files running beside it on two cores,
+ * once missed three tries in a row.
  */
 async function fireUntilInFlight(tries = 6): Promise<{ server: RunningServer; fired: FireResult }> {
   for (let attempt = 1; ; attempt++) {
