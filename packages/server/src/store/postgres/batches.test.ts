@@ -36,7 +36,7 @@ describe('TurnCalls', () => {
     await nextTurn();
     runs[0]!.end(new Error('connection reset'));
     runs[1]!.end();
-    for (const call of failed) await expect(call).rejects.toThrow('connection reset');
+    await Promise.all(failed.map((call) => expect(call).rejects.toThrow('connection reset')));
     expect(await other).toBe('sub-d:a');
   });
 });
