@@ -14,6 +14,8 @@ export interface Check {
   target: Target;
   value: number;
   met: boolean;
+  /** Why the figure decides nothing either way (the run's noise was larger than the target's margin); the verdict then says so instead. */
+  inconclusive?: string | undefined;
 }
 
 export function check(target: Target, value: number): Check {
@@ -54,6 +56,7 @@ export function verdict(result: Check | undefined): string {
   const bound = (atLeast ?? atMost)!;
   const written = { share: percent(bound), factor: `${bound}×`, ms: `${bound} ms`, KiB: `${bound} KiB` }[result.target.unit];
   const goal = `${atLeast !== undefined ? '≥' : '≤'} ${written}`;
+  if (result.inconclusive !== undefined) return `inconclusive: ${result.inconclusive} (target ${goal})`;
   return `${result.met ? 'met' : 'MISSED'} (target ${goal})`;
 }
 

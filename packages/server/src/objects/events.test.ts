@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keysetFrom, type KeysetInput } from '../model/keyset.ts';
 import type { ChannelRecord, MembershipRecord, UuidRecord } from '../model/records.ts';
-import { membershipEvents, objectDeleteEvents, objectSetEvents } from './events.ts';
+import { eventsText, membershipEvents, objectDeleteEvents, objectSetEvents, payloadText } from './events.ts';
 
 const keyset = (options: Partial<KeysetInput> = {}) => keysetFrom({ publishKey: 'pub', subscribeKey: 'sub', ...options });
 
@@ -133,5 +133,22 @@ describe('membership events', () => {
 
   it('none when the keyset turns membership events off', () => {
     expect(membershipEvents(keyset({ membershipEvents: false }), [{ kind: 'set', record: link }], () => ['status'])).toEqual([]);
+  });
+});
+
+describe('the events as text', () => {
+  it('is JSON.stringify of the events, each payload rendered once for the outbox record and the envelopes alike', () => {
+    const odd: UuidRecord = { ...alice, name: 'Ålice "A" \\ \u2028', custom: { emoji: '😀', count: 3.5, flag: true } };
+    const events = [
+      ...objectSetEvents(keyset(), 'uuid', odd, ['name', 'custom'], ['room', 'lobby']),
+      ...objectDeleteEvents(keyset(), 'channel', 'room', []),
+      ...membershipEvents(keyset(), [{ kind: 'set', record: link }], () => ['status', 'custom']),
+    ];
+    expect(eventsText(events)).toBe(JSON.stringify(events));
+    expect(eventsText([])).toBe('[]');
+    const [first] = events;
+    expect(payloadText(first!)).toBe(JSON.stringify(first!.payload));
+    // Once made, the text is the payload's, whichever event object carries it.
+    expect(payloadText({ channels: ['elsewhere'], payload: first!.payload })).toBe(payloadText(first!));
   });
 });

@@ -15,6 +15,24 @@ export interface ObjectEvent {
   };
 }
 
+/** Each payload's JSON text, made once: the outbox record and every channel's envelope both carry it. */
+const payloadTexts = new WeakMap<ObjectEvent['payload'], string>();
+
+/** `JSON.stringify(event.payload)`, rendered once per payload object. */
+export function payloadText(event: ObjectEvent): string {
+  let text = payloadTexts.get(event.payload);
+  if (text === undefined) {
+    text = JSON.stringify(event.payload);
+    payloadTexts.set(event.payload, text);
+  }
+  return text;
+}
+
+/** `JSON.stringify(events)`, each payload through `payloadText`. */
+export function eventsText(events: readonly ObjectEvent[]): string {
+  return `[${events.map((event) => `{"channels":${JSON.stringify(event.channels)},"payload":${payloadText(event)}}`).join(',')}]`;
+}
+
 /** Where committed changes are announced; the real-time layer implements it. */
 export interface ObjectEventSink {
   /**

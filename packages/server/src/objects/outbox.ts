@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STDERR_LOG, type Log } from '../model/log.ts';
 import type { OutboxRecord, OutboxStore } from '../store/store.ts';
-import type { ObjectEvent, ObjectEventSink } from './events.ts';
+import { eventsText, type ObjectEvent, type ObjectEventSink } from './events.ts';
 
 export interface OutboxOptions {
   /** How old a record must be before the relay takes it, in milliseconds: its writer's own hand-off has long ended by then. @default 5000 */
@@ -81,7 +81,7 @@ export class Outbox {
   /** The outbox record of one change's events (a new unique key), or `undefined` when there are none: what a write's `Announce` returns. */
   record(subKey: string, events: readonly ObjectEvent[]): OutboxRecord | undefined {
     if (events.length === 0) return undefined;
-    return { key: `${this.#keyPrefix}${(this.#recorded++).toString(36)}`, subKey, events: JSON.stringify(events) };
+    return { key: `${this.#keyPrefix}${(this.#recorded++).toString(36)}`, subKey, events: eventsText(events) };
   }
 
   /**

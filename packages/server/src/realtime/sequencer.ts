@@ -1,5 +1,5 @@
 import { PRESENCE_SUFFIX } from '../model/presence-names.ts';
-import type { ObjectEvent } from '../objects/events.ts';
+import { payloadText, type ObjectEvent } from '../objects/events.ts';
 import type { PresenceEvent } from '../presence/events.ts';
 import type { BusMessage } from './bus.ts';
 import type { FilterSubject } from './channel-log.ts';
@@ -62,7 +62,7 @@ export class Sequencer {
   events(subKey: string, events: readonly ObjectEvent[], id?: string): BusMessage[] {
     const batch: BusMessage[] = [];
     for (const event of events) {
-      const payloadJson = JSON.stringify(event.payload);
+      const payloadJson = payloadText(event);
       for (const channel of new Set(event.channels)) {
         const origin = this.#origin(subKey, channel);
         const message: BusMessage = { subKey, channel, timetoken: origin.timetoken, envelope: appContextParts(origin, payloadJson) };

@@ -5,6 +5,7 @@ import { TurnBatch } from '../../turn-batch.ts';
 import type { BusMessage } from '../bus.ts';
 import { MAX_LEAD, wallClock, type Timetoken } from '../timetoken.ts';
 import { storedTimetoken } from './checks.ts';
+import type { StoredHere } from './stored-here.ts';
 import type { NatsSubjects } from './subjects.ts';
 import { encode, HEADERS, restamp } from './wire.ts';
 
@@ -41,6 +42,8 @@ export interface ChannelOrderOptions {
    * it is sent, so that it lands in the stream within moments of its timetoken.
    */
   clock: { next(): Timetoken };
+  /** Told of each message stored on a channel, for this node's feed to hand over as it was sent. */
+  stored: StoredHere;
 }
 
 /**
@@ -89,7 +92,8 @@ class Slots {
  * JetStream's answers and from the node's feed of the stream (`saw`), so a lookup is rare.
  *
  * @example
- * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20, clock });
+ * const stored = new StoredHere(4096);
+ * const order = new ChannelOrder(js, jsm, { stream: 'ROSTER', subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs: 5000, attempts: 20, clock, stored });
  * await order.append('roster.c.ZGVtbw.cm9vbQ', message); // message.timetoken may have moved on
  */
 export class ChannelOrder {
@@ -140,7 +144,7 @@ export class ChannelOrder {
    */
   async storePayload(subject: string, payload: string, id?: string): Promise<number> {
     const h = headers();
-    h.set(HEADERS.kind, 'p');
+    h.append(HEADERS.kind, 'p');
     const options = { headers: h, timeout: this.#options.timeoutMs, ...(id === undefined ? {} : { msgID: id }) };
     const ack = await this.#slots.run(() => this.#soon(() => this.#js.publish(subject, payload, options)));
     return ack.seq;
@@ -174,7 +178,10 @@ export class ChannelOrder {
       try {
         const ack = await this.#publish(subject, message, tail, refSeq);
         // A duplicate (bus.ts, `id`) was stored before, with another timetoken: nothing new is on the channel.
-        if (!ack.duplicate) this.saw(subject, ack.seq, BigInt(message.timetoken));
+        if (!ack.duplicate) {
+          this.saw(subject, ack.seq, BigInt(message.timetoken));
+          this.#options.stored.add(ack.seq, message);
+        }
         return;
       } catch (error) {
         if (!(error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) || attempt >= this.#options.attempts) throw error;
@@ -219,15 +226,16 @@ export class ChannelOrder {
   #send(subject: string, message: BusMessage, tail: Tail, refSeq: number | undefined): Promise<PubAck> {
     this.#stamp(message, tail);
     const outgoing = encode(message, refSeq !== undefined);
+    // `append`: the headers are new, and `set` would first search them for the name to delete.
     const h = headers();
-    h.set(HEADERS.timetoken, message.timetoken);
-    h.set(HEADERS.kind, outgoing.kind);
-    for (const [name, value] of this.#options.subjects.channelHeaders(message.channel)) h.set(name, value);
+    h.append(HEADERS.timetoken, message.timetoken);
+    h.append(HEADERS.kind, outgoing.kind);
+    for (const [name, value] of this.#options.subjects.channelHeaders(message.channel)) h.append(name, value);
     // The publisher's copy says what every node's will (bus.ts, `prev`).
     message.prev = tail.known ? tail.timetoken.toString() : undefined;
-    if (message.prev !== undefined) h.set(HEADERS.prev, message.prev);
-    if (outgoing.cut !== undefined) h.set(HEADERS.cut, outgoing.cut);
-    if (refSeq !== undefined) h.set(HEADERS.ref, String(refSeq));
+    if (message.prev !== undefined) h.append(HEADERS.prev, message.prev);
+    if (outgoing.cut !== undefined) h.append(HEADERS.cut, outgoing.cut);
+    if (refSeq !== undefined) h.append(HEADERS.ref, String(refSeq));
     const options = {
       headers: h,
       timeout: this.#options.timeoutMs,

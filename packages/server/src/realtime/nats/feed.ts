@@ -1,10 +1,11 @@
 import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { BusMessage, BusReceiver } from '../bus.ts';
 import type { ChannelOrder } from './channel-order.ts';
-import { RefusedMessage } from './checks.ts';
+import { RefusedMessage, storedTimetoken } from './checks.ts';
 import type { SharedPayloads } from './payloads.ts';
 import { Refusals } from './refusals.ts';
 import { Settling } from './settling.ts';
+import type { StoredHere } from './stored-here.ts';
 import type { NatsSubjects } from './subjects.ts';
 import { readStored, toBusMessage, type Stored } from './wire.ts';
 
@@ -14,6 +15,8 @@ export interface FeedParts {
   subjects: NatsSubjects;
   order: ChannelOrder;
   payloads: SharedPayloads;
+  /** Messages this node stored, handed over as they were sent rather than read again. */
+  stored: StoredHere;
   onError: (error: unknown) => void;
   /** How long to wait before following the stream again after the consumer failed, in milliseconds. */
   retryMs: number;
@@ -110,6 +113,8 @@ export class Feed {
 
   async #take(message: JsMsg): Promise<void> {
     this.#lastSeq = message.seq;
+    const own = this.#parts.stored.take(message.seq);
+    if (own !== undefined && this.#takeOwn(message, own)) return;
     const { subjects, order, payloads } = this.#parts;
     const header = (name: string) => message.headers?.get(name) ?? '';
     try {
@@ -143,6 +148,19 @@ export class Feed {
       this.#parts.order.passed(message.subject, message.seq);
       throw error;
     }
+  }
+
+  /**
+   * A message this node stored, as it sent it, when its timetoken passes the check every node
+   * makes against the time JetStream stored it (`storedTimetoken`); `false` leaves it to be read
+   * as any other (and refused).
+   */
+  #takeOwn(message: JsMsg, own: BusMessage): boolean {
+    const timetoken = storedTimetoken(own.timetoken, message.time.getTime());
+    if (timetoken === undefined) return false;
+    this.#parts.order.saw(message.subject, message.seq, timetoken);
+    this.#settling.add(own);
+    return true;
   }
 
   /** Stored messages this node did not deliver: not what a node writes (checks.ts), or an App Context payload retention dropped. */

@@ -8,6 +8,7 @@ import { Feed } from './feed.ts';
 import { checkSizes, limitsOf, type NatsBusLimits } from './limits.ts';
 import { SharedPayloads } from './payloads.ts';
 import { replayChannel, type ReplayParts } from './replay.ts';
+import { StoredHere } from './stored-here.ts';
 import { ensureStream, type StreamSettings } from './stream.ts';
 import { NatsSubjects } from './subjects.ts';
 import { STDERR_LOG } from '../../model/log.ts';
@@ -56,6 +57,8 @@ const TAKEN = Promise.resolve();
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** What a node's feed may hold of the stream ahead of what it took, in bytes (at least two of NATS's largest messages). */
 const FEED_PREFETCH_BYTES = 4 * 1024 * 1024;
+/** Publishes waiting for JetStream's answer at once (channel-order.ts). */
+const PUBLISHES_IN_FLIGHT = 512;
 /** How long `close` lets the connection drain. */
 const DRAIN_MS = 2000;
 const reportError = (error: unknown) => STDERR_LOG.error({ err: error }, 'NATS event bus');
@@ -134,11 +137,22 @@ export class NatsBus implements EventBus {
     const info = await ensureStream(jsm, settings);
     const stream = settings.name;
     const clock = options.clock ?? new TimetokenClock();
-    const order = new ChannelOrder(js, jsm, { stream, subjects, rememberedChannels: 100_000, inFlight: 512, timeoutMs, attempts: 20, clock });
+    // Room for every publish in flight, several times over, while the feed catches up.
+    const stored = new StoredHere(8 * PUBLISHES_IN_FLIGHT);
+    const order = new ChannelOrder(js, jsm, {
+      stream,
+      subjects,
+      rememberedChannels: 100_000,
+      inFlight: PUBLISHES_IN_FLIGHT,
+      timeoutMs,
+      attempts: 20,
+      clock,
+      stored,
+    });
     const payloads = new SharedPayloads(jsm, stream, subjects, 4096);
     const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     const prefetchBytes = Math.max(FEED_PREFETCH_BYTES, 2 * maxPayload);
-    const feedParts = { js, stream, subjects, order, payloads, onError, retryMs: 500, settleMs: options.settleMs ?? 20, prefetchBytes };
+    const feedParts = { js, stream, subjects, order, payloads, stored, onError, retryMs: 500, settleMs: options.settleMs ?? 20, prefetchBytes };
     const feed = new Feed(feedParts, info.state.last_seq + 1);
     const replay: ReplayParts = {
       js,
