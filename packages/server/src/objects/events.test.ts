@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keysetFrom, type KeysetInput } from '../model/keyset.ts';
 import type { ChannelRecord, MembershipRecord, UuidRecord } from '../model/records.ts';
-import { eventsText, membershipEvents, objectDeleteEvents, objectSetEvents, payloadText } from './events.ts';
+import { eventsText, membershipEvents, objectDeleteEvents, objectSetEvents, payloadText, type ObjectEvent } from './events.ts';
 
 const keyset = (options: Partial<KeysetInput> = {}) => keysetFrom({ publishKey: 'pub', subscribeKey: 'sub', ...options });
 
@@ -150,5 +150,10 @@ describe('the events as text', () => {
     expect(payloadText(first!)).toBe(JSON.stringify(first!.payload));
     // Once made, the text is the payload's, whichever event object carries it.
     expect(payloadText({ channels: ['elsewhere'], payload: first!.payload })).toBe(payloadText(first!));
+  });
+
+  it('renders a payload that is not an object, as a relayed record not written by the outbox may hold', () => {
+    const odd = [{ channels: ['a'], payload: null }] as unknown as ObjectEvent[];
+    expect(eventsText(odd)).toBe('[{"channels":["a"],"payload":null}]');
   });
 });

@@ -20,6 +20,8 @@ const payloadTexts = new WeakMap<ObjectEvent['payload'], string>();
 
 /** `JSON.stringify(event.payload)`, rendered once per payload object. */
 export function payloadText(event: ObjectEvent): string {
+  // A relayed record not written by `Outbox.record` may hold anything: no WeakMap key, no memo.
+  if (typeof event.payload !== 'object' || event.payload === null) return JSON.stringify(event.payload);
   let text = payloadTexts.get(event.payload);
   if (text === undefined) {
     text = JSON.stringify(event.payload);

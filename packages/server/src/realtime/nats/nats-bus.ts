@@ -137,8 +137,10 @@ export class NatsBus implements EventBus {
     const info = await ensureStream(jsm, settings);
     const stream = settings.name;
     const clock = options.clock ?? new TimetokenClock();
-    // Room for every publish in flight, several times over, while the feed catches up.
-    const stored = new StoredHere(8 * PUBLISHES_IN_FLIGHT);
+    const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    const prefetchBytes = Math.max(FEED_PREFETCH_BYTES, 2 * maxPayload);
+    // Room for every publish in flight, several times over, and no more bytes than the feed reads ahead.
+    const stored = new StoredHere(8 * PUBLISHES_IN_FLIGHT, prefetchBytes);
     const order = new ChannelOrder(js, jsm, {
       stream,
       subjects,
@@ -150,8 +152,6 @@ export class NatsBus implements EventBus {
       stored,
     });
     const payloads = new SharedPayloads(jsm, stream, subjects, 4096);
-    const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-    const prefetchBytes = Math.max(FEED_PREFETCH_BYTES, 2 * maxPayload);
     const feedParts = { js, stream, subjects, order, payloads, stored, onError, retryMs: 500, settleMs: options.settleMs ?? 20, prefetchBytes };
     const feed = new Feed(feedParts, info.state.last_seq + 1);
     const replay: ReplayParts = {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { envelopeText } from '../envelope.ts';
 import { Sequencer } from '../sequencer.ts';
 import { TimetokenClock } from '../timetoken.ts';
 import { StoredHere } from './stored-here.ts';
@@ -39,5 +40,18 @@ describe('StoredHere', () => {
     expect(stored.take(1)).toBeUndefined();
     expect(stored.take(2)).toBeUndefined();
     expect(stored.take(3)?.subject?.data).toEqual({ text: 'm3' });
+  });
+
+  it('holds no more than its bytes of envelope text, and parses a message’s filter subject again rather than keep it', () => {
+    const big = say('x'.repeat(1000));
+    const bytes = 2 * envelopeText(big.envelope).length;
+    const stored = new StoredHere(100, 2 * bytes + 10);
+    for (let seq = 1; seq <= 4; seq++) stored.add(seq, say('x'.repeat(1000)));
+    expect(stored.size).toBe(2);
+    stored.add(5, say('y'.repeat(10 * bytes))); // heavier than the whole budget: not kept
+    expect(stored.size).toBe(2);
+    const taken = stored.take(3);
+    expect(taken?.subject).toEqual(big.subject);
+    expect(taken?.subject).not.toBe(big.subject);
   });
 });

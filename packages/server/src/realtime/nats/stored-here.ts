@@ -1,4 +1,13 @@
 import type { BusMessage } from '../bus.ts';
+import { subjectOf } from '../channel-log.ts';
+import { envelopeText } from '../envelope.ts';
+
+/** One stored message waiting for the feed: its text only (a subject is parsed again when taken), and what that weighs. */
+interface Waiting {
+  message: BusMessage;
+  hasSubject: boolean;
+  bytes: number;
+}
 
 /**
  * The messages this node stored on channel subjects, by stream sequence, until its own feed of
@@ -7,18 +16,23 @@ import type { BusMessage } from '../bus.ts';
  * headers and body say exactly what its `BusMessage` does (wire.ts). Other nodes read it from
  * the stream as before.
  *
- * JetStream's answer to a publish and the feed's copy of the message race on the connection: one
- * the feed passed before the answer came back is not kept. At most `capacity` wait (the feed may
- * be down a while); past that the oldest go, and the feed reads them from the stream as any other.
+ * JetStream's answer to a publish and the feed's copy race on the connection: one the feed passed
+ * before the answer came back is not kept. The feed may be behind or down a while, so what waits
+ * is bounded in count and in the UTF-16 bytes of its envelopes; past either, the oldest go and
+ * the feed reads them from the stream as any other. A published message's filter subject (its
+ * parsed payload, which may weigh many times its text) is not kept: it is parsed again when taken.
  */
 export class StoredHere {
   readonly #capacity: number;
-  readonly #waiting = new Map<number, BusMessage>();
+  readonly #maxBytes: number;
+  readonly #waiting = new Map<number, Waiting>();
+  #bytes = 0;
   /** The last sequence the feed took: what is stored at or below it has been handed over already. */
   #passed = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxBytes = Number.POSITIVE_INFINITY) {
     this.#capacity = capacity;
+    this.#maxBytes = maxBytes;
   }
 
   /** Waiting messages (for tests and the bound). */
@@ -28,9 +42,11 @@ export class StoredHere {
 
   /** `message` was stored at `seq` (JetStream's answer; not a duplicate): kept as every node will read it back. */
   add(seq: number, message: BusMessage): void {
-    if (seq <= this.#passed) return;
-    if (this.#waiting.size >= this.#capacity) this.#waiting.delete(this.#waiting.keys().next().value!);
-    this.#waiting.set(seq, asStored(message));
+    const bytes = 2 * envelopeText(message.envelope).length;
+    if (seq <= this.#passed || bytes > this.#maxBytes) return;
+    while (this.#waiting.size >= this.#capacity || this.#bytes + bytes > this.#maxBytes) this.#drop(this.#waiting.keys().next().value!);
+    this.#waiting.set(seq, { message: asStored(message), hasSubject: message.subject !== undefined, bytes });
+    this.#bytes += bytes;
   }
 
   /**
@@ -41,19 +57,27 @@ export class StoredHere {
     this.#passed = seq;
     for (const [waiting] of this.#waiting) {
       if (waiting >= seq) break;
-      this.#waiting.delete(waiting);
+      this.#drop(waiting);
     }
-    const message = this.#waiting.get(seq);
-    if (message !== undefined) this.#waiting.delete(seq);
-    return message;
+    const entry = this.#waiting.get(seq);
+    if (entry === undefined) return undefined;
+    this.#drop(seq);
+    if (entry.hasSubject) entry.message.subject = subjectOf(entry.message.envelope);
+    return entry.message;
+  }
+
+  #drop(seq: number): void {
+    const entry = this.#waiting.get(seq);
+    if (entry === undefined) return;
+    this.#waiting.delete(seq);
+    this.#bytes -= entry.bytes;
   }
 }
 
-/** What the feed rebuilds from the stored message (wire.ts `toBusMessage`): no id, no `alwaysLogged`, `prev` only when known. */
+/** What the feed rebuilds from the stored message (wire.ts `toBusMessage`), less its subject: no id, no `alwaysLogged`, `prev` only when known. */
 function asStored(message: BusMessage): BusMessage {
-  const { subKey, channel, timetoken, envelope, subject, prev } = message;
+  const { subKey, channel, timetoken, envelope, prev } = message;
   const stored: BusMessage = { subKey, channel, timetoken, envelope };
-  if (subject !== undefined) stored.subject = subject;
   if (prev !== undefined) stored.prev = prev;
   return stored;
 }
