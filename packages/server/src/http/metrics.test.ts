@@ -97,6 +97,12 @@ describe('GET /metrics', () => {
     const delta = (kind: string) =>
       valueOf(after, 'roster_subscribe_delivered_total', { kind }) - valueOf(before, 'roster_subscribe_delivered_total', { kind });
     expect([delta('message'), delta('event')]).toEqual([1, 1]);
+    // The answers the hub wrote, a held one among them, count as requests of their route.
+    const polls = { method: 'GET', route: '/v2/subscribe/:subKey/:channels/:callback', status: '2xx' };
+    await vi.waitFor(async () => {
+      const counted = valueOf(await scrape(), 'roster_http_requests_total', polls) - valueOf(before, 'roster_http_requests_total', polls);
+      expect(counted).toBe(2);
+    });
   });
 
   it('has every metric the sample Grafana dashboard (docs/grafana-dashboard.json) charts', async () => {

@@ -181,7 +181,7 @@ function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery, w
       if (!write) return resolve(body);
       // Called from the hub's loop over the polls it wakes: what goes wrong here fails this poll only.
       try {
-        void reply.send(body);
+        writeAnswer(reply, body);
         resolve(undefined);
       } catch (error) {
         reject(error);
@@ -195,6 +195,19 @@ function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery, w
     if (response.destroyed) pollClosed(realtime, poll, answered);
     else response.on('close', () => pollClosed(realtime, poll, answered));
   });
+}
+
+/**
+ * Writes a subscribe answer on the response itself, past Fastify's reply pipeline
+ * (`reply.hijack()`): in the hub's loop over a thousand woken polls, that pipeline's per-answer
+ * checks (the payload's kind, its content type, serializer and hooks) cost about a millisecond of
+ * the node's CPU and more of the last subscriber's wait (docs/benchmarks.md, "Inside a fan-out").
+ * The answer's request line and metrics are still written once it finishes (Fastify's finish
+ * listener), and the headers every answer carries are added by the response (response.ts).
+ */
+function writeAnswer(reply: FastifyReply, body: string): void {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': JS_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /** A poll's socket closed: its answer's `answered` characters have left, or, with none handed out, the held poll is forgotten. */
