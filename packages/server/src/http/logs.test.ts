@@ -114,6 +114,8 @@ describe('request logs', () => {
     });
     const [first, held] = requestLines(output()).filter((line) => line['route'] === '/v2/subscribe/:subKey/:channels/:callback');
     expect(first).not.toHaveProperty('heldMs');
+    expect(first!['bytes']).toBe(JSON.stringify(handshake).length);
+    expect(held!['bytes']).toBeGreaterThan(0);
     expect(held!['heldMs']).toBeGreaterThanOrEqual(900);
     expect(held!['ms']).toBeGreaterThanOrEqual(held!['heldMs'] as number);
   });

@@ -198,16 +198,20 @@ function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery, w
 }
 
 /**
- * Writes a subscribe answer on the response itself, past Fastify's reply pipeline
- * (`reply.hijack()`): in the hub's loop over a thousand woken polls, that pipeline's per-answer
- * checks (the payload's kind, its content type, serializer and hooks) cost about a millisecond of
- * the node's CPU and more of the last subscriber's wait (docs/benchmarks.md, "Inside a fan-out").
- * The answer's request line and metrics are still written once it finishes (Fastify's finish
- * listener), and the headers every answer carries are added by the response (response.ts).
+ * Writes a subscribe answer on the response itself, past Fastify's reply pipeline, whose checks of
+ * each answer (the payload's kind, its content type, serializer and hooks) ran a thousand times in
+ * the hub's loop over the polls one delivery wakes, and each answer's wait grows with the loop
+ * (docs/benchmarks.md, "Inside a fan-out"). The response has ended when
+ * this returns, so Fastify sends nothing more for the route; should the write throw, Fastify's
+ * error handler answers as before. The request line (its `bytes` from the reply's length) and
+ * metrics still come from Fastify's listener on the response's finish, and the headers every
+ * answer carries from the response (response.ts). Headers set on the reply are not carried: none
+ * is on a subscribe but its type and length.
  */
 function writeAnswer(reply: FastifyReply, body: string): void {
-  reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': JS_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+  const length = Buffer.byteLength(body);
+  void reply.header('content-length', length);
+  reply.raw.writeHead(200, { 'content-type': JS_TYPE, 'content-length': length }).end(body);
 }
 
 /** A poll's socket closed: its answer's `answered` characters have left, or, with none handed out, the held poll is forgotten. */
