@@ -201,9 +201,9 @@ function held(context: AppContext, reply: FastifyReply, query: SubscribeQuery, w
  * Writes a subscribe answer on the response itself, past Fastify's reply pipeline, whose checks of
  * each answer (the payload's kind, its content type, serializer and hooks) ran a thousand times in
  * the hub's loop over the polls one delivery wakes, and each answer's wait grows with the loop
- * (docs/benchmarks.md, "Inside a fan-out"). The response has ended when
- * this returns, so Fastify sends nothing more for the route; should the write throw, Fastify's
- * error handler answers as before. The request line (its `bytes` from the reply's length) and
+ * (docs/benchmarks.md, "Inside a fan-out"). The response has ended when this returns, so Fastify
+ * sends nothing more for the route; should the write throw, Fastify's error handler answers as
+ * before. The request line (its `bytes` from the reply's length) and
  * metrics still come from Fastify's listener on the response's finish, and the headers every
  * answer carries from the response (response.ts). Headers set on the reply are not carried: none
  * is on a subscribe but its type and length.

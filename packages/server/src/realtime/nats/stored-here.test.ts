@@ -40,6 +40,10 @@ describe('StoredHere', () => {
     expect(stored.take(1)).toBeUndefined();
     expect(stored.take(2)).toBeUndefined();
     expect(stored.take(3)?.subject?.data).toEqual({ text: 'm3' });
+
+    const none = new StoredHere(0);
+    none.add(1, say('kept nowhere'));
+    expect(none.size).toBe(0);
   });
 
   it('holds no more than its bytes of envelope text, and parses a message’s filter subject again rather than keep it', () => {

@@ -1,6 +1,6 @@
 import type { BusMessage } from '../bus.ts';
 import { subjectOf } from '../channel-log.ts';
-import { envelopeText } from '../envelope.ts';
+import { envelopeChars } from '../envelope.ts';
 
 /** One stored message waiting for the feed: its text only (a subject is parsed again when taken), and what that weighs. */
 interface Waiting {
@@ -42,9 +42,12 @@ export class StoredHere {
 
   /** `message` was stored at `seq` (JetStream's answer; not a duplicate): kept as every node will read it back. */
   add(seq: number, message: BusMessage): void {
-    const bytes = 2 * envelopeText(message.envelope).length;
+    const bytes = 2 * envelopeChars(message.envelope);
     if (seq <= this.#passed || bytes > this.#maxBytes) return;
-    while (this.#waiting.size >= this.#capacity || this.#bytes + bytes > this.#maxBytes) this.#drop(this.#waiting.keys().next().value!);
+    while (this.#waiting.size > 0 && (this.#waiting.size >= this.#capacity || this.#bytes + bytes > this.#maxBytes)) {
+      this.#drop(this.#waiting.keys().next().value!);
+    }
+    if (this.#waiting.size >= this.#capacity) return; // a capacity of 0 keeps nothing
     this.#waiting.set(seq, { message: asStored(message), hasSubject: message.subject !== undefined, bytes });
     this.#bytes += bytes;
   }
