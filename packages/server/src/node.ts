@@ -120,7 +120,9 @@ export async function startNode(config: Config): Promise<RosterNode> {
   const readiness: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
   if (config.presence !== 'in-process') readiness.push({ name: 'presence', check: () => presenceStore.ping() });
-  const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits });
+  // A balancer's idle timeout must outlast a held poll (docs/deployment.md): the node's, a minute more.
+  const keepAliveMs = (config.subscribeHoldSeconds + 60) * 1000;
+  const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits, keepAliveMs });
   app.addHook('onClose', async () => {
     await keysetRegistry.stop();
     // Its timers stop before the bus closes: a tick under way may still announce timeouts.

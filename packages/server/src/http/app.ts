@@ -123,15 +123,23 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Request limits (rate-limit.ts), when any is set. */
   rateLimits?: RateLimits | undefined;
+  /**
+   * How long an idle keep-alive connection stays open, in milliseconds (Node's own server: 5 s).
+   * Longer than the idle timeout of a balancer keeping connections to the node, which must
+   * outlast a held long-poll: one sending a request into a connection the node is closing gets a
+   * reset, and answers a PATCH or POST so cut with a 502 rather than send it again. The other
+   * timeouts stay Node's: a request must arrive whole within 300 s, its headers within 60 s.
+   */
+  keepAliveMs: number;
 }
 
 /** The HTTP application: parsing, CORS, routes, the one error path, and the operations routes. */
-export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits }: AppOptions): FastifyInstance {
+export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits, keepAliveMs }: AppOptions): FastifyInstance {
   const app = Fastify({
     // Every answer names the server and its version and allows any origin to read it (CORS),
     // added by the response itself rather than by a hook per request; preflights are the plugin's.
     serverFactory: (handler) => {
-      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, ServerResponse: RosterResponse };
+      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, keepAliveTimeout: keepAliveMs, ServerResponse: RosterResponse };
       return tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
     },
     loggerInstance: logger as FastifyBaseLogger,
