@@ -121,7 +121,7 @@ export async function startNode(config: Config): Promise<RosterNode> {
   if (bus.connected) readiness.push({ name: 'bus', check: () => busConnected(bus) });
   if (config.presence !== 'in-process') readiness.push({ name: 'presence', check: () => presenceStore.ping() });
   // A balancer's idle timeout must outlast a held poll (docs/deployment.md): the node's, a minute more.
-  const keepAliveMs = (config.subscribeHoldSeconds + 60) * 1000;
+  const keepAliveMs = Math.round((config.subscribeHoldSeconds + 60) * 1000); // Node takes whole milliseconds only
   const app = buildApp(context, { logger, metrics, readiness, tls, rateLimits, keepAliveMs });
   app.addHook('onClose', async () => {
     await keysetRegistry.stop();

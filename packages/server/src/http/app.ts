@@ -8,7 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { consoleRoutes } from './console.ts';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -100,6 +100,25 @@ function answerClientError(error: ConnectionError, socket: Socket): void {
 const LINGER_MS = 2000;
 
 /**
+ * At shutdown, how long connections still open may take to finish, in milliseconds: the node
+ * waits for them before it closes its database, and a client that never sends (or never ends) its
+ * request would otherwise hold it up for ever. Under systemd's stop timeout (90 s) and Kubernetes'
+ * grace period (30 s).
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * From shutdown on, a connection whose request is under way closes once it is answered rather
+ * than staying open as keep-alive (Node reads the timeout anew as each answer ends; Fastify closes
+ * the idle ones), and whatever is still open `SHUTDOWN_GRACE_MS` later is cut.
+ */
+function closeConnectionsOnShutdown(server: Server): void {
+  server.keepAliveTimeout = 1;
+  const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  server.once('close', () => clearTimeout(cut));
+}
+
+/**
  * A client still sending a refused request (a 1 MB URL, say) would get a reset instead of the
  * answer if the socket closed at once: read what it sends and drop it, for a bounded time. The
  * HTTP parser's own listener goes, so it does not report the same error for every chunk.
@@ -175,6 +194,11 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
       void reply.status(414).type('application/json').send(URI_TOO_LONG);
       return;
     }
+    done();
+  });
+
+  app.addHook('preClose', (done) => {
+    closeConnectionsOnShutdown(app.server);
     done();
   });
 
