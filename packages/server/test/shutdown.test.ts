@@ -40,13 +40,18 @@ describe('SIGTERM', () => {
       `PATCH /v2/objects/demo/uuids/late HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{"name"`,
     );
     await sleep(300); // the node has the request's head
+    const signalled = Date.now();
+    let closedAfter = Number.POSITIVE_INFINITY;
     const stopped = await stopTimed(server, async () => {
       await sleep(1000);
       client.socket.write(body.slice('{"name"'.length));
       await client.closed;
+      closedAfter = (Date.now() - signalled) / 1000;
     });
     expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(client.received()).toContain('"name":"Late"');
+    // Closed by the node soon after its answer, not cut at the end of the 10-second grace.
+    expect(closedAfter).toBeLessThan(8);
     expect(stopped.code).toBe(0);
     expect(stopped.seconds).toBeLessThan(30);
   }, 60_000);

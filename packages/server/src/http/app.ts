@@ -105,7 +105,7 @@ const LINGER_MS = 2000;
  * request would otherwise hold it up for ever. Under systemd's stop timeout (90 s) and Kubernetes'
  * grace period (30 s).
  */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * From shutdown on, a connection whose request is under way closes once it is answered rather
