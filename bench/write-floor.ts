@@ -9,7 +9,10 @@
  *
  * SQLite (the default): a node on its own file against lib/sqlite-write-floor-server.ts (WAL,
  * `synchronous=NORMAL`, group commit, checkpoints on a thread), on node:http and on Fastify with
- * Roster's CORS plugin: Roster over the Fastify floor is what its own work costs. `--postgres`: a
+ * Roster's CORS plugin: Roster over the Fastify floor is what its own work costs; and on Fastify
+ * with Roster's own database and the statements of its sets (`--roster-schema`): Roster over that
+ * is what its JavaScript costs, the floor over the plain Fastify one what Roster's tables,
+ * indexes, savepoints and outbox rows cost. `--postgres`: a
  * node on a cluster's store and bus (`--store postgres://… --bus nats://…`, a database and
  * JetStream stream of the run's own, as bench/profile.ts makes them) against
  * lib/postgres-write-floor-server.ts (Roster's uuids table in a database of its own, one
@@ -55,10 +58,13 @@ async function startStorage(resources: Resources, servers: Target[]): Promise<[M
     await seedUsers(roster.url, USERS);
     const floor = await startSqliteWriteFloor(join(resources.dir, 'floor.db'), USERS);
     servers.push(floor);
-    const fastifyFloor = await startSqliteWriteFloor(join(resources.dir, 'fastify-floor.db'), USERS, true);
+    const fastifyFloor = await startSqliteWriteFloor(join(resources.dir, 'fastify-floor.db'), USERS, { fastify: true });
     servers.push(fastifyFloor);
+    const rosterSchemaFloor = await startSqliteWriteFloor(join(resources.dir, 'roster-schema-floor.db'), USERS, { fastify: true, rosterSchema: true });
+    servers.push(rosterSchemaFloor);
     return [
       { name: 'Roster (SQLite)', target: roster },
+      { name: "Roster's storage on Fastify", target: rosterSchemaFloor },
       { name: 'SQLite write floor on Fastify', target: fastifyFloor },
       { name: 'SQLite write floor', target: floor },
     ];

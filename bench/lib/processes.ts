@@ -25,9 +25,12 @@ export function startFastifyFloor(): Promise<Target> {
   return startScript('./fastify-floor-server.ts');
 }
 
-/** The SQLite write floor (`sqlite-write-floor-server.ts`) on database `file`, seeded with `users` users; on Fastify with `fastify`. */
-export function startSqliteWriteFloor(file: string, users: number, fastify = false): Promise<Target> {
-  return startScript('./sqlite-write-floor-server.ts', [file, String(users), ...(fastify ? ['--fastify'] : [])]);
+/**
+ * The SQLite write floor (`sqlite-write-floor-server.ts`) on database `file`, seeded with `users`
+ * users; on Fastify with `fastify`, on Roster's own database and statements with `rosterSchema`.
+ */
+export function startSqliteWriteFloor(file: string, users: number, { fastify = false, rosterSchema = false } = {}): Promise<Target> {
+  return startScript('./sqlite-write-floor-server.ts', [file, String(users), ...(fastify ? ['--fastify'] : []), ...(rosterSchema ? ['--roster-schema'] : [])]);
 }
 
 /** The PostgreSQL write floor (`postgres-write-floor-server.ts`) on the database at `url`, seeded with `users` users. */
