@@ -50,6 +50,9 @@ describe('SIGTERM', () => {
     });
     expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(client.received()).toContain('"name":"Late"');
+    // The client is told not to send another request on this connection.
+    expect(client.received()).toMatch(/\r\nconnection: close\r\n/i);
+    expect(client.received()).not.toMatch(/\r\nkeep-alive:/i);
     // Closed by the node soon after its answer, not cut at the end of the 10-second grace.
     expect(closedAfter).toBeLessThan(8);
     expect(stopped.code).toBe(0);

@@ -33,7 +33,7 @@ import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
 import { rateLimitPlugin, type RateLimits } from './rate-limit.ts';
-import { RosterResponse } from './response.ts';
+import { closableResponses } from './response.ts';
 import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { signalRoutes } from './signal.ts';
@@ -109,10 +109,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * From shutdown on, a connection whose request is under way closes once it is answered rather
- * than staying open as keep-alive (Node reads the timeout anew as each answer ends; Fastify closes
- * the idle ones), and whatever is still open `SHUTDOWN_GRACE_MS` later is cut.
+ * than staying open as keep-alive: its answer says `Connection: close` (`responses`), and one
+ * whose head went out before shutdown closes 1 ms after it ends (Node reads the keep-alive time
+ * anew as each answer ends; Fastify closes the idle ones). Whatever is still open
+ * `SHUTDOWN_GRACE_MS` later is cut.
  */
-function closeConnectionsOnShutdown(server: Server): void {
+function closeConnectionsOnShutdown(server: Server, responses: { close: () => void }): void {
+  responses.close();
   server.keepAliveTimeout = 1;
   const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   server.once('close', () => clearTimeout(cut));
@@ -154,11 +157,12 @@ export interface AppOptions {
 
 /** The HTTP application: parsing, CORS, routes, the one error path, and the operations routes. */
 export function buildApp(context: AppContext, { logger, readiness, metrics, tls, rateLimits, keepAliveMs }: AppOptions): FastifyInstance {
+  const responses = closableResponses();
   const app = Fastify({
     // Every answer names the server and its version and allows any origin to read it (CORS),
     // added by the response itself rather than by a hook per request; preflights are the plugin's.
     serverFactory: (handler) => {
-      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, keepAliveTimeout: keepAliveMs, ServerResponse: RosterResponse };
+      const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, keepAliveTimeout: keepAliveMs, ServerResponse: responses.Response };
       return tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
     },
     loggerInstance: logger as FastifyBaseLogger,
@@ -198,7 +202,7 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
   });
 
   app.addHook('preClose', (done) => {
-    closeConnectionsOnShutdown(app.server);
+    closeConnectionsOnShutdown(app.server, responses);
     done();
   });
 

@@ -1,9 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { rawAnswer } from '@roster/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SERVER_HEADER } from '../version.ts';
-import { RosterResponse } from './response.ts';
+import { closableResponses, RosterResponse } from './response.ts';
 
 /** How each test's handler writes its answer. */
 const writers: Record<string, (response: ServerResponse) => void> = {
@@ -49,5 +49,34 @@ describe('RosterResponse', () => {
     expect(headers.get('server')).toEqual(['elsewhere']);
     expect(headers.get('access-control-allow-origin')).toEqual(['https://app.example']);
     expect(headers.get('access-control-expose-headers')).toEqual(['*']);
+  });
+});
+
+describe('closableResponses', () => {
+  it('keeps connections open until closed, then answers with Connection: close and ends the connection', async () => {
+    const responses = closableResponses();
+    const closable = createServer({ ServerResponse: responses.Response }, (_incoming, response) => response.end('ok'));
+    await new Promise<void>((ready) => closable.listen(0, '127.0.0.1', ready));
+    const socket = connect((closable.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise<void>((done) => socket.once('close', () => done()));
+    const ask = async () => {
+      const before = received.length;
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await vi.waitFor(() => expect(received.slice(before)).toMatch(/ok$/));
+      return received.slice(before);
+    };
+    try {
+      expect(await ask()).toMatch(/\r\nconnection: keep-alive\r\n/i);
+      responses.close();
+      const last = await ask();
+      expect(last).toMatch(/\r\nconnection: close\r\n/i);
+      expect(last).toContain(`Server: ${SERVER_HEADER}`);
+      await ended;
+    } finally {
+      socket.destroy();
+      await new Promise<void>((closed) => closable.close(() => closed()));
+    }
   });
 });

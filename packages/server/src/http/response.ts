@@ -44,3 +44,26 @@ export class RosterResponse<Request extends IncomingMessage = IncomingMessage> e
     return typeof reason === 'string' ? super.writeHead(statusCode, reason, given) : super.writeHead(statusCode, given);
   }
 }
+
+/**
+ * The response class of one server, and the switch that closes its connections: from `close()`
+ * on (shutdown) every answer says `Connection: close` and its connection ends once it is sent,
+ * so a client sends its next request on a new connection (to another node, behind a balancer)
+ * rather than into one the node is about to close. The switch is a variable of the class's own
+ * scope, not a field: responses stay as small as `RosterResponse`'s.
+ */
+export function closableResponses(): { Response: typeof RosterResponse; close: () => void } {
+  let closing = false;
+  class ClosableResponse<Request extends IncomingMessage = IncomingMessage> extends RosterResponse<Request> {
+    override writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
+      if (closing) this.shouldKeepAlive = false;
+      return super.writeHead(statusCode, reason, headers);
+    }
+  }
+  return {
+    Response: ClosableResponse,
+    close: () => {
+      closing = true;
+    },
+  };
+}
