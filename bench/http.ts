@@ -8,12 +8,17 @@
  * client in its own process, so that the client's CPU does not cap the figures). Under each, the
  * servers of a scenario are measured in turns whose order alternates (Roster's nodes, the bare
  * route, the Fastify floor, then back), so that a slow spell of the host falls on all of them.
+ * The set is measured in the same turns against each node's storage floor too (`Servers.storageFloors`):
+ * what the same PATCH costs on that storage with none of Roster's JavaScript.
  * Every scenario also runs on a node with the cluster's store and bus (`--store postgres://…
  * --bus nats://…`, a database and stream of the bench's own), against the same baseline figures,
  * unless PostgreSQL or NATS is missing.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { load, type LoadOptions, type LoadResult } from './lib/load.ts';
-import { startBaseline, startFastifyFloor, startRoster, type Target } from './lib/processes.ts';
+import { startBaseline, startFastifyFloor, startPostgresWriteFloor, startRoster, startSqliteWriteFloor, type Target } from './lib/processes.ts';
 import { inTurnsEach } from './lib/turns.ts';
 import { assertClean, check, type GeneratorFigures, type HttpScenario, type Target as Goal } from './lib/report.ts';
 import { seedUsers, send } from './lib/seed.ts';
@@ -43,6 +48,8 @@ export interface Scenario {
   sample: { method: string; path: string; body?: string };
   /** Items the sample's `data` must hold, so that the load measures a full answer. */
   items?: number;
+  /** Also measured against each node's storage floor (`Servers.storageFloors`): the set, whose storage is most of its cost. */
+  storageFloor?: true;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -82,6 +89,7 @@ export function scenarios(users: number): Scenario[] {
       },
       wrk: { script: 'set-user', path: SET_PATH, users },
       sample: { method: 'PATCH', path: SET_PATH.replace('{user}', 'user-1'), body: setBody() },
+      storageFloor: true,
     },
   ];
 }
@@ -91,6 +99,12 @@ interface Servers {
   rosters: Target[];
   baseline: Target;
   floor: Target;
+  /**
+   * Per Roster node, in the same order, the write floor of its store: the same PATCH on the same
+   * storage with none of Roster's JavaScript (SQLite: Roster's own database and set statements on
+   * Fastify; PostgreSQL: Roster's uuids table, one autocommit UPDATE a request, on node:http).
+   */
+  storageFloors: Target[];
 }
 
 /** The sample request on `roster`: its answer's size, after checking it holds a full page where one is expected. */
@@ -143,18 +157,23 @@ function wrk(options: HttpOptions): Generator {
 
 const nodeName = (rosters: Target[], roster: Target) => (rosters.indexOf(roster) === 0 ? 'SQLite' : 'PostgreSQL');
 
-/** One scenario under one generator: every Roster node, the bare route and the Fastify floor (at the first node's answer size), in turns. */
+/**
+ * One scenario under one generator: every Roster node, the bare route and the Fastify floor (at
+ * the first node's answer size), and each node's storage floor where the scenario asks, in turns.
+ */
 async function measure(
   label: string,
   generator: Generator,
   scenario: Scenario,
-  { rosters, baseline, floor }: Servers,
+  { rosters, baseline, floor, storageFloors }: Servers,
   { responseBytes, rounds }: { responseBytes: number; rounds: number },
 ): Promise<GeneratorFigures[]> {
+  const withStorage = scenario.storageFloor ? storageFloors : [];
   const servers = [
     ...rosters.map((roster) => ({ name: `Roster (${nodeName(rosters, roster)})`, run: () => generator.roster(scenario, roster) })),
     { name: 'baseline', run: () => generator.sameSize(scenario, baseline, responseBytes) },
     { name: 'Fastify floor', run: () => generator.sameSize(scenario, floor, responseBytes) },
+    ...withStorage.map((target, index) => ({ name: `storage floor (${nodeName(rosters, rosters[index]!)})`, run: () => generator.roster(scenario, target) })),
   ];
   const measured = await inTurnsEach(
     rounds,
@@ -166,7 +185,8 @@ async function measure(
   return measured.slice(0, rosters.length).map((result, index) => {
     const ratio = result.requestsPerSecond / baselineResult.requestsPerSecond;
     const goal = index === 0 ? scenario.goals.sqlite : scenario.goals.postgres;
-    return { roster: result, baseline: baselineResult, floor: floorResult, ratio, check: check(goal, ratio), turns: rounds };
+    const storageFloor = withStorage.length > 0 ? measured[rosters.length + 2 + index] : undefined;
+    return { roster: result, baseline: baselineResult, floor: floorResult, storageFloor, ratio, check: check(goal, ratio), turns: rounds };
   });
 }
 
@@ -199,34 +219,39 @@ export async function runHttpScenarios(options: HttpOptions): Promise<HttpResult
   if (!withWrk) console.log(`  ${WRK_MISSING}: measuring with autocannon alone, no wrk columns`);
   const unavailable = await servicesUnavailable();
   if (unavailable) console.log(`  PostgreSQL + NATS node skipped: ${unavailable}`);
-  const database = unavailable ? undefined : await createDatabase();
+  const databases = unavailable ? [] : [await createDatabase(), await createDatabase()];
+  const [database, floorDatabase] = databases;
   const stream = unavailable ? undefined : benchStream('http');
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-http-'));
   const servers: Target[] = [];
+  const start = async <T extends Target>(starting: Promise<T>): Promise<T> => {
+    const server = await starting;
+    servers.push(server);
+    return server;
+  };
   try {
-    const baseline = await startBaseline();
-    servers.push(baseline);
-    const floor = await startFastifyFloor();
-    servers.push(floor);
-    const rosters = [await startRoster()];
-    servers.push(rosters[0]!);
-    if (database && stream) {
-      const postgres = await startRoster({ args: ['--store', database.url, '--bus', stream.url] });
-      servers.push(postgres);
-      rosters.push(postgres);
+    const baseline = await start(startBaseline());
+    const floor = await start(startFastifyFloor());
+    const rosters = [await start(startRoster())];
+    const storageFloors = [await start(startSqliteWriteFloor(join(dir, 'storage-floor.db'), options.users, { fastify: true, rosterSchema: true }))];
+    if (database && floorDatabase && stream) {
+      rosters.push(await start(startRoster({ args: ['--store', database.url, '--bus', stream.url] })));
+      storageFloors.push(await start(startPostgresWriteFloor(floorDatabase.url, options.users)));
     }
     for (const roster of rosters) await seedUsers(roster.url, options.users);
-    await database?.analyze();
+    for (const db of databases) await db.analyze();
     const sqlite: HttpScenario[] = [];
     const postgres: HttpScenario[] = [];
     for (const scenario of scenarios(options.users)) {
-      const [onSqlite, onPostgres] = await runScenario(scenario, { rosters, baseline, floor }, options, withWrk);
+      const [onSqlite, onPostgres] = await runScenario(scenario, { rosters, baseline, floor, storageFloors }, options, withWrk);
       sqlite.push(onSqlite!);
       if (onPostgres) postgres.push(onPostgres);
     }
     return { sqlite, postgres: unavailable ? { skipped: unavailable } : postgres };
   } finally {
     for (const server of servers) await server.stop();
-    await database?.drop();
+    for (const db of databases) await db.drop();
     await stream?.delete();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -266,7 +266,10 @@ try {
   const sampled = allocations ? sampleAllocations(roster.url, roster.pid, Number(seconds), allocations) : undefined;
   const shared = database && { shared: { postgres: database, nats: true } };
   const run = { url: roster.url, pid: roster.pid, seconds: Number(seconds) };
-  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'requests' | 'measuredWindow'> & { rate: string } = scenario
+  const result: Pick<LoadResult, 'cpuMicrosPerRequest' | 'sharedMicrosPerRequest' | 'requests' | 'measuredWindow'> & {
+    rate: string;
+    systemMicrosPerRequest?: number;
+  } = scenario
     ? await load({ ...scenario.roster, ...run, url: `${roster.url}${scenario.sample.path}`, ...shared }).then((done) => ({
         ...done,
         rate: `${Math.round(done.requestsPerSecond)} req/s`,
@@ -283,7 +286,8 @@ try {
   const store = onPostgres ? 'PostgreSQL + NATS' : 'SQLite';
   const inflated = allocating ? ' (the sampler slows the node: these are no measure of speed)' : '';
   const title = scenario?.name ?? `subscribe: a message delivered to ${SUBSCRIBERS} long-polls`;
-  console.log(`${title} (${store}): ${result.rate}, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request${inflated}`);
+  const kernel = result.systemMicrosPerRequest === undefined ? '' : ` (${result.systemMicrosPerRequest.toFixed(0)} of them in the kernel)`;
+  console.log(`${title} (${store}): ${result.rate}, ${result.cpuMicrosPerRequest.toFixed(0)} µs node CPU per request${kernel}${inflated}`);
   for (const [name, micros] of Object.entries(result.sharedMicrosPerRequest)) console.log(`  ${name}: ${Math.round(micros)} µs CPU per request`);
   if (delivering) {
     console.log(`  the bare node:http fan-out, same rounds: ${(await floorFanOut(startLongPollBaseline, Number(seconds))).toFixed(0)} µs CPU per answer`);

@@ -52,20 +52,51 @@ function httpTurns(scenarios: HttpScenario[]): string[] {
   const turns = scenarios[0]?.turns;
   if (turns === undefined) return [];
   return [
-    `Each scenario's servers (Roster's nodes, the bare route, bare Fastify) are measured in turns, ${turns} each under each generator, the order alternating: rates are the turns' mean, CPU per request is over all of them, percentiles are the worst turn's.`,
+    `Each scenario's servers (Roster's nodes, the bare route, bare Fastify; for the set, each node's storage floor too) are measured in turns, ${turns} each under each generator, the order alternating: rates are the turns' mean, CPU per request is over all of them, percentiles are the worst turn's.`,
   ];
 }
 
-/** One table per load generator: autocannon's, then wrk's (or why there is none). */
-function httpTable(scenarios: HttpScenario[]): string {
+/**
+ * Roster against its storage floor (the same requests on the same storage, none of Roster's
+ * JavaScript), for each scenario measured against one; `storage` names that floor.
+ */
+function storageFloorLines(rows: { scenario: HttpScenario; figures: GeneratorFigures }[], storage: string): string[] {
+  return rows.flatMap(({ scenario, figures: { roster, baseline, storageFloor: floor } }) =>
+    floor
+      ? [
+          `- ${scenario.name}: ${storage} served ${fixed(floor.requestsPerSecond)} req/s, ${percent(floor.requestsPerSecond / baseline.requestsPerSecond)} of the bare route, ` +
+            `at ${fixed(floor.cpuMicrosPerRequest)} µs of server CPU per request; Roster served **${percent(roster.requestsPerSecond / floor.requestsPerSecond)}** of its rate ` +
+            `at ${(roster.cpuMicrosPerRequest / floor.cpuMicrosPerRequest).toFixed(2)}× its CPU (${fixed(roster.cpuMicrosPerRequest - floor.cpuMicrosPerRequest)} µs more).`,
+        ]
+      : [],
+  );
+}
+
+/** One generator's table, then Roster against its storage floor where that was measured. */
+function generatorSection(rows: { scenario: HttpScenario; figures: GeneratorFigures }[], storage: string): string {
+  return [generatorTable(rows), storageFloorLines(rows, storage).join('\n')].filter((part) => part !== '').join('\n\n');
+}
+
+/** One table per load generator: autocannon's, then wrk's (or why there is none); `storage` names the node's storage floor. */
+function httpTable(scenarios: HttpScenario[], storage: string): string {
   const byWrk = scenarios.flatMap((scenario) => (scenario.wrk ? [{ scenario, figures: scenario.wrk }] : []));
   return [
     '**Under autocannon** (in the bench process):',
-    generatorTable(scenarios.map((scenario) => ({ scenario, figures: scenario }))),
+    generatorSection(
+      scenarios.map((scenario) => ({ scenario, figures: scenario })),
+      storage,
+    ),
     '**Under wrk** (one thread, in its own process):',
-    byWrk.length > 0 ? generatorTable(byWrk) : 'Not measured: wrk is not installed on this machine.',
+    byWrk.length > 0 ? generatorSection(byWrk, storage) : 'Not measured: wrk is not installed on this machine.',
   ].join('\n\n');
 }
+
+/** The storage floors of bench/http.ts, as the text under each table names them. */
+const STORAGE_FLOORS = {
+  sqlite:
+    "Roster's storage on Fastify (Roster's own SQLite database and set statements, savepoint and outbox row, on Fastify with nothing of Roster's JavaScript)",
+  postgres: "the PostgreSQL write floor (Roster's uuids table and indexes, one autocommit UPDATE a request on node:http; no event, outbox or bus)",
+};
 
 function paginationTable(result: KeysetFigures & { users: number; page: number }): string {
   const pages = table(
@@ -337,14 +368,14 @@ export function resultsMarkdown(results: BenchResults): string {
   const parts = [
     `Run of ${results.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Raw figures: [benchmarks/results.json](benchmarks/results.json).`,
   ];
-  if (results.http) parts.push('### Request rate against the bare route', ...httpTurns(results.http), httpTable(results.http));
+  if (results.http) parts.push('### Request rate against the bare route', ...httpTurns(results.http), httpTable(results.http, STORAGE_FLOORS.sqlite));
   if (results.httpPostgres) {
     parts.push('### Request rate on PostgreSQL + NATS, against the same bare route');
     if ('skipped' in results.httpPostgres) parts.push(`Skipped: ${results.httpPostgres.skipped}.`);
     else
       parts.push(
         'The same scenarios on a node with `--store postgres://…` and `--bus nats://…` (a database and JetStream stream of the run), measured in the same turns as the SQLite node; the bare-route and Fastify figures are the ones above.',
-        httpTable(results.httpPostgres),
+        httpTable(results.httpPostgres, STORAGE_FLOORS.postgres),
       );
   }
   if (results.pagination) {

@@ -29,6 +29,11 @@ export interface GeneratorFigures {
   baseline: LoadResult;
   /** The same-size route on bare Fastify: the most any Fastify app can do here. */
   floor: LoadResult;
+  /**
+   * The same requests on the node's storage with none of Roster's JavaScript (bench/http.ts
+   * `Servers.storageFloors`), for the scenarios measured against it (the set); absent in runs before 2026-12-06.
+   */
+  storageFloor?: LoadResult | undefined;
   /** Roster's rate over the baseline's. */
   ratio: number;
   check?: Check | undefined;
