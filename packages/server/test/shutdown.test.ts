@@ -1,6 +1,5 @@
-import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, type RunningServer } from '@roster/testing';
+import { rawConnection, startServer, type RunningServer } from '@roster/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // One SQLite node, also on the cluster run: these tests stop it.
@@ -9,17 +8,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A connection to the node, with what it has received and whether the node closed it. */
-async function open(url: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  await new Promise<void>((ready) => socket.once('connect', ready));
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  const closed = new Promise<void>((done) => socket.once('close', () => done()));
-  return { socket, received: () => received, closed };
-}
 
 /** SIGTERM, then how long the node took to exit, in seconds. */
 async function stopTimed(running: RunningServer, meanwhile: () => Promise<void> = async () => {}): Promise<{ code: number | null; seconds: number }> {
@@ -34,7 +22,7 @@ async function stopTimed(running: RunningServer, meanwhile: () => Promise<void> 
 describe('SIGTERM', () => {
   it('answers a request still arriving, closes its keep-alive connection after the answer, and exits', async () => {
     server = await startServer({ args: ['--store', 'sqlite'] });
-    const client = await open(server.url);
+    const client = await rawConnection(server.url);
     const body = '{"name":"Late"}';
     client.socket.write(
       `PATCH /v2/objects/demo/uuids/late HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{"name"`,
@@ -61,7 +49,7 @@ describe('SIGTERM', () => {
 
   it('does not wait for ever on a client that connected and sent nothing', async () => {
     server = await startServer({ args: ['--store', 'sqlite'] });
-    const silent = await open(server.url);
+    const silent = await rawConnection(server.url);
     const stopped = await stopTimed(server);
     await silent.closed;
     expect(stopped.code).toBe(0);

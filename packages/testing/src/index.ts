@@ -3,4 +3,4 @@ export { eventually } from './eventually.ts';
 export { useServer } from './use-server.ts';
 export { onCluster, pollFor, sqliteOnly, TEST_TARGET, type PollAnswer, type TestTarget } from './target.ts';
 export { deleteRedisKeys, REDIS_URL, redisUnavailable, redisUrlWithPrefix } from './redis.ts';
-export { rawAnswer, type RawAnswer } from './raw-answer.ts';
+export { rawAnswer, rawConnection, type RawAnswer, type RawConnection } from './raw-answer.ts';

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { rawAnswer } from '@roster/testing';
+import type { AddressInfo } from 'node:net';
+import { rawAnswer, rawConnection } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SERVER_HEADER } from '../version.ts';
 import { closableResponses, RosterResponse } from './response.ts';
@@ -57,15 +57,12 @@ describe('closableResponses', () => {
     const responses = closableResponses();
     const closable = createServer({ ServerResponse: responses.Response }, (_incoming, response) => response.end('ok'));
     await new Promise<void>((ready) => closable.listen(0, '127.0.0.1', ready));
-    const socket = connect((closable.address() as AddressInfo).port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    const ended = new Promise<void>((done) => socket.once('close', () => done()));
+    const { socket, received, closed } = await rawConnection(`http://127.0.0.1:${(closable.address() as AddressInfo).port}`);
     const ask = async () => {
-      const before = received.length;
+      const before = received().length;
       socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-      await vi.waitFor(() => expect(received.slice(before)).toMatch(/ok$/));
-      return received.slice(before);
+      await vi.waitFor(() => expect(received().slice(before)).toMatch(/ok$/));
+      return received().slice(before);
     };
     try {
       expect(await ask()).toMatch(/\r\nconnection: keep-alive\r\n/i);
@@ -73,7 +70,7 @@ describe('closableResponses', () => {
       const last = await ask();
       expect(last).toMatch(/\r\nconnection: close\r\n/i);
       expect(last).toContain(`Server: ${SERVER_HEADER}`);
-      await ended;
+      await closed;
     } finally {
       socket.destroy();
       await new Promise<void>((closed) => closable.close(() => closed()));
