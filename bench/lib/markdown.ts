@@ -365,8 +365,11 @@ function sdkTable(calls: SdkCall[]): string {
 /** The generated part of docs/benchmarks.md: every table of one run. */
 export function resultsMarkdown(results: BenchResults): string {
   const { machine } = results;
+  const where = `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`;
   const parts = [
-    `Run of ${results.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Raw figures: [benchmarks/results.json](benchmarks/results.json).`,
+    results.mode === 'full'
+      ? `Run of ${results.date} on ${where}. Raw figures: [benchmarks/results.json](benchmarks/results.json).`
+      : `Smoke run of ${results.date} on ${where}: loads of one or two seconds, too short for its ratios to mean much; nothing written.`,
   ];
   if (results.http) parts.push('### Request rate against the bare route', ...httpTurns(results.http), httpTable(results.http, STORAGE_FLOORS.sqlite));
   if (results.httpPostgres) {

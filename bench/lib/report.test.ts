@@ -62,4 +62,9 @@ describe('the request-rate tables', () => {
     expect(lines[0]).toContain('Roster served **75.0%** of its rate at 1.33× its CPU (30 µs more)');
     expect(text).not.toMatch(/^- get one user/m);
   });
+
+  it('says a smoke run is one, and points at no raw figures it did not write', () => {
+    expect(resultsMarkdown(results([]))).toMatch(/^Smoke run of 2026-12-06T00:00:00.000Z on 2 × cpu, .*nothing written\.$/m);
+    expect(resultsMarkdown({ ...results([]), mode: 'full' })).toContain('Raw figures: [benchmarks/results.json]');
+  });
 });
