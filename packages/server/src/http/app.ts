@@ -33,7 +33,7 @@ import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
 import { rateLimitPlugin, type RateLimits } from './rate-limit.ts';
-import { closableResponses } from './response.ts';
+import { closableResponses, LINGER_MS } from './response.ts';
 import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { signalRoutes } from './signal.ts';
@@ -95,9 +95,6 @@ function answerClientError(error: ConnectionError, socket: Socket): void {
   );
   lingerAndDrop(socket);
 }
-
-/** How long a refused connection's remaining input is read and dropped before the socket closes. */
-const LINGER_MS = 2000;
 
 /**
  * At shutdown, how long connections still open may take to finish, in milliseconds: the node

@@ -1,4 +1,5 @@
-import { useServer } from '@roster/testing';
+import { rawConnection, useServer } from '@roster/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
@@ -61,5 +62,25 @@ describe('a route that takes no body', () => {
     const post = await send('POST', '/v2/objects/demo/uuids/any', '{not json', JSON_TYPE);
     expect(post).toMatchObject({ status: 405, body: { error: { source: 'objects' } } });
     expect((await send('PUT', '/v2/objects/demo/uuids/any', 'text', { 'content-type': 'text/plain' })).status).toBe(405);
+  });
+});
+
+describe('a body refused while it is still arriving', () => {
+  it('is answered, and the client sending it gets the answer and no reset', async () => {
+    const client = await rawConnection(server.url);
+    const errors: Error[] = [];
+    client.socket.on('error', (error) => errors.push(error));
+    client.socket.write('PATCH /v2/objects/demo/uuids/flood HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    // Past the 96 KiB limit, and on for a while after the answer, as a client busy uploading does.
+    const chunk = `4000\r\n${' '.repeat(0x4000)}\r\n`;
+    const until = Date.now() + 600;
+    while (Date.now() < until && errors.length === 0 && !client.socket.writableEnded) {
+      if (!client.socket.write(chunk)) await Promise.race([new Promise((drained) => client.socket.once('drain', drained)), sleep(50)]);
+    }
+    client.socket.end();
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(client.received()).toMatch(/\r\nconnection: close\r\n/i);
+    expect(errors).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { SERVER_HEADER } from '../version.ts';
 
 /** What every answer carries: the server and its version, and CORS letting any origin read it. */
@@ -41,8 +42,34 @@ export class RosterResponse<Request extends IncomingMessage = IncomingMessage> e
     // A frozen or sealed object (a caller's constant) is left as it is: the headers are set apart.
     if (given === undefined || Array.isArray(given) || !Object.isExtensible(given)) setMissing(this);
     else addMissing(this, given);
-    return typeof reason === 'string' ? super.writeHead(statusCode, reason, given) : super.writeHead(statusCode, given);
+    const written = typeof reason === 'string' ? super.writeHead(statusCode, reason, given) : super.writeHead(statusCode, given);
+    if ((this as unknown as NodeInternals)._last && this.req.complete === false) readOnAfterAnswer(this.req, this.socket);
+    return written;
   }
+}
+
+/** Node's own mark, set as the head is written, that the connection closes after this answer (`Connection: close`). */
+interface NodeInternals {
+  _last?: boolean;
+}
+
+/** How long a connection closed before its request came whole is still read, what comes dropped, before it is destroyed, in ms. */
+export const LINGER_MS = 2000;
+
+/**
+ * An answer that closes the connection while the request's body is still arriving (a body
+ * refused as too large or malformed midway): Node would destroy the socket once the answer is
+ * sent, and the client's next bytes would meet a reset that can discard the answer before the
+ * client reads it. Instead the node sends its FIN after the answer and goes on reading, and
+ * dropping, what arrives for `LINGER_MS`, so the client reads the answer and stops.
+ */
+function readOnAfterAnswer(request: IncomingMessage, socket: Socket | null): void {
+  if (!socket) return;
+  request.resume();
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 /**
