@@ -8,7 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { consoleRoutes } from './console.ts';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -33,7 +33,7 @@ import { openApiRoutes, RouteCatalog } from './openapi.ts';
 import { presenceRoutes } from './presence.ts';
 import { publishRoutes } from './publish.ts';
 import { rateLimitPlugin, type RateLimits } from './rate-limit.ts';
-import { closableResponses, LINGER_MS } from './response.ts';
+import { closableResponses, continueWhenRead, LINGER_MS } from './response.ts';
 import { CompletedRequests, requestIds, requestLine } from './request-log.ts';
 import { compileRouteSchema } from './schema.ts';
 import { signalRoutes } from './signal.ts';
@@ -160,7 +160,11 @@ export function buildApp(context: AppContext, { logger, readiness, metrics, tls,
     // added by the response itself rather than by a hook per request; preflights are the plugin's.
     serverFactory: (handler) => {
       const options = { maxHeaderSize: MAX_URL_BYTES + 16 * 1024, keepAliveTimeout: keepAliveMs, ServerResponse: responses.Response };
-      return tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
+      const server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
+      return server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+        continueWhenRead(request, response);
+        handler(request, response);
+      });
     },
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written when it is answered (request-log.ts), and its metrics.

@@ -1,7 +1,7 @@
 import { rawConnection, useServer } from '@roster/testing';
 import { once } from 'node:events';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const server = useServer();
 
@@ -82,5 +82,29 @@ describe('a body refused while it is still arriving', () => {
     expect(client.received()).toMatch(/^HTTP\/1\.1 413 /);
     expect(client.received()).toMatch(/\r\nconnection: close\r\n/i);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a request that expects 100 Continue', () => {
+  const head = (path: string, length: number) =>
+    `PATCH ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`;
+
+  it('is refused before its body is sent when the body could not be taken: no 100, the 413, the connection closed', async () => {
+    const client = await rawConnection(server.url);
+    client.socket.write(head('/v2/objects/demo/uuids/expecting', 10 * 1024 * 1024));
+    await vi.waitFor(() => expect(client.received()).toContain(' 413 '));
+    expect(client.received()).toMatch(/^HTTP\/1\.1 413 /);
+    await client.closed;
+  });
+
+  it('is told to go on when its body is read, and answered once it came', async () => {
+    const body = '{"name":"Expected"}';
+    const client = await rawConnection(server.url);
+    client.socket.write(head('/v2/objects/demo/uuids/expecting', body.length));
+    await vi.waitFor(() => expect(client.received()).toBe('HTTP/1.1 100 Continue\r\n\r\n'));
+    client.socket.end(body);
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(await nameOf('/v2/objects/demo/uuids/expecting')).toBe('Expected');
   });
 });

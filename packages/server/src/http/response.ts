@@ -73,6 +73,22 @@ function readOnAfterAnswer(request: IncomingMessage, socket: Socket | null): voi
 }
 
 /**
+ * `Expect: 100-continue` (curl sends it with larger bodies): Node would send `100 Continue` as
+ * soon as the head is parsed, and the client would upload a body its route then refuses (too
+ * large, a bad signature). Instead the 100 goes when something first reads the body, so a refusal
+ * goes out alone and the client sends nothing more (Node closes the connection after a final
+ * answer sent without the 100). Called from the server's `checkContinue` event, in place of Node's.
+ */
+export function continueWhenRead(request: IncomingMessage, response: ServerResponse): void {
+  const read = request._read;
+  request._read = function (this: IncomingMessage, size: number) {
+    request._read = read;
+    if (!response.headersSent) response.writeContinue();
+    read.call(this, size);
+  };
+}
+
+/**
  * The response class of one server, and the switch that closes its connections: from `close()`
  * on (shutdown) every answer says `Connection: close` and its connection ends once it is sent,
  * so a client sends its next request on a new connection (to another node, behind a balancer)
