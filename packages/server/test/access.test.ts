@@ -206,6 +206,23 @@ describe('grant and revoke endpoints', () => {
   });
 });
 
+describe('pattern permissions', () => {
+  it('are matched in time linear in the name: a pattern that would backtrack for ever answers at once', async () => {
+    // With a backtracking matcher, `([a-z0-9]+)+` against 60 letters and a dash takes 2^60 steps.
+    const token = await admin.grantToken({ ttl: 7, authorized_uuid: 'alice', resources: {}, patterns: { channels: { '([a-z0-9]+)+': { write: true } } } });
+    const alice = client('alice', token);
+    expect(await statusOf(alice.publish({ channel: `${'a'.repeat(60)}-`, message: 'x' }))).toBe(403);
+    expect(await statusOf(alice.publish({ channel: 'a'.repeat(60), message: 'x' }))).toBe(200);
+  });
+
+  it('that RE2 cannot match in linear time (lookaround, backreferences) are refused at grant, naming the pattern', async () => {
+    const body = JSON.stringify({ ttl: 5, permissions: { patterns: { channels: { '(a)\\1': 2 } } } });
+    const reply = await raw('POST', `/v3/pam/${SUB}/grant`, { uuid: 'x' }, { body, sign: true });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toMatchObject({ error: { details: [{ location: 'permissions.patterns.channels.(a)\\1', locationType: 'body' }] }, status: 400 });
+  });
+});
+
 describe('signed requests', () => {
   it('have full access; a wrong, stale or foreign-key signature is a 403 in the objects envelope', async () => {
     expect(await statusOf(admin.objects.getAllUUIDMetadata())).toBe(200);

@@ -51,7 +51,8 @@ function permissionTable(value: unknown, location: string, arePatterns: boolean)
       if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 0 || (bits & ~ALL_PERMISSION_BITS) !== 0) {
         throw invalid(where, 'body', `Permissions must be a bitmask from 0 to ${ALL_PERMISSION_BITS}.`);
       }
-      if (arePatterns && compilePattern(name) === null) throw invalid(where, 'body', `'${name}' is not a valid regular expression.`);
+      if (arePatterns && compilePattern(name) === null)
+        throw invalid(where, 'body', `'${name}' is not a regular expression of RE2's syntax (no lookaround or backreferences).`);
       map.set(name, bits);
     }
     table[key] = map;

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { PERMISSION_BITS, type Permission, type PermissionTable, type TokenResourceKey } from '@roster/protocol';
 
 /** The bits and the token's resource keys are the protocol's (`@roster/protocol`); how a grant is looked up is here. */
@@ -13,7 +14,7 @@ const TABLES_OF_KIND: Record<ResourceKind, readonly TokenResourceKey[]> = {
   group: ['grp'],
 };
 
-const compiled = new Map<string, RegExp | null>();
+const compiled = new Map<string, RE2JS | null>();
 
 /** A pattern permission matches the whole resource name; an invalid regex matches nothing. */
 export function patternMatches(pattern: string, name: string): boolean {
@@ -23,12 +24,18 @@ export function patternMatches(pattern: string, name: string): boolean {
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(pattern, regex);
   }
-  return regex !== null && regex.test(name);
+  return regex !== null && regex.matches(name);
 }
 
-export function compilePattern(pattern: string): RegExp | null {
+/**
+ * A pattern permission as a regular expression in RE2's syntax (no lookaround, no
+ * backreferences), or null when it is not one. It is matched in time linear in the name
+ * (re2js: an automaton, not backtracking), so no pattern a grant holds, nested quantifiers
+ * included, can make a request that names a resource slow.
+ */
+export function compilePattern(pattern: string): RE2JS | null {
   try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
+    return RE2JS.compile(pattern);
   } catch {
     return null;
   }
