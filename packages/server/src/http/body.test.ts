@@ -47,6 +47,23 @@ describe('a body with Content-Encoding', () => {
   });
 });
 
+describe('a body that is not UTF-8', () => {
+  const notUtf8 = Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}')]);
+
+  it('is a 400 naming the body on every route that reads one, compressed or not, and nothing is stored', async () => {
+    const refusal = { status: 400, body: { error: { details: [{ message: 'The body is not valid UTF-8 text.', location: 'body' }] } } };
+    expect(await send('PATCH', '/v2/objects/demo/uuids/latin', notUtf8, JSON_TYPE)).toMatchObject(refusal);
+    expect(await send('PATCH', '/v2/objects/demo/channels/latin', gzipSync(notUtf8), compressed('gzip'))).toMatchObject(refusal);
+    const overlong = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]);
+    expect(await send('PATCH', '/v2/objects/demo/uuids/latin', overlong, JSON_TYPE)).toMatchObject(refusal);
+    expect((await send('GET', '/v2/objects/demo/uuids/latin')).status).toBe(404);
+    const published = await send('POST', '/publish/demo/demo/0/latin/0?uuid=u', Buffer.from([0x22, 0x61, 0xff, 0x22]), JSON_TYPE);
+    expect(published.status).toBe(400);
+    const action = await send('POST', '/v1/message-actions/demo/channel/latin/message/17000000000000000?uuid=u', Buffer.from([...Buffer.from('{"type":"r","value":"'), 0xff, 0x22, 0x7d]), JSON_TYPE);
+    expect(action.status).toBe(400);
+  });
+});
+
 describe('a route that takes no body', () => {
   it('does not read one: a DELETE answers as it would without it', async () => {
     await send('PATCH', '/v2/objects/demo/uuids/gone', '{"name":"Gone"}', JSON_TYPE);

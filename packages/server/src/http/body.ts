@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { RosterError } from '../errors.ts';
@@ -22,9 +23,19 @@ declare module 'fastify' {
   }
 }
 
-/** The body as sent, inflated, as text; kept as `rawBody` for signatures (credentials.ts). */
+/**
+ * The body as sent, inflated, as text; kept as `rawBody` for signatures (credentials.ts). A 400
+ * naming `body` when its bytes are not UTF-8 (JSON text is, RFC 8259 §8.1): decoded as they
+ * were, each bad byte would be stored as U+FFFD, a change nobody asked for.
+ */
 export function bodyText(request: FastifyRequest, body: Buffer): string {
-  const text = inflateBody(body, header(request, 'content-encoding'), request.readLimit ?? request.routeOptions.bodyLimit).toString('utf8');
+  const bytes = inflateBody(body, header(request, 'content-encoding'), request.readLimit ?? request.routeOptions.bodyLimit);
+  if (!isUtf8(bytes)) {
+    throw new RosterError('INVALID_INPUT', 'Request payload contained invalid input.', [
+      { message: 'The body is not valid UTF-8 text.', location: 'body', locationType: 'body' },
+    ]);
+  }
+  const text = bytes.toString('utf8');
   request.rawBody = text;
   return text;
 }
