@@ -94,6 +94,14 @@ export function schemaRefusal(schema: TSchema, value: unknown, httpPart: string 
     location = `${prefix}${fieldPath(segments)}`;
     message = `${labelOf(prefix)}${fieldPath(segments)} ${mustBe(refusal, node)}.`;
   }
+  return refusal400(url, location, locationType, message);
+}
+
+/** A query parameter whose name or value does not percent-decode (url.ts `malformedParameter`). */
+export const notPercentEncoded = (name: string, url: string): RosterError =>
+  refusal400(url, name, 'query', `The query parameter '${name}' is not validly percent-encoded.`);
+
+function refusal400(url: string, location: string, locationType: LocationType, message: string): RosterError {
   const service = serviceOfPath(url);
   // The objects and grant envelopes show the details; the others show only the message.
   return service === 'objects' || service === 'access-manager' ? invalid(location, locationType, message) : badRequest(location, locationType, message);

@@ -85,3 +85,28 @@ describe('a body the route schema refuses', () => {
     });
   });
 });
+
+describe('a query parameter that does not percent-decode', () => {
+  it('is a 400 naming it, in the envelope of the route’s service, on every family', async () => {
+    const detail = (name: string) => ({ message: `The query parameter '${name}' is not validly percent-encoded.`, location: name, locationType: 'query' });
+    expect(await send('GET', '/v2/objects/demo/uuids?filter=name%3D%3D%22%FF%22')).toEqual({
+      status: 400,
+      body: { status: 400, error: { message: 'Request payload contained invalid input.', source: 'objects', details: [detail('filter')] } },
+    });
+    expect(await send('GET', '/publish/demo/demo/0/c1/0/1?uuid=%FF')).toEqual({ status: 400, body: [0, detail('uuid').message, detail('uuid').message] });
+    expect(await send('GET', '/v1/channel-registration/sub-key/demo/channel-group/g1?add=a,%E0%A4')).toMatchObject({
+      status: 400,
+      body: { details: [detail('add')] },
+    });
+    expect(await send('GET', '/v2/subscribe/demo/c1/0?uuid=a&tt=%')).toMatchObject({
+      status: 400,
+      body: { message: detail('tt').message, service: 'Subscribe' },
+    });
+    expect(await send('GET', '/v2/presence/sub-key/demo/channel/c1/heartbeat?uuid=x&channel-group=%G0')).toMatchObject({
+      status: 400,
+      body: { service: 'Presence' },
+    });
+    // Nothing was taken literally: the group is still empty.
+    expect(await send('GET', '/v1/channel-registration/sub-key/demo/channel-group/g1')).toMatchObject({ status: 200, body: { payload: { channels: [] } } });
+  });
+});

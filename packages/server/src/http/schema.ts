@@ -1,8 +1,9 @@
 import type { FastifySchemaCompiler, FastifyTypeProvider } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import Compile from 'typebox/compile';
-import { schemaRefusal } from './schema-errors.ts';
+import { notPercentEncoded, schemaRefusal } from './schema-errors.ts';
 import { checkWalkable } from './schema-walk.ts';
+import { malformedParameter, type QueryValues } from './url.ts';
 
 /**
  * Route schemas: TypeBox types for each route's `params`, `querystring`, `headers` and `body`.
@@ -28,7 +29,12 @@ export interface TypeBoxProvider extends FastifyTypeProvider {
 export const compileRouteSchema: FastifySchemaCompiler<TSchema> = ({ schema, url, httpPart }) => {
   checkWalkable(schema, `${url} ${httpPart ?? 'schema'}#`);
   const validator = Compile(schema);
-  return (data: unknown) => (validator.Check(data) ? true : { error: schemaRefusal(schema, data, httpPart, url) });
+  const check = (data: unknown) => (validator.Check(data) ? true : { error: schemaRefusal(schema, data, httpPart, url) });
+  if (httpPart !== 'querystring') return check;
+  return (data: unknown) => {
+    const malformed = malformedParameter(data as QueryValues);
+    return malformed === undefined ? check(data) : { error: notPercentEncoded(malformed, url) };
+  };
 };
 
 /** A query parameter as the query parser gives it (url.ts): its text, or every text when it is repeated. */

@@ -3,11 +3,14 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.ts';
-import { parseQueryString, queryAsSent, queryPairs, rawParamsOf } from './url.ts';
+import { malformedParameter, parseQueryString, queryAsSent, queryPairs, rawParamsOf } from './url.ts';
 
 describe('parseQueryString', () => {
-  it('decodes %XX only, keeps a plus, keeps repeated values and takes bad escapes literally', () => {
+  it('decodes %XX only, keeps a plus, keeps repeated values, and marks the first bad escape (kept as sent)', () => {
     const query = parseQueryString('a=1+2&b=%C3%BC%20x&a=3&flag&bad=%E0%zz&=empty&&');
+    expect(malformedParameter(query)).toBe('bad');
+    expect(malformedParameter(parseQueryString('a=1&b%FF=2&c=%'))).toBe('b%FF');
+    expect(malformedParameter(parseQueryString('a=%C3%BC&b=%25'))).toBeUndefined();
     expect({ ...query }).toEqual({ a: ['1+2', '3'], b: 'ü x', flag: '', bad: '%E0%zz', '': 'empty' });
     expect(queryPairs(query)).toEqual([
       ['a', '1+2'],

@@ -7,18 +7,30 @@ import { RosterError } from '../errors.ts';
  * names may hold an encoded `,` or `/` (wire-protocol.md §1.1: split first, then decode each piece).
  *
  * Query strings are decoded the RFC 3986 way: `%XX` only, and `+` stays a plus (PubNub SDKs send
- * `%20` for spaces, and Python sends raw `+` in tokens). Repeated keys keep every value.
+ * `%20` for spaces, and Python sends raw `+` in tokens). Repeated keys keep every value. A
+ * malformed escape is a 400 naming its parameter (`malformedParameter`).
  */
 export type QueryValues = Record<string, string | string[] | undefined>;
 
-function decode(text: string): string {
+/** `text` percent-decoded, or undefined when an escape is malformed (`%FF`, `%G1`, a lone `%`). */
+function decode(text: string): string | undefined {
   if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
-    return text; // a malformed escape is taken literally rather than failing the whole request
+    return undefined;
   }
 }
+
+/** The first parameter of a parsed query that held a malformed escape, by the query it was parsed into. */
+const malformed = new WeakMap<QueryValues, string>();
+
+/**
+ * The name of the first parameter whose name or value held a malformed escape, if any: the
+ * route schema refuses the request naming it (schema.ts). The parser cannot refuse it itself
+ * (it runs inside the router), so it keeps such text as sent and marks the query.
+ */
+export const malformedParameter = (query: QueryValues): string | undefined => malformed.get(query);
 
 /**
  * Objects with no prototype, as `Object.create(null)` makes, but made by a constructor, so V8
@@ -35,8 +47,15 @@ export function parseQueryString(text: string): QueryValues {
     if (end > start) {
       const equals = text.indexOf('=', start);
       const named = equals >= 0 && equals < end;
-      const key = decode(text.slice(start, named ? equals : end));
-      const value = named ? decode(text.slice(equals + 1, end)) : '';
+      const keyText = text.slice(start, named ? equals : end);
+      const valueText = named ? text.slice(equals + 1, end) : '';
+      let key = decode(keyText);
+      let value = decode(valueText);
+      if (key === undefined || value === undefined) {
+        if (!malformed.has(values)) malformed.set(values, key ?? keyText);
+        key ??= keyText;
+        value ??= valueText;
+      }
       const existing = values[key];
       if (existing === undefined) values[key] = value;
       else if (Array.isArray(existing)) existing.push(value);
