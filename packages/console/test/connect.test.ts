@@ -47,6 +47,7 @@ describe.skipIf(chromiumMissing !== '')('connect page', () => {
     await summary.getByRole('row', { name: /uuid .*alice.* get, update/ }).waitFor();
     await summary.getByRole('row', { name: /channel .*team-\.\*.*\(pattern\).* read/ }).waitFor();
     await expect(summary.textContent()).resolves.toContain('Only for user id alice');
+    await expect(summary.textContent()).resolves.toMatch(/Valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./);
     await page.getByLabel('Access Manager token').fill('not a token');
     await expect(summary.textContent()).resolves.toContain('not an Access Manager token');
   });

@@ -64,6 +64,8 @@ describe.skipIf(chromiumMissing !== '')(`user and channel detail pages${chromium
     expect(await field(page, 'Email').inputValue()).toBe('ann@example.com');
     expect(await field(page, 'Row 1 key').inputValue()).toBe('team');
     expect(await field(page, 'Row 1 value').inputValue()).toBe('red');
+    const { updated } = await stored('uuids', 'ann');
+    await expect(page.getByText('Last updated').locator('time').textContent()).resolves.toBe(`${updated.slice(0, 19).replace('T', ' ')} UTC`);
 
     await field(page, 'Name').fill('Ann B.');
     await button(page, 'Add field').click();

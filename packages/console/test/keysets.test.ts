@@ -20,6 +20,7 @@ interface StoredKeyset {
   referentialIntegrity: boolean;
   limits: Record<string, number>;
   source: string;
+  updated: string;
 }
 
 describe.skipIf(chromiumMissing !== '')('keysets page', () => {
@@ -76,6 +77,7 @@ describe.skipIf(chromiumMissing !== '')('keysets page', () => {
     // The secret is masked until asked for.
     await row.getByRole('link', { name: 'Manage Team chat' }).click();
     await page.getByRole('heading', { name: 'Keyset Team chat' }).waitFor();
+    await expect(page.locator('dl.keys time').textContent()).resolves.toBe(`${made!.updated.slice(0, 19).replace('T', ' ')} UTC`);
     const secret = page.locator('#secret-key');
     await expect(secret.textContent()).resolves.not.toContain(made!.secretKey);
     await page.getByRole('button', { name: 'Show' }).click();

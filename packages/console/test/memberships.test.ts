@@ -14,6 +14,7 @@ interface WireMembership {
   status?: string | null;
   type?: string | null;
   custom?: Record<string, unknown> | null;
+  updated: string;
 }
 
 const AM_SECRET = 'am-secret-0123456789';
@@ -96,6 +97,8 @@ describe.skipIf(chromiumMissing !== '')('memberships panel', () => {
     expect([...stored.keys()].sort()).toEqual(['ch-a', 'ch-b', 'ch-c']);
     for (const membership of stored.values()) expect(membership).toMatchObject({ status: 'active', type: 'member', custom: { seat: '4A' } });
     expect(await cells(row(page, 'ch-b'))).toEqual(expect.arrayContaining(['ch-b', 'active', 'member', 'seat=4A']));
+    // Dated as in the users and channels lists, not in the browser's locale.
+    expect(await row(page, 'ch-b').locator('time').textContent()).toBe(`${stored.get('ch-b')!.updated.slice(0, 19).replace('T', ' ')} UTC`);
     expect(await row(page, 'ch-b').getByRole('link', { name: 'ch-b' }).getAttribute('href')).toBe('#/channels/ch-b');
 
     await row(page, 'ch-b').getByRole('button', { name: 'Edit ch-b' }).click();

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { formatDate } from '../dates.ts';
 import type { CustomValues } from '../limits.ts';
 import type { FieldInfo, RecordValues, StoredRecord } from '../record-api.ts';
 import { sameCustom } from './custom-rows.ts';
@@ -32,7 +33,7 @@ export function ConflictView(props: ConflictProps): JSX.Element {
       </h2>
       <p>
         {theirs
-          ? `This record was changed on the server (at ${theirs.updated}) after you opened it. Nothing was overwritten: choose which version to keep.`
+          ? `This record was changed on the server (at ${formatDate(theirs.updated)}) after you opened it. Nothing was overwritten: choose which version to keep.`
           : 'This record was deleted on the server after you opened it. Nothing was written: choose whether to save yours again.'}
       </p>
       <div class="side-by-side">

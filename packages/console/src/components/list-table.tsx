@@ -1,5 +1,6 @@
 import type { JSX, TargetedKeyboardEvent, TargetedMouseEvent } from 'preact';
 import { useId } from 'preact/hooks';
+import { formatDate } from '../dates.ts';
 import { KINDS, type RecordKind } from '../records.ts';
 import { href } from '../router.ts';
 import type { SortTerm } from '../sort.ts';
@@ -132,7 +133,7 @@ function Row(props: { kind: RecordKind; row: ListRow; columns: readonly Column[]
 
 function cellText(field: string, value: unknown): JSX.Element | string {
   if (value === null || value === undefined) return '';
-  if (field === 'updated' && typeof value === 'string') return <time dateTime={value}>{value.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}</time>;
+  if (field === 'updated' && typeof value === 'string') return <time dateTime={value}>{formatDate(value)}</time>;
   // Clipped to a few lines (styles.css `.cell-text`): one long value must not crush the other columns.
   return <span class="cell-text">{typeof value === 'string' ? value : JSON.stringify(value)}</span>;
 }

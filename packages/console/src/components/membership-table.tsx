@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { formatDate } from '../dates.ts';
 import { KINDS, type RecordKind } from '../records.ts';
 import { href } from '../router.ts';
 import { compactCustom, listTitle, otherKind, type MembershipRow, type MembershipSort, type SortField } from './membership-calls.ts';
@@ -21,11 +22,6 @@ export interface TableActions {
   onEdit: (row: MembershipRow) => void;
   onRemove: (row: MembershipRow) => void;
 }
-
-const formatUpdated = (updated: string): string => {
-  const date = new Date(updated);
-  return Number.isNaN(date.getTime()) ? updated : date.toLocaleString();
-};
 
 /** A header that sorts the list by its field, telling assistive technology the current order. */
 function SortHeader(props: { field: SortField; label: string; sort: MembershipSort | undefined; onSort: (field: SortField) => void }): JSX.Element {
@@ -93,7 +89,7 @@ function Row(props: { kind: RecordKind; row: MembershipRow; state: TableState; a
       </td>
       <td>{row.custom !== null && <code class="cell-text">{compactCustom(row.custom)}</code>}</td>
       <td>
-        <time dateTime={row.updated}>{formatUpdated(row.updated)}</time>
+        <time dateTime={row.updated}>{formatDate(row.updated)}</time>
       </td>
       <td class="actions">
         <button type="button" class="secondary" aria-label={`Edit ${id}`} disabled={deleted} onClick={() => actions.onEdit(row)}>

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { AdminError, describeAdminError, getKeyset, KEYSET_FLAGS, rotateSecret, updateKeyset, type KeysetSettings, type KeysetView } from '../admin.ts';
 import { ErrorAlert, SubmitBar, useAction } from '../components/form-parts.tsx';
+import { formatDate } from '../dates.ts';
 import { href } from '../router.ts';
 import { connect, currentSession } from '../session.ts';
 import { connectionOf, openKeyset } from './connect.tsx';
@@ -63,7 +64,9 @@ export function KeysetDetail(props: { keyset: KeysetView; onChange: (keyset: Key
         <dt>Source</dt>
         <dd>{keyset.source === 'config' ? "the node's config file" : 'created in the console'}</dd>
         <dt>Updated</dt>
-        <dd>{keyset.updated}</dd>
+        <dd>
+          <time dateTime={keyset.updated}>{formatDate(keyset.updated)}</time>
+        </dd>
       </dl>
       <div class="toolbar">
         <button type="button" onClick={() => void openKeyset(connectionOf(keyset)).then(setError)}>

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConflictView } from '../components/conflict.tsx';
+import { formatDate } from '../dates.ts';
 import { idProblem } from '../limits.ts';
 import { FIELDS } from '../record-api.ts';
 import { KINDS, type RecordKind } from '../records.ts';
@@ -129,7 +130,7 @@ function Editing(props: { kind: RecordKind; id: string; session: Session; editor
       </form>
       {editor.base && (
         <p class="hint">
-          Last updated {editor.base.updated}; eTag <code>{editor.base.eTag}</code>
+          Last updated <time dateTime={editor.base.updated}>{formatDate(editor.base.updated)}</time>; eTag <code>{editor.base.eTag}</code>
         </p>
       )}
       <ConfirmDialog

@@ -1,5 +1,6 @@
 import { parseToken, type PNPermissions, type PNToken, type PNTokenResources } from '@roster/sdk';
 import type { JSX } from 'preact';
+import { formatDate } from '../dates.ts';
 
 const KINDS: readonly [keyof PNTokenResources, string][] = [
   ['uuids', 'uuid'],
@@ -39,7 +40,7 @@ export function TokenSummary(props: { token: string }): JSX.Element {
             Only for user id <code>{token.authorizedUuid}</code> (the console acts as that user).
           </>
         )}{' '}
-        {expires.getTime() <= Date.now() ? <strong class="error">Expired on {expires.toLocaleString()}.</strong> : <>Valid until {expires.toLocaleString()}.</>}
+        {expires.getTime() <= Date.now() ? <strong class="error">Expired on {formatDate(expires)}.</strong> : <>Valid until {formatDate(expires)}.</>}
       </p>
       {grants.length === 0 ? (
         <p>No resources.</p>

@@ -4,7 +4,7 @@ import { addOptions } from '../config/options.ts';
 import { importFile, maxLineBytes } from '../transfer/import-file.ts';
 import { tallyLines, totalOf } from '../transfer/tally.ts';
 import { commandConfig, limitsOf, note } from './config.ts';
-import { startProgress } from './progress.ts';
+import { durationAndRate, startProgress } from './progress.ts';
 import { openTarget, refreshStatistics } from './stores.ts';
 
 /**
@@ -48,11 +48,10 @@ export function registerImport(program: Command): void {
       } finally {
         await store.close();
       }
-      const seconds = (performance.now() - started) / 1000;
       const records = totalOf(summary.tally);
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out(
-        `${dryRun ? 'dry run: nothing was written to' : 'imported into'} ${name}: ${records} records from ${summary.lines} lines of ${file} in ${seconds.toFixed(1)} s (${Math.round(records / Math.max(seconds, 0.001))} records/s)`,
+        `${dryRun ? 'dry run: nothing was written to' : 'imported into'} ${name}: ${records} records from ${summary.lines} lines of ${file} ${durationAndRate(records, performance.now() - started)}`,
       );
       for (const line of tallyLines(summary.tally, dryRun, ['user', 'channel', 'membership'])) out(line);
       if (summary.bad > 0) {

@@ -5,7 +5,7 @@ import { PostgresStore } from '../store/postgres/index.ts';
 import { openSqliteSnapshot } from '../store/sqlite/snapshot.ts';
 import { copySnapshot, countOf } from '../transfer/snapshot-copy.ts';
 import { tallyLines, totalOf } from '../transfer/tally.ts';
-import { startProgress } from './progress.ts';
+import { durationAndRate, startProgress } from './progress.ts';
 import { refreshStatistics } from './stores.ts';
 
 interface MigrateOptions {
@@ -49,12 +49,9 @@ export function registerMigrate(program: Command): void {
       } finally {
         await snapshot.close();
       }
-      const seconds = (performance.now() - started) / 1000;
       const records = totalOf(tally);
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      out(
-        `copied ${records} records from ${options.from} to ${withoutPassword(options.to)} in ${seconds.toFixed(1)} s (${Math.round(records / Math.max(seconds, 0.001))} records/s)`,
-      );
+      out(`copied ${records} records from ${options.from} to ${withoutPassword(options.to)} ${durationAndRate(records, performance.now() - started)}`);
       for (const line of tallyLines(tally)) out(line);
     });
 }

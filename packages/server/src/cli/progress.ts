@@ -7,6 +7,18 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * How long a command took and its rate, for its summary line: `in 95.2 s (10504 records/s)`. The
+ * rate is worked out from the seconds as shown, so that the two agree (5 records `in 0.1 s` must
+ * not read `39 records/s`); under a second it would mean little, and is left out.
+ */
+export function durationAndRate(records: number, milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 100) / 10;
+  if (seconds === 0) return 'in under 0.1 s';
+  if (seconds < 1) return `in ${seconds.toFixed(1)} s`;
+  return `in ${seconds.toFixed(1)} s (${Math.round(records / seconds)} records/s)`;
+}
+
 /** Seconds between two plain progress lines. */
 const PLAIN_EVERY_SECONDS = 2;
 
