@@ -18,7 +18,8 @@ describe('browser', () => {
     return;
   }
 
-  it('runs the built SDK in Chromium against a Roster server', async () => {
+  // Builds the SDK and starts a server and Chromium: on a busy 2-core machine that alone has taken over 30 s.
+  it('runs the built SDK in Chromium against a Roster server', { timeout: 120_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'roster-sdk-browser-'));
     const roster = await startRoster();
     try {
