@@ -155,6 +155,23 @@ describe('official SDK: presence events', { timeout: 30_000 }, () => {
     await occupiedBy(listener.pubnub, channel, [listener.pubnub.getUUID()]);
   });
 
+  it('a client subscribed withPresence sees its own join, once, then the others’', async () => {
+    // The classic subscribe loop with smart heartbeats: its handshake alone makes it present. (The
+    // event engine sends a heartbeat along with its handshake: one that lands first announces the
+    // join before the handshake's timetoken, and the client misses it.)
+    const channel = unique('entrance');
+    const selfId = unique('self');
+    const self = await subscribed(selfId, { channels: [channel], withPresence: true }, { enableEventEngine: false, useSmartHeartbeat: true });
+    const join = await presenceEvent(self, channel, { action: 'join', uuid: selfId }, 'its own join');
+    expect(join).toMatchObject({ channel, subscription: `${channel}-pnpres`, occupancy: 1 });
+    expect(join.timetoken).toMatch(/^\d{17}$/);
+
+    const otherId = unique('other');
+    await subscribed(otherId, { channels: [channel] });
+    expect(await presenceEvent(self, channel, { action: 'join', uuid: otherId }, 'the other join')).toMatchObject({ occupancy: 2 });
+    expect(self.presence.filter((event) => event.action === 'join').map((event) => event.uuid)).toEqual([selfId, otherId]);
+  });
+
   it('a client that goes away without leaving times out after its presence timeout', async () => {
     const channel = unique('flaky');
     const listener = await subscribed(unique('listener'), { channels: [channel], withPresence: true });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { useServer } from '@roster/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from './http.ts';
-import { get, inParallel, presenceKeyset, until, watch, type Watcher } from './presence-fixtures.ts';
+import { get, inParallel, presenceKeyset, until, watch, type Envelope, type Watcher } from './presence-fixtures.ts';
 
 const SUB = 'pres';
 /** Interval mode past 2 present, with presence deltas. */
@@ -36,6 +36,25 @@ const leave = (channels: string, uuid: string, query: Record<string, string> = {
 const hereNow = (channels: string, query: Record<string, string | number> = {}, subKey = SUB) => presence(`/channel/${channels}`, query, subKey);
 const whereNow = (uuid: string) => presence(`/uuid/${encode(uuid)}`);
 const state = (value: unknown) => JSON.stringify(value);
+
+/**
+ * Polls `path` from timetoken `tt` on (each answer's timetoken the next poll's) until an answer
+ * carries an envelope that matches `done`, for at most `timeoutMs`: the envelopes of the polls, and
+ * the last answer's timetoken. On a cluster an event may reach the polled node after its poll.
+ */
+async function pollFor(path: string, query: Record<string, string>, tt: string, done: (envelope: Envelope) => boolean, timeoutMs = 6000) {
+  const envelopes: Envelope[] = [];
+  const deadline = Date.now() + timeoutMs;
+  let cursor = tt;
+  while (!envelopes.some(done)) {
+    if (Date.now() > deadline) throw new Error(`no matching envelope in ${timeoutMs} ms; got ${JSON.stringify(envelopes.map((e) => [e.c, e.d]))}`);
+    const answer = await get(server, path, { ...query, tt: cursor, tr: 1 });
+    expect(answer.status).toBe(200);
+    envelopes.push(...(answer.body.m as Envelope[]));
+    cursor = answer.body.t.t;
+  }
+  return { envelopes, cursor };
+}
 
 describe('heartbeat, here-now and where-now', () => {
   it('a heartbeat makes the uuid present: here-now lists it, where-now names the channel, and leave ends it', async () => {
@@ -137,6 +156,44 @@ describe('events on {channel}-pnpres', () => {
     expect(Date.now() - lastPoll).toBeLessThan(6000);
     expect(timeout.d.occupancy).toBe(1);
     expect((await hereNow('haunt')).body).toMatchObject({ uuids: ['steady'], occupancy: 1 });
+  });
+
+  it('a subscriber with presence gets its own join from the poll after its handshake, once (PubNub’s withPresence)', async () => {
+    // The handshake makes px present; the join it announces comes after the timetoken it answers.
+    const path = `/v2/subscribe/${SUB}/own,own-pnpres/0`;
+    const handshake = await get(server, path, { uuid: 'px' });
+    expect(handshake.status).toBe(200);
+    expect((await hereNow('own')).body.uuids).toEqual(['px']);
+    const seen = await pollFor(path, { uuid: 'px' }, handshake.body.t.t, (envelope) => envelope.d?.uuid === 'px');
+    const join = seen.envelopes.find((envelope) => envelope.c === 'own-pnpres' && envelope.d?.uuid === 'px');
+    expect(join?.d).toEqual({ action: 'join', uuid: 'px', occupancy: 1, timestamp: expect.any(Number), precise_timestamp: expect.any(Number) });
+    expect(BigInt(join!.p.t)).toBeGreaterThan(BigInt(handshake.body.t.t));
+
+    // A channel added by a later poll: its join comes to that poll. Another uuid's join comes as before.
+    const wider = `/v2/subscribe/${SUB}/own,own-pnpres,own-2,own-2-pnpres/0`;
+    const added = await pollFor(wider, { uuid: 'px' }, seen.cursor, (envelope) => envelope.c === 'own-2-pnpres');
+    expect(added.envelopes.map((envelope) => [envelope.c, envelope.d])).toEqual([
+      ['own-2-pnpres', expect.objectContaining({ action: 'join', uuid: 'px', occupancy: 1 })],
+    ]);
+    await heartbeat('own', 'py', { heartbeat: 60 });
+    const other = await pollFor(wider, { uuid: 'px' }, added.cursor, (envelope) => envelope.d?.uuid === 'py');
+    expect(other.envelopes.map((envelope) => [envelope.c, envelope.d.action, envelope.d.uuid, envelope.d.occupancy])).toEqual([
+      ['own-pnpres', 'join', 'py', 2],
+    ]);
+
+    // A handshake again (a reconnect) while px is still present announces no join: the next event is pz's.
+    const again = await get(server, wider, { uuid: 'px' });
+    await heartbeat('own', 'pz', { heartbeat: 60 });
+    const next = await pollFor(wider, { uuid: 'px' }, again.body.t.t, (envelope) => envelope.d?.uuid === 'pz');
+    expect(next.envelopes.map((envelope) => [envelope.c, envelope.d.action, envelope.d.uuid])).toEqual([['own-pnpres', 'join', 'pz']]);
+  });
+
+  it('a watcher of a channel and its -pnpres gets its own join once, then the others’', async () => {
+    const me = await watch(server, { subKey: SUB, channels: ['self', 'self-pnpres'], uuid: 'sx' }, watchers);
+    expect((await me.presence('self', 'join', 'sx', 8000)).d).toMatchObject({ action: 'join', uuid: 'sx', occupancy: 1 });
+    await heartbeat('self', 'sy', { heartbeat: 60 });
+    expect((await me.presence('self', 'join', 'sy')).d.occupancy).toBe(2);
+    expect(me.envelopes.filter((envelope) => envelope.d?.action === 'join').map((envelope) => envelope.d.uuid)).toEqual(['sx', 'sy']);
   });
 
   it('a join carries the state its subscribe gave', async () => {

@@ -136,11 +136,37 @@ async function withGroups(
   groups: string[],
 ): Promise<string | undefined> {
   const subscription = await subscriptionOf(context, keyset, channels, groups);
-  const marking = markPresent(context, request, keyset, poll, subscription.channels);
-  if (marking !== undefined) await marking;
-  if (poll.after === undefined) return hold(context, reply, keyset, poll, subscription, true);
-  const body = (await hold(context, reply, keyset, poll, subscription, false))!;
+  const body = (await heldThenPresent(context, request, reply, keyset, poll, subscription, false))!;
+  if (poll.after === undefined) return body;
   return (await groupsGained(context, keyset, channels, groups, subscription.channels)) ? retryFrom(context, poll.after) : body;
+}
+
+/**
+ * Marks the poll's uuid present (`markPresent`) and holds it (`hold`); resolves once both are
+ * done. A handshake is answered first, and sent once its joins are on the bus: the clock's `now`
+ * it answers is then before the timetoken of each `join` its heartbeat announces (each a later
+ * `next()`, on any node past it), so the poll from it gets the uuid's own join, as PubNub's
+ * `withPresence` clients do (a join announced first would come before the handshake's
+ * timetoken, and never reach the subscriber). A poll with a timetoken is held after its
+ * heartbeat, its joins already after that timetoken (presence events are always logged).
+ */
+function heldThenPresent(
+  context: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  keyset: Keyset,
+  poll: SubscribePoll,
+  subscription: Pick<SubscribeQuery, 'channels' | 'via'>,
+  write: boolean,
+): Promise<string | undefined> {
+  if (poll.after !== undefined) {
+    const marking = markPresent(context, request, keyset, poll, subscription.channels);
+    if (marking === undefined) return hold(context, reply, keyset, poll, subscription, write);
+    return marking.then(() => hold(context, reply, keyset, poll, subscription, write));
+  }
+  const answer = hold(context, reply, keyset, poll, subscription, false);
+  const marking = markPresent(context, request, keyset, poll, subscription.channels);
+  return marking === undefined ? answer : marking.then(() => answer); // `marking` never rejects
 }
 
 /** Holds `poll` on `subscription` (`held`), at most as long as the presence it keeps allows. */
@@ -271,9 +297,7 @@ export const subscribeRoutes: RoutePlugin = async (app, { context }) => {
       run(poll, { keyset, channels, groups }) {
         if (groups.length > 0) return withGroups(context, request, reply, keyset, poll, channels, groups);
         // The common poll (no groups, its heartbeat done at once) waits on nothing before it is held.
-        const marking = markPresent(context, request, keyset, poll, channels);
-        if (marking === undefined) return hold(context, reply, keyset, poll, { channels }, true);
-        return marking.then(() => hold(context, reply, keyset, poll, { channels }, true));
+        return heldThenPresent(context, request, reply, keyset, poll, { channels }, true);
       },
     }),
   );
