@@ -288,10 +288,10 @@ export class LocalDelivery {
     const { channel } = message;
     // An App Context event reaches every channel of a user's memberships (up to 50,000): on a
     // channel nobody here subscribed to lately, nobody can catch up on it, so it is not logged.
-    // Presence events (`-pnpres`) are kept the same way: subscribed to lately, or not at all.
     // A published message, one channel a request, is always kept (`withTimetoken` catch-up).
     // Linked logs (a bus with replay) keep what reaches a channel they have, to stay whole.
-    // So are message action events and events the outbox relay hands over late (bus.ts, `alwaysLogged`).
+    // So are presence events, message action events and events the outbox relay hands over late
+    // (bus.ts, `alwaysLogged`).
     const linked = this.#catchUp !== undefined && space.logs.has(channel);
     const kept = message.subject !== undefined || message.alwaysLogged === true;
     if (!kept && !linked && !space.recent.has(channel) && !space.waiters.has(channel) && !space.catchingUp.has(channel)) return;
