@@ -405,9 +405,18 @@ describe('loadConfig: a config file that fails closed', () => {
   it('names the file, line and column of bad JSON without quoting the file', () => {
     const { path, problems } = fileProblems('{\n  "keysets": [\n    { "publishKey": "p", "secretKey": "sec-c-hidden" }\n  ],\n}\n');
     expect(problems).toEqual([`${path}: not valid JSON at line 5, column 1: Expected double-quoted property name`]);
-    expect(fileProblems('{"port": }').problems).toEqual([expect.stringMatching(/not valid JSON at line 1, column 10: Unexpected token/)]);
+    expect(fileProblems('{"port": }').problems).toEqual([expect.stringMatching(/not valid JSON at line 1, column 10: Unexpected character$/)]);
     expect(fileProblems('').problems).toEqual([expect.stringContaining('not valid JSON at line 1, column 1: Unexpected end of JSON input')]);
     expect(fileProblems('{"port": }').problems[0]).not.toContain('"port"');
+  });
+
+  it('quotes no part of a secret written without quotes, however long the file around it', () => {
+    const short = fileProblems('{"keysets":[{"publishKey":"p","subscribeKey":"s","secretKey": SUPERSECRETKEY1234567890}]}').problems.join('\n');
+    const long = fileProblems(`{"adminSecret": hunter2pwhunter2pw, "keysets":[${'{"publishKey":"p","subscribeKey":"s"},'.repeat(20)}]}`).problems.join('\n');
+    for (const problem of [short, long]) {
+      expect(problem).toMatch(/not valid JSON at line 1, column \d+: Unexpected character$/);
+      expect(problem).not.toMatch(/SUPER|ECRET|hunter|S'/);
+    }
   });
 
   it('names a config file it cannot read', () => {

@@ -152,12 +152,19 @@ function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    // V8 may quote the text in its message; a config file holds secret keys, so that part goes.
-    const reason = (error instanceof Error ? error.message : String(error))
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/, ".*" is not valid JSON$/s, '');
-    throw new ConfigError([`${path}: not valid JSON at ${lineAndColumn(text, errorOffset(text))}: ${reason}`]);
+    throw new ConfigError([`${path}: not valid JSON at ${lineAndColumn(text, errorOffset(text))}: ${reasonOf(error)}`]);
   }
+}
+
+/**
+ * V8's reason for refusing JSON, without any of the file's text: a config file holds secret
+ * keys, and V8 quotes the character it stopped at (`Unexpected token 'S'`) and, cut short or
+ * whole, the text around it (`..."cretKey": SUPERSECRE"... is not valid JSON`).
+ */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const clause = message.split(/, ["…]|, \.\.\.| in JSON\b| at position \d/)[0]!;
+  return clause.startsWith('Unexpected token') ? 'Unexpected character' : clause;
 }
 
 /**
