@@ -7,7 +7,7 @@ import { newKeyset } from './auth/new-keyset.ts';
 import { ConfigError, loadConfig, unknownEnvWarnings, type Config } from './config.ts';
 import { nearest } from './config/did-you-mean.ts';
 import { optionsTable } from './config/options.ts';
-import { configSummary, LISTED_STORED_KEYSETS, storedKeysetsSummary } from './config/summary.ts';
+import { configSummary, LISTED_STORED_KEYSETS, storedKeysetsSummary, withoutPasswords } from './config/summary.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +66,18 @@ describe('loadConfig: sources and defaults', () => {
       demoKeyset: false,
     });
     expect(config.keysets.map((keyset) => keyset.subscribeKey)).toEqual(['sub']);
+  });
+
+  it('takes a PostgreSQL URL only as its client can read it, and refuses another naming `store` rather than a bare `Invalid URL`', () => {
+    for (const store of ['postgres://u:pw@h1:5432,h2:5433/roster', 'postgres:///roster?host=/run/postgresql', 'postgres://u:p%40ss@db/roster']) {
+      expect(loadConfig({ store }, {}).store).toBe(store);
+    }
+    const unreadable = 'expected a postgres:// URL that parses: a host, a port up to 65535, and `%` only as in `%40`';
+    expect(problems(() => loadConfig({ store: 'postgres://u:s3cret@db:99999/x' }, {}))).toEqual([`--store postgres://u:***@db:99999/x: ${unreadable}`]);
+    expect(problems(() => loadConfig({}, { ROSTER_STORE: 'postgres://u:s3cret@/x' }))).toEqual([`ROSTER_STORE=postgres://u:***@/x: ${unreadable}`]);
+    expect(fileProblems({ store: 'postgres://u:s3cret%zz@db/x' }).problems).toEqual([
+      expect.stringMatching(/: store: expected a postgres:\/\/ URL that parses: .*, got "postgres:\/\/u:\*\*\*@db\/x"$/),
+    ]);
   });
 
   it('keeps the data in the SQLite file `db` unless `store` names a PostgreSQL database', () => {
@@ -423,6 +435,11 @@ describe('loadConfig: a config file that fails closed', () => {
     expect(problems(() => loadConfig({ config: join(dir, 'missing.json') }, {}))).toEqual([
       `${join(dir, 'missing.json')}: cannot read the config file: no such file`,
     ]);
+    expect(problems(() => loadConfig({ config: dir }, {}))).toEqual([`${dir}: cannot read the config file: it is a directory`]);
+  });
+
+  it('refuses a config file past 16 MiB after reading no more, even one that never ends', () => {
+    expect(problems(() => loadConfig({ config: '/dev/zero' }, {}))).toEqual(['/dev/zero: the config file is larger than 16 MiB']);
   });
 });
 
@@ -525,6 +542,14 @@ describe('configSummary', () => {
     expect(summary[3]).toBe('presence: Redis redis://roster:***@cache:6379/1?prefix=prod:, shared by every node that names it');
     expect(summary.join('\n')).not.toContain('s3cret');
     expect(summary.join('\n')).not.toContain('warning');
+  });
+
+  it('hides every password in a text, of a URL that does not parse too', () => {
+    expect(withoutPasswords('nats://a:s3cret@n1:4222,nats://b:s3cret@n2:4222')).toBe('nats://a:***@n1:4222,nats://b:***@n2:4222');
+    expect(withoutPasswords('--store postgres://roster:p@ss/w,rd@db:99999/x: expected …')).toBe('--store postgres://roster:***@db:99999/x: expected …');
+    expect(withoutPasswords('redis://:s3cret@cache')).toBe('redis://:***@cache');
+    expect(withoutPasswords('postgres://db/roster?sslmode=require&password=s3cret')).toBe('postgres://db/roster?sslmode=require&password=***');
+    expect(withoutPasswords('postgres://roster@db/roster')).toBe('postgres://roster@db/roster');
   });
 
   it('warns when the bus is NATS but presence stays in each node, and says nothing of presence on one node', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type, { type TSchema } from 'typebox';
 import {
@@ -138,14 +138,38 @@ function placedInKeyset(problem: string): string {
   return `${key}: unknown key at the top level; it is a keyset option and goes inside an entry of "keysets"`;
 }
 
+/** The largest config file read, in bytes: settings and keysets take a few hundred bytes each. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 function readText(path: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1);
+    if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError([`${path}: the config file is larger than 16 MiB`]);
+    return bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
     throw new ConfigError([`${path}: cannot read the config file: ${reason}`]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Up to `max` bytes of `fd`, read until its end: a device or pipe (`/dev/zero`) that never ends stops there. */
+function readAtMost(fd: number, max: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < max) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max - total));
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read === 0) break;
+    chunks.push(chunk.subarray(0, read));
+    total += read;
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function parseJson(path: string, text: string): unknown {
