@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { deleteRedisKeys, redisUnavailable, redisUrlWithPrefix } from '@roster/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { keysetFrom } from '../model/keyset.ts';
 import type { Log } from '../model/log.ts';
 import { PresenceAnnouncer } from './announce.ts';
@@ -131,14 +131,14 @@ describe('Ticker', () => {
       { slowAfterMs: 50, slow: (runningMs) => reports.push(runningMs), failed: (error) => expect.unreachable(String(error)) },
     );
     ticker.start();
+    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    expect(reports[0]).toBeGreaterThanOrEqual(50);
     await new Promise((done) => setTimeout(done, 150));
     expect(rounds).toBe(1);
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toBeGreaterThanOrEqual(50);
     finish();
-    await new Promise((done) => setTimeout(done, 150));
+    await vi.waitFor(() => expect(reports).toHaveLength(2));
     expect(rounds).toBe(2);
-    expect(reports).toHaveLength(2);
     finish();
     await ticker.stop();
   });
