@@ -37,7 +37,7 @@ export { objectIncludeTokens, parseIncludeTokens, RELATED_PREFIXES, relationIncl
 export type { ObjectIncludes, RelatedKey, RelationIncludes } from './includes.ts';
 
 // JSON shapes: objects, answers, errors, subscribe.
-export { isSubscribeEnvelope, MESSAGE_TYPE } from './wire.ts';
+export { isSubscribeEnvelope, isTimetoken, MESSAGE_TYPE } from './wire.ts';
 export type {
   ChannelObject,
   CustomData,

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { isSubscribeEnvelope, type ChannelObject, type ListBody, type MembershipObject, type UserObject } from './wire.ts';
+import { isSubscribeEnvelope, isTimetoken, type ChannelObject, type ListBody, type MembershipObject, type UserObject } from './wire.ts';
 
 describe('wire types', () => {
   it('are plain records, so a server may hand them on as Record<string, unknown>', () => {
@@ -23,5 +23,18 @@ describe('subscribe envelopes', () => {
     for (const other of [null, [], 'x', { c: 'lobby', d: 1 }, { c: 1, p: { t: '1' } }, { c: 'lobby', p: {} }, { c: 'lobby', p: [] }]) {
       expect(isSubscribeEnvelope(other), JSON.stringify(other)).toBe(false);
     }
+  });
+
+  it('need a timetoken of 1 to 20 digits, so nothing else reaches listeners as one', () => {
+    for (const t of [{}, null, '', 'abc/../x?y=1&z', '-1', '1.5', '123456789012345678901', 1.5, -1, 1e21]) {
+      expect(isSubscribeEnvelope({ c: 'lobby', p: { t }, d: 1 }), JSON.stringify(t)).toBe(false);
+    }
+  });
+});
+
+describe('timetokens', () => {
+  it('are strings of 1 to 20 digits', () => {
+    expect(['0', '17000000000000000', '18446744073709551615'].every(isTimetoken)).toBe(true);
+    expect([17000000000000000, '', ' 1', '1 ', 'abc', '1e5', '123456789012345678901', null].some(isTimetoken)).toBe(false);
   });
 });

@@ -171,10 +171,21 @@ export type SubscribeBody = {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Whether `value` is an envelope a client can deliver: a string `c` and a `p` with a `t`.
- * `p.t` may arrive as a number from servers that write timetokens as JSON numbers; read it
- * with `String(p.t)`.
+ * Whether `value` is a timetoken as the wire carries it: a string of 1 to 20 decimal digits
+ * (a 64-bit unsigned count of 100 ns ticks has at most 20). Anything else (`""`, `"abc/../x"`,
+ * an object) would be sent back as `tt=` or handed to listeners, so it is refused.
+ */
+export function isTimetoken(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,20}$/.test(value);
+}
+
+/**
+ * Whether `value` is an envelope a client can deliver: a string `c` and a `p` whose `t` is a
+ * timetoken ({@link isTimetoken}). `p.t` may arrive as a number from servers that write
+ * timetokens as JSON numbers: a non-negative integer is taken; read it with `String(p.t)`.
  */
 export function isSubscribeEnvelope(value: unknown): value is SubscribeEnvelope {
-  return isRecord(value) && typeof value['c'] === 'string' && isRecord(value['p']) && 't' in value['p'];
+  if (!isRecord(value) || typeof value['c'] !== 'string' || !isRecord(value['p'])) return false;
+  const t = value['p']['t'];
+  return isTimetoken(typeof t === 'number' && Number.isInteger(t) ? String(t) : t);
 }

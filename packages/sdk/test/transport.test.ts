@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PNStatusCategory, Roster } from '../src/index.ts';
 import { rejection, viaCallback } from './helpers/roster.ts';
@@ -88,6 +90,35 @@ describe('transport', () => {
   it('a non-JSON 2xx body is a malformed response', async () => {
     server.respond(() => ({ body: '<html>', contentType: 'text/html' }));
     expect(await rejection(client().getUUIDMetadata())).toMatchObject({ status: { category: PNStatusCategory.PNMalformedResponseCategory } });
+  });
+
+  // Not PNTimeoutCategory: the cap, not the 10 s timeout, ends the call.
+  it('a body larger than the cap (64 MiB) is refused as malformed, without a retry', async () => {
+    let requests = 0;
+    let bytesSent = 0;
+    const endless = createServer((_request, response) => {
+      requests++;
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = `"${'x'.repeat(64 * 1024 - 1)}`;
+      const pump = () => {
+        while (!response.destroyed && response.write(chunk)) bytesSent += chunk.length;
+      };
+      response.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>((done) => endless.listen(0, '127.0.0.1', done));
+    try {
+      const origin = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+      const error = await rejection(client({ origin }).getUUIDMetadata({ uuid: 'x' }));
+      expect(error).toMatchObject({ status: { category: PNStatusCategory.PNMalformedResponseCategory } });
+      expect((error as { status: { errorData: { information: string } } }).status.errorData.information).toMatch(/larger than 67108864 bytes/);
+      expect(requests).toBe(1);
+      // The server stopped being read soon after the cap (what sockets buffer aside).
+      expect(bytesSent).toBeLessThan(96 * 1024 * 1024);
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
   });
 
   it('a JSON body reporting an error status is an error even under HTTP 200', async () => {

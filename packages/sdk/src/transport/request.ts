@@ -20,6 +20,8 @@ export interface RequestDescriptor {
   readonly authenticated?: boolean;
   /** Long-poll requests override the normal request timeout. */
   readonly timeoutMs?: number;
+  /** The most bytes of the answer's body read; default `MAX_RESPONSE_BYTES` (read-body.ts). */
+  readonly maxResponseBytes?: number;
 }
 
 /** A request as it went on the wire. */
@@ -35,8 +37,8 @@ export interface HttpResponse {
   readonly text: string;
 }
 
-/** Why a request produced no HTTP response. */
-export type TransportFailureKind = 'timeout' | 'network' | 'cancelled';
+/** Why a request produced no usable HTTP response: `too-large`, its body passed the cap it was read with. */
+export type TransportFailureKind = 'timeout' | 'network' | 'cancelled' | 'too-large';
 
 export type TransportOutcome =
   | { readonly ok: true; readonly request: SentRequest; readonly response: HttpResponse }

@@ -3,9 +3,12 @@ import type { TransportOutcome } from './request.ts';
 
 const RETRIED_STATUS_CODES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
-/** Whether an outcome of an idempotent request is worth another attempt. */
+/**
+ * Whether an outcome of an idempotent request is worth another attempt. An oversized body is
+ * not: the server would most likely send it again, costing the cap in bytes each time.
+ */
 export function shouldRetry(outcome: TransportOutcome): boolean {
-  if (!outcome.ok) return outcome.failure !== 'cancelled';
+  if (!outcome.ok) return outcome.failure !== 'cancelled' && outcome.failure !== 'too-large';
   return RETRIED_STATUS_CODES.has(outcome.response.statusCode);
 }
 

@@ -28,11 +28,13 @@ const FAILURE: Record<TransportFailureKind, { category: PNStatusCategory; inform
   timeout: { category: PNStatusCategory.PNTimeoutCategory, information: 'The request timed out.' },
   network: { category: PNStatusCategory.PNNetworkIssuesCategory, information: 'The request got no response from the server.' },
   cancelled: { category: PNStatusCategory.PNCancelledCategory, information: 'The request was cancelled.' },
+  // As the official SDK files an answer it cannot use: the body was never read whole.
+  'too-large': { category: PNStatusCategory.PNMalformedResponseCategory, information: 'The response was too large to read.' },
 };
 
 function failureStatus(operation: PNOperationType, kind: TransportFailureKind, request: SentRequest, cause: unknown): PNStatus {
   const { category, information } = FAILURE[kind];
-  const reason = cause instanceof Error && kind === 'network' ? ` (${cause.message})` : '';
+  const reason = cause instanceof Error && (kind === 'network' || kind === 'too-large') ? ` (${cause.message})` : '';
   return new PNStatus({ category, operation, statusCode: 0, errorData: { information: information + reason, details: [], cause }, clientRequest: request });
 }
 

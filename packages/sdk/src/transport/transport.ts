@@ -2,6 +2,7 @@ import { encodeQuery, signatureV2, sortedQuery, type QueryParams } from '@roster
 import type { ResolvedConfig } from '../config.ts';
 import { PNSDK } from '../version.ts';
 import { fetchOnce } from './fetch-once.ts';
+import { MAX_RESPONSE_BYTES } from './read-body.ts';
 import { requestId } from './request-id.ts';
 import type { RequestDescriptor, TransportOutcome } from './request.ts';
 import { retryDelay, shouldRetry, sleep } from './retry.ts';
@@ -49,6 +50,7 @@ async function attempt(
     headers,
     body: descriptor.body,
     timeoutMs: descriptor.timeoutMs ?? config.requestTimeoutMs,
+    maxBodyBytes: descriptor.maxResponseBytes ?? MAX_RESPONSE_BYTES,
     signal,
   });
 }

@@ -75,6 +75,47 @@ describe('SubscribeLoop (the effect runner)', () => {
     expect(loop.current.kind).toBe('unsubscribed');
   });
 
+  it('takes an answer whose timetoken is not 1 to 20 digits as malformed, backs off, and never sends it back as tt', async () => {
+    let receives = 0;
+    const sentAt: number[] = [];
+    const transport = fakeTransport((descriptor) => {
+      sentAt.push(Date.now());
+      if (descriptor.path.includes('/leave')) return ok({});
+      if (tt(descriptor) === undefined) return ok({ t: { t: '100', r: 1 }, m: [] });
+      receives++;
+      if (receives === 1) return ok({ t: { t: 'abc/../x?y=1&z', r: 1 }, m: [{ c: 'a', d: 'under a bogus cursor', p: { t: '150' } }] });
+      if (receives === 2) return ok({ t: { t: '', r: 1 }, m: [] });
+      if (receives === 3) {
+        const envelopes = [
+          { c: 'a', d: 'object timetoken', p: { t: {} } },
+          { c: 'a', d: 'null timetoken', p: { t: null } },
+          { c: 'a', d: 'good', p: { t: '150' } },
+        ];
+        return ok({ t: { t: '200', r: 1 }, m: envelopes });
+      }
+      return 'hang';
+    });
+    const config = resolveConfig({ subscribeKey: 'demo', userId: 'me', reconnect: { baseDelayMs: 20, maxDelayMs: 40 } });
+    const messages: unknown[] = [];
+    const statuses: PNStatus[] = [];
+    const loop = new SubscribeLoop(config, transport, {
+      messages: (envelopes: readonly SubscribeEnvelope[]) => messages.push(...envelopes.map((envelope) => `${String(envelope.d)} @${envelope.p.t}`)),
+      status: (status) => statuses.push(status),
+    });
+    loop.dispatch({ type: 'subscriptionChanged', channels: ['a'] });
+    await until(() => transport.sent.length === 5);
+    expect(transport.sent.map(tt)).toEqual([undefined, '100', '100', '100', '200']);
+    expect(messages).toEqual(['good @150']);
+    expect(statuses.map((status) => status.category)).toEqual([
+      PNStatusCategory.PNConnectedCategory,
+      PNStatusCategory.PNMalformedResponseCategory,
+      PNStatusCategory.PNReconnectedCategory,
+    ]);
+    // Two reconnect waits of at least 10 and 20 ms (equal jitter of 20 and 40), not an instant respin.
+    expect((sentAt[3] ?? 0) - (sentAt[1] ?? 0)).toBeGreaterThanOrEqual(28);
+    loop.dispatch({ type: 'unsubscribeAll' });
+  });
+
   it('cancels the long-poll in flight when the channels change, and drops its late answer', async () => {
     const transport = fakeTransport((descriptor) => {
       if (descriptor.path.includes('/leave')) return ok({});

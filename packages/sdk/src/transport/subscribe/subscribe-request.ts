@@ -1,4 +1,5 @@
 import { pubnubEncode } from '@roster/protocol';
+import { MAX_SUBSCRIBE_RESPONSE_BYTES } from '../read-body.ts';
 import type { RequestDescriptor } from '../request.ts';
 import type { Cursor, SubscribedNames } from './state-machine.ts';
 
@@ -41,6 +42,7 @@ export function subscribeRequest(
     // The loop has its own reconnect policy; the transport must not retry underneath it.
     idempotent: false,
     timeoutMs,
+    maxResponseBytes: MAX_SUBSCRIBE_RESPONSE_BYTES,
   };
 }
 
