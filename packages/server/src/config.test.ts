@@ -7,7 +7,8 @@ import { newKeyset } from './auth/new-keyset.ts';
 import { ConfigError, loadConfig, unknownEnvWarnings, type Config } from './config.ts';
 import { nearest } from './config/did-you-mean.ts';
 import { optionsTable } from './config/options.ts';
-import { configSummary, LISTED_STORED_KEYSETS, storedKeysetsSummary, withoutPasswords } from './config/summary.ts';
+import { configSummary, LISTED_STORED_KEYSETS, storedKeysetsSummary } from './config/summary.ts';
+import { withoutPasswords } from './config/without-passwords.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -206,6 +206,36 @@ describe('roster config check reports every problem at once', () => {
   });
 });
 
+describe('a refused setting that holds a URL is named without its password', () => {
+  const unreadable = 'expected a postgres:// URL that parses: a host, a port up to 65535, and `%` only as in `%40`';
+  it.each([
+    [['serve', '--port', '0'], { ROSTER_STORE: 'mysql://roster:s3cret@db/x' }, 'ROSTER_STORE=mysql://roster:***@db/x: expected `sqlite` or a postgres:// URL'],
+    [['serve', '--port', '0', '--bus', 'redis://roster:s3cret@cache:6379'], {}, '--bus redis://roster:***@cache:6379: expected `in-process` or a nats:// URL'],
+    [
+      ['serve', '--port', '0', '--presence', 'http://roster:s3cret@cache:6379'],
+      {},
+      '--presence http://roster:***@cache:6379: expected `in-process` or a redis:// URL',
+    ],
+    [['export', '--store', 'pg://roster:s3cret@db/x'], {}, '--store pg://roster:***@db/x: expected `sqlite` or a postgres:// URL'],
+    [['migrate', '--from', 'x.db', '--to', 'mysql://roster:s3cret@db/x'], {}, '--to mysql://roster:***@db/x: expected a postgres:// or postgresql:// URL'],
+    [['serve', '--port', '0', '--store', 'postgres://roster:s3cret@db:99999/x'], {}, `--store postgres://roster:***@db:99999/x: ${unreadable}`],
+    [['migrate', '--from', 'x.db', '--to', 'postgres://roster:s3cret@/x'], {}, `--to postgres://roster:***@/x: ${unreadable}`],
+  ])('roster %j %j', async (args, env, message) => {
+    const result = await roster(args, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
+  it('in a config file too', async () => {
+    const path = configFile('store-url.json', { store: 'mysql://roster:s3cret@db/x' });
+    const result = await roster(['config', 'check', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path}: store: expected \`sqlite\` or a postgres:// URL, got "mysql://roster:***@db/x"`);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+});
+
 describe('roster --version', () => {
   it('prints the version of packages/server/package.json', async () => {
     expect(await roster(['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });

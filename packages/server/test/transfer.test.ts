@@ -242,6 +242,37 @@ describe('roster export and import on SQLite', () => {
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   }, 120_000);
 
+  it('replaces an existing --out file only with --force, and never the config file or the TLS files it names', async () => {
+    const dir = scratch();
+    const db = join(dir, 'roster.db');
+    expect((await roster('import', exported, '--db', db)).code).toBe(0);
+    const out = join(dir, 'roster.ndjson');
+    writeFileSync(out, 'an older export\n');
+    const refused = await roster('export', '--db', db, '--out', out);
+    expect(refused.code).toBe(1);
+    expect(linesOf(refused.stderr).at(-1)).toBe(`--out ${out} already exists; give --force to replace it`);
+    expect(readFileSync(out, 'utf8')).toBe('an older export\n');
+    expect((await roster('export', '--db', db, '--out', out, '--force')).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(exported, 'utf8'));
+
+    const config = join(dir, 'roster.json');
+    const settings = JSON.stringify({ db: 'roster.db', tlsCert: 'cert.pem', tlsKey: 'key.pem' });
+    writeFileSync(config, settings);
+    writeFileSync(join(dir, 'cert.pem'), 'certificate');
+    writeFileSync(join(dir, 'key.pem'), 'private key');
+    for (const [file, what] of [
+      [config, 'the config file'],
+      [join(dir, 'cert.pem'), 'the TLS certificate'],
+      [join(dir, 'key.pem'), 'the TLS private key'],
+    ]) {
+      const run = await roster('export', '--config', config, '--out', file!, '--force');
+      expect(run.code).toBe(1);
+      expect(linesOf(run.stderr).at(-1)).toBe(`--out ${file} is ${file}, ${what}; give another file`);
+    }
+    expect(readFileSync(config, 'utf8')).toBe(settings);
+    expect(readFileSync(join(dir, 'key.pem'), 'utf8')).toBe('private key');
+  }, 120_000);
+
   it('round-trips 100,000 records byte for byte', async () => {
     const dir = scratch();
     const stamp = (n: number) => ({ updated: `2024-01-01T00:00:${String(n % 60).padStart(2, '0')}.${String(n).padStart(6, '0').slice(-6)}Z`, eTag: `e${n}` });

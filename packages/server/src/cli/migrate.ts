@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { withoutPassword } from '../config/summary.ts';
+import { readablePostgresUrl, UNREADABLE_POSTGRES_URL } from '../config/options.ts';
+import { withoutPasswords } from '../config/without-passwords.ts';
 import { isPostgresUrl } from '../store/create.ts';
 import { PostgresStore } from '../store/postgres/index.ts';
 import { openSqliteSnapshot } from '../store/sqlite/snapshot.ts';
@@ -30,7 +31,7 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--from <file>', 'the SQLite database file of a node (read-only; the node may keep running)')
     .requiredOption('--to <url>', 'the PostgreSQL database: postgres://user:password@host:port/database (its schema is migrated first)')
     .action(async (options: MigrateOptions) => {
-      if (!isPostgresUrl(options.to)) throw new Error(`--to ${options.to}: expected a postgres:// or postgresql:// URL`);
+      checkTarget(options.to);
       const snapshot = openSqliteSnapshot(options.from);
       const started = performance.now();
       let tally;
@@ -42,7 +43,7 @@ export function registerMigrate(program: Command): void {
           const progress = startProgress('copied', total, true);
           tally = await copySnapshot(snapshot, keysets, store, (records) => progress.update(records, records));
           progress.stop();
-          await refreshStatistics(store, withoutPassword(options.to));
+          await refreshStatistics(store, withoutPasswords(options.to));
         } finally {
           await store.close();
         }
@@ -51,7 +52,13 @@ export function registerMigrate(program: Command): void {
       }
       const records = totalOf(tally);
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      out(`copied ${records} records from ${options.from} to ${withoutPassword(options.to)} ${durationAndRate(records, performance.now() - started)}`);
+      out(`copied ${records} records from ${options.from} to ${withoutPasswords(options.to)} ${durationAndRate(records, performance.now() - started)}`);
       for (const line of tallyLines(tally)) out(line);
     });
+}
+
+/** Refuses a `--to` that is not a PostgreSQL URL the client can read, naming it without its password. */
+function checkTarget(url: string): void {
+  const wanted = !isPostgresUrl(url) ? 'a postgres:// or postgresql:// URL' : readablePostgresUrl(url) ? undefined : UNREADABLE_POSTGRES_URL;
+  if (wanted !== undefined) throw new Error(`--to ${withoutPasswords(url)}: expected ${wanted}`);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.ts';
-import { withoutPassword } from '../config/summary.ts';
+import { withoutPasswords } from '../config/without-passwords.ts';
 import { isPostgresUrl } from '../store/create.ts';
 import { connect } from '../store/postgres/connection.ts';
 import { PostgresOpenError, PostgresStore } from '../store/postgres/index.ts';
@@ -32,7 +32,7 @@ export async function openSnapshot(config: Pick<Config, 'store' | 'db'>): Promis
         await db.end({ timeout: 5 });
       }
     };
-    return { value: { ...snapshot, close }, name: withoutPassword(config.store) };
+    return { value: { ...snapshot, close }, name: withoutPasswords(config.store) };
   } catch (error) {
     await db.end({ timeout: 1 });
     throw new PostgresOpenError(error);
@@ -47,7 +47,7 @@ export async function openSnapshot(config: Pick<Config, 'store' | 'db'>): Promis
  * database in memory, so it does not create the file.
  */
 export async function openTarget(config: Pick<Config, 'store' | 'db' | 'synchronous'>, command: string, dryRun = false): Promise<Opened<Store>> {
-  if (isPostgresUrl(config.store)) return { value: await PostgresStore.open(config.store), name: withoutPassword(config.store) };
+  if (isPostgresUrl(config.store)) return { value: await PostgresStore.open(config.store), name: withoutPasswords(config.store) };
   // A dry run against a file that does not exist yet must not create it: every record would be new.
   if (dryRun && !existsSync(config.db)) return { value: new SqliteStore({ path: ':memory:', synchronous: 'normal' }), name: `${config.db} (not created yet)` };
   try {

@@ -3,7 +3,8 @@ import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { DEFAULT_HUB_OPTIONS } from '../model/hub-options.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { expected } from './schema-errors.ts';
+import { expected, refusal } from './schema-errors.ts';
+import { withoutPasswords } from './without-passwords.ts';
 
 /** One node setting: its flag, environment variable and config-file key, what it takes and its default. */
 export interface OptionSpec<S extends TSchema = TSchema> {
@@ -39,6 +40,27 @@ export const MIN_ADMIN_SECRET_LENGTH = 16;
 /** PubNub clients give up on a subscribe after 310 s, so a hold must end well before that. */
 const MAX_HOLD_SECONDS = 300;
 
+/** What a postgres:// URL that `readablePostgresUrl` refuses is expected to be. */
+export const UNREADABLE_POSTGRES_URL = 'a postgres:// URL that parses: a host, a port up to 65535, and `%` only as in `%40`';
+
+/**
+ * Whether the PostgreSQL client (postgres.js `parseUrl`) can read `url`: it parses the URL with
+ * the first of its comma-separated hosts and %-decodes the host, user and password; anything else
+ * fails with a bare `Invalid URL` or `URI malformed` that names no setting, so the settings check it first.
+ */
+export function readablePostgresUrl(url: string): boolean {
+  try {
+    const hosts = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0]!;
+    const host = decodeURIComponent(hosts.slice(hosts.indexOf('@') + 1));
+    const parsed = new URL(url.replace(host, host.split(',')[0]!));
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Every setting of a node, by its config-file key (also its name in `Config`). This table drives
  * the `serve` flags, the environment variables, their validation, the config-file schema and the
@@ -69,7 +91,11 @@ export const SETTINGS = {
   store: option({
     flag: '--store <store>',
     env: 'ROSTER_STORE',
-    schema: Type.String({ pattern: '^(sqlite|postgres(ql)?://.+)$', description: '`sqlite` or a postgres:// URL' }),
+    schema: Type.Refine(
+      Type.String({ pattern: '^(sqlite|postgres(ql)?://.+)$', description: '`sqlite` or a postgres:// URL' }),
+      (store) => store === 'sqlite' || readablePostgresUrl(store),
+      () => UNREADABLE_POSTGRES_URL,
+    ),
     default: 'sqlite',
     description:
       'where the data is kept: `sqlite`, the SQLite file `db`; or `postgres://user:password@host:port/database`, a PostgreSQL database that any number of nodes share',
@@ -278,14 +304,15 @@ const NUMBER_TEXT = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * A flag's or variable's text as a value of the option's schema, or the problem with it, e.g.
- * `ROSTER_PORT=abc: expected an integer from 0 to 65535`.
+ * `ROSTER_PORT=abc: expected an integer from 0 to 65535`; a password in the text (a URL's) is shown as `***`.
  */
 export function parseText(spec: OptionSpec, text: string, source: string): { value: unknown } | { problem: string } {
   const type = (spec.schema as { type?: string }).type;
   const numeric = type === 'integer' || type === 'number';
   const pattern = type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT;
   const value = numeric && pattern.test(text) ? Number(text) : text;
-  if (!Value.Check(spec.schema, value)) return { problem: `${source}: expected ${expected(spec.schema)}` };
+  const [error] = Value.Errors(spec.schema, value);
+  if (error !== undefined) return { problem: `${withoutPasswords(source)}: expected ${refusal(spec.schema, error)}` };
   return { value };
 }
 

@@ -2,6 +2,7 @@ import type { TSchema } from 'typebox';
 import type { TLocalizedValidationError } from 'typebox/error';
 import Value from 'typebox/value';
 import { didYouMean } from './did-you-mean.ts';
+import { withoutPasswords } from './without-passwords.ts';
 
 /** The JSON Schema keywords the config schemas use. */
 interface SchemaFacts {
@@ -39,6 +40,14 @@ export function expected(schema: TSchema): string {
     default:
       return 'a valid value';
   }
+}
+
+/**
+ * What the value `error` refused must be: a refinement's own words (`Type.Refine`, a check no
+ * JSON Schema keyword says), else `expected` of the (sub)schema at the error's schema path.
+ */
+export function refusal(root: TSchema, error: TLocalizedValidationError): string {
+  return error.keyword === '~refine' ? error.message : expected(at(root, error.schemaPath) as TSchema);
 }
 
 function range({ minimum, maximum, exclusiveMinimum }: SchemaFacts): string {
@@ -81,12 +90,12 @@ function at(root: unknown, pointer: string): unknown {
 /** Keys whose values are never echoed in a message: they may be secret (`secretKey`, `adminSecret`). */
 const SECRET_KEY = /(key|secret)$/i;
 
-/** A short rendering of an offending value for an error message. */
+/** A short rendering of an offending value for an error message; a URL's password is `***`. */
 function shown(value: unknown, path: string): string {
   if (Array.isArray(value)) return 'an array';
   if (SECRET_KEY.test(path)) return value === '' ? 'an empty string' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
   if (typeof value === 'object' && value !== null) return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = withoutPasswords(JSON.stringify(value) ?? String(value));
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
@@ -132,7 +141,7 @@ export function schemaRefusals(schema: TSchema, value: unknown): FieldProblem[] 
   }
   for (const [pointer, error] of refusals) {
     const path = jsonPath(pointer);
-    problems.push({ path, message: `expected ${expected(at(schema, error.schemaPath) as TSchema)}, got ${shown(at(value, pointer), path)}` });
+    problems.push({ path, message: `expected ${refusal(schema, error)}, got ${shown(at(value, pointer), path)}` });
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import type { Keyset } from '../model/keyset.ts';
 import type { Config } from '../config.ts';
+import { withoutPasswords } from './without-passwords.ts';
 
 /**
  * What a node serves, in lines for its start-up output and `roster config check`: the config
@@ -76,7 +77,7 @@ function bus(config: Config): string[] {
 
 /** The presence store, when it is Redis; a warning when the bus makes a cluster but presence stays in each node. */
 function presence(config: Config): string[] {
-  if (config.presence !== 'in-process') return [`presence: Redis ${withoutPassword(config.presence)}, shared by every node that names it`];
+  if (config.presence !== 'in-process') return [`presence: Redis ${withoutPasswords(config.presence)}, shared by every node that names it`];
   const warning = presenceWarning(config);
   return warning === undefined ? [] : [warning];
 }
@@ -90,27 +91,7 @@ export function presenceWarning(config: Config): string | undefined {
   return 'warning: presence is kept in each node (--presence in-process) while the event bus is NATS: the nodes of a cluster do not share who is present; give every node --presence redis://…';
 }
 
-/** A bus URL (servers separated by commas) as it may be printed. */
-function withoutPasswords(url: string): string {
-  return url
-    .split(',')
-    .map((server) => withoutPassword(server))
-    .join(',');
-}
-
 function database(config: Config): string {
-  if (config.store !== 'sqlite') return `database: PostgreSQL ${withoutPassword(config.store)}, shared by every node that names it`;
+  if (config.store !== 'sqlite') return `database: PostgreSQL ${withoutPasswords(config.store)}, shared by every node that names it`;
   return config.db === ':memory:' ? 'database: in memory (:memory:), lost when the node stops' : `database: ${config.db}`;
-}
-
-/** A database URL as it may be printed: a password in it becomes `***`. */
-export function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
 }
