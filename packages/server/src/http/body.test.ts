@@ -59,7 +59,12 @@ describe('a body that is not UTF-8', () => {
     expect((await send('GET', '/v2/objects/demo/uuids/latin')).status).toBe(404);
     const published = await send('POST', '/publish/demo/demo/0/latin/0?uuid=u', Buffer.from([0x22, 0x61, 0xff, 0x22]), JSON_TYPE);
     expect(published.status).toBe(400);
-    const action = await send('POST', '/v1/message-actions/demo/channel/latin/message/17000000000000000?uuid=u', Buffer.from([...Buffer.from('{"type":"r","value":"'), 0xff, 0x22, 0x7d]), JSON_TYPE);
+    const action = await send(
+      'POST',
+      '/v1/message-actions/demo/channel/latin/message/17000000000000000?uuid=u',
+      Buffer.from([...Buffer.from('{"type":"r","value":"'), 0xff, 0x22, 0x7d]),
+      JSON_TYPE,
+    );
     expect(action.status).toBe(400);
   });
 });
